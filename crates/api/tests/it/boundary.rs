@@ -1,0 +1,29 @@
+use api::{Build, Desk};
+
+#[test]
+fn builds_use_separate_keychain_namespaces() {
+    let ns = |b| {
+        Desk::new("jp.paydesk.app", "0.1.0", b)
+            .app_info()
+            .keychain_namespace
+    };
+    assert_eq!(ns(Build::Release), "jp.paydesk.app");
+    assert_eq!(ns(Build::Dev), "jp.paydesk.app.dev");
+    assert_eq!(ns(Build::Test), "jp.paydesk.app.test");
+}
+
+#[test]
+fn the_boundary_error_serializes_code_message_and_action() {
+    let err = Desk::parse_language("fr").unwrap_err();
+    let json = serde_json::to_value(&err).unwrap();
+    assert_eq!(json["code"], "invalid_language");
+    assert!(json["message"]["ja"].as_str().unwrap().contains("fr"));
+    assert!(json["message"]["en"].as_str().unwrap().contains("English"));
+    assert!(json["action"].is_null());
+}
+
+#[test]
+fn languages_parse_from_their_codes() {
+    assert_eq!(Desk::parse_language("ja").unwrap(), api::dto::Language::Ja);
+    assert_eq!(Desk::parse_language("en").unwrap(), api::dto::Language::En);
+}

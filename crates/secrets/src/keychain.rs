@@ -1,0 +1,248 @@
+use crate::Sensitive;
+
+/// The merchant secrets PayDesk keeps. Each is one keychain entry (or a few, see
+/// [`CHUNK_LEN`]) under the app's namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SecretKey {
+    MerchantId,
+    ConnectId,
+    ConnectPassword,
+    /// The client certificate file (PEM text, or PKCS#12 as base64).
+    ClientCertificate,
+    ClientCertificatePassphrase,
+    /// The key Paygent uses to sign payment notifications (`hc`).
+    HashKey,
+    RelayToken,
+    SmtpPassword,
+}
+
+impl SecretKey {
+    pub const ALL: [SecretKey; 8] = [
+        SecretKey::MerchantId,
+        SecretKey::ConnectId,
+        SecretKey::ConnectPassword,
+        SecretKey::ClientCertificate,
+        SecretKey::ClientCertificatePassphrase,
+        SecretKey::HashKey,
+        SecretKey::RelayToken,
+        SecretKey::SmtpPassword,
+    ];
+
+    /// The entry's account name in the keychain. Stable: changing one orphans stored
+    /// secrets.
+    pub fn account(self) -> &'static str {
+        match self {
+            SecretKey::MerchantId => "merchant_id",
+            SecretKey::ConnectId => "connect_id",
+            SecretKey::ConnectPassword => "connect_password",
+            SecretKey::ClientCertificate => "client_certificate",
+            SecretKey::ClientCertificatePassphrase => "client_certificate_passphrase",
+            SecretKey::HashKey => "hash_key",
+            SecretKey::RelayToken => "relay_token",
+            SecretKey::SmtpPassword => "smtp_password",
+        }
+    }
+}
+
+/// Why the keychain could not be used. Messages name the problem and the fix in plain
+/// words; they never contain the secret or the platform's raw payload.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    /// The keychain exists but is locked, or the user refused access.
+    #[error(
+        "the system keychain is locked or refused access; unlock it (log in again, or open the keychain app) and retry"
+    )]
+    Locked,
+    /// No keychain service is reachable (no Secret Service provider, no session bus).
+    #[error(
+        "no system keychain is available on this computer ({reason}); PayDesk cannot store merchant secrets without one"
+    )]
+    Unavailable { reason: String },
+    /// The stored value is not text PayDesk wrote (edited by another program).
+    #[error("the keychain entry for {account} is damaged; enter the value again in Settings")]
+    Damaged { account: &'static str },
+    #[error("the keychain failed: {reason}")]
+    Platform { reason: String },
+}
+
+impl SecretsError {
+    /// A stable code for the boundary error the UI looks up.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SecretsError::Locked => "keychain_locked",
+            SecretsError::Unavailable { .. } => "keychain_unavailable",
+            SecretsError::Damaged { .. } => "keychain_damaged",
+            SecretsError::Platform { .. } => "keychain_failed",
+        }
+    }
+}
+
+/// Windows' Credential Manager refuses blobs over 2,560 bytes (and stores UTF-16), so long
+/// values such as a PEM certificate are split into parts of this many characters.
+const CHUNK_LEN: usize = 1_000;
+const CHUNK_MARKER: &str = "paydesk-chunked:v1:";
+
+/// The OS keychain, seen through one namespace (the build identifier: release, dev and
+/// test builds each have their own, so they never touch each other's entries).
+#[derive(Clone, Debug)]
+pub struct Keychain {
+    namespace: String,
+}
+
+impl Keychain {
+    pub fn new(namespace: impl Into<String>) -> Self {
+        Keychain {
+            namespace: namespace.into(),
+        }
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Checks that the keychain can be used at all, without touching a real secret.
+    pub fn probe(&self) -> Result<(), SecretsError> {
+        let entry = self.entry("probe")?;
+        match entry.get_password() {
+            Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(classify(e, "probe")),
+        }
+    }
+
+    pub fn store(&self, key: SecretKey, value: &Sensitive<String>) -> Result<(), SecretsError> {
+        let account = key.account();
+        // Remove old parts first so a shorter value leaves no stale tail behind.
+        self.delete(key)?;
+        let text = value.expose();
+        if text.chars().count() <= CHUNK_LEN && !text.starts_with(CHUNK_MARKER) {
+            return self.set(account, text);
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let parts: Vec<String> = chars
+            .chunks(CHUNK_LEN)
+            .map(|c| c.iter().collect())
+            .collect();
+        for (i, part) in parts.iter().enumerate() {
+            self.set(&part_account(account, i + 1), part)?;
+        }
+        // The head entry is written last: a crash mid-write leaves the old value absent,
+        // never a head that points at missing parts.
+        self.set(account, &format!("{CHUNK_MARKER}{}", parts.len()))
+    }
+
+    pub fn read(&self, key: SecretKey) -> Result<Option<Sensitive<String>>, SecretsError> {
+        let account = key.account();
+        let Some(head) = self.get(account)? else {
+            return Ok(None);
+        };
+        let Some(count) = head.strip_prefix(CHUNK_MARKER) else {
+            return Ok(Some(Sensitive::new(head)));
+        };
+        let count: usize = count
+            .parse()
+            .map_err(|_| SecretsError::Damaged { account })?;
+        let mut value = String::new();
+        for i in 1..=count {
+            let part = self
+                .get(&part_account(account, i))?
+                .ok_or(SecretsError::Damaged { account })?;
+            value.push_str(&part);
+        }
+        Ok(Some(Sensitive::new(value)))
+    }
+
+    /// Deletes the entry and its parts. Deleting an absent entry is not an error.
+    pub fn delete(&self, key: SecretKey) -> Result<(), SecretsError> {
+        let account = key.account();
+        if let Some(head) = self.get(account)?
+            && let Some(count) = head.strip_prefix(CHUNK_MARKER)
+        {
+            let count: usize = count.parse().unwrap_or(0);
+            for i in 1..=count {
+                self.remove(&part_account(account, i))?;
+            }
+        }
+        self.remove(account)
+    }
+
+    fn entry(&self, account: &'static str) -> Result<keyring::Entry, SecretsError> {
+        keyring::Entry::new(&self.namespace, account).map_err(|e| classify(e, account))
+    }
+
+    fn entry_owned(&self, account: &str) -> Result<keyring::Entry, SecretsError> {
+        keyring::Entry::new(&self.namespace, account).map_err(|e| classify(e, "part"))
+    }
+
+    fn set(&self, account: &str, value: &str) -> Result<(), SecretsError> {
+        self.entry_owned(account)?
+            .set_password(value)
+            .map_err(|e| classify(e, "entry"))
+    }
+
+    fn get(&self, account: &str) -> Result<Option<String>, SecretsError> {
+        match self.entry_owned(account)?.get_password() {
+            Ok(v) => Ok(Some(v)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(classify(e, "entry")),
+        }
+    }
+
+    fn remove(&self, account: &str) -> Result<(), SecretsError> {
+        match self.entry_owned(account)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(classify(e, "entry")),
+        }
+    }
+}
+
+fn part_account(account: &str, i: usize) -> String {
+    format!("{account}#{i}")
+}
+
+/// Maps keyring's errors to ours without ever formatting a payload that could hold the
+/// secret (`BadEncoding` carries the stored bytes).
+fn classify(e: keyring::Error, account: &'static str) -> SecretsError {
+    match e {
+        keyring::Error::NoStorageAccess(_) => SecretsError::Locked,
+        keyring::Error::PlatformFailure(inner) => {
+            let text = inner.to_string();
+            if text.contains("autolaunch")
+                || text.contains("was not provided")
+                || text.contains("ServiceUnknown")
+            {
+                SecretsError::Unavailable {
+                    reason: first_line(&text),
+                }
+            } else {
+                SecretsError::Platform {
+                    reason: first_line(&text),
+                }
+            }
+        }
+        keyring::Error::BadEncoding(_) => SecretsError::Damaged { account },
+        keyring::Error::TooLong(attr, _) => SecretsError::Platform {
+            reason: format!("the value of {attr} is too long for this keychain"),
+        },
+        keyring::Error::Invalid(attr, reason) => SecretsError::Platform {
+            reason: format!("{attr}: {reason}"),
+        },
+        keyring::Error::Ambiguous(_) => SecretsError::Platform {
+            reason: "several keychain entries match; remove duplicates in the keychain app".into(),
+        },
+        keyring::Error::NoEntry => SecretsError::Platform {
+            reason: "entry not found".into(),
+        },
+        other => SecretsError::Platform {
+            reason: first_line(&other.to_string()),
+        },
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect()
+}

@@ -1,0 +1,130 @@
+use secrets::{Keychain, SecretKey, Sensitive};
+
+/// Each test has its own namespace so tests run in parallel without meeting.
+fn keychain(test: &str) -> Keychain {
+    Keychain::new(format!(
+        "jp.paydesk.test.secrets.{test}.{}",
+        std::process::id()
+    ))
+}
+
+#[test]
+fn keychain_stores_reads_and_deletes_every_key() {
+    let kc = keychain("roundtrip");
+    kc.probe()
+        .expect("the Secret Service must be running for these tests");
+    for key in SecretKey::ALL {
+        let value = Sensitive::from(format!("value-of-{}", key.account()));
+        kc.store(key, &value).unwrap();
+        assert_eq!(kc.read(key).unwrap().unwrap().expose(), value.expose());
+    }
+    for key in SecretKey::ALL {
+        kc.delete(key).unwrap();
+        assert!(kc.read(key).unwrap().is_none());
+    }
+}
+
+#[test]
+fn keychain_overwrites_and_deleting_an_absent_entry_is_fine() {
+    let kc = keychain("overwrite");
+    kc.delete(SecretKey::HashKey).unwrap();
+    kc.store(SecretKey::HashKey, &"first".into()).unwrap();
+    kc.store(SecretKey::HashKey, &"second".into()).unwrap();
+    assert_eq!(
+        kc.read(SecretKey::HashKey).unwrap().unwrap().expose(),
+        "second"
+    );
+    kc.delete(SecretKey::HashKey).unwrap();
+    kc.delete(SecretKey::HashKey).unwrap();
+}
+
+#[test]
+fn keychain_splits_a_long_certificate_and_joins_it_back() {
+    let kc = keychain("chunks");
+    let pem: String = (0..5_000)
+        .map(|i| char::from(b'A' + (i % 26) as u8))
+        .chain("証明書".chars())
+        .collect();
+    kc.store(SecretKey::ClientCertificate, &Sensitive::new(pem.clone()))
+        .unwrap();
+    assert_eq!(
+        kc.read(SecretKey::ClientCertificate)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        &pem
+    );
+    // A shorter value replaces every part.
+    kc.store(SecretKey::ClientCertificate, &"short".into())
+        .unwrap();
+    assert_eq!(
+        kc.read(SecretKey::ClientCertificate)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "short"
+    );
+    kc.delete(SecretKey::ClientCertificate).unwrap();
+    assert!(kc.read(SecretKey::ClientCertificate).unwrap().is_none());
+}
+
+#[test]
+fn namespaces_keep_builds_apart() {
+    let release = keychain("ns-release");
+    let dev = keychain("ns-dev");
+    release
+        .store(SecretKey::ConnectPassword, &"release-pw".into())
+        .unwrap();
+    assert!(dev.read(SecretKey::ConnectPassword).unwrap().is_none());
+    dev.store(SecretKey::ConnectPassword, &"dev-pw".into())
+        .unwrap();
+    assert_eq!(
+        release
+            .read(SecretKey::ConnectPassword)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "release-pw"
+    );
+    release.delete(SecretKey::ConnectPassword).unwrap();
+    dev.delete(SecretKey::ConnectPassword).unwrap();
+}
+
+#[test]
+fn keychain_errors_never_contain_the_secret() {
+    let kc = keychain("leak");
+    let secret = Sensitive::from("SENTINEL-never-in-errors-42");
+    kc.store(SecretKey::SmtpPassword, &secret).unwrap();
+    let read = kc.read(SecretKey::SmtpPassword).unwrap();
+    assert!(!format!("{read:?}").contains("SENTINEL"));
+    kc.delete(SecretKey::SmtpPassword).unwrap();
+}
+
+/// With no reachable Secret Service the keychain says so plainly instead of failing
+/// obscurely. The check runs in a child process of this test binary, pointed at a session
+/// bus that does not exist, so the rest of the suite keeps its real keychain.
+#[test]
+fn missing_keychain_gives_a_clear_error() {
+    if std::env::var_os("PAYDESK_SECRETS_CHILD").is_some() {
+        let err = keychain("missing")
+            .probe()
+            .expect_err("no bus, no keychain");
+        assert_eq!(err.code(), "keychain_unavailable", "{err}");
+        assert!(err.to_string().contains("no system keychain"), "{err}");
+        return;
+    }
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "keychain::missing_keychain_gives_a_clear_error",
+            "--nocapture",
+        ])
+        .env("PAYDESK_SECRETS_CHILD", "1")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/paydesk-bus",
+        )
+        .status()
+        .unwrap();
+    assert!(status.success());
+}

@@ -1,0 +1,9 @@
+//! The desktop app as a whole: generated bindings, and end-to-end tests that drive the
+//! real app in a real WebKit window through tauri-driver and WebKitWebDriver.
+//!
+//! The end-to-end tests need a display and a D-Bus session; `cargo xtask test` provides
+//! both (Xvfb, and a private session with gnome-keyring).
+
+mod bindings;
+mod driver;
+mod e2e;

@@ -1,0 +1,243 @@
+//! Developer commands. `cargo xtask demo` and `cargo xtask test` are the README's two
+//! commands: each installs what it needs first (system packages, tauri-driver, npm
+//! packages from the lockfile), idempotently, then does its job.
+//!
+//! Layout: `setup` installs; `test` runs every check inside a private D-Bus session with
+//! an unlocked gnome-keyring (the real Secret Service) and an Xvfb display; `demo` builds
+//! and starts the app; `codegen` rewrites the generated TypeScript bindings.
+
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::run(),
+        Some("test") => test(),
+        Some("test-in-session") => test_in_session(),
+        Some("demo") => demo(),
+        Some("codegen") => codegen(),
+        Some("build-app") => setup::run().and_then(|()| build_app(false)),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  build-app build the frontend and the app binary"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_path_buf()
+}
+
+/// Runs a command to completion, echoing it first; a non-zero exit is an error.
+pub fn run(cmd: &mut Command) -> Result {
+    eprintln!("$ {}", display(cmd));
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {}: {e}", display(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} failed ({status})", display(cmd)))
+    }
+}
+
+fn display(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn npm(args: &[&str]) -> Command {
+    let mut c = Command::new("npm");
+    c.args(args).current_dir(root().join("ui"));
+    c
+}
+
+/// Every test: formatting, lints, Rust tests (with the real keychain), frontend tests, and
+/// the end-to-end tests in a real window. Runs itself again inside a fresh D-Bus session
+/// so the keychain and notifications of the developer's desktop are never touched.
+fn test() -> Result {
+    setup::run()?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    build_frontend()?;
+    run(npm(&["run", "check"]))?;
+    run(npm(&["test"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--features",
+        "paydesk/custom-protocol",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    let keyring_home = tempdir("paydesk-keyring")?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    run(Command::new("dbus-run-session")
+        .arg("--")
+        .arg(exe)
+        .arg("test-in-session")
+        .env("XDG_DATA_HOME", &keyring_home)
+        .current_dir(root()))
+}
+
+fn test_in_session() -> Result {
+    let _keyring = Guard(start_keyring()?);
+    let (_xvfb, display) = start_xvfb()?;
+    let _xvfb = Guard(_xvfb);
+    run(cargo()
+        .args([
+            "test",
+            "--workspace",
+            "--features",
+            "paydesk/custom-protocol",
+        ])
+        .env("DISPLAY", &display)
+        .env("PAYDESK_TEST", "1"))
+}
+
+/// Kills the child when dropped, so a failing step never leaves a daemon behind.
+struct Guard(Child);
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// gnome-keyring's Secret Service, unlocked with a throw-away password, in this session.
+fn start_keyring() -> Result<Child> {
+    use std::io::Write;
+    let mut child = Command::new("gnome-keyring-daemon")
+        .args(["--foreground", "--unlock", "--components=secrets"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start gnome-keyring-daemon: {e}"))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    stdin
+        .write_all(b"paydesk-test")
+        .map_err(|e| format!("cannot unlock the test keyring: {e}"))?;
+    drop(stdin);
+    wait_for("the Secret Service", || {
+        Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.secrets",
+            ])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+            .unwrap_or(false)
+    })?;
+    Ok(child)
+}
+
+/// An Xvfb display with 24-bit colour; returns the child and its DISPLAY value.
+fn start_xvfb() -> Result<(Child, String)> {
+    let n = (90..200)
+        .find(|n| {
+            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        })
+        .ok_or("no free X display number")?;
+    let display = format!(":{n}");
+    let child = Command::new("Xvfb")
+        .args([
+            display.as_str(),
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start Xvfb: {e}"))?;
+    let socket = format!("/tmp/.X11-unix/X{n}");
+    wait_for("Xvfb", || Path::new(&socket).exists())?;
+    Ok((child, display))
+}
+
+/// Polls a condition for up to 20 s (start-up of a daemon we launched).
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool) -> Result {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err(format!("{what} did not start within 20 s"))
+}
+
+fn tempdir(prefix: &str) -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+fn build_frontend() -> Result {
+    run(npm(&["run", "build"]))
+}
+
+fn build_app(release: bool) -> Result {
+    build_frontend()?;
+    let mut c = cargo();
+    c.args([
+        "build",
+        "--package",
+        "paydesk",
+        "--features",
+        "custom-protocol",
+    ]);
+    if release {
+        c.arg("--release");
+    }
+    run(&mut c)
+}
+
+/// Builds and starts the app. When there is no display (a server or CI), it starts under
+/// Xvfb and saves a screenshot instead of hanging.
+fn demo() -> Result {
+    setup::run()?;
+    build_app(false)?;
+    let bin = root().join("target/debug/paydesk");
+    run(Command::new(bin).current_dir(root()))
+}
+
+fn codegen() -> Result {
+    run(cargo()
+        .args(["test", "--package", "paydesk", "--test", "bindings"])
+        .env("UPDATE_BINDINGS", "1"))
+}
