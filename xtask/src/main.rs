@@ -86,8 +86,8 @@ fn test() -> Result {
     setup::run()?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
     build_frontend()?;
-    run(npm(&["run", "check"]))?;
-    run(npm(&["test"]))?;
+    run(&mut npm(&["run", "check"]))?;
+    run(&mut npm(&["test"]))?;
     run(cargo().args([
         "clippy",
         "--workspace",
@@ -208,7 +208,7 @@ fn tempdir(prefix: &str) -> Result<PathBuf> {
 }
 
 fn build_frontend() -> Result {
-    run(npm(&["run", "build"]))
+    run(&mut npm(&["run", "build"]))
 }
 
 fn build_app(release: bool) -> Result {
