@@ -1,0 +1,35 @@
+//! PayDesk's business rules, without I/O: no database, network, file system or clock.
+//! Time comes in as `DateTime<Utc>` arguments.
+//!
+//! Layout: [`rules`] is the one table of deadlines and limits; [`order`] holds the order
+//! and its vocabulary (lists, methods, capture modes, actors); [`operation`] checks an
+//! operation against the rules and says which telegram does it ([`operation::check`]),
+//! and computes deadlines; [`journal`] holds the idempotency decisions (settling an
+//! unsettled operation with an inquiry, the retry table); [`notification`] reconciles a
+//! gateway report with an order (PayDesk's change, the gateway's, or an outside one);
+//! [`history`] renders change-history lines in Japanese and English.
+//!
+//! Invariants: nothing here derives `Serialize` (DTOs live at the IPC boundary); money is
+//! [`Yen`]; no deadline or limit is written outside [`rules`] (a tidy test checks the
+//! other crates).
+
+pub mod history;
+pub mod journal;
+pub mod notification;
+pub mod operation;
+pub mod order;
+pub mod rules;
+
+pub use history::Text;
+pub use journal::{
+    FailureCategory, JournalState, OperationKey, PendingOperation, RetryDecision, Settlement,
+    Successor, retry_decision, settle,
+};
+pub use notification::{Reconciliation, StatusReport, order_from_report, reconcile};
+pub use operation::{
+    Deadline, DeadlineKind, DeadlineState, Operation, OperationKind, Plan, Refusal,
+    available_operations, check, check_kind, deadline, deadline_state, refundable_amount,
+};
+pub use order::{Actor, CaptureMode, Order, OrderId, OrderList, PaymentMethod};
+pub use paygent_codec::{PaymentStatus, TelegramKind, Yen};
+pub use rules::{RULES, Rules};

@@ -1,0 +1,12 @@
+//! Integration tests: the simulator over loopback, driven through `paygent-client` (mutual
+//! TLS) and, for malformed input, through raw HTTP.
+
+mod bad_input;
+mod card;
+mod control;
+mod faults;
+mod harness;
+mod notify;
+mod paidy;
+mod stored_card;
+mod tls;

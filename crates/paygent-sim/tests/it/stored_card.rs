@@ -1,0 +1,188 @@
+//! Stored cards 025/026/027 and renewals with a stored card.
+
+use paygent_codec::Yen;
+use paygent_codec::request::{
+    CaptureMode, CardAuthorize, CardSource, PaymentClass, StoredCardDelete, StoredCardInquiry,
+    StoredCardRegister, ThreeDSecure,
+};
+use serde_json::json;
+
+use crate::harness::{MERCHANT, TestSim, code_of};
+
+fn renewal(customer_id: &str, card_id: &str) -> CardAuthorize {
+    CardAuthorize {
+        trading_id: Some("RENEW_1".into()),
+        payment_id: None,
+        amount: Yen(2160),
+        payment_class: PaymentClass::LumpSum,
+        card: CardSource::StoredCard {
+            customer_id: customer_id.into(),
+            customer_card_id: card_id.into(),
+            cvc_token: None,
+        },
+        three_d_secure: ThreeDSecure::Skipped,
+        capture_mode: CaptureMode::AuthorizeOnly,
+        site_id: None,
+    }
+}
+
+#[tokio::test]
+async fn register_list_use_and_delete_stored_cards() {
+    let sim = TestSim::tls().await;
+    let client = sim.client();
+    let token = sim.token("4900000000001234", Some("1240")).await;
+    let registered = client
+        .send(&StoredCardRegister {
+            trading_id: None,
+            customer_id: "CUST_1".into(),
+            card_token: token,
+            cardholder_name: Some("TARO YAMADA".into()),
+            add_info: [
+                Some("山田 太郎".into()),
+                Some("ヤマダ　タロウ".into()),
+                None,
+                None,
+            ],
+            validity_check: false,
+            site_id: None,
+        })
+        .await
+        .expect("025");
+    assert_eq!(registered.number_of_cards, Some(1));
+    let list = client
+        .send(&StoredCardInquiry {
+            trading_id: None,
+            customer_id: "CUST_1".into(),
+            customer_card_id: None,
+            return_fingerprint: false,
+            site_id: None,
+        })
+        .await
+        .expect("027");
+    assert_eq!(list.cards.len(), 1);
+    let card = &list.cards[0];
+    assert_eq!(card.masked_card_number, "************1234");
+    assert_eq!(card.card_valid_term, "1240");
+    assert_eq!(card.cardholder_name, "TARO YAMADA");
+    assert_eq!(
+        card.columns.get("add_info1").map(String::as_str),
+        Some("山田 太郎")
+    );
+    assert!(!card.expired);
+    let done = client
+        .send(&renewal("CUST_1", &registered.customer_card_id))
+        .await
+        .expect("020 stored card");
+    let payment = sim.payment(&done.payment_id).await;
+    assert_eq!(
+        payment["card"]["customer_card_id"],
+        registered.customer_card_id.as_str()
+    );
+    client
+        .send(&StoredCardDelete {
+            trading_id: None,
+            customer_id: "CUST_1".into(),
+            customer_card_id: registered.customer_card_id.clone(),
+            site_id: None,
+        })
+        .await
+        .expect("026");
+    let err = client
+        .send(&StoredCardInquiry {
+            trading_id: None,
+            customer_id: "CUST_1".into(),
+            customer_card_id: None,
+            return_fingerprint: false,
+            site_id: None,
+        })
+        .await;
+    // P026 "no cards" is an empty list for the client, or a gateway error.
+    match err {
+        Ok(list) => assert!(list.cards.is_empty()),
+        Err(e) => assert_eq!(code_of(&e), "P026"),
+    }
+    let err = client
+        .send(&renewal("CUST_1", &registered.customer_card_id))
+        .await
+        .expect_err("deleted card");
+    assert_eq!(code_of(&err), "P025");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn renewal_with_an_expired_stored_card_fails_with_p010() {
+    let sim = TestSim::tls().await;
+    let client = sim.client();
+    let card = sim
+        .ok(
+            "/stored-cards",
+            json!({ "merchant_id": MERCHANT, "customer_id": "SUB_9", "expiry": "0125" }),
+        )
+        .await;
+    let card_id = card["customer_card_id"].as_str().expect("id").to_owned();
+    let err = client
+        .send(&renewal("SUB_9", &card_id))
+        .await
+        .expect_err("expired");
+    assert_eq!(code_of(&err), "P010");
+    let list = client
+        .send(&StoredCardInquiry {
+            trading_id: None,
+            customer_id: "SUB_9".into(),
+            customer_card_id: None,
+            return_fingerprint: false,
+            site_id: None,
+        })
+        .await
+        .expect("027");
+    assert!(list.cards[0].expired);
+    // A subscription first purchase registers the card for later renewals.
+    let first = sim
+        .ok("/checkouts/card", json!({ "merchant_id": MERCHANT, "amount": 2160, "trading_id": "SUB_FIRST", "customer_id": "SUB_10" }))
+        .await;
+    let card_id = first["customer_card_id"]
+        .as_str()
+        .expect("registered")
+        .to_owned();
+    client
+        .send(&renewal("SUB_10", &card_id))
+        .await
+        .expect("renewal");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn eleventh_card_is_refused() {
+    let sim = TestSim::tls().await;
+    let client = sim.client();
+    for i in 0..10 {
+        let token = sim.token(&format!("49000000000010{i:02}"), None).await;
+        client
+            .send(&StoredCardRegister {
+                trading_id: None,
+                customer_id: "MANY".into(),
+                card_token: token,
+                cardholder_name: None,
+                add_info: Default::default(),
+                validity_check: false,
+                site_id: None,
+            })
+            .await
+            .expect("025");
+    }
+    let token = sim.token("4900000000001099", None).await;
+    let err = client
+        .send(&StoredCardRegister {
+            trading_id: None,
+            customer_id: "MANY".into(),
+            card_token: token,
+            cardholder_name: None,
+            add_info: Default::default(),
+            validity_check: false,
+            site_id: None,
+        })
+        .await
+        .expect_err("11th");
+    assert_eq!(code_of(&err), "P023");
+    sim.stop().await;
+}

@@ -1,0 +1,303 @@
+//! Configuration: one TOML file, each key overridable by a `PAYDESK_RELAY_*` variable.
+//!
+//! [`Config`] is what the relay runs with (tests build it directly); [`ConfigFile`] is the
+//! file's shape. Shops and desktops are not configuration: they live in the database and
+//! are managed with `paydesk-relay add-shop` / `add-desktop`.
+
+use std::{net::IpAddr, net::SocketAddr, path::PathBuf, time::Duration};
+
+use serde::Deserialize;
+
+/// Everything the relay needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address the binary binds (the library takes an already bound listener).
+    pub listen: SocketAddr,
+    /// The SQLite database file.
+    pub database: PathBuf,
+    /// Events and quarantined records older than this are deleted.
+    pub retention: chrono::Duration,
+    /// How often retention runs.
+    pub prune_every: Duration,
+    /// Interval of the heartbeat events on every desktop stream.
+    pub heartbeat: Duration,
+    /// Largest accepted notification body; Paygent's own telegram limit is 100 KiB.
+    pub max_body_bytes: usize,
+    /// Most notifications committed in one transaction (group commit).
+    pub max_batch: usize,
+    /// Peers whose `X-Forwarded-For` is believed (a reverse proxy on the same host).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// PEM certificate chain and key for TLS; `None` for plain HTTP behind a proxy.
+    pub tls: Option<TlsFiles>,
+    /// The relay's public base URL, printed by `add-shop` as the notification URL.
+    pub public_url: Option<String>,
+    /// `json` or `text` log lines.
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Text,
+}
+
+impl Config {
+    /// Defaults for a database at `database` (30 days retention, 15 s heartbeats).
+    pub fn new(database: impl Into<PathBuf>) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database: database.into(),
+            retention: chrono::Duration::days(30),
+            prune_every: Duration::from_secs(3600),
+            heartbeat: Duration::from_secs(15),
+            max_body_bytes: 64 * 1024,
+            max_batch: 1024,
+            trusted_proxies: Vec::new(),
+            tls: None,
+            public_url: None,
+            log_format: LogFormat::Text,
+        }
+    }
+
+    /// Reads the TOML text, then applies `PAYDESK_RELAY_*` overrides looked up with `env`.
+    pub fn from_toml_and_env(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let file: ConfigFile =
+            toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
+        let mut file = file;
+        file.apply_env(&env)?;
+        file.into_config()
+    }
+}
+
+/// The configuration file's shape. Every key is optional except `database`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub listen: Option<String>,
+    pub database: Option<PathBuf>,
+    pub retention_days: Option<u32>,
+    pub heartbeat_seconds: Option<u64>,
+    pub max_body_bytes: Option<usize>,
+    pub max_batch: Option<usize>,
+    pub trusted_proxies: Option<Vec<String>>,
+    pub public_url: Option<String>,
+    pub log_format: Option<LogFormat>,
+    pub tls: Option<TlsSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file: {0}")]
+    Toml(String),
+    #[error("configuration key {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+fn parse_env<T: std::str::FromStr>(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<T>, ConfigError> {
+    match env(name) {
+        None => Ok(None),
+        Some(text) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| invalid(name, format!("cannot parse {text:?}"))),
+    }
+}
+
+impl ConfigFile {
+    fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = env("PAYDESK_RELAY_LISTEN") {
+            self.listen = Some(v);
+        }
+        if let Some(v) = env("PAYDESK_RELAY_DATABASE") {
+            self.database = Some(v.into());
+        }
+        if let Some(v) = parse_env(env, "PAYDESK_RELAY_RETENTION_DAYS")? {
+            self.retention_days = Some(v);
+        }
+        if let Some(v) = parse_env(env, "PAYDESK_RELAY_HEARTBEAT_SECONDS")? {
+            self.heartbeat_seconds = Some(v);
+        }
+        if let Some(v) = parse_env(env, "PAYDESK_RELAY_MAX_BODY_BYTES")? {
+            self.max_body_bytes = Some(v);
+        }
+        if let Some(v) = parse_env(env, "PAYDESK_RELAY_MAX_BATCH")? {
+            self.max_batch = Some(v);
+        }
+        if let Some(v) = env("PAYDESK_RELAY_TRUSTED_PROXIES") {
+            self.trusted_proxies = Some(
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
+            );
+        }
+        if let Some(v) = env("PAYDESK_RELAY_PUBLIC_URL") {
+            self.public_url = Some(v);
+        }
+        if let Some(v) = env("PAYDESK_RELAY_LOG_FORMAT") {
+            self.log_format = Some(match v.as_str() {
+                "json" => LogFormat::Json,
+                "text" => LogFormat::Text,
+                _ => return Err(invalid("PAYDESK_RELAY_LOG_FORMAT", "json or text")),
+            });
+        }
+        let cert = env("PAYDESK_RELAY_TLS_CERT");
+        let key = env("PAYDESK_RELAY_TLS_KEY");
+        if cert.is_some() || key.is_some() {
+            let tls = self.tls.get_or_insert_with(TlsSection::default);
+            if let Some(cert) = cert {
+                tls.cert = Some(cert.into());
+            }
+            if let Some(key) = key {
+                tls.key = Some(key.into());
+            }
+        }
+        Ok(())
+    }
+
+    fn into_config(self) -> Result<Config, ConfigError> {
+        let database = self
+            .database
+            .ok_or_else(|| invalid("database", "missing (or set PAYDESK_RELAY_DATABASE)"))?;
+        let mut config = Config::new(database);
+        if let Some(listen) = self.listen {
+            config.listen = listen
+                .parse()
+                .map_err(|_| invalid("listen", format!("not an address:port: {listen:?}")))?;
+        }
+        if let Some(days) = self.retention_days {
+            if days == 0 {
+                return Err(invalid("retention_days", "must be at least 1"));
+            }
+            config.retention = chrono::Duration::days(i64::from(days));
+        }
+        if let Some(secs) = self.heartbeat_seconds {
+            if secs == 0 {
+                return Err(invalid("heartbeat_seconds", "must be at least 1"));
+            }
+            config.heartbeat = Duration::from_secs(secs);
+        }
+        if let Some(bytes) = self.max_body_bytes {
+            config.max_body_bytes = bytes;
+        }
+        if let Some(batch) = self.max_batch {
+            config.max_batch = batch.max(1);
+        }
+        if let Some(proxies) = self.trusted_proxies {
+            config.trusted_proxies = proxies
+                .iter()
+                .map(|p| {
+                    p.parse()
+                        .map_err(|_| invalid("trusted_proxies", format!("not an IP: {p:?}")))
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        config.public_url = self.public_url;
+        if let Some(format) = self.log_format {
+            config.log_format = format;
+        }
+        if let Some(tls) = self.tls {
+            match (tls.cert, tls.key) {
+                (Some(cert), Some(key)) => config.tls = Some(TlsFiles { cert, key }),
+                (None, None) => {}
+                _ => return Err(invalid("tls", "needs both cert and key")),
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn file_values_and_defaults() {
+        let c = Config::from_toml_and_env(
+            r#"
+            listen = "0.0.0.0:8443"
+            database = "/var/lib/paydesk-relay/relay.db"
+            retention_days = 7
+            [tls]
+            cert = "/etc/relay/cert.pem"
+            key = "/etc/relay/key.pem"
+            "#,
+            no_env,
+        )
+        .expect("valid");
+        assert_eq!(c.listen.port(), 8443);
+        assert_eq!(c.retention, chrono::Duration::days(7));
+        assert_eq!(c.heartbeat, Duration::from_secs(15));
+        assert_eq!(c.tls.expect("tls").key, PathBuf::from("/etc/relay/key.pem"));
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let env = |name: &str| match name {
+            "PAYDESK_RELAY_DATABASE" => Some("/tmp/other.db".to_string()),
+            "PAYDESK_RELAY_RETENTION_DAYS" => Some("45".to_string()),
+            "PAYDESK_RELAY_TRUSTED_PROXIES" => Some("127.0.0.1, ::1".to_string()),
+            _ => None,
+        };
+        let c = Config::from_toml_and_env("database = \"/a.db\"\nretention_days = 3", env)
+            .expect("valid");
+        assert_eq!(c.database, PathBuf::from("/tmp/other.db"));
+        assert_eq!(c.retention, chrono::Duration::days(45));
+        assert_eq!(c.trusted_proxies.len(), 2);
+    }
+
+    #[test]
+    fn the_documented_example_file_is_valid() {
+        let c = Config::from_toml_and_env(include_str!("../deploy/relay.example.toml"), no_env)
+            .expect("example parses");
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert!(c.tls.is_some());
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        for (text, key) in [
+            ("", "database"),
+            ("database = \"a\"\nlisten = \"nope\"", "listen"),
+            ("database = \"a\"\n[tls]\ncert = \"c\"", "tls"),
+            ("database = \"a\"\nretention_days = 0", "retention_days"),
+        ] {
+            let err = Config::from_toml_and_env(text, no_env).expect_err(text);
+            assert!(err.to_string().contains(key), "{err}");
+        }
+        assert!(Config::from_toml_and_env("database = \"a\"\nunknown = 1", no_env).is_err());
+    }
+}

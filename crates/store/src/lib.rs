@@ -1,0 +1,192 @@
+//! PayDesk's one SQLite database on the desktop: the only crate there that runs SQL.
+//!
+//! Layout: this file opens the database (WAL, foreign keys) and runs the embedded
+//! migrations in `migrations/` by `PRAGMA user_version`; [`orders`] stores orders, their
+//! transaction-ID chains and list pages/search/filters; [`history`] is the append-only
+//! change history (the database refuses UPDATE and DELETE); [`journal`] is the operation
+//! journal (written before sending, settled after); [`sync`] applies gateway reports
+//! exactly once and keeps the sync cursors; [`details`] holds buyer and item details and
+//! the storefront import; settings are plain key/value rows.
+//!
+//! Invariants: no column holds a secret; every multi-row change runs in one transaction;
+//! business decisions come from the `domain` crate (the store never decides what a status
+//! means); times are Unix milliseconds (UTC), money integer yen.
+
+pub mod details;
+pub mod history;
+pub mod journal;
+pub mod orders;
+pub mod sync;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension};
+
+pub use details::{DetailsSource, ImportSummary, Item, OrderDetails};
+pub use history::HistoryLine;
+pub use journal::JournalOutcome;
+pub use orders::{DeadlineFilter, ListQuery, OrderRow, Page};
+pub use sync::{Applied, SyncState};
+
+/// The migrations, in order; migration `i` brings the database to `user_version = i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer PayDesk.
+    #[error(
+        "the database has schema version {found}, newer than this PayDesk ({known}); update PayDesk"
+    )]
+    TooNew {
+        /// The file's version.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// No order with this id.
+    #[error("order {0} not found")]
+    OrderNotFound(i64),
+    /// No journal entry with this key, or it is already settled.
+    #[error("no open journal entry {0}")]
+    JournalEntryNotFound(String),
+    /// The order already has an unsettled operation.
+    #[error("order {0} already has an unsettled operation")]
+    OperationUnsettled(i64),
+    /// Another order already has this transaction ID.
+    #[error("transaction ID {0} already belongs to another order")]
+    DuplicatePaymentId(String),
+    /// A stored value this build cannot read.
+    #[error("unreadable value in {column}: {value:?}")]
+    Corrupt {
+        /// The column.
+        column: &'static str,
+        /// The value.
+        value: String,
+    },
+}
+
+/// The store's result.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// The database.
+pub struct Store {
+    conn: Connection,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and migrates it.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Store::init(conn)
+    }
+
+    /// An in-memory database, for unit tests only.
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Store> {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mut store = Store { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The schema version (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// The newest schema version this build knows.
+    pub fn latest_schema_version() -> i64 {
+        MIGRATIONS.len() as i64
+    }
+
+    /// The SQLite journal mode (`wal` for files).
+    pub fn journal_mode(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let found = self.schema_version()?;
+        let known = Store::latest_schema_version();
+        if found > known {
+            return Err(Error::TooNew { found, known });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// A non-secret setting.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Stores a non-secret setting.
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+}
+
+/// A time as stored: Unix milliseconds.
+pub(crate) fn ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+/// A stored time.
+pub(crate) fn from_ms(value: i64) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(value).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, value))
+}
+
+/// A stored optional time.
+pub(crate) fn from_ms_opt(value: Option<i64>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    value.map(from_ms).transpose()
+}
+
+/// A stored code that must parse, as a rusqlite conversion error otherwise.
+pub(crate) fn decode<T>(
+    column: usize,
+    value: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    parse(value).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            rusqlite::types::Type::Text,
+            format!("unknown code {value:?}").into(),
+        )
+    })
+}

@@ -1,0 +1,527 @@
+//! Orders, their transaction-ID chains, and the list pages (paged, filtered and searched in
+//! SQL, indexed for 100,000 orders).
+
+use chrono::{DateTime, Utc};
+use domain::{
+    CaptureMode, Deadline, DeadlineKind, Order, OrderId, OrderList, PaymentMethod, PaymentStatus,
+    RULES, Yen,
+};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+
+use crate::{Error, Result, Store, decode, from_ms, from_ms_opt, ms};
+
+/// An order in a list, with its key and stored deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRow {
+    /// The order's key.
+    pub id: OrderId,
+    /// The order.
+    pub order: Order,
+    /// The deadline it works against, as stored (see `domain::deadline`).
+    pub deadline: Option<Deadline>,
+}
+
+/// Which deadline situation to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlineFilter {
+    /// Capture deadline within the warning period (the home screen's count); most urgent
+    /// first.
+    Near,
+    /// Capture deadline passed, or the gateway already expired the authorization; most
+    /// recently lapsed first.
+    Lapsed,
+}
+
+/// One page request of an order list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    /// The list; `None` searches all three.
+    pub list: Option<OrderList>,
+    /// Only these statuses (empty = any).
+    pub statuses: Vec<PaymentStatus>,
+    /// Only orders in this deadline situation.
+    pub deadline: Option<DeadlineFilter>,
+    /// Transaction ID (prefix), order number (prefix), buyer name (prefix; substring from 3
+    /// characters) or amount (`1500`, `¥1,500`).
+    pub search: Option<String>,
+    /// Zero-based page number.
+    pub page: u32,
+    /// Rows per page (at least 1).
+    pub page_size: u32,
+    /// The time deadline filters are evaluated at.
+    pub now: DateTime<Utc>,
+}
+
+impl ListQuery {
+    /// The first page of a list, 50 rows, no filters.
+    pub fn list(list: OrderList, now: DateTime<Utc>) -> ListQuery {
+        ListQuery {
+            list: Some(list),
+            statuses: Vec::new(),
+            deadline: None,
+            search: None,
+            page: 0,
+            page_size: 50,
+            now,
+        }
+    }
+}
+
+/// One page of results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// How many rows match in total.
+    pub total: u64,
+    /// This page's number (zero-based).
+    pub page: u32,
+    /// Rows per page.
+    pub page_size: u32,
+}
+
+pub(crate) const ORDER_COLUMNS: &str = "o.id, o.order_number, o.payment_id, o.method, o.capture_mode, \
+    o.three_d_secure, o.amount, o.captured_amount, o.refunded_amount, o.status, o.ordered_at, \
+    o.authorized_at, o.captured_at, o.list, o.outside_change, o.buyer_name, o.buyer_name_kana, \
+    o.buyer_email, o.deadline_kind, o.deadline_at";
+
+pub(crate) fn order_row(row: &Row<'_>) -> rusqlite::Result<OrderRow> {
+    let text = |i: usize| -> rusqlite::Result<String> { row.get(i) };
+    let order = Order {
+        order_number: row.get(1)?,
+        payment_id: row.get(2)?,
+        method: decode(3, &text(3)?, PaymentMethod::from_code)?,
+        capture_mode: decode(4, &text(4)?, CaptureMode::from_code)?,
+        three_d_secure: row.get(5)?,
+        amount: Yen(row.get(6)?),
+        captured_amount: Yen(row.get(7)?),
+        refunded_amount: Yen(row.get(8)?),
+        status: decode(9, &text(9)?, PaymentStatus::from_code)?,
+        ordered_at: from_ms(row.get(10)?)?,
+        authorized_at: from_ms_opt(row.get(11)?)?,
+        captured_at: from_ms_opt(row.get(12)?)?,
+        list: decode(13, &text(13)?, OrderList::from_code)?,
+        outside_change: row.get(14)?,
+        buyer_name: row.get(15)?,
+        buyer_name_kana: row.get(16)?,
+        buyer_email: row.get(17)?,
+    };
+    let kind: Option<String> = row.get(18)?;
+    let at: Option<i64> = row.get(19)?;
+    let deadline = match (kind, at) {
+        (Some(kind), Some(at)) => Some(Deadline {
+            kind: decode(18, &kind, DeadlineKind::from_code)?,
+            at: from_ms(at)?,
+        }),
+        _ => None,
+    };
+    Ok(OrderRow {
+        id: OrderId(row.get(0)?),
+        order,
+        deadline,
+    })
+}
+
+/// The stored deadline. When the gateway already expired the authorization (33), the
+/// deadline passed no later than `now`, so the lapsed filter stays one index range.
+fn deadline_columns(order: &Order, now: DateTime<Utc>) -> (Option<&'static str>, Option<i64>) {
+    match domain::deadline(order, &RULES) {
+        Some(d) => {
+            let at = if order.status == PaymentStatus::AuthorizationExpired {
+                d.at.min(now)
+            } else {
+                d.at
+            };
+            (Some(d.kind.code()), Some(ms(at)))
+        }
+        None => (None, None),
+    }
+}
+
+pub(crate) fn insert_order(
+    conn: &Connection,
+    order: &Order,
+    now: DateTime<Utc>,
+) -> Result<OrderId> {
+    let known: Option<i64> = conn
+        .query_row(
+            "SELECT order_id FROM payment_ids WHERE payment_id = ?1",
+            [&order.payment_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if known.is_some() {
+        return Err(Error::DuplicatePaymentId(order.payment_id.clone()));
+    }
+    let (deadline_kind, deadline_at) = deadline_columns(order, now);
+    conn.execute(
+        "INSERT INTO orders (order_number, payment_id, method, capture_mode, three_d_secure, amount,
+             captured_amount, refunded_amount, status, ordered_at, authorized_at, captured_at, list,
+             outside_change, buyer_name, buyer_name_kana, buyer_email, deadline_kind, deadline_at,
+             created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)",
+        params![
+            order.order_number,
+            order.payment_id,
+            order.method.code(),
+            order.capture_mode.code(),
+            order.three_d_secure,
+            order.amount.0,
+            order.captured_amount.0,
+            order.refunded_amount.0,
+            order.status.code(),
+            ms(order.ordered_at),
+            order.authorized_at.map(ms),
+            order.captured_at.map(ms),
+            order.list.code(),
+            order.outside_change,
+            order.buyer_name,
+            order.buyer_name_kana,
+            order.buyer_email,
+            deadline_kind,
+            deadline_at,
+            ms(now),
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    conn.execute(
+        "INSERT INTO payment_ids (payment_id, order_id, base_payment_id, created_at) VALUES (?1, ?2, NULL, ?3)",
+        params![order.payment_id, id, ms(now)],
+    )?;
+    Ok(OrderId(id))
+}
+
+/// Writes the order's new state; a new transaction ID joins the chain.
+pub(crate) fn update_order(
+    conn: &Connection,
+    id: OrderId,
+    order: &Order,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let current: String = conn
+        .query_row("SELECT payment_id FROM orders WHERE id = ?1", [id.0], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or(Error::OrderNotFound(id.0))?;
+    if current != order.payment_id {
+        let owner: Option<i64> = conn
+            .query_row(
+                "SELECT order_id FROM payment_ids WHERE payment_id = ?1",
+                [&order.payment_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match owner {
+            Some(owner) if owner != id.0 => {
+                return Err(Error::DuplicatePaymentId(order.payment_id.clone()));
+            }
+            Some(_) => {}
+            None => {
+                conn.execute(
+                    "INSERT INTO payment_ids (payment_id, order_id, base_payment_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![order.payment_id, id.0, current, ms(now)],
+                )?;
+            }
+        }
+    }
+    let (deadline_kind, deadline_at) = deadline_columns(order, now);
+    conn.execute(
+        "UPDATE orders SET order_number = ?2, payment_id = ?3, method = ?4, capture_mode = ?5,
+             three_d_secure = ?6, amount = ?7, captured_amount = ?8, refunded_amount = ?9, status = ?10,
+             ordered_at = ?11, authorized_at = ?12, captured_at = ?13, list = ?14, outside_change = ?15,
+             buyer_name = ?16, buyer_name_kana = ?17, buyer_email = ?18, deadline_kind = ?19,
+             deadline_at = ?20, updated_at = ?21
+         WHERE id = ?1",
+        params![
+            id.0,
+            order.order_number,
+            order.payment_id,
+            order.method.code(),
+            order.capture_mode.code(),
+            order.three_d_secure,
+            order.amount.0,
+            order.captured_amount.0,
+            order.refunded_amount.0,
+            order.status.code(),
+            ms(order.ordered_at),
+            order.authorized_at.map(ms),
+            order.captured_at.map(ms),
+            order.list.code(),
+            order.outside_change,
+            order.buyer_name,
+            order.buyer_name_kana,
+            order.buyer_email,
+            deadline_kind,
+            deadline_at,
+            ms(now),
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn get_order(conn: &Connection, id: OrderId) -> Result<Option<Order>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {ORDER_COLUMNS} FROM orders o WHERE o.id = ?1"),
+            [id.0],
+            order_row,
+        )
+        .optional()?
+        .map(|r| r.order))
+}
+
+pub(crate) fn order_id_by_payment_id(
+    conn: &Connection,
+    payment_id: &str,
+) -> Result<Option<OrderId>> {
+    Ok(conn
+        .query_row(
+            "SELECT order_id FROM payment_ids WHERE payment_id = ?1",
+            [payment_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .map(OrderId))
+}
+
+/// Above this many matches a search page walks the newest-first index instead of sorting
+/// all matches (a tuning constant of the query plan, not a business rule).
+const DENSE_SEARCH_MATCHES: i64 = 2_000;
+
+/// The end of a prefix range: every string starting with `prefix` sorts below it.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// The amount a search text names (`1500`, `¥1,500`, `1,500円`), if it is one.
+fn search_amount(text: &str) -> Option<i64> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !matches!(c, '¥' | '￥' | ',' | '円' | ' '))
+        .collect();
+    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Builds the WHERE clause and its parameters for a list query.
+fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    let mut param = |v: Value| {
+        values.push(v);
+        format!("?{}", values.len())
+    };
+    if let Some(list) = query.list {
+        clauses.push(format!(
+            "o.list = {}",
+            param(Value::Text(list.code().into()))
+        ));
+    }
+    if !query.statuses.is_empty() {
+        let marks: Vec<String> = query
+            .statuses
+            .iter()
+            .map(|s| param(Value::Text(s.code().into())))
+            .collect();
+        clauses.push(format!("o.status IN ({})", marks.join(", ")));
+    }
+    match query.deadline {
+        Some(DeadlineFilter::Near) => {
+            let now = param(Value::Integer(ms(query.now)));
+            let until = param(Value::Integer(ms(query.now + RULES.deadline_warning)));
+            clauses.push(format!(
+                "o.deadline_kind = 'capture' AND o.deadline_at > {now} AND o.deadline_at <= {until}"
+            ));
+        }
+        Some(DeadlineFilter::Lapsed) => {
+            let now = param(Value::Integer(ms(query.now)));
+            clauses.push(format!(
+                "o.deadline_kind = 'capture' AND o.deadline_at <= {now}"
+            ));
+        }
+        None => {}
+    }
+    if let Some(text) = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let from = param(Value::Text(text.into()));
+        let to = param(Value::Text(prefix_end(text)));
+        let mut hits = vec![
+            format!(
+                "SELECT order_id FROM payment_ids WHERE payment_id >= {from} AND payment_id < {to}"
+            ),
+            format!("SELECT id FROM orders WHERE order_number >= {from} AND order_number < {to}"),
+            format!("SELECT id FROM orders WHERE buyer_name >= {from} AND buyer_name < {to}"),
+            format!(
+                "SELECT id FROM orders WHERE buyer_name_kana >= {from} AND buyer_name_kana < {to}"
+            ),
+        ];
+        if text.chars().count() >= 3 {
+            let phrase = param(Value::Text(format!("\"{}\"", text.replace('"', "\"\""))));
+            hits.push(format!(
+                "SELECT rowid FROM orders_buyer_fts WHERE orders_buyer_fts MATCH {phrase}"
+            ));
+        }
+        if let Some(amount) = search_amount(text) {
+            let amount = param(Value::Integer(amount));
+            hits.push(format!("SELECT id FROM orders WHERE amount = {amount}"));
+        }
+        clauses.push(format!("o.id IN ({})", hits.join(" UNION ALL ")));
+    }
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (sql, values)
+}
+
+impl Store {
+    /// Stores a new order (and its transaction ID). History lines are the caller's.
+    pub fn insert_order(&mut self, order: &Order, now: DateTime<Utc>) -> Result<OrderId> {
+        let tx = self.conn.transaction()?;
+        let id = insert_order(&tx, order, now)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Stores many new orders in one transaction (imports, benchmarks).
+    pub fn insert_orders(&mut self, orders: &[Order], now: DateTime<Utc>) -> Result<Vec<OrderId>> {
+        let tx = self.conn.transaction()?;
+        let ids = orders
+            .iter()
+            .map(|o| insert_order(&tx, o, now))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// An order by key.
+    pub fn get_order(&self, id: OrderId) -> Result<Option<Order>> {
+        get_order(&self.conn, id)
+    }
+
+    /// The order that has or had this transaction ID.
+    pub fn order_by_payment_id(&self, payment_id: &str) -> Result<Option<(OrderId, Order)>> {
+        let Some(id) = order_id_by_payment_id(&self.conn, payment_id)? else {
+            return Ok(None);
+        };
+        Ok(get_order(&self.conn, id)?.map(|o| (id, o)))
+    }
+
+    /// Every transaction ID the order has had, oldest first.
+    pub fn payment_id_chain(&self, id: OrderId) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT payment_id FROM payment_ids WHERE order_id = ?1 ORDER BY rowid")?;
+        let rows = stmt.query_map([id.0], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One page of orders: newest first; with a deadline filter, by deadline (most urgent
+    /// or most recently lapsed first).
+    pub fn list_orders(&self, query: &ListQuery) -> Result<Page<OrderRow>> {
+        let (filter, values) = where_clause(query);
+        let page_size = query.page_size.max(1);
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM orders o {filter}"),
+            params_from_iter(values.iter()),
+            |r| r.get(0),
+        )?;
+        // Deadline filters sort by urgency along their index. Searches with many matches
+        // (a common family name) walk the newest-first index and stop at the page's end
+        // instead of sorting every match; searches with few matches look their rows up.
+        let (index, order_by) = match query.deadline {
+            Some(DeadlineFilter::Near) => ("", "o.deadline_at ASC, o.id DESC"),
+            Some(DeadlineFilter::Lapsed) => ("", "o.deadline_at DESC, o.id DESC"),
+            None if query.search.is_some() && total > DENSE_SEARCH_MATCHES => (
+                if query.list.is_some() {
+                    "INDEXED BY orders_list_page"
+                } else {
+                    "INDEXED BY orders_ordered"
+                },
+                "o.ordered_at DESC, o.id DESC",
+            ),
+            None => ("", "o.ordered_at DESC, o.id DESC"),
+        };
+        let sql = format!(
+            "SELECT {ORDER_COLUMNS} FROM orders o {index} {filter} ORDER BY {order_by} LIMIT {} OFFSET {}",
+            page_size,
+            u64::from(query.page) * u64::from(page_size)
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let items = stmt
+            .query_map(params_from_iter(values.iter()), order_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total: total as u64,
+            page: query.page,
+            page_size,
+        })
+    }
+
+    /// How many orders' capture deadlines fall within the warning period (home screen).
+    pub fn count_near_deadline(&self, now: DateTime<Utc>) -> Result<u64> {
+        let query = ListQuery {
+            list: None,
+            statuses: Vec::new(),
+            deadline: Some(DeadlineFilter::Near),
+            search: None,
+            page: 0,
+            page_size: 1,
+            now,
+        };
+        let (filter, values) = where_clause(&query);
+        let n: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM orders o {filter}"),
+            params_from_iter(values.iter()),
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    /// Moves an order to another list (its payment is unchanged) and says so in its history.
+    pub fn move_to_list(&mut self, id: OrderId, list: OrderList, now: DateTime<Utc>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE orders SET list = ?2, updated_at = ?3 WHERE id = ?1 AND list <> ?2",
+            params![id.0, list.code(), ms(now)],
+        )?;
+        if changed == 0 {
+            let exists: Option<i64> = tx
+                .query_row("SELECT id FROM orders WHERE id = ?1", [id.0], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                return Err(Error::OrderNotFound(id.0));
+            }
+        } else {
+            crate::history::append(
+                &tx,
+                id,
+                now,
+                domain::Actor::PayDesk,
+                &domain::history::moved_to_list(list),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Clears the outside-change banner once the shop owner has seen it (the history keeps
+    /// the lines).
+    pub fn acknowledge_outside_change(&mut self, id: OrderId, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE orders SET outside_change = 0, updated_at = ?2 WHERE id = ?1",
+            params![id.0, ms(now)],
+        )?;
+        Ok(())
+    }
+}

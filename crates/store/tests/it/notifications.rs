@@ -1,0 +1,166 @@
+//! Gateway reports are applied exactly once, in one transaction.
+
+use chrono::TimeDelta;
+use domain::{Actor, CaptureMode, PaymentMethod, PaymentStatus, StatusReport, Yen};
+use store::Applied;
+
+use crate::{ok, order, report, store, t0};
+
+#[test]
+fn a_record_delivered_twice_is_applied_once() {
+    let (_dir, mut s) = store();
+    let o = order(1, 0);
+    let id = ok(s.insert_order(&o, t0()));
+    let r = report(
+        &o,
+        PaymentStatus::Cancelled,
+        2000,
+        t0() + TimeDelta::hours(1),
+    );
+    let first = ok(s.apply_notification(Some(41), &r, CaptureMode::AuthorizeOnly, t0()));
+    assert_eq!(
+        first,
+        Applied::Updated {
+            order: id,
+            outside_change: true,
+            settled_operation: false
+        }
+    );
+    assert_eq!(
+        ok(s.apply_notification(Some(41), &r, CaptureMode::AuthorizeOnly, t0())),
+        Applied::Duplicate
+    );
+    let lines = ok(s.history(id));
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].actor, Actor::Outside);
+    assert_eq!(
+        lines[0].text.ja,
+        "ペイジェント管理画面で取消されました（PayDesk 以外の操作）"
+    );
+    let stored = ok(s.get_order(id)).unwrap_or_else(|| panic!("order"));
+    assert!(stored.outside_change);
+    assert_eq!(stored.status, PaymentStatus::Cancelled);
+    assert!(ok(s.notification_seen(41)));
+    assert_eq!(ok(s.sync_state()).last_payment_notice_id, Some(41));
+    // An older id arriving late does not move the cursor back.
+    let other = order(2, 0);
+    ok(s.insert_order(&other, t0()));
+    ok(s.apply_notification(
+        Some(40),
+        &report(&other, PaymentStatus::Captured, 2000, t0()),
+        CaptureMode::AuthorizeOnly,
+        t0(),
+    ));
+    assert_eq!(ok(s.sync_state()).last_payment_notice_id, Some(41));
+}
+
+#[test]
+fn unknown_paidy_authorization_becomes_a_new_order() {
+    let (_dir, mut s) = store();
+    let r = StatusReport {
+        payment_id: "77".into(),
+        base_payment_id: None,
+        order_number: "order00200".into(),
+        method: PaymentMethod::Paidy,
+        status: PaymentStatus::Authorized,
+        amount: Yen(5000),
+        changed_at: t0(),
+        authorized_at: Some(t0()),
+        captured_at: None,
+        buyer_name: Some("佐藤 花子".into()),
+        buyer_name_kana: None,
+        buyer_email: None,
+    };
+    let Applied::Created(id) =
+        ok(s.apply_notification(Some(1), &r, CaptureMode::AuthorizeAndCapture, t0()))
+    else {
+        panic!("expected a new order");
+    };
+    let o = ok(s.get_order(id)).unwrap_or_else(|| panic!("order"));
+    assert_eq!(
+        o.capture_mode,
+        CaptureMode::AuthorizeAndCapture,
+        "keeps the mode it was created with"
+    );
+    assert_eq!(o.buyer_name.as_deref(), Some("佐藤 花子"));
+    assert_eq!(ok(s.history(id))[0].actor, Actor::Gateway);
+    // A failed authorization of an unknown payment makes no order.
+    let failed = StatusReport {
+        payment_id: "78".into(),
+        status: PaymentStatus::AuthorizationFailed,
+        ..r
+    };
+    assert_eq!(
+        ok(s.apply_notification(Some(2), &failed, CaptureMode::AuthorizeOnly, t0())),
+        Applied::Ignored
+    );
+}
+
+#[test]
+fn outside_partial_refund_is_matched_by_order_number_and_followed() {
+    let (_dir, mut s) = store();
+    let mut o = order(1, 0);
+    o.method = PaymentMethod::Paidy;
+    o.status = PaymentStatus::Captured;
+    o.captured_amount = Yen(2000);
+    o.captured_at = Some(t0());
+    let id = ok(s.insert_order(&o, t0()));
+    let new_payment = StatusReport {
+        payment_id: "99999999999999999999".into(),
+        ..report(&o, PaymentStatus::Captured, 1500, t0() + TimeDelta::days(1))
+    };
+    let applied = ok(s.apply_notification(Some(5), &new_payment, CaptureMode::AuthorizeOnly, t0()));
+    assert!(
+        matches!(
+            applied,
+            Applied::Updated {
+                outside_change: true,
+                ..
+            }
+        ),
+        "{applied:?}"
+    );
+    let stored = ok(s.get_order(id)).unwrap_or_else(|| panic!("order"));
+    assert_eq!(stored.payment_id, "99999999999999999999");
+    assert_eq!(stored.refunded_amount, Yen(500));
+    assert_eq!(
+        ok(s.payment_id_chain(id)),
+        [o.payment_id.clone(), "99999999999999999999".to_owned()]
+    );
+    // The old transaction ID still finds the order.
+    assert_eq!(
+        ok(s.order_by_payment_id(&o.payment_id)).map(|(i, _)| i),
+        Some(id)
+    );
+    // The old payment's own "refunded" record is old news.
+    let old = report(&o, PaymentStatus::Refunded, 2000, t0() + TimeDelta::days(1));
+    assert_eq!(
+        ok(s.apply_notification(Some(4), &old, CaptureMode::AuthorizeOnly, t0())),
+        Applied::Unchanged(id)
+    );
+}
+
+#[test]
+fn reports_without_a_notice_id_are_applied_but_duplicates_change_nothing() {
+    let (_dir, mut s) = store();
+    let o = order(1, 0);
+    let id = ok(s.insert_order(&o, t0()));
+    let r = report(
+        &o,
+        PaymentStatus::AuthorizationExpired,
+        2000,
+        t0() + TimeDelta::days(60),
+    );
+    assert!(matches!(
+        ok(s.apply_notification(None, &r, CaptureMode::AuthorizeOnly, t0())),
+        Applied::Updated {
+            outside_change: false,
+            ..
+        }
+    ));
+    assert_eq!(
+        ok(s.apply_notification(None, &r, CaptureMode::AuthorizeOnly, t0())),
+        Applied::Unchanged(id)
+    );
+    assert_eq!(ok(s.history(id)).len(), 1);
+}
