@@ -48,7 +48,7 @@ pub fn notification_hc(
         trading_id,
         payment_type,
         payment_amount,
-        hash_key.expose(),
+        hash_key.as_str(),
     ])
 }
 
@@ -60,7 +60,7 @@ pub fn three_d_secure_result_hc(
     attempt_kbn: &str,
     hash_key: &Secret,
 ) -> String {
-    hex_sha256(&[result, payment_id, attempt_kbn, hash_key.expose()])
+    hex_sha256(&[result, payment_id, attempt_kbn, hash_key.as_str()])
 }
 
 /// `hc` of the EMV 3-D Secure (450) result redirect (§4.6):
@@ -71,7 +71,7 @@ pub fn emv_three_d_secure_result_hc(
     attempt_kbn: &str,
     hash_key: &Secret,
 ) -> String {
-    hex_sha256(&[result, three_ds_auth_id, attempt_kbn, hash_key.expose()])
+    hex_sha256(&[result, three_ds_auth_id, attempt_kbn, hash_key.as_str()])
 }
 
 /// Check hash returned by PaygentToken.js `createToken()` (§9):
@@ -84,10 +84,10 @@ pub fn token_receipt_hash(
     hash_key: &Secret,
 ) -> String {
     hex_sha256(&[
-        token.expose(),
+        token.as_str(),
         masked_card_number,
         valid_until,
         fingerprint,
-        hash_key.expose(),
+        hash_key.as_str(),
     ])
 }

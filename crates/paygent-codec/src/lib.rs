@@ -5,10 +5,11 @@
 //! simulator); [`request`] holds the typed requests PayDesk sends; [`response`] parses
 //! key=value bodies ([`csv`] the CSV reference bodies) into a [`RawResponse`] and then into
 //! typed responses, and also writes bodies for the simulator; [`notification`] parses and
-//! builds payment notifications and checks their `hc`; [`hash`] holds every SHA-256 check
+//! builds payment notifications and checks their `hc` (leniently, as strings, for a
+//! receiver that must never refuse a record, or typed); [`hash`] holds every SHA-256 check
 //! value of the protocol; [`dictionary`] explains every error code in plain Japanese and
-//! English. [`Yen`], [`Secret`], [`PaymentStatus`] and [`PaymentType`] are the shared
-//! value types.
+//! English. [`Yen`], [`Secret`] (PayDesk's one secret type, `secrets::Sensitive<String>`),
+//! [`PaymentStatus`] and [`PaymentType`] are the shared value types.
 //!
 //! Invariants: this crate never touches the network, a clock or the file system; a
 //! [`Secret`] never reaches a `Debug`/`Display` output; no parser panics on any input
@@ -53,12 +54,13 @@ pub use form::{Charset, EncodeError, FormError, HttpLayout, decode_form, encode_
 pub use kind::TelegramKind;
 pub use money::Yen;
 pub use notification::{
-    Notification, NotificationError, encode_notification, parse_notification, verify_hc,
+    Notification, NotificationError, NotificationFields, encode_notification, parse_notification,
+    parse_notification_fields, verify_hc, verify_hc_fields,
 };
 pub use request::{CommonHeader, EncodedRequest, Telegram, encode_request};
 pub use response::{
     GatewayError, RawResponse, ResponseError, ResponseWriter, ResultStatus, encode_response,
-    parse_response,
+    encode_response_with_charset, parse_response,
 };
 pub use secret::Secret;
 pub use status::{PaymentStatus, PaymentType};

@@ -96,7 +96,7 @@ pub fn encode_request<T: Telegram>(
     let mut params: Vec<(&str, &str)> = vec![
         ("merchant_id", &header.merchant_id),
         ("connect_id", &header.connect_id),
-        ("connect_password", header.connect_password.expose()),
+        ("connect_password", header.connect_password.as_str()),
         ("telegram_kind", T::KIND.code()),
         ("telegram_version", &header.telegram_version),
     ];
@@ -254,7 +254,7 @@ impl Telegram for CardAuthorize {
         }
         match &self.card {
             CardSource::Token { card_token } => {
-                p.push(("card_token", card_token.expose().to_owned()));
+                p.push(("card_token", card_token.as_str().to_owned()));
             }
             CardSource::StoredCard {
                 customer_id,
@@ -265,7 +265,7 @@ impl Telegram for CardAuthorize {
                 p.push(("customer_id", customer_id.clone()));
                 p.push(("customer_card_id", customer_card_id.clone()));
                 if let Some(token) = cvc_token {
-                    p.push(("card_token", token.expose().to_owned()));
+                    p.push(("card_token", token.as_str().to_owned()));
                     p.push(("security_code_token", "1".to_owned()));
                 }
             }
@@ -439,7 +439,7 @@ impl Telegram for StoredCardRegister {
         let mut p = Vec::new();
         push_opt(&mut p, "trading_id", self.trading_id.as_deref());
         p.push(("customer_id", self.customer_id.clone()));
-        p.push(("card_token", self.card_token.expose().to_owned()));
+        p.push(("card_token", self.card_token.as_str().to_owned()));
         push_opt(&mut p, "cardholder_name", self.cardholder_name.as_deref());
         const ADD_INFO: [&str; 4] = ["add_info1", "add_info2", "add_info3", "add_info4"];
         for (key, value) in ADD_INFO.into_iter().zip(&self.add_info) {

@@ -479,7 +479,16 @@ impl ResponseWriter {
 /// Lays out key=value items for `kind` (simulator direction). Items whose key ends in
 /// `_html` are moved last; at most one such item is meaningful to the client.
 pub fn encode_response(kind: TelegramKind, items: &[(&str, &str)]) -> Result<Vec<u8>, EncodeError> {
-    let charset = kind.charset();
+    encode_response_with_charset(kind.charset(), items)
+}
+
+/// [`encode_response`] with an explicit charset, for replies to a telegram kind that
+/// [`TelegramKind`] does not name (an unknown code answered with a P-code error); take
+/// the charset from [`crate::kind::charset_for_code`].
+pub fn encode_response_with_charset(
+    charset: Charset,
+    items: &[(&str, &str)],
+) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::new();
     let (html, plain): (Vec<_>, Vec<_>) = items.iter().partition(|(k, _)| k.ends_with("_html"));
     for (key, value) in plain {

@@ -633,20 +633,22 @@ fn place(
     }
 }
 
-fn csv_field(value: &str) -> String {
-    format!("\"{}\"", value.replace('"', "\"\""))
+/// Appends one CSV line: every field quoted (inner quotes doubled), CRLF at the end.
+fn push_csv_line<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a str>) {
+    for (i, field) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        out.push_str(&field.replace('"', "\"\""));
+        out.push('"');
+    }
+    out.push_str("\r\n");
 }
 
 fn export_csv(ledger: &Ledger, orders: &[Order], rows: &[Row]) -> Vec<u8> {
     let mut out = String::from("\u{feff}");
-    out.push_str(
-        &CSV_COLUMNS
-            .iter()
-            .map(|c| csv_field(c))
-            .collect::<Vec<_>>()
-            .join(","),
-    );
-    out.push_str("\r\n");
+    push_csv_line(&mut out, CSV_COLUMNS.iter().copied());
     for row in rows {
         let order = &orders[row.order];
         let payment = row
@@ -691,14 +693,7 @@ fn export_csv(ledger: &Ledger, orders: &[Order], rows: &[Row]) -> Vec<u8> {
             row.customer_id.clone(),
             row.note.clone(),
         ];
-        out.push_str(
-            &fields
-                .iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
+        push_csv_line(&mut out, fields.iter().map(String::as_str));
     }
     out.into_bytes()
 }

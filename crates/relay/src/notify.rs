@@ -5,14 +5,11 @@
 //! types or statuses, or amounts with decimals, are stored and delivered as they came:
 //! refusing them would make Paygent resend them forever, and after 5 failures Paygent
 //! suspends *all* of the merchant's notifications for 15 minutes. Judging the record is
-//! the desktop's job. (That is why this uses the codec's form decoder and `hc` function
-//! rather than `paygent_codec::parse_notification`, which types every field.)
-
-use std::collections::BTreeMap;
+//! the desktop's job. The codec's lenient reader ([`parse_notification_fields`]) does the
+//! form and `hc` part; this module adds the notice id the store keys records by.
 
 use paygent_codec::{
-    Charset, decode_form,
-    hash::{constant_time_eq, notification_hc},
+    NotificationError, NotificationFields, parse_notification_fields, verify_hc_fields,
 };
 
 use crate::secret::HashKey;
@@ -20,10 +17,8 @@ use crate::secret::HashKey;
 /// A parsed, not yet verified notification.
 #[derive(Debug, Clone)]
 pub struct Incoming {
-    /// Every field as received (last value wins for a repeated key), without `hc`.
-    pub fields: BTreeMap<String, String>,
-    /// The received check value.
-    pub hc: String,
+    /// Every field as received (last value wins for a repeated key) and, apart, `hc`.
+    pub notification: NotificationFields,
     pub payment_notice_id: u64,
 }
 
@@ -31,52 +26,35 @@ pub struct Incoming {
 #[derive(Debug, thiserror::Error)]
 pub enum Malformed {
     #[error("{0}")]
-    Form(#[from] paygent_codec::FormError),
+    Notification(#[from] NotificationError),
     #[error("payment_notice_id is missing or not 1-18 digits")]
     NoticeId,
-    #[error("hc is missing or not 64 hex characters")]
-    Hc,
 }
 
 impl Incoming {
     pub fn field(&self, name: &str) -> &str {
-        self.fields.get(name).map(String::as_str).unwrap_or("")
+        self.notification.field(name)
     }
 }
 
 /// Parses a Windows-31J form body (PHP or Java percent-encoding).
 pub fn parse(body: &[u8]) -> Result<Incoming, Malformed> {
-    let mut fields: BTreeMap<String, String> = decode_form(body, Charset::Windows31J)?
-        .into_iter()
-        .collect();
-    let hc = fields.remove("hc").ok_or(Malformed::Hc)?;
-    if hc.len() != 64 || !hc.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(Malformed::Hc);
-    }
-    let raw_id = fields.get("payment_notice_id").ok_or(Malformed::NoticeId)?;
+    let notification = parse_notification_fields(body)?;
+    let raw_id = notification.field("payment_notice_id");
     if raw_id.is_empty() || raw_id.len() > 18 || !raw_id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Malformed::NoticeId);
     }
     let payment_notice_id = raw_id.parse().map_err(|_| Malformed::NoticeId)?;
     Ok(Incoming {
-        fields,
-        hc,
+        notification,
         payment_notice_id,
     })
 }
 
 /// True when `hc` is SHA-256(payment_notice_id + payment_id + trading_id + payment_type +
 /// payment_amount + hash key) over the values as received, compared in constant time.
-pub fn verify(notification: &Incoming, key: &HashKey) -> bool {
-    let expected = notification_hc(
-        notification.field("payment_notice_id"),
-        notification.field("payment_id"),
-        notification.field("trading_id"),
-        notification.field("payment_type"),
-        notification.field("payment_amount"),
-        key,
-    );
-    constant_time_eq(&expected, &notification.hc)
+pub fn verify(incoming: &Incoming, key: &HashKey) -> bool {
+    verify_hc_fields(&incoming.notification, key)
 }
 
 #[cfg(test)]
@@ -101,7 +79,7 @@ mod tests {
         ))
         .expect("parses");
         assert_eq!(
-            n.hc,
+            n.notification.hc,
             "6485eb02c7db9afccfe1076b740ffa87fc84f912aab24961153891e848b8cb8c"
         );
         assert!(verify(&n, &HashKey::new("abcdefg1234567")));

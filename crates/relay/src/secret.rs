@@ -1,39 +1,16 @@
 //! Secrets held by the relay: a shop's hash key and desktop tokens.
 //!
-//! `Redacted<T>` prints `<redacted>` in Debug and Display and is not serializable, so a
-//! secret cannot end up in a log line or an error message by accident.
+//! Both are wrapped in PayDesk's one secret type, [`Sensitive`], which prints
+//! `<redacted>` in Debug and Display and is not serializable, so a secret cannot end up in
+//! a log line or an error message by accident. What is the relay's own lives here: the
+//! desktop token's format, generation and stored digest.
 
 use std::fmt;
 
 use base64::Engine;
+use secrets::Sensitive;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-
-/// A secret value; read it with [`Redacted::expose`] where it is used, nowhere else.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Redacted<T>(T);
-
-impl<T> Redacted<T> {
-    pub fn new(value: T) -> Self {
-        Self(value)
-    }
-
-    pub fn expose(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> fmt::Debug for Redacted<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl<T> fmt::Display for Redacted<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
 
 /// The shop's Paygent hash key (ハッシュ値生成キー), used to verify `hc`.
 pub type HashKey = paygent_codec::Secret;
@@ -45,7 +22,7 @@ const TOKEN_PREFIX: &str = "pdr_";
 ///
 /// The id lets the relay find the desktop's row; the random part is the secret. Only the
 /// SHA-256 of the whole token is stored.
-pub struct DesktopToken(Redacted<String>);
+pub struct DesktopToken(Sensitive<String>);
 
 impl DesktopToken {
     /// Makes a new token for desktop `id` from the operating system's random source.
@@ -53,12 +30,14 @@ impl DesktopToken {
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret)?;
         let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
-        Ok(Self(Redacted::new(format!("{TOKEN_PREFIX}{id}_{encoded}"))))
+        Ok(Self(Sensitive::new(format!(
+            "{TOKEN_PREFIX}{id}_{encoded}"
+        ))))
     }
 
     /// The token text, to show once to the operator.
     pub fn expose(&self) -> &str {
-        self.0.expose()
+        self.0.as_str()
     }
 
     /// What the relay stores.
@@ -121,7 +100,7 @@ mod tests {
     }
 
     #[test]
-    fn redacted_prints_nothing() {
+    fn hash_key_prints_nothing() {
         let key = HashKey::new("abcdefg1234567");
         assert_eq!(format!("{key:?} {key}"), "<redacted> <redacted>");
     }

@@ -231,9 +231,9 @@ async fn notify_handler(
     };
     let received_at = relay.now();
     let notice_id = incoming.payment_notice_id;
-    if !notify::verify(&incoming, &record.hash_key) {
-        let mut fields = incoming.fields;
-        let hc = fields.remove("hc").unwrap_or_default();
+    let verified = notify::verify(&incoming, &record.hash_key);
+    let paygent_codec::NotificationFields { fields, hc } = incoming.notification;
+    if !verified {
         let quarantined = QuarantineRecord {
             shop: shop.clone(),
             payment_notice_id: notice_id.to_string(),
@@ -254,8 +254,6 @@ async fn notify_handler(
             }
         };
     }
-    let mut fields = incoming.fields;
-    fields.remove("hc");
     let trusted = store::TrustedRecord {
         shop: shop.clone(),
         payment_notice_id: notice_id,

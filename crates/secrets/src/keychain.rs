@@ -206,7 +206,10 @@ fn classify(e: keyring::Error, account: &'static str) -> SecretsError {
         keyring::Error::NoStorageAccess(_) => SecretsError::Locked,
         keyring::Error::PlatformFailure(inner) => {
             let text = inner.to_string();
+            // No session bus at all (autolaunch refused, or the bus address names a socket
+            // that is not there), or a bus without a Secret Service provider.
             if text.contains("autolaunch")
+                || text.contains("Failed to connect to socket")
                 || text.contains("was not provided")
                 || text.contains("ServiceUnknown")
             {

@@ -10,8 +10,9 @@ use std::fmt;
 pub struct Sensitive<T>(T);
 
 impl<T> Sensitive<T> {
-    pub fn new(value: T) -> Self {
-        Sensitive(value)
+    /// Wraps a value; anything that converts into `T` will do (`Sensitive::<String>::new("…")`).
+    pub fn new(value: impl Into<T>) -> Self {
+        Sensitive(value.into())
     }
 
     /// The secret itself. Call it only where the value leaves for its one destination
@@ -26,6 +27,11 @@ impl<T> Sensitive<T> {
 }
 
 impl Sensitive<String> {
+    /// The secret text; the same as [`Sensitive::expose`], typed as `&str`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

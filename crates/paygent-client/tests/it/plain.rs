@@ -89,29 +89,33 @@ async fn a_gateway_refusal_carries_its_code_and_dictionary_entry() {
     assert!(!format!("{err} {err:?}").contains(SENTINEL));
 }
 
-#[tokio::test]
-async fn malformed_and_non_2xx_answers_are_typed() {
-    let (base, _seen) = http_once(http_answer(
-        "200 OK",
-        b"result=0\r\npayment_id=1\r\npayment_type=02\r\npayment_status=77\r\npayment_amount=1\r\n",
-    ))
-    .await;
+/// Sends a 094 inquiry to a server that answers `status` and `body` once.
+async fn inquire(
+    status: &str,
+    body: &[u8],
+) -> Result<paygent_codec::response::PaymentInquiryResult, ClientError> {
+    let (base, _seen) = http_once(http_answer(status, body)).await;
     let inquiry = PaymentInquiry {
         target: PaymentRef::by_payment_id("1"),
         payment_type: None,
     };
-    let err = client(&base, DEFAULT_TIMEOUT)
-        .send(&inquiry)
-        .await
-        .unwrap_err();
+    client(&base, DEFAULT_TIMEOUT).send(&inquiry).await
+}
+
+#[tokio::test]
+async fn malformed_and_non_2xx_answers_are_typed() {
+    let err = inquire(
+        "200 OK",
+        b"result=0\r\npayment_id=1\r\npayment_type=02\r\npayment_status=77\r\npayment_amount=1\r\n",
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(
         err,
         ClientError::MalformedResponse(ResponseError::UnknownPaymentStatus { .. })
     ));
 
-    let (base, _seen) = http_once(http_answer("500 Internal Server Error", b"result=0\r\n")).await;
-    let err = client(&base, DEFAULT_TIMEOUT)
-        .send(&inquiry)
+    let err = inquire("500 Internal Server Error", b"result=0\r\n")
         .await
         .unwrap_err();
     assert!(matches!(
@@ -119,8 +123,12 @@ async fn malformed_and_non_2xx_answers_are_typed() {
         ClientError::MalformedResponse(ResponseError::HttpStatus { status: 500 })
     ));
 
-    let (base, _seen) = http_once(http_answer("200 OK", b"result=0\r\npayment_id=1\r\npayment_type=02\r\npayment_status=20\r\npayment_amount=1200\r\n")).await;
-    let ok = client(&base, DEFAULT_TIMEOUT).send(&inquiry).await.unwrap();
+    let ok = inquire(
+        "200 OK",
+        b"result=0\r\npayment_id=1\r\npayment_type=02\r\npayment_status=20\r\npayment_amount=1200\r\n",
+    )
+    .await
+    .unwrap();
     assert_eq!(ok.payment_status, PaymentStatus::Authorized);
     assert_eq!(ok.payment_amount, Yen(1200));
 }

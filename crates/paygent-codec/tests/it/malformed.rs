@@ -1,11 +1,11 @@
 //! Bad input: every malformed body is a typed error, never a panic, and no message
 //! quotes the body.
 
-use paygent_codec::kind::TelegramKind;
+use paygent_codec::kind::{TelegramKind, charset_for_code};
 use paygent_codec::response::{MAX_RESPONSE_BYTES, PaymentInquiryResult};
 use paygent_codec::{
-    Charset, CsvError, ResponseError, ResponseWriter, ResultStatus, encode_response, parse_csv,
-    parse_notification, parse_response,
+    Charset, CsvError, ResponseError, ResponseWriter, ResultStatus, encode_response,
+    encode_response_with_charset, parse_csv, parse_notification, parse_response,
 };
 
 const SENTINEL: &str = "SENTINELsecret42";
@@ -146,6 +146,35 @@ fn response_writer_round_trips_through_the_parser() {
     assert_eq!(raw.result, ResultStatus::Error);
     assert_eq!(raw.response_detail, "状態不整合");
     assert!(encode_response(TelegramKind::CardCapture, &[("a", "x\ny")]).is_err());
+}
+
+#[test]
+fn replies_to_unknown_kinds_are_laid_out_in_the_codes_charset() {
+    let items = [
+        ("result", "1"),
+        ("response_code", "P010"),
+        ("response_detail", "入力値エラー"),
+    ];
+    let body = encode_response_with_charset(charset_for_code("999"), &items).unwrap();
+    let mut expected = b"result=1\r\nresponse_code=P010\r\nresponse_detail=".to_vec();
+    expected.extend_from_slice(&encoding_rs::SHIFT_JIS.encode("入力値エラー").0);
+    expected.extend_from_slice(b"\r\n");
+    assert_eq!(body, expected);
+    let utf8 = encode_response_with_charset(Charset::Utf8, &items).unwrap();
+    assert_eq!(
+        utf8,
+        "result=1\r\nresponse_code=P010\r\nresponse_detail=入力値エラー\r\n".as_bytes()
+    );
+    // A named kind's writer is the charset writer with the kind's charset.
+    for kind in TelegramKind::ALL {
+        assert_eq!(
+            encode_response(kind, &items).unwrap(),
+            encode_response_with_charset(kind.charset(), &items).unwrap(),
+            "{kind}"
+        );
+    }
+    assert!(encode_response_with_charset(Charset::Windows31J, &[("a", "x\ry")]).is_err());
+    assert!(encode_response_with_charset(Charset::Windows31J, &[("a", "😀")]).is_err());
 }
 
 #[test]

@@ -155,34 +155,21 @@ async fn renewal_with_an_expired_stored_card_fails_with_p010() {
 async fn eleventh_card_is_refused() {
     let sim = TestSim::tls().await;
     let client = sim.client();
+    let register = |card_token| StoredCardRegister {
+        trading_id: None,
+        customer_id: "MANY".into(),
+        card_token,
+        cardholder_name: None,
+        add_info: Default::default(),
+        validity_check: false,
+        site_id: None,
+    };
     for i in 0..10 {
         let token = sim.token(&format!("49000000000010{i:02}"), None).await;
-        client
-            .send(&StoredCardRegister {
-                trading_id: None,
-                customer_id: "MANY".into(),
-                card_token: token,
-                cardholder_name: None,
-                add_info: Default::default(),
-                validity_check: false,
-                site_id: None,
-            })
-            .await
-            .expect("025");
+        client.send(&register(token)).await.expect("025");
     }
     let token = sim.token("4900000000001099", None).await;
-    let err = client
-        .send(&StoredCardRegister {
-            trading_id: None,
-            customer_id: "MANY".into(),
-            card_token: token,
-            cardholder_name: None,
-            add_info: Default::default(),
-            validity_check: false,
-            site_id: None,
-        })
-        .await
-        .expect_err("11th");
+    let err = client.send(&register(token)).await.expect_err("11th");
     assert_eq!(code_of(&err), "P023");
     sim.stop().await;
 }

@@ -55,6 +55,10 @@ async fn a_record_whose_hc_does_not_verify_is_quarantined_not_delivered() {
     assert!(status.quarantine[0].reason.contains("hc"));
     // A quarantined id is not trusted: it neither counts as received nor opens a gap.
     assert_eq!(status.last_notice_id, None);
+    // The received hc is kept with the record: another forgery of the same id (another
+    // hc) is a second quarantined record, not a duplicate of the first.
+    relay.notify("shop-a", notification(7, "another-key")).await;
+    assert_eq!(client.status().await.expect("status").quarantined, 2);
     // The genuine record with the same id is then accepted normally.
     assert_eq!(relay.notify("shop-a", notification(7, KEY_A)).await.0, 200);
     assert_eq!(notice_ids(&all_events(&client).await), vec![7]);
