@@ -6,6 +6,7 @@
 //! an unlocked gnome-keyring (the real Secret Service) and an Xvfb display; `demo` builds
 //! and starts the app; `codegen` rewrites the generated TypeScript bindings.
 
+mod bench;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -21,10 +22,11 @@ fn main() -> ExitCode {
         Some("test-in-session") => test_in_session(),
         Some("demo") => demo(),
         Some("codegen") => codegen(),
+        Some("bench") => bench::run(args.iter().any(|a| a == "--quick")),
         Some("build-app") => setup::run().and_then(|()| build_app(false)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  build-app build the frontend and the app binary"
+                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  bench     build in release mode and print every benchmark figure beside its target (--quick: small and fast, for CI)\n  build-app build the frontend and the app binary"
             );
             return ExitCode::from(2);
         }

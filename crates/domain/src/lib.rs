@@ -13,12 +13,14 @@
 //! [`Yen`]; no deadline or limit is written outside [`rules`] (a tidy test checks the
 //! other crates).
 
+pub mod bulk;
 pub mod history;
 pub mod journal;
 pub mod notification;
 pub mod operation;
 pub mod order;
 pub mod rules;
+pub mod subscription;
 
 pub use history::Text;
 pub use journal::{

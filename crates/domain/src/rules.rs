@@ -31,6 +31,11 @@ pub struct Rules {
     pub bulk_capture_max_orders: usize,
     /// The bulk-capture operation log keeps the last 100 runs (seed).
     pub operation_log_runs: usize,
+    /// Bulk capture sends at most this many captures at the same time. Paygent documents no
+    /// per-merchant connection limit; 8 keeps a 50-order run to a few seconds while staying
+    /// far below the vendor access limit (E002, which is retried with back-off anyway).
+    /// To be confirmed by the bulk-capture benchmark against the simulator.
+    pub bulk_capture_concurrency: usize,
     /// The unprocessed list (bulk capture) holds authorized orders for 90 days from payment.
     pub unprocessed_list_window: TimeDelta,
     /// A stored card is "expiring soon" when fewer than 3 months are left (seed).
@@ -51,6 +56,23 @@ pub struct Rules {
     pub not_sent_retry_delay: TimeDelta,
     /// Automatic retries of one telegram before PayDesk gives up and asks the shop owner.
     pub max_automatic_retries: u32,
+    /// The smallest card `payment_amount` the gateway accepts; with `card_max_amount` it is
+    /// the card's allowed range, which a subscription renewal must fall in (seed 6-5 ❷).
+    pub card_min_amount: Yen,
+    /// A renewal authorized within this time after 0:00 (Japan) of its renewal date ran on
+    /// time; later (PayDesk was off or asleep) it is marked late and the shop is told.
+    pub renewal_on_time_window: TimeDelta,
+    /// The same card reminder (expiring soon, expired) goes to one buyer at most once in
+    /// this period, automatic or by hand.
+    pub reminder_period: TimeDelta,
+    /// How long before a renewal date PayDesk checks the stored card's validity with the
+    /// gateway (where the contract allows it), so predicted failures show the day before.
+    pub card_check_lead: TimeDelta,
+    /// A queued e-mail is tried this many times automatically; then it stays failed and
+    /// visible until the shop retries or discards it.
+    pub mail_max_attempts: u32,
+    /// The wait before an automatic retry of a failed e-mail.
+    pub mail_retry_delay: TimeDelta,
 }
 
 /// The rules PayDesk runs with.
@@ -64,6 +86,7 @@ pub const RULES: Rules = Rules {
     deadline_warning: TimeDelta::days(7),
     bulk_capture_max_orders: 50,
     operation_log_runs: 100,
+    bulk_capture_concurrency: 8,
     unprocessed_list_window: TimeDelta::days(90),
     card_expiry_warning_months: 3,
     auto_capture_delay: TimeDelta::minutes(5),
@@ -73,6 +96,12 @@ pub const RULES: Rules = Rules {
     busy_backoff_max: TimeDelta::minutes(5),
     not_sent_retry_delay: TimeDelta::seconds(10),
     max_automatic_retries: 5,
+    card_min_amount: Yen(1),
+    renewal_on_time_window: TimeDelta::hours(1),
+    reminder_period: TimeDelta::days(30),
+    card_check_lead: TimeDelta::days(1),
+    mail_max_attempts: 5,
+    mail_retry_delay: TimeDelta::minutes(10),
 };
 
 impl Default for Rules {

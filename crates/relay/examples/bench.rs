@@ -146,6 +146,12 @@ async fn run_parent(quick: bool) {
         "throughput: {total} durable notifications in {:.2} s = {rate:.0}/s ({connections} connections, synchronous=FULL, group commit)",
         elapsed.as_secs_f64()
     );
+    metric(
+        "relay durable notifications/s",
+        format!("{rate:.0}"),
+        "/s",
+        ">= 5000",
+    );
 
     // 2. Latency: POST to arrival at a connected desktop, one at a time.
     let client = DesktopClient::new(&format!("http://{addr}"), &token);
@@ -183,6 +189,9 @@ async fn run_parent(quick: bool) {
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
+    let ms = |q| format!("{:.2}", percentile(&latencies, q).as_secs_f64() * 1e3);
+    metric("notification -> desktop p50", ms(0.50), "ms", "-");
+    metric("notification -> desktop p99", ms(0.99), "ms", "< 20");
     drop(stream);
 
     // 3. Memory with idle streams.
@@ -198,9 +207,13 @@ async fn run_parent(quick: bool) {
         }
         // Let the relay settle after the connection burst.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        println!(
-            "relay RSS with {target} idle desktop streams: {:.1} MiB",
-            rss_kib(pid) as f64 / 1024.0
+        let mib = rss_kib(pid) as f64 / 1024.0;
+        println!("relay RSS with {target} idle desktop streams: {mib:.1} MiB");
+        metric(
+            &format!("relay RSS, {target} idle streams"),
+            format!("{mib:.1}"),
+            "MiB",
+            if target == 10_000 { "< 100" } else { "-" },
         );
     }
     drop(idle);
@@ -312,4 +325,9 @@ impl RawConn {
         self.reader.read_exact(&mut body).await.expect("body");
         (status, String::from_utf8_lossy(&body).into_owned())
     }
+}
+
+/// One machine-readable figure for `cargo xtask bench`'s table.
+fn metric(name: &str, value: String, unit: &str, target: &str) {
+    println!("METRIC\t{name}\t{value}\t{unit}\t{target}");
 }

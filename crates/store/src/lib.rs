@@ -12,10 +12,12 @@
 //! business decisions come from the `domain` crate (the store never decides what a status
 //! means); times are Unix milliseconds (UTC), money integer yen.
 
+pub mod bulk;
 pub mod details;
 pub mod history;
 pub mod journal;
 pub mod orders;
+pub mod subscriptions;
 pub mod sync;
 
 use std::path::Path;
@@ -23,14 +25,27 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
+pub use bulk::{
+    ItemStatus, LastFailure, OpenItem, RunDetail, RunEnd, RunItemRow, RunStatus, RunSummary,
+    UnfinishedRun, UnprocessedQuery, UnprocessedRow,
+};
 pub use details::{DetailsSource, ImportSummary, Item, OrderDetails};
 pub use history::HistoryLine;
 pub use journal::JournalOutcome;
 pub use orders::{DeadlineFilter, ListQuery, OrderRow, Page};
+pub use subscriptions::{
+    BeginRenewal, CardListQuery, CardListRow, CardRefresh, CycleRow, CycleState, ImportPolicy,
+    ImportReport, ImportRow, MailId, MailPurpose, MailState, NewMail, QueueOutcome, QueuedMail,
+    RowError, ShownBlock, StoredCard, StoredTemplate, parse_subscriptions_csv,
+};
 pub use sync::{Applied, SyncState};
 
 /// The migrations, in order; migration `i` brings the database to `user_version = i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_bulk_runs.sql"),
+    include_str!("../migrations/0003_subscriptions.sql"),
+];
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

@@ -1,10 +1,12 @@
 //! Integration tests of the domain crate: each module is one boundary, tests are tables.
 
+mod bulk;
 mod history;
 mod journal;
 mod matrix;
 mod plans;
 mod reconcile;
+mod subscription;
 mod tidy;
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -1,11 +1,13 @@
 //! Integration tests of the store, on real database files in a temporary directory.
 
+mod bulk;
 mod details;
 mod history;
 mod journal;
 mod lists;
 mod migrations;
 mod notifications;
+mod subscriptions;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, StatusReport, Yen};

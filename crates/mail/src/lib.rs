@@ -1,0 +1,20 @@
+//! PayDesk's e-mail: the seed's two fixed card reminders (expiring soon, expired) in
+//! Japanese and English with their placeholders, the shop's monthly summary, and sending
+//! over SMTP with lettre.
+//!
+//! Layout: [`template`] holds the built-in texts, placeholder validation (an unknown
+//! placeholder is named, with the valid ones listed) and rendering; [`smtp`] holds the
+//! settings, the [`Mailer`] and its typed [`SendError`] (refused with code and text, or
+//! unreachable), scrubbed of the password.
+//!
+//! Invariants: no function here reads the clock, the keychain or the database: the caller
+//! passes the password (a `Sensitive`) and decides when to send; queuing, retries and the
+//! outreach log live in the store. Mail is UTF-8 plain text with MIME-encoded headers.
+
+pub mod smtp;
+pub mod template;
+
+pub use smtp::{ConfigError, Mailer, OutgoingMail, Security, SendError, SmtpSettings};
+pub use template::{
+    Language, PLACEHOLDERS, Rendered, Template, TemplateError, Values, monthly_summary,
+};
