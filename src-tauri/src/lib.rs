@@ -1,22 +1,82 @@
 //! The PayDesk desktop shell: window, tray, single instance, and the Tauri commands.
 //!
 //! Layout: `commands` holds one thin function per Tauri command (pull state, call one
-//! `api::Desk` method, convert the error); `tray` builds the tray icon and its menu. All
-//! logic lives in the `api` crate and below; nothing here decides anything about payments.
+//! `api::Desk` method, convert the error); `tray` builds the tray icon and its menu;
+//! [`run_cli`] is the command-line entry over the same `api::Desk`. All logic lives in
+//! the `api` crate and below; nothing here decides anything about payments. The backend's
+//! pushes reach the window as one event, `desk-event`, carrying an `api::dto::DeskEvent`.
 
+mod bulk_notify;
 mod commands;
+mod subscription_notify;
 mod tray;
 
-use tauri::WindowEvent;
+use std::sync::Arc;
+
+use tauri::{Emitter, Manager, WindowEvent};
+
+/// The one event name the backend pushes under.
+pub const DESK_EVENT: &str = "desk-event";
 
 /// The command list, shared by the app and by the bindings generator (`bindings()`), so
 /// the TypeScript types can never describe a different set of commands than the app has.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
-        commands::app_info,
-        commands::keychain_status,
-        commands::set_language,
-    ])
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(tauri_specta::collect_commands![
+            commands::app_info,
+            commands::keychain_status,
+            commands::set_language,
+            commands::list_orders,
+            commands::get_order,
+            commands::move_order,
+            commands::acknowledge_outside_change,
+            commands::refresh_order,
+            commands::perform_operation,
+            commands::home_summary,
+            commands::get_settings,
+            commands::save_settings,
+            commands::save_credentials,
+            commands::test_connection,
+            commands::sync_status,
+            commands::sync_now,
+            commands::import_orders_csv,
+            commands::export_orders_csv,
+            commands::demo_status,
+            commands::bulk_unprocessed,
+            commands::bulk_select_all,
+            commands::bulk_confirm,
+            commands::bulk_start,
+            commands::bulk_operation_log,
+            commands::bulk_run_detail,
+            commands::list_subscriptions,
+            commands::get_subscription,
+            commands::update_subscription,
+            commands::create_subscription_from_order,
+            commands::import_subscriptions_csv,
+            commands::refresh_card,
+            commands::refresh_all_cards,
+            commands::run_due_renewals,
+            commands::card_dashboard,
+            commands::failed_renewal,
+            commands::choose_failed_renewal,
+            commands::smtp_settings,
+            commands::save_smtp_settings,
+            commands::test_smtp,
+            commands::email_template,
+            commands::save_email_template,
+            commands::reset_email_template,
+            commands::preview_reminder,
+            commands::send_reminders,
+            commands::list_mails,
+            commands::retry_mail,
+            commands::discard_mail,
+            commands::send_mail_queue,
+            commands::send_monthly_summary_now,
+            commands::notification_preferences,
+            commands::save_notification_preferences,
+        ])
+        // The payload of the `desk-event` event.
+        .typ::<api::dto::DeskEvent>()
 }
 
 /// Writes the generated TypeScript bindings (what `ui/src/bindings.ts` should contain) to
@@ -37,14 +97,70 @@ fn build() -> api::Build {
     }
 }
 
+/// Sends the backend's events to the window.
+struct WindowEvents(tauri::AppHandle);
+
+impl api::EventSink for WindowEvents {
+    fn emit(&self, event: api::dto::DeskEvent) {
+        bulk_notify::on_event(&self.0, &event);
+        subscription_notify::on_event(&self.0, &event);
+        let _ = self.0.emit(DESK_EVENT, event);
+    }
+}
+
+/// Runs the command-line entry when `args[1]` is one of its words; returns its exit code,
+/// or `None` to start the window.
+pub fn run_cli(args: &[String]) -> Option<i32> {
+    let word = args.get(1)?;
+    if !api::cli::is_cli_command(word) {
+        return None;
+    }
+    let context = context();
+    let identifier = context.config().identifier.clone();
+    let version = context.package_info().version.to_string();
+    let data_dir = api::data_dir_from_env(default_data_dir(&identifier));
+    let config = api::DeskConfig::new(&identifier, &version, build(), data_dir);
+    Some(tauri::async_runtime::block_on(api::cli::run(
+        config,
+        &args[1..],
+    )))
+}
+
+/// The app data directory without a running app (the CLI): what Tauri's `app_data_dir`
+/// resolves to on each platform.
+fn default_data_dir(identifier: &str) -> std::path::PathBuf {
+    let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    if cfg!(target_os = "windows") {
+        std::env::var_os("APPDATA")
+            .map(std::path::PathBuf::from)
+            .unwrap_or(home)
+            .join(identifier)
+    } else if cfg!(target_os = "macos") {
+        home.join("Library/Application Support").join(identifier)
+    } else {
+        std::env::var_os("XDG_DATA_HOME")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| home.join(".local/share"))
+            .join(identifier)
+    }
+}
+
+/// The app's context (configuration and embedded assets), generated once.
+fn context() -> tauri::Context<tauri::Wry> {
+    tauri::generate_context!()
+}
+
 pub fn run() {
     let specta = specta_builder();
-    let context = tauri::generate_context!();
-    let desk = api::Desk::new(
-        &context.config().identifier,
-        &context.package_info().version.to_string(),
-        build(),
-    );
+    let context = context();
+    let identifier = context.config().identifier.clone();
+    let version = context.package_info().version.to_string();
+    let args: Vec<String> = std::env::args().collect();
+    let demo = api::demo_requested(&args);
+    let minimized = args.iter().any(|a| a == "--minimized");
     tauri::Builder::default()
         // A second launch brings the running window forward instead of opening a twin
         // that would race the first on the database and the gateway.
@@ -52,11 +168,34 @@ pub fn run() {
             tray::show_main_window(app);
         }))
         .plugin(tauri_plugin_notification::init())
-        .manage(desk)
+        // "Start at login" (Subscriptions > notifications): launched with --minimized, so
+        // PayDesk starts in the tray and runs renewals without opening its window.
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--minimized"]),
+        ))
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
+            let default_dir = app.path().app_data_dir()?;
+            let mut config = api::DeskConfig::new(
+                &identifier,
+                &version,
+                build(),
+                api::data_dir_from_env(default_dir),
+            );
+            config.events = Arc::new(WindowEvents(app.handle().clone()));
+            config.demo = demo;
+            let desk = tauri::async_runtime::block_on(api::Desk::open(config))?;
+            tauri::async_runtime::spawn(desk.clone().run_sync());
+            // Renewals, card checks, scheduled e-mail and notifications, beside sync.
+            tauri::async_runtime::spawn(desk.clone().run_subscriptions());
+            app.manage(desk);
             tray::create(app.handle())?;
+            // Started at login: stay in the tray.
+            if minimized && let Some(window) = app.get_webview_window("main") {
+                let _ = window.hide();
+            }
             Ok(())
         })
         .on_window_event(|window, event| {

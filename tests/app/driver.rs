@@ -1,27 +1,69 @@
 //! Starts tauri-driver (which starts WebKitWebDriver) and opens a WebDriver session on the
 //! app binary Cargo built for this test run.
+//!
+//! Every session gets its own data directory (`PAYDESK_DATA_DIR`), so tests never share a
+//! database; the app inherits the environment of tauri-driver, which is how the demo
+//! (`PAYDESK_DEMO=1`) is switched on for one session only.
+//!
+//! Sessions take turns: the app is single-instance (a second launch only brings the first
+//! window forward and exits), so two apps of one test run cannot be open at once. A
+//! session holds the turn until it ends or is dropped (also when its test panics).
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use std::sync::{Arc, LazyLock};
+
 use fantoccini::{Client, ClientBuilder};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// One app at a time (see the module docs). A tokio mutex: it works across the separate
+/// runtimes of `#[tokio::test]`s and is not poisoned by a failed test.
+static TURN: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex::new(())));
+
+/// Holds the turn for a test that runs the app binary without a window (the command
+/// line): it shares the test build's keychain entries with the windowed sessions.
+pub async fn take_turn() -> OwnedMutexGuard<()> {
+    TURN.clone().lock_owned().await
+}
 
 pub struct Session {
     pub client: Client,
     driver: Child,
+    _turn: OwnedMutexGuard<()>,
+    /// This session's data directory (removed at the end of a passing test).
+    pub data_dir: PathBuf,
 }
 
 impl Session {
+    /// The app as a shop owner starts it: no demo.
     pub async fn start() -> Session {
+        Session::start_with(&[]).await
+    }
+
+    /// The app with the embedded simulator and relay (`PAYDESK_DEMO=1`).
+    pub async fn start_demo() -> Session {
+        Session::start_with(&[("PAYDESK_DEMO", "1")]).await
+    }
+
+    async fn start_with(env: &[(&str, &str)]) -> Session {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "the end-to-end tests need a display: run them with `cargo xtask test`"
         );
+        let turn = TURN.clone().lock_owned().await;
         let port = free_port();
         let native_port = free_port();
-        let driver = Command::new("tauri-driver")
+        let data_dir = fresh_data_dir();
+        let mut command = Command::new("tauri-driver");
+        // Its own process group, so ending the session also ends WebKitWebDriver.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let driver = command
+            .env("PAYDESK_DATA_DIR", &data_dir)
+            .envs(env.iter().copied())
             .args([
                 "--port",
                 &port.to_string(),
@@ -43,17 +85,28 @@ impl Session {
         // tauri-driver accepts connections a moment after it starts: poll until it does.
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
-            match ClientBuilder::native()
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
+            // A session request that never answers (the app exited at once) must fail the
+            // test, not hang it.
+            let attempt = tokio::time::timeout(
+                Duration::from_secs(60),
+                ClientBuilder::native()
+                    .capabilities(caps.clone())
+                    .connect(&url),
+            )
+            .await
+            .expect("WebDriver session request timed out: did the app start?");
+            match attempt {
                 Ok(c) => break c,
                 Err(e) if Instant::now() > deadline => panic!("no WebDriver session: {e}"),
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         };
-        Session { client, driver }
+        Session {
+            client,
+            driver,
+            _turn: turn,
+            data_dir,
+        }
     }
 
     /// Saves what the window shows to `artifacts/e2e/<name>.png`.
@@ -77,15 +130,25 @@ impl Session {
 
     pub async fn end(mut self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        stop(&mut self.driver);
+        let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        stop(&mut self.driver);
     }
+}
+
+/// Ends tauri-driver and what it started (WebKitWebDriver, the app).
+fn stop(driver: &mut Child) {
+    #[cfg(unix)]
+    let _ = Command::new("kill")
+        .args(["-TERM", "--", &format!("-{}", driver.id())])
+        .status();
+    let _ = driver.kill();
+    let _ = driver.wait();
 }
 
 fn free_port() -> u16 {
@@ -94,4 +157,17 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// A new, empty directory under the system temp dir, unique to this session.
+fn fresh_data_dir() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let dir = std::env::temp_dir().join(format!("paydesk-e2e-{}-{n}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }

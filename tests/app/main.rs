@@ -5,5 +5,10 @@
 //! both (Xvfb, and a private session with gnome-keyring).
 
 mod bindings;
+mod bulk_kill;
+mod control;
 mod driver;
 mod e2e;
+mod e2e_bulk;
+mod e2e_orders;
+mod e2e_subscriptions;

@@ -8,9 +8,81 @@ export const commands = {
 	keychainStatus: () => __TAURI_INVOKE<KeychainStatus_Serialize>("keychain_status"),
 	/**  The UI keeps the choice; the shell relabels the tray menu to match. */
 	setLanguage: (language: string) => typedError<Language, AppError_Serialize>(__TAURI_INVOKE("set_language", { language })),
+	/**  One page of an order list (open / completed / cancelled), filtered and searched. */
+	listOrders: (query: OrderQuery_Deserialize) => typedError<OrderPage_Serialize, AppError_Serialize>(__TAURI_INVOKE("list_orders", { query })),
+	/**  The order detail: summary, operations (with the reason a button is disabled), history. */
+	getOrder: (orderId: number) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("get_order", { orderId })),
+	moveOrder: (orderId: number, list: OrderListCode) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("move_order", { orderId, list })),
+	acknowledgeOutsideChange: (orderId: number) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("acknowledge_outside_change", { orderId })),
+	/**  Asks the gateway (094) for the order's current state. */
+	refreshOrder: (orderId: number) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("refresh_order", { orderId })),
+	/**  Capture, cancel, full refund, partial refund or amount change. */
+	performOperation: (orderId: number, request: OperationRequest_Deserialize) => typedError<OperationResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("perform_operation", { orderId, request })),
+	homeSummary: () => typedError<HomeSummary_Serialize, AppError_Serialize>(__TAURI_INVOKE("home_summary")),
+	getSettings: () => typedError<Settings_Serialize, AppError_Serialize>(__TAURI_INVOKE("get_settings")),
+	saveSettings: (input: SettingsInput_Deserialize) => typedError<Settings_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_settings", { input })),
+	/**  Secrets go to the OS keychain; they are never sent back. */
+	saveCredentials: (input: CredentialsInput_Deserialize) => typedError<Settings_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_credentials", { input })),
+	testConnection: () => typedError<ConnectionTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_connection")),
+	syncStatus: () => typedError<SyncStatus_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_status")),
+	syncNow: () => typedError<SyncReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_now")),
+	importOrdersCsv: (path: string) => typedError<ImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("import_orders_csv", { path })),
+	exportOrdersCsv: (path: string, query: OrderQuery_Deserialize) => typedError<ExportReport, AppError_Serialize>(__TAURI_INVOKE("export_orders_csv", { path, query })),
+	/**  The embedded simulator and relay of a demo run (`null` otherwise). */
+	demoStatus: () => typedError<DemoStatus | null, AppError_Serialize>(__TAURI_INVOKE("demo_status")),
+	/**  One page of the unprocessed list (authorized, not captured, within the window). */
+	bulkUnprocessed: (query: UnprocessedQuery_Deserialize) => typedError<UnprocessedPage_Serialize, AppError_Serialize>(__TAURI_INVOKE("bulk_unprocessed", { query })),
+	/**  "Select all": the selectable orders matching the filters, at most one run's worth. */
+	bulkSelectAll: (query: UnprocessedQuery_Deserialize) => typedError<BulkSelectAll, AppError_Serialize>(__TAURI_INVOKE("bulk_select_all", { query })),
+	/**  The confirmation screen: the orders a run would capture, the total, the ones left out. */
+	bulkConfirm: (orderIds: number[]) => typedError<BulkConfirmation_Serialize, AppError_Serialize>(__TAURI_INVOKE("bulk_confirm", { orderIds })),
+	/**
+	 *  Starts a run; progress comes as `bulk_item_changed` events, the end as
+	 *  `bulk_run_finished`.
+	 */
+	bulkStart: (orderIds: number[]) => typedError<BulkRunDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("bulk_start", { orderIds })),
+	/**  The operation log (the newest runs). */
+	bulkOperationLog: () => typedError<BulkOperationLog_Serialize, AppError_Serialize>(__TAURI_INVOKE("bulk_operation_log")),
+	/**  A run's detailed log. */
+	bulkRunDetail: (runId: number) => typedError<BulkRunDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("bulk_run_detail", { runId })),
+	/**  Subscriptions (and the card dashboard's list), filtered, searched and paged. */
+	listSubscriptions: (query: SubscriptionQuery_Deserialize) => typedError<SubscriptionPage_Serialize, AppError_Serialize>(__TAURI_INVOKE("list_subscriptions", { query })),
+	getSubscription: (subscriptionId: number) => typedError<SubscriptionDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("get_subscription", { subscriptionId })),
+	updateSubscription: (subscriptionId: number, input: SubscriptionInput_Deserialize) => typedError<SubscriptionDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("update_subscription", { subscriptionId, input })),
+	/**  Starts a subscription from a first purchase paid with a stored card. */
+	createSubscriptionFromOrder: (orderId: number, cycle: string) => typedError<SubscriptionSummary_Serialize, AppError_Serialize>(__TAURI_INVOKE("create_subscription_from_order", { orderId, cycle })),
+	importSubscriptionsCsv: (path: string, allOrNothing: boolean) => typedError<SubscriptionImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("import_subscriptions_csv", { path, allOrNothing })),
+	/**  Reads the stored card's expiry from Paygent (027). */
+	refreshCard: (subscriptionId: number) => typedError<SubscriptionSummary_Serialize, AppError_Serialize>(__TAURI_INVOKE("refresh_card", { subscriptionId })),
+	refreshAllCards: () => typedError<number, AppError_Serialize>(__TAURI_INVOKE("refresh_all_cards")),
+	runDueRenewals: () => typedError<RenewalRunReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("run_due_renewals")),
+	cardDashboard: () => typedError<CardDashboardDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("card_dashboard")),
+	/**  The failed-renewal panel of an order (`null` when the order is not a failed renewal). */
+	failedRenewal: (orderId: number) => typedError<FailedRenewalDto_Serialize | null, AppError_Serialize>(__TAURI_INVOKE("failed_renewal", { orderId })),
+	chooseFailedRenewal: (orderId: number, input: FailedRenewalChoiceInput_Deserialize) => typedError<FailedRenewalDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("choose_failed_renewal", { orderId, input })),
+	smtpSettings: () => typedError<SmtpSettingsDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("smtp_settings")),
+	/**  The SMTP password goes to the OS keychain; it is never sent back. */
+	saveSmtpSettings: (input: SmtpSettingsInput_Deserialize) => typedError<SmtpSettingsDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_smtp_settings", { input })),
+	testSmtp: () => typedError<SmtpTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_smtp")),
+	emailTemplate: (kind: ReminderKindCode, language: string) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("email_template", { kind, language })),
+	saveEmailTemplate: (input: EmailTemplateInput) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("save_email_template", { input })),
+	resetEmailTemplate: (kind: ReminderKindCode, language: string) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("reset_email_template", { kind, language })),
+	previewReminder: (subscriptionId: number, kind: ReminderKindCode | null, subject: string | null, body: string | null) => typedError<MailPreview_Serialize, AppError_Serialize>(__TAURI_INVOKE("preview_reminder", { subscriptionId, kind, subject, body })),
+	sendReminders: (request: SendRemindersRequest_Deserialize) => typedError<SendRemindersReport, AppError_Serialize>(__TAURI_INVOKE("send_reminders", { request })),
+	listMails: (state: string | null) => typedError<QueuedMailDto_Serialize[], AppError_Serialize>(__TAURI_INVOKE("list_mails", { state })),
+	retryMail: (mailId: number) => typedError<MailRunReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("retry_mail", { mailId })),
+	discardMail: (mailId: number) => typedError<QueuedMailDto_Serialize[], AppError_Serialize>(__TAURI_INVOKE("discard_mail", { mailId })),
+	sendMailQueue: () => typedError<MailRunReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("send_mail_queue")),
+	sendMonthlySummaryNow: () => typedError<MailRunReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("send_monthly_summary_now")),
+	notificationPreferences: () => typedError<NotificationPreferencesDto, AppError_Serialize>(__TAURI_INVOKE("notification_preferences")),
+	/**  Saves the preferences; "start at login" is applied with tauri-plugin-autostart. */
+	saveNotificationPreferences: (preferences: NotificationPreferencesDto) => typedError<NotificationPreferencesDto, AppError_Serialize>(__TAURI_INVOKE("save_notification_preferences", { preferences })),
 };
 
 /* Types */
+/**  Who made a history line's change. */
+export type ActorCode = "paydesk" | "gateway" | "outside";
+
 /**
  *  The one error that crosses the IPC boundary (and the CLI's output).
  * 
@@ -59,6 +131,827 @@ export type AppInfo = {
 	 */
 	keychain_namespace: string,
 	build: string,
+	/**  Where the database and logs live. */
+	data_dir: string,
+	/**  Whether this run is the demo (embedded simulator and relay). */
+	demo: boolean,
+};
+
+/**  The confirmation screen: what the run will capture and the total. */
+export type BulkConfirmation = BulkConfirmation_Serialize | BulkConfirmation_Deserialize;
+
+/**  The confirmation screen: what the run will capture and the total. */
+export type BulkConfirmation_Deserialize = {
+	/**  The captures, in selection order. */
+	orders: BulkPlannedOrder[],
+	total_yen: number,
+	/**  Selected orders left out. */
+	refused: BulkRefusedOrder[],
+	/**
+	 *  Set when nothing can be captured (`bulk_nothing_to_capture`): the run button stays
+	 *  disabled.
+	 */
+	problem?: AppError_Deserialize | null,
+	max_orders: number,
+};
+
+/**  The confirmation screen: what the run will capture and the total. */
+export type BulkConfirmation_Serialize = {
+	/**  The captures, in selection order. */
+	orders: BulkPlannedOrder[],
+	total_yen: number,
+	/**  Selected orders left out. */
+	refused: BulkRefusedOrder[],
+	/**
+	 *  Set when nothing can be captured (`bulk_nothing_to_capture`): the run button stays
+	 *  disabled.
+	 */
+	problem: AppError_Serialize | null,
+	max_orders: number,
+};
+
+/**
+ *  An order's newest bulk capture, when it failed: the code and the dictionary's plain
+ *  explanation.
+ */
+export type BulkFailure = BulkFailure_Serialize | BulkFailure_Deserialize;
+
+/**
+ *  An order's newest bulk capture, when it failed: the code and the dictionary's plain
+ *  explanation.
+ */
+export type BulkFailure_Deserialize = {
+	run_id: number,
+	/**  The gateway's `response_code` (or module code). */
+	code: string,
+	/**  The card vendor's detail code, if any. */
+	detail?: string | null,
+	/**  The detailed-log line ("売上確定一括処理: エラーコード: 2002 …"). */
+	line: Text,
+	/**  The dictionary's explanation of the code. */
+	message: Text,
+	/**  What the shop owner can do. */
+	action?: Text | null,
+	at: string,
+};
+
+/**
+ *  An order's newest bulk capture, when it failed: the code and the dictionary's plain
+ *  explanation.
+ */
+export type BulkFailure_Serialize = {
+	run_id: number,
+	/**  The gateway's `response_code` (or module code). */
+	code: string,
+	/**  The card vendor's detail code, if any. */
+	detail: string | null,
+	/**  The detailed-log line ("売上確定一括処理: エラーコード: 2002 …"). */
+	line: Text,
+	/**  The dictionary's explanation of the code. */
+	message: Text,
+	/**  What the shop owner can do. */
+	action: Text | null,
+	at: string,
+};
+
+/**  One order's line in a run (progress and detailed log). */
+export type BulkItem = BulkItem_Serialize | BulkItem_Deserialize;
+
+/**  Where one order of a run stands. */
+export type BulkItemStatusCode = 
+/**  Not sent yet (or waiting to be resent after a busy answer). */
+"pending" | 
+/**  Being sent. */
+"in_flight" | 
+/**  No answer; being confirmed by inquiry (never resent blindly). */
+"unknown" | 
+/**  Captured ("completed normally"). */
+"succeeded" | 
+/**  Refused by the gateway (`error_code` + explanation); stays in the unprocessed list. */
+"failed" | 
+/**  Not captured for another reason (`skip_reason`, `line`). */
+"skipped";
+
+/**  One order's line in a run (progress and detailed log). */
+export type BulkItem_Deserialize = {
+	order_id: number,
+	position: number,
+	order_number: string,
+	transaction_id: string,
+	amount_yen: number,
+	status: BulkItemStatusCode,
+	/**  Captures handed to the network. */
+	attempts: number,
+	error_code?: string | null,
+	error_detail?: string | null,
+	/**  `already_captured`, `run_stopped`, `interrupted`, `changed_elsewhere`, … */
+	skip_reason?: string | null,
+	/**
+	 *  The detailed-log line, also in the order's history: "正常終了" / "エラーコード: xxx"
+	 *  with the dictionary's explanation, or why it was not sent. `null` while open.
+	 */
+	line?: Text | null,
+	/**  Failed: the dictionary's explanation of `error_code`. */
+	explanation?: Text | null,
+	settled_at?: string | null,
+};
+
+/**  One order's line in a run (progress and detailed log). */
+export type BulkItem_Serialize = {
+	order_id: number,
+	position: number,
+	order_number: string,
+	transaction_id: string,
+	amount_yen: number,
+	status: BulkItemStatusCode,
+	/**  Captures handed to the network. */
+	attempts: number,
+	error_code: string | null,
+	error_detail: string | null,
+	/**  `already_captured`, `run_stopped`, `interrupted`, `changed_elsewhere`, … */
+	skip_reason: string | null,
+	/**
+	 *  The detailed-log line, also in the order's history: "正常終了" / "エラーコード: xxx"
+	 *  with the dictionary's explanation, or why it was not sent. `null` while open.
+	 */
+	line: Text | null,
+	/**  Failed: the dictionary's explanation of `error_code`. */
+	explanation: Text | null,
+	settled_at: string | null,
+};
+
+/**  The operation log: the newest runs first (the rules table says how many are kept). */
+export type BulkOperationLog = BulkOperationLog_Serialize | BulkOperationLog_Deserialize;
+
+/**  The operation log: the newest runs first (the rules table says how many are kept). */
+export type BulkOperationLog_Deserialize = {
+	runs: BulkRunSummary_Deserialize[],
+	/**  How many runs the log keeps. */
+	keeps: number,
+};
+
+/**  The operation log: the newest runs first (the rules table says how many are kept). */
+export type BulkOperationLog_Serialize = {
+	runs: BulkRunSummary_Serialize[],
+	/**  How many runs the log keeps. */
+	keeps: number,
+};
+
+/**  One capture the run will send. */
+export type BulkPlannedOrder = {
+	order_id: number,
+	order_number: string,
+	transaction_id: string,
+	method: PaymentMethodCode,
+	amount_yen: number,
+};
+
+/**  Counts for the progress bar. */
+export type BulkProgress = {
+	total: number,
+	succeeded: number,
+	failed: number,
+	skipped: number,
+	/**  Not settled yet. */
+	open: number,
+	captured_yen: number,
+};
+
+/**  A selected order the run leaves out, with why. */
+export type BulkRefusedOrder = {
+	order_id: number,
+	order_number: string,
+	/**
+	 *  `already_captured`, `capture_deadline_passed`, `automatic_capture`,
+	 *  `selected_twice`, `changed_outside`, …
+	 */
+	code: string,
+	message: Text,
+};
+
+/**  A run's detailed log (also what a run returns and what starting one shows). */
+export type BulkRunDetail = BulkRunDetail_Serialize | BulkRunDetail_Deserialize;
+
+/**  A run's detailed log (also what a run returns and what starting one shows). */
+export type BulkRunDetail_Deserialize = {
+	summary: BulkRunSummary_Deserialize,
+	/**  By position. */
+	items: BulkItem_Deserialize[],
+	/**
+	 *  Starting a run: selected orders left out because they could no longer be captured
+	 *  (captured or cancelled, deadline passed since the confirmation), each with its
+	 *  reason. Not kept in the log (empty when reading it).
+	 */
+	left_out: BulkRefusedOrder[],
+};
+
+/**  A run's detailed log (also what a run returns and what starting one shows). */
+export type BulkRunDetail_Serialize = {
+	summary: BulkRunSummary_Serialize,
+	/**  By position. */
+	items: BulkItem_Serialize[],
+	/**
+	 *  Starting a run: selected orders left out because they could no longer be captured
+	 *  (captured or cancelled, deadline passed since the confirmation), each with its
+	 *  reason. Not kept in the log (empty when reading it).
+	 */
+	left_out: BulkRefusedOrder[],
+};
+
+/**  How a run stands. */
+export type BulkRunStatusCode = "running" | 
+/**  Every order settled during the run. */
+"finished" | 
+/**  Ended with orders whose outcome is still unknown (settled by inquiry later). */
+"interrupted" | 
+/**  Was running (app closed or crashed) or interrupted; settled by inquiry afterwards. */
+"settled";
+
+/**  One run in the operation log. */
+export type BulkRunSummary = BulkRunSummary_Serialize | BulkRunSummary_Deserialize;
+
+/**  One run in the operation log. */
+export type BulkRunSummary_Deserialize = {
+	run_id: number,
+	started_at: string,
+	finished_at?: string | null,
+	status: BulkRunStatusCode,
+	/**  `app` or `cli`. */
+	requested_by: string,
+	progress: BulkProgress,
+	/**  The planned total. */
+	total_yen: number,
+	/**  The credentials error that stopped the run. */
+	stop_code?: string | null,
+	/**  "売上確定一括処理 50件: 成功 47件（¥…）、失敗 2件、未実行 1件". */
+	summary: Text,
+	/**  The per-run message: a stop on a credentials error, outcomes still unknown. */
+	message?: Text | null,
+};
+
+/**  One run in the operation log. */
+export type BulkRunSummary_Serialize = {
+	run_id: number,
+	started_at: string,
+	finished_at: string | null,
+	status: BulkRunStatusCode,
+	/**  `app` or `cli`. */
+	requested_by: string,
+	progress: BulkProgress,
+	/**  The planned total. */
+	total_yen: number,
+	/**  The credentials error that stopped the run. */
+	stop_code: string | null,
+	/**  "売上確定一括処理 50件: 成功 47件（¥…）、失敗 2件、未実行 1件". */
+	summary: Text,
+	/**  The per-run message: a stop on a credentials error, outcomes still unknown. */
+	message: Text | null,
+};
+
+/**
+ *  "Select all": the selectable orders matching the filters and search (every page),
+ *  newest payment first, at most `max_orders`.
+ */
+export type BulkSelectAll = {
+	order_ids: number[],
+	/**
+	 *  More selectable orders match than one run takes (only the first `max_orders` are
+	 *  selected).
+	 */
+	more: boolean,
+	max_orders: number,
+};
+
+export type CaptureModeCode = "authorize_only" | "authorize_and_capture";
+
+/**  The day-before check of a stored card. */
+export type CardCheckDto = {
+	subscription_id: number,
+	buyer_name: string,
+	/**  The renewal the check was for. */
+	renewal_date: string,
+	amount_yen: number,
+	checked_at: string,
+	/**  The renewal is expected to fail. */
+	predicted_failure: boolean,
+	/**
+	 *  What the check found, in plain words (expiry, Paygent's expired flag, validity
+	 *  check result or why it could not be run).
+	 */
+	result: Text,
+	/**
+	 *  Paygent's validity check could not be used for this card (contract, or a stored
+	 *  card without a fresh token); the prediction rests on the expiry.
+	 */
+	validity_check_unavailable: boolean,
+};
+
+/**  The card-expiry dashboard. */
+export type CardDashboardDto = CardDashboardDto_Serialize | CardDashboardDto_Deserialize;
+
+/**  The card-expiry dashboard. */
+export type CardDashboardDto_Deserialize = {
+	/**  The Japan date it was computed for. */
+	today: string,
+	expiring_soon: number,
+	expired: number,
+	valid: number,
+	unknown_expiry: number,
+	/**  Monthly revenue of active subscriptions whose card is expiring soon or expired. */
+	monthly_revenue_at_risk_yen: number,
+	/**  This month and the 11 after it. */
+	expiries_by_month: ExpiryMonthDto[],
+	/**  Renewals that will fail before the next billing date (card expires first). */
+	predicted_failures: SubscriptionSummary_Deserialize[],
+	predicted_failure_yen: number,
+	/**  The day-before checks of renewals due next (predicted failures first). */
+	day_before_checks: CardCheckDto[],
+	/**  How "expiring soon" is defined (from the rules table). */
+	warning_months: number,
+};
+
+/**  The card-expiry dashboard. */
+export type CardDashboardDto_Serialize = {
+	/**  The Japan date it was computed for. */
+	today: string,
+	expiring_soon: number,
+	expired: number,
+	valid: number,
+	unknown_expiry: number,
+	/**  Monthly revenue of active subscriptions whose card is expiring soon or expired. */
+	monthly_revenue_at_risk_yen: number,
+	/**  This month and the 11 after it. */
+	expiries_by_month: ExpiryMonthDto[],
+	/**  Renewals that will fail before the next billing date (card expires first). */
+	predicted_failures: SubscriptionSummary_Serialize[],
+	predicted_failure_yen: number,
+	/**  The day-before checks of renewals due next (predicted failures first). */
+	day_before_checks: CardCheckDto[],
+	/**  How "expiring soon" is defined (from the rules table). */
+	warning_months: number,
+};
+
+/**  A stored card's state today; `unknown` = the expiry was never read from Paygent. */
+export type CardStateCode = "valid" | "expiring_soon" | "expired" | "unknown";
+
+export type ConnectionOutcomeCode = 
+/**  The gateway accepted the credentials and the certificate. */
+"ok" | 
+/**  Merchant ID, connect ID or connect password wrong (P001, P002). */
+"wrong_credentials" | 
+/**  The client certificate was refused (TLS handshake, P016) or cannot be read. */
+"certificate" | 
+/**  The source IP is not registered with Paygent (P015). */
+"ip_not_registered" | 
+/**  The gateway cannot be reached or is under maintenance. */
+"gateway_down" | 
+/**  Settings are missing. */
+"not_configured" | 
+/**  Something else; see `code`. */
+"other";
+
+export type ConnectionTestResult = ConnectionTestResult_Serialize | ConnectionTestResult_Deserialize;
+
+export type ConnectionTestResult_Deserialize = {
+	outcome: ConnectionOutcomeCode,
+	ok: boolean,
+	/**  The gateway or module code (`P002`, `E02004`, …) when there is one. */
+	code?: string | null,
+	message: Text,
+	action?: Text | null,
+	/**  The relay, if configured: `null` = not configured. */
+	relay?: RelayTestResult | null,
+};
+
+export type ConnectionTestResult_Serialize = {
+	outcome: ConnectionOutcomeCode,
+	ok: boolean,
+	/**  The gateway or module code (`P002`, `E02004`, …) when there is one. */
+	code: string | null,
+	message: Text,
+	action: Text | null,
+	/**  The relay, if configured: `null` = not configured. */
+	relay: RelayTestResult | null,
+};
+
+/**
+ *  Secrets going into the keychain. `null` keeps the stored value; an empty string deletes
+ *  it. They are never sent back.
+ */
+export type CredentialsInput = CredentialsInput_Serialize | CredentialsInput_Deserialize;
+
+/**
+ *  Secrets going into the keychain. `null` keeps the stored value; an empty string deletes
+ *  it. They are never sent back.
+ */
+export type CredentialsInput_Deserialize = {
+	merchant_id?: string | null,
+	connect_id?: string | null,
+	connect_password?: string | null,
+	/**
+	 *  Path of the client certificate file (`.pem`, or `.p12`/`.pfx`); the backend reads
+	 *  it and stores its content in the keychain.
+	 */
+	client_certificate_path?: string | null,
+	client_certificate_passphrase?: string | null,
+	hash_key?: string | null,
+	relay_token?: string | null,
+};
+
+/**
+ *  Secrets going into the keychain. `null` keeps the stored value; an empty string deletes
+ *  it. They are never sent back.
+ */
+export type CredentialsInput_Serialize = {
+	merchant_id: string | null,
+	connect_id: string | null,
+	connect_password: string | null,
+	/**
+	 *  Path of the client certificate file (`.pem`, or `.p12`/`.pfx`); the backend reads
+	 *  it and stores its content in the keychain.
+	 */
+	client_certificate_path: string | null,
+	client_certificate_passphrase: string | null,
+	hash_key: string | null,
+	relay_token: string | null,
+};
+
+/**  A deadline as shown next to an order. */
+export type DeadlineDto = {
+	kind: DeadlineKindCode,
+	/**  The moment it passes (exclusive), RFC 3339 UTC. */
+	at: string,
+	state: DeadlineStateCode,
+	/**  "売上確定期限 2024-05-01 13:09 (あと3日)" / "Capture by …", or "lapsed" in plain words. */
+	text: Text,
+};
+
+/**  The deadline filter of an order list. */
+export type DeadlineFilterCode = "near" | "lapsed";
+
+export type DeadlineKindCode = "capture" | "refund";
+
+/**
+ *  How an order stands against its deadline: `near` = within 7 days (flagged, counted on
+ *  the home screen); `lapsed` = passed.
+ */
+export type DeadlineStateCode = "ok" | "near" | "lapsed";
+
+/**  The embedded simulator and relay of a demo run (for end-to-end tests and the curious). */
+export type DemoStatus = {
+	/**  The simulator's control API base, e.g. `http://127.0.0.1:40123` (paths `/control/…`). */
+	control_url: string,
+	/**  The simulator's telegram endpoint (mutual TLS). */
+	gateway_url: string,
+	/**  The local relay's base URL. */
+	relay_url: string,
+	merchant_id: string,
+	/**  The relay's shop id. */
+	relay_shop: string,
+};
+
+/**  Everything the backend pushes to the UI, as one Tauri event `desk-event`. */
+export type DeskEvent = DeskEvent_Serialize | DeskEvent_Deserialize;
+
+/**  Everything the backend pushes to the UI, as one Tauri event `desk-event`. */
+export type DeskEvent_Deserialize = 
+/**  These orders changed (notification, sync, operation, import): reload what shows them. */
+{ type: "orders_changed"; order_ids: number[] } | 
+/**  Sync liveness changed. */
+{ type: "sync_status_changed"; status: SyncStatus_Deserialize } | 
+/**  An operation finished (also one settled in the background after a timeout). */
+{ type: "operation_finished"; result: OperationResult_Deserialize } | 
+/**  A bulk-capture run started (its items, all pending). */
+{ type: "bulk_run_started"; run: BulkRunDetail_Deserialize } | 
+/**
+ *  One order of a bulk-capture run changed (sent, settled): the live per-order result
+ *  and the run's progress.
+ */
+{ type: "bulk_item_changed"; run_id: number; item: BulkItem_Deserialize; progress: BulkProgress } | 
+/**
+ *  A bulk-capture run finished (also one settled at start after a crash): its summary
+ *  (the desktop notification when the window is hidden).
+ */
+{ type: "bulk_run_finished"; run: BulkRunSummary_Deserialize } | 
+/**  A renewal failed: the desktop notification (sent at once; the shop can turn it off). */
+{ type: "renewal_failed"; notification: DesktopNotification_Deserialize } | 
+/**  Cards entered "expiring soon" or "expired" (the daily digest notification). */
+{ type: "card_digest"; notification: DesktopNotification_Deserialize } | 
+/**  Orders are near their capture deadline (the daily notification). */
+{ type: "deadline_near"; notification: DesktopNotification_Deserialize } | 
+/**
+ *  These subscriptions changed (renewal, choice, card refresh, import); an empty list
+ *  means "reload everything".
+ */
+{ type: "subscriptions_changed"; subscription_ids: number[] } | 
+/**  The mail queue changed (queued, sent, failed, discarded). */
+{ type: "mail_queue_changed" };
+
+/**  Everything the backend pushes to the UI, as one Tauri event `desk-event`. */
+export type DeskEvent_Serialize = 
+/**  These orders changed (notification, sync, operation, import): reload what shows them. */
+{ type: "orders_changed"; order_ids: number[] } | 
+/**  Sync liveness changed. */
+{ type: "sync_status_changed"; status: SyncStatus_Serialize } | 
+/**  An operation finished (also one settled in the background after a timeout). */
+{ type: "operation_finished"; result: OperationResult_Serialize } | 
+/**  A bulk-capture run started (its items, all pending). */
+{ type: "bulk_run_started"; run: BulkRunDetail_Serialize } | 
+/**
+ *  One order of a bulk-capture run changed (sent, settled): the live per-order result
+ *  and the run's progress.
+ */
+{ type: "bulk_item_changed"; run_id: number; item: BulkItem_Serialize; progress: BulkProgress } | 
+/**
+ *  A bulk-capture run finished (also one settled at start after a crash): its summary
+ *  (the desktop notification when the window is hidden).
+ */
+{ type: "bulk_run_finished"; run: BulkRunSummary_Serialize } | 
+/**  A renewal failed: the desktop notification (sent at once; the shop can turn it off). */
+{ type: "renewal_failed"; notification: DesktopNotification_Serialize } | 
+/**  Cards entered "expiring soon" or "expired" (the daily digest notification). */
+{ type: "card_digest"; notification: DesktopNotification_Serialize } | 
+/**  Orders are near their capture deadline (the daily notification). */
+{ type: "deadline_near"; notification: DesktopNotification_Serialize } | 
+/**
+ *  These subscriptions changed (renewal, choice, card refresh, import); an empty list
+ *  means "reload everything".
+ */
+{ type: "subscriptions_changed"; subscription_ids: number[] } | 
+/**  The mail queue changed (queued, sent, failed, discarded). */
+{ type: "mail_queue_changed" };
+
+/**
+ *  A desktop notification the shell shows; a click opens `screen` (`order` with
+ *  `target_id`, `cards`, `orders:near_deadline`).
+ */
+export type DesktopNotification = DesktopNotification_Serialize | DesktopNotification_Deserialize;
+
+/**
+ *  A desktop notification the shell shows; a click opens `screen` (`order` with
+ *  `target_id`, `cards`, `orders:near_deadline`).
+ */
+export type DesktopNotification_Deserialize = {
+	kind: NotificationKindCode,
+	title: Text,
+	body: Text,
+	screen: string,
+	target_id?: number | null,
+};
+
+/**
+ *  A desktop notification the shell shows; a click opens `screen` (`order` with
+ *  `target_id`, `cards`, `orders:near_deadline`).
+ */
+export type DesktopNotification_Serialize = {
+	kind: NotificationKindCode,
+	title: Text,
+	body: Text,
+	screen: string,
+	target_id: number | null,
+};
+
+/**  How a row of the unprocessed list can be used. */
+export type EligibilityCode = 
+/**  Can be selected. */
+"selectable" | 
+/**
+ *  Authorize-and-capture: the gateway captures it automatically (`auto_capture_at`);
+ *  shown, never selectable.
+ */
+"waiting_for_auto_capture" | 
+/**  Shown but not selectable now (`reason`): deadline passed, an operation unsettled. */
+"not_selectable";
+
+/**  A template (the shop's edited copy, or the built-in text). */
+export type EmailTemplateDto = {
+	kind: ReminderKindCode,
+	/**  `ja` or `en`. */
+	language: string,
+	subject: string,
+	body: string,
+	edited: boolean,
+	/**  `{buyer_name}`, `{shop_name}`, `{member_id}`, `{shop_contact}`. */
+	placeholders: string[],
+};
+
+export type EmailTemplateInput = {
+	kind: ReminderKindCode,
+	language: string,
+	subject: string,
+	body: string,
+};
+
+/**  Where telegrams go. */
+export type EnvironmentCode = 
+/**  The local simulator (or any custom base URL). */
+"simulator" | "sandbox" | "production";
+
+/**  One month of the 12-month expiry chart. */
+export type ExpiryMonthDto = {
+	year: number,
+	month: number,
+	cards: number,
+	/**  Monthly revenue of the active subscriptions on those cards. */
+	monthly_revenue_yen: number,
+};
+
+export type ExportReport = {
+	path: string,
+	rows: number,
+};
+
+/**  The four choices after a failed renewal (seed 6-4). */
+export type FailedRenewalChoiceCode = "cancel_order" | "switch_payment_method" | "end_subscription" | "ask_buyer_to_update_card";
+
+export type FailedRenewalChoiceDto = FailedRenewalChoiceDto_Serialize | FailedRenewalChoiceDto_Deserialize;
+
+export type FailedRenewalChoiceDto_Deserialize = {
+	kind: FailedRenewalChoiceCode,
+	label: Text,
+	enabled: boolean,
+	/**  Why not, when disabled. */
+	reason?: Text | null,
+};
+
+export type FailedRenewalChoiceDto_Serialize = {
+	kind: FailedRenewalChoiceCode,
+	label: Text,
+	enabled: boolean,
+	/**  Why not, when disabled. */
+	reason: Text | null,
+};
+
+/**
+ *  The shop's choice. `payment_method` names the new method for `switch_payment_method`;
+ *  `subject`/`body` replace the reminder's text for `ask_buyer_to_update_card`.
+ */
+export type FailedRenewalChoiceInput = FailedRenewalChoiceInput_Serialize | FailedRenewalChoiceInput_Deserialize;
+
+/**
+ *  The shop's choice. `payment_method` names the new method for `switch_payment_method`;
+ *  `subject`/`body` replace the reminder's text for `ask_buyer_to_update_card`.
+ */
+export type FailedRenewalChoiceInput_Deserialize = {
+	kind: FailedRenewalChoiceCode,
+	payment_method?: string | null,
+	subject?: string | null,
+	body?: string | null,
+};
+
+/**
+ *  The shop's choice. `payment_method` names the new method for `switch_payment_method`;
+ *  `subject`/`body` replace the reminder's text for `ask_buyer_to_update_card`.
+ */
+export type FailedRenewalChoiceInput_Serialize = {
+	kind: FailedRenewalChoiceCode,
+	payment_method: string | null,
+	subject: string | null,
+	body: string | null,
+};
+
+/**  The failed-renewal panel of an order. */
+export type FailedRenewalDto = FailedRenewalDto_Serialize | FailedRenewalDto_Deserialize;
+
+/**  The failed-renewal panel of an order. */
+export type FailedRenewalDto_Deserialize = {
+	order_id: number,
+	subscription_id: number,
+	buyer_name: string,
+	cycle_index: number,
+	renewal_date: string,
+	amount_yen: number,
+	/**  The gateway's code with the dictionary's explanation and next step. */
+	error: AppError_Deserialize,
+	/**  The four choices in the seed's order, each with whether it can still be made. */
+	choices: FailedRenewalChoiceDto_Deserialize[],
+	order_choice?: FailedRenewalChoiceCode | null,
+	future_choice?: FailedRenewalChoiceCode | null,
+	payment_method_label?: string | null,
+	subscription_status: SubscriptionStatusCode,
+	buyer_email?: string | null,
+	/**  The reminder "ask the buyer" would queue, rendered (editable before queuing). */
+	reminder_preview?: MailPreview_Deserialize | null,
+};
+
+/**  The failed-renewal panel of an order. */
+export type FailedRenewalDto_Serialize = {
+	order_id: number,
+	subscription_id: number,
+	buyer_name: string,
+	cycle_index: number,
+	renewal_date: string,
+	amount_yen: number,
+	/**  The gateway's code with the dictionary's explanation and next step. */
+	error: AppError_Serialize,
+	/**  The four choices in the seed's order, each with whether it can still be made. */
+	choices: FailedRenewalChoiceDto_Serialize[],
+	order_choice: FailedRenewalChoiceCode | null,
+	future_choice: FailedRenewalChoiceCode | null,
+	payment_method_label: string | null,
+	subscription_status: SubscriptionStatusCode,
+	buyer_email: string | null,
+	/**  The reminder "ask the buyer" would queue, rendered (editable before queuing). */
+	reminder_preview: MailPreview_Serialize | null,
+};
+
+export type HistoryLineDto = {
+	at: string,
+	actor: ActorCode,
+	text: Text,
+};
+
+/**  The home screen's counts. */
+export type HomeSummary = HomeSummary_Serialize | HomeSummary_Deserialize;
+
+/**  The home screen's counts. */
+export type HomeSummary_Deserialize = {
+	open_orders: number,
+	completed_orders: number,
+	cancelled_orders: number,
+	/**  Orders within 7 days of their capture deadline. */
+	near_deadline: number,
+	/**  Orders whose capture deadline passed (lapsed). */
+	lapsed: number,
+	/**  Orders showing an unacknowledged outside change. */
+	outside_changes: number,
+	/**  Operations still being confirmed with the gateway. */
+	unsettled_operations: number,
+	sync: SyncStatus_Deserialize,
+};
+
+/**  The home screen's counts. */
+export type HomeSummary_Serialize = {
+	open_orders: number,
+	completed_orders: number,
+	cancelled_orders: number,
+	/**  Orders within 7 days of their capture deadline. */
+	near_deadline: number,
+	/**  Orders whose capture deadline passed (lapsed). */
+	lapsed: number,
+	/**  Orders showing an unacknowledged outside change. */
+	outside_changes: number,
+	/**  Operations still being confirmed with the gateway. */
+	unsettled_operations: number,
+	sync: SyncStatus_Serialize,
+};
+
+export type ImportReport = ImportReport_Serialize | ImportReport_Deserialize;
+
+export type ImportReport_Deserialize = {
+	/**  `utf-8` or `shift_jis`. */
+	encoding: string,
+	/**  Data rows read. */
+	rows: number,
+	/**  Rows whose details were stored on an order. */
+	matched: number,
+	/**  Rows that could not be used (no such order, bad value), one entry each. */
+	errors: ImportRowError_Deserialize[],
+};
+
+export type ImportReport_Serialize = {
+	/**  `utf-8` or `shift_jis`. */
+	encoding: string,
+	/**  Data rows read. */
+	rows: number,
+	/**  Rows whose details were stored on an order. */
+	matched: number,
+	/**  Rows that could not be used (no such order, bad value), one entry each. */
+	errors: ImportRowError_Serialize[],
+};
+
+export type ImportRowError = ImportRowError_Serialize | ImportRowError_Deserialize;
+
+export type ImportRowError_Deserialize = {
+	/**  1-based line in the file (the header is line 1). */
+	line: number,
+	order_number?: string | null,
+	message: Text,
+};
+
+export type ImportRowError_Serialize = {
+	/**  1-based line in the file (the header is line 1). */
+	line: number,
+	order_number: string | null,
+	message: Text,
+};
+
+export type ItemDto = ItemDto_Serialize | ItemDto_Deserialize;
+
+export type ItemDto_Deserialize = {
+	item_id?: string | null,
+	title: string,
+	description?: string | null,
+	unit_price_yen: number,
+	quantity: number,
+};
+
+export type ItemDto_Serialize = {
+	item_id: string | null,
+	title: string,
+	description: string | null,
+	unit_price_yen: number,
+	quantity: number,
 };
 
 export type KeychainStatus = KeychainStatus_Serialize | KeychainStatus_Deserialize;
@@ -75,10 +968,1146 @@ export type KeychainStatus_Serialize = {
 
 export type Language = "ja" | "en";
 
+/**  A rendered reminder. */
+export type MailPreview = MailPreview_Serialize | MailPreview_Deserialize;
+
+/**  A rendered reminder. */
+export type MailPreview_Deserialize = {
+	subscription_id: number,
+	kind: ReminderKindCode,
+	to?: string | null,
+	subject: string,
+	body: string,
+	/**  Why it would not be sent now (already sent this period, card updated, …). */
+	blocked?: Text | null,
+};
+
+/**  A rendered reminder. */
+export type MailPreview_Serialize = {
+	subscription_id: number,
+	kind: ReminderKindCode,
+	to: string | null,
+	subject: string,
+	body: string,
+	/**  Why it would not be sent now (already sent this period, card updated, …). */
+	blocked: Text | null,
+};
+
+/**  What one pass over the mail queue did. */
+export type MailRunReport = MailRunReport_Serialize | MailRunReport_Deserialize;
+
+/**  What one pass over the mail queue did. */
+export type MailRunReport_Deserialize = {
+	sent: number,
+	failed: number,
+	/**  The SMTP problem, when sending failed or is not set up (mails stay queued). */
+	problem?: AppError_Deserialize | null,
+};
+
+/**  What one pass over the mail queue did. */
+export type MailRunReport_Serialize = {
+	sent: number,
+	failed: number,
+	/**  The SMTP problem, when sending failed or is not set up (mails stay queued). */
+	problem: AppError_Serialize | null,
+};
+
+/**  The desktop notifications the shop can turn off one by one. */
+export type NotificationKindCode = 
+/**  A renewal failed (at once). */
+"renewal_failed" | 
+/**  Cards entered "expiring soon" or "expired" (a daily digest). */
+"card_digest" | 
+/**  Orders near their capture deadline (daily). */
+"capture_deadline";
+
+export type NotificationPreferencesDto = {
+	renewal_failed: boolean,
+	card_digest: boolean,
+	capture_deadline: boolean,
+	/**  PayDesk starts when the user logs in (tray only). */
+	start_at_login: boolean,
+};
+
+/**  Whether an operation can work now; a disabled button shows `reason`. */
+export type OperationAvailability = OperationAvailability_Serialize | OperationAvailability_Deserialize;
+
+/**  Whether an operation can work now; a disabled button shows `reason`. */
+export type OperationAvailability_Deserialize = {
+	kind: OperationKindCode,
+	enabled: boolean,
+	/**  The refusal's stable code (`already_captured`, `capture_deadline_passed`, …). */
+	reason_code?: string | null,
+	reason?: Text | null,
+};
+
+/**  Whether an operation can work now; a disabled button shows `reason`. */
+export type OperationAvailability_Serialize = {
+	kind: OperationKindCode,
+	enabled: boolean,
+	/**  The refusal's stable code (`already_captured`, `capture_deadline_passed`, …). */
+	reason_code: string | null,
+	reason: Text | null,
+};
+
+/**  The operations of the order detail screen, in button order. */
+export type OperationKindCode = "capture" | "cancel" | "full_refund" | "partial_refund" | "amount_change";
+
+/**  How an operation ended. */
+export type OperationOutcomeCode = 
+/**  The gateway did it. */
+"succeeded" | 
+/**  The gateway refused (see `error`: code and the dictionary's explanation). */
+"failed" | 
+/**
+ *  No answer came and the inquiry could not settle it yet; PayDesk keeps checking and
+ *  the order's buttons stay disabled until it is settled.
+ */
+"unknown" | 
+/**  The payment changed some other way meanwhile; the order adopted the gateway's state. */
+"conflict";
+
+/**
+ *  What the shop owner asks for. `amount_yen`: the refund for `partial_refund`, the new
+ *  total for `amount_change`; ignored otherwise.
+ */
+export type OperationRequest = OperationRequest_Serialize | OperationRequest_Deserialize;
+
+/**
+ *  What the shop owner asks for. `amount_yen`: the refund for `partial_refund`, the new
+ *  total for `amount_change`; ignored otherwise.
+ */
+export type OperationRequest_Deserialize = {
+	kind: OperationKindCode,
+	amount_yen?: number | null,
+};
+
+/**
+ *  What the shop owner asks for. `amount_yen`: the refund for `partial_refund`, the new
+ *  total for `amount_change`; ignored otherwise.
+ */
+export type OperationRequest_Serialize = {
+	kind: OperationKindCode,
+	amount_yen: number | null,
+};
+
+export type OperationResult = OperationResult_Serialize | OperationResult_Deserialize;
+
+export type OperationResult_Deserialize = {
+	order_id: number,
+	kind: OperationKindCode,
+	outcome: OperationOutcomeCode,
+	/**  One plain sentence for a toast. */
+	message: Text,
+	/**  The gateway's code and explanation when `outcome` is `failed` (or a local problem). */
+	error?: AppError_Deserialize | null,
+	/**  The order afterwards. */
+	order: OrderDetail_Deserialize,
+};
+
+export type OperationResult_Serialize = {
+	order_id: number,
+	kind: OperationKindCode,
+	outcome: OperationOutcomeCode,
+	/**  One plain sentence for a toast. */
+	message: Text,
+	/**  The gateway's code and explanation when `outcome` is `failed` (or a local problem). */
+	error: AppError_Serialize | null,
+	/**  The order afterwards. */
+	order: OrderDetail_Serialize,
+};
+
+/**  The order detail screen. */
+export type OrderDetail = OrderDetail_Serialize | OrderDetail_Deserialize;
+
+/**  The order detail screen. */
+export type OrderDetail_Deserialize = {
+	summary: OrderSummary_Deserialize,
+	/**  Every transaction ID the order has had, oldest first (revisions add new ones). */
+	transaction_ids: string[],
+	three_d_secure: boolean,
+	authorized_at?: string | null,
+	captured_at?: string | null,
+	/**  One entry per operation kind, in button order. */
+	operations: OperationAvailability_Deserialize[],
+	/**  Newest first. */
+	history: HistoryLineDto[],
+	details?: OrderDetailsDto_Deserialize | null,
+	/**  The outside-change banner, while not acknowledged. */
+	banner?: Text | null,
+	pending_operation?: PendingOperationDto_Deserialize | null,
+};
+
+/**  The order detail screen. */
+export type OrderDetail_Serialize = {
+	summary: OrderSummary_Serialize,
+	/**  Every transaction ID the order has had, oldest first (revisions add new ones). */
+	transaction_ids: string[],
+	three_d_secure: boolean,
+	authorized_at: string | null,
+	captured_at: string | null,
+	/**  One entry per operation kind, in button order. */
+	operations: OperationAvailability_Serialize[],
+	/**  Newest first. */
+	history: HistoryLineDto[],
+	details: OrderDetailsDto_Serialize | null,
+	/**  The outside-change banner, while not acknowledged. */
+	banner: Text | null,
+	pending_operation: PendingOperationDto_Serialize | null,
+};
+
+/**  Buyer, shipping and item details (from Paidy's verify telegram or a storefront CSV). */
+export type OrderDetailsDto = OrderDetailsDto_Serialize | OrderDetailsDto_Deserialize;
+
+/**  Buyer, shipping and item details (from Paidy's verify telegram or a storefront CSV). */
+export type OrderDetailsDto_Deserialize = {
+	/**  `paidy_verify`, `storefront_csv` or `gateway`. */
+	source: string,
+	buyer_name?: string | null,
+	buyer_name_kana?: string | null,
+	buyer_email?: string | null,
+	buyer_phone?: string | null,
+	shipping_zip?: string | null,
+	shipping_state?: string | null,
+	shipping_city?: string | null,
+	shipping_line1?: string | null,
+	shipping_line2?: string | null,
+	order_tax_yen?: number | null,
+	order_shipping_yen?: number | null,
+	items: ItemDto_Deserialize[],
+};
+
+/**  Buyer, shipping and item details (from Paidy's verify telegram or a storefront CSV). */
+export type OrderDetailsDto_Serialize = {
+	/**  `paidy_verify`, `storefront_csv` or `gateway`. */
+	source: string,
+	buyer_name: string | null,
+	buyer_name_kana: string | null,
+	buyer_email: string | null,
+	buyer_phone: string | null,
+	shipping_zip: string | null,
+	shipping_state: string | null,
+	shipping_city: string | null,
+	shipping_line1: string | null,
+	shipping_line2: string | null,
+	order_tax_yen: number | null,
+	order_shipping_yen: number | null,
+	items: ItemDto_Serialize[],
+};
+
+/**  Where an order sits in the shop's workflow. */
+export type OrderListCode = "open" | "completed" | "cancelled";
+
+export type OrderPage = OrderPage_Serialize | OrderPage_Deserialize;
+
+export type OrderPage_Deserialize = {
+	items: OrderSummary_Deserialize[],
+	/**  Rows matching in total. */
+	total: number,
+	page: number,
+	page_size: number,
+};
+
+export type OrderPage_Serialize = {
+	items: OrderSummary_Serialize[],
+	/**  Rows matching in total. */
+	total: number,
+	page: number,
+	page_size: number,
+};
+
+/**  One page request of an order list. Every field is optional. */
+export type OrderQuery = OrderQuery_Serialize | OrderQuery_Deserialize;
+
+/**  One page request of an order list. Every field is optional. */
+export type OrderQuery_Deserialize = {
+	/**  `null` searches all three lists. */
+	list?: OrderListCode | null,
+	/**  Payment status codes (`"20"`, `"40"`, …); empty = any. */
+	statuses?: string[],
+	deadline?: DeadlineFilterCode | null,
+	/**  Transaction ID, order number, buyer name (kanji or kana) or amount (`1500`, `¥1,500`). */
+	search?: string | null,
+	/**  Zero-based. */
+	page?: number,
+	/**  Rows per page; 0 = 50. */
+	page_size?: number,
+};
+
+/**  One page request of an order list. Every field is optional. */
+export type OrderQuery_Serialize = {
+	/**  `null` searches all three lists. */
+	list: OrderListCode | null,
+	/**  Payment status codes (`"20"`, `"40"`, …); empty = any. */
+	statuses: string[],
+	deadline: DeadlineFilterCode | null,
+	/**  Transaction ID, order number, buyer name (kanji or kana) or amount (`1500`, `¥1,500`). */
+	search: string | null,
+	/**  Zero-based. */
+	page: number,
+	/**  Rows per page; 0 = 50. */
+	page_size: number,
+};
+
+/**  One row of an order list. */
+export type OrderSummary = OrderSummary_Serialize | OrderSummary_Deserialize;
+
+/**  One row of an order list. */
+export type OrderSummary_Deserialize = {
+	id: number,
+	order_number: string,
+	/**  The current transaction ID (the gateway's payment ID). */
+	transaction_id: string,
+	method: PaymentMethodCode,
+	capture_mode: CaptureModeCode,
+	status: StatusDto,
+	/**  The amount ordered and authorized (lowered by an amount change). */
+	amount_yen: number,
+	captured_yen: number,
+	refunded_yen: number,
+	/**  What a refund may still take (0 unless captured). */
+	refundable_yen: number,
+	ordered_at: string,
+	buyer_name?: string | null,
+	buyer_name_kana?: string | null,
+	list: OrderListCode,
+	deadline?: DeadlineDto | null,
+	/**  Someone changed the payment outside PayDesk (banner until acknowledged). */
+	outside_change: boolean,
+	/**  An operation's outcome is still being confirmed with the gateway. */
+	operation_unsettled: boolean,
+};
+
+/**  One row of an order list. */
+export type OrderSummary_Serialize = {
+	id: number,
+	order_number: string,
+	/**  The current transaction ID (the gateway's payment ID). */
+	transaction_id: string,
+	method: PaymentMethodCode,
+	capture_mode: CaptureModeCode,
+	status: StatusDto,
+	/**  The amount ordered and authorized (lowered by an amount change). */
+	amount_yen: number,
+	captured_yen: number,
+	refunded_yen: number,
+	/**  What a refund may still take (0 unless captured). */
+	refundable_yen: number,
+	ordered_at: string,
+	buyer_name: string | null,
+	buyer_name_kana: string | null,
+	list: OrderListCode,
+	deadline: DeadlineDto | null,
+	/**  Someone changed the payment outside PayDesk (banner until acknowledged). */
+	outside_change: boolean,
+	/**  An operation's outcome is still being confirmed with the gateway. */
+	operation_unsettled: boolean,
+};
+
+/**  A reminder a buyer received. */
+export type OutreachDto = OutreachDto_Serialize | OutreachDto_Deserialize;
+
+/**  A reminder a buyer received. */
+export type OutreachDto_Deserialize = {
+	kind: ReminderKindCode,
+	sent_at: string,
+	card_expiry?: string | null,
+};
+
+/**  A reminder a buyer received. */
+export type OutreachDto_Serialize = {
+	kind: ReminderKindCode,
+	sent_at: string,
+	card_expiry: string | null,
+};
+
+export type PaymentMethodCode = "card" | "paidy";
+
+/**  An operation whose outcome PayDesk is still confirming with the gateway. */
+export type PendingOperationDto = PendingOperationDto_Serialize | PendingOperationDto_Deserialize;
+
+/**  An operation whose outcome PayDesk is still confirming with the gateway. */
+export type PendingOperationDto_Deserialize = {
+	kind: OperationKindCode,
+	amount_yen?: number | null,
+	/**  `pending`, `sent` or `unknown`. */
+	state: string,
+	created_at: string,
+	message: Text,
+};
+
+/**  An operation whose outcome PayDesk is still confirming with the gateway. */
+export type PendingOperationDto_Serialize = {
+	kind: OperationKindCode,
+	amount_yen: number | null,
+	/**  `pending`, `sent` or `unknown`. */
+	state: string,
+	created_at: string,
+	message: Text,
+};
+
+/**  A mail in the queue (queued, sent, failed or discarded). */
+export type QueuedMailDto = QueuedMailDto_Serialize | QueuedMailDto_Deserialize;
+
+/**  A mail in the queue (queued, sent, failed or discarded). */
+export type QueuedMailDto_Deserialize = {
+	id: number,
+	/**  `reminder`, `monthly_summary`, `other`. */
+	purpose: string,
+	reminder_kind?: ReminderKindCode | null,
+	customer_id?: string | null,
+	subscription_id?: number | null,
+	to: string,
+	subject: string,
+	body: string,
+	/**  `queued`, `sent`, `failed`, `discarded`. */
+	state: string,
+	attempts: number,
+	/**  The last error, in plain words (never a password). */
+	last_error?: string | null,
+	next_attempt_at: string,
+	created_at: string,
+	sent_at?: string | null,
+};
+
+/**  A mail in the queue (queued, sent, failed or discarded). */
+export type QueuedMailDto_Serialize = {
+	id: number,
+	/**  `reminder`, `monthly_summary`, `other`. */
+	purpose: string,
+	reminder_kind: ReminderKindCode | null,
+	customer_id: string | null,
+	subscription_id: number | null,
+	to: string,
+	subject: string,
+	body: string,
+	/**  `queued`, `sent`, `failed`, `discarded`. */
+	state: string,
+	attempts: number,
+	/**  The last error, in plain words (never a password). */
+	last_error: string | null,
+	next_attempt_at: string,
+	created_at: string,
+	sent_at: string | null,
+};
+
+export type RelayTestResult = {
+	ok: boolean,
+	message: Text,
+};
+
+/**  The two reminders of the seed (7-7). */
+export type ReminderKindCode = "expiring_soon" | "expired";
+
+/**  Why a renewal is not attempted, as the subscription shows it. */
+export type RenewalBlockDto = {
+	/**  `ended`, `paused`, `contract_ended`, `fees_to_be_advised`, `amount_out_of_range`. */
+	code: string,
+	text: Text,
+	/**  When PayDesk found it. */
+	since: string,
+};
+
+/**  One renewal cycle PayDesk recorded. */
+export type RenewalCycleDto = RenewalCycleDto_Serialize | RenewalCycleDto_Deserialize;
+
+/**  One renewal cycle PayDesk recorded. */
+export type RenewalCycleDto_Deserialize = {
+	cycle_index: number,
+	renewal_date: string,
+	amount_yen: number,
+	/**  `pending`, `sent`, `unknown`, `authorized`, `failed`, `missed`. */
+	state: string,
+	state_label: Text,
+	/**  It ran late (PayDesk was off at 0:00 of its date). */
+	late: boolean,
+	order_id?: number | null,
+	order_number: string,
+	/**  The gateway's code and the dictionary's explanation of a failure. */
+	error?: AppError_Deserialize | null,
+	order_choice?: FailedRenewalChoiceCode | null,
+	future_choice?: FailedRenewalChoiceCode | null,
+	payment_method_label?: string | null,
+	recovered: boolean,
+	created_at: string,
+};
+
+/**  One renewal cycle PayDesk recorded. */
+export type RenewalCycleDto_Serialize = {
+	cycle_index: number,
+	renewal_date: string,
+	amount_yen: number,
+	/**  `pending`, `sent`, `unknown`, `authorized`, `failed`, `missed`. */
+	state: string,
+	state_label: Text,
+	/**  It ran late (PayDesk was off at 0:00 of its date). */
+	late: boolean,
+	order_id: number | null,
+	order_number: string,
+	/**  The gateway's code and the dictionary's explanation of a failure. */
+	error: AppError_Serialize | null,
+	order_choice: FailedRenewalChoiceCode | null,
+	future_choice: FailedRenewalChoiceCode | null,
+	payment_method_label: string | null,
+	recovered: boolean,
+	created_at: string,
+};
+
+/**  What a renewal run did (the scheduler, or "run due renewals now"). */
+export type RenewalOutcomeDto = RenewalOutcomeDto_Serialize | RenewalOutcomeDto_Deserialize;
+
+/**  What a renewal run did (the scheduler, or "run due renewals now"). */
+export type RenewalOutcomeDto_Deserialize = {
+	subscription_id: number,
+	buyer_name: string,
+	cycle_index: number,
+	renewal_date: string,
+	/**  `authorized`, `failed`, `unknown` (being confirmed), `blocked`, `already_recorded`. */
+	outcome: string,
+	late: boolean,
+	/**  "The renewal due on … ran 7 hours late because PayDesk was not running …". */
+	late_text?: Text | null,
+	order_id?: number | null,
+	error?: AppError_Deserialize | null,
+};
+
+/**  What a renewal run did (the scheduler, or "run due renewals now"). */
+export type RenewalOutcomeDto_Serialize = {
+	subscription_id: number,
+	buyer_name: string,
+	cycle_index: number,
+	renewal_date: string,
+	/**  `authorized`, `failed`, `unknown` (being confirmed), `blocked`, `already_recorded`. */
+	outcome: string,
+	late: boolean,
+	/**  "The renewal due on … ran 7 hours late because PayDesk was not running …". */
+	late_text: Text | null,
+	order_id: number | null,
+	error: AppError_Serialize | null,
+};
+
+export type RenewalRunReport = RenewalRunReport_Serialize | RenewalRunReport_Deserialize;
+
+export type RenewalRunReport_Deserialize = {
+	outcomes: RenewalOutcomeDto_Deserialize[],
+};
+
+export type RenewalRunReport_Serialize = {
+	outcomes: RenewalOutcomeDto_Serialize[],
+};
+
+/**  Which secrets are stored in the keychain (never their values). */
+export type SecretsSet = {
+	merchant_id: boolean,
+	connect_id: boolean,
+	connect_password: boolean,
+	client_certificate: boolean,
+	client_certificate_passphrase: boolean,
+	hash_key: boolean,
+	relay_token: boolean,
+};
+
+export type SendRemindersReport = {
+	queued: number,
+	skipped: SkippedReminder[],
+};
+
+/**
+ *  Reminders to send by hand (selected or bulk). `kind` `null` picks by each card's state;
+ *  `subject`/`body` (templates with placeholders) replace the template for this send.
+ */
+export type SendRemindersRequest = SendRemindersRequest_Serialize | SendRemindersRequest_Deserialize;
+
+/**
+ *  Reminders to send by hand (selected or bulk). `kind` `null` picks by each card's state;
+ *  `subject`/`body` (templates with placeholders) replace the template for this send.
+ */
+export type SendRemindersRequest_Deserialize = {
+	subscription_ids: number[],
+	kind?: ReminderKindCode | null,
+	subject?: string | null,
+	body?: string | null,
+};
+
+/**
+ *  Reminders to send by hand (selected or bulk). `kind` `null` picks by each card's state;
+ *  `subject`/`body` (templates with placeholders) replace the template for this send.
+ */
+export type SendRemindersRequest_Serialize = {
+	subscription_ids: number[],
+	kind: ReminderKindCode | null,
+	subject: string | null,
+	body: string | null,
+};
+
+export type Settings = Settings_Serialize | Settings_Deserialize;
+
+/**  Non-secret settings. `null` keeps a value; an empty string clears it. */
+export type SettingsInput = SettingsInput_Serialize | SettingsInput_Deserialize;
+
+/**  Non-secret settings. `null` keeps a value; an empty string clears it. */
+export type SettingsInput_Deserialize = {
+	environment?: EnvironmentCode | null,
+	custom_base_url?: string | null,
+	/**  Path of a PEM CA file to trust for the custom URL (its content is stored; not secret). */
+	custom_ca_path?: string | null,
+	relay_url?: string | null,
+	shop_name?: string | null,
+	capture_mode_for_new?: CaptureModeCode | null,
+};
+
+/**  Non-secret settings. `null` keeps a value; an empty string clears it. */
+export type SettingsInput_Serialize = {
+	environment: EnvironmentCode | null,
+	custom_base_url: string | null,
+	/**  Path of a PEM CA file to trust for the custom URL (its content is stored; not secret). */
+	custom_ca_path: string | null,
+	relay_url: string | null,
+	shop_name: string | null,
+	capture_mode_for_new: CaptureModeCode | null,
+};
+
+export type Settings_Deserialize = {
+	environment: EnvironmentCode,
+	/**  The simulator's (or a custom) base URL, e.g. `https://127.0.0.1:18443`. */
+	custom_base_url?: string | null,
+	/**  Whether a CA certificate for the custom URL is stored (the simulator's test CA). */
+	custom_ca_set: boolean,
+	relay_url?: string | null,
+	shop_name?: string | null,
+	/**  Capture mode given to orders PayDesk creates from notifications. */
+	capture_mode_for_new: CaptureModeCode,
+	secrets: SecretsSet,
+	/**  Whether everything needed to send telegrams is set. */
+	complete: boolean,
+	/**  The keychain could not be read (locked, absent): `secrets` is then all false. */
+	keychain_problem?: AppError_Deserialize | null,
+};
+
+export type Settings_Serialize = {
+	environment: EnvironmentCode,
+	/**  The simulator's (or a custom) base URL, e.g. `https://127.0.0.1:18443`. */
+	custom_base_url: string | null,
+	/**  Whether a CA certificate for the custom URL is stored (the simulator's test CA). */
+	custom_ca_set: boolean,
+	relay_url: string | null,
+	shop_name: string | null,
+	/**  Capture mode given to orders PayDesk creates from notifications. */
+	capture_mode_for_new: CaptureModeCode,
+	secrets: SecretsSet,
+	/**  Whether everything needed to send telegrams is set. */
+	complete: boolean,
+	/**  The keychain could not be read (locked, absent): `secrets` is then all false. */
+	keychain_problem: AppError_Serialize | null,
+};
+
+export type SkippedReminder = {
+	subscription_id: number,
+	buyer_name: string,
+	reason: Text,
+};
+
+/**  The SMTP settings (the password stays in the keychain: only whether it is set). */
+export type SmtpSettingsDto = SmtpSettingsDto_Serialize | SmtpSettingsDto_Deserialize;
+
+/**  The SMTP settings (the password stays in the keychain: only whether it is set). */
+export type SmtpSettingsDto_Deserialize = {
+	host?: string | null,
+	port?: number | null,
+	/**  `tls`, `starttls`, `plain` (plain: this machine only). */
+	security: string,
+	username?: string | null,
+	password_set: boolean,
+	from_address?: string | null,
+	from_name?: string | null,
+	/**  The shop's contact block for `{shop_contact}` (address, e-mail, phone, site). */
+	shop_contact?: string | null,
+	/**  Where the monthly summary goes (default: the sender address). */
+	summary_to?: string | null,
+	/**  Language of reminders and the summary: `ja` or `en`. */
+	mail_language: string,
+	/**  Automatic reminders: `off`, `daily:9`, `weekly:mon:9`, `monthly:1:9` (Japan time). */
+	reminder_schedule: string,
+	/**  The monthly summary to the shop: `off` or `monthly:D:H`. */
+	summary_schedule: string,
+	complete: boolean,
+};
+
+/**  The SMTP settings (the password stays in the keychain: only whether it is set). */
+export type SmtpSettingsDto_Serialize = {
+	host: string | null,
+	port: number | null,
+	/**  `tls`, `starttls`, `plain` (plain: this machine only). */
+	security: string,
+	username: string | null,
+	password_set: boolean,
+	from_address: string | null,
+	from_name: string | null,
+	/**  The shop's contact block for `{shop_contact}` (address, e-mail, phone, site). */
+	shop_contact: string | null,
+	/**  Where the monthly summary goes (default: the sender address). */
+	summary_to: string | null,
+	/**  Language of reminders and the summary: `ja` or `en`. */
+	mail_language: string,
+	/**  Automatic reminders: `off`, `daily:9`, `weekly:mon:9`, `monthly:1:9` (Japan time). */
+	reminder_schedule: string,
+	/**  The monthly summary to the shop: `off` or `monthly:D:H`. */
+	summary_schedule: string,
+	complete: boolean,
+};
+
+/**  `null` keeps a value; `""` clears it (for `password`: deletes it from the keychain). */
+export type SmtpSettingsInput = SmtpSettingsInput_Serialize | SmtpSettingsInput_Deserialize;
+
+/**  `null` keeps a value; `""` clears it (for `password`: deletes it from the keychain). */
+export type SmtpSettingsInput_Deserialize = {
+	host?: string | null,
+	port?: number | null,
+	security?: string | null,
+	username?: string | null,
+	password?: string | null,
+	from_address?: string | null,
+	from_name?: string | null,
+	shop_contact?: string | null,
+	summary_to?: string | null,
+	mail_language?: string | null,
+	reminder_schedule?: string | null,
+	summary_schedule?: string | null,
+};
+
+/**  `null` keeps a value; `""` clears it (for `password`: deletes it from the keychain). */
+export type SmtpSettingsInput_Serialize = {
+	host: string | null,
+	port: number | null,
+	security: string | null,
+	username: string | null,
+	password: string | null,
+	from_address: string | null,
+	from_name: string | null,
+	shop_contact: string | null,
+	summary_to: string | null,
+	mail_language: string | null,
+	reminder_schedule: string | null,
+	summary_schedule: string | null,
+};
+
+/**  The result of the settings screen's "send a test" / connection test. */
+export type SmtpTestResult = SmtpTestResult_Serialize | SmtpTestResult_Deserialize;
+
+/**  The result of the settings screen's "send a test" / connection test. */
+export type SmtpTestResult_Deserialize = {
+	ok: boolean,
+	message: Text,
+	error?: AppError_Deserialize | null,
+};
+
+/**  The result of the settings screen's "send a test" / connection test. */
+export type SmtpTestResult_Serialize = {
+	ok: boolean,
+	message: Text,
+	error: AppError_Serialize | null,
+};
+
+/**  A payment status code with its label. */
+export type StatusDto = {
+	/**  The gateway's code (`"20"` authorized, `"40"` captured, …). */
+	code: string,
+	label: Text,
+};
+
+/**  The subscription detail. */
+export type SubscriptionDetail = SubscriptionDetail_Serialize | SubscriptionDetail_Deserialize;
+
+/**  The subscription detail. */
+export type SubscriptionDetail_Deserialize = {
+	summary: SubscriptionSummary_Deserialize,
+	/**  Oldest first. */
+	cycles: RenewalCycleDto_Deserialize[],
+	/**  Late renewals and missed cycles, stated plainly (newest first). */
+	late_notes: Text[],
+	outreach: OutreachDto_Deserialize[],
+	card_check?: CardCheckDto | null,
+	/**  The first purchase's order, when the subscription came from one. */
+	first_order_id?: number | null,
+};
+
+/**  The subscription detail. */
+export type SubscriptionDetail_Serialize = {
+	summary: SubscriptionSummary_Serialize,
+	/**  Oldest first. */
+	cycles: RenewalCycleDto_Serialize[],
+	/**  Late renewals and missed cycles, stated plainly (newest first). */
+	late_notes: Text[],
+	outreach: OutreachDto_Serialize[],
+	card_check: CardCheckDto | null,
+	/**  The first purchase's order, when the subscription came from one. */
+	first_order_id: number | null,
+};
+
+export type SubscriptionImportError = SubscriptionImportError_Serialize | SubscriptionImportError_Deserialize;
+
+export type SubscriptionImportError_Deserialize = {
+	/**  1 = the header; 0 = the whole file. */
+	line: number,
+	column?: string | null,
+	message: Text,
+};
+
+export type SubscriptionImportError_Serialize = {
+	/**  1 = the header; 0 = the whole file. */
+	line: number,
+	column: string | null,
+	message: Text,
+};
+
+export type SubscriptionImportReport = SubscriptionImportReport_Serialize | SubscriptionImportReport_Deserialize;
+
+export type SubscriptionImportReport_Deserialize = {
+	imported: number,
+	errors: SubscriptionImportError_Deserialize[],
+};
+
+export type SubscriptionImportReport_Serialize = {
+	imported: number,
+	errors: SubscriptionImportError_Serialize[],
+};
+
+/**  Fields the shop can change on a subscription; `null` keeps a value. */
+export type SubscriptionInput = SubscriptionInput_Serialize | SubscriptionInput_Deserialize;
+
+/**  Fields the shop can change on a subscription; `null` keeps a value. */
+export type SubscriptionInput_Deserialize = {
+	status?: SubscriptionStatusCode | null,
+	amount_yen?: number | null,
+	fees_to_be_advised?: boolean | null,
+	/**  `YYYY-MM-DD`, or `""` to clear. */
+	contract_end?: string | null,
+	buyer_email?: string | null,
+	/**  `YYYY-MM-DD`. */
+	next_renewal_date?: string | null,
+};
+
+/**  Fields the shop can change on a subscription; `null` keeps a value. */
+export type SubscriptionInput_Serialize = {
+	status: SubscriptionStatusCode | null,
+	amount_yen: number | null,
+	fees_to_be_advised: boolean | null,
+	/**  `YYYY-MM-DD`, or `""` to clear. */
+	contract_end: string | null,
+	buyer_email: string | null,
+	/**  `YYYY-MM-DD`. */
+	next_renewal_date: string | null,
+};
+
+/**  One page of subscriptions or of the card list. */
+export type SubscriptionPage = SubscriptionPage_Serialize | SubscriptionPage_Deserialize;
+
+/**  One page of subscriptions or of the card list. */
+export type SubscriptionPage_Deserialize = {
+	items: SubscriptionSummary_Deserialize[],
+	total: number,
+	page: number,
+	page_size: number,
+};
+
+/**  One page of subscriptions or of the card list. */
+export type SubscriptionPage_Serialize = {
+	items: SubscriptionSummary_Serialize[],
+	total: number,
+	page: number,
+	page_size: number,
+};
+
+/**  The subscription list and the card dashboard's list. Every field optional. */
+export type SubscriptionQuery = SubscriptionQuery_Serialize | SubscriptionQuery_Deserialize;
+
+/**  The subscription list and the card dashboard's list. Every field optional. */
+export type SubscriptionQuery_Deserialize = {
+	/**  Only cards in this state (`unknown` is not a filter: use `null`). */
+	card_state?: CardStateCode | null,
+	/**  Only active subscriptions whose card expires before the next renewal. */
+	predicted_failures_only?: boolean,
+	/**  Buyer name or member ID (prefix). */
+	search?: string | null,
+	/**  Include ended subscriptions. */
+	include_ended?: boolean,
+	page?: number,
+	/**  0 = 50. */
+	page_size?: number,
+};
+
+/**  The subscription list and the card dashboard's list. Every field optional. */
+export type SubscriptionQuery_Serialize = {
+	/**  Only cards in this state (`unknown` is not a filter: use `null`). */
+	card_state: CardStateCode | null,
+	/**  Only active subscriptions whose card expires before the next renewal. */
+	predicted_failures_only: boolean,
+	/**  Buyer name or member ID (prefix). */
+	search: string | null,
+	/**  Include ended subscriptions. */
+	include_ended: boolean,
+	page: number,
+	/**  0 = 50. */
+	page_size: number,
+};
+
+export type SubscriptionStatusCode = "active" | "paused" | "ended";
+
+/**  One subscription as lists show it. */
+export type SubscriptionSummary = SubscriptionSummary_Serialize | SubscriptionSummary_Deserialize;
+
+/**  One subscription as lists show it. */
+export type SubscriptionSummary_Deserialize = {
+	id: number,
+	/**  The buyer's member ID at Paygent (`customer_id`, 会員ID). */
+	customer_id: string,
+	/**  The stored card (`customer_card_id`). */
+	customer_card_id: string,
+	buyer_name: string,
+	buyer_email?: string | null,
+	/**  `1m`, `2w`, … */
+	cycle: string,
+	cycle_label: Text,
+	billing_day: number,
+	amount_yen: number,
+	fees_to_be_advised: boolean,
+	/**  Last day the merchant contract covers renewals (`YYYY-MM-DD`). */
+	contract_end?: string | null,
+	/**  `YYYY-MM-DD` (Japan). */
+	next_renewal_date: string,
+	next_cycle_index: number,
+	status: SubscriptionStatusCode,
+	capture_mode: CaptureModeCode,
+	/**  `YYYY-MM` as Paygent (027) last reported it. */
+	card_expiry?: string | null,
+	card_state: CardStateCode,
+	card_state_label: Text,
+	card_refreshed_at?: string | null,
+	/**  The card expires before the next renewal date: that renewal will fail. */
+	will_fail_before_next_billing: boolean,
+	/**  Why the next renewal is not attempted, if it is not. */
+	block?: RenewalBlockDto | null,
+	/**  The last reminder this buyer received. */
+	last_reminder_at?: string | null,
+};
+
+/**  One subscription as lists show it. */
+export type SubscriptionSummary_Serialize = {
+	id: number,
+	/**  The buyer's member ID at Paygent (`customer_id`, 会員ID). */
+	customer_id: string,
+	/**  The stored card (`customer_card_id`). */
+	customer_card_id: string,
+	buyer_name: string,
+	buyer_email: string | null,
+	/**  `1m`, `2w`, … */
+	cycle: string,
+	cycle_label: Text,
+	billing_day: number,
+	amount_yen: number,
+	fees_to_be_advised: boolean,
+	/**  Last day the merchant contract covers renewals (`YYYY-MM-DD`). */
+	contract_end: string | null,
+	/**  `YYYY-MM-DD` (Japan). */
+	next_renewal_date: string,
+	next_cycle_index: number,
+	status: SubscriptionStatusCode,
+	capture_mode: CaptureModeCode,
+	/**  `YYYY-MM` as Paygent (027) last reported it. */
+	card_expiry: string | null,
+	card_state: CardStateCode,
+	card_state_label: Text,
+	card_refreshed_at: string | null,
+	/**  The card expires before the next renewal date: that renewal will fail. */
+	will_fail_before_next_billing: boolean,
+	/**  Why the next renewal is not attempted, if it is not. */
+	block: RenewalBlockDto | null,
+	/**  The last reminder this buyer received. */
+	last_reminder_at: string | null,
+};
+
+export type SyncModeCode = 
+/**  Notifications arrive through the relay's stream. */
+"relay" | 
+/**  PayDesk polls telegram 091 (no relay, or the relay is quiet or reported a gap). */
+"polling" | 
+/**  Neither works right now (see `problem`). */
+"offline" | 
+/**  Credentials are missing: nothing to sync with. */
+"not_configured";
+
+/**  What one `sync_now` did. */
+export type SyncReport = SyncReport_Serialize | SyncReport_Deserialize;
+
+/**  What one `sync_now` did. */
+export type SyncReport_Deserialize = {
+	/**  Records applied (new or changed orders). */
+	applied: number,
+	created: number,
+	duplicates: number,
+	status: SyncStatus_Deserialize,
+};
+
+/**  What one `sync_now` did. */
+export type SyncReport_Serialize = {
+	/**  Records applied (new or changed orders). */
+	applied: number,
+	created: number,
+	duplicates: number,
+	status: SyncStatus_Serialize,
+};
+
+/**  Sync liveness for the status bar ("last event 3 min ago"). */
+export type SyncStatus = SyncStatus_Serialize | SyncStatus_Deserialize;
+
+/**  Sync liveness for the status bar ("last event 3 min ago"). */
+export type SyncStatus_Deserialize = {
+	mode: SyncModeCode,
+	relay_configured: boolean,
+	relay_connected: boolean,
+	/**  Last payment event from the relay (or 091 record). */
+	last_event_at?: string | null,
+	last_heartbeat_at?: string | null,
+	last_poll_at?: string | null,
+	/**  Highest `payment_notice_id` applied. */
+	last_notice_id?: number | null,
+	/**  Notice ids the relay reported missing and PayDesk has not fetched yet. */
+	missing_notices: number,
+	/**  Notifications the relay quarantined (hash check failed): a security warning. */
+	quarantined: number,
+	/**  Why the mode is not `relay` or something failed (wrong token, gateway down, …). */
+	problem?: AppError_Deserialize | null,
+};
+
+/**  Sync liveness for the status bar ("last event 3 min ago"). */
+export type SyncStatus_Serialize = {
+	mode: SyncModeCode,
+	relay_configured: boolean,
+	relay_connected: boolean,
+	/**  Last payment event from the relay (or 091 record). */
+	last_event_at: string | null,
+	last_heartbeat_at: string | null,
+	last_poll_at: string | null,
+	/**  Highest `payment_notice_id` applied. */
+	last_notice_id: number | null,
+	/**  Notice ids the relay reported missing and PayDesk has not fetched yet. */
+	missing_notices: number,
+	/**  Notifications the relay quarantined (hash check failed): a security warning. */
+	quarantined: number,
+	/**  Why the mode is not `relay` or something failed (wrong token, gateway down, …). */
+	problem: AppError_Serialize | null,
+};
+
 /**  A message in both of the app's languages. */
 export type Text = {
 	ja: string,
 	en: string,
+};
+
+export type UnprocessedPage = UnprocessedPage_Serialize | UnprocessedPage_Deserialize;
+
+export type UnprocessedPage_Deserialize = {
+	items: UnprocessedRow_Deserialize[],
+	/**  Rows matching in total. */
+	total: number,
+	page: number,
+	page_size: number,
+	/**
+	 *  The most orders one run takes (the rules table): the screen shows it and stops the
+	 *  selection there.
+	 */
+	max_orders: number,
+};
+
+export type UnprocessedPage_Serialize = {
+	items: UnprocessedRow_Serialize[],
+	/**  Rows matching in total. */
+	total: number,
+	page: number,
+	page_size: number,
+	/**
+	 *  The most orders one run takes (the rules table): the screen shows it and stops the
+	 *  selection there.
+	 */
+	max_orders: number,
+};
+
+/**  One page request of the unprocessed list. Every field is optional. */
+export type UnprocessedQuery = UnprocessedQuery_Serialize | UnprocessedQuery_Deserialize;
+
+/**  One page request of the unprocessed list. Every field is optional. */
+export type UnprocessedQuery_Deserialize = {
+	method?: PaymentMethodCode | null,
+	/**
+	 *  `null`: orders in all three workflow lists (the default: moving an order to the
+	 *  completed or cancelled list does not capture it).
+	 */
+	list?: OrderListCode | null,
+	/**
+	 *  Hide rows that cannot be selected (waiting for automatic capture, deadline passed,
+	 *  operation unsettled).
+	 */
+	selectable_only?: boolean,
+	/**  Only orders whose newest bulk capture failed. */
+	failed_only?: boolean,
+	/**  Transaction ID, order number, buyer name (kanji or kana) or amount. */
+	search?: string | null,
+	/**  Zero-based. */
+	page?: number,
+	/**  Rows per page; 0 = 50. */
+	page_size?: number,
+};
+
+/**  One page request of the unprocessed list. Every field is optional. */
+export type UnprocessedQuery_Serialize = {
+	method: PaymentMethodCode | null,
+	/**
+	 *  `null`: orders in all three workflow lists (the default: moving an order to the
+	 *  completed or cancelled list does not capture it).
+	 */
+	list: OrderListCode | null,
+	/**
+	 *  Hide rows that cannot be selected (waiting for automatic capture, deadline passed,
+	 *  operation unsettled).
+	 */
+	selectable_only: boolean,
+	/**  Only orders whose newest bulk capture failed. */
+	failed_only: boolean,
+	/**  Transaction ID, order number, buyer name (kanji or kana) or amount. */
+	search: string | null,
+	/**  Zero-based. */
+	page: number,
+	/**  Rows per page; 0 = 50. */
+	page_size: number,
+};
+
+/**  One row of the unprocessed list. */
+export type UnprocessedRow = UnprocessedRow_Serialize | UnprocessedRow_Deserialize;
+
+/**  One row of the unprocessed list. */
+export type UnprocessedRow_Deserialize = {
+	order: OrderSummary_Deserialize,
+	eligibility: EligibilityCode,
+	/**  Why it cannot be selected (refusal code, `automatic_capture`, …). */
+	reason_code?: string | null,
+	reason?: Text | null,
+	/**  Authorize-and-capture: when the gateway captures it. */
+	auto_capture_at?: string | null,
+	/**  Its newest bulk capture failed (it stays in the list). */
+	last_failure?: BulkFailure_Deserialize | null,
+};
+
+/**  One row of the unprocessed list. */
+export type UnprocessedRow_Serialize = {
+	order: OrderSummary_Serialize,
+	eligibility: EligibilityCode,
+	/**  Why it cannot be selected (refusal code, `automatic_capture`, …). */
+	reason_code: string | null,
+	reason: Text | null,
+	/**  Authorize-and-capture: when the gateway captures it. */
+	auto_capture_at: string | null,
+	/**  Its newest bulk capture failed (it stays in the list). */
+	last_failure: BulkFailure_Serialize | null,
 };
 
 /* Tauri Specta runtime */

@@ -235,7 +235,13 @@ fn demo() -> Result {
     setup::run()?;
     build_app(false)?;
     let bin = root().join("target/debug/paydesk");
-    run(Command::new(bin).current_dir(root()))
+    // The app starts its embedded simulator and relay and fills itself with sample orders
+    // (data in its own folder, so the demo never touches a real shop's data).
+    let data_dir = root().join("target/demo-data");
+    run(Command::new(bin)
+        .current_dir(root())
+        .env("PAYDESK_DEMO", "1")
+        .env("PAYDESK_DATA_DIR", data_dir))
 }
 
 fn codegen() -> Result {

@@ -73,3 +73,97 @@ impl From<secrets::SecretsError> for AppError {
         )
     }
 }
+
+impl AppError {
+    /// A problem on PayDesk's side (database, file, bug). `detail` is English for the log
+    /// and support; it must not hold a secret.
+    pub fn internal(code: &str, detail: &str) -> Self {
+        AppError::new(
+            code,
+            Text::new(
+                &format!("PayDesk の内部でエラーが起きました（{detail}）。"),
+                &format!("PayDesk hit an internal problem: {detail}."),
+            ),
+            Some(Text::new(
+                "もう一度お試しください。続く場合はサポートにご連絡ください。",
+                "Try again; contact support if it persists.",
+            )),
+        )
+    }
+
+    /// A plain refusal with its own text.
+    pub fn refused(code: &str, message: Text) -> Self {
+        AppError::new(code, message, None)
+    }
+
+    /// An explanation from the one error dictionary.
+    pub fn from_explanation(e: &paygent_codec::Explanation) -> Self {
+        AppError::new(
+            &e.code,
+            Text::new(&e.ja, &e.en),
+            Some(Text::new(&e.action_ja, &e.action_en)),
+        )
+    }
+
+    /// A client error (gateway code or transport problem), explained by the dictionary.
+    pub fn from_client(
+        e: &paygent_client::ClientError,
+        context: paygent_codec::ErrorContext,
+    ) -> Self {
+        AppError::from_explanation(&e.explain(context))
+    }
+
+    /// A rule refused the operation before anything was sent.
+    pub fn from_refusal(r: &domain::Refusal) -> Self {
+        let m = r.message();
+        AppError::new(r.code(), Text::new(&m.ja, &m.en), None)
+    }
+
+    pub fn order_not_found(id: i64) -> Self {
+        AppError::new(
+            "order_not_found",
+            Text::new(
+                &format!("受注 {id} が見つかりません。一覧を再読み込みしてください。"),
+                &format!("Order {id} was not found. Reload the list."),
+            ),
+            None,
+        )
+    }
+
+    pub fn not_configured() -> Self {
+        AppError::new(
+            "not_configured",
+            Text::new(
+                "ペイジェントの接続情報（マーチャントID・接続ID・接続パスワード・クライアント証明書）がまだ設定されていません。",
+                "Paygent's connection details (merchant ID, connect ID, connect password, client certificate) are not set yet.",
+            ),
+            Some(Text::new(
+                "設定画面で接続情報を入力し、「接続テスト」を押してください。",
+                "Enter them in Settings and press \"Test connection\".",
+            )),
+        )
+    }
+}
+
+impl From<store::Error> for AppError {
+    fn from(e: store::Error) -> Self {
+        match e {
+            store::Error::OrderNotFound(id) => AppError::order_not_found(id),
+            store::Error::OperationUnsettled(_) => {
+                AppError::from_refusal(&domain::Refusal::OperationUnsettled)
+            }
+            store::Error::TooNew { .. } => AppError::new(
+                "database_too_new",
+                Text::new(
+                    "このデータは新しいバージョンの PayDesk で作られています。PayDesk を更新してください。",
+                    &e.to_string(),
+                ),
+                None,
+            ),
+            other => {
+                tracing::error!(error = %other, "store error");
+                AppError::internal("database_error", &other.to_string())
+            }
+        }
+    }
+}

@@ -1,17 +1,57 @@
 //! PayDesk's host-agnostic API.
 //!
 //! Layout: [`Desk`] is the application's state and the one entry point the Tauri commands
-//! (`src-tauri`), the command-line entry and the tests call. [`dto`] holds the only types
-//! that cross the IPC boundary (they derive `Serialize` and `specta::Type`, so the
-//! frontend's TypeScript types are generated from them); [`AppError`] is the one error
-//! that crosses it. Domain and gateway types never cross: each DTO is converted by hand.
+//! (`src-tauri`), the command-line entry ([`cli`]) and the tests call. [`dto`] holds the
+//! only types that cross the IPC boundary (they derive `Serialize` and `specta::Type`, so
+//! the frontend's TypeScript types are generated from them) and `convert` builds them from
+//! domain and store types by hand; [`AppError`] is the one error that crosses it. Behind
+//! `Desk`: `settings` (non-secret settings in the store, secrets in the OS keychain, the
+//! Paygent client built from both, the connection test), `operations` (capture, cancel,
+//! refunds, amount change: checked, journaled, sent, settled by 094 after a timeout or
+//! crash), `sync` (the background task: relay stream, 091 polling, stall and wake
+//! detection), `details` (Paidy 343 verify, storefront CSV import, CSV export) and, with
+//! the `demo` feature, [`demo`] (embedded simulator and relay with sample data).
+//! `subscriptions` runs renewals on stored cards (journaled per cycle, settled by inquiry
+//! by order number), failed renewals and their four choices, stored-card checks, the card
+//! dashboard and the background scheduler ([`Desk::run_subscriptions`], spawned beside
+//! `run_sync`); `mailing` holds the SMTP settings (password in the keychain), reminder
+//! templates, the mail queue and the monthly summary; their DTOs are in
+//! [`subscriptions_dto`].
+//!
+//! Invariants: no secret reaches a log line, an error, a DTO or the database (secrets are
+//! read from the keychain right before use, wrapped in `Sensitive`/`Secret`); time comes
+//! from the [`Clock`] given to [`Desk::open`]; the store's mutex is held only for short
+//! synchronous sections, never across an `.await`.
 
+mod bulk;
+pub mod bulk_dto;
+pub mod cli;
+mod convert;
+#[cfg(feature = "demo")]
+pub mod demo;
+mod details;
 pub mod dto;
 mod error;
+mod mailing;
+mod operations;
+mod orders;
+mod settings;
+mod subscriptions;
+pub mod subscriptions_dto;
+mod sync;
 
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
 pub use error::{AppError, Text};
 
-use dto::{AppInfo, KeychainStatus, Language};
+use dto::{
+    AppInfo, ConnectionTestResult, CredentialsInput, DemoStatus, DeskEvent, ExportReport,
+    HomeSummary, ImportReport, KeychainStatus, Language, OperationRequest, OperationResult,
+    OrderDetail, OrderListCode, OrderPage, OrderQuery, Settings, SettingsInput, SyncReport,
+    SyncStatus,
+};
 use secrets::Keychain;
 
 /// Which build this is; it picks the keychain namespace so that test and dev builds never
@@ -23,49 +63,241 @@ pub enum Build {
     Test,
 }
 
-/// The application: one per process.
-pub struct Desk {
-    identifier: String,
-    version: String,
-    build: Build,
-    keychain: Keychain,
+/// Where PayDesk gets the time from. The app uses [`SystemClock`]; the demo follows the
+/// embedded simulator's clock so that moving the simulated time moves PayDesk's too.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
 }
 
-impl Desk {
-    /// `identifier` is the bundle identifier (`jp.paydesk.app`); the keychain namespace is
-    /// derived from it and the build.
-    pub fn new(identifier: &str, version: &str, build: Build) -> Self {
-        let namespace = match build {
-            Build::Release => identifier.to_owned(),
-            Build::Dev => format!("{identifier}.dev"),
-            Build::Test => format!("{identifier}.test"),
-        };
-        Desk {
+/// The computer's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Where the backend's events go: the Tauri shell emits them to the window, tests collect
+/// them, the CLI drops them.
+pub trait EventSink: Send + Sync {
+    fn emit(&self, event: DeskEvent);
+}
+
+/// An event sink that drops everything (the CLI).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoEvents;
+
+impl EventSink for NoEvents {
+    fn emit(&self, _event: DeskEvent) {}
+}
+
+/// What [`Desk::open`] needs from its host.
+pub struct DeskConfig {
+    /// The bundle identifier (`jp.paydesk.app`); the keychain namespace derives from it.
+    pub identifier: String,
+    pub version: String,
+    pub build: Build,
+    /// Where the database (and the demo's simulator and relay state) live.
+    pub data_dir: PathBuf,
+    pub clock: Arc<dyn Clock>,
+    pub events: Arc<dyn EventSink>,
+    /// Start the embedded simulator and relay with sample data (feature `demo`).
+    pub demo: bool,
+    /// Divides the back-off waits of sync (busy answers, relay reconnects); 1 in the app,
+    /// larger in tests so a 9004 back-off does not take 30 real seconds.
+    pub retry_wait_divisor: u32,
+    /// Divides the relay-stall threshold (`RULES.relay_stall_threshold`) and how often the
+    /// stream loop checks it; 1 in the app, larger in tests so a silent stall shows in a
+    /// second instead of three minutes.
+    pub relay_stall_divisor: u32,
+}
+
+impl DeskConfig {
+    /// A configuration with the system clock and no event sink.
+    pub fn new(identifier: &str, version: &str, build: Build, data_dir: PathBuf) -> DeskConfig {
+        DeskConfig {
             identifier: identifier.to_owned(),
             version: version.to_owned(),
             build,
-            keychain: Keychain::new(namespace),
+            data_dir,
+            clock: Arc::new(SystemClock),
+            events: Arc::new(NoEvents),
+            demo: false,
+            retry_wait_divisor: 1,
+            relay_stall_divisor: 1,
         }
+    }
+}
+
+/// The data directory: `PAYDESK_DATA_DIR` if set, else `default` (the host's app data dir).
+pub fn data_dir_from_env(default: PathBuf) -> PathBuf {
+    std::env::var_os("PAYDESK_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or(default)
+}
+
+/// Whether the demo was asked for (`PAYDESK_DEMO=1` or a `--demo` argument).
+pub fn demo_requested(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--demo")
+        || std::env::var("PAYDESK_DEMO").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+pub(crate) struct Inner {
+    identifier: String,
+    version: String,
+    build: Build,
+    data_dir: PathBuf,
+    keychain: Keychain,
+    store: Mutex<store::Store>,
+    clock: Arc<dyn Clock>,
+    events: Arc<dyn EventSink>,
+    sync: sync::SyncShared,
+    clients: settings::ClientCache,
+    retry_wait_divisor: u32,
+    relay_stall_divisor: u32,
+    /// Serializes operations so two clicks never race on one order's journal.
+    operations: tokio::sync::Mutex<()>,
+    /// The bulk-capture run this process executes.
+    bulk: bulk::BulkShared,
+    /// The subscription scheduler's wake-up call and locks.
+    subscriptions: subscriptions::SubscriptionsShared,
+    #[cfg(feature = "demo")]
+    demo: Mutex<Option<demo::Embedded>>,
+}
+
+/// The application: one per process. Cheap to clone (an `Arc` inside).
+#[derive(Clone)]
+pub struct Desk {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desk")
+            .field("data_dir", &self.inner.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The keychain namespace of a build.
+pub fn keychain_namespace(identifier: &str, build: Build) -> String {
+    match build {
+        Build::Release => identifier.to_owned(),
+        Build::Dev => format!("{identifier}.dev"),
+        Build::Test => format!("{identifier}.test"),
+    }
+}
+
+impl Desk {
+    /// Opens the database in `data_dir` (creating it), settles every operation a crash
+    /// left open (by 094 inquiry, when credentials are set), and in demo mode starts the
+    /// embedded simulator and relay. Spawn [`Desk::run_sync`] afterwards to begin
+    /// background sync.
+    pub async fn open(config: DeskConfig) -> Result<Desk, AppError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            AppError::internal(
+                "data_dir_unusable",
+                &format!("the data folder cannot be created: {e}"),
+            )
+        })?;
+        let store = store::Store::open(config.data_dir.join("paydesk.sqlite3"))?;
+        #[cfg(feature = "demo")]
+        let embedded = if config.demo {
+            Some(demo::start_embedded(&config.data_dir).await?)
+        } else {
+            None
+        };
+        #[cfg(feature = "demo")]
+        let clock = match &embedded {
+            // The demo follows the simulator's clock, so moving simulated time moves ours.
+            Some(e) => e.clock(),
+            None => config.clock,
+        };
+        #[cfg(not(feature = "demo"))]
+        let clock = config.clock;
+        let keychain = Keychain::new(keychain_namespace(&config.identifier, config.build));
+        let inner = Inner {
+            identifier: config.identifier,
+            version: config.version,
+            build: config.build,
+            data_dir: config.data_dir,
+            keychain,
+            store: Mutex::new(store),
+            clock,
+            events: config.events,
+            sync: sync::SyncShared::default(),
+            clients: settings::ClientCache::default(),
+            operations: tokio::sync::Mutex::new(()),
+            bulk: bulk::BulkShared::default(),
+            subscriptions: subscriptions::SubscriptionsShared::default(),
+            retry_wait_divisor: config.retry_wait_divisor.max(1),
+            relay_stall_divisor: config.relay_stall_divisor.max(1),
+            #[cfg(feature = "demo")]
+            demo: Mutex::new(embedded),
+        };
+        let desk = Desk {
+            inner: Arc::new(inner),
+        };
+        if config.demo {
+            desk.start_demo().await?;
+        }
+        // Bulk runs first: their journal entries close with the run's one line each.
+        desk.recover_bulk_runs().await;
+        desk.settle_open_operations().await;
+        Ok(desk)
+    }
+
+    #[cfg(feature = "demo")]
+    async fn start_demo(&self) -> Result<(), AppError> {
+        demo::start(self).await
+    }
+
+    #[cfg(not(feature = "demo"))]
+    async fn start_demo(&self) -> Result<(), AppError> {
+        Err(AppError::internal(
+            "demo_unavailable",
+            "this build has no demo (feature `demo`)",
+        ))
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// The store, for a short synchronous section (never across an `.await`).
+    pub(crate) fn store(&self) -> MutexGuard<'_, store::Store> {
+        self.inner
+            .store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn emit(&self, event: DeskEvent) {
+        self.inner.events.emit(event);
     }
 
     pub fn app_info(&self) -> AppInfo {
         AppInfo {
             name: "PayDesk".into(),
-            version: self.version.clone(),
-            identifier: self.identifier.clone(),
-            keychain_namespace: self.keychain.namespace().to_owned(),
-            build: match self.build {
+            version: self.inner.version.clone(),
+            identifier: self.inner.identifier.clone(),
+            keychain_namespace: self.inner.keychain.namespace().to_owned(),
+            build: match self.inner.build {
                 Build::Release => "release",
                 Build::Dev => "dev",
                 Build::Test => "test",
             }
             .into(),
+            data_dir: self.inner.data_dir.display().to_string(),
+            demo: self.is_demo(),
         }
     }
 
     /// Whether the OS keychain can hold merchant secrets; the home screen warns if not.
     pub fn keychain_status(&self) -> KeychainStatus {
-        match self.keychain.probe() {
+        match self.inner.keychain.probe() {
             Ok(()) => KeychainStatus {
                 available: true,
                 problem: None,
@@ -78,7 +310,7 @@ impl Desk {
     }
 
     pub fn keychain(&self) -> &Keychain {
-        &self.keychain
+        &self.inner.keychain
     }
 
     /// Validates a language choice coming from the UI or the CLI.
@@ -98,6 +330,149 @@ impl Desk {
                 ),
                 None,
             )),
+        }
+    }
+
+    // --- Orders -------------------------------------------------------------------------
+
+    /// One page of an order list (paged, filtered and searched in SQL).
+    pub async fn list_orders(&self, query: OrderQuery) -> Result<OrderPage, AppError> {
+        self.list_orders_sync(&query)
+    }
+
+    /// The order detail screen: summary, operations with reasons, history, details.
+    pub async fn get_order(&self, order_id: i64) -> Result<OrderDetail, AppError> {
+        self.order_detail(order_id)
+    }
+
+    /// Moves an order to another list (its payment is unchanged).
+    pub async fn move_order(
+        &self,
+        order_id: i64,
+        list: OrderListCode,
+    ) -> Result<OrderDetail, AppError> {
+        let now = self.now();
+        self.store()
+            .move_to_list(domain::OrderId(order_id), convert::list_from(list), now)?;
+        self.orders_changed(&[order_id]);
+        self.order_detail(order_id)
+    }
+
+    /// Hides the outside-change banner (the history keeps the lines).
+    pub async fn acknowledge_outside_change(&self, order_id: i64) -> Result<OrderDetail, AppError> {
+        let now = self.now();
+        self.store()
+            .acknowledge_outside_change(domain::OrderId(order_id), now)?;
+        self.orders_changed(&[order_id]);
+        self.order_detail(order_id)
+    }
+
+    /// Asks the gateway (094) for the order's current state and adopts it.
+    pub async fn refresh_order(&self, order_id: i64) -> Result<OrderDetail, AppError> {
+        self.refresh_order_by_inquiry(order_id).await?;
+        self.order_detail(order_id)
+    }
+
+    /// Capture, cancel, full or partial refund, amount change: every rule is checked
+    /// before sending; the operation is journaled, sent, and settled by 094 after a
+    /// timeout. Refusals and gateway errors come back as `Err` with the code and the plain
+    /// explanation; an unknown outcome is `Ok` with outcome `unknown`.
+    pub async fn perform_operation(
+        &self,
+        order_id: i64,
+        request: OperationRequest,
+    ) -> Result<OperationResult, AppError> {
+        self.perform(order_id, request).await
+    }
+
+    /// The home screen's counts and sync status.
+    pub async fn home_summary(&self) -> Result<HomeSummary, AppError> {
+        self.home_summary_sync()
+    }
+
+    // --- Settings -----------------------------------------------------------------------
+
+    /// Non-secret settings and which secrets are set (never their values).
+    pub async fn get_settings(&self) -> Result<Settings, AppError> {
+        self.settings_dto()
+    }
+
+    pub async fn save_settings(&self, input: SettingsInput) -> Result<Settings, AppError> {
+        self.save_settings_input(input)?;
+        self.inner.sync.nudge();
+        self.settings_dto()
+    }
+
+    /// Stores secrets in the OS keychain (and nowhere else).
+    pub async fn save_credentials(&self, input: CredentialsInput) -> Result<Settings, AppError> {
+        self.save_credentials_input(input)?;
+        self.inner.sync.nudge();
+        self.settings_dto()
+    }
+
+    /// Sends a real telegram (094 for a payment that cannot exist) and explains the result.
+    pub async fn test_connection(&self) -> Result<ConnectionTestResult, AppError> {
+        self.run_connection_test().await
+    }
+
+    // --- Sync ---------------------------------------------------------------------------
+
+    pub async fn sync_status(&self) -> Result<SyncStatus, AppError> {
+        Ok(self.sync_status_dto())
+    }
+
+    /// Catches up now: relay backlog if configured, else 091 until no record is left.
+    pub async fn sync_now(&self) -> Result<SyncReport, AppError> {
+        self.sync_once().await
+    }
+
+    // --- Import / export ----------------------------------------------------------------
+
+    /// Imports the storefront's order export (UTF-8 or Shift_JIS) matched by order number.
+    pub async fn import_orders_csv(&self, path: String) -> Result<ImportReport, AppError> {
+        self.import_csv(std::path::Path::new(&path)).await
+    }
+
+    /// Writes the orders matching `query` (every page) as CSV for Excel (UTF-8 BOM, CRLF).
+    pub async fn export_orders_csv(
+        &self,
+        path: String,
+        query: OrderQuery,
+    ) -> Result<ExportReport, AppError> {
+        self.export_csv(std::path::Path::new(&path), query)
+    }
+
+    // --- Demo ---------------------------------------------------------------------------
+
+    /// The embedded simulator and relay, in a demo run; `None` otherwise.
+    pub async fn demo_status(&self) -> Result<Option<DemoStatus>, AppError> {
+        Ok(self.demo_status_dto())
+    }
+
+    #[cfg(feature = "demo")]
+    fn demo_status_dto(&self) -> Option<DemoStatus> {
+        self.inner
+            .demo
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|d| d.status())
+    }
+
+    #[cfg(not(feature = "demo"))]
+    fn demo_status_dto(&self) -> Option<DemoStatus> {
+        None
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.demo_status_dto().is_some()
+    }
+
+    pub(crate) fn orders_changed(&self, ids: &[i64]) {
+        if !ids.is_empty() {
+            self.emit(DeskEvent::OrdersChanged {
+                order_ids: ids.to_vec(),
+            });
         }
     }
 }

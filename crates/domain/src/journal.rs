@@ -282,6 +282,7 @@ pub fn success_report(
         method: order.method,
         status: plan.expected_status,
         amount: plan.expected_amount,
+        three_d_secure: order.three_d_secure,
         changed_at: at,
         authorized_at: None,
         captured_at: None,

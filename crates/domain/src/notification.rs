@@ -6,10 +6,13 @@
 //! order and the journal: a change that matches PayDesk's pending operation is PayDesk's,
 //! a change the gateway makes on its own (authorization, expiry, processing resolved) is
 //! the gateway's, and anything else was done outside PayDesk: the order adopts the
-//! gateway's state, says so in its history and shows a banner. [`order_from_report`]
-//! makes a new order from the first report of an unknown payment.
+//! gateway's state, says so in its history and shows a banner. A stale report (about an
+//! older transaction ID of the order, a status the payment already passed, or made before
+//! PayDesk's last confirmed operation) changes nothing: records arrive late and out of
+//! order. [`order_from_report`] makes a new order from the first report of an unknown
+//! payment, with the record's 3-D Secure flag.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, SubsecRound, TimeZone, Utc};
 use paygent_codec::response::PaymentRecord;
 use paygent_codec::{PaymentStatus, Yen};
 
@@ -34,6 +37,9 @@ pub struct StatusReport {
     pub status: PaymentStatus,
     /// The payment's amount.
     pub amount: Yen,
+    /// Authenticated with 3-D Secure (`3dsecure_ryaku=0` on a card record); false when the
+    /// report does not say (Paidy, or a report built from PayDesk's own telegram).
+    pub three_d_secure: bool,
     /// When the gateway recorded the change (`change_date`), else when PayDesk received it.
     pub changed_at: DateTime<Utc>,
     /// `authorized_date`, if sent.
@@ -78,6 +84,7 @@ impl StatusReport {
             method,
             status: record.payment_status,
             amount: record.payment_amount,
+            three_d_secure: field("3dsecure_ryaku").as_deref() == Some("0"),
             changed_at: parse_gateway_time(&record.change_date).unwrap_or(received_at),
             authorized_at: time("authorized_date"),
             captured_at: time("payment_date"),
@@ -116,12 +123,9 @@ impl Reconciliation {
 }
 
 /// A new order from the first report of a payment PayDesk does not know yet; `None` unless
-/// the payment is authorized or captured (failed attempts do not make orders).
-pub fn order_from_report(
-    report: &StatusReport,
-    capture_mode: CaptureMode,
-    three_d_secure: bool,
-) -> Option<Order> {
+/// the payment is authorized or captured (failed attempts do not make orders). The order
+/// keeps the report's 3-D Secure flag (such payments cannot be revised, code 2014).
+pub fn order_from_report(report: &StatusReport, capture_mode: CaptureMode) -> Option<Order> {
     let captured = match report.status {
         PaymentStatus::Authorized => false,
         PaymentStatus::Captured => true,
@@ -132,7 +136,7 @@ pub fn order_from_report(
         payment_id: report.payment_id.clone(),
         method: report.method,
         capture_mode,
-        three_d_secure,
+        three_d_secure: report.three_d_secure,
         amount: report.amount,
         captured_amount: if captured { report.amount } else { Yen(0) },
         refunded_amount: Yen(0),
@@ -207,6 +211,85 @@ fn is_gateway_transition(from: PaymentStatus, to: PaymentStatus) -> bool {
     )
 }
 
+/// Statuses the payment may have passed through before reaching `now`, along its forward
+/// chain (§5.3: 10/11 → 20 → 30/31 → 32/33/40 → 41/42 → 50 → 60). A report of one of these
+/// about the current payment is an old record arriving late, unless the gateway itself
+/// moves back that way (processing resolved: 30 → 20, 31 → 20, 42/50 → 40).
+fn passed_through(now: PaymentStatus, earlier: PaymentStatus) -> bool {
+    use PaymentStatus as S;
+    const AUTHORIZED: &[S] = &[S::Applied, S::AuthorizationFailed, S::Authorized];
+    let before: &[S] = match now {
+        S::Authorized => &AUTHORIZED[..2],
+        S::CapturePending | S::CancelPending => AUTHORIZED,
+        S::Cancelled | S::AuthorizationExpired => &[
+            S::Applied,
+            S::AuthorizationFailed,
+            S::Authorized,
+            S::CancelPending,
+        ],
+        S::Captured => &[
+            S::Applied,
+            S::AuthorizationFailed,
+            S::Authorized,
+            S::CapturePending,
+        ],
+        S::CapturedRefundWindowClosed | S::RefundPending => &[
+            S::Applied,
+            S::AuthorizationFailed,
+            S::Authorized,
+            S::CapturePending,
+            S::Captured,
+        ],
+        S::RefundSettling => &[
+            S::Applied,
+            S::AuthorizationFailed,
+            S::Authorized,
+            S::CapturePending,
+            S::Captured,
+            S::RefundPending,
+        ],
+        S::Refunded => &[
+            S::Applied,
+            S::AuthorizationFailed,
+            S::Authorized,
+            S::CapturePending,
+            S::Captured,
+            S::RefundPending,
+            S::RefundSettling,
+        ],
+        _ => &[],
+    };
+    before.contains(&earlier)
+}
+
+/// Statuses that end a payment. The gateway keeps reporting the payment's last amount
+/// while the order counts what is left (zero after a refund), so for these the status
+/// alone says whether a report is news.
+fn is_ended(status: PaymentStatus) -> bool {
+    matches!(
+        status,
+        PaymentStatus::Refunded | PaymentStatus::Cancelled | PaymentStatus::AuthorizationExpired
+    )
+}
+
+/// Whether a report about the order's current payment (or its successor) describes a
+/// state PayDesk already moved past: it was made before PayDesk sent its last confirmed
+/// operation, or it shows a status the current payment already passed through.
+fn is_stale(
+    order: &Order,
+    report: &StatusReport,
+    paydesk_changed_at: Option<DateTime<Utc>>,
+) -> bool {
+    // The gateway's `change_date` has whole seconds: a record of the same second as the
+    // send may be newer than it.
+    if paydesk_changed_at.is_some_and(|at| report.changed_at < at.trunc_subsecs(0)) {
+        return true;
+    }
+    report.payment_id == order.payment_id
+        && passed_through(order.status, report.status)
+        && !is_gateway_transition(order.status, report.status)
+}
+
 /// The gateway's own transition as a history line.
 fn gateway_line(order: &Order, next: &Order) -> Text {
     use PaymentStatus as S;
@@ -254,11 +337,20 @@ fn paydesk_lines(op: &Operation, order: &Order, next: &Order) -> Vec<Text> {
 
 /// Applies a gateway report to an order. `pending` is the order's unsettled operation, if
 /// any: a change that matches it is PayDesk's; otherwise a change the gateway does not make
-/// on its own was made outside PayDesk.
+/// on its own was made outside PayDesk. `paydesk_changed_at` is when PayDesk sent the last
+/// operation on this order that the gateway confirmed (`None` if none, or when the report
+/// is that operation's own outcome): a record made before it is stale.
+///
+/// Stale reports change nothing and settle nothing: a report about an older transaction
+/// ID of the order, a status the current payment already passed through, or a record
+/// older than PayDesk's last confirmed operation. The time rule compares the gateway's
+/// `change_date` with the desktop's clock; a skew between them only matters for an
+/// outside change made within that skew after PayDesk's own operation.
 pub fn reconcile(
     order: &Order,
     report: &StatusReport,
     pending: Option<&PendingOperation>,
+    paydesk_changed_at: Option<DateTime<Utc>>,
 ) -> Reconciliation {
     let is_current = report.payment_id == order.payment_id;
     let is_successor =
@@ -268,6 +360,11 @@ pub fn reconcile(
         // a partial refund): the current payment already tells the story.
         return Reconciliation::unchanged(order, None);
     }
+    if is_stale(order, report, paydesk_changed_at) {
+        // E.g. the capture's record arriving after PayDesk's refund, or the 42/50 records
+        // of a refund PayDesk already shows as 60.
+        return Reconciliation::unchanged(order, None);
+    }
     let settlement = pending.map(|p| {
         if is_successor {
             settle(p, report, Successor::Found(report))
@@ -275,7 +372,10 @@ pub fn reconcile(
             settle(p, report, Successor::NotChecked)
         }
     });
-    if is_current && report.status == order.status && report.amount == order.gateway_amount() {
+    if is_current
+        && report.status == order.status
+        && (report.amount == order.gateway_amount() || is_ended(report.status))
+    {
         return Reconciliation::unchanged(order, settlement);
     }
     if let (Some(p), Some(Settlement::InProgress)) = (pending, settlement)

@@ -568,7 +568,11 @@ pub fn check_kind(
             other => Err(settled_status_refusal(other)),
         },
         OperationKind::Cancel => match status {
-            S::Authorized | S::CancelPending => Ok(()),
+            // From the capture deadline on the authorization is dead: the gateway's batch
+            // moves it to 33, where a cancel changes nothing (card) or is refused (Paidy
+            // 24006), so a plan expecting 32 would be wrong either way.
+            S::Authorized => before_capture_deadline(order, now, rules),
+            S::CancelPending => Ok(()),
             S::CapturePending => Err(Refusal::GatewayProcessing),
             S::Captured | S::CapturedRefundWindowClosed | S::RefundPending | S::RefundSettling => {
                 Err(Refusal::CancelAfterCapture)

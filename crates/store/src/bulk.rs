@@ -25,6 +25,7 @@ use domain::{
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
+use crate::journal::{FailureLine, JournalOutcome};
 use crate::orders::{ORDER_COLUMNS, OrderRow, Page, order_row};
 use crate::{Error, Result, Store, decode, from_ms, from_ms_opt, ms};
 
@@ -515,6 +516,68 @@ fn run_items(conn: &Connection, run: RunId, open_only: bool) -> Result<Vec<(RunI
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Writes an item's new state inside the caller's transaction (see
+/// [`Store::record_item_result`]).
+fn record_item_in(
+    tx: &Connection,
+    run: RunId,
+    order: OrderId,
+    state: &ItemState,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let current: String = tx
+        .query_row(
+            "SELECT state FROM bulk_run_items WHERE run_id = ?1 AND order_id = ?2",
+            params![run.0, order.0],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| item_not_found(run, order))?;
+    if matches!(current.as_str(), "succeeded" | "failed" | "skipped") {
+        return Ok(false);
+    }
+    let (error_code, error_detail, skip_reason, inquiries) = match state {
+        ItemState::Failed { code, detail } => (Some(code.as_str()), detail.as_deref(), None, None),
+        ItemState::Unknown {
+            inquiries,
+            last_code,
+            ..
+        } => (last_code.as_deref(), None, None, Some(*inquiries)),
+        ItemState::Skipped { reason } => {
+            let code = match reason {
+                SkipReason::RunStopped { code } => Some(code.as_str()),
+                _ => None,
+            };
+            (code, None, Some(reason.code()), None)
+        }
+        _ => (None, None, None, None),
+    };
+    let line = item_line(state);
+    tx.execute(
+        "UPDATE bulk_run_items SET state = ?3, attempts = coalesce(?4, attempts),
+                 inquiries = coalesce(?5, inquiries), error_code = ?6, error_detail = ?7,
+                 skip_reason = ?8, line_ja = ?9, line_en = ?10, settled_at = ?11
+             WHERE run_id = ?1 AND order_id = ?2",
+        params![
+            run.0,
+            order.0,
+            state.code(),
+            state.attempts(),
+            inquiries,
+            error_code,
+            error_detail,
+            skip_reason,
+            line.as_ref().map(|l| l.ja.as_str()),
+            line.as_ref().map(|l| l.en.as_str()),
+            line.as_ref().map(|_| ms(now)),
+        ],
+    )?;
+    if let Some(line) = &line {
+        crate::history::append(tx, order, now, Actor::PayDesk, line)?;
+    }
+    Ok(true)
+}
+
 /// The error for a run item that does not exist.
 fn item_not_found(run: RunId, order: OrderId) -> Error {
     Error::JournalEntryNotFound(format!("bulk-{}-order-{}", run.0, order.0))
@@ -683,60 +746,48 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let tx = self.conn.transaction()?;
-        let current: String = tx
+        let written = record_item_in(&tx, run, order, state, now)?;
+        tx.commit()?;
+        Ok(written)
+    }
+
+    /// Writes an item's new state (as [`Store::record_item_result`]) and, in the same
+    /// transaction, settles the order's operation-journal entry for the capture with
+    /// `journal` (when given and still open). A journal failure writes no "operation
+    /// failed" history line: the item's detailed-log line is the order's one line about
+    /// it. Returns whether the item was written.
+    pub fn settle_item(
+        &mut self,
+        run: RunId,
+        order: OrderId,
+        state: &ItemState,
+        journal: Option<(&OperationKey, &JournalOutcome)>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        if let Some((key, outcome)) = journal
+            && crate::journal::open_for_key(&tx, key)?
+        {
+            crate::journal::settle_in(&tx, key, outcome, FailureLine::Omit, now)?;
+        }
+        let written = record_item_in(&tx, run, order, state, now)?;
+        tx.commit()?;
+        Ok(written)
+    }
+
+    /// Whether an unsettled bulk-capture item owns this operation-journal entry: the run
+    /// (or its recovery) settles it, nobody else.
+    pub fn bulk_item_open_for_key(&self, key: &OperationKey) -> Result<bool> {
+        Ok(self
+            .conn
             .query_row(
-                "SELECT state FROM bulk_run_items WHERE run_id = ?1 AND order_id = ?2",
-                params![run.0, order.0],
-                |r| r.get(0),
+                "SELECT 1 FROM bulk_run_items WHERE operation_key = ?1
+                 AND state IN ('pending', 'in_flight', 'unknown') LIMIT 1",
+                [&key.0],
+                |_| Ok(()),
             )
             .optional()?
-            .ok_or_else(|| item_not_found(run, order))?;
-        if matches!(current.as_str(), "succeeded" | "failed" | "skipped") {
-            return Ok(false);
-        }
-        let (error_code, error_detail, skip_reason, inquiries) = match state {
-            ItemState::Failed { code, detail } => {
-                (Some(code.as_str()), detail.as_deref(), None, None)
-            }
-            ItemState::Unknown {
-                inquiries,
-                last_code,
-                ..
-            } => (last_code.as_deref(), None, None, Some(*inquiries)),
-            ItemState::Skipped { reason } => {
-                let code = match reason {
-                    SkipReason::RunStopped { code } => Some(code.as_str()),
-                    _ => None,
-                };
-                (code, None, Some(reason.code()), None)
-            }
-            _ => (None, None, None, None),
-        };
-        let line = item_line(state);
-        tx.execute(
-            "UPDATE bulk_run_items SET state = ?3, attempts = coalesce(?4, attempts),
-                 inquiries = coalesce(?5, inquiries), error_code = ?6, error_detail = ?7,
-                 skip_reason = ?8, line_ja = ?9, line_en = ?10, settled_at = ?11
-             WHERE run_id = ?1 AND order_id = ?2",
-            params![
-                run.0,
-                order.0,
-                state.code(),
-                state.attempts(),
-                inquiries,
-                error_code,
-                error_detail,
-                skip_reason,
-                line.as_ref().map(|l| l.ja.as_str()),
-                line.as_ref().map(|l| l.en.as_str()),
-                line.as_ref().map(|_| ms(now)),
-            ],
-        )?;
-        if let Some(line) = &line {
-            crate::history::append(&tx, order, now, Actor::PayDesk, line)?;
-        }
-        tx.commit()?;
-        Ok(true)
+            .is_some())
     }
 
     /// Ends a run: finished (or settled, after recovery) when every item is settled,

@@ -93,6 +93,11 @@ fn open_by_key(conn: &Connection, key: &OperationKey) -> Result<PendingOperation
     .ok_or_else(|| Error::JournalEntryNotFound(key.0.clone()))
 }
 
+/// Whether the entry is still open.
+pub(crate) fn open_for_key(conn: &Connection, key: &OperationKey) -> Result<bool> {
+    Ok(self_state(conn, key)?.is_some_and(|s| s.is_open()))
+}
+
 fn self_state(conn: &Connection, key: &OperationKey) -> Result<Option<JournalState>> {
     Ok(conn
         .query_row(
@@ -151,6 +156,76 @@ fn operation_name(kind: OperationKind) -> (&'static str, &'static str) {
             ("金額変更（取引更新）", "Amount change (transaction update)")
         }
     }
+}
+
+/// Whether settling an entry as failed writes the generic "operation failed" history line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureLine {
+    /// Write it (a single operation from the order detail).
+    Write,
+    /// Leave it out: the caller writes its own line in the same transaction (a bulk-capture
+    /// item writes its detailed-log line instead, so the order gets one line, not two).
+    Omit,
+}
+
+/// Settles an open operation inside the caller's transaction (see [`Store::journal_settle`]).
+pub(crate) fn settle_in(
+    tx: &Connection,
+    key: &OperationKey,
+    outcome: &JournalOutcome,
+    failure_line: FailureLine,
+    now: DateTime<Utc>,
+) -> Result<Option<Reconciliation>> {
+    let pending = match open_by_key(tx, key) {
+        Ok(p) => p,
+        Err(Error::JournalEntryNotFound(_))
+            if matches!(outcome, JournalOutcome::Succeeded(_))
+                && self_state(tx, key)? == Some(JournalState::Succeeded) =>
+        {
+            // A notification confirmed it first; settling twice is harmless.
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let order_id = pending.order_id;
+    let order = crate::orders::get_order(tx, order_id)?.ok_or(Error::OrderNotFound(order_id.0))?;
+    Ok(match outcome {
+        JournalOutcome::Succeeded(report) => {
+            // The report is this operation's own outcome: never stale.
+            let rec = reconcile(&order, report, Some(&pending), None);
+            apply_reconciliation(tx, order_id, &rec, now, now)?;
+            close(tx, key, &JournalState::Succeeded, now)?;
+            Some(rec)
+        }
+        JournalOutcome::Failed { code } => {
+            if failure_line == FailureLine::Write {
+                let (ja, en) = operation_name(pending.operation.kind());
+                crate::history::append(
+                    tx,
+                    order_id,
+                    now,
+                    Actor::PayDesk,
+                    &domain::history::operation_failed(ja, en, code),
+                )?;
+            }
+            close(tx, key, &JournalState::Failed(code.clone()), now)?;
+            None
+        }
+        JournalOutcome::NotApplied => {
+            tx.execute(
+                "UPDATE operation_journal SET state = 'pending' WHERE key = ?1",
+                [&key.0],
+            )?;
+            None
+        }
+        JournalOutcome::Conflict(report) => {
+            // A 094 answer is the payment's state now: never stale.
+            let rec = reconcile(&order, report, None, None);
+            apply_reconciliation(tx, order_id, &rec, report.changed_at, now)?;
+            close(tx, key, &JournalState::Failed("conflict".into()), now)?;
+            Some(rec)
+        }
+    })
 }
 
 impl Store {
@@ -246,53 +321,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<Reconciliation>> {
         let tx = self.conn.transaction()?;
-        let pending = match open_by_key(&tx, key) {
-            Ok(p) => p,
-            Err(Error::JournalEntryNotFound(_))
-                if matches!(outcome, JournalOutcome::Succeeded(_))
-                    && self_state(&tx, key)? == Some(JournalState::Succeeded) =>
-            {
-                // A notification confirmed it first; settling twice is harmless.
-                return Ok(None);
-            }
-            Err(e) => return Err(e),
-        };
-        let order_id = pending.order_id;
-        let order =
-            crate::orders::get_order(&tx, order_id)?.ok_or(Error::OrderNotFound(order_id.0))?;
-        let applied = match outcome {
-            JournalOutcome::Succeeded(report) => {
-                let rec = reconcile(&order, report, Some(&pending));
-                apply_reconciliation(&tx, order_id, &rec, now, now)?;
-                close(&tx, key, &JournalState::Succeeded, now)?;
-                Some(rec)
-            }
-            JournalOutcome::Failed { code } => {
-                let (ja, en) = operation_name(pending.operation.kind());
-                crate::history::append(
-                    &tx,
-                    order_id,
-                    now,
-                    Actor::PayDesk,
-                    &domain::history::operation_failed(ja, en, code),
-                )?;
-                close(&tx, key, &JournalState::Failed(code.clone()), now)?;
-                None
-            }
-            JournalOutcome::NotApplied => {
-                tx.execute(
-                    "UPDATE operation_journal SET state = 'pending' WHERE key = ?1",
-                    [&key.0],
-                )?;
-                None
-            }
-            JournalOutcome::Conflict(report) => {
-                let rec = reconcile(&order, report, None);
-                apply_reconciliation(&tx, order_id, &rec, report.changed_at, now)?;
-                close(&tx, key, &JournalState::Failed("conflict".into()), now)?;
-                Some(rec)
-            }
-        };
+        let applied = settle_in(&tx, key, outcome, FailureLine::Write, now)?;
         tx.commit()?;
         Ok(applied)
     }

@@ -488,6 +488,16 @@ impl Store {
         Ok(n as u64)
     }
 
+    /// How many orders show an outside-change banner (home screen).
+    pub fn count_outside_changes(&self) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM orders INDEXED BY orders_outside_change WHERE outside_change = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
     /// Moves an order to another list (its payment is unchanged) and says so in its history.
     pub fn move_to_list(&mut self, id: OrderId, list: OrderList, now: DateTime<Utc>) -> Result<()> {
         let tx = self.conn.transaction()?;

@@ -199,6 +199,10 @@ pub fn parse_subscriptions_csv(bytes: &[u8]) -> (Vec<ImportRow>, Vec<RowError>) 
         ));
         return (Vec::new(), errors);
     };
+    // The csv reader counts lines by '\n' but ends a record at the '\r' of "\r\n", so the
+    // next record's position is taken before its line is counted: every line number of a
+    // CRLF file (what Excel writes) came out one too low. Plain '\n' endings count right.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

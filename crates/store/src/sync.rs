@@ -80,12 +80,26 @@ fn find_order(conn: &Connection, report: &mut StatusReport) -> Result<Option<Ord
     }))
 }
 
+/// When PayDesk sent the order's last operation that the gateway confirmed: a record made
+/// before it describes a state PayDesk already moved past.
+fn last_confirmed_send(conn: &Connection, order: OrderId) -> Result<Option<DateTime<Utc>>> {
+    let at: Option<i64> = conn.query_row(
+        "SELECT MAX(sent_at) FROM operation_journal WHERE order_id = ?1 AND state = 'succeeded'",
+        [order.0],
+        |r| r.get(0),
+    )?;
+    Ok(from_ms_opt(at)?)
+}
+
 impl Store {
     /// Applies one gateway report (a payment notification, a 091 record or a 094 answer)
     /// in one transaction: the seen check (when `payment_notice_id` is given), the order
     /// update, the history lines, settling a matching open operation and the cursors. A
     /// record delivered twice is applied once. Unknown authorized or captured payments
-    /// become new orders with `capture_mode_for_new` (the shop's current setting).
+    /// become new orders with `capture_mode_for_new` (the shop's current setting) and the
+    /// report's 3-D Secure flag. A stale record (see `domain::reconcile`: an older
+    /// transaction ID, a status already passed, or made before PayDesk's last confirmed
+    /// operation was sent) changes nothing.
     pub fn apply_notification(
         &mut self,
         payment_notice_id: Option<i64>,
@@ -111,7 +125,7 @@ impl Store {
         }
         let mut report = report.clone();
         let applied = match find_order(&tx, &mut report)? {
-            None => match order_from_report(&report, capture_mode_for_new, false) {
+            None => match order_from_report(&report, capture_mode_for_new) {
                 Some(order) => {
                     let id = crate::orders::insert_order(&tx, &order, now)?;
                     let line = if order.captured_amount.0 > 0 {
@@ -127,7 +141,8 @@ impl Store {
             Some(id) => {
                 let order = crate::orders::get_order(&tx, id)?.ok_or(Error::OrderNotFound(id.0))?;
                 let pending = open_for_order(&tx, id)?;
-                let rec = reconcile(&order, &report, pending.as_ref());
+                let paydesk_changed_at = last_confirmed_send(&tx, id)?;
+                let rec = reconcile(&order, &report, pending.as_ref(), paydesk_changed_at);
                 apply_reconciliation(&tx, id, &rec, report.changed_at, now)?;
                 let settled = matches!(rec.settlement, Some(domain::Settlement::AlreadyApplied));
                 if let (true, Some(p)) = (settled, &pending) {

@@ -1,9 +1,39 @@
 // Every backend call passes through here: one place to see what the UI asks of Rust.
-// The types and command wrappers come from the generated bindings.
+// The types and command wrappers come from the generated bindings (never edited by hand).
 import { commands } from "../bindings";
-import type { AppError, AppInfo, KeychainStatus, Language } from "../bindings";
+import type {
+  AppError,
+  AppInfo,
+  ConnectionTestResult,
+  CredentialsInput,
+  DemoStatus,
+  ExportReport,
+  HomeSummary,
+  ImportReport,
+  KeychainStatus,
+  Language,
+  OperationRequest,
+  OperationResult,
+  OrderDetail,
+  OrderListCode,
+  OrderPage,
+  OrderQuery,
+  Settings,
+  SettingsInput,
+  SyncReport,
+  SyncStatus,
+} from "../bindings";
 
-export type { AppError, AppInfo, KeychainStatus, Language };
+import type {
+  BulkConfirmation,
+  BulkOperationLog,
+  BulkRunDetail,
+  BulkSelectAll,
+  UnprocessedPage,
+  UnprocessedQuery,
+} from "../bindings";
+
+export type * from "../bindings";
 
 /** Thrown by the wrappers below when a command returns its AppError. */
 export class CommandError extends Error {
@@ -12,7 +42,9 @@ export class CommandError extends Error {
   }
 }
 
-function unwrap<T>(result: { status: "ok"; data: T } | { status: "error"; error: AppError }): T {
+type Result<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
+
+function unwrap<T>(result: Result<T>): T {
   if (result.status === "error") throw new CommandError(result.error);
   return result.data;
 }
@@ -21,4 +53,88 @@ export const api = {
   appInfo: (): Promise<AppInfo> => commands.appInfo(),
   keychainStatus: (): Promise<KeychainStatus> => commands.keychainStatus(),
   setLanguage: async (language: Language): Promise<Language> => unwrap(await commands.setLanguage(language)),
+
+  listOrders: async (query: OrderQuery): Promise<OrderPage> => unwrap(await commands.listOrders(query)),
+  getOrder: async (orderId: number): Promise<OrderDetail> => unwrap(await commands.getOrder(orderId)),
+  moveOrder: async (orderId: number, list: OrderListCode): Promise<OrderDetail> =>
+    unwrap(await commands.moveOrder(orderId, list)),
+  acknowledgeOutsideChange: async (orderId: number): Promise<OrderDetail> =>
+    unwrap(await commands.acknowledgeOutsideChange(orderId)),
+  refreshOrder: async (orderId: number): Promise<OrderDetail> => unwrap(await commands.refreshOrder(orderId)),
+  performOperation: async (orderId: number, request: OperationRequest): Promise<OperationResult> =>
+    unwrap(await commands.performOperation(orderId, request)),
+
+  homeSummary: async (): Promise<HomeSummary> => unwrap(await commands.homeSummary()),
+  syncStatus: async (): Promise<SyncStatus> => unwrap(await commands.syncStatus()),
+  syncNow: async (): Promise<SyncReport> => unwrap(await commands.syncNow()),
+
+  getSettings: async (): Promise<Settings> => unwrap(await commands.getSettings()),
+  saveSettings: async (input: SettingsInput): Promise<Settings> => unwrap(await commands.saveSettings(input)),
+  saveCredentials: async (input: CredentialsInput): Promise<Settings> => unwrap(await commands.saveCredentials(input)),
+  testConnection: async (): Promise<ConnectionTestResult> => unwrap(await commands.testConnection()),
+
+  importOrdersCsv: async (path: string): Promise<ImportReport> => unwrap(await commands.importOrdersCsv(path)),
+  exportOrdersCsv: async (path: string, query: OrderQuery): Promise<ExportReport> =>
+    unwrap(await commands.exportOrdersCsv(path, query)),
+
+  demoStatus: async (): Promise<DemoStatus | null> => unwrap(await commands.demoStatus()),
+
+  // Bulk capture (売上確定一括処理).
+  bulkUnprocessed: async (query: UnprocessedQuery): Promise<UnprocessedPage> =>
+    unwrap(await commands.bulkUnprocessed(query)),
+  bulkSelectAll: async (query: UnprocessedQuery): Promise<BulkSelectAll> => unwrap(await commands.bulkSelectAll(query)),
+  bulkConfirm: async (orderIds: number[]): Promise<BulkConfirmation> => unwrap(await commands.bulkConfirm(orderIds)),
+  bulkStart: async (orderIds: number[]): Promise<BulkRunDetail> => unwrap(await commands.bulkStart(orderIds)),
+  bulkOperationLog: async (): Promise<BulkOperationLog> => unwrap(await commands.bulkOperationLog()),
+  bulkRunDetail: async (runId: number): Promise<BulkRunDetail> => unwrap(await commands.bulkRunDetail(runId)),
+};
+
+// Subscriptions, the card dashboard, e-mail and notifications (定期購入).
+import type * as S from "../bindings";
+
+export const subsApi = {
+  list: async (query: S.SubscriptionQuery): Promise<S.SubscriptionPage> =>
+    unwrap(await commands.listSubscriptions(query)),
+  get: async (id: number): Promise<S.SubscriptionDetail> => unwrap(await commands.getSubscription(id)),
+  update: async (id: number, input: S.SubscriptionInput): Promise<S.SubscriptionDetail> =>
+    unwrap(await commands.updateSubscription(id, input)),
+  createFromOrder: async (orderId: number, cycle: string): Promise<S.SubscriptionSummary> =>
+    unwrap(await commands.createSubscriptionFromOrder(orderId, cycle)),
+  importCsv: async (path: string, allOrNothing: boolean): Promise<S.SubscriptionImportReport> =>
+    unwrap(await commands.importSubscriptionsCsv(path, allOrNothing)),
+  refreshCard: async (id: number): Promise<S.SubscriptionSummary> => unwrap(await commands.refreshCard(id)),
+  refreshAllCards: async (): Promise<number> => unwrap(await commands.refreshAllCards()),
+  runDueRenewals: async (): Promise<S.RenewalRunReport> => unwrap(await commands.runDueRenewals()),
+  dashboard: async (): Promise<S.CardDashboardDto> => unwrap(await commands.cardDashboard()),
+  failedRenewal: async (orderId: number): Promise<S.FailedRenewalDto | null> =>
+    unwrap(await commands.failedRenewal(orderId)),
+  chooseFailedRenewal: async (orderId: number, input: S.FailedRenewalChoiceInput): Promise<S.FailedRenewalDto> =>
+    unwrap(await commands.chooseFailedRenewal(orderId, input)),
+  smtpSettings: async (): Promise<S.SmtpSettingsDto> => unwrap(await commands.smtpSettings()),
+  saveSmtpSettings: async (input: S.SmtpSettingsInput): Promise<S.SmtpSettingsDto> =>
+    unwrap(await commands.saveSmtpSettings(input)),
+  testSmtp: async (): Promise<S.SmtpTestResult> => unwrap(await commands.testSmtp()),
+  template: async (kind: S.ReminderKindCode, language: string): Promise<S.EmailTemplateDto> =>
+    unwrap(await commands.emailTemplate(kind, language)),
+  saveTemplate: async (input: S.EmailTemplateInput): Promise<S.EmailTemplateDto> =>
+    unwrap(await commands.saveEmailTemplate(input)),
+  resetTemplate: async (kind: S.ReminderKindCode, language: string): Promise<S.EmailTemplateDto> =>
+    unwrap(await commands.resetEmailTemplate(kind, language)),
+  preview: async (
+    id: number,
+    kind: S.ReminderKindCode | null,
+    subject: string | null,
+    body: string | null,
+  ): Promise<S.MailPreview> => unwrap(await commands.previewReminder(id, kind, subject, body)),
+  sendReminders: async (request: S.SendRemindersRequest): Promise<S.SendRemindersReport> =>
+    unwrap(await commands.sendReminders(request)),
+  mails: async (state: string | null): Promise<S.QueuedMailDto[]> => unwrap(await commands.listMails(state)),
+  retryMail: async (id: number): Promise<S.MailRunReport> => unwrap(await commands.retryMail(id)),
+  discardMail: async (id: number): Promise<S.QueuedMailDto[]> => unwrap(await commands.discardMail(id)),
+  sendMailQueue: async (): Promise<S.MailRunReport> => unwrap(await commands.sendMailQueue()),
+  sendMonthlySummaryNow: async (): Promise<S.MailRunReport> => unwrap(await commands.sendMonthlySummaryNow()),
+  notificationPreferences: async (): Promise<S.NotificationPreferencesDto> =>
+    unwrap(await commands.notificationPreferences()),
+  saveNotificationPreferences: async (p: S.NotificationPreferencesDto): Promise<S.NotificationPreferencesDto> =>
+    unwrap(await commands.saveNotificationPreferences(p)),
 };

@@ -21,3 +21,31 @@ const tokyo = new Intl.DateTimeFormat("ja-JP", {
 export function formatTokyo(utc: string): string {
   return tokyo.format(new Date(utc));
 }
+
+const tokyoDate = new Intl.DateTimeFormat("ja-JP", {
+  timeZone: "Asia/Tokyo",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+});
+
+/** The Tokyo calendar date of an instant, e.g. "2026/12/02". */
+export function formatTokyoDate(utc: string): string {
+  return tokyoDate.format(new Date(utc));
+}
+
+const tokyoSeconds = new Intl.DateTimeFormat("ja-JP", {
+  timeZone: "Asia/Tokyo",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
+
+/** With seconds, for the change history, e.g. "2026/12/02 00:30:05". */
+export function formatTokyoSeconds(utc: string): string {
+  return tokyoSeconds.format(new Date(utc));
+}

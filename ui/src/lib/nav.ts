@@ -1,4 +1,8 @@
+// Which screen shows, and for the order screens which list state or order. One store, so
+// the home screen's counts can open a filtered list and a list row its detail.
+import { writable } from "svelte/store";
 import type { MessageKey } from "./i18n";
+import { initialState, type ListState } from "./orderQuery";
 
 export type Screen = "home" | "orders" | "bulkCapture" | "subscriptions" | "settings";
 
@@ -9,3 +13,29 @@ export const screens: { id: Screen; label: MessageKey }[] = [
   { id: "subscriptions", label: "nav.subscriptions" },
   { id: "settings", label: "nav.settings" },
 ];
+
+export interface Route {
+  screen: Screen;
+  /** The order list as last left (tab, search, filters, page). */
+  list: ListState;
+  /** The order whose detail shows, on the orders screen. */
+  orderId: number | null;
+}
+
+export const route = writable<Route>({ screen: "home", list: initialState(), orderId: null });
+
+export function go(screen: Screen) {
+  route.update((r) => ({ ...r, screen, orderId: screen === "orders" ? null : r.orderId }));
+}
+
+export function openList(list: ListState) {
+  route.set({ screen: "orders", list, orderId: null });
+}
+
+export function openOrder(orderId: number) {
+  route.update((r) => ({ ...r, screen: "orders", orderId }));
+}
+
+export function closeOrder() {
+  route.update((r) => ({ ...r, orderId: null }));
+}

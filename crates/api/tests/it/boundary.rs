@@ -1,12 +1,8 @@
-use api::{Build, Desk};
+use api::{Build, Desk, keychain_namespace};
 
 #[test]
 fn builds_use_separate_keychain_namespaces() {
-    let ns = |b| {
-        Desk::new("jp.paydesk.app", "0.1.0", b)
-            .app_info()
-            .keychain_namespace
-    };
+    let ns = |b| keychain_namespace("jp.paydesk.app", b);
     assert_eq!(ns(Build::Release), "jp.paydesk.app");
     assert_eq!(ns(Build::Dev), "jp.paydesk.app.dev");
     assert_eq!(ns(Build::Test), "jp.paydesk.app.test");

@@ -1,3 +1,18 @@
-//! The host-agnostic API, exercised the way the Tauri commands and the CLI use it.
+//! PayDesk's API against the real simulator (mutual TLS on loopback) and the real relay,
+//! with a temporary data dir and the OS keychain (run inside a Secret Service session).
+
+mod harness;
 
 mod boundary;
+mod bulk;
+mod cli;
+mod demo;
+mod details;
+mod fault_suite;
+mod leak;
+mod operations;
+mod settings;
+mod smtp_server;
+mod subscriptions;
+mod sync;
+mod sync_faults;

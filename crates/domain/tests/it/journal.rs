@@ -37,6 +37,7 @@ pub fn report(
         method: o.method,
         status,
         amount: Yen(amount),
+        three_d_secure: false,
         changed_at: t0() + TimeDelta::days(2),
         authorized_at: None,
         captured_at: None,

@@ -1,6 +1,7 @@
 //! Integration tests of the domain crate: each module is one boundary, tests are tables.
 
 mod bulk;
+mod conformance;
 mod history;
 mod journal;
 mod matrix;

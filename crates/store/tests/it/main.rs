@@ -3,6 +3,7 @@
 mod bulk;
 mod details;
 mod history;
+mod import_fuzz;
 mod journal;
 mod lists;
 mod migrations;
@@ -65,6 +66,7 @@ pub fn report(
         method: order.method,
         status,
         amount: Yen(amount),
+        three_d_secure: false,
         changed_at: at,
         authorized_at: None,
         captured_at: None,

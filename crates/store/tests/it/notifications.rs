@@ -64,6 +64,7 @@ fn unknown_paidy_authorization_becomes_a_new_order() {
         method: PaymentMethod::Paidy,
         status: PaymentStatus::Authorized,
         amount: Yen(5000),
+        three_d_secure: false,
         changed_at: t0(),
         authorized_at: Some(t0()),
         captured_at: None,
@@ -163,4 +164,95 @@ fn reports_without_a_notice_id_are_applied_but_duplicates_change_nothing() {
         Applied::Unchanged(id)
     );
     assert_eq!(ok(s.history(id)).len(), 1);
+}
+
+#[test]
+fn a_new_card_order_keeps_the_records_three_d_secure_flag() {
+    let (_dir, mut s) = store();
+    let template = order(7, 0);
+    for (n, three_d_secure) in [(1_u32, true), (2, false)] {
+        let r = StatusReport {
+            payment_id: format!("3ds-{n}"),
+            order_number: format!("order3ds{n}"),
+            three_d_secure,
+            ..report(&template, PaymentStatus::Authorized, 2000, t0())
+        };
+        let Applied::Created(id) =
+            ok(s.apply_notification(Some(i64::from(n)), &r, CaptureMode::AuthorizeOnly, t0()))
+        else {
+            panic!("expected a new order");
+        };
+        let stored = ok(s.get_order(id)).unwrap_or_else(|| panic!("order"));
+        assert_eq!(stored.three_d_secure, three_d_secure);
+    }
+}
+
+#[test]
+fn outside_change_banners_are_counted_until_acknowledged() {
+    let (_dir, mut s) = store();
+    assert_eq!(ok(s.count_outside_changes()), 0);
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        let o = order(n, 0);
+        let id = ok(s.insert_order(&o, t0()));
+        ids.push(id);
+        if n < 3 {
+            let cancelled = report(&o, PaymentStatus::Cancelled, 2000, t0());
+            ok(s.apply_notification(
+                Some(i64::from(n)),
+                &cancelled,
+                CaptureMode::AuthorizeOnly,
+                t0(),
+            ));
+        }
+    }
+    assert_eq!(ok(s.count_outside_changes()), 2);
+    ok(s.acknowledge_outside_change(ids[0], t0()));
+    assert_eq!(ok(s.count_outside_changes()), 1);
+}
+
+/// Records made before PayDesk sent its last confirmed operation, and records of a status
+/// the payment already passed, change nothing; later outside changes still show.
+#[test]
+fn late_records_after_paydesks_own_operation_are_stale() {
+    use domain::{Operation, RULES, check};
+    let (_dir, mut s) = store();
+    let o = order(1, 0);
+    let id = ok(s.insert_order(&o, t0()));
+    let sent = t0() + TimeDelta::days(1);
+    let plan = ok(check(&o, &Operation::Capture, sent, &RULES).map_err(|r| r.code()));
+    let key = ok(s.journal_begin(id, &Operation::Capture, &plan, sent));
+    ok(s.journal_mark_sent(&key, sent));
+    let done = report(&o, PaymentStatus::Captured, 2000, sent);
+    ok(s.journal_settle(&key, &store::JournalOutcome::Succeeded(done), sent));
+    let lines = ok(s.history(id)).len();
+    let late = [
+        // The authorization's own record, arriving after the capture.
+        report(&o, PaymentStatus::Authorized, 2000, t0()),
+        // Something the gateway recorded before PayDesk's capture was sent.
+        report(
+            &o,
+            PaymentStatus::Cancelled,
+            2000,
+            sent - TimeDelta::minutes(1),
+        ),
+    ];
+    for (n, r) in late.iter().enumerate() {
+        assert_eq!(
+            ok(s.apply_notification(Some(n as i64 + 1), r, CaptureMode::AuthorizeOnly, sent)),
+            Applied::Unchanged(id),
+            "{r:?}"
+        );
+    }
+    assert_eq!(ok(s.history(id)).len(), lines);
+    assert_eq!(ok(s.count_outside_changes()), 0);
+    let outside = report(&o, PaymentStatus::Refunded, 2000, sent + TimeDelta::days(1));
+    assert!(matches!(
+        ok(s.apply_notification(Some(9), &outside, CaptureMode::AuthorizeOnly, sent)),
+        Applied::Updated {
+            outside_change: true,
+            ..
+        }
+    ));
+    assert_eq!(ok(s.count_outside_changes()), 1);
 }

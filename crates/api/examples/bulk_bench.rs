@@ -1,0 +1,216 @@
+//! Bulk capture's wall time: 50 authorize-only orders captured in one run against the
+//! embedded simulator, with every capture telegram (022) answering after 300 ms, at
+//! concurrency 1 and at the default (`RULES.bulk_capture_concurrency`), plus a sweep that
+//! shows where the default comes from.
+//!
+//! `cargo run --release -p api --example bulk_bench [-- --quick]` (`--quick`: 10 orders at
+//! 30 ms, only to show it runs). The desk keeps its secrets in the OS keychain, so the
+//! benchmark runs itself again inside a private D-Bus session with an unlocked
+//! gnome-keyring (the developer's own keychain is never touched).
+//!
+//! Prints human lines and `METRIC\t<name>\t<value>\t<unit>\t<target>` lines for
+//! `cargo xtask bench`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use api::bulk_dto::{BulkItemStatusCode, UnprocessedQuery};
+use api::demo::{DEMO_MERCHANT_ID, Embedded, EmbeddedOptions};
+use api::{Build, Desk, DeskConfig, NoEvents};
+use domain::RULES;
+use serde_json::{Value, json};
+
+const SESSION_MARK: &str = "PAYDESK_BENCH_SESSION";
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    if std::env::var_os(SESSION_MARK).is_none() {
+        std::process::exit(in_private_session());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(bench(quick));
+}
+
+/// Runs this program again under `dbus-run-session` with gnome-keyring unlocked.
+fn in_private_session() -> i32 {
+    let exe = std::env::current_exe().expect("the benchmark's path");
+    let keyring_home = std::env::temp_dir().join(format!("paydesk-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&keyring_home).expect("a keyring folder");
+    let status = std::process::Command::new("dbus-run-session")
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$0\" \"$@\"",
+        ])
+        .arg(exe)
+        .args(std::env::args().skip(1))
+        .env(SESSION_MARK, "1")
+        .env("XDG_DATA_HOME", &keyring_home)
+        .status()
+        .expect("dbus-run-session (cargo xtask setup installs it)");
+    let _ = std::fs::remove_dir_all(&keyring_home);
+    status.code().unwrap_or(1)
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    embedded: Embedded,
+    desk: Desk,
+    http: reqwest::Client,
+    next_order: usize,
+}
+
+impl World {
+    async fn start() -> World {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let embedded = Embedded::start(
+            &dir.path().join("servers"),
+            EmbeddedOptions {
+                tick_interval: None,
+                relay: false,
+                persist: false,
+                ..EmbeddedOptions::default()
+            },
+        )
+        .await
+        .expect("the embedded simulator");
+        let mut config = DeskConfig::new(
+            "jp.paydesk.bench",
+            "0.0.0",
+            Build::Test,
+            dir.path().join("data"),
+        );
+        config.clock = embedded.clock();
+        config.events = Arc::new(NoEvents);
+        let desk = Desk::open(config).await.expect("the desk");
+        desk.save_settings(embedded.settings())
+            .await
+            .expect("settings");
+        desk.save_credentials(embedded.credentials())
+            .await
+            .expect("credentials in the keychain");
+        World {
+            _dir: dir,
+            embedded,
+            desk,
+            http: reqwest::Client::new(),
+            next_order: 0,
+        }
+    }
+
+    async fn control(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = format!("{}{path}", self.embedded.status().control_url);
+        let request = match method {
+            "DELETE" => self.http.delete(url),
+            _ => self.http.post(url).json(&body),
+        };
+        let response = request.send().await.expect("the control API");
+        assert!(response.status().is_success(), "{method} {path}");
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    /// `n` new authorize-only card orders, synced; their ids.
+    async fn orders(&mut self, n: usize) -> Vec<i64> {
+        for _ in 0..n {
+            self.next_order += 1;
+            let answer = self
+                .control(
+                    "POST",
+                    "/control/checkouts/card",
+                    json!({
+                        "merchant_id": DEMO_MERCHANT_ID,
+                        "trading_id": format!("BENCH_{:04}", self.next_order),
+                        "amount": 1000 + self.next_order,
+                        "card_number": "4900000000000000",
+                        "expiry": "1239",
+                        "capture_mode": "authorize_only",
+                        "three_d_secure": false,
+                    }),
+                )
+                .await;
+            assert_eq!(answer["result"], "0", "{answer}");
+        }
+        self.desk.sync_now().await.expect("sync");
+        let selection = self
+            .desk
+            .bulk_select_all(UnprocessedQuery::default())
+            .await
+            .expect("select all");
+        assert_eq!(selection.order_ids.len(), n);
+        selection.order_ids
+    }
+
+    /// One run of `n` orders at `concurrency` with every 022 answering after `latency`.
+    async fn run(&mut self, n: usize, concurrency: usize, latency: Duration) -> Duration {
+        let ids = self.orders(n).await;
+        self.control(
+            "POST",
+            "/control/faults",
+            json!({"telegram_kind": "022", "fault": {"latency_ms": latency.as_millis() as u64}}),
+        )
+        .await;
+        let started = Instant::now();
+        let run = self
+            .desk
+            .bulk_capture_with(ids, true, concurrency)
+            .await
+            .expect("the run");
+        let elapsed = started.elapsed();
+        self.control("DELETE", "/control/faults", Value::Null).await;
+        let captured = run
+            .items
+            .iter()
+            .filter(|i| i.status == BulkItemStatusCode::Succeeded)
+            .count();
+        assert_eq!(captured, n, "every order captured");
+        elapsed
+    }
+}
+
+async fn bench(quick: bool) {
+    let (n, latency) = if quick {
+        (10, Duration::from_millis(30))
+    } else {
+        (RULES.bulk_capture_max_orders, Duration::from_millis(300))
+    };
+    let default = RULES.bulk_capture_concurrency;
+    let mut world = World::start().await;
+    let ms = latency.as_millis();
+    println!(
+        "bulk capture of {n} orders, every 022 answering after {ms} ms (embedded simulator, mutual TLS)"
+    );
+    let mut sweep = vec![1, 2, 4, default, 16];
+    if quick {
+        sweep = vec![1, default];
+    }
+    sweep.sort_unstable();
+    sweep.dedup();
+    let mut figures = Vec::new();
+    for concurrency in sweep {
+        let elapsed = world.run(n, concurrency, latency).await;
+        println!(
+            "  concurrency {concurrency:>2}: {:>6.2} s{}",
+            elapsed.as_secs_f64(),
+            if concurrency == default {
+                "  (default)"
+            } else {
+                ""
+            }
+        );
+        figures.push((concurrency, elapsed));
+    }
+    for (concurrency, elapsed) in figures {
+        let secs = format!("{:.2}", elapsed.as_secs_f64());
+        if concurrency == 1 {
+            println!("METRIC\tbulk capture of {n} at {ms} ms, concurrency 1\t{secs}\ts\t-");
+        } else if concurrency == default {
+            println!(
+                "METRIC\tbulk capture of {n} at {ms} ms, default concurrency ({default})\t{secs}\ts\t< 3"
+            );
+        }
+    }
+}

@@ -1,0 +1,937 @@
+//! E-mail: the shop's SMTP settings (the password in the OS keychain, nowhere else), the
+//! two reminder templates (edited copies in the store), reminders to buyers by hand
+//! (selected or bulk, editable before sending) and on the shop's schedule, the monthly
+//! summary to the shop, and the mail queue's send loop through `mail::Mailer`.
+//!
+//! Layout: settings and templates first; then rendering and queuing
+//! ([`Desk::send_reminders`]); then the scheduler's part ([`Desk::scheduled_mail`]:
+//! automatic reminders, the monthly summary, dropping reminders that no longer apply,
+//! sending). A mail is queued before it is sent; a refusing or unreachable server leaves
+//! it failed and visible with the error, retried by the rules table's delay, never lost.
+//! No function puts the password into a log, an error, a DTO or the database.
+
+use chrono::{DateTime, Datelike, Utc};
+use domain::RULES;
+use domain::subscription::{
+    CardState, LapsedOrder, ReminderContext, ReminderDecision, ReminderKind, SendSchedule,
+    Subscription, SubscriptionStatus, card_state, japan_date, reminder_decision,
+};
+use mail::{Language, Mailer, OutgoingMail, Security, SmtpSettings, Template};
+use secrets::{SecretKey, Sensitive};
+use store::{MailId, MailPurpose, MailState, NewMail, QueueOutcome};
+
+use crate::subscriptions::{reminder_code, reminder_from};
+use crate::subscriptions_dto::{
+    EmailTemplateDto, EmailTemplateInput, MailPreview, MailRunReport, QueuedMailDto,
+    ReminderKindCode, SendRemindersReport, SendRemindersRequest, SkippedReminder, SmtpSettingsDto,
+    SmtpSettingsInput, SmtpTestResult,
+};
+use crate::{AppError, Desk, Text, convert};
+
+/// How long PayDesk waits for the SMTP server.
+const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+mod keys {
+    pub const HOST: &str = "smtp.host";
+    pub const PORT: &str = "smtp.port";
+    pub const SECURITY: &str = "smtp.security";
+    pub const USERNAME: &str = "smtp.username";
+    pub const FROM_ADDRESS: &str = "smtp.from_address";
+    pub const FROM_NAME: &str = "smtp.from_name";
+    pub const SHOP_CONTACT: &str = "mail.shop_contact";
+    pub const SUMMARY_TO: &str = "mail.summary_to";
+    pub const LANGUAGE: &str = "mail.language";
+    pub const REMINDER_SCHEDULE: &str = "mail.reminder_schedule";
+    pub const SUMMARY_SCHEDULE: &str = "mail.summary_schedule";
+    pub const LAST_REMINDER_RUN: &str = "mail.last_reminder_run";
+    pub const LAST_SUMMARY_RUN: &str = "mail.last_summary_run";
+}
+
+/// The summary goes on the 1st at 9:00 (Japan) unless the shop changes it.
+const DEFAULT_SUMMARY_SCHEDULE: &str = "monthly:1:9";
+
+fn smtp_not_configured() -> AppError {
+    AppError::new(
+        "smtp_not_configured",
+        Text::new(
+            "メール送信（SMTP）の設定がまだありません。メールは送信待ちのまま残ります。",
+            "E-mail (SMTP) is not set up yet. Mails stay queued.",
+        ),
+        Some(Text::new(
+            "定期購入画面の「メール設定」でSMTPサーバー・送信元アドレスを入力してください。",
+            "Enter the SMTP server and sender address under \"E-mail settings\" on the Subscriptions screen.",
+        )),
+    )
+}
+
+fn config_error(e: &mail::ConfigError) -> AppError {
+    let ja = match e {
+        mail::ConfigError::PlainNotLoopback { .. } => {
+            "暗号化なし（plain）はこのパソコン上のサーバーにだけ使えます。TLS か STARTTLS を選んでください。"
+        }
+        mail::ConfigError::BadSender { .. } => "送信元メールアドレスが正しくありません。",
+        mail::ConfigError::IncompleteCredentials => {
+            "ログイン名とパスワードは両方入力するか、両方空にしてください。"
+        }
+        mail::ConfigError::Tls { .. } => {
+            "暗号化通信の準備に失敗しました。サーバー名を確認してください。"
+        }
+    };
+    AppError::new(e.code(), Text::new(ja, &e.to_string()), None)
+}
+
+fn send_error(e: &mail::SendError) -> AppError {
+    AppError::new(e.code(), convert::text(&e.text()), None)
+}
+
+fn template_error(e: &mail::TemplateError) -> AppError {
+    AppError::new(e.code(), convert::text(&e.text()), None)
+}
+
+fn language_of(code: &str) -> Result<Language, AppError> {
+    Language::from_code(code).ok_or_else(|| {
+        AppError::refused(
+            "invalid_language",
+            Text::new(
+                &format!("「{code}」は使えない言語です（ja か en）。"),
+                &format!("\"{code}\" is not a language (ja or en)."),
+            ),
+        )
+    })
+}
+
+fn schedule_of(code: &str) -> Result<SendSchedule, AppError> {
+    SendSchedule::from_code(code.trim()).ok_or_else(|| {
+        AppError::refused(
+            "invalid_schedule",
+            Text::new(
+                &format!("送信スケジュール「{code}」は使えません。例: off、daily:9、weekly:mon:9、monthly:1:9。"),
+                &format!("\"{code}\" is not a schedule. Examples: off, daily:9, weekly:mon:9, monthly:1:9."),
+            ),
+        )
+    })
+}
+
+fn reminder_subject_kind(kind: ReminderKind) -> ReminderKindCode {
+    reminder_code(kind)
+}
+
+fn mail_dto(m: &store::QueuedMail) -> QueuedMailDto {
+    let (purpose, kind) = match m.mail.purpose {
+        MailPurpose::Reminder(k) => ("reminder", Some(reminder_subject_kind(k))),
+        MailPurpose::MonthlySummary => ("monthly_summary", None),
+        MailPurpose::Other => ("other", None),
+    };
+    QueuedMailDto {
+        id: m.id.0,
+        purpose: purpose.into(),
+        reminder_kind: kind,
+        customer_id: m.mail.customer_id.clone(),
+        subscription_id: m.mail.subscription.map(|s| s.0),
+        to: m.mail.to.clone(),
+        subject: m.mail.subject.clone(),
+        body: m.mail.body.clone(),
+        state: m.state.code().into(),
+        attempts: m.attempts,
+        last_error: m.last_error.clone(),
+        next_attempt_at: convert::time(m.next_attempt_at),
+        created_at: convert::time(m.created_at),
+        sent_at: m.sent_at.map(convert::time),
+    }
+}
+
+impl Desk {
+    // -----------------------------------------------------------------------------------
+    // Settings.
+
+    fn mail_language(&self) -> Language {
+        self.setting(keys::LANGUAGE)
+            .ok()
+            .flatten()
+            .and_then(|c| Language::from_code(&c))
+            .unwrap_or(Language::Ja)
+    }
+
+    fn smtp_security(&self) -> Security {
+        self.setting(keys::SECURITY)
+            .ok()
+            .flatten()
+            .and_then(|c| Security::from_code(&c))
+            .unwrap_or(Security::StartTls)
+    }
+
+    pub async fn smtp_settings(&self) -> Result<SmtpSettingsDto, AppError> {
+        let host = self.setting(keys::HOST)?;
+        let from_address = self.setting(keys::FROM_ADDRESS)?;
+        let password_set = self
+            .keychain()
+            .read(SecretKey::SmtpPassword)?
+            .is_some_and(|p| !p.expose().is_empty());
+        Ok(SmtpSettingsDto {
+            complete: host.is_some() && from_address.is_some(),
+            host,
+            port: self.setting(keys::PORT)?.and_then(|p| p.parse().ok()),
+            security: self.smtp_security().code().into(),
+            username: self.setting(keys::USERNAME)?,
+            password_set,
+            from_address,
+            from_name: self.setting(keys::FROM_NAME)?,
+            shop_contact: self.setting(keys::SHOP_CONTACT)?,
+            summary_to: self.setting(keys::SUMMARY_TO)?,
+            mail_language: self.mail_language().code().into(),
+            reminder_schedule: self
+                .setting(keys::REMINDER_SCHEDULE)?
+                .unwrap_or_else(|| "off".into()),
+            summary_schedule: self
+                .setting(keys::SUMMARY_SCHEDULE)?
+                .unwrap_or_else(|| DEFAULT_SUMMARY_SCHEDULE.into()),
+        })
+    }
+
+    /// Saves the SMTP settings; the password goes to the OS keychain only.
+    pub async fn save_smtp_settings(
+        &self,
+        input: SmtpSettingsInput,
+    ) -> Result<SmtpSettingsDto, AppError> {
+        if let Some(s) = input.security.as_deref()
+            && Security::from_code(s).is_none()
+        {
+            return Err(AppError::refused(
+                "invalid_smtp_security",
+                Text::new(
+                    "暗号化方式は tls、starttls、plain のどれかを選んでください。",
+                    "Choose tls, starttls or plain.",
+                ),
+            ));
+        }
+        if let Some(l) = input.mail_language.as_deref() {
+            language_of(l)?;
+        }
+        for s in [&input.reminder_schedule, &input.summary_schedule]
+            .into_iter()
+            .flatten()
+        {
+            schedule_of(s)?;
+        }
+        if let Some(password) = &input.password {
+            if password.is_empty() {
+                self.keychain().delete(SecretKey::SmtpPassword)?;
+            } else {
+                self.keychain()
+                    .store(SecretKey::SmtpPassword, &Sensitive::new(password.clone()))?;
+            }
+            tracing::info!(
+                secret = SecretKey::SmtpPassword.account(),
+                "keychain entry updated"
+            );
+        }
+        {
+            let mut store = self.store();
+            let mut set = |key: &str, value: Option<String>| -> Result<(), store::Error> {
+                match value {
+                    Some(v) => store.set_setting(key, v.trim()),
+                    None => Ok(()),
+                }
+            };
+            set(keys::HOST, input.host)?;
+            set(keys::PORT, input.port.map(|p| p.to_string()))?;
+            set(keys::SECURITY, input.security)?;
+            set(keys::USERNAME, input.username)?;
+            set(keys::FROM_ADDRESS, input.from_address)?;
+            set(keys::FROM_NAME, input.from_name)?;
+            set(
+                keys::SHOP_CONTACT,
+                input.shop_contact.map(|c| c.replace("\r\n", "\n")),
+            )?;
+            set(keys::SUMMARY_TO, input.summary_to)?;
+            set(keys::LANGUAGE, input.mail_language)?;
+            set(keys::REMINDER_SCHEDULE, input.reminder_schedule)?;
+            set(keys::SUMMARY_SCHEDULE, input.summary_schedule)?;
+        }
+        tracing::info!("mail settings saved");
+        self.nudge_subscriptions();
+        self.smtp_settings().await
+    }
+
+    /// The mailer from the settings, with the password read from the keychain right now.
+    fn mailer(&self) -> Result<Mailer, AppError> {
+        let host = self.setting(keys::HOST)?.ok_or_else(smtp_not_configured)?;
+        let from_address = self
+            .setting(keys::FROM_ADDRESS)?
+            .ok_or_else(smtp_not_configured)?;
+        let security = self.smtp_security();
+        let port = self
+            .setting(keys::PORT)?
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(match security {
+                Security::Tls => 465,
+                Security::StartTls => 587,
+                Security::Plain => 25,
+            });
+        let password = self
+            .keychain()
+            .read(SecretKey::SmtpPassword)?
+            .filter(|p| !p.expose().is_empty());
+        let from_name = match self.setting(keys::FROM_NAME)? {
+            Some(n) => Some(n),
+            None => self.setting(crate::settings::keys::SHOP_NAME)?,
+        };
+        Mailer::new(&SmtpSettings {
+            host,
+            port,
+            security,
+            username: self.setting(keys::USERNAME)?,
+            password,
+            from_address,
+            from_name,
+            timeout: SMTP_TIMEOUT,
+        })
+        .map_err(|e| config_error(&e))
+    }
+
+    /// Connects (and logs in) without sending: the settings screen's test button.
+    pub async fn test_smtp(&self) -> Result<SmtpTestResult, AppError> {
+        let mailer = match self.mailer() {
+            Ok(m) => m,
+            Err(e) => {
+                return Ok(SmtpTestResult {
+                    ok: false,
+                    message: e.message.clone(),
+                    error: Some(e),
+                });
+            }
+        };
+        Ok(match mailer.test_connection().await {
+            Ok(()) => SmtpTestResult {
+                ok: true,
+                message: Text::new(
+                    "メールサーバーに接続できました。",
+                    "Connected to the mail server.",
+                ),
+                error: None,
+            },
+            Err(e) => {
+                let error = send_error(&e);
+                tracing::info!(code = e.code(), "SMTP test failed");
+                SmtpTestResult {
+                    ok: false,
+                    message: error.message.clone(),
+                    error: Some(error),
+                }
+            }
+        })
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Templates.
+
+    fn template_of(
+        &self,
+        kind: ReminderKind,
+        language: Language,
+    ) -> Result<(Template, bool), AppError> {
+        Ok(match self.store().email_template(kind, language.code())? {
+            Some(t) => (
+                Template {
+                    subject: t.subject,
+                    body: t.body,
+                },
+                true,
+            ),
+            None => (Template::builtin(kind, language), false),
+        })
+    }
+
+    pub async fn email_template(
+        &self,
+        kind: ReminderKindCode,
+        language: String,
+    ) -> Result<EmailTemplateDto, AppError> {
+        let lang = language_of(&language)?;
+        let (t, edited) = self.template_of(reminder_from(kind), lang)?;
+        Ok(EmailTemplateDto {
+            kind,
+            language: lang.code().into(),
+            subject: t.subject,
+            body: t.body,
+            edited,
+            placeholders: mail::PLACEHOLDERS
+                .iter()
+                .map(|p| format!("{{{p}}}"))
+                .collect(),
+        })
+    }
+
+    /// Saves an edited template; an unknown placeholder or an unmatched brace is refused
+    /// with the line and the valid placeholders.
+    pub async fn save_email_template(
+        &self,
+        input: EmailTemplateInput,
+    ) -> Result<EmailTemplateDto, AppError> {
+        let lang = language_of(&input.language)?;
+        let template = Template {
+            subject: input.subject.clone(),
+            body: input.body.replace("\r\n", "\n"),
+        };
+        template.validate().map_err(|e| template_error(&e))?;
+        let now = self.now();
+        self.store().set_email_template(
+            reminder_from(input.kind),
+            lang.code(),
+            &template.subject,
+            &template.body,
+            now,
+        )?;
+        self.email_template(input.kind, input.language).await
+    }
+
+    pub async fn reset_email_template(
+        &self,
+        kind: ReminderKindCode,
+        language: String,
+    ) -> Result<EmailTemplateDto, AppError> {
+        let lang = language_of(&language)?;
+        self.store()
+            .reset_email_template(reminder_from(kind), lang.code())?;
+        self.email_template(kind, language).await
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Reminders.
+
+    fn values_for(&self, sub: &Subscription) -> Result<mail::Values, AppError> {
+        Ok(mail::Values {
+            buyer_name: sub.buyer_name.clone(),
+            shop_name: self
+                .setting(crate::settings::keys::SHOP_NAME)?
+                .unwrap_or_default(),
+            member_id: sub.customer_id.clone(),
+            shop_contact: self.setting(keys::SHOP_CONTACT)?.unwrap_or_default(),
+        })
+    }
+
+    fn decision_for(
+        &self,
+        sub: &Subscription,
+        kind: ReminderKind,
+    ) -> Result<ReminderDecision, AppError> {
+        let now = self.now();
+        let (log, succeeded) = {
+            let store = self.store();
+            (
+                store.outreach_log(&sub.customer_id)?,
+                store.last_successful_renewal(&sub.customer_id)?,
+            )
+        };
+        Ok(reminder_decision(
+            kind,
+            &log,
+            ReminderContext {
+                card_expiry: sub.card_expiry,
+                card_refreshed_at: sub.card_refreshed_at,
+                renewal_succeeded_at: succeeded,
+            },
+            now,
+            &RULES,
+        ))
+    }
+
+    fn render(
+        &self,
+        sub: &Subscription,
+        kind: ReminderKind,
+        subject: Option<&str>,
+        body: Option<&str>,
+    ) -> Result<mail::Rendered, AppError> {
+        let (mut template, _) = self.template_of(kind, self.mail_language())?;
+        if let Some(s) = subject {
+            template.subject = s.to_owned();
+        }
+        if let Some(b) = body {
+            template.body = b.replace("\r\n", "\n");
+        }
+        template
+            .render(&self.values_for(sub)?)
+            .map_err(|e| template_error(&e))
+    }
+
+    pub(crate) fn preview_for(
+        &self,
+        sub: &Subscription,
+        kind: ReminderKind,
+        subject: Option<&str>,
+        body: Option<&str>,
+    ) -> Result<MailPreview, AppError> {
+        let rendered = self.render(sub, kind, subject, body)?;
+        let blocked = match self.decision_for(sub, kind)? {
+            ReminderDecision::Send if sub.buyer_email.is_none() => Some(no_email_text()),
+            d => d.text().map(|t| convert::text(&t)),
+        };
+        Ok(MailPreview {
+            subscription_id: sub.id.0,
+            kind: reminder_code(kind),
+            to: sub.buyer_email.clone(),
+            subject: rendered.subject,
+            body: rendered.body,
+            blocked,
+        })
+    }
+
+    /// The reminder as it would go (the template, or the shop's edit of it, filled in).
+    /// `kind` `null` picks by the card's state.
+    pub async fn preview_reminder(
+        &self,
+        subscription_id: i64,
+        kind: Option<ReminderKindCode>,
+        subject: Option<String>,
+        body: Option<String>,
+    ) -> Result<MailPreview, AppError> {
+        let sub = self
+            .store()
+            .get_subscription(domain::subscription::SubscriptionId(subscription_id))?
+            .ok_or_else(|| crate::subscriptions::subscription_not_found(subscription_id))?;
+        let kind = kind
+            .map(reminder_from)
+            .unwrap_or_else(|| self.kind_for(&sub));
+        self.preview_for(&sub, kind, subject.as_deref(), body.as_deref())
+    }
+
+    fn kind_for(&self, sub: &Subscription) -> ReminderKind {
+        match sub
+            .card_expiry
+            .map(|e| card_state(e, japan_date(self.now()), &RULES))
+        {
+            Some(CardState::ExpiringSoon) => ReminderKind::ExpiringSoon,
+            _ => ReminderKind::Expired,
+        }
+    }
+
+    /// A reminder ready to queue. `lenient` (the failed-renewal choice): only a reminder
+    /// already sent this period or a missing address stops it; otherwise every rule of
+    /// `reminder_decision` applies.
+    pub(crate) fn reminder_mail(
+        &self,
+        sub: &Subscription,
+        kind: ReminderKind,
+        subject: Option<&str>,
+        body: Option<&str>,
+        lenient: bool,
+    ) -> Result<NewMail, AppError> {
+        let to = sub
+            .buyer_email
+            .clone()
+            .ok_or_else(|| AppError::refused("buyer_email_missing", no_email_text()))?;
+        let decision = self.decision_for(sub, kind)?;
+        let stop = match decision {
+            ReminderDecision::Send => false,
+            ReminderDecision::AlreadySent(_) => true,
+            _ => !lenient,
+        };
+        if stop {
+            let text = decision
+                .text()
+                .map(|t| convert::text(&t))
+                .unwrap_or_else(|| Text::new("", ""));
+            return Err(AppError::refused("reminder_not_sent", text));
+        }
+        let rendered = self.render(sub, kind, subject, body)?;
+        Ok(NewMail {
+            purpose: MailPurpose::Reminder(kind),
+            customer_id: Some(sub.customer_id.clone()),
+            subscription: Some(sub.id),
+            card_expiry: sub.card_expiry,
+            to,
+            subject: rendered.subject,
+            body: rendered.body,
+        })
+    }
+
+    pub(crate) fn queue_reminders(
+        &self,
+        mails: Vec<NewMail>,
+    ) -> Result<Vec<QueueOutcome>, AppError> {
+        let now = self.now();
+        let outcomes = self.store().queue_mails(&mails, now)?;
+        self.emit(crate::dto::DeskEvent::MailQueueChanged {});
+        self.nudge_subscriptions();
+        Ok(outcomes)
+    }
+
+    /// Reminders by hand, to the selected subscriptions (or a bulk selection). Each buyer
+    /// is checked first (address, card state, not sent this period); the ones that do not
+    /// qualify are listed with the reason. An edited subject/body is validated before
+    /// anything is queued.
+    pub async fn send_reminders(
+        &self,
+        request: SendRemindersRequest,
+    ) -> Result<SendRemindersReport, AppError> {
+        if request.subject.is_some() || request.body.is_some() {
+            let check = Template {
+                subject: request.subject.clone().unwrap_or_else(|| "x".into()),
+                body: request.body.clone().unwrap_or_default(),
+            };
+            check.validate().map_err(|e| template_error(&e))?;
+        }
+        let mut mails = Vec::new();
+        let mut skipped = Vec::new();
+        for id in &request.subscription_ids {
+            let Some(sub) = self
+                .store()
+                .get_subscription(domain::subscription::SubscriptionId(*id))?
+            else {
+                return Err(crate::subscriptions::subscription_not_found(*id));
+            };
+            let kind = request
+                .kind
+                .map(reminder_from)
+                .unwrap_or_else(|| self.kind_for(&sub));
+            match self.reminder_mail(
+                &sub,
+                kind,
+                request.subject.as_deref(),
+                request.body.as_deref(),
+                false,
+            ) {
+                Ok(m) => mails.push(m),
+                Err(e) => skipped.push(SkippedReminder {
+                    subscription_id: *id,
+                    buyer_name: sub.buyer_name.clone(),
+                    reason: e.message,
+                }),
+            }
+        }
+        let queued_ids: Vec<i64> = mails
+            .iter()
+            .filter_map(|m| m.subscription.map(|s| s.0))
+            .collect();
+        let outcomes = self.queue_reminders(mails)?;
+        let mut queued = 0;
+        for (outcome, id) in outcomes.iter().zip(queued_ids.iter()) {
+            match outcome {
+                QueueOutcome::Queued(_) => queued += 1,
+                QueueOutcome::AlreadyQueued => skipped.push(SkippedReminder {
+                    subscription_id: *id,
+                    buyer_name: String::new(),
+                    reason: Text::new(
+                        "同じお知らせがすでに送信待ちです。",
+                        "The same reminder is already waiting to be sent.",
+                    ),
+                }),
+            }
+        }
+        tracing::info!(queued, skipped = skipped.len(), "reminders queued by hand");
+        Ok(SendRemindersReport { queued, skipped })
+    }
+
+    // -----------------------------------------------------------------------------------
+    // The queue.
+
+    /// The mail queue (newest first), optionally one state: `queued`, `sent`, `failed`,
+    /// `discarded`.
+    pub async fn list_mails(&self, state: Option<String>) -> Result<Vec<QueuedMailDto>, AppError> {
+        let state = match state.as_deref() {
+            None | Some("") => None,
+            Some(s) => Some(MailState::from_code(s).ok_or_else(|| {
+                AppError::refused(
+                    "invalid_mail_state",
+                    Text::new(
+                        &format!("「{s}」はメールの状態ではありません。"),
+                        &format!("\"{s}\" is not a mail state."),
+                    ),
+                )
+            })?),
+        };
+        Ok(self.store().mails(state)?.iter().map(mail_dto).collect())
+    }
+
+    pub async fn retry_mail(&self, id: i64) -> Result<MailRunReport, AppError> {
+        let now = self.now();
+        self.store().retry_mail(MailId(id), now)?;
+        Ok(self.send_mail_queue().await)
+    }
+
+    pub async fn discard_mail(&self, id: i64) -> Result<Vec<QueuedMailDto>, AppError> {
+        self.store().discard_mail(MailId(id))?;
+        self.emit(crate::dto::DeskEvent::MailQueueChanged {});
+        self.list_mails(None).await
+    }
+
+    /// Sends every mail that is due now. A refusing or unreachable server marks the mail
+    /// failed with the error (it stays visible and is retried later); nothing is lost.
+    pub async fn send_mail_queue(&self) -> MailRunReport {
+        let _one_at_a_time = self.inner.subscriptions.sending.lock().await;
+        let mut report = MailRunReport {
+            sent: 0,
+            failed: 0,
+            problem: None,
+        };
+        if let Err(e) = self.prune_reminders() {
+            tracing::warn!(code = %e.code, "reminder pruning failed");
+        }
+        let now = self.now();
+        let due = match self.store().mails_to_send(now, &RULES) {
+            Ok(d) => d,
+            Err(e) => {
+                report.problem = Some(e.into());
+                return report;
+            }
+        };
+        if due.is_empty() {
+            return report;
+        }
+        let mailer = match self.mailer() {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::info!(code = %e.code, waiting = due.len(), "mails wait for SMTP settings");
+                report.problem = Some(e);
+                return report;
+            }
+        };
+        for m in due {
+            let outgoing = OutgoingMail {
+                to: m.mail.to.clone(),
+                to_name: None,
+                subject: m.mail.subject.clone(),
+                body: m.mail.body.clone(),
+            };
+            let result = mailer.send(&outgoing).await;
+            let now = self.now();
+            match result {
+                Ok(()) => {
+                    tracing::info!(mail = m.id.0, "mail sent");
+                    if let Err(e) = self.store().mark_mail_sent(m.id, now) {
+                        tracing::error!(error = %e, "cannot record a sent mail");
+                    }
+                    report.sent += 1;
+                }
+                Err(e) => {
+                    let error = send_error(&e);
+                    tracing::warn!(mail = m.id.0, code = e.code(), "mail not sent");
+                    let text = format!(
+                        "[{}] {} / {}",
+                        error.code, error.message.ja, error.message.en
+                    );
+                    if let Err(e) = self.store().mark_mail_failed(m.id, &text, now, &RULES) {
+                        tracing::error!(error = %e, "cannot record a failed mail");
+                    }
+                    report.failed += 1;
+                    report.problem = Some(error);
+                }
+            }
+        }
+        self.emit(crate::dto::DeskEvent::MailQueueChanged {});
+        report
+    }
+
+    /// Waiting reminders stop by themselves once the buyer updated the card or a renewal
+    /// succeeded after they were queued.
+    fn prune_reminders(&self) -> Result<(), AppError> {
+        let waiting: Vec<store::QueuedMail> = {
+            let store = self.store();
+            let mut all = store.mails(Some(MailState::Queued))?;
+            all.extend(store.mails(Some(MailState::Failed))?);
+            all
+        };
+        for m in waiting {
+            let (MailPurpose::Reminder(_), Some(customer), Some(sub_id)) = (
+                m.mail.purpose,
+                m.mail.customer_id.as_deref(),
+                m.mail.subscription,
+            ) else {
+                continue;
+            };
+            let mut store = self.store();
+            let Some(sub) = store.get_subscription(sub_id)? else {
+                continue;
+            };
+            let updated = store
+                .stored_card(&sub.customer_id, &sub.customer_card_id)?
+                .and_then(|c| c.updated_card_at)
+                .is_some_and(|at| at > m.created_at);
+            let renewed = store
+                .last_successful_renewal(customer)?
+                .is_some_and(|at| at > m.created_at);
+            if updated || renewed || sub.status == SubscriptionStatus::Ended {
+                let n = store.discard_reminders(customer)?;
+                tracing::info!(
+                    discarded = n,
+                    updated,
+                    renewed,
+                    "waiting reminders no longer apply"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------
+    // The schedule.
+
+    /// The scheduler's mail work: automatic reminders and the monthly summary when their
+    /// schedule says so, then the queue.
+    pub(crate) async fn scheduled_mail(&self, now: DateTime<Utc>) {
+        if let Err(e) = self.automatic_reminders(now) {
+            tracing::warn!(code = %e.code, "automatic reminders failed");
+        }
+        if let Err(e) = self.monthly_summary_mail(now) {
+            tracing::warn!(code = %e.code, "monthly summary failed");
+        }
+        self.send_mail_queue().await;
+    }
+
+    /// Whether a schedule ran due since its last run; a first sight only records "now".
+    fn schedule_due(
+        &self,
+        schedule_key: &str,
+        default: &str,
+        last_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, AppError> {
+        let schedule = SendSchedule::from_code(
+            &self
+                .setting(schedule_key)?
+                .unwrap_or_else(|| default.into()),
+        )
+        .unwrap_or(SendSchedule::Off);
+        if schedule == SendSchedule::Off {
+            return Ok(false);
+        }
+        let last = self
+            .setting(last_key)?
+            .and_then(|v| v.parse::<i64>().ok())
+            .and_then(DateTime::from_timestamp_millis);
+        let Some(last) = last else {
+            self.store()
+                .set_setting(last_key, &now.timestamp_millis().to_string())?;
+            return Ok(false);
+        };
+        Ok(schedule.is_due(Some(last), now))
+    }
+
+    fn automatic_reminders(&self, now: DateTime<Utc>) -> Result<(), AppError> {
+        if !self.schedule_due(keys::REMINDER_SCHEDULE, "off", keys::LAST_REMINDER_RUN, now)? {
+            return Ok(());
+        }
+        let today = japan_date(now);
+        let subs = self.store().live_subscriptions()?;
+        let mut mails = Vec::new();
+        for sub in subs.iter().filter(|s| s.buyer_email.is_some()) {
+            let kind = match sub.card_expiry.map(|e| card_state(e, today, &RULES)) {
+                Some(CardState::ExpiringSoon) => ReminderKind::ExpiringSoon,
+                Some(CardState::Expired) => ReminderKind::Expired,
+                _ => continue,
+            };
+            if let Ok(m) = self.reminder_mail(sub, kind, None, None, false) {
+                mails.push(m);
+            }
+        }
+        let n = mails.len();
+        if !mails.is_empty() {
+            self.queue_reminders(mails)?;
+        }
+        self.store()
+            .set_setting(keys::LAST_REMINDER_RUN, &now.timestamp_millis().to_string())?;
+        tracing::info!(queued = n, "automatic reminders");
+        Ok(())
+    }
+
+    fn monthly_summary_mail(&self, now: DateTime<Utc>) -> Result<(), AppError> {
+        if !self.schedule_due(
+            keys::SUMMARY_SCHEDULE,
+            DEFAULT_SUMMARY_SCHEDULE,
+            keys::LAST_SUMMARY_RUN,
+            now,
+        )? {
+            return Ok(());
+        }
+        self.queue_monthly_summary(now)?;
+        self.store()
+            .set_setting(keys::LAST_SUMMARY_RUN, &now.timestamp_millis().to_string())?;
+        Ok(())
+    }
+
+    /// Queues the summary of the month before `now`'s (Japan) month to the shop.
+    pub(crate) fn queue_monthly_summary(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, AppError> {
+        let today = japan_date(now);
+        let (year, month) = if today.month() == 1 {
+            (today.year() - 1, 12)
+        } else {
+            (today.year(), today.month() - 1)
+        };
+        let Some(to) = self
+            .setting(keys::SUMMARY_TO)?
+            .or(self.setting(keys::FROM_ADDRESS)?)
+        else {
+            tracing::info!("no address for the monthly summary");
+            return Ok(None);
+        };
+        let (first, last) = store::subscriptions::month_bounds(year, month)
+            .ok_or_else(|| AppError::internal("bad_month", "month out of range"))?;
+        let (cycles, subs, lapsed) = {
+            let store = self.store();
+            let mut q = store::ListQuery::list(domain::OrderList::Open, now);
+            q.list = None;
+            q.deadline = Some(store::DeadlineFilter::Lapsed);
+            q.page_size = 10_000;
+            let lapsed: Vec<LapsedOrder> = store
+                .list_orders(&q)?
+                .items
+                .iter()
+                .filter_map(|row| {
+                    row.deadline.map(|d| LapsedOrder {
+                        amount: row.order.amount,
+                        lapsed_at: d.at,
+                    })
+                })
+                .collect();
+            (
+                store.cycle_records(first, last)?,
+                store.live_subscriptions()?,
+                lapsed,
+            )
+        };
+        let cards = domain::subscription::dashboard(&subs, today, &RULES);
+        let summary = domain::subscription::monthly_summary(year, month, &cycles, &lapsed, &cards);
+        let shop = self
+            .setting(crate::settings::keys::SHOP_NAME)?
+            .unwrap_or_default();
+        let rendered = mail::monthly_summary(&summary, &shop, self.mail_language());
+        let outcome = self.store().queue_mails(
+            &[NewMail {
+                purpose: MailPurpose::MonthlySummary,
+                customer_id: None,
+                subscription: None,
+                card_expiry: None,
+                to,
+                subject: rendered.subject,
+                body: rendered.body,
+            }],
+            now,
+        )?;
+        tracing::info!(year, month, "monthly summary queued");
+        self.emit(crate::dto::DeskEvent::MailQueueChanged {});
+        Ok(outcome.first().and_then(|o| match o {
+            QueueOutcome::Queued(id) => Some(id.0),
+            QueueOutcome::AlreadyQueued => None,
+        }))
+    }
+
+    /// Queues last month's summary now (the settings screen's "send now" and tests).
+    pub async fn send_monthly_summary_now(&self) -> Result<MailRunReport, AppError> {
+        let now = self.now();
+        if self.queue_monthly_summary(now)?.is_none() {
+            return Err(smtp_not_configured());
+        }
+        Ok(self.send_mail_queue().await)
+    }
+}
+
+fn no_email_text() -> Text {
+    Text::new(
+        "購入者のメールアドレスが登録されていません。",
+        "The buyer has no e-mail address.",
+    )
+}

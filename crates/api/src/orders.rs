@@ -1,0 +1,159 @@
+//! Order lists, the order detail and the home screen's counts (read-only queries).
+
+use domain::{OrderId, OrderList, PaymentStatus};
+use store::{DeadlineFilter, ListQuery};
+
+use crate::dto::{
+    DeadlineFilterCode, HistoryLineDto, HomeSummary, OrderDetail, OrderPage, OrderQuery,
+    PendingOperationDto,
+};
+use crate::{AppError, Desk, Text, convert};
+
+/// Rows per page when the UI does not say.
+const DEFAULT_PAGE_SIZE: u32 = 50;
+/// The most rows one page may ask for.
+const MAX_PAGE_SIZE: u32 = 500;
+
+pub(crate) fn list_query(
+    query: &OrderQuery,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ListQuery, AppError> {
+    let statuses = query
+        .statuses
+        .iter()
+        .map(|code| {
+            PaymentStatus::from_code(code).ok_or_else(|| {
+                AppError::refused(
+                    "invalid_status",
+                    Text::new(
+                        &format!("「{code}」は決済状況のコードではありません。"),
+                        &format!("\"{code}\" is not a payment status code."),
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ListQuery {
+        list: query.list.map(convert::list_from),
+        statuses,
+        deadline: query.deadline.map(|d| match d {
+            DeadlineFilterCode::Near => DeadlineFilter::Near,
+            DeadlineFilterCode::Lapsed => DeadlineFilter::Lapsed,
+        }),
+        search: query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        page: query.page,
+        page_size: match query.page_size {
+            0 => DEFAULT_PAGE_SIZE,
+            n => n.min(MAX_PAGE_SIZE),
+        },
+        now,
+    })
+}
+
+impl Desk {
+    pub(crate) fn list_orders_sync(&self, query: &OrderQuery) -> Result<OrderPage, AppError> {
+        let now = self.now();
+        let q = list_query(query, now)?;
+        let store = self.store();
+        let page = store.list_orders(&q)?;
+        let items = page
+            .items
+            .iter()
+            .map(|row| {
+                let unsettled = store.pending_for_order(row.id)?.is_some();
+                Ok(convert::summary(row.id.0, &row.order, now, unsettled))
+            })
+            .collect::<Result<Vec<_>, store::Error>>()?;
+        Ok(OrderPage {
+            items,
+            total: u32::try_from(page.total).unwrap_or(u32::MAX),
+            page: page.page,
+            page_size: page.page_size,
+        })
+    }
+
+    pub(crate) fn order_detail(&self, order_id: i64) -> Result<OrderDetail, AppError> {
+        let now = self.now();
+        let id = OrderId(order_id);
+        let store = self.store();
+        let order = store
+            .get_order(id)?
+            .ok_or_else(|| AppError::order_not_found(order_id))?;
+        let pending = store.pending_for_order(id)?;
+        let chain = store.payment_id_chain(id)?;
+        let history = store.history(id)?;
+        let details = store.order_details(id)?;
+        drop(store);
+        let banner = order.outside_change.then(|| {
+            Text::new(
+                "この決済は PayDesk の外（ペイジェント管理画面など）で変更されました。PayDesk はペイジェントの状態に合わせました。変更履歴を確認してください。",
+                "This payment was changed outside PayDesk (for example in Paygent's admin site). PayDesk adopted the gateway's state; see the change history.",
+            )
+        });
+        let pending_operation = pending.as_ref().map(|p| PendingOperationDto {
+            kind: convert::kind_to(p.operation.kind()),
+            amount_yen: p.operation.amount().map(|a| a.0),
+            state: p.state.code().to_owned(),
+            created_at: convert::time(p.created_at),
+            message: convert::text(&domain::Refusal::OperationUnsettled.message()),
+        });
+        Ok(OrderDetail {
+            summary: convert::summary(order_id, &order, now, pending.is_some()),
+            transaction_ids: chain,
+            three_d_secure: order.three_d_secure,
+            authorized_at: order.authorized_at.map(convert::time),
+            captured_at: order.captured_at.map(convert::time),
+            operations: convert::availability(&order, now, pending.is_some()),
+            history: history
+                .iter()
+                .map(|h| HistoryLineDto {
+                    at: convert::time(h.at),
+                    actor: convert::actor_to(h.actor),
+                    text: convert::text(&h.text),
+                })
+                .collect(),
+            details: details.as_ref().map(convert::details),
+            banner,
+            pending_operation,
+        })
+    }
+
+    pub(crate) fn home_summary_sync(&self) -> Result<HomeSummary, AppError> {
+        let now = self.now();
+        let (open, completed, cancelled, near, lapsed, unsettled, outside) = {
+            let store = self.store();
+            let count = |list: Option<OrderList>, deadline: Option<DeadlineFilter>| {
+                let mut q = ListQuery::list(OrderList::Open, now);
+                q.list = list;
+                q.deadline = deadline;
+                q.page_size = 1;
+                store.list_orders(&q).map(|p| p.total)
+            };
+            (
+                count(Some(OrderList::Open), None)?,
+                count(Some(OrderList::Completed), None)?,
+                count(Some(OrderList::Cancelled), None)?,
+                store.count_near_deadline(now)?,
+                count(None, Some(DeadlineFilter::Lapsed))?,
+                store.pending_journal()?.len() as u64,
+                store.count_outside_changes()?,
+            )
+        };
+        let n = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        Ok(HomeSummary {
+            open_orders: n(open),
+            completed_orders: n(completed),
+            cancelled_orders: n(cancelled),
+            near_deadline: n(near),
+            lapsed: n(lapsed),
+            outside_changes: n(outside),
+            unsettled_operations: n(unsettled),
+            sync: self.sync_status_dto(),
+        })
+    }
+}

@@ -1,0 +1,490 @@
+//! Settings: non-secret values in the store's settings table, secrets in the OS keychain
+//! (and nowhere else), the Paygent client and relay client built from both, and the
+//! connection test.
+
+use std::sync::Mutex;
+
+use base64::Engine as _;
+use paygent_client::{Client, ClientConfig, ClientError, ClientIdentity, Endpoint};
+use paygent_codec::dictionary::Category;
+use paygent_codec::request::{PaymentInquiry, PaymentRef};
+use paygent_codec::{CommonHeader, ErrorContext, Secret, explain};
+use relay::client::DesktopClient;
+use secrets::{SecretKey, Sensitive};
+
+use crate::dto::{
+    CaptureModeCode, ConnectionOutcomeCode, ConnectionTestResult, CredentialsInput,
+    EnvironmentCode, RelayTestResult, SecretsSet, Settings, SettingsInput,
+};
+use crate::{AppError, Desk, Text, convert};
+
+/// Keys of the non-secret settings.
+pub(crate) mod keys {
+    pub const ENVIRONMENT: &str = "environment";
+    pub const CUSTOM_BASE_URL: &str = "custom_base_url";
+    /// The CA certificate (PEM, public) trusted for the custom URL.
+    pub const CUSTOM_CA_PEM: &str = "custom_ca_pem";
+    pub const RELAY_URL: &str = "relay_url";
+    pub const SHOP_NAME: &str = "shop_name";
+    pub const CAPTURE_MODE_FOR_NEW: &str = "capture_mode_for_new";
+}
+
+/// The clients built from the settings, dropped whenever a setting changes.
+#[derive(Default)]
+pub(crate) struct ClientCache {
+    gateway: Mutex<Option<Client>>,
+}
+
+impl ClientCache {
+    pub(crate) fn clear(&self) {
+        *self.gateway.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+fn environment_code(value: Option<&str>) -> EnvironmentCode {
+    match value {
+        Some("sandbox") => EnvironmentCode::Sandbox,
+        Some("production") => EnvironmentCode::Production,
+        Some("simulator") => EnvironmentCode::Simulator,
+        // A fresh install talks to nothing real until the shop owner says so.
+        _ => EnvironmentCode::Sandbox,
+    }
+}
+
+fn environment_str(code: EnvironmentCode) -> &'static str {
+    match code {
+        EnvironmentCode::Simulator => "simulator",
+        EnvironmentCode::Sandbox => "sandbox",
+        EnvironmentCode::Production => "production",
+    }
+}
+
+fn read_file(path: &str, what_ja: &str, what_en: &str) -> Result<Vec<u8>, AppError> {
+    std::fs::read(path).map_err(|e| {
+        AppError::new(
+            "file_unreadable",
+            Text::new(
+                &format!("{what_ja}のファイル「{path}」を読めませんでした（{e}）。"),
+                &format!("The {what_en} file \"{path}\" could not be read ({e})."),
+            ),
+            Some(Text::new(
+                "ファイルの場所を確認して、選び直してください。",
+                "Check where the file is and select it again.",
+            )),
+        )
+    })
+}
+
+/// The certificate file's content as stored in the keychain: PEM text as is, anything
+/// else (PKCS#12) as base64.
+pub(crate) fn certificate_for_keychain(content: &[u8]) -> String {
+    match std::str::from_utf8(content) {
+        Ok(text) if text.contains("-----BEGIN ") => text.to_owned(),
+        _ => base64::engine::general_purpose::STANDARD.encode(content),
+    }
+}
+
+fn identity_from_keychain(
+    stored: &Sensitive<String>,
+    passphrase: Option<Secret>,
+) -> Result<ClientIdentity, AppError> {
+    let text = stored.expose();
+    if text.contains("-----BEGIN ") {
+        return Ok(ClientIdentity::Pem {
+            pem: text.as_bytes().to_vec(),
+            passphrase,
+        });
+    }
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|_| {
+            AppError::from(secrets::SecretsError::Damaged {
+                account: SecretKey::ClientCertificate.account(),
+            })
+        })?;
+    Ok(ClientIdentity::Pkcs12 {
+        der,
+        passphrase: passphrase.unwrap_or_else(|| Secret::new(String::new())),
+    })
+}
+
+impl Desk {
+    pub(crate) fn setting(&self, key: &str) -> Result<Option<String>, AppError> {
+        Ok(self.store().setting(key)?.filter(|v| !v.is_empty()))
+    }
+
+    pub(crate) fn capture_mode_for_new(&self) -> domain::CaptureMode {
+        match self
+            .setting(keys::CAPTURE_MODE_FOR_NEW)
+            .ok()
+            .flatten()
+            .as_deref()
+        {
+            Some("authorize_and_capture") => domain::CaptureMode::AuthorizeAndCapture,
+            _ => domain::CaptureMode::AuthorizeOnly,
+        }
+    }
+
+    fn secret(&self, key: SecretKey) -> Result<Option<Sensitive<String>>, AppError> {
+        Ok(self
+            .inner
+            .keychain
+            .read(key)?
+            .filter(|v| !v.expose().is_empty()))
+    }
+
+    pub(crate) fn settings_dto(&self) -> Result<Settings, AppError> {
+        let environment = environment_code(self.setting(keys::ENVIRONMENT)?.as_deref());
+        let custom_base_url = self.setting(keys::CUSTOM_BASE_URL)?;
+        let custom_ca_set = self.setting(keys::CUSTOM_CA_PEM)?.is_some();
+        let relay_url = self.setting(keys::RELAY_URL)?;
+        let shop_name = self.setting(keys::SHOP_NAME)?;
+        let capture_mode_for_new = convert::capture_mode_to(self.capture_mode_for_new());
+        let (secrets, keychain_problem) = match self.secrets_set() {
+            Ok(s) => (s, None),
+            Err(e) => (
+                SecretsSet {
+                    merchant_id: false,
+                    connect_id: false,
+                    connect_password: false,
+                    client_certificate: false,
+                    client_certificate_passphrase: false,
+                    hash_key: false,
+                    relay_token: false,
+                },
+                Some(e),
+            ),
+        };
+        let endpoint_ok = environment != EnvironmentCode::Simulator || custom_base_url.is_some();
+        let complete = endpoint_ok
+            && secrets.merchant_id
+            && secrets.connect_id
+            && secrets.connect_password
+            && (secrets.client_certificate || environment == EnvironmentCode::Simulator);
+        Ok(Settings {
+            environment,
+            custom_base_url,
+            custom_ca_set,
+            relay_url,
+            shop_name,
+            capture_mode_for_new,
+            secrets,
+            complete,
+            keychain_problem,
+        })
+    }
+
+    fn secrets_set(&self) -> Result<SecretsSet, AppError> {
+        let has = |key| self.secret(key).map(|v| v.is_some());
+        Ok(SecretsSet {
+            merchant_id: has(SecretKey::MerchantId)?,
+            connect_id: has(SecretKey::ConnectId)?,
+            connect_password: has(SecretKey::ConnectPassword)?,
+            client_certificate: has(SecretKey::ClientCertificate)?,
+            client_certificate_passphrase: has(SecretKey::ClientCertificatePassphrase)?,
+            hash_key: has(SecretKey::HashKey)?,
+            relay_token: has(SecretKey::RelayToken)?,
+        })
+    }
+
+    pub(crate) fn save_settings_input(&self, input: SettingsInput) -> Result<(), AppError> {
+        let ca = match input.custom_ca_path.as_deref() {
+            Some("") => Some(String::new()),
+            Some(path) => {
+                let pem = read_file(path, "CA証明書", "CA certificate")?;
+                let text = String::from_utf8(pem)
+                    .ok()
+                    .filter(|t| t.contains("-----BEGIN CERTIFICATE-----"))
+                    .ok_or_else(|| {
+                        AppError::refused(
+                            "ca_not_pem",
+                            Text::new(
+                                "CA証明書は PEM 形式（-----BEGIN CERTIFICATE----- で始まるテキスト）のファイルを選んでください。",
+                                "Select a PEM CA certificate file (text starting with -----BEGIN CERTIFICATE-----).",
+                            ),
+                        )
+                    })?;
+                Some(text)
+            }
+            None => None,
+        };
+        if let Some(url) = input.relay_url.as_deref().filter(|u| !u.is_empty())
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(AppError::refused(
+                "invalid_relay_url",
+                Text::new(
+                    "中継サーバーのURLは https:// で始まるURLを入力してください。",
+                    "Enter the relay URL starting with https://.",
+                ),
+            ));
+        }
+        {
+            let mut store = self.store();
+            if let Some(env) = input.environment {
+                store.set_setting(keys::ENVIRONMENT, environment_str(env))?;
+            }
+            let mut set = |key: &str, value: Option<String>| -> Result<(), store::Error> {
+                match value {
+                    Some(v) => store.set_setting(key, v.trim()),
+                    None => Ok(()),
+                }
+            };
+            set(keys::CUSTOM_BASE_URL, input.custom_base_url)?;
+            set(keys::CUSTOM_CA_PEM, ca)?;
+            set(keys::RELAY_URL, input.relay_url)?;
+            set(keys::SHOP_NAME, input.shop_name)?;
+            set(
+                keys::CAPTURE_MODE_FOR_NEW,
+                input.capture_mode_for_new.map(|m| {
+                    match m {
+                        CaptureModeCode::AuthorizeOnly => "authorize_only",
+                        CaptureModeCode::AuthorizeAndCapture => "authorize_and_capture",
+                    }
+                    .to_owned()
+                }),
+            )?;
+        }
+        self.inner.clients.clear();
+        tracing::info!("settings saved");
+        Ok(())
+    }
+
+    pub(crate) fn save_credentials_input(&self, input: CredentialsInput) -> Result<(), AppError> {
+        let certificate = match input.client_certificate_path.as_deref() {
+            Some("") => Some(String::new()),
+            Some(path) => Some(certificate_for_keychain(&read_file(
+                path,
+                "クライアント証明書",
+                "client certificate",
+            )?)),
+            None => None,
+        };
+        let entries = [
+            (SecretKey::MerchantId, input.merchant_id),
+            (SecretKey::ConnectId, input.connect_id),
+            (SecretKey::ConnectPassword, input.connect_password),
+            (SecretKey::ClientCertificate, certificate),
+            (
+                SecretKey::ClientCertificatePassphrase,
+                input.client_certificate_passphrase,
+            ),
+            (SecretKey::HashKey, input.hash_key),
+            (SecretKey::RelayToken, input.relay_token),
+        ];
+        for (key, value) in entries {
+            match value {
+                None => {}
+                Some(v) if v.trim().is_empty() => self.inner.keychain.delete(key)?,
+                Some(v) => {
+                    // IDs and passwords never carry surrounding spaces; a pasted newline would
+                    // make the gateway answer P002.
+                    let v = if key == SecretKey::ClientCertificate {
+                        v
+                    } else {
+                        v.trim().to_owned()
+                    };
+                    self.inner.keychain.store(key, &Sensitive::new(v))?;
+                }
+            }
+            tracing::info!(secret = key.account(), "keychain entry updated");
+        }
+        self.inner.clients.clear();
+        Ok(())
+    }
+
+    /// The Paygent client for the configured environment, built from the keychain.
+    pub(crate) fn gateway(&self) -> Result<Client, AppError> {
+        if let Some(client) = self
+            .inner
+            .clients
+            .gateway
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            return Ok(client);
+        }
+        let client = self.build_gateway()?;
+        *self
+            .inner
+            .clients
+            .gateway
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(client.clone());
+        Ok(client)
+    }
+
+    fn build_gateway(&self) -> Result<Client, AppError> {
+        let environment = environment_code(self.setting(keys::ENVIRONMENT)?.as_deref());
+        let endpoint = match environment {
+            EnvironmentCode::Sandbox => Endpoint::Sandbox,
+            EnvironmentCode::Production => Endpoint::Production,
+            EnvironmentCode::Simulator => Endpoint::Custom(
+                self.setting(keys::CUSTOM_BASE_URL)?
+                    .ok_or_else(AppError::not_configured)?,
+            ),
+        };
+        let merchant_id = self
+            .secret(SecretKey::MerchantId)?
+            .ok_or_else(AppError::not_configured)?;
+        let connect_id = self
+            .secret(SecretKey::ConnectId)?
+            .ok_or_else(AppError::not_configured)?;
+        let password = self
+            .secret(SecretKey::ConnectPassword)?
+            .ok_or_else(AppError::not_configured)?;
+        let header = CommonHeader::new(
+            merchant_id.expose().clone(),
+            connect_id.expose().clone(),
+            password,
+        );
+        let mut config = ClientConfig::new(endpoint, header);
+        if let Some(cert) = self.secret(SecretKey::ClientCertificate)? {
+            let passphrase = self.secret(SecretKey::ClientCertificatePassphrase)?;
+            config.identity = Some(identity_from_keychain(&cert, passphrase)?);
+        } else if environment != EnvironmentCode::Simulator {
+            return Err(AppError::not_configured());
+        }
+        if environment == EnvironmentCode::Simulator {
+            config.ca_pem = self.setting(keys::CUSTOM_CA_PEM)?.map(String::into_bytes);
+        }
+        if let Some(secs) = std::env::var("PAYDESK_GATEWAY_TIMEOUT_SECS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            config.timeout = std::time::Duration::from_secs(secs);
+        }
+        Client::new(config).map_err(|e| AppError::from_client(&e, ErrorContext::ConnectionTest))
+    }
+
+    /// The relay client, when a relay URL and token are set.
+    pub(crate) fn relay_client(&self) -> Result<Option<DesktopClient>, AppError> {
+        let Some(url) = self.setting(keys::RELAY_URL)? else {
+            return Ok(None);
+        };
+        let Some(token) = self.secret(SecretKey::RelayToken)? else {
+            return Ok(None);
+        };
+        Ok(Some(DesktopClient::new(&url, token.expose())))
+    }
+
+    pub(crate) async fn run_connection_test(&self) -> Result<ConnectionTestResult, AppError> {
+        let relay = self.test_relay().await;
+        let client = match self.gateway() {
+            Ok(c) => c,
+            Err(e) => {
+                let outcome = match e.code.as_str() {
+                    "not_configured" => ConnectionOutcomeCode::NotConfigured,
+                    "E02004" | "E01002" => ConnectionOutcomeCode::Certificate,
+                    c if c.starts_with("keychain") => ConnectionOutcomeCode::NotConfigured,
+                    _ => ConnectionOutcomeCode::Other,
+                };
+                return Ok(ConnectionTestResult {
+                    outcome,
+                    ok: false,
+                    code: Some(e.code.clone()),
+                    message: e.message,
+                    action: e.action,
+                    relay,
+                });
+            }
+        };
+        // A payment that cannot exist: "not found" proves the credentials, the
+        // certificate and the source IP were all accepted, without touching a payment.
+        let probe = PaymentInquiry {
+            target: PaymentRef::by_payment_id("0"),
+            payment_type: None,
+        };
+        let answer = client.send(&probe).await;
+        let (outcome, code, explanation) = match &answer {
+            Ok(_) => (ConnectionOutcomeCode::Ok, None, None),
+            Err(e) => {
+                let ex = e.explain(ErrorContext::ConnectionTest);
+                let outcome = match e {
+                    ClientError::Gateway(g) => match g.response_code.as_str() {
+                        "P001" | "P002" => ConnectionOutcomeCode::WrongCredentials,
+                        "P015" => ConnectionOutcomeCode::IpNotRegistered,
+                        "P016" => ConnectionOutcomeCode::Certificate,
+                        _ if ex.category == Category::NotFound => ConnectionOutcomeCode::Ok,
+                        _ if ex.category == Category::GatewayDown => {
+                            ConnectionOutcomeCode::GatewayDown
+                        }
+                        _ => ConnectionOutcomeCode::Other,
+                    },
+                    ClientError::Tls(_) | ClientError::Config(_) => {
+                        ConnectionOutcomeCode::Certificate
+                    }
+                    ClientError::Connect(_)
+                    | ClientError::Timeout
+                    | ClientError::ConnectionLost(_)
+                    | ClientError::MalformedResponse(_) => ConnectionOutcomeCode::GatewayDown,
+                    ClientError::Encode(_) => ConnectionOutcomeCode::Other,
+                };
+                (outcome, Some(ex.code.clone()), Some(ex))
+            }
+        };
+        let ok = outcome == ConnectionOutcomeCode::Ok;
+        tracing::info!(outcome = ?outcome, code = ?code, "connection test");
+        let (message, action) = match (ok, explanation) {
+            (true, _) => (
+                Text::new(
+                    "ペイジェントに接続できました。接続ID・パスワード・クライアント証明書は正しく設定されています。",
+                    "Connected to Paygent: the connect ID, password and client certificate are correct.",
+                ),
+                None,
+            ),
+            (false, Some(ex)) => (
+                Text::new(&ex.ja, &ex.en),
+                Some(Text::new(&ex.action_ja, &ex.action_en)),
+            ),
+            (false, None) => {
+                let ex = explain("E01003", ErrorContext::ConnectionTest);
+                (
+                    Text::new(&ex.ja, &ex.en),
+                    Some(Text::new(&ex.action_ja, &ex.action_en)),
+                )
+            }
+        };
+        Ok(ConnectionTestResult {
+            outcome,
+            ok,
+            code: if ok { None } else { code },
+            message,
+            action,
+            relay,
+        })
+    }
+
+    async fn test_relay(&self) -> Option<RelayTestResult> {
+        let client = match self.relay_client() {
+            Ok(Some(c)) => c,
+            Ok(None) => return None,
+            Err(e) => {
+                return Some(RelayTestResult {
+                    ok: false,
+                    message: e.message,
+                });
+            }
+        };
+        Some(match client.status().await {
+            Ok(status) => RelayTestResult {
+                ok: true,
+                message: Text::new(
+                    &format!(
+                        "中継サーバーに接続できました（ショップ {}、端末「{}」）。",
+                        status.shop, status.desktop.name
+                    ),
+                    &format!(
+                        "Connected to the relay (shop {}, desktop \"{}\").",
+                        status.shop, status.desktop.name
+                    ),
+                ),
+            },
+            Err(e) => RelayTestResult {
+                ok: false,
+                message: crate::sync::relay_error(&e).message,
+            },
+        })
+    }
+}

@@ -1,0 +1,374 @@
+//! Operations from the order detail, checked against the simulator's ledger.
+
+use api::dto::{CaptureModeCode, OperationKindCode, OperationOutcomeCode, OperationRequest};
+use serde_json::json;
+
+use crate::harness::{Harness, Options, keep};
+
+async fn synced_order(h: &Harness, payment_id: &str) -> i64 {
+    h.sync().await;
+    h.order_of(payment_id)
+        .await
+        .expect("order synced")
+        .summary
+        .id
+}
+
+async fn perform(
+    h: &Harness,
+    id: i64,
+    kind: OperationKindCode,
+    amount: Option<i64>,
+) -> api::dto::OperationResult {
+    let result = h
+        .desk
+        .perform_operation(
+            id,
+            OperationRequest {
+                kind,
+                amount_yen: amount,
+            },
+        )
+        .await
+        .unwrap();
+    keep(&result);
+    result
+}
+
+async fn refused(h: &Harness, id: i64, kind: OperationKindCode, amount: Option<i64>) -> String {
+    let error = h
+        .desk
+        .perform_operation(
+            id,
+            OperationRequest {
+                kind,
+                amount_yen: amount,
+            },
+        )
+        .await
+        .unwrap_err();
+    keep(&error);
+    error.code
+}
+
+#[tokio::test]
+async fn capture_partial_refund_full_refund() {
+    let h = Harness::start(
+        "capture_refunds",
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await;
+    let payment = h
+        .card_checkout("ORDER_C1", 3000, "authorize_only", false)
+        .await;
+    let id = synced_order(&h, &payment).await;
+
+    let captured = perform(&h, id, OperationKindCode::Capture, None).await;
+    assert_eq!(captured.outcome, OperationOutcomeCode::Succeeded);
+    assert_eq!(captured.order.summary.status.code, "40");
+    assert_eq!(captured.order.summary.refundable_yen, 3000);
+    assert_eq!(h.payment(&payment).await["status"], "40");
+
+    let partial = perform(&h, id, OperationKindCode::PartialRefund, Some(500)).await;
+    assert_eq!(
+        partial.outcome,
+        OperationOutcomeCode::Succeeded,
+        "{:?}",
+        partial.error
+    );
+    assert_eq!(partial.order.summary.refundable_yen, 2500);
+    assert_eq!(partial.order.transaction_ids.len(), 2);
+    let new_id = partial.order.summary.transaction_id.clone();
+    assert_eq!(h.payment(&new_id).await["amount"], 2500);
+
+    let full = perform(&h, id, OperationKindCode::FullRefund, None).await;
+    assert_eq!(
+        full.outcome,
+        OperationOutcomeCode::Succeeded,
+        "{:?}",
+        full.error
+    );
+    assert_eq!(full.order.summary.refundable_yen, 0);
+    assert_eq!(h.payment(&new_id).await["status"], "60");
+    // The notifications that follow change nothing and double nothing.
+    h.sync().await;
+    let after = h.desk.get_order(id).await.unwrap();
+    assert_eq!(after.summary.refunded_yen, 3000);
+    assert!(!after.summary.outside_change, "{:?}", after.history);
+}
+
+#[tokio::test]
+async fn amount_change_then_capture() {
+    let h = Harness::start(
+        "amount_change",
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await;
+    let payment = h
+        .card_checkout("ORDER_A1", 5000, "authorize_only", false)
+        .await;
+    let id = synced_order(&h, &payment).await;
+    let changed = perform(&h, id, OperationKindCode::AmountChange, Some(4200)).await;
+    assert_eq!(
+        changed.outcome,
+        OperationOutcomeCode::Succeeded,
+        "{:?}",
+        changed.error
+    );
+    assert_eq!(changed.order.summary.amount_yen, 4200);
+    assert!(
+        changed
+            .order
+            .history
+            .iter()
+            .any(|l| l.text.ja.contains("取引更新"))
+    );
+    let new_id = changed.order.summary.transaction_id.clone();
+    assert_ne!(new_id, payment);
+    let captured = perform(&h, id, OperationKindCode::Capture, None).await;
+    assert_eq!(
+        captured.outcome,
+        OperationOutcomeCode::Succeeded,
+        "{:?}",
+        captured.error
+    );
+    let gateway = h.payment(&new_id).await;
+    assert_eq!(gateway["status"], "40");
+    assert_eq!(gateway["amount"], 4200);
+    assert_eq!(h.payment(&payment).await["status"], "32");
+}
+
+#[tokio::test]
+async fn rules_refuse_before_sending() {
+    let h = Harness::start(
+        "refusals",
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await;
+    let plain = h
+        .card_checkout("ORDER_X1", 1000, "authorize_only", false)
+        .await;
+    let secure = h
+        .card_checkout("ORDER_X2", 1000, "authorize_only", true)
+        .await;
+    h.sync().await;
+    h.set_capture_mode_for_new(CaptureModeCode::AuthorizeAndCapture)
+        .await;
+    let auto = h
+        .card_checkout("ORDER_X3", 1000, "authorize_and_capture", false)
+        .await;
+    h.sync().await;
+    let plain = h.order_of(&plain).await.unwrap().summary.id;
+    let secure = h.order_of(&secure).await.unwrap().summary.id;
+    let auto = h.order_of(&auto).await.unwrap().summary.id;
+    let sent_before = h
+        .control("GET", "/control/events?after=0", json!(null))
+        .await["last_seq"]
+        .clone();
+
+    assert_eq!(
+        refused(&h, plain, OperationKindCode::PartialRefund, Some(100)).await,
+        "partial_refund_before_capture"
+    );
+    assert_eq!(
+        refused(&h, secure, OperationKindCode::AmountChange, Some(900)).await,
+        "amount_change_3ds"
+    );
+    assert_eq!(
+        refused(&h, auto, OperationKindCode::AmountChange, Some(900)).await,
+        "amount_change_authorize_and_capture"
+    );
+    // The detail screen shows the same reasons on disabled buttons.
+    let detail = h.desk.get_order(secure).await.unwrap();
+    let change = detail
+        .operations
+        .iter()
+        .find(|o| o.kind == OperationKindCode::AmountChange)
+        .unwrap();
+    assert!(!change.enabled);
+    assert!(change.reason.is_some());
+
+    let captured = perform(&h, plain, OperationKindCode::Capture, None).await;
+    assert_eq!(captured.outcome, OperationOutcomeCode::Succeeded);
+    assert_eq!(
+        refused(&h, plain, OperationKindCode::PartialRefund, Some(1001)).await,
+        "refund_exceeds_refundable"
+    );
+    // 61 days later the authorize-only order's capture deadline has passed.
+    h.control("POST", "/control/clock/advance", json!({"days": 61}))
+        .await;
+    assert_eq!(
+        refused(&h, secure, OperationKindCode::Capture, None).await,
+        "capture_deadline_passed"
+    );
+    let lapsed = h.desk.get_order(secure).await.unwrap();
+    assert_eq!(
+        lapsed.summary.deadline.unwrap().state,
+        api::dto::DeadlineStateCode::Lapsed
+    );
+    // Only the capture reached the gateway.
+    let events = h
+        .control(
+            "GET",
+            &format!("/control/events?after={sent_before}"),
+            json!(null),
+        )
+        .await;
+    let telegrams: Vec<_> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "telegram")
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(telegrams, vec!["022"]);
+}
+
+#[tokio::test]
+async fn outside_cancel_is_detected_and_adopted() {
+    let h = Harness::start(
+        "outside_cancel",
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await;
+    let payment = h
+        .card_checkout("ORDER_O1", 1800, "authorize_only", false)
+        .await;
+    let id = synced_order(&h, &payment).await;
+    h.control(
+        "POST",
+        "/control/outside-operations",
+        json!({"payment_id": payment, "operation": "cancel"}),
+    )
+    .await;
+    h.sync().await;
+    let order = h.desk.get_order(id).await.unwrap();
+    keep(&order);
+    assert_eq!(order.summary.status.code, "32");
+    assert!(order.summary.outside_change);
+    assert!(order.banner.is_some());
+    assert!(
+        order
+            .history
+            .iter()
+            .any(|l| l.actor == api::dto::ActorCode::Outside)
+    );
+    let cancel = order
+        .operations
+        .iter()
+        .find(|o| o.kind == OperationKindCode::Cancel)
+        .unwrap();
+    assert!(!cancel.enabled);
+    let acknowledged = h.desk.acknowledge_outside_change(id).await.unwrap();
+    assert!(acknowledged.banner.is_none());
+}
+
+#[tokio::test]
+async fn commit_then_drop_never_captures_twice() {
+    let h = Harness::start(
+        "commit_then_drop",
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await;
+    let payment = h
+        .card_checkout("ORDER_D1", 2400, "authorize_only", false)
+        .await;
+    let id = synced_order(&h, &payment).await;
+    h.control(
+        "POST",
+        "/control/faults",
+        json!({"telegram_kind": "022", "fault": "commit_then_drop", "times": 1}),
+    )
+    .await;
+    let result = perform(&h, id, OperationKindCode::Capture, None).await;
+    assert_eq!(
+        result.outcome,
+        OperationOutcomeCode::Succeeded,
+        "{:?}",
+        result.error
+    );
+    assert_eq!(result.order.summary.status.code, "40");
+    assert!(result.order.pending_operation.is_none());
+    assert_eq!(h.processed_telegrams("022").await, 1);
+    // Pressing capture again is refused before sending.
+    assert_eq!(
+        refused(&h, id, OperationKindCode::Capture, None).await,
+        "already_captured"
+    );
+    assert_eq!(h.processed_telegrams("022").await, 1);
+}
+
+#[tokio::test]
+async fn crash_after_sending_is_settled_by_inquiry_on_restart() {
+    let h = Harness::start(
+        "crash_restart",
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await;
+    let done = h
+        .card_checkout("ORDER_K1", 1100, "authorize_only", false)
+        .await;
+    let never = h
+        .card_checkout("ORDER_K2", 1200, "authorize_only", false)
+        .await;
+    let done_id = synced_order(&h, &done).await;
+    let never_id = synced_order(&h, &never).await;
+    // A crash right after sending: both entries stay "sent". The gateway did the first
+    // (captured there) and never saw the second.
+    {
+        let mut store = store::Store::open(h.data_dir().join("paydesk.sqlite3")).unwrap();
+        let now = chrono::Utc::now();
+        for id in [done_id, never_id] {
+            let order = store.get_order(domain::OrderId(id)).unwrap().unwrap();
+            let plan =
+                domain::check(&order, &domain::Operation::Capture, now, &domain::RULES).unwrap();
+            let key = store
+                .journal_begin(domain::OrderId(id), &domain::Operation::Capture, &plan, now)
+                .unwrap();
+            store.journal_mark_sent(&key, now).unwrap();
+        }
+    }
+    h.control(
+        "POST",
+        "/control/outside-operations",
+        json!({"payment_id": done, "operation": "capture"}),
+    )
+    .await;
+    let captures_before = h.processed_telegrams("022").await;
+    let restarted = h.reopen().await;
+    let settled = restarted.get_order(done_id).await.unwrap();
+    keep(&settled);
+    assert_eq!(settled.summary.status.code, "40");
+    assert!(settled.pending_operation.is_none());
+    assert!(!settled.summary.outside_change, "{:?}", settled.history);
+    let not_applied = restarted.get_order(never_id).await.unwrap();
+    keep(&not_applied);
+    assert!(not_applied.pending_operation.is_none());
+    assert_eq!(not_applied.summary.status.code, "20");
+    assert!(
+        not_applied
+            .operations
+            .iter()
+            .any(|o| o.kind == OperationKindCode::Capture && o.enabled)
+    );
+    // Nothing was resent.
+    assert_eq!(h.processed_telegrams("022").await, captures_before);
+}

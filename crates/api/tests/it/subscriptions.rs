@@ -1,0 +1,951 @@
+//! Subscriptions end to end against the real simulator on its own clock: a year of
+//! renewals with a P010 failure and each of the four choices, catch-up after PayDesk was
+//! off, never twice per cycle, the day-before check, notifications, and e-mail to a real
+//! SMTP server on loopback (sent, refused, unreachable), with the SMTP password scanned
+//! for everywhere PayDesk writes.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use serde_json::json;
+
+use api::dto::{CaptureModeCode, DeskEvent, OrderListCode};
+use api::subscriptions_dto::{
+    CardStateCode, FailedRenewalChoiceCode, FailedRenewalChoiceInput, NotificationPreferencesDto,
+    ReminderKindCode, SendRemindersRequest, SmtpSettingsInput, SubscriptionImportReport,
+    SubscriptionQuery, SubscriptionStatusCode,
+};
+
+use crate::harness::{Harness, Options, dto_log, keep, logs};
+use crate::smtp_server::{Mode, TestSmtp};
+
+const SENTINEL_SMTP_PASSWORD: &str = "SENTINEL-smtp-pw-93be1d";
+const SHOP_ADDRESS: &str = "shop@example.jp";
+const OWNER_ADDRESS: &str = "owner@example.jp";
+
+/// A Japan wall-clock time.
+fn jst(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+    FixedOffset::east_opt(9 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(y, m, d, h, mi, s)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn japan_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&FixedOffset::east_opt(9 * 3600).unwrap())
+        .date_naive()
+}
+
+async fn start(name: &str) -> Harness {
+    Harness::start(
+        name,
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await
+}
+
+/// Registers a stored card at the simulator (what the buyer's first purchase did).
+async fn stored_card(h: &Harness, customer: &str, expiry: &str) -> String {
+    let answer = h
+        .control(
+            "POST",
+            "/control/stored-cards",
+            json!({"merchant_id": api::demo::DEMO_MERCHANT_ID, "customer_id": customer,
+                   "card_number": "4900000000000000", "expiry": expiry, "holder": "HANAKO YAMADA"}),
+        )
+        .await;
+    answer["customer_card_id"].as_str().unwrap().to_owned()
+}
+
+/// Imports subscription rows (the documented layout, English header).
+async fn import(h: &Harness, rows: &str) -> SubscriptionImportReport {
+    let path = h.dir.path().join("subscriptions.csv");
+    std::fs::write(
+        &path,
+        format!("customer_id,customer_card_id,buyer_name,buyer_email,cycle,amount,next_renewal_date\n{rows}"),
+    )
+    .unwrap();
+    let report = h
+        .desk
+        .import_subscriptions_csv(path.display().to_string(), false)
+        .await
+        .unwrap();
+    keep(&report);
+    report
+}
+
+async fn subscription_id(h: &Harness, customer: &str) -> i64 {
+    let page = h
+        .desk
+        .list_subscriptions(SubscriptionQuery {
+            search: Some(customer.into()),
+            include_ended: true,
+            ..SubscriptionQuery::default()
+        })
+        .await
+        .unwrap();
+    keep(&page);
+    page.items[0].id
+}
+
+fn events(h: &Harness) -> Vec<DeskEvent> {
+    h.events.seen.lock().unwrap().clone()
+}
+
+fn renewal_failed_events(h: &Harness) -> usize {
+    events(h)
+        .iter()
+        .filter(|e| matches!(e, DeskEvent::RenewalFailed { .. }))
+        .count()
+}
+
+/// Telegram events of one kind (processed or not) the simulator saw.
+async fn telegrams(h: &Harness, kind: &str) -> usize {
+    let events = h
+        .control(
+            "GET",
+            "/control/events?after=0&limit=100000",
+            serde_json::Value::Null,
+        )
+        .await;
+    events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "telegram" && e["kind"] == kind)
+        .count()
+}
+
+async fn choose(
+    h: &Harness,
+    order: i64,
+    kind: FailedRenewalChoiceCode,
+    method: Option<&str>,
+) -> api::subscriptions_dto::FailedRenewalDto {
+    let panel = h
+        .desk
+        .choose_failed_renewal(
+            order,
+            FailedRenewalChoiceInput {
+                kind,
+                payment_method: method.map(str::to_owned),
+                subject: None,
+                body: None,
+            },
+        )
+        .await
+        .unwrap();
+    keep(&panel);
+    panel
+}
+
+#[tokio::test]
+async fn a_simulated_year_of_renewals_with_a_p010_failure_and_each_of_the_four_choices() {
+    let h = start("sub_year").await;
+    let sim = h.embedded.simulator();
+    // Every pass runs just after 0:00 Japan time, as the scheduler does.
+    sim.set_time(jst(2030, 1, 15, 0, 0, 30));
+    // The card is valid through June 2030: renewals from July fail with P010.
+    let card = stored_card(&h, "CUST_Y", "0630").await;
+    let report = import(
+        &h,
+        &format!("CUST_Y,{card},山田 花子,hanako@example.jp,1m,1980,2030-02-01\n"),
+    )
+    .await;
+    assert_eq!(report.imported, 1, "{:?}", report.errors);
+    let id = subscription_id(&h, "CUST_Y").await;
+    let refreshed = h.desk.refresh_card(id).await.unwrap();
+    assert_eq!(refreshed.card_expiry.as_deref(), Some("2030-06"));
+    assert_eq!(refreshed.card_state, CardStateCode::Valid);
+
+    let mut authorized = Vec::new();
+    let mut failed = Vec::new();
+    let mut checked_the_day_before = false;
+    for day in 0..366 {
+        if day > 0 {
+            sim.advance(Duration::days(1));
+        }
+        let today = japan_date(sim.now());
+        if today == NaiveDate::from_ymd_opt(2030, 5, 15).unwrap() {
+            // The shop changes its capture mode: renewals use the mode in force.
+            h.set_capture_mode_for_new(CaptureModeCode::AuthorizeAndCapture)
+                .await;
+        }
+        let run = h.desk.subscriptions_tick().await;
+        keep(&run);
+        for o in run.outcomes {
+            assert!(!o.late, "{o:?}");
+            assert_eq!(o.renewal_date, today.to_string());
+            match o.outcome.as_str() {
+                "authorized" => authorized.push(o),
+                "failed" => failed.push(o),
+                other => panic!("unexpected outcome {other}: {o:?}"),
+            }
+        }
+        if today == NaiveDate::from_ymd_opt(2030, 6, 30).unwrap() {
+            // The day before: the check predicts the failure and the dashboard lists it.
+            let dash = h.desk.card_dashboard().await.unwrap();
+            keep(&dash);
+            let check = dash
+                .day_before_checks
+                .iter()
+                .find(|c| c.subscription_id == id)
+                .expect("tomorrow's card was checked");
+            assert_eq!(check.renewal_date, "2030-07-01");
+            assert!(check.predicted_failure, "{check:?}");
+            assert_eq!(dash.predicted_failure_yen, 1980);
+            assert_eq!(dash.predicted_failures[0].id, id);
+            assert_eq!(dash.expiring_soon, 1);
+            checked_the_day_before = true;
+        }
+        // The shop answers each failure with one of the four choices, in turn.
+        if let Some(f) = failed.last()
+            && f.renewal_date == today.to_string()
+        {
+            let order = f.order_id.unwrap();
+            let panel = h.desk.failed_renewal(order).await.unwrap().unwrap();
+            keep(&panel);
+            assert_eq!(panel.error.code, "P010");
+            assert!(
+                panel.error.message.en.to_lowercase().contains("expired"),
+                "{:?}",
+                panel.error
+            );
+            assert_eq!(panel.choices.len(), 4);
+            let detail = h.desk.get_order(order).await.unwrap();
+            keep(&detail);
+            assert_eq!(detail.summary.status.code, "11");
+            assert!(detail.history.iter().any(|l| l.text.en.contains("P010")));
+            let before = telegrams(&h, "020").await;
+            match failed.len() {
+                1 => {
+                    let p = choose(&h, order, FailedRenewalChoiceCode::CancelOrder, None).await;
+                    assert_eq!(p.order_choice, Some(FailedRenewalChoiceCode::CancelOrder));
+                    let detail = h.desk.get_order(order).await.unwrap();
+                    assert_eq!(detail.summary.list, OrderListCode::Cancelled);
+                }
+                2 => {
+                    let p = choose(
+                        &h,
+                        order,
+                        FailedRenewalChoiceCode::SwitchPaymentMethod,
+                        Some("銀行振込"),
+                    )
+                    .await;
+                    assert_eq!(p.payment_method_label.as_deref(), Some("銀行振込"));
+                    let detail = h.desk.get_order(order).await.unwrap();
+                    assert!(
+                        detail
+                            .history
+                            .iter()
+                            .any(|l| l.text.ja.contains("銀行振込"))
+                    );
+                }
+                3 => {
+                    let p = choose(
+                        &h,
+                        order,
+                        FailedRenewalChoiceCode::AskBuyerToUpdateCard,
+                        None,
+                    )
+                    .await;
+                    assert_eq!(
+                        p.future_choice,
+                        Some(FailedRenewalChoiceCode::AskBuyerToUpdateCard)
+                    );
+                    let mails = h.desk.list_mails(None).await.unwrap();
+                    keep(&mails);
+                    assert_eq!(mails.len(), 1);
+                    assert_eq!(mails[0].to, "hanako@example.jp");
+                    assert_eq!(mails[0].reminder_kind, Some(ReminderKindCode::Expired));
+                    assert_eq!(mails[0].state, "queued");
+                    assert!(mails[0].body.contains("山田 花子"));
+                    assert!(mails[0].body.contains("CUST_Y"));
+                }
+                4 => {
+                    let p = choose(&h, order, FailedRenewalChoiceCode::EndSubscription, None).await;
+                    assert_eq!(p.subscription_status, SubscriptionStatusCode::Ended);
+                }
+                n => panic!("renewal failed again after the subscription ended ({n})"),
+            }
+            // No choice calls the gateway.
+            assert_eq!(telegrams(&h, "020").await, before);
+        }
+    }
+    assert!(checked_the_day_before);
+    let dates: Vec<&str> = authorized.iter().map(|o| o.renewal_date.as_str()).collect();
+    assert_eq!(
+        dates,
+        [
+            "2030-02-01",
+            "2030-03-01",
+            "2030-04-01",
+            "2030-05-01",
+            "2030-06-01"
+        ]
+    );
+    let dates: Vec<&str> = failed.iter().map(|o| o.renewal_date.as_str()).collect();
+    assert_eq!(
+        dates,
+        ["2030-07-01", "2030-08-01", "2030-09-01", "2030-10-01"]
+    );
+    for o in &failed {
+        assert_eq!(o.error.as_ref().unwrap().code, "P010");
+    }
+    // Nine authorizations sent in the year, one per cycle, none after the end.
+    assert_eq!(telegrams(&h, "020").await, 9);
+    // Renewal orders carry the capture mode in force when they ran.
+    for o in &authorized {
+        let detail = h.desk.get_order(o.order_id.unwrap()).await.unwrap();
+        keep(&detail);
+        assert_eq!(detail.summary.amount_yen, 1980);
+        assert_eq!(
+            detail.summary.order_number,
+            format!("S{id}_{}", o.cycle_index)
+        );
+        let expected = if o.renewal_date.as_str() >= "2030-05-15" {
+            CaptureModeCode::AuthorizeAndCapture
+        } else {
+            CaptureModeCode::AuthorizeOnly
+        };
+        assert_eq!(detail.summary.capture_mode, expected, "{}", o.renewal_date);
+    }
+    let detail = h.desk.get_subscription(id).await.unwrap();
+    keep(&detail);
+    assert_eq!(detail.summary.status, SubscriptionStatusCode::Ended);
+    assert_eq!(detail.cycles.len(), 9);
+    // A failed renewal notifies at once; the card digest told when the card entered
+    // "expiring soon" (April) and "expired" (July).
+    assert_eq!(renewal_failed_events(&h), 4);
+    let digests = events(&h)
+        .iter()
+        .filter(|e| matches!(e, DeskEvent::CardDigest { .. }))
+        .count();
+    assert_eq!(digests, 2);
+}
+
+#[tokio::test]
+async fn catch_up_after_being_off_runs_the_latest_cycle_late_and_says_which_were_missed() {
+    let h = start("sub_catch_up").await;
+    let sim = h.embedded.simulator();
+    sim.set_time(jst(2030, 3, 1, 10, 0, 0));
+    let weekly = stored_card(&h, "CUST_W", "1235").await;
+    let monthly = stored_card(&h, "CUST_M", "1235").await;
+    let report = import(
+        &h,
+        &format!(
+            "CUST_W,{weekly},週次 太郎,w@example.jp,1w,800,2030-03-02\nCUST_M,{monthly},月次 次郎,m@example.jp,1m,3000,2030-03-05\n"
+        ),
+    )
+    .await;
+    assert_eq!(report.imported, 2, "{:?}", report.errors);
+    // PayDesk is off for almost three weeks, then starts: the scheduler catches up at once.
+    sim.set_time(jst(2030, 3, 20, 8, 0, 0));
+    tokio::spawn(h.desk.clone().run_subscriptions());
+    let w = subscription_id(&h, "CUST_W").await;
+    let m = subscription_id(&h, "CUST_M").await;
+    let (weekly, monthly) = h
+        .wait_until("the catch-up renewals", || async {
+            let weekly = h.desk.get_subscription(w).await.unwrap();
+            let monthly = h.desk.get_subscription(m).await.unwrap();
+            let done = |d: &api::subscriptions_dto::SubscriptionDetail| {
+                d.cycles.iter().any(|c| c.state == "authorized")
+            };
+            (done(&weekly) && done(&monthly)).then_some((weekly, monthly))
+        })
+        .await;
+    keep(&weekly);
+    keep(&monthly);
+    let states: Vec<(&str, &str, bool)> = weekly
+        .cycles
+        .iter()
+        .map(|c| (c.renewal_date.as_str(), c.state.as_str(), c.late))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("2030-03-02", "missed", true),
+            ("2030-03-09", "missed", true),
+            ("2030-03-16", "authorized", true),
+        ]
+    );
+    assert_eq!(weekly.summary.next_renewal_date, "2030-03-23");
+    let note = &weekly.late_notes[0];
+    assert!(
+        note.en.contains("2030-03-16") && note.en.contains("late"),
+        "{note:?}"
+    );
+    assert!(note.en.contains("2030-03-02, 2030-03-09"), "{note:?}");
+    assert!(note.ja.contains("遅れて実行"), "{note:?}");
+    assert_eq!(monthly.cycles.len(), 1);
+    assert!(monthly.cycles[0].late);
+    assert!(
+        monthly.late_notes[0].en.contains("368 hours late"),
+        "{:?}",
+        monthly.late_notes
+    );
+    assert_eq!(monthly.summary.next_renewal_date, "2030-04-05");
+    // One authorization per subscription, not one per missed cycle.
+    assert_eq!(telegrams(&h, "020").await, 2);
+}
+
+#[tokio::test]
+async fn a_renewal_is_never_authorized_twice_for_one_cycle() {
+    let h = start("sub_never_twice").await;
+    let sim = h.embedded.simulator();
+    sim.set_time(jst(2030, 4, 1, 0, 1, 0));
+    let a = stored_card(&h, "CUST_A", "1235").await;
+    let b = stored_card(&h, "CUST_B", "1235").await;
+    let c = stored_card(&h, "CUST_C", "1235").await;
+    let report = import(
+        &h,
+        &format!(
+            "CUST_A,{a},甲 一郎,a@example.jp,1m,1200,2030-04-01\nCUST_B,{b},乙 二郎,b@example.jp,1m,1300,2030-04-02\nCUST_C,{c},丙 三郎,c@example.jp,1m,1400,2030-04-03\n"
+        ),
+    )
+    .await;
+    assert_eq!(report.imported, 3, "{:?}", report.errors);
+
+    // The gateway authorizes, then the connection drops before the answer.
+    h.control(
+        "POST",
+        "/control/faults",
+        json!({"telegram_kind": "020", "fault": "commit_then_drop", "times": 1}),
+    )
+    .await;
+    let run = h.desk.run_due_renewals().await.unwrap();
+    keep(&run);
+    assert_eq!(run.outcomes.len(), 1);
+    assert_eq!(
+        run.outcomes[0].outcome, "authorized",
+        "{:?}",
+        run.outcomes[0]
+    );
+    assert_eq!(h.processed_telegrams("020").await, 1);
+    // Running again sends nothing: the cycle is recorded.
+    let again = h.desk.run_due_renewals().await.unwrap();
+    assert!(again.outcomes.is_empty());
+    assert_eq!(h.processed_telegrams("020").await, 1);
+
+    // The gateway answers 503 without processing: the inquiry finds nothing, so the
+    // same cycle (same order number) is sent once more and authorized.
+    sim.set_time(jst(2030, 4, 2, 0, 1, 0));
+    h.control(
+        "POST",
+        "/control/faults",
+        json!({"telegram_kind": "020", "fault": {"http_status": 503}, "times": 1}),
+    )
+    .await;
+    let run = h.desk.run_due_renewals().await.unwrap();
+    assert_eq!(
+        run.outcomes[0].outcome, "authorized",
+        "{:?}",
+        run.outcomes[0]
+    );
+    assert_eq!(h.processed_telegrams("020").await, 2);
+
+    // A lost answer whose inquiry also fails stays open; after a restart it is settled
+    // by inquiry before anything is sent, and never sent twice.
+    sim.set_time(jst(2030, 4, 3, 0, 1, 0));
+    h.control(
+        "POST",
+        "/control/faults",
+        json!({"telegram_kind": "020", "fault": "commit_then_drop", "times": 1}),
+    )
+    .await;
+    h.control(
+        "POST",
+        "/control/faults",
+        json!({"telegram_kind": "094", "fault": {"http_status": 503}, "times": 1}),
+    )
+    .await;
+    let run = h.desk.run_due_renewals().await.unwrap();
+    assert_eq!(run.outcomes[0].outcome, "unknown", "{:?}", run.outcomes[0]);
+    let id = subscription_id(&h, "CUST_C").await;
+    let detail = h.desk.get_subscription(id).await.unwrap();
+    assert_eq!(detail.cycles[0].state, "unknown");
+    let restarted = h.reopen().await;
+    let run = restarted.run_due_renewals().await.unwrap();
+    assert!(run.outcomes.is_empty());
+    let detail = restarted.get_subscription(id).await.unwrap();
+    keep(&detail);
+    assert_eq!(detail.cycles[0].state, "authorized");
+    assert!(detail.cycles[0].order_id.is_some());
+    assert_eq!(h.processed_telegrams("020").await, 3);
+}
+
+#[tokio::test]
+async fn blocked_renewals_are_not_attempted_and_say_why() {
+    let h = start("sub_blocked").await;
+    let sim = h.embedded.simulator();
+    sim.set_time(jst(2030, 6, 1, 0, 1, 0));
+    let a = stored_card(&h, "CUST_F", "1235").await;
+    let b = stored_card(&h, "CUST_R", "1235").await;
+    import(
+        &h,
+        &format!("CUST_F,{a},手数料 別途,f@example.jp,1m,2000,2030-06-01\nCUST_R,{b},範囲 外,r@example.jp,1m,2000,2030-06-01\n"),
+    )
+    .await;
+    let f = subscription_id(&h, "CUST_F").await;
+    let r = subscription_id(&h, "CUST_R").await;
+    // More than the card's 7-digit payment_amount allows.
+    h.desk
+        .update_subscription(
+            r,
+            api::subscriptions_dto::SubscriptionInput {
+                amount_yen: Some(10_000_000),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    h.desk
+        .update_subscription(
+            f,
+            api::subscriptions_dto::SubscriptionInput {
+                fees_to_be_advised: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let run = h.desk.run_due_renewals().await.unwrap();
+    keep(&run);
+    assert!(
+        run.outcomes.iter().all(|o| o.outcome == "blocked"),
+        "{run:?}"
+    );
+    assert_eq!(telegrams(&h, "020").await, 0);
+    let fees = h.desk.get_subscription(f).await.unwrap();
+    assert_eq!(
+        fees.summary.block.as_ref().unwrap().code,
+        "fees_to_be_advised"
+    );
+    let range = h.desk.get_subscription(r).await.unwrap();
+    assert_eq!(
+        range.summary.block.as_ref().unwrap().code,
+        "amount_out_of_range"
+    );
+    // Still due: once fixed, the cycle runs (late is judged by the clock, not the block).
+    h.desk
+        .update_subscription(
+            f,
+            api::subscriptions_dto::SubscriptionInput {
+                fees_to_be_advised: Some(false),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let run = h.desk.run_due_renewals().await.unwrap();
+    let fixed: Vec<_> = run
+        .outcomes
+        .iter()
+        .filter(|o| o.subscription_id == f)
+        .collect();
+    assert_eq!(fixed[0].outcome, "authorized");
+    assert!(
+        h.desk
+            .get_subscription(f)
+            .await
+            .unwrap()
+            .summary
+            .block
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_subscription_starts_from_a_first_purchase_on_a_stored_card() {
+    let h = start("sub_first_purchase").await;
+    let sim = h.embedded.simulator();
+    sim.set_time(jst(2030, 1, 31, 12, 0, 0));
+    let answer = h
+        .control(
+            "POST",
+            "/control/checkouts/card",
+            json!({"merchant_id": api::demo::DEMO_MERCHANT_ID, "trading_id": "FIRST_1", "amount": 4980,
+                   "card_number": "4900000000000000", "expiry": "0231", "capture_mode": "authorize_only",
+                   "three_d_secure": false, "customer_id": "CUST_FP"}),
+        )
+        .await;
+    assert_eq!(answer["result"], "0", "{answer}");
+    let payment = answer["payment_id"].as_str().unwrap().to_owned();
+    h.tick().await;
+    h.sync().await;
+    let order = h.order_of(&payment).await.unwrap();
+    let sub = h
+        .desk
+        .create_subscription_from_order(order.summary.id, "1m".into())
+        .await
+        .unwrap();
+    keep(&sub);
+    assert_eq!(sub.customer_id, "CUST_FP");
+    assert!(!sub.customer_card_id.is_empty());
+    assert_eq!(sub.amount_yen, 4980);
+    // Bought on Jan 31: renews at month end (Feb 28), from the card read with the order.
+    assert_eq!(sub.next_renewal_date, "2030-02-28");
+    assert_eq!(sub.card_expiry.as_deref(), Some("2031-02"));
+
+    // A paid-with-token order without a stored card cannot start one.
+    let plain = h
+        .card_checkout("PLAIN_1", 1000, "authorize_only", false)
+        .await;
+    h.tick().await;
+    h.sync().await;
+    let plain = h.order_of(&plain).await.unwrap();
+    let err = h
+        .desk
+        .create_subscription_from_order(plain.summary.id, "1m".into())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "not_renewable");
+}
+
+#[tokio::test]
+async fn the_csv_import_reports_malformed_rows_and_unknown_stored_cards_plainly() {
+    let h = start("sub_import").await;
+    h.embedded.simulator().set_time(jst(2030, 2, 1, 9, 0, 0));
+    let card = stored_card(&h, "CUST_I", "1235").await;
+    // A malformed row next to a good one: the good one is imported, the bad one reported
+    // by line and column.
+    let report = import(
+        &h,
+        &format!("CUST_I,{card},良い 行,i@example.jp,1m,1500,2030-03-01\nCUST_J,abc,悪い 行,j@example.jp,every day,-5,2030-02-30\n"),
+    )
+    .await;
+    assert_eq!(report.imported, 1, "{report:?}");
+    assert!(report.errors.iter().all(|e| e.line == 3), "{report:?}");
+    let columns: Vec<&str> = report
+        .errors
+        .iter()
+        .filter_map(|e| e.column.as_deref())
+        .collect();
+    assert!(
+        columns.contains(&"cycle") && columns.contains(&"amount"),
+        "{columns:?}"
+    );
+    // A stored card Paygent does not know: reported by line, nothing imported.
+    let report = import(
+        &h,
+        "CUST_I,999,知らない カード,x@example.jp,1m,1500,2030-03-01\n",
+    )
+    .await;
+    assert_eq!(report.imported, 0);
+    assert_eq!(report.errors[0].line, 2);
+    assert!(
+        report.errors[0]
+            .message
+            .en
+            .contains("no stored card \"999\""),
+        "{report:?}"
+    );
+}
+
+#[tokio::test]
+async fn failed_renewal_notifications_can_be_turned_off() {
+    let h = start("sub_notify_prefs").await;
+    let sim = h.embedded.simulator();
+    sim.set_time(jst(2030, 8, 1, 0, 1, 0));
+    let a = stored_card(&h, "CUST_N1", "0130").await;
+    let b = stored_card(&h, "CUST_N2", "0130").await;
+    import(
+        &h,
+        &format!("CUST_N1,{a},通知 一,n1@example.jp,1m,1000,2030-08-01\nCUST_N2,{b},通知 二,n2@example.jp,1m,1000,2030-08-02\n"),
+    )
+    .await;
+    let mut prefs = h.desk.notification_preferences().await.unwrap();
+    assert!(prefs.renewal_failed && prefs.card_digest && prefs.capture_deadline);
+    prefs.renewal_failed = false;
+    h.desk.save_notification_preferences(prefs).await.unwrap();
+    let run = h.desk.run_due_renewals().await.unwrap();
+    assert_eq!(run.outcomes[0].outcome, "failed");
+    assert_eq!(renewal_failed_events(&h), 0);
+    h.desk
+        .save_notification_preferences(NotificationPreferencesDto {
+            renewal_failed: true,
+            card_digest: true,
+            capture_deadline: true,
+            start_at_login: false,
+        })
+        .await
+        .unwrap();
+    sim.set_time(jst(2030, 8, 2, 0, 1, 0));
+    h.desk.run_due_renewals().await.unwrap();
+    assert_eq!(renewal_failed_events(&h), 1);
+    let notification = events(&h)
+        .into_iter()
+        .find_map(|e| match e {
+            DeskEvent::RenewalFailed { notification } => Some(notification),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(notification.screen, "order");
+    assert!(notification.body.ja.contains("通知 二"));
+    assert!(notification.target_id.is_some());
+}
+
+async fn configure_smtp(h: &Harness, port: u16) {
+    let saved = h
+        .desk
+        .save_smtp_settings(SmtpSettingsInput {
+            host: Some("127.0.0.1".into()),
+            port: Some(port),
+            security: Some("plain".into()),
+            username: Some(SHOP_ADDRESS.into()),
+            password: Some(SENTINEL_SMTP_PASSWORD.into()),
+            from_address: Some(SHOP_ADDRESS.into()),
+            from_name: None,
+            shop_contact: Some("東京都渋谷区神宮前1-2-3\nshop@example.jp\n03-1234-5678".into()),
+            summary_to: Some(OWNER_ADDRESS.into()),
+            mail_language: Some("ja".into()),
+            reminder_schedule: None,
+            summary_schedule: None,
+        })
+        .await
+        .unwrap();
+    keep(&saved);
+    assert!(saved.password_set && saved.complete);
+}
+
+fn parsed(data: &[u8]) -> (String, String) {
+    let message = mail_parser::MessageParser::default().parse(data).unwrap();
+    (
+        message.subject().unwrap_or_default().to_owned(),
+        message.body_text(0).unwrap_or_default().into_owned(),
+    )
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn reminders_and_the_monthly_summary_reach_a_real_smtp_server_on_loopback() {
+    let h = start("sub_smtp").await;
+    let sim = h.embedded.simulator();
+    sim.set_time(jst(2030, 5, 10, 10, 0, 0));
+    let mut server = TestSmtp::start(Mode::RequireAuth(SHOP_ADDRESS, SENTINEL_SMTP_PASSWORD)).await;
+    configure_smtp(&h, server.addr.port()).await;
+    let test = h.desk.test_smtp().await.unwrap();
+    keep(&test);
+    assert!(test.ok, "{test:?}");
+
+    let card = stored_card(&h, "CUST_S", "0630").await;
+    import(
+        &h,
+        &format!("CUST_S,{card},佐藤 美咲,misaki@example.jp,1m,2980,2030-06-01\n"),
+    )
+    .await;
+    let id = subscription_id(&h, "CUST_S").await;
+    let sub = h.desk.refresh_card(id).await.unwrap();
+    assert_eq!(sub.card_state, CardStateCode::ExpiringSoon);
+
+    // The built-in "expiring soon" text, filled in.
+    let preview = h.desk.preview_reminder(id, None, None, None).await.unwrap();
+    keep(&preview);
+    assert_eq!(preview.kind, ReminderKindCode::ExpiringSoon);
+    assert!(
+        preview.subject.contains("デモショップ"),
+        "{}",
+        preview.subject
+    );
+    assert!(preview.body.contains("佐藤 美咲") && preview.body.contains("CUST_S"));
+    assert!(preview.blocked.is_none());
+
+    // An invalid placeholder: a clear message and nothing queued.
+    let err = h
+        .desk
+        .send_reminders(SendRemindersRequest {
+            subscription_ids: vec![id],
+            kind: None,
+            subject: None,
+            body: Some("{buyer} 様".into()),
+        })
+        .await
+        .unwrap_err();
+    keep(&err);
+    assert_eq!(err.code, "template_unknown_placeholder");
+    assert!(err.message.en.contains("{buyer}") && err.message.en.contains("{buyer_name}"));
+    assert!(h.desk.list_mails(None).await.unwrap().is_empty());
+
+    // An edited text, sent by hand.
+    let report = h
+        .desk
+        .send_reminders(SendRemindersRequest {
+            subscription_ids: vec![id],
+            kind: None,
+            subject: Some("カード更新のお願い {shop_name}".into()),
+            body: Some("{buyer_name} 様\n会員ID: {member_id}\n{shop_contact}\n".into()),
+        })
+        .await
+        .unwrap();
+    keep(&report);
+    assert_eq!(report.queued, 1, "{report:?}");
+    let run = h.desk.send_mail_queue().await;
+    keep(&run);
+    assert_eq!(run.sent, 1, "{run:?}");
+    let received = server.next().await;
+    assert_eq!(received.login.as_deref(), Some(SHOP_ADDRESS));
+    assert_eq!(received.mail_from, format!("<{SHOP_ADDRESS}>"));
+    assert_eq!(received.rcpt_to, ["<misaki@example.jp>"]);
+    let (subject, body) = parsed(&received.data);
+    assert_eq!(subject, "カード更新のお願い デモショップ");
+    assert!(body.contains("佐藤 美咲 様"), "{body}");
+    assert!(body.contains("会員ID: CUST_S"), "{body}");
+    assert!(body.contains("03-1234-5678"), "{body}");
+
+    // The outreach log keeps it, so the same reminder does not go twice in the period.
+    let detail = h.desk.get_subscription(id).await.unwrap();
+    keep(&detail);
+    assert_eq!(detail.outreach.len(), 1);
+    let again = h
+        .desk
+        .send_reminders(SendRemindersRequest {
+            subscription_ids: vec![id],
+            kind: None,
+            subject: None,
+            body: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(again.queued, 0);
+    assert!(
+        again.skipped[0].reason.en.contains("already sent")
+            || again.skipped[0].reason.en.contains("was sent"),
+        "{again:?}"
+    );
+
+    // The monthly summary to the shop.
+    sim.set_time(jst(2030, 6, 1, 9, 30, 0));
+    h.desk.run_due_renewals().await.unwrap();
+    let run = h.desk.send_monthly_summary_now().await.unwrap();
+    assert_eq!(run.sent, 1, "{run:?}");
+    let received = server.next().await;
+    assert_eq!(received.rcpt_to, [format!("<{OWNER_ADDRESS}>")]);
+    let (subject, body) = parsed(&received.data);
+    assert!(subject.contains("2030年5月"), "{subject}");
+    assert!(body.contains("カード期限間近: 1件"), "{body}");
+
+    // The SMTP password is nowhere PayDesk writes: database, logs, events, DTOs.
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(h.data_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            files.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        }
+    }
+    assert!(files.iter().any(|(p, _)| p.ends_with("paydesk.sqlite3")));
+    for (path, bytes) in &files {
+        assert!(
+            !contains(bytes, SENTINEL_SMTP_PASSWORD),
+            "the SMTP password is in {path}"
+        );
+    }
+    let logs = logs().lock().unwrap().clone();
+    assert!(
+        !contains(&logs, SENTINEL_SMTP_PASSWORD),
+        "the SMTP password is in the logs"
+    );
+    let events: Vec<String> = events(&h)
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+    let dtos = dto_log().lock().unwrap().join("\n") + &events.join("\n");
+    assert!(
+        !dtos.contains(SENTINEL_SMTP_PASSWORD),
+        "the SMTP password is in a DTO"
+    );
+}
+
+#[tokio::test]
+async fn a_refusing_or_unreachable_smtp_server_leaves_the_mail_failed_and_visible() {
+    let h = start("sub_smtp_down").await;
+    h.embedded.simulator().set_time(jst(2030, 5, 10, 10, 0, 0));
+    let refusing = TestSmtp::start(Mode::RefuseRecipient(550, "5.1.1 mailbox unavailable")).await;
+    configure_smtp(&h, refusing.addr.port()).await;
+    let card = stored_card(&h, "CUST_D", "0130").await;
+    import(
+        &h,
+        &format!("CUST_D,{card},田中 一郎,ichiro@example.jp,1m,1000,2030-06-01\n"),
+    )
+    .await;
+    let id = subscription_id(&h, "CUST_D").await;
+    let sub = h.desk.refresh_card(id).await.unwrap();
+    assert_eq!(sub.card_state, CardStateCode::Expired);
+    let report = h
+        .desk
+        .send_reminders(SendRemindersRequest {
+            subscription_ids: vec![id],
+            kind: Some(ReminderKindCode::Expired),
+            subject: None,
+            body: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.queued, 1);
+
+    // The server refuses the recipient: the mail is failed, with the server's answer.
+    let run = h.desk.send_mail_queue().await;
+    keep(&run);
+    assert_eq!((run.sent, run.failed), (0, 1));
+    assert_eq!(run.problem.as_ref().unwrap().code, "smtp_refused");
+    let mails = h.desk.list_mails(Some("failed".into())).await.unwrap();
+    keep(&mails);
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].last_error.as_deref().unwrap().contains("550"),
+        "{:?}",
+        mails[0]
+    );
+    let id_of_mail = mails[0].id;
+
+    // The server is down: still failed and visible, never lost.
+    let down = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let down_port = down.local_addr().unwrap().port();
+    drop(down);
+    configure_smtp(&h, down_port).await;
+    let run = h.desk.retry_mail(id_of_mail).await.unwrap();
+    assert_eq!(
+        run.problem.as_ref().unwrap().code,
+        "smtp_unreachable",
+        "{run:?}"
+    );
+    let mails = h.desk.list_mails(None).await.unwrap();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].state, "failed");
+    assert_eq!(mails[0].attempts, 1);
+    assert!(
+        mails[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("smtp_unreachable")
+    );
+    // No outreach was logged for a mail that never went.
+    assert!(
+        h.desk
+            .get_subscription(id)
+            .await
+            .unwrap()
+            .outreach
+            .is_empty()
+    );
+
+    // Back up: the retry delivers it.
+    let mut server = TestSmtp::start(Mode::Accept).await;
+    configure_smtp(&h, server.addr.port()).await;
+    let run = h.desk.retry_mail(id_of_mail).await.unwrap();
+    assert_eq!(run.sent, 1, "{run:?}");
+    let received = server.next().await;
+    let (subject, _) = parsed(&received.data);
+    assert!(subject.contains("有効期限が切れています"), "{subject}");
+    assert_eq!(
+        h.desk.list_mails(Some("sent".into())).await.unwrap().len(),
+        1
+    );
+}

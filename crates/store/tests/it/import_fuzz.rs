@@ -1,0 +1,108 @@
+//! A deterministic stand-in for the `subscriptions_csv` fuzz target (`fuzz/`) on stable
+//! Rust: random and mutated import files must give rows and errors, never a panic, and
+//! every accepted row must satisfy the documented column formats.
+
+use domain::subscription::{valid_customer_card_id, valid_customer_id};
+use store::parse_subscriptions_csv;
+
+/// The checks the fuzz target makes on every input.
+fn check(input: &[u8]) {
+    let (rows, errors) = parse_subscriptions_csv(input);
+    if errors.iter().any(|e| e.line <= 1) {
+        assert!(
+            rows.is_empty(),
+            "rows despite a file or header error: {input:?}"
+        );
+    }
+    let mut last_line = 1;
+    for row in &rows {
+        assert!(row.line > last_line, "{input:?}");
+        last_line = row.line;
+        assert!(valid_customer_id(&row.customer_id), "{row:?}");
+        assert!(valid_customer_card_id(&row.customer_card_id), "{row:?}");
+        assert!(!row.buyer_name.trim().is_empty(), "{row:?}");
+        assert!((1..=31).contains(&row.billing_day), "{row:?}");
+        assert!(row.amount.0 >= 0, "{row:?}");
+        assert!(
+            row.buyer_email.as_deref().is_none_or(|e| e.contains('@')),
+            "{row:?}"
+        );
+    }
+    for e in &errors {
+        assert!(
+            !e.message.ja.is_empty() && !e.message.en.is_empty(),
+            "{e:?}"
+        );
+    }
+}
+
+#[test]
+fn subscription_import_survives_random_and_mutated_input() {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let sjis = encoding_rs::SHIFT_JIS
+        .encode("会員ID,カードID,購入者氏名,周期,金額,次回決済日,決済日,状態,手数料別途\r\nm010,2001,高橋 陽子,毎月,2980,2024-06-01,31,一時停止,はい\r\n")
+        .0
+        .into_owned();
+    let seeds: [&[u8]; 4] = [
+        "\u{feff}customer_id,customer_card_id,buyer_name,buyer_email,cycle,amount,next_renewal_date,billing_day,status,fees_to_be_advised,contract_end,card_expiry\nm001,1001,山田 太郎,taro@example.jp,1m,\"3,980\",2024-05-31,31,active,0,,1226\nm002,1002,鈴木 花子,,2か月ごと,¥5000,2024/06/15,,paused,1,2025-03-31,2025-01\n".as_bytes(),
+        b"amount,cycle,next_renewal_date,buyer_name,customer_card_id,customer_id,status,card_expiry\r\n980,weekly,2024/12/31,Ann,123456789012345678,A_1,ended,12/27\r\n1,52w,2024-02-29,B,1,b,active,2030-01\r\n",
+        b"customer_id,customer_card_id,buyer_name,cycle,amount,next_renewal_date\nm1,1,\"line\none\",1m,1,2024-01-01\n\"m1,1,a,1m,1,2024-01-01\n",
+        &sjis,
+    ];
+    for seed in seeds {
+        check(seed);
+    }
+    for round in 0..3000 {
+        let seed = seeds[round % seeds.len()];
+        let mut input = seed.to_vec();
+        for _ in 0..(next() % 8) {
+            let op = next() % 3;
+            let pos = (next() as usize) % (input.len() + 1);
+            let byte = (next() % 256) as u8;
+            match op {
+                0 if pos < input.len() => input[pos] = byte,
+                1 => input.insert(pos, byte),
+                _ => input.truncate(pos),
+            }
+        }
+        check(&input);
+    }
+    let (rows, errors) = parse_subscriptions_csv(seeds[0]);
+    assert_eq!((rows.len(), errors.len()), (2, 0), "{errors:?}");
+}
+
+/// Regression found by the `subscriptions_csv` fuzz target: in a CRLF file (what Excel
+/// writes) every row and error was reported one line too early (the first row as line 1,
+/// the header's line).
+#[test]
+fn crlf_files_report_the_right_lines() {
+    let header = "customer_id,customer_card_id,buyer_name,cycle,amount,next_renewal_date";
+    for ending in ["\n", "\r\n", "\r"] {
+        let text = [
+            header,
+            "m1,1,Ann,1m,100,2024-05-01",
+            "m2,x,Bob,1m,100,2024-05-01",
+            "m3,3,Cy,1w,100,2024-05-01",
+            "",
+        ]
+        .join(ending);
+        let (rows, errors) = parse_subscriptions_csv(text.as_bytes());
+        let lines: Vec<usize> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 4], "{ending:?}");
+        let error_lines: Vec<(usize, Option<&str>)> = errors
+            .iter()
+            .map(|e| (e.line, e.column.as_deref()))
+            .collect();
+        assert_eq!(
+            error_lines,
+            vec![(3, Some("customer_card_id"))],
+            "{ending:?}"
+        );
+    }
+}

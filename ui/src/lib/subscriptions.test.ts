@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import {
+  chartBars,
+  initialSubscriptionsState,
+  notificationTarget,
+  parseSchedule,
+  reduceSubscriptions,
+  scheduleCode,
+  toggle,
+} from "./subscriptions";
+
+const month = (m: number, cards: number) => ({ year: 2030, month: m, cards, monthly_revenue_yen: cards * 1000 });
+
+describe("the expiry chart", () => {
+  it("scales bars to the busiest month", () => {
+    const bars = chartBars([month(1, 2), month(2, 4), month(3, 0)], 300, 100);
+    expect(bars.map((b) => b.height)).toEqual([50, 100, 0]);
+    expect(bars.every((b) => b.y + b.height === 100)).toBe(true);
+    expect(bars[1].x).toBeGreaterThan(bars[0].x);
+  });
+
+  it("draws an empty chart without dividing by zero", () => {
+    const bars = chartBars([month(1, 0), month(2, 0)], 200, 80);
+    expect(bars.map((b) => b.height)).toEqual([0, 0]);
+    expect(chartBars([], 200, 80)).toEqual([]);
+  });
+});
+
+describe("schedules", () => {
+  it("round-trips the backend's codes", () => {
+    for (const code of ["off", "daily:9", "weekly:mon:18", "monthly:1:9", "monthly:31:0"]) {
+      expect(scheduleCode(parseSchedule(code))).toBe(code);
+    }
+  });
+
+  it("clamps out-of-range hours and days", () => {
+    expect(scheduleCode({ kind: "monthly", day: 40, hour: 30 })).toBe("monthly:31:23");
+    expect(scheduleCode({ kind: "daily", day: 1, hour: -2 })).toBe("daily:0");
+  });
+
+  it("reads unknown codes as off", () => {
+    expect(parseSchedule("hourly").kind).toBe("off");
+  });
+});
+
+describe("events", () => {
+  const notification = {
+    kind: "renewal_failed" as const,
+    title: { ja: "t", en: "t" },
+    body: { ja: "b", en: "b" },
+    screen: "order",
+    target_id: 7,
+  };
+
+  it("keeps the last notification and bumps the version", () => {
+    const s = reduceSubscriptions(initialSubscriptionsState, { type: "renewal_failed", notification });
+    expect(s.version).toBe(1);
+    expect(s.pendingNotification).toEqual(notification);
+    expect(reduceSubscriptions(s, { type: "mail_queue_changed" }).mailVersion).toBe(1);
+  });
+
+  it("leads a click to the matching screen", () => {
+    expect(notificationTarget(notification)).toEqual({ kind: "order", orderId: 7 });
+    expect(notificationTarget({ ...notification, screen: "cards", target_id: null })).toEqual({ kind: "cards" });
+    expect(notificationTarget({ ...notification, screen: "orders:near_deadline", target_id: null })).toEqual({
+      kind: "nearDeadline",
+    });
+  });
+});
+
+describe("selection", () => {
+  it("toggles ids", () => {
+    expect(toggle([1, 2], 3)).toEqual([1, 2, 3]);
+    expect(toggle([1, 2, 3], 2)).toEqual([1, 3]);
+  });
+});

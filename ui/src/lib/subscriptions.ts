@@ -1,0 +1,183 @@
+// View logic of the subscription screens (pure, unit-tested) and their one event store:
+// subscription and mail-queue changes and the last desktop notification, fed by the
+// backend's `desk-event`s from app start.
+import { writable } from "svelte/store";
+import type { DeskEvent, DesktopNotification, ExpiryMonthDto } from "../bindings";
+
+export type SubscriptionsTab = "cards" | "list" | "mail" | "settings";
+
+/** The tab the subscriptions screen shows, and the subscription whose detail is open. */
+export const subscriptionsView = writable<{ tab: SubscriptionsTab; subscriptionId: number | null }>({
+  tab: "cards",
+  subscriptionId: null,
+});
+
+export interface SubscriptionsState {
+  /** Bumped on every subscription change: lists, detail and dashboard reload. */
+  version: number;
+  /** Bumped when the mail queue changed. */
+  mailVersion: number;
+  /** The last desktop notification, until the window opens its screen. */
+  pendingNotification: DesktopNotification | null;
+}
+
+export const initialSubscriptionsState: SubscriptionsState = {
+  version: 0,
+  mailVersion: 0,
+  pendingNotification: null,
+};
+
+export function reduceSubscriptions(state: SubscriptionsState, event: DeskEvent): SubscriptionsState {
+  switch (event.type) {
+    case "subscriptions_changed":
+      return { ...state, version: state.version + 1 };
+    case "mail_queue_changed":
+      return { ...state, mailVersion: state.mailVersion + 1 };
+    case "renewal_failed":
+      return { ...state, version: state.version + 1, pendingNotification: event.notification };
+    case "card_digest":
+    case "deadline_near":
+      return { ...state, pendingNotification: event.notification };
+    default:
+      return state;
+  }
+}
+
+export const subscriptionsState = writable<SubscriptionsState>(initialSubscriptionsState);
+
+/** Starts listening once, at app start. */
+export async function startSubscriptionEvents(): Promise<void> {
+  const { listen } = await import("@tauri-apps/api/event");
+  await listen<DeskEvent>("desk-event", (e) =>
+    subscriptionsState.update((s) => reduceSubscriptions(s, e.payload)),
+  );
+}
+
+/** Where a notification's click leads: an order, the card dashboard, or the order list
+ *  filtered to near deadlines. */
+export type NotificationTarget =
+  | { kind: "order"; orderId: number }
+  | { kind: "cards" }
+  | { kind: "nearDeadline" }
+  | { kind: "none" };
+
+export function notificationTarget(n: DesktopNotification): NotificationTarget {
+  if (n.screen === "order" && typeof n.target_id === "number") return { kind: "order", orderId: n.target_id };
+  if (n.screen === "cards") return { kind: "cards" };
+  if (n.screen === "orders:near_deadline") return { kind: "nearDeadline" };
+  return { kind: "none" };
+}
+
+export interface Bar {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  label: string;
+  cards: number;
+  revenue: number;
+}
+
+/** The 12-month expiry chart as plain SVG bars: heights scale to the busiest month;
+ *  an empty chart has zero-height bars (no division by zero). */
+export function chartBars(months: ExpiryMonthDto[], width: number, height: number): Bar[] {
+  const max = Math.max(0, ...months.map((m) => m.cards));
+  const slot = months.length > 0 ? width / months.length : 0;
+  const barWidth = Math.max(1, slot * 0.64);
+  return months.map((m, i) => {
+    const h = max === 0 ? 0 : Math.round((m.cards / max) * height);
+    return {
+      x: Math.round(i * slot + (slot - barWidth) / 2),
+      y: height - h,
+      width: Math.round(barWidth),
+      height: h,
+      label: `${m.month}`,
+      cards: m.cards,
+      revenue: m.monthly_revenue_yen,
+    };
+  });
+}
+
+export type ScheduleKind = "off" | "daily" | "weekly" | "monthly";
+
+export interface Schedule {
+  kind: ScheduleKind;
+  day: number;
+  hour: number;
+}
+
+/** The backend's schedule code: `off`, `daily:9`, `weekly:mon:9`, `monthly:1:9`. */
+export function scheduleCode(s: Schedule): string {
+  const hour = Math.min(23, Math.max(0, Math.trunc(s.hour)));
+  switch (s.kind) {
+    case "off":
+      return "off";
+    case "daily":
+      return `daily:${hour}`;
+    case "weekly":
+      return `weekly:mon:${hour}`;
+    case "monthly":
+      return `monthly:${Math.min(31, Math.max(1, Math.trunc(s.day)))}:${hour}`;
+  }
+}
+
+export function parseSchedule(code: string): Schedule {
+  const parts = code.split(":");
+  const num = (s: string | undefined, fallback: number) => {
+    const n = Number(s);
+    return Number.isInteger(n) ? n : fallback;
+  };
+  switch (parts[0]) {
+    case "daily":
+      return { kind: "daily", day: 1, hour: num(parts[1], 9) };
+    case "weekly":
+      return { kind: "weekly", day: 1, hour: num(parts[2], 9) };
+    case "monthly":
+      return { kind: "monthly", day: num(parts[1], 1), hour: num(parts[2], 9) };
+    default:
+      return { kind: "off", day: 1, hour: 9 };
+  }
+}
+
+/** Adds or removes one id from a selection (a new array; order kept). */
+export function toggle(selection: number[], id: number): number[] {
+  return selection.includes(id) ? selection.filter((x) => x !== id) : [...selection, id];
+}
+
+/** A badge tone for a card state code. */
+export function cardTone(state: string): string {
+  switch (state) {
+    case "expired":
+      return "tone-danger";
+    case "expiring_soon":
+      return "tone-near";
+    case "valid":
+      return "tone-ok";
+    default:
+      return "tone-muted";
+  }
+}
+
+/** A click on a desktop notification activates PayDesk's window (where the platform does
+ *  that); tauri-plugin-notification reports no click, so the screen of a notification that
+ *  arrived while the window was in the background opens when the window gets focus. */
+export function followNotifications(open: (target: NotificationTarget) => void): () => void {
+  let waiting: DesktopNotification | null = null;
+  const unsubscribe = subscriptionsState.subscribe((s) => {
+    if (s.pendingNotification && typeof document !== "undefined" && !document.hasFocus()) {
+      waiting = s.pendingNotification;
+    }
+  });
+  const onFocus = () => {
+    if (!waiting) return;
+    const target = notificationTarget(waiting);
+    waiting = null;
+    subscriptionsState.update((s) => ({ ...s, pendingNotification: null }));
+    open(target);
+  };
+  window.addEventListener("focus", onFocus);
+  return () => {
+    unsubscribe();
+    window.removeEventListener("focus", onFocus);
+  };
+}
