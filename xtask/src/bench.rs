@@ -14,6 +14,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("paygent-sim", "bench"),
     ("store", "bench"),
     ("domain", "dashboard_bench"),
+    ("api", "bulk_bench"),
 ];
 
 struct Metric {

@@ -246,6 +246,15 @@ fn demo() -> Result {
 
 fn codegen() -> Result {
     run(cargo()
-        .args(["test", "--package", "paydesk", "--test", "bindings"])
+        .args([
+            "test",
+            "--package",
+            "paydesk",
+            "--features",
+            "custom-protocol",
+            "--test",
+            "app",
+            "bindings",
+        ])
         .env("UPDATE_BINDINGS", "1"))
 }

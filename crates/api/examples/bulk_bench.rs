@@ -183,7 +183,7 @@ async fn bench(quick: bool) {
     println!(
         "bulk capture of {n} orders, every 022 answering after {ms} ms (embedded simulator, mutual TLS)"
     );
-    let mut sweep = vec![1, 2, 4, default, 16];
+    let mut sweep = vec![1, 2, 4, 8, default, 16];
     if quick {
         sweep = vec![1, default];
     }

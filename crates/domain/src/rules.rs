@@ -31,10 +31,13 @@ pub struct Rules {
     pub bulk_capture_max_orders: usize,
     /// The bulk-capture operation log keeps the last 100 runs (seed).
     pub operation_log_runs: usize,
-    /// Bulk capture sends at most this many captures at the same time. Paygent documents no
-    /// per-merchant connection limit; 8 keeps a 50-order run to a few seconds while staying
-    /// far below the vendor access limit (E002, which is retried with back-off anyway).
-    /// To be confirmed by the bulk-capture benchmark against the simulator.
+    /// Bulk capture sends at most this many captures at the same time. Measured with
+    /// `crates/api/examples/bulk_bench.rs` (50 orders, every 022 answering after 300 ms,
+    /// embedded simulator over mutual TLS, release build): 1 → 15.8 s, 2 → 8.0 s,
+    /// 4 → 4.1 s, 8 → 2.3 s, 16 → 1.4 s; the time is rounds × latency plus ~15 ms per order.
+    /// 10 runs 50 orders in 5 even rounds (~1.6 s), keeping the 3 s target with room for a
+    /// slower machine or gateway, with few connections at once: Paygent documents no
+    /// per-merchant limit, and its vendor access limit (E002) is backed off anyway.
     pub bulk_capture_concurrency: usize,
     /// The unprocessed list (bulk capture) holds authorized orders for 90 days from payment.
     pub unprocessed_list_window: TimeDelta,
@@ -86,7 +89,7 @@ pub const RULES: Rules = Rules {
     deadline_warning: TimeDelta::days(7),
     bulk_capture_max_orders: 50,
     operation_log_runs: 100,
-    bulk_capture_concurrency: 8,
+    bulk_capture_concurrency: 10,
     unprocessed_list_window: TimeDelta::days(90),
     card_expiry_warning_months: 3,
     auto_capture_delay: TimeDelta::minutes(5),
