@@ -8,8 +8,10 @@
 //! `Desk`: `settings` (non-secret settings in the store, secrets in the OS keychain, the
 //! Paygent client built from both, the connection test), `operations` (capture, cancel,
 //! refunds, amount change: checked, journaled, sent, settled by 094 after a timeout or
-//! crash), `sync` (the background task: relay stream, 091 polling, stall and wake
-//! detection), `details` (Paidy 343 verify, storefront CSV import, CSV export) and, with
+//! crash), `bulk` (bulk capture: the unprocessed list, runs with bounded concurrency
+//! journaled per order, the operation and detailed logs, and settling at start the runs a
+//! crash left open; DTOs in [`bulk_dto`]), `sync` (the background task: relay stream, 091
+//! polling, stall and wake detection), `details` (Paidy 343 verify, storefront CSV import, CSV export) and, with
 //! the `demo` feature, [`demo`] (embedded simulator and relay with sample data).
 //! `subscriptions` runs renewals on stored cards (journaled per cycle, settled by inquiry
 //! by order number), failed renewals and their four choices, stored-card checks, the card
