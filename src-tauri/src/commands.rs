@@ -15,6 +15,13 @@ pub fn app_info(desk: State<'_, Desk>) -> AppInfo {
     desk.app_info()
 }
 
+/// The UI painted its first screen (used by the start-up benchmark).
+#[tauri::command]
+#[specta::specta]
+pub fn first_paint() {
+    crate::report_first_paint();
+}
+
 #[tauri::command]
 #[specta::specta]
 pub fn keychain_status(desk: State<'_, Desk>) -> KeychainStatus {

@@ -5,6 +5,8 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 /** Commands */
 export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
+	/**  The UI painted its first screen (used by the start-up benchmark). */
+	firstPaint: () => __TAURI_INVOKE<void>("first_paint"),
 	keychainStatus: () => __TAURI_INVOKE<KeychainStatus_Serialize>("keychain_status"),
 	/**  The UI keeps the choice; the shell relabels the tray menu to match. */
 	setLanguage: (language: string) => typedError<Language, AppError_Serialize>(__TAURI_INVOKE("set_language", { language })),

@@ -65,8 +65,143 @@ pub fn run(quick: bool) -> Result {
             return Err(format!("the {package} benchmark failed ({})", out.status));
         }
     }
+    app_startup(quick, &mut metrics)?;
     print_table(&metrics, quick);
     Ok(())
+}
+
+/// The desktop app's cold start to first paint (reported by the app itself when
+/// `PAYDESK_BENCH_STARTUP` is set) and its idle memory: the resident memory of the app
+/// process and all of its children (WebKit's web and network processes), after it has
+/// sat idle in demo mode. Runs under Xvfb in a private D-Bus session with a keyring.
+fn app_startup(quick: bool, metrics: &mut Vec<Metric>) -> Result {
+    crate::build_frontend()?;
+    let mut build = crate::cargo();
+    build.args([
+        "build",
+        "--package",
+        "paydesk",
+        "--features",
+        "custom-protocol",
+    ]);
+    if !quick {
+        build.arg("--release");
+    }
+    crate::run(&mut build)?;
+    let bin = root()
+        .join("target")
+        .join(if quick { "debug" } else { "release" })
+        .join("paydesk");
+    let bin = bin
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    let scratch = crate::tempdir("paydesk-bench-app")?;
+    let _ = std::fs::remove_dir_all(scratch.join("data"));
+    eprintln!("$ {} (demo mode, under Xvfb)", bin.display());
+    let mut child = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--", "sh", "-c"])
+        .arg("echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec \"$0\"")
+        .arg(&bin)
+        .env("PAYDESK_DEMO", "1")
+        .env("PAYDESK_BENCH_STARTUP", "1")
+        .env("PAYDESK_DATA_DIR", scratch.join("data"))
+        .env("XDG_DATA_HOME", scratch.join("keyring"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the app under xvfb-run: {e}"))?;
+    let root_pid = child.id();
+    let stdout = child.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(std::result::Result::ok)
+        {
+            if let Some(rest) = line.strip_prefix("METRIC\t") {
+                let _ = tx.send(rest.to_owned());
+            }
+        }
+    });
+    let result = (|| {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(180))
+            .map_err(|_| "the app did not report its first paint within 180 s".to_string())?;
+        metrics.push(parse(&line));
+        // Idle: the demo's first sync and renewals settle, then nothing happens.
+        std::thread::sleep(std::time::Duration::from_secs(if quick { 3 } else { 15 }));
+        let app = descendants(root_pid)
+            .into_iter()
+            .find(|pid| exe_of(*pid).as_deref() == Some(bin.as_path()))
+            .ok_or("the app process was not found")?;
+        let mut tree = descendants(app);
+        tree.push(app);
+        let kib: u64 = tree.iter().map(|pid| rss_kib(*pid)).sum();
+        metrics.push(Metric {
+            name: format!("app idle memory, all {} processes (demo data)", tree.len()),
+            value: format!("{:.0}", kib as f64 / 1024.0),
+            unit: "MiB".into(),
+            target: "-".into(),
+        });
+        Ok(())
+    })();
+    // End the whole tree: the app, WebKit's helpers, Xvfb, the bus and the keyring.
+    let mut all = descendants(root_pid);
+    all.push(root_pid);
+    for pid in all {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+    let _ = child.wait();
+    result
+}
+
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    // The command name may hold spaces: the fields after it start at ") ".
+                    let rest = &stat[stat.rfind(')')? + 2..];
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        for c in children(p) {
+            out.push(c);
+            todo.push(c);
+        }
+    }
+    out
+}
+
+fn exe_of(pid: u32) -> Option<std::path::PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/exe")).ok()
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
 }
 
 fn parse(rest: &str) -> Metric {

@@ -69,7 +69,7 @@ fn display(cmd: &Command) -> String {
     s
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root());
     c
@@ -203,13 +203,13 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool) -> Result {
     Err(format!("{what} did not start within 20 s"))
 }
 
-fn tempdir(prefix: &str) -> Result<PathBuf> {
+pub(crate) fn tempdir(prefix: &str) -> Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     Ok(dir)
 }
 
-fn build_frontend() -> Result {
+pub(crate) fn build_frontend() -> Result {
     run(&mut npm(&["run", "build"]))
 }
 

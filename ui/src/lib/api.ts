@@ -51,6 +51,7 @@ function unwrap<T>(result: Result<T>): T {
 
 export const api = {
   appInfo: (): Promise<AppInfo> => commands.appInfo(),
+  firstPaint: (): Promise<void> => commands.firstPaint(),
   keychainStatus: (): Promise<KeychainStatus> => commands.keychainStatus(),
   setLanguage: async (language: Language): Promise<Language> => unwrap(await commands.setLanguage(language)),
 
