@@ -35,6 +35,9 @@ pub struct Session {
     _turn: OwnedMutexGuard<()>,
     /// This session's data directory (removed at the end of a passing test).
     pub data_dir: PathBuf,
+    /// How long a lookup on the screen waits for its element (see `screen`); each test
+    /// file sets its own with [`Session::waiting`].
+    pub wait: Duration,
 }
 
 impl Session {
@@ -106,7 +109,14 @@ impl Session {
             driver,
             _turn: turn,
             data_dir,
+            wait: Duration::from_secs(15),
         }
+    }
+
+    /// The same session, waiting at most `wait` for an element on the screen.
+    pub fn waiting(mut self, wait: Duration) -> Session {
+        self.wait = wait;
+        self
     }
 
     /// Saves what the window shows to `artifacts/e2e/<name>.png`.

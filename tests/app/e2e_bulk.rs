@@ -6,32 +6,15 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
-use fantoccini::elements::Element;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::control::Control;
 use crate::driver::Session;
+use crate::screen::{css, unique};
 
 /// Orders arrive by notification (simulator → relay → app); a run of 50 takes seconds.
 const WAIT: Duration = Duration::from_secs(90);
 const ORDERS: usize = 50;
-
-fn css(testid: &str) -> String {
-    format!("[data-testid='{testid}']")
-}
-
-async fn wait_css(s: &Session, selector: &str) -> Element {
-    s.client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(selector))
-        .await
-        .unwrap_or_else(|e| panic!("nothing matches {selector}: {e}"))
-}
-
-async fn click(s: &Session, testid: &str) {
-    wait_css(s, &css(testid)).await.click().await.unwrap();
-}
 
 async fn count(s: &Session, selector: &str) -> usize {
     s.client
@@ -41,36 +24,15 @@ async fn count(s: &Session, selector: &str) -> usize {
         .len()
 }
 
-async fn invoke(s: &Session, command: &str) -> Value {
-    let answer = s
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             window.__TAURI_INTERNALS__.invoke(arguments[0], {}).then(
-               (v) => done({ ok: v }), (e) => done({ err: e }));",
-            vec![json!(command)],
-        )
-        .await
-        .expect("invoke");
-    answer
-        .get("ok")
-        .cloned()
-        .unwrap_or_else(|| panic!("{command} failed: {answer}"))
-}
-
 fn prefix() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("E2EB{nanos:09}_")
+    format!("{}_", unique("E2EB"))
 }
 
 #[tokio::test]
 async fn bulk_capture_of_50_with_failures_through_the_ui() {
-    let s = Session::start_demo().await;
-    wait_css(&s, &css("demo-banner")).await;
-    let status = invoke(&s, "demo_status").await;
+    let s = Session::start_demo().await.waiting(WAIT);
+    s.wait_css(&css("demo-banner")).await;
+    let status = s.invoke("demo_status", json!({})).await;
     let control = Control::new(status["control_url"].as_str().unwrap());
     let merchant_id = status["merchant_id"].as_str().unwrap().to_owned();
 
@@ -112,15 +74,15 @@ async fn bulk_capture_of_50_with_failures_through_the_ui() {
 
     // The unprocessed list, searched by the order numbers' prefix, fills as notifications
     // arrive.
-    click(&s, "nav-bulkCapture").await;
-    let search = wait_css(&s, &css("bulk-search")).await;
+    s.click("nav-bulkCapture").await;
+    let search = s.wait_css(&css("bulk-search")).await;
     search.send_keys(&prefix).await.unwrap();
-    wait_css(
-        &s,
-        &format!("[data-testid='bulk-total'][data-total='{ORDERS}']"),
-    )
+    s.wait_css(&format!(
+        "[data-testid='bulk-total'][data-total='{ORDERS}']"
+    ))
     .await;
-    let max = wait_css(&s, &css("bulk-selected"))
+    let max = s
+        .wait_css(&css("bulk-selected"))
         .await
         .attr("data-max")
         .await
@@ -132,28 +94,28 @@ async fn bulk_capture_of_50_with_failures_through_the_ui() {
     );
 
     // Select all (the search applies), review, run.
-    click(&s, "bulk-select-all").await;
-    wait_css(
-        &s,
-        &format!("[data-testid='bulk-selected'][data-count='{ORDERS}']"),
-    )
+    s.click("bulk-select-all").await;
+    s.wait_css(&format!(
+        "[data-testid='bulk-selected'][data-count='{ORDERS}']"
+    ))
     .await;
-    click(&s, "bulk-review").await;
-    wait_css(&s, &css("bulk-confirm")).await;
+    s.click("bulk-review").await;
+    s.wait_css(&css("bulk-confirm")).await;
     assert_eq!(count(&s, &css("bulk-confirm-row")).await, ORDERS);
     let total: i64 = (1..=ORDERS as i64).map(|i| 1000 + i).sum();
-    wait_css(
-        &s,
-        &format!("[data-testid='bulk-confirm-total'][data-yen='{total}']"),
-    )
+    s.wait_css(&format!(
+        "[data-testid='bulk-confirm-total'][data-yen='{total}']"
+    ))
     .await;
     s.screenshot("bulk-confirm").await;
-    click(&s, "bulk-run").await;
+    s.click("bulk-run").await;
 
     // The run: progress and live results, then its end.
-    wait_css(&s, &css("bulk-progress-bar")).await;
-    wait_css(&s, "[data-testid='bulk-progress'][data-status='finished']").await;
-    let summary = wait_css(&s, &css("bulk-run-summary"))
+    s.wait_css(&css("bulk-progress-bar")).await;
+    s.wait_css("[data-testid='bulk-progress'][data-status='finished']")
+        .await;
+    let summary = s
+        .wait_css(&css("bulk-run-summary"))
         .await
         .text()
         .await
@@ -205,13 +167,15 @@ async fn bulk_capture_of_50_with_failures_through_the_ui() {
     }
 
     // The unprocessed list keeps the two failures, with their code and explanation.
-    click(&s, "bulk-run-back").await;
-    wait_css(&s, "[data-testid='bulk-total'][data-total='2']").await;
+    s.click("bulk-run-back").await;
+    s.wait_css("[data-testid='bulk-total'][data-total='2']")
+        .await;
     assert_eq!(
         count(&s, "[data-testid='bulk-row'][data-failure-code='2004']").await,
         2
     );
-    let failure = wait_css(&s, &css("bulk-last-failure"))
+    let failure = s
+        .wait_css(&css("bulk-last-failure"))
         .await
         .text()
         .await
@@ -219,23 +183,19 @@ async fn bulk_capture_of_50_with_failures_through_the_ui() {
     assert!(failure.contains("2004"), "{failure}");
 
     // The operation log and the run's detailed log.
-    click(&s, "bulk-tab-log").await;
-    let row = wait_css(
-        &s,
-        "[data-testid='bulk-log-row'][data-succeeded='48'][data-failed='2']",
-    )
-    .await;
+    s.click("bulk-tab-log").await;
+    let row = s
+        .wait_css("[data-testid='bulk-log-row'][data-succeeded='48'][data-failed='2']")
+        .await;
     row.find(Locator::Css(&css("bulk-log-open")))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    wait_css(&s, &css("bulk-detail")).await;
+    s.wait_css(&css("bulk-detail")).await;
     assert_eq!(count(&s, &css("bulk-item")).await, ORDERS);
-    let ok_line = wait_css(
-        &s,
-        &format!("[data-testid='bulk-item'][data-order-number='{prefix}01'] [data-testid='bulk-item-line']"),
+    let ok_line = s.wait_css(&format!("[data-testid='bulk-item'][data-order-number='{prefix}01'] [data-testid='bulk-item-line']"),
     )
     .await
     .text()
@@ -243,7 +203,8 @@ async fn bulk_capture_of_50_with_failures_through_the_ui() {
     .unwrap();
     assert_eq!(ok_line, "売上確定一括処理: 正常終了");
     let failed = format!("[data-testid='bulk-item'][data-order-number='{prefix}05']");
-    let failed_line = wait_css(&s, &format!("{failed} [data-testid='bulk-item-line']"))
+    let failed_line = s
+        .wait_css(&format!("{failed} [data-testid='bulk-item-line']"))
         .await
         .text()
         .await
@@ -254,12 +215,12 @@ async fn bulk_capture_of_50_with_failures_through_the_ui() {
     );
 
     // The failed order's change history holds the same line, once.
-    wait_css(&s, &format!("{failed} [data-testid='bulk-item-open']"))
+    s.wait_css(&format!("{failed} [data-testid='bulk-item-open']"))
         .await
         .click()
         .await
         .unwrap();
-    wait_css(&s, &css("detail-history")).await;
+    s.wait_css(&css("detail-history")).await;
     let mut lines = Vec::new();
     for cell in s
         .client
@@ -276,10 +237,10 @@ async fn bulk_capture_of_50_with_failures_through_the_ui() {
     assert_eq!(bulk, vec![&failed_line], "{lines:?}");
 
     // English too.
-    click(&s, "nav-bulkCapture").await;
-    click(&s, "language-switch").await;
-    let title = wait_css(&s, &css("bulk-title")).await.text().await.unwrap();
+    s.click("nav-bulkCapture").await;
+    s.click("language-switch").await;
+    let title = s.wait_css(&css("bulk-title")).await.text().await.unwrap();
     assert_eq!(title, "Bulk capture");
-    click(&s, "language-switch").await;
+    s.click("language-switch").await;
     s.end().await;
 }

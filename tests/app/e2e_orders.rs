@@ -8,11 +8,11 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
-use fantoccini::elements::Element;
 use serde_json::{Value, json};
 
 use crate::control::Control;
 use crate::driver::Session;
+use crate::screen::{css, unique};
 
 /// Notifications travel simulator → relay → app; operations may wait for an inquiry.
 const WAIT: Duration = Duration::from_secs(40);
@@ -23,42 +23,17 @@ struct Demo {
     merchant_id: String,
 }
 
-fn css(testid: &str) -> String {
-    format!("[data-testid='{testid}']")
-}
-
-async fn wait_css(s: &Session, selector: &str) -> Element {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match s
-            .client
-            .wait()
-            .at_most(left)
-            .for_element(Locator::Css(selector))
-            .await
-        {
-            Ok(element) => return element,
-            // The screen re-rendered under the search ("stale element"): look again.
-            Err(e) if !left.is_zero() && e.to_string().contains("Stale") => continue,
-            Err(e) => panic!("nothing matches {selector}: {e}"),
-        }
-    }
-}
-
-async fn click(s: &Session, testid: &str) {
-    wait_css(s, &css(testid)).await.click().await.unwrap();
-}
-
 async fn fill(s: &Session, testid: &str, value: &str) {
     // An input is disabled while its operation cannot work (or one is being settled).
-    let input = wait_css(s, &format!("{}:not([disabled])", css(testid))).await;
+    let input = s
+        .wait_css(&format!("{}:not([disabled])", css(testid)))
+        .await;
     input.clear().await.unwrap();
     input.send_keys(value).await.unwrap();
 }
 
 async fn attr(s: &Session, selector: &str, name: &str) -> String {
-    wait_css(s, selector)
+    s.wait_css(selector)
         .await
         .attr(name)
         .await
@@ -66,31 +41,12 @@ async fn attr(s: &Session, selector: &str, name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Calls a backend command the way the UI does (for what the UI does not show: the demo's
-/// control URL).
-async fn invoke(s: &Session, command: &str) -> Value {
-    let answer = s
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             window.__TAURI_INTERNALS__.invoke(arguments[0], {}).then(
-               (v) => done({ ok: v }), (e) => done({ err: e }));",
-            vec![json!(command)],
-        )
-        .await
-        .expect("invoke");
-    match answer.get("ok") {
-        Some(v) => v.clone(),
-        None => panic!("{command} failed: {answer}"),
-    }
-}
-
 impl Demo {
     async fn start() -> Demo {
-        let s = Session::start_demo().await;
+        let s = Session::start_demo().await.waiting(WAIT);
         // The demo banner shows once the app has opened its demo world.
-        wait_css(&s, &css("demo-banner")).await;
-        let status = invoke(&s, "demo_status").await;
+        s.wait_css(&css("demo-banner")).await;
+        let status = s.invoke("demo_status", json!({})).await;
         assert!(!status.is_null(), "the app did not start its demo");
         let control = Control::new(status["control_url"].as_str().unwrap());
         let merchant_id = status["merchant_id"].as_str().unwrap().to_owned();
@@ -148,21 +104,18 @@ impl Demo {
     /// order has arrived (by notification: nothing here asks the app to fetch it).
     async fn find_order(&self, order_number: &str) {
         let s = &self.s;
-        click(s, "nav-orders").await;
-        click(s, "tab-all").await;
+        s.click("nav-orders").await;
+        s.click("tab-all").await;
         fill(s, "orders-search", order_number).await;
-        wait_css(
-            s,
-            &format!("tr[data-testid='order-row'][data-order-number='{order_number}']"),
-        )
+        s.wait_css(&format!(
+            "tr[data-testid='order-row'][data-order-number='{order_number}']"
+        ))
         .await;
     }
 
     async fn open_order(&self, order_number: &str) {
         self.find_order(order_number).await;
-        wait_css(
-            &self.s,
-            &format!(
+        self.s.wait_css(&format!(
                 "tr[data-testid='order-row'][data-order-number='{order_number}'] [data-testid='open-order']"
             ),
         )
@@ -170,15 +123,15 @@ impl Demo {
         .click()
         .await
         .unwrap();
-        wait_css(&self.s, &css("detail-header")).await;
+        self.s.wait_css(&css("detail-header")).await;
     }
 
     async fn wait_status(&self, code: &str) {
-        wait_css(
-            &self.s,
-            &format!("[data-testid='detail-header'][data-status='{code}']"),
-        )
-        .await;
+        self.s
+            .wait_css(&format!(
+                "[data-testid='detail-header'][data-status='{code}']"
+            ))
+            .await;
     }
 
     /// Presses an operation's button (after typing its amount), confirms, and returns the
@@ -188,18 +141,18 @@ impl Demo {
         if let Some(a) = amount {
             fill(s, &format!("op-{kind}-amount"), a).await;
         }
-        wait_css(s, &format!("[data-testid='op-{kind}']:not([disabled])"))
+        s.wait_css(&format!("[data-testid='op-{kind}']:not([disabled])"))
             .await
             .click()
             .await
             .unwrap();
-        let dialog = wait_css(
-            s,
-            &format!("[data-testid='confirm-dialog'][data-kind='{kind}']"),
-        )
-        .await;
+        let dialog = s
+            .wait_css(&format!(
+                "[data-testid='confirm-dialog'][data-kind='{kind}']"
+            ))
+            .await;
         assert!(!dialog.text().await.unwrap().is_empty());
-        click(s, "confirm-send").await;
+        s.click("confirm-send").await;
         attr(
             s,
             &format!("[data-testid='op-result'][data-kind='{kind}']"),
@@ -209,8 +162,8 @@ impl Demo {
     }
 
     async fn back_to_list(&self) {
-        click(&self.s, "detail-back").await;
-        wait_css(&self.s, &css("orders-table")).await;
+        self.s.click("detail-back").await;
+        self.s.wait_css(&css("orders-table")).await;
     }
 
     async fn telegrams(&self, kind: &str, payment_id: &str) -> Vec<Value> {
@@ -230,14 +183,6 @@ impl Demo {
     }
 }
 
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("{prefix}{nanos:09}")
-}
-
 /// A card order and a Paidy order arrive by payment notification, are captured, partially
 /// refunded, then fully refunded; the list and the detail show each step.
 #[tokio::test(flavor = "multi_thread")]
@@ -249,21 +194,22 @@ async fn card_and_paidy_orders_arrive_by_notification_and_are_captured_and_refun
     d.paidy_order(&paidy, 5000).await;
 
     // Both arrive in the open list, with their method, amount and status.
-    click(&d.s, "nav-orders").await;
+    d.s.click("nav-orders").await;
     fill(&d.s, "orders-search", "E2E").await;
     for (number, method, amount) in [(&card, "card", "¥12,000"), (&paidy, "paidy", "¥5,000")] {
         let row = format!("tr[data-testid='order-row'][data-order-number='{number}']");
-        wait_css(&d.s, &row).await;
+        d.s.wait_css(&row).await;
         let cell = |testid: &str| format!("{row} [data-testid='{testid}']");
         assert_eq!(
             attr(&d.s, &cell("cell-method"), "data-method").await,
             method
         );
-        let shown = wait_css(&d.s, &cell("cell-amount"))
-            .await
-            .text()
-            .await
-            .unwrap();
+        let shown =
+            d.s.wait_css(&cell("cell-amount"))
+                .await
+                .text()
+                .await
+                .unwrap();
         assert_eq!(shown, amount);
         assert_eq!(attr(&d.s, &row, "data-status").await, "20");
     }
@@ -281,20 +227,17 @@ async fn card_and_paidy_orders_arrive_by_notification_and_are_captured_and_refun
 
         // The refundable amount is shown; more than it is refused before anything is sent.
         fill(&d.s, "op-partial_refund-amount", &(amount + 1).to_string()).await;
-        click(&d.s, "op-partial_refund").await;
-        wait_css(&d.s, &css("op-partial_refund-problem")).await;
+        d.s.click("op-partial_refund").await;
+        d.s.wait_css(&css("op-partial_refund-problem")).await;
 
         assert_eq!(
             d.operate("partial_refund", Some("2,000")).await,
             "succeeded"
         );
-        wait_css(
-            &d.s,
-            &format!(
-                "[data-testid='detail-header'][data-refundable='{}']",
-                amount - 2000
-            ),
-        )
+        d.s.wait_css(&format!(
+            "[data-testid='detail-header'][data-refundable='{}']",
+            amount - 2000
+        ))
         .await;
         if number == &card {
             d.s.screenshot("order-detail").await;
@@ -303,8 +246,9 @@ async fn card_and_paidy_orders_arrive_by_notification_and_are_captured_and_refun
         assert_eq!(d.operate("full_refund", None).await, "succeeded");
         d.wait_status("60").await;
         // Nothing is left to do: the buttons say why.
-        wait_css(&d.s, "[data-testid='op-capture'][disabled]").await;
-        wait_css(&d.s, "[data-testid='op-reason'][data-kinds~='capture']").await;
+        d.s.wait_css("[data-testid='op-capture'][disabled]").await;
+        d.s.wait_css("[data-testid='op-reason'][data-kinds~='capture']")
+            .await;
         // PayDesk's own steps are in the change history.
         let ours =
             d.s.client
@@ -334,15 +278,12 @@ async fn authorize_only_card_order_has_its_amount_changed_and_is_captured() {
 
     // Raising the amount is refused on the screen, with the reason.
     fill(&d.s, "op-amount_change-amount", "13000").await;
-    click(&d.s, "op-amount_change").await;
-    wait_css(&d.s, &css("op-amount_change-problem")).await;
+    d.s.click("op-amount_change").await;
+    d.s.wait_css(&css("op-amount_change-problem")).await;
 
     assert_eq!(d.operate("amount_change", Some("9000")).await, "succeeded");
-    wait_css(
-        &d.s,
-        "[data-testid='detail-header'][data-amount='9000'][data-status='20']",
-    )
-    .await;
+    d.s.wait_css("[data-testid='detail-header'][data-amount='9000'][data-status='20']")
+        .await;
     let chain =
         d.s.client
             .find_all(Locator::Css(&css("chain-id")))
@@ -378,20 +319,21 @@ async fn outside_cancel_is_detected_and_shown() {
         .await;
 
     // The list flags it once the notification is in.
-    wait_css(
-        &d.s,
-        &format!("tr[data-order-number='{number}'][data-status='32'] [data-testid='cell-outside']"),
-    )
+    d.s.wait_css(&format!(
+        "tr[data-order-number='{number}'][data-status='32'] [data-testid='cell-outside']"
+    ))
     .await;
     d.open_order(&number).await;
-    wait_css(&d.s, &css("banner-outside")).await;
+    d.s.wait_css(&css("banner-outside")).await;
     d.wait_status("32").await;
-    wait_css(&d.s, "[data-testid='history-row'][data-actor='outside']").await;
-    wait_css(&d.s, "[data-testid='op-capture'][disabled]").await;
+    d.s.wait_css("[data-testid='history-row'][data-actor='outside']")
+        .await;
+    d.s.wait_css("[data-testid='op-capture'][disabled]").await;
     d.s.screenshot("order-detail-outside").await;
 
-    click(&d.s, "banner-outside-ack").await;
-    wait_css(&d.s, "[data-testid='detail-header'][data-outside='false']").await;
+    d.s.click("banner-outside-ack").await;
+    d.s.wait_css("[data-testid='detail-header'][data-outside='false']")
+        .await;
     assert!(
         d.s.client
             .find(Locator::Css(&css("banner-outside")))
@@ -425,7 +367,7 @@ async fn lost_capture_answer_causes_no_double_capture() {
     );
     // Settled by inquiry (at once, or in the background while the screen waits).
     d.wait_status("40").await;
-    wait_css(&d.s, "[data-testid='op-capture'][disabled]").await;
+    d.s.wait_css("[data-testid='op-capture'][disabled]").await;
 
     let captures = d.telegrams("022", &payment_id).await;
     let processed = captures.iter().filter(|e| e["processed"] == true).count();

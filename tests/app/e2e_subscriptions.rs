@@ -10,66 +10,27 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use fantoccini::Locator;
-use fantoccini::elements::Element;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::driver::Session;
+use crate::screen::css;
 
 /// The demo generates its world, syncs, and runs the catch-up renewals before the screen
 /// has anything to show.
 const WAIT: Duration = Duration::from_secs(90);
-
-fn css(testid: &str) -> String {
-    format!("[data-testid='{testid}']")
-}
-
-async fn wait_css(s: &Session, selector: &str) -> Element {
-    s.client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(selector))
-        .await
-        .unwrap_or_else(|e| panic!("nothing matches {selector}: {e}"))
-}
-
-async fn click(s: &Session, testid: &str) {
-    wait_css(s, &css(testid)).await.click().await.unwrap();
-}
-
-async fn text_of(s: &Session, selector: &str) -> String {
-    wait_css(s, selector).await.text().await.unwrap()
-}
-
-/// Calls a backend command the way the UI does.
-async fn invoke(s: &Session, command: &str, args: Value) -> Value {
-    let answer = s
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then(
-               (v) => done({ ok: v }), (e) => done({ err: e }));",
-            vec![json!(command), args],
-        )
-        .await
-        .expect("invoke");
-    match answer.get("ok") {
-        Some(v) => v.clone(),
-        None => panic!("{command} failed: {answer}"),
-    }
-}
 
 /// Waits (polling the backend through WebDriver's own wait) until the demo's catch-up
 /// renewals made at least one failed-renewal order; returns its order number.
 async fn failed_renewal_order(s: &Session) -> String {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let page = invoke(
-            s,
-            "list_orders",
-            json!({"query": {"search": "failed:", "list": null}}),
-        )
-        .await;
+        let page = s
+            .invoke(
+                "list_orders",
+                json!({"query": {"search": "failed:", "list": null}}),
+            )
+            .await;
         if let Some(order) = page["items"].as_array().and_then(|i| i.first()) {
             return order["order_number"].as_str().unwrap().to_owned();
         }
@@ -101,23 +62,25 @@ fn docs(name: &str) -> PathBuf {
 /// renewal's order with its four choices.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_card_dashboard_and_a_failed_renewal_through_the_real_ui() {
-    let s = Session::start_demo().await;
-    wait_css(&s, &css("demo-banner")).await;
+    let s = Session::start_demo().await.waiting(WAIT);
+    s.wait_css(&css("demo-banner")).await;
     let failed_order = failed_renewal_order(&s).await;
 
-    click(&s, "nav-subscriptions").await;
-    assert_eq!(text_of(&s, &css("subscriptions-title")).await, "定期購入");
+    s.click("nav-subscriptions").await;
+    assert_eq!(s.text_of(&css("subscriptions-title")).await, "定期購入");
     // The generator made cards expiring soon and expired ones.
-    let soon: u32 = text_of(&s, "[data-testid='count-expiring-soon'] .value")
+    let soon: u32 = s
+        .text_of("[data-testid='count-expiring-soon'] .value")
         .await
         .parse()
         .unwrap();
-    let expired: u32 = text_of(&s, "[data-testid='count-expired'] .value")
+    let expired: u32 = s
+        .text_of("[data-testid='count-expired'] .value")
         .await
         .parse()
         .unwrap();
     assert!(soon > 0 && expired > 0, "soon {soon}, expired {expired}");
-    let at_risk = text_of(&s, "[data-testid='revenue-at-risk'] .value").await;
+    let at_risk = s.text_of("[data-testid='revenue-at-risk'] .value").await;
     assert!(at_risk.starts_with('¥') && at_risk != "¥0", "{at_risk}");
     let bars = s
         .client
@@ -125,24 +88,18 @@ async fn the_card_dashboard_and_a_failed_renewal_through_the_real_ui() {
         .await
         .unwrap();
     assert_eq!(bars.len(), 12);
-    let predicted = text_of(&s, &css("predicted-failures")).await;
+    let predicted = s.text_of(&css("predicted-failures")).await;
     assert!(predicted.contains('¥'), "{predicted}");
-    wait_css(
-        &s,
-        "[data-testid='card-list'] [data-testid='subscription-row']",
-    )
-    .await;
+    s.wait_css("[data-testid='card-list'] [data-testid='subscription-row']")
+        .await;
     let shot = s.screenshot("subscriptions-dashboard").await;
     std::fs::create_dir_all(docs("")).unwrap();
     std::fs::copy(&shot, docs("screenshot-dashboard.png")).unwrap();
 
     // Only expired cards.
-    click(&s, "filter-expired").await;
-    wait_css(
-        &s,
-        "table[data-testid='card-list'][data-loaded-filter='expired']",
-    )
-    .await;
+    s.click("filter-expired").await;
+    s.wait_css("table[data-testid='card-list'][data-loaded-filter='expired']")
+        .await;
     let rows = s
         .client
         .find_all(Locator::Css(
@@ -159,10 +116,10 @@ async fn the_card_dashboard_and_a_failed_renewal_through_the_real_ui() {
     }
     // Select the page and open the e-mail: the template is editable, the preview follows,
     // and a wrong placeholder is named.
-    click(&s, "select-page").await;
-    click(&s, "mail-selected").await;
-    wait_css(&s, &css("compose-preview-subject")).await;
-    let subject = wait_css(&s, &css("compose-subject")).await;
+    s.click("select-page").await;
+    s.click("mail-selected").await;
+    s.wait_css(&css("compose-preview-subject")).await;
+    let subject = s.wait_css(&css("compose-subject")).await;
     subject.clear().await.unwrap();
     subject
         .send_keys("カード更新のお願い {shop}")
@@ -191,38 +148,35 @@ async fn the_card_dashboard_and_a_failed_renewal_through_the_real_ui() {
         .expect("the preview follows the edit");
 
     // The failed renewal's order: the error, the dictionary's words, the four choices.
-    click(&s, "nav-orders").await;
-    click(&s, "tab-all").await;
-    let search = wait_css(&s, &css("orders-search")).await;
+    s.click("nav-orders").await;
+    s.click("tab-all").await;
+    let search = s.wait_css(&css("orders-search")).await;
     search.clear().await.unwrap();
     search.send_keys(&failed_order).await.unwrap();
-    wait_css(
-        &s,
-        &format!(
-            "tr[data-testid='order-row'][data-order-number='{failed_order}'] [data-testid='open-order']"
-        ),
-    )
+    s.wait_css(&format!(
+        "tr[data-testid='order-row'][data-order-number='{failed_order}'] [data-testid='open-order']"
+    ))
     .await
     .click()
     .await
     .unwrap();
-    wait_css(&s, &css("failed-renewal")).await;
-    assert_eq!(text_of(&s, &css("failed-renewal-error-code")).await, "P010");
+    s.wait_css(&css("failed-renewal")).await;
+    assert_eq!(s.text_of(&css("failed-renewal-error-code")).await, "P010");
     for choice in [
         "cancel_order",
         "switch_payment_method",
         "end_subscription",
         "ask_buyer_to_update_card",
     ] {
-        wait_css(&s, &css(&format!("choice-{choice}"))).await;
+        s.wait_css(&css(&format!("choice-{choice}"))).await;
     }
     let shot = s.screenshot("failed-renewal").await;
     std::fs::copy(&shot, docs("screenshot-failed-renewal.png")).unwrap();
     // Switching this order to another payment method is recorded (nothing sent).
-    let method = wait_css(&s, &css("choice-method")).await;
+    let method = s.wait_css(&css("choice-method")).await;
     method.send_keys("銀行振込").await.unwrap();
-    click(&s, "choice-switch_payment_method").await;
-    let done = text_of(&s, &css("failed-done-switch")).await;
+    s.click("choice-switch_payment_method").await;
+    let done = s.text_of(&css("failed-done-switch")).await;
     assert!(done.contains("銀行振込"), "{done}");
     s.end().await;
 }
@@ -247,7 +201,7 @@ async fn a_failed_renewal_notification_reaches_the_session_bus() {
         .expect("dbus-monitor");
     let mut lines = BufReader::new(monitor.stdout.take().unwrap()).lines();
 
-    let s = Session::start_demo().await;
+    let s = Session::start_demo().await.waiting(WAIT);
     let seen = tokio::time::timeout(WAIT, async {
         let mut in_notify = false;
         while let Ok(Some(line)) = lines.next_line().await {

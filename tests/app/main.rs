@@ -12,3 +12,4 @@ mod e2e;
 mod e2e_bulk;
 mod e2e_orders;
 mod e2e_subscriptions;
+mod screen;

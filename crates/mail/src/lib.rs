@@ -5,7 +5,8 @@
 //! Layout: [`template`] holds the built-in texts, placeholder validation (an unknown
 //! placeholder is named, with the valid ones listed) and rendering; [`smtp`] holds the
 //! settings, the [`Mailer`] and its typed [`SendError`] (refused with code and text, or
-//! unreachable), scrubbed of the password.
+//! unreachable), scrubbed of the password. `testing` (feature `test-server`, for tests
+//! only) is a tiny SMTP server on loopback.
 //!
 //! Invariants: no function here reads the clock, the keychain or the database: the caller
 //! passes the password (a `Sensitive`) and decides when to send; queuing, retries and the
@@ -13,6 +14,8 @@
 
 pub mod smtp;
 pub mod template;
+#[cfg(feature = "test-server")]
+pub mod testing;
 
 pub use smtp::{ConfigError, Mailer, OutgoingMail, Security, SendError, SmtpSettings};
 pub use template::{

@@ -156,14 +156,21 @@ pub async fn handle(
         log_unprocessed(&sim, &kind, &merchant, None, "9004", None);
         return Ok(reply(&header_refusal(&kind, "9004", "")));
     }
-    let result = process(
-        &sim, &path, &kind, &merchant, payment_id, &params, peer, shutdown,
-    )
-    .await;
-    if exclusive_inquiry {
-        sim.end_inquiry(&merchant);
-    }
-    result
+    // Once the whole telegram has arrived the gateway carries it out even if the client
+    // hangs up meanwhile (a timeout on the client side, a killed process): the work runs
+    // in its own task, so dropping the connection cannot cancel it half-way, and the 091
+    // flag is always released.
+    let work = tokio::spawn(async move {
+        let result = process(
+            &sim, &path, &kind, &merchant, payment_id, &params, peer, shutdown,
+        )
+        .await;
+        if exclusive_inquiry {
+            sim.end_inquiry(&merchant);
+        }
+        result
+    });
+    work.await.unwrap_or(Err(DropConnection))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -26,7 +26,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use crate::journal::{FailureLine, JournalOutcome};
-use crate::orders::{ORDER_COLUMNS, OrderRow, Page, order_row};
+use crate::orders::{ORDER_COLUMNS, OrderRow, Page, order_row, search_clause};
 use crate::{Error, Result, Store, decode, from_ms, from_ms_opt, ms};
 
 /// One page request of the unprocessed list.
@@ -298,23 +298,6 @@ pub struct UnfinishedRun {
     pub open_items: Vec<OpenItem>,
 }
 
-/// The end of a prefix range: every string starting with `prefix` sorts below it.
-fn prefix_end(prefix: &str) -> String {
-    format!("{prefix}\u{10FFFF}")
-}
-
-/// The amount a search text names (`1500`, `¥1,500`, `1,500円`), if it is one.
-fn search_amount(text: &str) -> Option<i64> {
-    let digits: String = text
-        .chars()
-        .filter(|c| !matches!(c, '¥' | '￥' | ',' | '円' | ' '))
-        .collect();
-    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
-}
-
 /// The state of the order's newest bulk item (a correlated subquery over
 /// `bulk_run_items_order`).
 const NEWEST_ITEM: &str = "(SELECT i.run_id FROM bulk_run_items i WHERE i.order_id = o.id \
@@ -364,36 +347,7 @@ fn unprocessed_where(query: &UnprocessedQuery) -> (String, Vec<Value>) {
             "(SELECT f.state FROM bulk_run_items f WHERE f.order_id = o.id AND f.run_id = {NEWEST_ITEM}) = 'failed'"
         ));
     }
-    if let Some(text) = query
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        let from = param(Value::Text(text.into()));
-        let to = param(Value::Text(prefix_end(text)));
-        let mut hits = vec![
-            format!(
-                "SELECT order_id FROM payment_ids WHERE payment_id >= {from} AND payment_id < {to}"
-            ),
-            format!("SELECT id FROM orders WHERE order_number >= {from} AND order_number < {to}"),
-            format!("SELECT id FROM orders WHERE buyer_name >= {from} AND buyer_name < {to}"),
-            format!(
-                "SELECT id FROM orders WHERE buyer_name_kana >= {from} AND buyer_name_kana < {to}"
-            ),
-        ];
-        if text.chars().count() >= 3 {
-            let phrase = param(Value::Text(format!("\"{}\"", text.replace('"', "\"\""))));
-            hits.push(format!(
-                "SELECT rowid FROM orders_buyer_fts WHERE orders_buyer_fts MATCH {phrase}"
-            ));
-        }
-        if let Some(amount) = search_amount(text) {
-            let amount = param(Value::Integer(amount));
-            hits.push(format!("SELECT id FROM orders WHERE amount = {amount}"));
-        }
-        clauses.push(format!("o.id IN ({})", hits.join(" UNION ALL ")));
-    }
+    clauses.extend(search_clause(query.search.as_deref(), &mut param));
     (format!("WHERE {}", clauses.join(" AND ")), values)
 }
 

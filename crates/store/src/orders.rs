@@ -139,6 +139,58 @@ fn deadline_columns(order: &Order, now: DateTime<Utc>) -> (Option<&'static str>,
     }
 }
 
+/// The `orders` columns an insert and an update write from an [`Order`], in the order
+/// [`order_values`] gives their values (`created_at` and `updated_at` come after).
+const ORDER_WRITE_COLUMNS: [&str; 19] = [
+    "order_number",
+    "payment_id",
+    "method",
+    "capture_mode",
+    "three_d_secure",
+    "amount",
+    "captured_amount",
+    "refunded_amount",
+    "status",
+    "ordered_at",
+    "authorized_at",
+    "captured_at",
+    "list",
+    "outside_change",
+    "buyer_name",
+    "buyer_name_kana",
+    "buyer_email",
+    "deadline_kind",
+    "deadline_at",
+];
+
+/// The values of [`ORDER_WRITE_COLUMNS`] for `order`, then `now` (the row's `updated_at`,
+/// and on insert its `created_at`).
+fn order_values(order: &Order, now: DateTime<Utc>) -> [Value; 20] {
+    let (deadline_kind, deadline_at) = deadline_columns(order, now);
+    [
+        order.order_number.clone().into(),
+        order.payment_id.clone().into(),
+        order.method.code().to_owned().into(),
+        order.capture_mode.code().to_owned().into(),
+        order.three_d_secure.into(),
+        order.amount.0.into(),
+        order.captured_amount.0.into(),
+        order.refunded_amount.0.into(),
+        order.status.code().to_owned().into(),
+        ms(order.ordered_at).into(),
+        order.authorized_at.map(ms).into(),
+        order.captured_at.map(ms).into(),
+        order.list.code().to_owned().into(),
+        order.outside_change.into(),
+        order.buyer_name.clone().into(),
+        order.buyer_name_kana.clone().into(),
+        order.buyer_email.clone().into(),
+        deadline_kind.map(str::to_owned).into(),
+        deadline_at.into(),
+        ms(now).into(),
+    ]
+}
+
 pub(crate) fn insert_order(
     conn: &Connection,
     order: &Order,
@@ -154,35 +206,17 @@ pub(crate) fn insert_order(
     if known.is_some() {
         return Err(Error::DuplicatePaymentId(order.payment_id.clone()));
     }
-    let (deadline_kind, deadline_at) = deadline_columns(order, now);
+    let marks: Vec<String> = (1..=ORDER_WRITE_COLUMNS.len())
+        .map(|n| format!("?{n}"))
+        .collect();
     conn.execute(
-        "INSERT INTO orders (order_number, payment_id, method, capture_mode, three_d_secure, amount,
-             captured_amount, refunded_amount, status, ordered_at, authorized_at, captured_at, list,
-             outside_change, buyer_name, buyer_name_kana, buyer_email, deadline_kind, deadline_at,
-             created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)",
-        params![
-            order.order_number,
-            order.payment_id,
-            order.method.code(),
-            order.capture_mode.code(),
-            order.three_d_secure,
-            order.amount.0,
-            order.captured_amount.0,
-            order.refunded_amount.0,
-            order.status.code(),
-            ms(order.ordered_at),
-            order.authorized_at.map(ms),
-            order.captured_at.map(ms),
-            order.list.code(),
-            order.outside_change,
-            order.buyer_name,
-            order.buyer_name_kana,
-            order.buyer_email,
-            deadline_kind,
-            deadline_at,
-            ms(now),
-        ],
+        &format!(
+            "INSERT INTO orders ({}, created_at, updated_at) VALUES ({}, ?{now_mark}, ?{now_mark})",
+            ORDER_WRITE_COLUMNS.join(", "),
+            marks.join(", "),
+            now_mark = ORDER_WRITE_COLUMNS.len() + 1,
+        ),
+        params_from_iter(order_values(order, now)),
     )?;
     let id = conn.last_insert_rowid();
     conn.execute(
@@ -226,37 +260,23 @@ pub(crate) fn update_order(
             }
         }
     }
-    let (deadline_kind, deadline_at) = deadline_columns(order, now);
+    let sets: Vec<String> = ORDER_WRITE_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!("{column} = ?{}", i + 1))
+        .collect();
     conn.execute(
-        "UPDATE orders SET order_number = ?2, payment_id = ?3, method = ?4, capture_mode = ?5,
-             three_d_secure = ?6, amount = ?7, captured_amount = ?8, refunded_amount = ?9, status = ?10,
-             ordered_at = ?11, authorized_at = ?12, captured_at = ?13, list = ?14, outside_change = ?15,
-             buyer_name = ?16, buyer_name_kana = ?17, buyer_email = ?18, deadline_kind = ?19,
-             deadline_at = ?20, updated_at = ?21
-         WHERE id = ?1",
-        params![
-            id.0,
-            order.order_number,
-            order.payment_id,
-            order.method.code(),
-            order.capture_mode.code(),
-            order.three_d_secure,
-            order.amount.0,
-            order.captured_amount.0,
-            order.refunded_amount.0,
-            order.status.code(),
-            ms(order.ordered_at),
-            order.authorized_at.map(ms),
-            order.captured_at.map(ms),
-            order.list.code(),
-            order.outside_change,
-            order.buyer_name,
-            order.buyer_name_kana,
-            order.buyer_email,
-            deadline_kind,
-            deadline_at,
-            ms(now),
-        ],
+        &format!(
+            "UPDATE orders SET {}, updated_at = ?{now_mark} WHERE id = ?{id_mark}",
+            sets.join(", "),
+            now_mark = ORDER_WRITE_COLUMNS.len() + 1,
+            id_mark = ORDER_WRITE_COLUMNS.len() + 2,
+        ),
+        params_from_iter(
+            order_values(order, now)
+                .into_iter()
+                .chain([Value::from(id.0)]),
+        ),
     )?;
     Ok(())
 }
@@ -307,6 +327,38 @@ fn search_amount(text: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
+/// The search term of a list's WHERE clause (the order list's and the unprocessed list's):
+/// orders whose payment ID, order number, buyer name or kana starts with the text, whose
+/// buyer name holds it as a phrase (three characters or more), or whose amount it names.
+/// `None` when the search is absent or blank; `param` binds a value and returns its mark.
+pub(crate) fn search_clause(
+    search: Option<&str>,
+    mut param: impl FnMut(Value) -> String,
+) -> Option<String> {
+    let text = search.map(str::trim).filter(|t| !t.is_empty())?;
+    let from = param(Value::Text(text.into()));
+    let to = param(Value::Text(prefix_end(text)));
+    let mut hits = vec![
+        format!(
+            "SELECT order_id FROM payment_ids WHERE payment_id >= {from} AND payment_id < {to}"
+        ),
+        format!("SELECT id FROM orders WHERE order_number >= {from} AND order_number < {to}"),
+        format!("SELECT id FROM orders WHERE buyer_name >= {from} AND buyer_name < {to}"),
+        format!("SELECT id FROM orders WHERE buyer_name_kana >= {from} AND buyer_name_kana < {to}"),
+    ];
+    if text.chars().count() >= 3 {
+        let phrase = param(Value::Text(format!("\"{}\"", text.replace('"', "\"\""))));
+        hits.push(format!(
+            "SELECT rowid FROM orders_buyer_fts WHERE orders_buyer_fts MATCH {phrase}"
+        ));
+    }
+    if let Some(amount) = search_amount(text) {
+        let amount = param(Value::Integer(amount));
+        hits.push(format!("SELECT id FROM orders WHERE amount = {amount}"));
+    }
+    Some(format!("o.id IN ({})", hits.join(" UNION ALL ")))
+}
+
 /// Builds the WHERE clause and its parameters for a list query.
 fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
     let mut clauses: Vec<String> = Vec::new();
@@ -345,36 +397,7 @@ fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
         }
         None => {}
     }
-    if let Some(text) = query
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        let from = param(Value::Text(text.into()));
-        let to = param(Value::Text(prefix_end(text)));
-        let mut hits = vec![
-            format!(
-                "SELECT order_id FROM payment_ids WHERE payment_id >= {from} AND payment_id < {to}"
-            ),
-            format!("SELECT id FROM orders WHERE order_number >= {from} AND order_number < {to}"),
-            format!("SELECT id FROM orders WHERE buyer_name >= {from} AND buyer_name < {to}"),
-            format!(
-                "SELECT id FROM orders WHERE buyer_name_kana >= {from} AND buyer_name_kana < {to}"
-            ),
-        ];
-        if text.chars().count() >= 3 {
-            let phrase = param(Value::Text(format!("\"{}\"", text.replace('"', "\"\""))));
-            hits.push(format!(
-                "SELECT rowid FROM orders_buyer_fts WHERE orders_buyer_fts MATCH {phrase}"
-            ));
-        }
-        if let Some(amount) = search_amount(text) {
-            let amount = param(Value::Integer(amount));
-            hits.push(format!("SELECT id FROM orders WHERE amount = {amount}"));
-        }
-        clauses.push(format!("o.id IN ({})", hits.join(" UNION ALL ")));
-    }
+    clauses.extend(search_clause(query.search.as_deref(), &mut param));
     let sql = if clauses.is_empty() {
         String::new()
     } else {

@@ -29,10 +29,10 @@ use api::dto::{
     CredentialsInput, OperationKindCode, OperationOutcomeCode, OperationRequest, OrderQuery,
 };
 use api::subscriptions_dto::SmtpSettingsInput;
+use mail::testing::{Mode, TestSmtp};
 use serde_json::{Value, json};
 
 use crate::harness::{Harness, Options, SENTINEL_HASH_KEY, SENTINEL_PASSWORD, dto_log, keep};
-use crate::smtp_server::{Mode, TestSmtp};
 
 const CHILD: &str = "PAYDESK_LEAK_CHILD";
 const SMTP_PASSWORD: &str = "SENTINEL-smtp-pw-0d41b7";

@@ -12,7 +12,6 @@ mod fault_suite;
 mod leak;
 mod operations;
 mod settings;
-mod smtp_server;
 mod subscriptions;
 mod sync;
 mod sync_faults;

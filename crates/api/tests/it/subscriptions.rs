@@ -13,9 +13,9 @@ use api::subscriptions_dto::{
     ReminderKindCode, SendRemindersRequest, SmtpSettingsInput, SubscriptionImportReport,
     SubscriptionQuery, SubscriptionStatusCode,
 };
+use mail::testing::{Mode, TestSmtp};
 
 use crate::harness::{Harness, Options, dto_log, keep, logs};
-use crate::smtp_server::{Mode, TestSmtp};
 
 const SENTINEL_SMTP_PASSWORD: &str = "SENTINEL-smtp-pw-93be1d";
 const SHOP_ADDRESS: &str = "shop@example.jp";

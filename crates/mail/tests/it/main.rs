@@ -1,6 +1,5 @@
 //! Integration tests of the mail crate: templates as tables, and real SMTP over loopback
-//! against the tiny server in `support`.
+//! against the tiny server in `mail::testing`.
 
 mod smtp;
-mod support;
 mod templates;

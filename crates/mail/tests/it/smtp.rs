@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use domain::subscription::ReminderKind;
+use mail::testing::{Mode, TestSmtp};
 use mail::{
     ConfigError, Language, Mailer, OutgoingMail, Security, SendError, SmtpSettings, Template,
 };
 use mail_parser::MessageParser;
 use secrets::Sensitive;
 
-use crate::support::{Mode, TestSmtp};
 use crate::templates::values;
 
 const PASSWORD: &str = "s3cret-Pa55";

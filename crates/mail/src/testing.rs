@@ -1,6 +1,11 @@
-//! A tiny SMTP server on 127.0.0.1 for the subscription e-mail tests (the approach of
-//! `crates/mail/tests/it/support.rs`): enough ESMTP for lettre, can refuse recipients or
-//! check a password, and hands every accepted message to the test through a channel.
+//! A tiny SMTP server on 127.0.0.1 for tests (this crate's and the API's), compiled only
+//! with the `test-server` feature.
+//!
+//! Layout: [`TestSmtp::start`] binds 127.0.0.1:0 and speaks enough ESMTP for lettre (EHLO,
+//! AUTH PLAIN, MAIL, RCPT, DATA, RSET, NOOP, QUIT); its [`Mode`] can refuse recipients or
+//! check a password; every accepted message reaches the test as a [`Received`] through a
+//! channel.
+
 use std::net::SocketAddr;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -64,6 +69,11 @@ impl TestSmtp {
             .recv()
             .await
             .unwrap_or_else(|| panic!("server stopped"))
+    }
+
+    /// Whether nothing arrived (nothing is pending in the channel).
+    pub fn nothing_arrived(&mut self) -> bool {
+        self.received.try_recv().is_err()
     }
 }
 

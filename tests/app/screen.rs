@@ -1,0 +1,77 @@
+//! What every end-to-end test does on the app's screen: find an element by its
+//! `data-testid` (waiting for it), click it, read its text, and call a backend command the
+//! way the UI does.
+//!
+//! Layout: [`css`] turns a test ID into a selector and [`unique`] makes order numbers no
+//! other test run uses; the `Session` methods wait at most the session's `wait`, which each
+//! test file sets to its own patience with `Session::waiting`.
+
+use fantoccini::Locator;
+use fantoccini::elements::Element;
+use serde_json::{Value, json};
+
+use crate::driver::Session;
+
+/// The selector of the element with this `data-testid`.
+pub fn css(testid: &str) -> String {
+    format!("[data-testid='{testid}']")
+}
+
+/// `prefix` followed by the clock's nanoseconds: an order number no earlier run used.
+pub fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{prefix}{nanos:09}")
+}
+
+impl Session {
+    /// The first element matching `selector`, once there is one.
+    pub async fn wait_css(&self, selector: &str) -> Element {
+        let deadline = std::time::Instant::now() + self.wait;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self
+                .client
+                .wait()
+                .at_most(left)
+                .for_element(Locator::Css(selector))
+                .await
+            {
+                Ok(element) => return element,
+                // The screen re-rendered under the lookup ("stale element"): look again.
+                Err(e) if !left.is_zero() && e.to_string().contains("Stale") => continue,
+                Err(e) => panic!("nothing matches {selector}: {e}"),
+            }
+        }
+    }
+
+    /// Clicks the element with this `data-testid`.
+    pub async fn click(&self, testid: &str) {
+        self.wait_css(&css(testid)).await.click().await.unwrap();
+    }
+
+    /// The text of the first element matching `selector`.
+    pub async fn text_of(&self, selector: &str) -> String {
+        self.wait_css(selector).await.text().await.unwrap()
+    }
+
+    /// Calls a backend command the way the UI does (for what the UI does not show).
+    pub async fn invoke(&self, command: &str, args: Value) -> Value {
+        let answer = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then(
+                   (v) => done({ ok: v }), (e) => done({ err: e }));",
+                vec![json!(command), args],
+            )
+            .await
+            .expect("invoke");
+        match answer.get("ok") {
+            Some(v) => v.clone(),
+            None => panic!("{command} failed: {answer}"),
+        }
+    }
+}
