@@ -1203,9 +1203,7 @@ async fn killing_the_real_cli_mid_capture_never_captures_twice() {
     // and no change. What must hold: exactly one capture moved the payment.
     let captures = events
         .iter()
-        .filter(|e| {
-            e["type"] == "status_change" && e["cause"] == "telegram 022" && e["to"] == "40"
-        })
+        .filter(|e| e["type"] == "status_change" && e["cause"] == "telegram 022" && e["to"] == "40")
         .count();
     assert_eq!(captures, 1, "{events:?}");
     let order = desk.get_order(page.items[0].id).await.unwrap();
