@@ -141,17 +141,14 @@ impl Demo {
         if let Some(a) = amount {
             fill(s, &format!("op-{kind}-amount"), a).await;
         }
-        s.wait_css(&format!("[data-testid='op-{kind}']:not([disabled])"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        s.click_css(&format!("[data-testid='op-{kind}']:not([disabled])"))
+            .await;
         let dialog = s
-            .wait_css(&format!(
+            .text_of(&format!(
                 "[data-testid='confirm-dialog'][data-kind='{kind}']"
             ))
             .await;
-        assert!(!dialog.text().await.unwrap().is_empty());
+        assert!(!dialog.is_empty());
         s.click("confirm-send").await;
         attr(
             s,

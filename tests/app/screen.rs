@@ -49,12 +49,35 @@ impl Session {
 
     /// Clicks the element with this `data-testid`.
     pub async fn click(&self, testid: &str) {
-        self.wait_css(&css(testid)).await.click().await.unwrap();
+        self.click_css(&css(testid)).await;
     }
 
-    /// The text of the first element matching `selector`.
+    /// Clicks the first element matching `selector`, finding it again if the screen
+    /// re-rendered between the lookup and the click.
+    pub async fn click_css(&self, selector: &str) {
+        let deadline = std::time::Instant::now() + self.wait;
+        loop {
+            match self.wait_css(selector).await.click().await {
+                Ok(()) => return,
+                Err(e)
+                    if std::time::Instant::now() < deadline && e.to_string().contains("Stale") => {}
+                Err(e) => panic!("cannot click {selector}: {e}"),
+            }
+        }
+    }
+
+    /// The text of the first element matching `selector`, read again if the screen
+    /// re-rendered between the lookup and the read.
     pub async fn text_of(&self, selector: &str) -> String {
-        self.wait_css(selector).await.text().await.unwrap()
+        let deadline = std::time::Instant::now() + self.wait;
+        loop {
+            match self.wait_css(selector).await.text().await {
+                Ok(text) => return text,
+                Err(e)
+                    if std::time::Instant::now() < deadline && e.to_string().contains("Stale") => {}
+                Err(e) => panic!("cannot read {selector}: {e}"),
+            }
+        }
     }
 
     /// Calls a backend command the way the UI does (for what the UI does not show).
