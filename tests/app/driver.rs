@@ -104,13 +104,27 @@ impl Session {
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         };
-        Session {
+        let session = Session {
             client,
             driver,
             _turn: turn,
             data_dir,
             wait: Duration::from_secs(15),
-        }
+        };
+        // Every test starts in Japanese, the default. The choice lives in the webview's
+        // localStorage, which all test runs share and which WebKit may not have flushed
+        // when an earlier test's app was stopped.
+        session.wait_css("[data-testid='sidebar']").await;
+        session
+            .client
+            .execute(
+                "localStorage.setItem('paydesk.language', 'ja'); location.reload();",
+                vec![],
+            )
+            .await
+            .expect("reset the language");
+        session.wait_css("[data-testid='sidebar']").await;
+        session
     }
 
     /// The same session, waiting at most `wait` for an element on the screen.

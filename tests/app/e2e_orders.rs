@@ -15,7 +15,7 @@ use crate::driver::Session;
 use crate::screen::{css, unique};
 
 /// Notifications travel simulator → relay → app; operations may wait for an inquiry.
-const WAIT: Duration = Duration::from_secs(40);
+const WAIT: Duration = Duration::from_secs(60);
 
 struct Demo {
     s: Session,

@@ -41,7 +41,7 @@ impl Session {
             {
                 Ok(element) => return element,
                 // The screen re-rendered under the lookup ("stale element"): look again.
-                Err(e) if !left.is_zero() && e.to_string().contains("Stale") => continue,
+                Err(e) if !left.is_zero() && is_stale(&e) => continue,
                 Err(e) => panic!("nothing matches {selector}: {e}"),
             }
         }
@@ -59,8 +59,7 @@ impl Session {
         loop {
             match self.wait_css(selector).await.click().await {
                 Ok(()) => return,
-                Err(e)
-                    if std::time::Instant::now() < deadline && e.to_string().contains("Stale") => {}
+                Err(e) if std::time::Instant::now() < deadline && is_stale(&e) => {}
                 Err(e) => panic!("cannot click {selector}: {e}"),
             }
         }
@@ -73,8 +72,7 @@ impl Session {
         loop {
             match self.wait_css(selector).await.text().await {
                 Ok(text) => return text,
-                Err(e)
-                    if std::time::Instant::now() < deadline && e.to_string().contains("Stale") => {}
+                Err(e) if std::time::Instant::now() < deadline && is_stale(&e) => {}
                 Err(e) => panic!("cannot read {selector}: {e}"),
             }
         }
@@ -97,4 +95,11 @@ impl Session {
             None => panic!("{command} failed: {answer}"),
         }
     }
+}
+
+/// The screen re-rendered under a lookup: WebKitWebDriver reports the old node as stale
+/// ("Node with identifier … was not found").
+fn is_stale(e: &fantoccini::error::CmdError) -> bool {
+    let debug = format!("{e:?}");
+    debug.contains("StaleElementReference") || debug.contains("was not found")
 }

@@ -156,21 +156,28 @@ pub async fn handle(
         log_unprocessed(&sim, &kind, &merchant, None, "9004", None);
         return Ok(reply(&header_refusal(&kind, "9004", "")));
     }
-    // Once the whole telegram has arrived the gateway carries it out even if the client
-    // hangs up meanwhile (a timeout on the client side, a killed process): the work runs
-    // in its own task, so dropping the connection cannot cancel it half-way, and the 091
-    // flag is always released.
-    let work = tokio::spawn(async move {
-        let result = process(
-            &sim, &path, &kind, &merchant, payment_id, &params, peer, shutdown,
-        )
-        .await;
-        if exclusive_inquiry {
-            sim.end_inquiry(&merchant);
-        }
-        result
+    // Released when the request ends, also when the client hangs up mid-request and the
+    // connection drops this future: a lost flag would answer 9004 to that merchant forever.
+    let _flag = exclusive_inquiry.then(|| InquiryFlag {
+        sim: &sim,
+        merchant: &merchant,
     });
-    work.await.unwrap_or(Err(DropConnection))
+    process(
+        &sim, &path, &kind, &merchant, payment_id, &params, peer, shutdown,
+    )
+    .await
+}
+
+/// The merchant's "091 in progress" flag, released on drop.
+struct InquiryFlag<'a> {
+    sim: &'a Simulator,
+    merchant: &'a str,
+}
+
+impl Drop for InquiryFlag<'_> {
+    fn drop(&mut self) {
+        self.sim.end_inquiry(self.merchant);
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

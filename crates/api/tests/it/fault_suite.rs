@@ -1188,14 +1188,8 @@ async fn killing_the_real_cli_mid_capture_never_captures_twice() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    // The first telegram, if the gateway went on with it after the kill, ends now.
-    poll_until("the delayed capture to be logged", || async {
-        let (events, _) = gateway_events(&h, 0).await;
-        events.iter().any(|e| {
-            e["kind"] == "022" && e["fault"].as_str().is_some_and(|f| f.contains("latency"))
-        })
-    })
-    .await;
+    // The simulator drops a telegram whose client hung up before it was carried out (the
+    // latency fault holds it), so the killed run's capture never lands after this point.
     desk.sync_now().await.unwrap();
     let (events, _) = gateway_events(&h, 0).await;
     // The rerun may reach the gateway while the killed run's telegram is still being
