@@ -101,12 +101,22 @@ fn test() -> Result {
         "warnings",
     ]))?;
     let keyring_home = tempdir("paydesk-keyring")?;
+    // A private runtime dir too: gnome-keyring puts its control socket there, and a
+    // keyring daemon of another session (a desktop's, a developer's test run) must never
+    // be the one our tests talk to.
+    let runtime = tempdir("paydesk-runtime")?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| format!("cannot prepare {}: {e}", runtime.display()))?;
+    }
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     run(Command::new("dbus-run-session")
         .arg("--")
         .arg(exe)
         .arg("test-in-session")
         .env("XDG_DATA_HOME", &keyring_home)
+        .env("XDG_RUNTIME_DIR", &runtime)
         .current_dir(root()))
 }
 
