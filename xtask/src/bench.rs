@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 /// (package, example) pairs, in the order their figures appear.
 const BENCHES: &[(&str, &str)] = &[
     ("relay", "bench"),
+    ("api", "sync_bench"),
     ("paygent-sim", "bench"),
     ("store", "bench"),
     ("domain", "dashboard_bench"),

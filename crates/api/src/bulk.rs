@@ -43,7 +43,10 @@ use domain::bulk::{
     validate_selection,
 };
 use domain::journal::success_report;
-use domain::{Operation, OperationKey, OrderId, PaymentStatus, RULES, Refusal, Settlement, check};
+use domain::{
+    FailureCategory, Operation, OperationKey, OrderId, PaymentStatus, RULES, Refusal, Settlement,
+    check,
+};
 use paygent_client::{Client, ClientError};
 use paygent_codec::request::PaymentRef;
 use paygent_codec::{ErrorContext, explain_with_detail};
@@ -831,7 +834,16 @@ impl Desk {
                         store.record_item_result(ctx.run, id, &step.state, self.now())?;
                     }
                     self.item_changed(ctx, id);
-                    let (next, journal) = self.inquire_item(ctx, key).await?;
+                    // The gateway may still be carrying out a capture that got no answer.
+                    let in_flight = match &step.state {
+                        ItemState::Unknown { last_code, .. } => {
+                            last_code.as_deref().is_none_or(|c| {
+                                FailureCategory::from_code(c) == FailureCategory::NoResponse
+                            })
+                        }
+                        _ => true,
+                    };
+                    let (next, journal) = self.inquire_item(ctx, key, in_flight).await?;
                     outcome = next;
                     inquired = journal;
                 }
@@ -893,6 +905,7 @@ impl Desk {
         &self,
         ctx: &RunCtx,
         key: &OperationKey,
+        in_flight: bool,
     ) -> Result<(Outcome, Option<JournalOutcome>), AppError> {
         let pending = self
             .store()
@@ -908,16 +921,18 @@ impl Desk {
             };
             return Ok((Outcome::Inquired(settlement), None));
         };
-        Ok(match self.inquire_outcome(&ctx.client, &pending).await {
-            Ok(journal) => (Outcome::Inquired(settlement_of(journal.as_ref())), journal),
-            Err(e) => (
-                Outcome::Error {
-                    code: e.code,
-                    detail: None,
-                },
-                None,
-            ),
-        })
+        Ok(
+            match self.inquire_outcome(&ctx.client, &pending, in_flight).await {
+                Ok(journal) => (Outcome::Inquired(settlement_of(journal.as_ref())), journal),
+                Err(e) => (
+                    Outcome::Error {
+                        code: e.code,
+                        detail: None,
+                    },
+                    None,
+                ),
+            },
+        )
     }
 
     // --- Logs ---------------------------------------------------------------------------
@@ -1015,10 +1030,14 @@ impl Desk {
             );
             changed.push(item.order_id.0);
         }
-        self.store()
+        let status = self
+            .store()
             .finish_run(id, &RunEnd::Recovered, self.now())?;
         self.orders_changed(&changed);
-        if let Some(detail) = self.store().run_detail(id)? {
+        // Announced when the run is first recovered and when it is finally settled, not on
+        // every pass while an item waits for its in-flight window to close.
+        let announce = status != RunStatus::Interrupted || run.summary.status == RunStatus::Running;
+        if announce && let Some(detail) = self.store().run_detail(id)? {
             self.emit(DeskEvent::BulkRunFinished {
                 run: Box::new(summary_dto(&detail.summary)),
             });
@@ -1042,7 +1061,7 @@ impl Desk {
                 .find(|p| &p.key == key)
         });
         if let Some(pending) = pending {
-            return match self.inquire_outcome(client, &pending).await {
+            return match self.inquire_outcome(client, &pending, true).await {
                 Ok(journal) => (Some(settlement_of(journal.as_ref())), journal),
                 Err(_) => (None, None),
             };

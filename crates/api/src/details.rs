@@ -1,19 +1,15 @@
 //! Buyer and item details: Paidy's verify telegram (343) for new Paidy orders, the
 //! storefront's order export (CSV import), and the order list as CSV for Excel (export).
 //!
-//! Import columns (header names, in any order; English as the simulator's storefront
-//! writes them, or the Japanese in [`COLUMN_ALIASES`]): `order_number` (required; the
-//! `trading_id` column wins when present and not empty, since that is the number Paygent
-//! knows), `buyer_name`, `buyer_kana`, `email`, `phone`, `postal_code`, `address`,
-//! `items` (`title xQTY @PRICE; …`), `shipping_fee`, and `payment_id` (the transaction
-//! ID: a payment PayDesk has no order for, e.g. one whose notification is older than the
-//! gateway's 7-day retention, is checked with 094 and becomes an order first). Other
-//! columns are ignored. The file may be UTF-8 (with or without BOM) or Shift_JIS
-//! (Windows-31J).
+//! The import's parsing (encodings, columns, per-row checks and line numbers) is the pure
+//! [`domain::storefront::parse_storefront_csv`], where the column layout is documented; here
+//! the file is read, payments the shop's file names but PayDesk has no order for are
+//! adopted (094), and the rows are stored on the orders they match by order number.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use domain::storefront::{StorefrontRow, parse_storefront_csv, parse_yen};
 use domain::{OrderId, Yen};
 use paygent_codec::request::PaidyVerify;
 use store::{DetailsSource, Item, OrderDetails};
@@ -21,51 +17,6 @@ use store::{DetailsSource, Item, OrderDetails};
 use crate::dto::DeskEvent;
 use crate::dto::{ExportReport, ImportReport, ImportRowError, OrderQuery};
 use crate::{AppError, Desk, Text};
-
-/// Japanese header names accepted for each column.
-pub const COLUMN_ALIASES: &[(&str, &str)] = &[
-    ("注文番号", "order_number"),
-    ("取引ID", "payment_id"),
-    ("決済ID", "payment_id"),
-    ("外部決済注文番号", "trading_id"),
-    ("購入者名", "buyer_name"),
-    ("お名前", "buyer_name"),
-    ("購入者カナ", "buyer_kana"),
-    ("フリガナ", "buyer_kana"),
-    ("メールアドレス", "email"),
-    ("電話番号", "phone"),
-    ("郵便番号", "postal_code"),
-    ("住所", "address"),
-    ("商品", "items"),
-    ("送料", "shipping_fee"),
-];
-
-/// Decodes a CSV file: UTF-8 (BOM or valid UTF-8) or Shift_JIS.
-fn decode(bytes: &[u8]) -> Result<(String, &'static str), AppError> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return std::str::from_utf8(rest)
-            .map(|s| (s.to_owned(), "utf-8"))
-            .map_err(|_| not_text());
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((text.to_owned(), "utf-8"));
-    }
-    let (text, _, errors) = encoding_rs::SHIFT_JIS.decode(bytes);
-    if errors {
-        return Err(not_text());
-    }
-    Ok((text.into_owned(), "shift_jis"))
-}
-
-fn not_text() -> AppError {
-    AppError::refused(
-        "csv_encoding",
-        Text::new(
-            "CSVファイルの文字コードを読み取れません。UTF-8 か Shift_JIS で保存したファイルを選んでください。",
-            "The CSV file's encoding cannot be read. Select a file saved as UTF-8 or Shift_JIS.",
-        ),
-    )
-}
 
 fn row_error(line: u32, order_number: Option<&str>, ja: &str, en: &str) -> ImportRowError {
     ImportRowError {
@@ -75,44 +26,33 @@ fn row_error(line: u32, order_number: Option<&str>, ja: &str, en: &str) -> Impor
     }
 }
 
-/// `title xQTY @PRICE; …`
-fn parse_items(text: &str) -> Result<Vec<Item>, String> {
-    text.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|part| {
-            let (rest, price) = part
-                .rsplit_once('@')
-                .ok_or_else(|| format!("\"{part}\" has no @price"))?;
-            let (title, qty) = rest
-                .trim()
-                .rsplit_once(" x")
-                .ok_or_else(|| format!("\"{part}\" has no xQuantity"))?;
-            let quantity = qty
-                .trim()
-                .parse::<i64>()
-                .map_err(|_| format!("\"{part}\": quantity is not a number"))?;
-            let unit_price = parse_yen(price)
-                .ok_or_else(|| format!("\"{part}\": price is not a whole yen amount"))?;
-            Ok(Item {
+/// What a storefront row tells about its order, as the store keeps it.
+fn details_of_row(row: StorefrontRow) -> OrderDetails {
+    OrderDetails {
+        source: DetailsSource::StorefrontCsv,
+        buyer_name: row.buyer_name,
+        buyer_name_kana: row.buyer_kana,
+        buyer_email: row.email,
+        buyer_phone: row.phone,
+        shipping_zip: row.postal_code,
+        shipping_state: None,
+        shipping_city: None,
+        shipping_line1: row.address,
+        shipping_line2: None,
+        order_tax: None,
+        order_shipping: row.shipping_fee,
+        items: row
+            .items
+            .into_iter()
+            .map(|i| Item {
                 item_id: None,
-                title: title.trim().to_owned(),
+                title: i.title,
                 description: None,
-                unit_price,
-                quantity,
+                unit_price: i.unit_price,
+                quantity: i.quantity,
             })
-        })
-        .collect()
-}
-
-fn parse_yen(text: &str) -> Option<Yen> {
-    let digits: String = text
-        .trim()
-        .trim_start_matches(['¥', '￥'])
-        .chars()
-        .filter(|c| *c != ',')
-        .collect();
-    digits.parse::<i64>().ok().map(Yen)
+            .collect(),
+    }
 }
 
 /// Protects a text cell from being run as a formula by Excel.
@@ -141,124 +81,37 @@ impl Desk {
                 ),
             )
         })?;
-        let (text, encoding) = decode(&bytes)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|_| not_text())?
-            .iter()
-            .map(|h| {
-                let h = h.trim();
-                COLUMN_ALIASES
-                    .iter()
-                    .find(|(ja, _)| *ja == h)
-                    .map_or(h, |(_, en)| en)
-                    .to_owned()
+        let export = parse_storefront_csv(&bytes).map_err(|e| {
+            let message = e.message();
+            AppError::refused(e.code(), Text::new(&message.ja, &message.en))
+        })?;
+        let mut errors: Vec<ImportRowError> = export
+            .errors
+            .into_iter()
+            .map(|e| ImportRowError {
+                line: e.line,
+                order_number: e.order_number,
+                message: Text::new(&e.message.ja, &e.message.en),
             })
             .collect();
-        if !headers
-            .iter()
-            .any(|h| h == "order_number" || h == "trading_id")
-        {
-            return Err(AppError::refused(
-                "csv_no_order_number",
-                Text::new(
-                    "CSVに「order_number」（注文番号）の列がありません。1行目に列名を入れてください。",
-                    "The CSV has no \"order_number\" column. Put the column names in the first line.",
-                ),
-            ));
-        }
-        let mut errors = Vec::new();
-        let mut rows: Vec<(String, OrderDetails)> = Vec::new();
         let mut lines_of: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        let mut read = 0u32;
-        let mut payment_ids: Vec<String> = Vec::new();
-        for (index, record) in reader.records().enumerate() {
-            let line = index as u32 + 2;
-            read += 1;
-            let record = match record {
-                Ok(r) => r,
-                Err(_) => {
-                    errors.push(row_error(
-                        line,
-                        None,
-                        "この行を読み取れません。",
-                        "This line cannot be read.",
-                    ));
-                    continue;
-                }
-            };
-            let get = |name: &str| -> Option<String> {
-                headers
-                    .iter()
-                    .position(|h| h == name)
-                    .and_then(|i| record.get(i))
-                    .map(str::trim)
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_owned)
-            };
-            let Some(number) = get("trading_id").or_else(|| get("order_number")) else {
-                errors.push(row_error(
-                    line,
-                    None,
-                    "注文番号が空です。",
-                    "The order number is empty.",
-                ));
-                continue;
-            };
-            let items = match get("items").map(|t| parse_items(&t)).transpose() {
-                Ok(items) => items.unwrap_or_default(),
-                Err(why) => {
-                    errors.push(row_error(
-                        line,
-                        Some(&number),
-                        &format!("商品欄を読み取れません：{why}"),
-                        &format!("The items column cannot be read: {why}"),
-                    ));
-                    continue;
-                }
-            };
-            let shipping = match get("shipping_fee") {
-                Some(v) => match parse_yen(&v) {
-                    Some(y) => Some(y),
-                    None => {
-                        errors.push(row_error(
-                            line,
-                            Some(&number),
-                            &format!("送料「{v}」が金額（円の整数）ではありません。"),
-                            &format!("The shipping fee \"{v}\" is not a whole yen amount."),
-                        ));
-                        continue;
-                    }
-                },
-                None => None,
-            };
-            if let Some(id) = get("payment_id").filter(|id| id.bytes().all(|b| b.is_ascii_digit()))
-            {
-                payment_ids.push(id);
-            }
-            lines_of.entry(number.clone()).or_default().push(line);
-            rows.push((
-                number,
-                OrderDetails {
-                    source: DetailsSource::StorefrontCsv,
-                    buyer_name: get("buyer_name"),
-                    buyer_name_kana: get("buyer_kana"),
-                    buyer_email: get("email"),
-                    buyer_phone: get("phone"),
-                    shipping_zip: get("postal_code"),
-                    shipping_state: None,
-                    shipping_city: None,
-                    shipping_line1: get("address"),
-                    shipping_line2: None,
-                    order_tax: None,
-                    order_shipping: shipping,
-                    items,
-                },
-            ));
-        }
+        let payment_ids: Vec<String> = export
+            .rows
+            .iter()
+            .filter_map(|r| r.payment_id.clone())
+            .collect();
+        let rows: Vec<(String, OrderDetails)> = export
+            .rows
+            .into_iter()
+            .map(|row| {
+                lines_of
+                    .entry(row.order_number.clone())
+                    .or_default()
+                    .push(row.line);
+                (row.order_number.clone(), details_of_row(row))
+            })
+            .collect();
+        let (read, encoding) = (export.records, export.encoding.code());
         // Rows whose payment PayDesk never heard of (older than the gateway keeps
         // notifications) are checked with 094 first and become orders.
         if !payment_ids.is_empty() {

@@ -114,6 +114,11 @@ pub struct DeskConfig {
     /// stream loop checks it; 1 in the app, larger in tests so a silent stall shows in a
     /// second instead of three minutes.
     pub relay_stall_divisor: u32,
+    /// How long after sending a telegram an inquiry that finds nothing done still means
+    /// "may be in flight" (`RULES.in_flight_window`). Test builds take
+    /// `PAYDESK_IN_FLIGHT_WINDOW_SECS` so a crash test need not wait two minutes; other
+    /// builds ignore it (a short window could double a refund).
+    pub in_flight_window: chrono::TimeDelta,
 }
 
 impl DeskConfig {
@@ -129,8 +134,19 @@ impl DeskConfig {
             demo: false,
             retry_wait_divisor: 1,
             relay_stall_divisor: 1,
+            in_flight_window: in_flight_window_for(build),
         }
     }
+}
+
+/// The in-flight window of a build: the rules table's, or the test override.
+fn in_flight_window_for(build: Build) -> chrono::TimeDelta {
+    let test_override = (build == Build::Test)
+        .then(|| std::env::var("PAYDESK_IN_FLIGHT_WINDOW_SECS").ok())
+        .flatten()
+        .and_then(|v| v.parse::<i64>().ok())
+        .and_then(chrono::TimeDelta::try_seconds);
+    test_override.unwrap_or(domain::RULES.in_flight_window)
 }
 
 /// The data directory: `PAYDESK_DATA_DIR` if set, else `default` (the host's app data dir).
@@ -159,6 +175,7 @@ pub(crate) struct Inner {
     clients: settings::ClientCache,
     retry_wait_divisor: u32,
     relay_stall_divisor: u32,
+    in_flight_window: chrono::TimeDelta,
     /// Serializes operations so two clicks never race on one order's journal.
     operations: tokio::sync::Mutex<()>,
     /// The bulk-capture run this process executes.
@@ -236,6 +253,7 @@ impl Desk {
             subscriptions: subscriptions::SubscriptionsShared::default(),
             retry_wait_divisor: config.retry_wait_divisor.max(1),
             relay_stall_divisor: config.relay_stall_divisor.max(1),
+            in_flight_window: config.in_flight_window,
             #[cfg(feature = "demo")]
             demo: Mutex::new(embedded),
         };

@@ -5,8 +5,10 @@
 //! answer. When no usable answer came (timeout, dropped connection), the entry is marked
 //! unknown and settled with a 094 inquiry (`domain::settle`) before anything is resent:
 //! already applied → recorded as success; not applied → sent once more with the same key;
-//! in progress → left open for the background sync to settle; conflict → the order adopts
-//! the gateway's state. [`Desk::settle_open_operations`] does the same at start for
+//! in progress → left open for the background settler ([`Desk::run_settlements`]);
+//! conflict → the order adopts the gateway's state. "Not applied" is only concluded once
+//! the telegram can no longer be in flight (`domain::settle_at`, the in-flight window):
+//! a gateway may still carry out a telegram whose client gave up or died. [`Desk::settle_open_operations`] does the same at start for
 //! entries a crash left open (never resending: a not-applied entry is closed as failed and
 //! the shop owner decides).
 
@@ -14,7 +16,7 @@ use chrono::{DateTime, Utc};
 use domain::journal::success_report;
 use domain::{
     FailureCategory, Operation, OrderId, PendingOperation, Plan, RULES, Settlement, StatusReport,
-    Successor, TelegramKind, settle,
+    Successor, TelegramKind, settle_at,
 };
 use paygent_client::{Client, ClientError};
 use paygent_codec::ErrorContext;
@@ -234,7 +236,11 @@ impl Desk {
                 Sent::Unknown(e) => {
                     tracing::warn!(order = order_id, key = %key.0, error = %e, "operation outcome unknown; inquiring");
                     self.store().journal_mark_unknown(&key)?;
-                    match self.settle_entry(&client, &key).await {
+                    // No answer at all (timeout, dropped connection): the gateway may still
+                    // be carrying it out. An answer it could not complete (2008, E01xxx,
+                    // an unreadable body) means the telegram is no longer in flight.
+                    let in_flight = e.outcome_unknown();
+                    match self.settle_entry(&client, &key, in_flight).await {
                         Settled::Done(outcome, error) => break (outcome, error),
                         Settled::NotApplied if !resent => {
                             tracing::info!(key = %key.0, "not applied; sending once more with the same key");
@@ -313,8 +319,14 @@ impl Desk {
 
     /// Settles one open entry by inquiry (094 of the payment it named, and for revisions
     /// a search for the successor). An entry a bulk-capture run owns is left to the run
-    /// (or its recovery), which settles it together with the run's item.
-    async fn settle_entry(&self, client: &Client, key: &domain::OperationKey) -> Settled {
+    /// (or its recovery), which settles it together with the run's item. `in_flight`:
+    /// the last send may still be carried out (see [`Desk::inquire_outcome`]).
+    async fn settle_entry(
+        &self,
+        client: &Client,
+        key: &domain::OperationKey,
+        in_flight: bool,
+    ) -> Settled {
         let pending = {
             let store = self.store();
             match store.bulk_item_open_for_key(key) {
@@ -331,7 +343,7 @@ impl Desk {
             // Settled meanwhile (a notification confirmed it).
             return Settled::Done(OperationOutcomeCode::Succeeded, None);
         };
-        let outcome = match self.inquire_outcome(client, &pending).await {
+        let outcome = match self.inquire_outcome(client, &pending, in_flight).await {
             Ok(Some(outcome)) => outcome,
             Ok(None) => return Settled::Open(None),
             Err(e) => return Settled::Open(Some(e)),
@@ -350,11 +362,14 @@ impl Desk {
 
     /// Decides an open entry's outcome by inquiry, without writing anything: `Ok(None)`
     /// while the gateway is still processing it (or the inquiry named no payment),
-    /// `Err` when the inquiry itself failed.
+    /// `Err` when the inquiry itself failed. `in_flight`: the last send got no answer (or
+    /// a crash left it), so "nothing happened" is only believed after the in-flight
+    /// window; `false` when the gateway answered.
     pub(crate) async fn inquire_outcome(
         &self,
         client: &Client,
         pending: &PendingOperation,
+        in_flight: bool,
     ) -> Result<Option<JournalOutcome>, AppError> {
         let key = &pending.key;
         let now = self.now();
@@ -382,7 +397,12 @@ impl Desk {
             Some(None) => Successor::NoneFound,
             None => Successor::NotChecked,
         };
-        let settlement = settle(pending, &target, successor);
+        let window = if in_flight {
+            self.inner.in_flight_window
+        } else {
+            chrono::TimeDelta::zero()
+        };
+        let settlement = settle_at(pending, &target, successor, self.now(), window);
         tracing::info!(key = %key.0, settlement = ?settlement, "operation settled by inquiry");
         let adopted = || match successor {
             Successor::Found(next) => next.clone(),
@@ -447,7 +467,8 @@ impl Desk {
             }
         };
         for pending in open {
-            let settled = self.settle_entry(&client, &pending.key).await;
+            // After a crash nobody knows whether an answer came: assume none did.
+            let settled = self.settle_entry(&client, &pending.key, true).await;
             let outcome = match settled {
                 Settled::NotApplied => {
                     let closed = self.store().journal_settle(
@@ -505,7 +526,7 @@ impl Desk {
         // An entry left open can often be settled now too.
         let pending = self.store().pending_for_order(id)?;
         if let Some(p) = pending {
-            self.settle_entry(&client, &p.key).await;
+            self.settle_entry(&client, &p.key, true).await;
         }
         self.orders_changed(&[order_id]);
         Ok(())
@@ -517,6 +538,32 @@ impl Desk {
         let _one_at_a_time = self.inner.operations.lock().await;
         self.recover_bulk_runs().await;
         self.settle_open_operations().await;
+    }
+
+    /// The background settler (spawned by `run_sync`): every
+    /// `RULES.settlement_recheck_interval` it settles what is still open, so an entry whose
+    /// telegram may have been in flight is decided once the in-flight window closes, even
+    /// while a healthy relay stream keeps the sync loop from coming round to it.
+    pub(crate) async fn run_settlements(self) {
+        let every = RULES
+            .settlement_recheck_interval
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(20))
+            / self.inner.retry_wait_divisor;
+        // Tests divide the waits; a floor keeps their 094s from flooding the simulator.
+        let every = every.max(std::time::Duration::from_millis(100));
+        loop {
+            tokio::time::sleep(every).await;
+            let open = {
+                let store = self.store();
+                let entries = store.pending_journal().map(|e| !e.is_empty());
+                let runs = store.unfinished_runs().map(|r| !r.is_empty());
+                entries.unwrap_or(false) || runs.unwrap_or(false)
+            };
+            if open {
+                self.retry_open_settlements().await;
+            }
+        }
     }
 }
 

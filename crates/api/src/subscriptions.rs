@@ -229,8 +229,13 @@ enum Answer {
         detail: String,
         payment_id: Option<String>,
     },
-    /// It may or may not have happened: settle by inquiry by order number.
-    Open(String),
+    /// It may or may not have happened: settle by inquiry by order number. `in_flight`: no
+    /// answer came at all (a timeout, a dropped connection), so the gateway may still be
+    /// carrying it out.
+    Open {
+        why: String,
+        in_flight: bool,
+    },
 }
 
 fn classify(result: Result<paygent_codec::response::CardAuthorization, ClientError>) -> Answer {
@@ -245,11 +250,17 @@ fn classify(result: Result<paygent_codec::response::CardAuthorization, ClientErr
                 detail: g.response_detail,
                 payment_id: g.payment_id,
             },
-            _ => Answer::Open(g.response_code),
+            _ => Answer::Open {
+                why: g.response_code,
+                in_flight: false,
+            },
         },
         // Timeouts, dropped connections, unreadable answers, and connections that never
         // opened: all settled by inquiry before anything is sent again.
-        Err(e) => Answer::Open(e.to_string()),
+        Err(e) => Answer::Open {
+            why: e.to_string(),
+            in_flight: e.outcome_unknown(),
+        },
     }
 }
 
@@ -1060,22 +1071,24 @@ impl Desk {
                     self.renewal_refused(sub, cycle, &code, &detail, payment_id.as_deref())?;
                 Ok(("failed", Some(order), Some(error)))
             }
-            Answer::Open(why) => {
+            Answer::Open { why, in_flight } => {
                 tracing::warn!(key = %cycle.key.0, why = %why, "renewal outcome unknown; inquiring by order number");
                 self.store().mark_renewal_unknown(&cycle.key)?;
-                Ok(self.settle_renewal(sub, cycle, true).await)
+                Ok(self.settle_renewal(sub, cycle, true, in_flight).await)
             }
         }
     }
 
     /// Settles an open renewal with an inquiry by its order number. `resend`: when the
     /// gateway has no payment under the number, send the authorization (same order
-    /// number, same cycle) once more.
+    /// number, same cycle) once more, but not while the last send, which got no answer
+    /// (`in_flight`), may still be carried out.
     fn settle_renewal<'a>(
         &'a self,
         sub: &'a Subscription,
         cycle: &'a CycleRow,
         resend: bool,
+        in_flight: bool,
     ) -> BoxFuture<'a, Settled> {
         Box::pin(async move {
             let open = || ("unknown", None, None);
@@ -1113,8 +1126,22 @@ impl Desk {
                 Found::Failed { payment_id } => self
                     .renewal_refused(sub, cycle, "11", "", Some(&payment_id))
                     .map(|(o, e)| ("failed", Some(o), Some(e))),
+                // Nothing under the number yet proves nothing while the authorization
+                // may still be in flight: sending again then could authorize twice.
+                Found::Nothing
+                    if in_flight
+                        && cycle.sent_at.is_some_and(|sent| {
+                            self.now() < sent + self.inner.in_flight_window
+                        }) =>
+                {
+                    tracing::info!(key = %cycle.key.0, "renewal may still be in flight; inquiring again later");
+                    Ok(open())
+                }
                 Found::Nothing if resend => {
                     tracing::info!(key = %cycle.key.0, "renewal never reached the gateway; sending it once more");
+                    if let Err(e) = self.store().mark_renewal_resent(&cycle.key, self.now()) {
+                        return ("unknown", None, Some(e.into()));
+                    }
                     let answer = classify(
                         client
                             .send(&renewal_telegram(
@@ -1125,7 +1152,7 @@ impl Desk {
                             .await,
                     );
                     match answer {
-                        Answer::Open(_) => Ok(open()),
+                        Answer::Open { .. } => Ok(open()),
                         other => self.apply_answer_boxed(sub, cycle, other).await,
                     }
                 }
@@ -1158,7 +1185,8 @@ impl Desk {
             let Ok(Some(sub)) = self.store().get_subscription(cycle.subscription) else {
                 continue;
             };
-            let (outcome, _, _) = self.settle_renewal(&sub, &cycle, true).await;
+            // After a crash nobody knows whether an answer came: assume none did.
+            let (outcome, _, _) = self.settle_renewal(&sub, &cycle, true, true).await;
             tracing::info!(key = %cycle.key.0, outcome, "open renewal settled");
             self.subscriptions_changed(&[sub.id.0]);
         }

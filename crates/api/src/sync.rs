@@ -573,6 +573,7 @@ impl Desk {
     /// The background sync task: the host spawns it on its runtime and it runs until
     /// the process ends.
     pub async fn run_sync(self) {
+        tokio::spawn(self.clone().run_settlements());
         let mut reconnect_wait = Duration::from_secs(1);
         let poll_every = RULES
             .difference_inquiry_interval

@@ -88,6 +88,16 @@ pub struct PendingOperation {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
+impl PendingOperation {
+    /// Whether the telegram may still be carried out by the gateway: it was handed to the
+    /// network less than `in_flight_window` ago. (An entry never marked sent was never
+    /// sent: it is marked before the telegram leaves.)
+    pub fn may_still_arrive(&self, now: DateTime<Utc>, in_flight_window: TimeDelta) -> bool {
+        self.sent_at
+            .is_some_and(|sent| now < sent + in_flight_window)
+    }
+}
+
 /// What a search for a successor payment (a revision's new `payment_id`) found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Successor<'a> {
@@ -192,6 +202,25 @@ pub fn settle(
         return Settlement::NotApplied;
     }
     Settlement::Conflict
+}
+
+/// [`settle`] at time `now`: an inquiry that finds nothing done while the telegram may still
+/// be in flight ([`PendingOperation::may_still_arrive`]) means "inquire again later", never
+/// "not applied": concluding too early would let a late capture or refund land after
+/// PayDesk closed the entry (or, for a revision, sent it twice).
+pub fn settle_at(
+    pending: &PendingOperation,
+    target: &StatusReport,
+    successor: Successor<'_>,
+    now: DateTime<Utc>,
+    in_flight_window: TimeDelta,
+) -> Settlement {
+    match settle(pending, target, successor) {
+        Settlement::NotApplied if pending.may_still_arrive(now, in_flight_window) => {
+            Settlement::InProgress
+        }
+        settlement => settlement,
+    }
 }
 
 /// What went wrong with one send.

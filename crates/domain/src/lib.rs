@@ -7,7 +7,8 @@
 //! and computes deadlines; [`journal`] holds the idempotency decisions (settling an
 //! unsettled operation with an inquiry, the retry table); [`notification`] reconciles a
 //! gateway report with an order (PayDesk's change, the gateway's, or an outside one);
-//! [`history`] renders change-history lines in Japanese and English.
+//! [`history`] renders change-history lines in Japanese and English; [`storefront`]
+//! reads the shop's storefront order export (CSV) into rows and per-row errors.
 //!
 //! Invariants: nothing here derives `Serialize` (DTOs live at the IPC boundary); money is
 //! [`Yen`]; no deadline or limit is written outside [`rules`] (a tidy test checks the
@@ -20,12 +21,13 @@ pub mod notification;
 pub mod operation;
 pub mod order;
 pub mod rules;
+pub mod storefront;
 pub mod subscription;
 
 pub use history::Text;
 pub use journal::{
     FailureCategory, JournalState, OperationKey, PendingOperation, RetryDecision, Settlement,
-    Successor, retry_decision, settle,
+    Successor, retry_decision, settle, settle_at,
 };
 pub use notification::{Reconciliation, StatusReport, order_from_report, reconcile};
 pub use operation::{

@@ -59,6 +59,16 @@ pub struct Rules {
     pub not_sent_retry_delay: TimeDelta,
     /// Automatic retries of one telegram before PayDesk gives up and asks the shop owner.
     pub max_automatic_retries: u32,
+    /// A telegram sent less than this long ago may still be carried out by the gateway (the
+    /// client gave up after its 35 s timeout, or the app died, while the gateway kept
+    /// working). An inquiry that finds nothing done inside this window proves nothing, so
+    /// PayDesk only concludes "not applied" after it. Paygent's own calls to the card
+    /// companies end within a minute (it answers 2008 when they do not), so two minutes
+    /// leave a margin over the 35 s client timeout and that.
+    pub in_flight_window: TimeDelta,
+    /// How often open journal entries and unfinished bulk runs are settled again in the
+    /// background while the app runs.
+    pub settlement_recheck_interval: TimeDelta,
     /// The smallest card `payment_amount` the gateway accepts; with `card_max_amount` it is
     /// the card's allowed range, which a subscription renewal must fall in (seed 6-5 ❷).
     pub card_min_amount: Yen,
@@ -99,6 +109,8 @@ pub const RULES: Rules = Rules {
     busy_backoff_max: TimeDelta::minutes(5),
     not_sent_retry_delay: TimeDelta::seconds(10),
     max_automatic_retries: 5,
+    in_flight_window: TimeDelta::minutes(2),
+    settlement_recheck_interval: TimeDelta::seconds(20),
     card_min_amount: Yen(1),
     renewal_on_time_window: TimeDelta::hours(1),
     reminder_period: TimeDelta::days(30),

@@ -156,27 +156,33 @@ pub async fn handle(
         log_unprocessed(&sim, &kind, &merchant, None, "9004", None);
         return Ok(reply(&header_refusal(&kind, "9004", "")));
     }
-    // Released when the request ends, also when the client hangs up mid-request and the
-    // connection drops this future: a lost flag would answer 9004 to that merchant forever.
-    let _flag = exclusive_inquiry.then(|| InquiryFlag {
-        sim: &sim,
-        merchant: &merchant,
+    // A telegram received in full is carried out even when its client hangs up before the
+    // answer (a timeout, a killed app), as a real gateway does: the work runs in its own
+    // task, which dropping this request's future does not cancel. This is the window in
+    // which an inquiry may not yet see a telegram that will still be applied.
+    let task = tokio::spawn(async move {
+        // Released when the work ends: a lost flag would answer 9004 to that merchant forever.
+        let _flag = exclusive_inquiry.then(|| InquiryFlag {
+            sim: sim.clone(),
+            merchant: merchant.clone(),
+        });
+        process(
+            &sim, &path, &kind, &merchant, payment_id, &params, peer, shutdown,
+        )
+        .await
     });
-    process(
-        &sim, &path, &kind, &merchant, payment_id, &params, peer, shutdown,
-    )
-    .await
+    task.await.unwrap_or(Err(DropConnection))
 }
 
 /// The merchant's "091 in progress" flag, released on drop.
-struct InquiryFlag<'a> {
-    sim: &'a Simulator,
-    merchant: &'a str,
+struct InquiryFlag {
+    sim: Simulator,
+    merchant: String,
 }
 
-impl Drop for InquiryFlag<'_> {
+impl Drop for InquiryFlag {
     fn drop(&mut self) {
-        self.sim.end_inquiry(self.merchant);
+        self.sim.end_inquiry(&self.merchant);
     }
 }
 

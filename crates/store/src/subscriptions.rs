@@ -608,6 +608,9 @@ pub struct CycleRow {
     pub recovered: bool,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
+    /// When its authorization was last handed to the network (an inquiry that finds
+    /// nothing proves nothing while it may still be in flight).
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// What [`Store::begin_renewal`] did.
@@ -850,7 +853,7 @@ fn sub_row(row: &Row<'_>) -> rusqlite::Result<Subscription> {
 
 const CYCLE_COLUMNS: &str = "subscription_id, cycle_index, key, order_number, renewal_date, amount, \
     capture_mode, state, late, order_id, error_code, error_detail, order_choice, \
-    payment_method_label, future_choice, recovered, created_at";
+    payment_method_label, future_choice, recovered, created_at, sent_at";
 
 fn cycle_row(row: &Row<'_>) -> rusqlite::Result<CycleRow> {
     let text = |i: usize| -> rusqlite::Result<String> { row.get(i) };
@@ -872,6 +875,7 @@ fn cycle_row(row: &Row<'_>) -> rusqlite::Result<CycleRow> {
         future_choice: row.get(14)?,
         recovered: row.get(15)?,
         created_at: from_ms(row.get(16)?)?,
+        sent_at: from_ms_opt(row.get(17)?)?,
     })
 }
 
@@ -1333,6 +1337,18 @@ impl Store {
             key,
             &[CycleState::Pending],
             CycleState::Sent,
+            ", sent_at = ?3",
+            vec![Value::Integer(ms(now))],
+        )
+    }
+
+    /// An open renewal's authorization is sent once more (the gateway had no payment under
+    /// its order number): it stays unknown, with a new send time.
+    pub fn mark_renewal_resent(&mut self, key: &OperationKey, now: DateTime<Utc>) -> Result<()> {
+        self.set_cycle_state(
+            key,
+            &[CycleState::Unknown],
+            CycleState::Unknown,
             ", sent_at = ?3",
             vec![Value::Integer(ms(now))],
         )

@@ -67,6 +67,26 @@ async fn storefront_csv_import_and_excel_export() {
         bad_report.errors.iter().map(|e| e.line).collect::<Vec<_>>(),
         vec![2, 3]
     );
+    // Issue #7: after a quoted field that spans lines, the line is where the row starts.
+    let multi = h.dir.path().join("multi-line.csv");
+    std::fs::write(
+        &multi,
+        "order_number,address,shipping_fee\r\nNOPE-2,\"東京都\r\n渋谷区\",10\r\nNOPE-3,A,abc\r\n",
+    )
+    .unwrap();
+    let multi_report = h
+        .desk
+        .import_orders_csv(multi.display().to_string())
+        .await
+        .unwrap();
+    assert_eq!(
+        multi_report
+            .errors
+            .iter()
+            .map(|e| (e.line, e.order_number.as_deref()))
+            .collect::<Vec<_>>(),
+        vec![(2, Some("NOPE-2")), (4, Some("NOPE-3"))]
+    );
 
     let out = h.dir.path().join("export.csv");
     let exported = h

@@ -14,6 +14,11 @@ use serde_json::{Value, json};
 /// The most a test waits for something to arrive before failing.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
+/// The desks' in-flight window (`RULES.in_flight_window` is two minutes): longer than any
+/// latency the tests inject, so a telegram still at the gateway is never concluded
+/// "not applied" while the tests stay quick.
+pub const IN_FLIGHT_WINDOW: chrono::TimeDelta = chrono::TimeDelta::seconds(3);
+
 /// Secrets every test uses, so the sentinel scans can look for them.
 pub const SENTINEL_PASSWORD: &str = "SENTINEL-connect-pw-7f3a9c";
 pub const SENTINEL_HASH_KEY: &str = "SENTINEL-hash-key-51c2e8";
@@ -136,6 +141,7 @@ impl Harness {
             &embedded,
             events.clone(),
             tuning.relay_stall_divisor,
+            IN_FLIGHT_WINDOW,
         )
         .await;
         desk.save_settings(embedded.settings()).await.unwrap();
@@ -156,12 +162,18 @@ impl Harness {
 
     /// Opens a second desk on the same data dir (a restart).
     pub async fn reopen(&self) -> Desk {
+        self.reopen_with_window(IN_FLIGHT_WINDOW).await
+    }
+
+    /// [`Harness::reopen`] with another in-flight window.
+    pub async fn reopen_with_window(&self, in_flight_window: chrono::TimeDelta) -> Desk {
         open_desk(
             &self.name,
             self.dir.path().join("data"),
             &self.embedded,
             self.events.clone(),
             self.relay_stall_divisor,
+            in_flight_window,
         )
         .await
     }
@@ -327,6 +339,7 @@ async fn open_desk(
     embedded: &Embedded,
     events: Arc<Events>,
     relay_stall_divisor: u32,
+    in_flight_window: chrono::TimeDelta,
 ) -> Desk {
     let mut config = DeskConfig::new(
         &format!("jp.paydesk.it.{name}"),
@@ -338,5 +351,6 @@ async fn open_desk(
     config.clock = embedded.clock();
     config.retry_wait_divisor = 1000;
     config.relay_stall_divisor = relay_stall_divisor;
+    config.in_flight_window = in_flight_window;
     Desk::open(config).await.unwrap()
 }

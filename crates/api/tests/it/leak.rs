@@ -282,10 +282,11 @@ async fn scenario() {
         .await
         .unwrap();
 
-    // An entry a crash left open, settled at the next start.
+    // An entry a crash left open (long enough ago to be out of flight), settled at the
+    // next start.
     {
         let mut store = store::Store::open(h.data_dir().join("paydesk.sqlite3")).unwrap();
-        let now = chrono::Utc::now();
+        let now = chrono::Utc::now() - chrono::TimeDelta::minutes(10);
         let order = store.get_order(domain::OrderId(ids[1])).unwrap().unwrap();
         let plan = domain::check(&order, &domain::Operation::Capture, now, &domain::RULES).unwrap();
         let key = store

@@ -331,11 +331,12 @@ async fn crash_after_sending_is_settled_by_inquiry_on_restart() {
         .await;
     let done_id = synced_order(&h, &done).await;
     let never_id = synced_order(&h, &never).await;
-    // A crash right after sending: both entries stay "sent". The gateway did the first
-    // (captured there) and never saw the second.
+    // A crash right after sending, long enough ago that neither telegram can still be in
+    // flight: both entries stay "sent". The gateway did the first (captured there) and
+    // never saw the second.
     {
         let mut store = store::Store::open(h.data_dir().join("paydesk.sqlite3")).unwrap();
-        let now = chrono::Utc::now();
+        let now = chrono::Utc::now() - chrono::TimeDelta::minutes(10);
         for id in [done_id, never_id] {
             let order = store.get_order(domain::OrderId(id)).unwrap().unwrap();
             let plan =
@@ -371,4 +372,91 @@ async fn crash_after_sending_is_settled_by_inquiry_on_restart() {
     );
     // Nothing was resent.
     assert_eq!(h.processed_telegrams("022").await, captures_before);
+}
+
+/// The app dies while its capture waits at the gateway, which still carries it out (as
+/// Paygent does with a telegram it received). The next start inquires at once, sees the
+/// payment unchanged, and must not conclude "not applied" while the telegram may still be
+/// in flight: the order stays locked ("checking"), and once the capture lands it is
+/// settled as done. Nothing is sent twice.
+#[tokio::test]
+async fn a_capture_still_in_flight_at_restart_is_not_concluded_undone() {
+    let h = Harness::start(
+        "in_flight_restart",
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await;
+    let payment = h
+        .card_checkout("ORDER_F1", 1300, "authorize_only", false)
+        .await;
+    let id = synced_order(&h, &payment).await;
+    h.control(
+        "POST",
+        "/control/faults",
+        json!({"telegram_kind": "022", "fault": {"latency_ms": 8000}, "times": 1}),
+    )
+    .await;
+    let desk = h.desk.clone();
+    let task = tokio::spawn(async move {
+        desk.perform_operation(
+            id,
+            OperationRequest {
+                kind: OperationKindCode::Capture,
+                amount_yen: None,
+            },
+        )
+        .await
+    });
+    // Writing "sent" emits no event: poll the journal.
+    let db = h.data_dir().join("paydesk.sqlite3");
+    let deadline = std::time::Instant::now() + crate::harness::PATIENCE;
+    loop {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let sent: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM operation_journal WHERE state = 'sent'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if sent > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the journal never said sent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    task.abort(); // The app dies; the telegram is at the gateway.
+    let _ = task.await;
+
+    // The restart's window outlasts the gateway's 8 s hold, however slow the start.
+    let restarted = h.reopen_with_window(chrono::TimeDelta::seconds(60)).await;
+    let checking = restarted.get_order(id).await.unwrap();
+    keep(&checking);
+    assert_eq!(checking.summary.status.code, "20");
+    assert!(
+        checking.pending_operation.is_some(),
+        "concluded before the in-flight window closed: {:?}",
+        checking.history
+    );
+    // The capture lands at the gateway; the next settlement sees it.
+    while h.payment(&payment).await["status"] != "40" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the capture never landed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    restarted.sync_now().await.unwrap();
+    let settled = restarted.get_order(id).await.unwrap();
+    keep(&settled);
+    assert_eq!(settled.summary.status.code, "40");
+    assert!(settled.pending_operation.is_none());
+    assert!(!settled.summary.outside_change, "{:?}", settled.history);
+    assert_eq!(h.processed_telegrams("022").await, 1);
 }

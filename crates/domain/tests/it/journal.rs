@@ -5,7 +5,7 @@ use domain::journal::busy_backoff;
 use domain::{
     FailureCategory, JournalState, Operation, OperationKey, OrderId, PaymentMethod, PaymentStatus,
     PendingOperation, RULES, RetryDecision, Settlement, StatusReport, Successor, Yen, check,
-    retry_decision, settle,
+    retry_decision, settle, settle_at,
 };
 
 use crate::{captured, order, t0};
@@ -317,6 +317,42 @@ fn settle_decides_from_the_inquiry() {
             "{method:?} {op:?} {status:?}"
         );
     }
+}
+
+/// An inquiry that finds nothing done proves "not applied" only once the telegram can no
+/// longer be in flight; before that it means "inquire again later".
+#[test]
+fn nothing_done_is_not_concluded_while_the_telegram_may_be_in_flight() {
+    let o = order(PaymentMethod::Card);
+    let p = pending(&o, Operation::Capture);
+    let sent = p.sent_at.unwrap();
+    let untouched = report(&o, OLD, PaymentStatus::Authorized, 2000);
+    let window = RULES.in_flight_window;
+    let at =
+        |delta: TimeDelta| settle_at(&p, &untouched, Successor::NotChecked, sent + delta, window);
+    assert_eq!(at(TimeDelta::zero()), Settlement::InProgress);
+    assert_eq!(at(window - TimeDelta::seconds(1)), Settlement::InProgress);
+    assert_eq!(at(window), Settlement::NotApplied);
+    // What the inquiry does show is believed at once.
+    let done = report(&o, OLD, PaymentStatus::Captured, 2000);
+    assert_eq!(
+        settle_at(&p, &done, Successor::NotChecked, sent, window),
+        Settlement::AlreadyApplied
+    );
+    // An entry never marked sent was never sent: nothing to wait for.
+    let unsent = PendingOperation {
+        sent_at: None,
+        state: JournalState::Pending,
+        ..p.clone()
+    };
+    assert_eq!(
+        settle_at(&unsent, &untouched, Successor::NotChecked, sent, window),
+        Settlement::NotApplied
+    );
+    assert_eq!(
+        settle(&p, &untouched, Successor::NotChecked),
+        Settlement::NotApplied
+    );
 }
 
 #[test]

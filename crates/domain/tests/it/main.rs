@@ -7,6 +7,7 @@ mod journal;
 mod matrix;
 mod plans;
 mod reconcile;
+mod storefront;
 mod subscription;
 mod tidy;
 

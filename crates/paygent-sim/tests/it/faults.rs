@@ -154,3 +154,38 @@ async fn latency_fault_delays_but_processes() {
     assert_eq!(sim.status(&id).await, "40");
     sim.stop().await;
 }
+
+/// A telegram received in full is carried out even though its client gave up waiting (as a
+/// real gateway does): an inquiry at once still sees the old status, a later one the new.
+#[tokio::test]
+async fn a_telegram_whose_client_gave_up_is_still_carried_out() {
+    let sim = TestSim::tls().await;
+    let impatient = sim.client_with(
+        MERCHANT,
+        crate::harness::PASSWORD,
+        std::time::Duration::from_millis(300),
+    );
+    let id = authorized(&sim).await;
+    sim.ok(
+        "/faults",
+        json!({ "telegram_kind": "022", "fault": { "latency_ms": 900 }, "times": 1 }),
+    )
+    .await;
+    let err = impatient
+        .send(&CardCapture::new(PaymentRef::by_payment_id(&id)))
+        .await
+        .expect_err("the client times out first");
+    assert!(matches!(err, ClientError::Timeout), "{err:?}");
+    // In flight: nothing to see yet.
+    assert_eq!(sim.status(&id).await, "20");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while sim.status(&id).await != "40" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the capture never landed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(sim.status_changes(&id).await, ["-->20", "20->40"]);
+    sim.stop().await;
+}
