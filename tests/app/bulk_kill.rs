@@ -1,7 +1,7 @@
 //! Crash safety of bulk capture with the real binary: `paydesk bulk capture --all` runs
 //! against a simulator in this test process (every capture answering slowly), is killed
 //! with SIGKILL mid-run, and the next start (`paydesk bulk log`) settles the run by 094
-//! inquiry. The simulator's event log then shows that no order was captured twice, and
+//! inquiry (the captures the gateway still held land after the kill and are found done). The simulator's event log then shows that no order was captured twice, and
 //! the log agrees with the gateway order by order. A last run captures what was left.
 
 use std::process::Stdio;
@@ -16,7 +16,9 @@ use tokio::process::Command;
 
 use crate::control::Control;
 
-const ORDERS: usize = 20;
+/// Three rounds at the default concurrency (10): the kill comes in the second round, whose
+/// captures still land at the gateway; the third round is never sent.
+const ORDERS: usize = 30;
 /// Every capture answers after this long, so the run is still going when it is killed.
 const LATENCY_MS: u64 = 1500;
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -32,6 +34,9 @@ fn paydesk(data_dir: &std::path::Path, args: &[&str]) -> Command {
         .env("PAYDESK_TEST", "1")
         .env("PAYDESK_DATA_DIR", data_dir)
         .env("LANG", "en_US.UTF-8")
+        // The test build's in-flight window: longer than the gateway holds a capture
+        // (LATENCY_MS), far shorter than the two minutes of the rules table.
+        .env("PAYDESK_IN_FLIGHT_WINDOW_SECS", "5")
         .env_remove("PAYDESK_DEMO");
     command
 }
@@ -79,7 +84,7 @@ async fn killing_a_bulk_capture_run_never_captures_twice_and_the_next_start_fini
     let control = Control::new(&embedded.status().control_url);
 
     // The shop's settings and credentials, as the app keeps them (keychain: test build),
-    // and 20 authorized orders taken in.
+    // and the authorized orders taken in.
     let mut config = DeskConfig::new(IDENTIFIER, "0.0.0", Build::Test, data_dir.clone());
     config.clock = embedded.clock();
     config.events = Arc::new(api::NoEvents);
@@ -137,13 +142,26 @@ async fn killing_a_bulk_capture_run_never_captures_twice_and_the_next_start_fini
     assert!(at_kill < ORDERS, "killed mid-run ({at_kill} captured)");
     control.delete("/control/faults").await;
 
-    // The next start settles the run by inquiry and finishes its log.
-    let log = paydesk(&data_dir, &["bulk", "log", "--json"])
-        .output()
-        .await
-        .unwrap();
-    assert!(log.status.success(), "{log:?}");
-    let log = json_of(&log);
+    // The next start settles the run by inquiry and finishes its log. The captures the
+    // gateway still held at the kill land after it (as on Paygent): until the in-flight
+    // window has passed, a start that finds one not yet landed leaves it open.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let log = loop {
+        let log = paydesk(&data_dir, &["bulk", "log", "--json"])
+            .output()
+            .await
+            .unwrap();
+        assert!(log.status.success(), "{log:?}");
+        let log = json_of(&log);
+        if log["runs"][0]["status"] == "settled" {
+            break log;
+        }
+        assert!(
+            log["runs"][0]["status"] == "interrupted" && tokio::time::Instant::now() < deadline,
+            "{log}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
     let run = &log["runs"][0];
     assert_eq!(run["status"], "settled", "{run}");
     assert_eq!(run["progress"]["open"], 0, "{run}");
