@@ -499,10 +499,11 @@ impl Ledger {
         seq
     }
 
-    /// A fresh payment ID (digits, 18 at most).
+    /// A fresh payment ID: 16 digits, as the official client's captured telegrams show
+    /// them (the field holds 18 at most).
     pub fn new_payment_id(&mut self) -> String {
         self.next_payment_seq += 1;
-        format!("{}", 30_000_000 + self.next_payment_seq)
+        format!("{}", 3_000_000_000_000_000 + self.next_payment_seq)
     }
 
     fn new_token_seq(&mut self) -> u64 {
