@@ -466,18 +466,19 @@ fn payment_view(l: &Ledger, p: &Payment, sim: &Simulator) -> Value {
         .first()
         .and_then(|id| l.payments.get(id))
         .map_or(p.amount.0, |r| r.amount.0);
-    let captured_now = matches!(p.status.code(), "40" | "41");
-    let ever_captured = chain
+    // Refunds count from the amount first captured: an amount changed before the capture
+    // (028 on an authorization) is not a refund.
+    let first_captured = chain
         .iter()
         .filter_map(|id| l.payments.get(id))
-        .any(|q| q.captured_at.is_some());
+        .find(|q| q.captured_at.is_some())
+        .map(|q| q.amount.0);
+    let captured_now = matches!(p.status.code(), "40" | "41");
     let captured_amount = if captured_now { p.amount.0 } else { 0 };
-    let refunded_amount = if !ever_captured {
-        0
-    } else if p.status.code() == "60" {
-        original
-    } else {
-        original - captured_amount
+    let refunded_amount = match first_captured {
+        None => 0,
+        Some(captured) if p.status.code() == "60" => captured,
+        Some(captured) => captured - captured_amount,
     };
     let rules = sim.rules();
     let (capture_deadline, refund_deadline) = match p.method {

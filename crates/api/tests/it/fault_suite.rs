@@ -1000,10 +1000,14 @@ async fn verify(world: &mut World) {
             "20" | "33" => assert_eq!(s.amount_yen, gateway_amount, "{context}"),
             _ => {}
         }
-        // Not `refunded_amount`: the simulator counts an amount reduction before the
-        // capture (028) as refunded, PayDesk does not. What was captured is refunded or
-        // still refundable, to the yen.
+        // What was captured is refunded or still refundable, to the yen, and the refunds
+        // are the gateway's.
         if s.captured_yen > 0 {
+            assert_eq!(
+                s.refunded_yen,
+                current["refunded_amount"].as_i64().unwrap(),
+                "{context}"
+            );
             assert_eq!(
                 s.refunded_yen + s.refundable_yen,
                 s.captured_yen,
