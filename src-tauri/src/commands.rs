@@ -34,7 +34,7 @@ pub fn keychain_status(desk: State<'_, Desk>) -> KeychainStatus {
 pub fn set_language(app: tauri::AppHandle, language: String) -> Result<Language, AppError> {
     let language = Desk::parse_language(&language)?;
     crate::tray::relabel(&app, language);
-    crate::subscription_notify::set_language(language);
+    crate::notify::set_language(language);
     Ok(language)
 }
 

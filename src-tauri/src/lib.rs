@@ -6,9 +6,8 @@
 //! the `api` crate and below; nothing here decides anything about payments. The backend's
 //! pushes reach the window as one event, `desk-event`, carrying an `api::dto::DeskEvent`.
 
-mod bulk_notify;
 mod commands;
-mod subscription_notify;
+mod notify;
 mod tray;
 
 use std::sync::Arc;
@@ -103,8 +102,7 @@ struct WindowEvents(tauri::AppHandle);
 
 impl api::EventSink for WindowEvents {
     fn emit(&self, event: api::dto::DeskEvent) {
-        bulk_notify::on_event(&self.0, &event);
-        subscription_notify::on_event(&self.0, &event);
+        notify::on_event(&self.0, &event);
         let _ = self.0.emit(DESK_EVENT, event);
     }
 }
@@ -164,11 +162,14 @@ pub fn run() {
     let minimized = args.iter().any(|a| a == "--minimized");
     tauri::Builder::default()
         // A second launch brings the running window forward instead of opening a twin
-        // that would race the first on the database and the gateway.
+        // that would race the first on the database and the gateway. (A click on a
+        // notification in Windows' Action Center is such a launch: see `notify`.)
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tray::show_main_window(app);
         }))
         .plugin(tauri_plugin_notification::init())
+        // Settings' "Choose…" buttons open the system's file dialog for certificate files.
+        .plugin(tauri_plugin_dialog::init())
         // "Start at login" (Subscriptions > notifications): launched with --minimized, so
         // PayDesk starts in the tray and runs renewals without opening its window.
         .plugin(tauri_plugin_autostart::init(
@@ -178,6 +179,7 @@ pub fn run() {
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
+            notify::listen_for_clicks(app.handle());
             let default_dir = app.path().app_data_dir()?;
             let mut config = api::DeskConfig::new(
                 &identifier,

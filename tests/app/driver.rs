@@ -52,6 +52,12 @@ impl Session {
     }
 
     async fn start_with(env: &[(&str, &str)]) -> Session {
+        Session::start_with_args(env, &[]).await
+    }
+
+    /// The app with extra environment variables and command-line arguments (e.g. a private
+    /// `HOME`, `--minimized`).
+    pub async fn start_with_args(env: &[(&str, &str)], args: &[&str]) -> Session {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "the end-to-end tests need a display: run them with `cargo xtask test`"
@@ -83,7 +89,7 @@ impl Session {
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": app }),
+            serde_json::json!({ "application": app, "args": args }),
         );
         // tauri-driver accepts connections a moment after it starts: poll until it does.
         let deadline = Instant::now() + Duration::from_secs(30);

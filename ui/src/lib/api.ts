@@ -1,6 +1,7 @@
 // Every backend call passes through here: one place to see what the UI asks of Rust.
 // The types and command wrappers come from the generated bindings (never edited by hand).
 import { commands } from "../bindings";
+import { open as openFileDialog, save as saveFileDialog } from "@tauri-apps/plugin-dialog";
 import type {
   AppError,
   AppInfo,
@@ -138,4 +139,20 @@ export const subsApi = {
     unwrap(await commands.notificationPreferences()),
   saveNotificationPreferences: async (p: S.NotificationPreferencesDto): Promise<S.NotificationPreferencesDto> =>
     unwrap(await commands.saveNotificationPreferences(p)),
+};
+
+// The system's file dialogs (tauri-plugin-dialog). They only return a path: the backend
+// reads or writes the file, so the window needs no file-system permission.
+export const files = {
+  /** The path the shop owner chose, or null when the dialog was cancelled. */
+  choose: async (title: string, filter: { name: string; extensions: string[] }): Promise<string | null> => {
+    const picked = await openFileDialog({ title, multiple: false, directory: false, filters: [filter] });
+    return typeof picked === "string" ? picked : null;
+  },
+  /** Where to write a new file ("Save as"), or null when the dialog was cancelled. */
+  saveAs: async (
+    title: string,
+    filter: { name: string; extensions: string[] },
+    defaultPath?: string,
+  ): Promise<string | null> => (await saveFileDialog({ title, filters: [filter], defaultPath })) ?? null,
 };

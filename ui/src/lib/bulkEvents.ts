@@ -15,6 +15,10 @@ export function clearRun() {
   bulkLive.update((s) => ({ ...s, run: null }));
 }
 
+/** A run whose detailed log the bulk screen opens (a click on its desktop notification);
+ *  the screen takes it and sets this back to null. */
+export const requestedRun = writable<number | null>(null);
+
 /** Starts listening once, at app start. */
 export async function startBulkEvents(): Promise<void> {
   const { listen } = await import("@tauri-apps/api/event");

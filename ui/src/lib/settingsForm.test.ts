@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { credentialsInput, emptyForm, hasSecrets, removal, settingsInput, validate } from "./settingsForm";
+import { credentialsInput, emptyForm, fileDialogFor, hasSecrets, removal, settingsInput, validate } from "./settingsForm";
 
 describe("validate", () => {
   it("accepts an empty sandbox form (nothing typed keeps what is stored)", () => {
@@ -49,5 +49,26 @@ describe("inputs", () => {
   it("delete one secret with an empty string", () => {
     expect(removal("hash_key")).toEqual({ hash_key: "" });
     expect(removal("client_certificate")).toEqual({ client_certificate_path: "" });
+  });
+});
+
+describe("fileDialogFor", () => {
+  it("offers certificate files for the client certificate", () => {
+    expect(fileDialogFor("client_certificate_path")).toEqual({
+      title: "settings.choose.certificateTitle",
+      filterName: "settings.choose.certificateFiles",
+      extensions: ["pem", "crt", "p12", "pfx", "key"],
+    });
+  });
+  it("offers PEM files for the simulator's CA", () => {
+    const ca = fileDialogFor("custom_ca_path");
+    expect(ca.title).toBe("settings.choose.caTitle");
+    expect(ca.extensions).toEqual(["pem", "crt", "cer"]);
+    expect(ca.extensions).not.toContain("p12");
+  });
+  it("names its extensions without dots, as the dialog wants them", () => {
+    for (const choice of ["client_certificate_path", "custom_ca_path"] as const) {
+      for (const ext of fileDialogFor(choice).extensions) expect(ext).toMatch(/^[a-z0-9]+$/);
+    }
   });
 });

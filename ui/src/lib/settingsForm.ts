@@ -108,3 +108,28 @@ export function removal(field: SecretField) {
 export function hasSecrets(form: SettingsForm): boolean {
   return Object.values(credentialsInput(form)).some((v) => v !== null);
 }
+
+/** The path boxes that have a "Choose…" button beside them. */
+export type FileChoice = "client_certificate_path" | "custom_ca_path";
+
+/** What the system's file dialog shows for one path box: its title and the one filter. */
+export interface FileDialogRequest {
+  title: MessageKey;
+  filterName: MessageKey;
+  extensions: string[];
+}
+
+/** The file dialog for a path box. A client certificate comes as PEM (certificate and key
+ *  in one file, or the key alone) or PKCS#12; the simulator's CA must be PEM text. */
+export function fileDialogFor(choice: FileChoice): FileDialogRequest {
+  switch (choice) {
+    case "client_certificate_path":
+      return {
+        title: "settings.choose.certificateTitle",
+        filterName: "settings.choose.certificateFiles",
+        extensions: ["pem", "crt", "p12", "pfx", "key"],
+      };
+    case "custom_ca_path":
+      return { title: "settings.choose.caTitle", filterName: "settings.choose.caFiles", extensions: ["pem", "crt", "cer"] };
+  }
+}

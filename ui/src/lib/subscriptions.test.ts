@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  BULK_RUN_SCREEN,
   chartBars,
   initialSubscriptionsState,
   notificationTarget,
@@ -8,6 +9,7 @@ import {
   scheduleCode,
   toggle,
 } from "./subscriptions";
+import type { DeskEvent } from "../bindings";
 
 const month = (m: number, cards: number) => ({ year: 2030, month: m, cards, monthly_revenue_yen: cards * 1000 });
 
@@ -65,6 +67,24 @@ describe("events", () => {
     expect(notificationTarget({ ...notification, screen: "orders:near_deadline", target_id: null })).toEqual({
       kind: "nearDeadline",
     });
+  });
+
+  it("leads a finished bulk run's click to its run, and an unknown place nowhere", () => {
+    expect(notificationTarget({ screen: BULK_RUN_SCREEN, target_id: 12 })).toEqual({ kind: "bulkRun", runId: 12 });
+    expect(notificationTarget({ screen: BULK_RUN_SCREEN, target_id: null })).toEqual({ kind: "none" });
+    expect(notificationTarget({ screen: "order", target_id: null })).toEqual({ kind: "none" });
+    expect(notificationTarget({ screen: "later", target_id: 1 })).toEqual({ kind: "none" });
+  });
+
+  it("remembers a finished bulk run as the last notification's place", () => {
+    const run = {
+      run_id: 12,
+      started_at: "2030-01-01T00:00:00Z",
+      finished_at: "2030-01-01T00:01:00Z",
+    } as Extract<DeskEvent, { type: "bulk_run_finished" }>["run"];
+    const s = reduceSubscriptions(initialSubscriptionsState, { type: "bulk_run_finished", run });
+    expect(s.pendingNotification).toEqual({ screen: BULK_RUN_SCREEN, target_id: 12 });
+    expect(s.version).toBe(0);
   });
 });
 

@@ -1,6 +1,7 @@
 // View logic of the subscription screens (pure, unit-tested) and their one event store:
-// subscription and mail-queue changes and the last desktop notification, fed by the
-// backend's `desk-event`s from app start.
+// subscription and mail-queue changes and the last desktop notification (also a bulk-capture
+// run's), fed by the backend's `desk-event`s from app start; and where a click on a desktop
+// notification leads.
 import { writable } from "svelte/store";
 import type { DeskEvent, DesktopNotification, ExpiryMonthDto } from "../bindings";
 
@@ -17,9 +18,17 @@ export interface SubscriptionsState {
   version: number;
   /** Bumped when the mail queue changed. */
   mailVersion: number;
-  /** The last desktop notification, until the window opens its screen. */
-  pendingNotification: DesktopNotification | null;
+  /** The place of the last desktop notification, until the window opens its screen. */
+  pendingNotification: NotificationPlace | null;
 }
+
+/** Where a desktop notification leads, as the backend names it: a subscription
+ *  notification's `screen` and `target_id`, or a finished bulk-capture run's. The payload of
+ *  the shell's `open-screen` event (src-tauri/src/notify.rs `Target`). */
+export type NotificationPlace = Pick<DesktopNotification, "screen" | "target_id">;
+
+/** The shell's name for a finished bulk-capture run's screen (its detailed log). */
+export const BULK_RUN_SCREEN = "bulk_run";
 
 export const initialSubscriptionsState: SubscriptionsState = {
   version: 0,
@@ -38,6 +47,9 @@ export function reduceSubscriptions(state: SubscriptionsState, event: DeskEvent)
     case "card_digest":
     case "deadline_near":
       return { ...state, pendingNotification: event.notification };
+    case "bulk_run_finished":
+      // The shell notifies it when the window is hidden or minimized.
+      return { ...state, pendingNotification: { screen: BULK_RUN_SCREEN, target_id: event.run.run_id } };
     default:
       return state;
   }
@@ -53,18 +65,20 @@ export async function startSubscriptionEvents(): Promise<void> {
   );
 }
 
-/** Where a notification's click leads: an order, the card dashboard, or the order list
- *  filtered to near deadlines. */
+/** Where a notification's click leads: an order, the card dashboard, the order list
+ *  filtered to near deadlines, or a bulk-capture run's detailed log. */
 export type NotificationTarget =
   | { kind: "order"; orderId: number }
   | { kind: "cards" }
   | { kind: "nearDeadline" }
+  | { kind: "bulkRun"; runId: number }
   | { kind: "none" };
 
-export function notificationTarget(n: DesktopNotification): NotificationTarget {
+export function notificationTarget(n: NotificationPlace): NotificationTarget {
   if (n.screen === "order" && typeof n.target_id === "number") return { kind: "order", orderId: n.target_id };
   if (n.screen === "cards") return { kind: "cards" };
   if (n.screen === "orders:near_deadline") return { kind: "nearDeadline" };
+  if (n.screen === BULK_RUN_SCREEN && typeof n.target_id === "number") return { kind: "bulkRun", runId: n.target_id };
   return { kind: "none" };
 }
 
@@ -158,26 +172,55 @@ export function cardTone(state: string): string {
   }
 }
 
-/** A click on a desktop notification activates PayDesk's window (where the platform does
- *  that); tauri-plugin-notification reports no click, so the screen of a notification that
- *  arrived while the window was in the background opens when the window gets focus. */
+/** True once a reported click can reach the UI (the `open-screen` listener is registered;
+ *  the end-to-end tests wait for it). */
+export const notificationClicksReady = writable(false);
+
+/** Opens the screen of a clicked desktop notification. The shell reports a click as the
+ *  `open-screen` event where the platform tells it (Linux; Windows and macOS while the toast
+ *  shows). Where a click only activates PayDesk (Windows' Action Center), the screen of the
+ *  last notification that arrived while the window was in the background opens when the
+ *  window gets focus. A reported click wins over that remembered screen. */
 export function followNotifications(open: (target: NotificationTarget) => void): () => void {
-  let waiting: DesktopNotification | null = null;
+  let waiting: NotificationPlace | null = null;
   const unsubscribe = subscriptionsState.subscribe((s) => {
     if (s.pendingNotification && typeof document !== "undefined" && !document.hasFocus()) {
       waiting = s.pendingNotification;
     }
   });
+  const forget = () => {
+    waiting = null;
+    subscriptionsState.update((s) => ({ ...s, pendingNotification: null }));
+  };
   const onFocus = () => {
     if (!waiting) return;
     const target = notificationTarget(waiting);
-    waiting = null;
-    subscriptionsState.update((s) => ({ ...s, pendingNotification: null }));
+    forget();
     open(target);
   };
   window.addEventListener("focus", onFocus);
+  let stopped = false;
+  let unlisten = () => {};
+  import("@tauri-apps/api/event")
+    .then(({ listen }) =>
+      listen<NotificationPlace>("open-screen", (e) => {
+        forget();
+        open(notificationTarget(e.payload));
+      }),
+    )
+    .then((u) => {
+      if (stopped) {
+        void u();
+        return;
+      }
+      unlisten = u;
+      notificationClicksReady.set(true);
+    })
+    .catch((e) => console.warn("notification clicks unavailable", e));
   return () => {
+    stopped = true;
     unsubscribe();
     window.removeEventListener("focus", onFocus);
+    unlisten();
   };
 }

@@ -1,0 +1,206 @@
+//! Start at login end to end (issue #9). On Linux tauri-plugin-autostart writes an XDG
+//! autostart entry (`<config>/autostart/PayDesk.desktop`) whose `Exec` line starts the
+//! app binary with `--minimized`; launched so, PayDesk stays in the tray with its window
+//! hidden until the shop owner opens it (tray, or launching it again).
+//!
+//! The app runs with a private `HOME` and `XDG_CONFIG_HOME`, so the test never touches the
+//! autostart folder of the machine's user. (The plugin, through the `auto-launch` crate,
+//! writes under `$HOME/.config/autostart` and ignores `XDG_CONFIG_HOME`; both point at the
+//! same private folder here, so the test holds whichever the plugin uses.)
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::driver::Session;
+use crate::screen::{css, unique};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The `.desktop` files in the autostart folder (none when it does not exist).
+fn autostart_entries(dir: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "desktop"))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Clicks the "start at login" box and waits until the backend confirmed the save.
+async fn toggle_start_at_login(s: &Session) {
+    let section = css("notification-settings");
+    let saves: u32 = s
+        .wait_css(&section)
+        .await
+        .attr("data-saves")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    s.click("notify-start-at-login").await;
+    s.wait_css(&format!("{section}[data-saves='{}']", saves + 1))
+        .await;
+}
+
+/// Turning "start at login" on writes the autostart entry that launches this binary with
+/// `--minimized`; turning it off removes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn start_at_login_writes_and_removes_the_xdg_autostart_entry() {
+    let home = std::env::temp_dir().join(unique("paydesk-e2e-home-"));
+    let config = home.join(".config");
+    std::fs::create_dir_all(&config).unwrap();
+    let autostart = config.join("autostart");
+    let s = Session::start_with_args(
+        &[
+            ("HOME", home.to_str().unwrap()),
+            ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+        ],
+        &[],
+    )
+    .await
+    .waiting(WAIT);
+
+    s.click("nav-subscriptions").await;
+    s.click("subs-tab-settings").await;
+    let checkbox = s.wait_css(&css("notify-start-at-login")).await;
+    assert!(
+        !checkbox.is_selected().await.unwrap(),
+        "off on a fresh install"
+    );
+    assert!(autostart_entries(&autostart).is_empty());
+
+    toggle_start_at_login(&s).await;
+    let entries = autostart_entries(&autostart);
+    assert_eq!(entries.len(), 1, "one autostart entry: {entries:?}");
+    let entry = std::fs::read_to_string(&entries[0]).unwrap();
+    assert!(entry.starts_with("[Desktop Entry]"), "{entry}");
+    let exec = entry
+        .lines()
+        .find_map(|l| l.strip_prefix("Exec="))
+        .unwrap_or_else(|| panic!("no Exec line: {entry}"));
+    let mut words = exec.split_whitespace();
+    let program = PathBuf::from(words.next().unwrap());
+    let app = Path::new(env!("CARGO_BIN_EXE_paydesk"));
+    assert_eq!(
+        program.canonicalize().unwrap(),
+        app.canonicalize().unwrap(),
+        "{exec}"
+    );
+    assert_eq!(words.collect::<Vec<_>>(), ["--minimized"], "{exec}");
+    let prefs = s.invoke("notification_preferences", json!({})).await;
+    assert_eq!(prefs["start_at_login"], true, "{prefs}");
+    s.screenshot("start-at-login").await;
+
+    toggle_start_at_login(&s).await;
+    assert!(
+        autostart_entries(&autostart).is_empty(),
+        "the entry is removed"
+    );
+    let prefs = s.invoke("notification_preferences", json!({})).await;
+    assert_eq!(prefs["start_at_login"], false, "{prefs}");
+
+    s.end().await;
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+/// Whether the main window is shown, three ways: Tauri's own view, the web page's
+/// visibility, and whether the X server has a mapped window with PayDesk's title.
+async fn window_shown(s: &Session) -> (bool, String, bool) {
+    let tauri = s
+        .client
+        .execute_async(
+            "const done = arguments[0];
+             window.__TAURI__.window.getCurrentWindow().isVisible().then(done, (e) => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let page = s
+        .client
+        .execute("return document.visibilityState;", vec![])
+        .await
+        .unwrap();
+    let mapped = tokio::process::Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", "^PayDesk$"])
+        .stdout(Stdio::null())
+        .status()
+        .await
+        .expect("xdotool is installed by `cargo xtask setup`")
+        .success();
+    (
+        tauri
+            .as_bool()
+            .unwrap_or_else(|| panic!("isVisible: {tauri}")),
+        page.as_str().unwrap().to_owned(),
+        mapped,
+    )
+}
+
+/// Launched with `--minimized` (what the autostart entry runs) the window stays hidden
+/// while the app runs; launching PayDesk again brings the window forward.
+#[tokio::test(flavor = "multi_thread")]
+async fn launched_at_login_the_app_starts_with_its_window_hidden() {
+    // For comparison, the ordinary launch shows its window.
+    let s = Session::start().await.waiting(WAIT);
+    assert_eq!(window_shown(&s).await, (true, "visible".into(), true));
+    s.end().await;
+
+    let s = Session::start_with_args(&[], &["--minimized"])
+        .await
+        .waiting(WAIT);
+    // The app is up (the sidebar rendered, the backend answers) but not shown.
+    s.wait_css(&css("sidebar")).await;
+    let info = s.invoke("app_info", json!({})).await;
+    assert!(info.is_object(), "{info}");
+    assert_eq!(window_shown(&s).await, (false, "hidden".into(), false));
+
+    // A second launch only brings the running window forward, then exits.
+    let mut second = tokio::process::Command::new(env!("CARGO_BIN_EXE_paydesk"))
+        .env("PAYDESK_DATA_DIR", &s.data_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let exited = tokio::time::timeout(WAIT, second.wait()).await;
+    assert!(
+        exited.is_ok(),
+        "the second launch should hand over and exit"
+    );
+    s.client
+        .wait()
+        .at_most(WAIT)
+        .for_element(fantoccini::Locator::Css("[data-testid='sidebar']"))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let shown = window_shown(&s).await;
+        if shown.0 && shown.2 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the window was not brought forward: {shown:?}"
+        );
+        // Wait for the page to become visible (at most a second, then look again) rather
+        // than a fixed time; a hidden page gets no animation frames to wait on.
+        s.client
+            .execute_async(
+                "const done = arguments[0];
+                 if (document.visibilityState === 'visible') { done(); return; }
+                 document.addEventListener('visibilitychange', () => done(), { once: true });
+                 setTimeout(done, 1000);",
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+    s.end().await;
+}

@@ -1,0 +1,365 @@
+//! Desktop notifications end to end (issues #8 and #9): the real app in demo mode calls the
+//! freedesktop notification service on the session bus (watched with `dbus-monitor`), a real
+//! notification server (dunst) shows the notification, the test clicks it the way dunst
+//! does for a user (`dunstctl action 0` invokes the notification's `default` action), and
+//! the app opens the matching screen: a failed renewal's order, or a finished bulk-capture
+//! run while the window was hidden in the tray.
+//!
+//! Layout: [`NotificationServer`] runs dunst for one test at a time with a configuration
+//! that raises the notification the test clicks to the top of the stack; [`Bus`] reads the
+//! app's `Notify` calls from `dbus-monitor`; the two tests follow.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::control::Control;
+use crate::driver::Session;
+use crate::screen::{css, unique};
+
+/// The demo generates its world, syncs, and runs the catch-up renewals before the screen
+/// has anything to show.
+const WAIT: Duration = Duration::from_secs(90);
+
+/// The titles of the notifications the tests click (the UI starts in Japanese).
+const RENEWAL_FAILED: &str = "継続決済が失敗しました";
+const BULK_FINISHED: &str = "売上確定一括処理が終わりました";
+
+/// One notification server at a time: the tests that need one share the session bus's
+/// `org.freedesktop.Notifications` name.
+static SERVER_TURN: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex::new(())));
+
+/// dunst, the notification server of a desktop session, started by the test (a D-Bus
+/// activated one would not know the test's display).
+pub struct NotificationServer {
+    dunst: Child,
+    config: PathBuf,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl NotificationServer {
+    /// Starts dunst with notifications that never expire, and those titled `clicked` raised
+    /// to critical urgency: dunst stacks by urgency, then oldest first, so the oldest of
+    /// them is the notification `dunstctl action 0` clicks.
+    pub async fn start(clicked: &str) -> NotificationServer {
+        let turn = SERVER_TURN.clone().lock_owned().await;
+        let config = std::env::temp_dir().join(format!("{}.dunstrc", unique("paydesk-e2e-")));
+        std::fs::write(
+            &config,
+            format!(
+                "[global]\n    sort = yes\n    notification_limit = 0\n\
+                 [urgency_low]\n    timeout = 0\n\
+                 [urgency_normal]\n    timeout = 0\n\
+                 [urgency_critical]\n    timeout = 0\n\
+                 [clicked]\n    summary = \"{clicked}\"\n    urgency = critical\n"
+            ),
+        )
+        .unwrap();
+        let spawn = || {
+            Command::new("dunst")
+                .arg("-config")
+                .arg(&config)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("dunst is installed by `cargo xtask setup`")
+        };
+        let mut dunst = spawn();
+        // Ready once it owns the bus name. Another app's notification may make the bus
+        // start a server of its own at that moment (D-Bus activation); that one exits at
+        // once, as the bus does not know the test's display, but it may take the name
+        // first, and ours then exits: start ours again.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if dunst.try_wait().unwrap().is_some() {
+                dunst = spawn();
+            } else if notification_server_pid().await == dunst.id() {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "dunst did not take the notification service's bus name"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        NotificationServer {
+            dunst,
+            config,
+            _turn: turn,
+        }
+    }
+
+    /// Clicks the notification on top of the stack: dunst invokes its `default` action,
+    /// as a click on a notification does on GNOME or KDE.
+    pub async fn click_top(&self) {
+        assert!(
+            dunstctl(&["action", "0"]).await.is_some(),
+            "dunstctl action 0 failed"
+        );
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.dunst.kill().await;
+        let _ = std::fs::remove_file(&self.config);
+    }
+}
+
+/// The process that owns the notification service's bus name, if any (asking the bus
+/// itself: a call to the service would make the bus start one).
+async fn notification_server_pid() -> Option<u32> {
+    let out = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply=literal",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            "string:org.freedesktop.Notifications",
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .await
+        .expect("dbus-send comes with D-Bus");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .last()?
+        .parse()
+        .ok()
+}
+
+/// Runs `dunstctl`; its output when it succeeded.
+async fn dunstctl(args: &[&str]) -> Option<String> {
+    let out = Command::new("dunstctl")
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .await
+        .expect("dunstctl comes with dunst");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The calls to the notification service on the session bus, as `dbus-monitor` prints them.
+struct Bus {
+    monitor: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Bus {
+    /// Starts watching (before the app starts, so no call is missed).
+    fn watch() -> Bus {
+        let mut monitor = Command::new("dbus-monitor")
+            .arg("interface='org.freedesktop.Notifications'")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("dbus-monitor");
+        let lines = BufReader::new(monitor.stdout.take().unwrap()).lines();
+        Bus { monitor, lines }
+    }
+
+    /// Waits for the next `Notify` call titled `summary`; returns the first line of its
+    /// body. A call's arguments print as `string "…"` lines: the app's name, the icon, the
+    /// summary, the body, then the actions and hints.
+    async fn notified(&mut self, summary: &str) -> String {
+        let found = tokio::time::timeout(WAIT, async {
+            let mut strings: Option<Vec<String>> = None;
+            while let Ok(Some(line)) = self.lines.next_line().await {
+                if line.starts_with("method call") || line.starts_with("signal") {
+                    strings = line.contains("member=Notify").then(Vec::new);
+                } else if let Some(s) = strings.as_mut()
+                    && let Some(text) = line.trim_start().strip_prefix("string \"")
+                {
+                    s.push(text.strip_suffix('"').unwrap_or(text).to_owned());
+                    if s.len() == 4 {
+                        if s[2] == summary {
+                            return Some(s[3].clone());
+                        }
+                        strings = None;
+                    }
+                }
+            }
+            None
+        })
+        .await;
+        match found {
+            Ok(Some(body)) => body,
+            _ => panic!("no Notify call titled {summary}"),
+        }
+    }
+
+    async fn stop(mut self) {
+        let _ = self.monitor.kill().await;
+    }
+}
+
+/// Whether the app's window shows (not hidden in the tray).
+async fn window_visible(s: &Session) -> bool {
+    s.client
+        .execute_async(
+            "const done = arguments[0];
+             window.__TAURI__.window.getCurrentWindow().isVisible().then(done, () => done(null));",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_bool()
+        .expect("the window's visibility")
+}
+
+/// Waits until the UI listens for reported clicks. Its listeners are registered through
+/// IPC, which the app answers late while the demo starts up; a click reported before then
+/// would go unseen.
+async fn clicks_reach_the_ui(s: &Session) {
+    s.wait_css("[data-notification-clicks='ready']").await;
+}
+
+/// Polls `check` until it returns something, waiting for the next backend event between
+/// tries rather than a fixed time.
+async fn until<T>(s: &Session, what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        s.client
+            .execute_async(
+                "const done = arguments[0];
+                 window.__TAURI__.event.once('desk-event', () => done(true));
+                 setTimeout(() => done(false), 2000);",
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+}
+
+/// A failed renewal is notified at once on the desktop (the freedesktop `Notify` call,
+/// titled in the UI's language); clicking the notification opens that renewal's order with
+/// its failed-renewal panel, from wherever the UI was.
+#[tokio::test(flavor = "multi_thread")]
+async fn clicking_a_failed_renewal_notification_opens_its_order() {
+    let server = NotificationServer::start(RENEWAL_FAILED).await;
+    let mut bus = Bus::watch();
+    let s = Session::start_demo().await.waiting(WAIT);
+    // The demo's catch-up renewals fail for expired cards; the first one notified is the
+    // top of dunst's stack.
+    let body = bus.notified(RENEWAL_FAILED).await;
+    let buyer = body
+        .split(" 様")
+        .next()
+        .filter(|name| name.len() < body.len())
+        .unwrap_or_else(|| panic!("a failed renewal names its buyer: {body}"))
+        .to_owned();
+
+    // Somewhere else first, so the click has to move the UI.
+    s.click("nav-bulkCapture").await;
+    s.click("nav-home").await;
+    s.wait_css(&css("screen-home")).await;
+    clicks_reach_the_ui(&s).await;
+    server.click_top().await;
+
+    s.wait_css(&css("failed-renewal")).await;
+    assert_eq!(s.text_of(&css("failed-renewal-error-code")).await, "P010");
+    assert_eq!(s.text_of(&css("buyer-name")).await, buyer);
+    assert!(window_visible(&s).await);
+    s.screenshot("notification-failed-renewal").await;
+
+    s.end().await;
+    bus.stop().await;
+    server.stop().await;
+}
+
+/// A bulk-capture run that finishes while the window is hidden in the tray is notified;
+/// clicking the notification shows the window on the bulk screen with that run's detailed
+/// log. The app starts as at login (`--minimized`), so its window is hidden throughout.
+#[tokio::test(flavor = "multi_thread")]
+async fn clicking_a_bulk_capture_notification_shows_the_finished_run() {
+    let server = NotificationServer::start(BULK_FINISHED).await;
+    let mut bus = Bus::watch();
+    let s = Session::start_with_args(&[("PAYDESK_DEMO", "1")], &["--minimized"])
+        .await
+        .waiting(WAIT);
+    assert!(!window_visible(&s).await, "--minimized starts in the tray");
+    s.wait_css(&css("screen-home")).await;
+
+    // A buyer pays by card, authorize only; the order arrives by notification.
+    let status = until(&s, "the demo did not start", async || {
+        let status = s.invoke("demo_status", json!({})).await;
+        status["control_url"].is_string().then_some(status)
+    })
+    .await;
+    let control = Control::new(status["control_url"].as_str().unwrap());
+    let trading_id = unique("E2EN");
+    let paid = control
+        .post(
+            "/control/checkouts/card",
+            json!({
+                "merchant_id": status["merchant_id"],
+                "trading_id": trading_id,
+                "amount": 2480,
+                "card_number": "4900000000000000",
+                "expiry": "1239",
+                "capture_mode": "authorize_only",
+                "three_d_secure": false,
+            }),
+        )
+        .await;
+    assert_eq!(paid["status"], "20", "{paid}");
+    let order_id = until(&s, "the order did not arrive", async || {
+        let page = s
+            .invoke(
+                "bulk_unprocessed",
+                json!({"query": {"search": trading_id, "selectable_only": true}}),
+            )
+            .await;
+        page["items"]
+            .as_array()
+            .and_then(|items| items.first())
+            .and_then(|row| row["order"]["id"].as_i64())
+    })
+    .await;
+
+    // The run, started while the window is hidden.
+    let run = s
+        .invoke("bulk_start", json!({"orderIds": [order_id]}))
+        .await;
+    let run_id = run["summary"]["run_id"].as_i64().expect("the run's id");
+    let body = bus.notified(BULK_FINISHED).await;
+    assert!(
+        !body.is_empty(),
+        "the notification carries the run's summary"
+    );
+    assert!(!window_visible(&s).await);
+
+    clicks_reach_the_ui(&s).await;
+    server.click_top().await;
+    let detail = format!("[data-testid='bulk-detail'][data-run-id='{run_id}']");
+    s.wait_css(&detail).await;
+    assert!(window_visible(&s).await, "the click shows the window");
+    let item = s
+        .wait_css(&format!(
+            "{detail} [data-testid='bulk-item'][data-order-id='{order_id}']"
+        ))
+        .await;
+    assert_eq!(
+        item.attr("data-status").await.unwrap().as_deref(),
+        Some("succeeded")
+    );
+    assert_eq!(s.text_of(&css("bulk-detail-summary")).await, body);
+    s.screenshot("notification-bulk-run").await;
+
+    s.end().await;
+    bus.stop().await;
+    server.stop().await;
+}

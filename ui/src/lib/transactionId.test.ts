@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { shownTransactionId } from "./transactionId";
+import { translate } from "./i18n";
+
+describe("shownTransactionId", () => {
+  it("shows a real transaction ID as it is", () => {
+    expect(shownTransactionId("31874625")).toBe("31874625");
+    expect(shownTransactionId(" 31874625 ")).toBe("31874625");
+  });
+  it("never shows the placeholder of a failed renewal without a payment", () => {
+    expect(shownTransactionId("failed:SUB-0007-2026-05")).toBeNull();
+    expect(shownTransactionId("failed:")).toBeNull();
+  });
+  it("treats a missing ID like the placeholder", () => {
+    expect(shownTransactionId("")).toBeNull();
+    expect(shownTransactionId(null)).toBeNull();
+    expect(shownTransactionId(undefined)).toBeNull();
+  });
+  it("has the words for no transaction ID in both languages", () => {
+    expect(translate("ja", "txid.none")).toBe("—（取引IDなし）");
+    expect(translate("en", "txid.none")).toBe("— (no transaction ID)");
+  });
+});
