@@ -278,32 +278,33 @@ impl Desk {
     }
 
     /// One 091 round: fetches records until the gateway has none left.
+    ///
+    /// A lost 091 answer (a timeout, a crash mid-call) still marks its record as delivered
+    /// at Paygent (§7.2), so that record never comes back without its id. Ids are numbered
+    /// consecutively per merchant, so each round also asks by id for what it should have
+    /// seen: the id after the highest one applied (a lost answer at the tail leaves no hole
+    /// to notice), and any hole below the highest id once the round is done.
     async fn poll_difference(&self, client: &Client, tally: &mut Tally) -> Result<(), ClientError> {
         let _one_caller = self.inner.sync.polling.lock().await;
         // Ids a relay gap named come first, by id.
         let missing: Vec<u64> = self.inner.sync.live().missing.iter().copied().collect();
         for id in missing {
-            if self.store().notification_seen(id as i64).unwrap_or(false) {
-                self.inner.sync.live().missing.remove(&id);
-                continue;
-            }
-            let answer = client
-                .send(&DifferenceInquiry {
-                    payment_notice_id: Some(id.to_string()),
-                    ..DifferenceInquiry::default()
-                })
-                .await?;
-            match answer {
-                DifferenceInquiryResult::Record { record, .. } => {
-                    let notice = record.payment_notice_id.parse::<i64>().ok();
-                    if let Err(e) = self.apply_record(notice, &record, tally).await {
-                        tracing::error!(code = %e.code, "record not applied");
-                    }
-                }
-                // Purged (older than 7 days) or never existed: nothing more to fetch.
-                DifferenceInquiryResult::NoData => {}
+            if !self.store().notification_seen(id as i64).unwrap_or(false) {
+                self.fetch_notice(client, id as i64, tally).await?;
             }
             self.inner.sync.live().missing.remove(&id);
+        }
+        let highest = || {
+            self.store()
+                .sync_state()
+                .ok()
+                .and_then(|s| s.last_payment_notice_id)
+        };
+        let before = highest();
+        if let Some(last) = before {
+            // A lost answer's record follows the highest one seen (one 091 without an id
+            // runs at a time, so one answer at most is lost per interruption).
+            self.fetch_notice(client, last + 1, tally).await?;
         }
         for _ in 0..MAX_RECORDS_PER_ROUND {
             let answer = client.send(&DifferenceInquiry::default()).await?;
@@ -323,7 +324,41 @@ impl Desk {
                 }
             }
         }
+        // Holes this round left (a record delivered in an answer that never arrived).
+        if let (Some(from), Some(to)) = (before, highest()) {
+            for id in from + 1..to {
+                if !self.store().notification_seen(id).unwrap_or(true) {
+                    self.fetch_notice(client, id, tally).await?;
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// Fetches one record by its `payment_notice_id` and applies it; `false` when the
+    /// gateway has no such record (not made yet, or purged after 7 days).
+    async fn fetch_notice(
+        &self,
+        client: &Client,
+        id: i64,
+        tally: &mut Tally,
+    ) -> Result<bool, ClientError> {
+        let answer = client
+            .send(&DifferenceInquiry {
+                payment_notice_id: Some(id.to_string()),
+                ..DifferenceInquiry::default()
+            })
+            .await?;
+        match answer {
+            DifferenceInquiryResult::Record { record, .. } => {
+                let notice = record.payment_notice_id.parse::<i64>().ok();
+                if let Err(e) = self.apply_record(notice, &record, tally).await {
+                    tracing::error!(code = %e.code, "record not applied");
+                }
+                Ok(true)
+            }
+            DifferenceInquiryResult::NoData => Ok(false),
+        }
     }
 
     /// Polls 091 until no record is left, backing off on "busy" answers.

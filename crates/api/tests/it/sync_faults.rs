@@ -389,3 +389,61 @@ fn a_locked_keychain_is_explained_plainly() {
         "{e:?}"
     );
 }
+
+/// A 091 answer lost on the way (the gateway marked its record delivered, the desk never
+/// saw it) is fetched again by its id on the next round: the record after the highest one
+/// applied, which no later record would reveal as a gap.
+#[tokio::test]
+async fn a_lost_091_answer_is_fetched_again_by_id() {
+    let h = Harness::start(
+        "lost_091",
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await;
+    let first = h
+        .card_checkout("ORDER_L1", 1500, "authorize_only", false)
+        .await;
+    h.sync().await;
+    assert!(h.order_of(&first).await.is_some());
+    let second = h
+        .card_checkout("ORDER_L2", 1600, "authorize_only", false)
+        .await;
+    h.control(
+        "POST",
+        "/control/faults",
+        json!({"telegram_kind": "091", "fault": "commit_then_drop", "times": 1}),
+    )
+    .await;
+    // The round's answer is lost: the record is delivered at the gateway, not here.
+    let lost = h.desk.sync_now().await;
+    keep(&lost.as_ref().map_err(|e| e.code.clone()));
+    assert!(h.order_of(&second).await.is_none());
+    let pending = h
+        .control(
+            "GET",
+            &format!(
+                "/control/notifications?merchant_id={}",
+                api::demo::DEMO_MERCHANT_ID
+            ),
+            Value::Null,
+        )
+        .await;
+    assert!(
+        pending["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["fetched"] == true),
+        "the lost answer's record counts as delivered: {pending}"
+    );
+    // The next round asks for it by id.
+    h.sync().await;
+    let order = h
+        .order_of(&second)
+        .await
+        .expect("the lost record was fetched by id");
+    assert_eq!(order.summary.amount_yen, 1600);
+}
