@@ -235,7 +235,10 @@ pub(crate) fn report_first_paint() {
             use std::io::Write;
             let ms = start.elapsed().as_secs_f64() * 1e3;
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "METRIC\tapp cold start to first paint\t{ms:.0}\tms\t< 3000");
+            let _ = writeln!(
+                out,
+                "METRIC\tapp cold start to first paint\t{ms:.0}\tms\t< 3000"
+            );
             let _ = out.flush();
         }
     });
