@@ -11,49 +11,24 @@
 //! Prints human lines and `METRIC\t<name>\t<value>\t<unit>\t<target>` lines for
 //! `cargo xtask bench`.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use api::Desk;
 use api::bulk_dto::{BulkItemStatusCode, UnprocessedQuery};
-use api::demo::{DEMO_MERCHANT_ID, Embedded, EmbeddedOptions};
-use api::{Build, Desk, DeskConfig, NoEvents};
+use api::demo::{DEMO_MERCHANT_ID, Embedded};
 use domain::RULES;
 use serde_json::{Value, json};
 
-const SESSION_MARK: &str = "PAYDESK_BENCH_SESSION";
+mod bench_support;
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    if std::env::var_os(SESSION_MARK).is_none() {
-        std::process::exit(in_private_session());
-    }
+    bench_support::run_in_private_session();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
     runtime.block_on(bench(quick));
-}
-
-/// Runs this program again under `dbus-run-session` with gnome-keyring unlocked.
-fn in_private_session() -> i32 {
-    let exe = std::env::current_exe().expect("the benchmark's path");
-    let keyring_home = std::env::temp_dir().join(format!("paydesk-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&keyring_home).expect("a keyring folder");
-    let status = std::process::Command::new("dbus-run-session")
-        .args([
-            "--",
-            "sh",
-            "-c",
-            "echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$0\" \"$@\"",
-        ])
-        .arg(exe)
-        .args(std::env::args().skip(1))
-        .env(SESSION_MARK, "1")
-        .env("XDG_DATA_HOME", &keyring_home)
-        .status()
-        .expect("dbus-run-session (cargo xtask setup installs it)");
-    let _ = std::fs::remove_dir_all(&keyring_home);
-    status.code().unwrap_or(1)
 }
 
 struct World {
@@ -66,33 +41,7 @@ struct World {
 
 impl World {
     async fn start() -> World {
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let embedded = Embedded::start(
-            &dir.path().join("servers"),
-            EmbeddedOptions {
-                tick_interval: None,
-                relay: false,
-                persist: false,
-                ..EmbeddedOptions::default()
-            },
-        )
-        .await
-        .expect("the embedded simulator");
-        let mut config = DeskConfig::new(
-            "jp.paydesk.bench",
-            "0.0.0",
-            Build::Test,
-            dir.path().join("data"),
-        );
-        config.clock = embedded.clock();
-        config.events = Arc::new(NoEvents);
-        let desk = Desk::open(config).await.expect("the desk");
-        desk.save_settings(embedded.settings())
-            .await
-            .expect("settings");
-        desk.save_credentials(embedded.credentials())
-            .await
-            .expect("credentials in the keychain");
+        let (dir, embedded, desk) = bench_support::desk_on_simulator().await;
         World {
             _dir: dir,
             embedded,

@@ -17,15 +17,13 @@
 //! Prints human lines and `METRIC\t<name>\t<value>\t<unit>\t<target>` lines for
 //! `cargo xtask bench`.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use api::demo::{DEMO_MERCHANT_ID, Embedded, EmbeddedOptions};
+use api::demo::{DEMO_MERCHANT_ID, Embedded};
 use api::dto::OrderQuery;
-use api::{Build, Desk, DeskConfig, NoEvents};
 use paygent_sim::checkout::{CaptureMode, CardCheckout};
 
-const SESSION_MARK: &str = "PAYDESK_BENCH_SESSION";
+mod bench_support;
 
 /// The target for 10,000 records. Paygent answers 091 with one record per call and
 /// refuses a second caller (9004), so the catch-up is strictly sequential: this measures
@@ -38,36 +36,12 @@ const TARGET_SECONDS: u64 = 60;
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    if std::env::var_os(SESSION_MARK).is_none() {
-        std::process::exit(in_private_session());
-    }
+    bench_support::run_in_private_session();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
     runtime.block_on(bench(if quick { 200 } else { 10_000 }));
-}
-
-/// Runs this program again under `dbus-run-session` with gnome-keyring unlocked.
-fn in_private_session() -> i32 {
-    let exe = std::env::current_exe().expect("the benchmark's path");
-    let keyring_home = std::env::temp_dir().join(format!("paydesk-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&keyring_home).expect("a keyring folder");
-    let status = std::process::Command::new("dbus-run-session")
-        .args([
-            "--",
-            "sh",
-            "-c",
-            "echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$0\" \"$@\"",
-        ])
-        .arg(exe)
-        .args(std::env::args().skip(1))
-        .env(SESSION_MARK, "1")
-        .env("XDG_DATA_HOME", &keyring_home)
-        .status()
-        .expect("dbus-run-session (cargo xtask setup installs it)");
-    let _ = std::fs::remove_dir_all(&keyring_home);
-    status.code().unwrap_or(1)
 }
 
 /// `n` authorize-only card checkouts at the gateway; their payment ids.
@@ -109,34 +83,8 @@ fn gateway_records(embedded: &Embedded) -> (usize, usize) {
 }
 
 async fn bench(n: usize) {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let embedded = Embedded::start(
-        &dir.path().join("servers"),
-        EmbeddedOptions {
-            tick_interval: None,
-            relay: false,
-            persist: false,
-            ..EmbeddedOptions::default()
-        },
-    )
-    .await
-    .expect("the embedded simulator");
-    let mut config = DeskConfig::new(
-        "jp.paydesk.bench",
-        "0.0.0",
-        Build::Test,
-        dir.path().join("data"),
-    );
-    config.clock = embedded.clock();
-    config.events = Arc::new(NoEvents);
-    let desk = Desk::open(config).await.expect("the desk");
     // No relay URL or token: the desk polls 091 itself.
-    desk.save_settings(embedded.settings())
-        .await
-        .expect("settings");
-    desk.save_credentials(embedded.credentials())
-        .await
-        .expect("credentials in the keychain");
+    let (dir, embedded, desk) = bench_support::desk_on_simulator().await;
 
     let created = Instant::now();
     let payment_ids = checkouts(&embedded, n);
