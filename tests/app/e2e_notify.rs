@@ -223,27 +223,6 @@ async fn clicks_reach_the_ui(s: &Session) {
     s.wait_css("[data-notification-clicks='ready']").await;
 }
 
-/// Polls `check` until it returns something, waiting for the next backend event between
-/// tries rather than a fixed time.
-async fn until<T>(s: &Session, what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(found) = check().await {
-            return found;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{what}");
-        s.client
-            .execute_async(
-                "const done = arguments[0];
-                 window.__TAURI__.event.once('desk-event', () => done(true));
-                 setTimeout(() => done(false), 2000);",
-                vec![],
-            )
-            .await
-            .unwrap();
-    }
-}
-
 /// A failed renewal is notified at once on the desktop (the freedesktop `Notify` call,
 /// titled in the UI's language); clicking the notification opens that renewal's order with
 /// its failed-renewal panel, from wherever the UI was.
@@ -294,11 +273,12 @@ async fn clicking_a_bulk_capture_notification_shows_the_finished_run() {
     s.wait_css(&css("screen-home")).await;
 
     // A buyer pays by card, authorize only; the order arrives by notification.
-    let status = until(&s, "the demo did not start", async || {
-        let status = s.invoke("demo_status", json!({})).await;
-        status["control_url"].is_string().then_some(status)
-    })
-    .await;
+    let status = s
+        .until("the demo did not start", WAIT, async || {
+            let status = s.invoke("demo_status", json!({})).await;
+            status["control_url"].is_string().then_some(status)
+        })
+        .await;
     let control = Control::new(status["control_url"].as_str().unwrap());
     let trading_id = unique("E2EN");
     let paid = control
@@ -316,19 +296,20 @@ async fn clicking_a_bulk_capture_notification_shows_the_finished_run() {
         )
         .await;
     assert_eq!(paid["status"], "20", "{paid}");
-    let order_id = until(&s, "the order did not arrive", async || {
-        let page = s
-            .invoke(
-                "bulk_unprocessed",
-                json!({"query": {"search": trading_id, "selectable_only": true}}),
-            )
-            .await;
-        page["items"]
-            .as_array()
-            .and_then(|items| items.first())
-            .and_then(|row| row["order"]["id"].as_i64())
-    })
-    .await;
+    let order_id = s
+        .until("the order did not arrive", WAIT, async || {
+            let page = s
+                .invoke(
+                    "bulk_unprocessed",
+                    json!({"query": {"search": trading_id, "selectable_only": true}}),
+                )
+                .await;
+            page["items"]
+                .as_array()
+                .and_then(|items| items.first())
+                .and_then(|row| row["order"]["id"].as_i64())
+        })
+        .await;
 
     // The run, started while the window is hidden.
     let run = s

@@ -150,12 +150,20 @@ impl Demo {
             .await;
         assert!(!dialog.is_empty());
         s.click("confirm-send").await;
-        attr(
-            s,
-            &format!("[data-testid='op-result'][data-kind='{kind}']"),
-            "data-outcome",
-        )
-        .await
+        // The outcome, or the refusal the screen shows instead (which fails the test with
+        // its words rather than a bare timeout).
+        let result = format!("[data-testid='op-result'][data-kind='{kind}']");
+        s.wait_css(&format!("{result}, [data-testid='op-error']"))
+            .await;
+        let refusal = s
+            .client
+            .find_all(fantoccini::Locator::Css("[data-testid='op-error']"))
+            .await
+            .unwrap();
+        if let Some(box_) = refusal.first() {
+            panic!("{kind} refused: {}", box_.text().await.unwrap_or_default());
+        }
+        attr(s, &result, "data-outcome").await
     }
 
     async fn back_to_list(&self) {

@@ -17,35 +17,22 @@ use crate::screen::css;
 /// has anything to show.
 const WAIT: Duration = Duration::from_secs(90);
 
-/// Waits (polling the backend through WebDriver's own wait) until the demo's catch-up
-/// renewals made at least one failed-renewal order; returns its order number.
+/// Waits until the demo's catch-up renewals made at least one failed-renewal order;
+/// returns its order number.
 async fn failed_renewal_order(s: &Session) -> String {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
+    s.until("no failed renewal appeared", WAIT, async || {
         let page = s
             .invoke(
                 "list_orders",
                 json!({"query": {"search": "failed:", "list": null}}),
             )
             .await;
-        if let Some(order) = page["items"].as_array().and_then(|i| i.first()) {
-            return order["order_number"].as_str().unwrap().to_owned();
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no failed renewal appeared"
-        );
-        // Wait for the next backend event rather than a fixed time.
-        s.client
-            .execute_async(
-                "const done = arguments[0];
-                 window.__TAURI__.event.once('desk-event', () => done(true));
-                 setTimeout(() => done(false), 2000);",
-                vec![],
-            )
-            .await
-            .unwrap();
-    }
+        page["items"]
+            .as_array()
+            .and_then(|i| i.first())
+            .map(|order| order["order_number"].as_str().unwrap().to_owned())
+    })
+    .await
 }
 
 fn docs(name: &str) -> PathBuf {

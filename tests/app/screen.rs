@@ -27,6 +27,32 @@ pub fn unique(prefix: &str) -> String {
 }
 
 impl Session {
+    /// Polls `check` until it returns something (at most `patience`), waiting for the next
+    /// backend event between tries rather than a fixed time.
+    pub async fn until<T>(
+        &self,
+        what: &str,
+        patience: std::time::Duration,
+        mut check: impl AsyncFnMut() -> Option<T>,
+    ) -> T {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            if let Some(found) = check().await {
+                return found;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{what}");
+            self.client
+                .execute_async(
+                    "const done = arguments[0];
+                     window.__TAURI__.event.once('desk-event', () => done(true));
+                     setTimeout(() => done(false), 2000);",
+                    vec![],
+                )
+                .await
+                .unwrap();
+        }
+    }
+
     /// The first element matching `selector`, once there is one.
     pub async fn wait_css(&self, selector: &str) -> Element {
         let deadline = std::time::Instant::now() + self.wait;

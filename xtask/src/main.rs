@@ -81,9 +81,10 @@ fn npm(args: &[&str]) -> Command {
     c
 }
 
-/// Every test: formatting, lints, Rust tests (with the real keychain), frontend tests, and
-/// the end-to-end tests in a real window. Runs itself again inside a fresh D-Bus session
-/// so the keychain and notifications of the developer's desktop are never touched.
+/// Every test: formatting, lints, Rust tests (with the real keychain), frontend tests, the
+/// end-to-end tests in a real window, and the benchmarks once each (`--quick`). The tests
+/// run inside a fresh D-Bus session so the keychain and notifications of the developer's
+/// desktop are never touched.
 fn test() -> Result {
     setup::run()?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
@@ -117,7 +118,9 @@ fn test() -> Result {
         .arg("test-in-session")
         .env("XDG_DATA_HOME", &keyring_home)
         .env("XDG_RUNTIME_DIR", &runtime)
-        .current_dir(root()))
+        .current_dir(root()))?;
+    // Every benchmark once, small: shows they still run (figures: `cargo xtask bench`).
+    bench::run(true)
 }
 
 fn test_in_session() -> Result {
