@@ -124,7 +124,7 @@ fn test() -> Result {
 }
 
 fn test_in_session() -> Result {
-    let _keyring = Guard(start_keyring()?);
+    let _keyring = KeyringSupervisor::start()?;
     let (_xvfb, display) = start_xvfb()?;
     let _xvfb = Guard(_xvfb);
     run(cargo()
@@ -147,11 +147,78 @@ impl Drop for Guard {
     }
 }
 
-/// gnome-keyring's Secret Service, unlocked with a throw-away password, in this session.
-fn start_keyring() -> Result<Child> {
+/// Keeps the test session's gnome-keyring running. gnome-keyring-daemon 42 can abort on a
+/// GLib assertion (`gkd_secret_service_get_pkcs11_session: assertion 'client' failed`) when
+/// a client disconnects while its session request is queued; D-Bus would then start a
+/// locked daemon and every later test would fail on "locked collection". So a dead daemon
+/// is replaced at once by an unlocked one on the same keyring files.
+struct KeyringSupervisor {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    pid: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    watcher: Option<std::thread::JoinHandle<()>>,
+}
+
+impl KeyringSupervisor {
+    fn start() -> Result<KeyringSupervisor> {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+        let mut child = start_keyring(false)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let pid = Arc::new(AtomicU32::new(child.id()));
+        let watcher = {
+            let (stop, pid) = (stop.clone(), pid.clone());
+            std::thread::spawn(move || {
+                // A daemon that keeps dying (the session bus went away) is not restarted
+                // forever.
+                for _ in 0..5 {
+                    let status = child.wait();
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    eprintln!("xtask: gnome-keyring-daemon ended ({status:?}); starting it again");
+                    match start_keyring(true) {
+                        Ok(next) => {
+                            pid.store(next.id(), Ordering::SeqCst);
+                            child = next;
+                        }
+                        Err(e) => {
+                            eprintln!("xtask: {e}");
+                            return;
+                        }
+                    }
+                }
+            })
+        };
+        Ok(KeyringSupervisor {
+            stop,
+            pid,
+            watcher: Some(watcher),
+        })
+    }
+}
+
+impl Drop for KeyringSupervisor {
+    fn drop(&mut self) {
+        use std::sync::atomic::Ordering;
+        self.stop.store(true, Ordering::SeqCst);
+        let pid = self.pid.load(Ordering::SeqCst).to_string();
+        let _ = Command::new("kill").arg(&pid).status();
+        if let Some(watcher) = self.watcher.take() {
+            let _ = watcher.join();
+        }
+    }
+}
+
+/// gnome-keyring's Secret Service, unlocked with a throw-away password, in this session
+/// (`replace`: taking the bus name over from a daemon D-Bus started meanwhile).
+fn start_keyring(replace: bool) -> Result<Child> {
     use std::io::Write;
+    let mut args = vec!["--foreground", "--unlock", "--components=secrets"];
+    if replace {
+        args.push("--replace");
+    }
     let mut child = Command::new("gnome-keyring-daemon")
-        .args(["--foreground", "--unlock", "--components=secrets"])
+        .args(&args)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
