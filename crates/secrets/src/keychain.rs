@@ -174,13 +174,13 @@ impl Keychain {
     }
 
     fn set(&self, account: &str, value: &str) -> Result<(), SecretsError> {
-        self.entry_owned(account)?
-            .set_password(value)
-            .map_err(|e| classify(e, "entry"))
+        let entry = self.entry_owned(account)?;
+        retrying(|| entry.set_password(value)).map_err(|e| classify(e, "entry"))
     }
 
     fn get(&self, account: &str) -> Result<Option<String>, SecretsError> {
-        match self.entry_owned(account)?.get_password() {
+        let entry = self.entry_owned(account)?;
+        match retrying(|| entry.get_password()) {
             Ok(v) => Ok(Some(v)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(classify(e, "entry")),
@@ -188,11 +188,41 @@ impl Keychain {
     }
 
     fn remove(&self, account: &str) -> Result<(), SecretsError> {
-        match self.entry_owned(account)?.delete_credential() {
+        let entry = self.entry_owned(account)?;
+        match retrying(|| entry.delete_credential()) {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(classify(e, "entry")),
         }
     }
+}
+
+/// Runs a keychain call, and again after a short wait when it failed because the Secret
+/// Service daemon went away mid-call. gnome-keyring can abort on a burst of sessions (an
+/// upstream bug: "gkd_secret_service_get_pkcs11_session: assertion 'client' failed"); its
+/// session restarts it at once, and for a moment the bus may hand out a still-locked one.
+/// A keychain that stays locked still fails, about two seconds later.
+fn retrying<T>(mut call: impl FnMut() -> keyring::Result<T>) -> keyring::Result<T> {
+    for wait_ms in [150, 500, 1200] {
+        match call() {
+            Err(e) if daemon_went_away(&e) => {
+                std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+            }
+            other => return other,
+        }
+    }
+    call()
+}
+
+fn daemon_went_away(e: &keyring::Error) -> bool {
+    let text = match e {
+        keyring::Error::PlatformFailure(inner) | keyring::Error::NoStorageAccess(inner) => {
+            inner.to_string()
+        }
+        _ => return false,
+    };
+    text.contains("disconnected from message bus")
+        || text.contains("NoReply")
+        || text.contains("locked collection")
 }
 
 fn part_account(account: &str, i: usize) -> String {
