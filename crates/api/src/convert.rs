@@ -162,7 +162,10 @@ pub(crate) fn summary(
     OrderSummary {
         id,
         order_number: order.order_number.clone(),
-        transaction_id: order.payment_id.clone(),
+        // Empty when the gateway made no payment (a refused renewal's stand-in).
+        transaction_id: domain::order::shown_transaction_id(&order.payment_id)
+            .unwrap_or_default()
+            .to_owned(),
         method: method_to(order.method),
         capture_mode: capture_mode_to(order.capture_mode),
         status: status(order.status, order.method),

@@ -513,6 +513,15 @@ impl Desk {
             .store()
             .get_order(id)?
             .ok_or_else(|| AppError::order_not_found(order_id))?;
+        if domain::order::shown_transaction_id(&order.payment_id).is_none() {
+            return Err(AppError::refused(
+                "no_transaction",
+                Text::new(
+                    "この受注にはペイジェントの取引がありません（決済が作られる前に断られました）。問い合わせることはありません。",
+                    "This order has no transaction at Paygent (it was refused before a payment existed), so there is nothing to check.",
+                ),
+            ));
+        }
         let client = self.gateway()?;
         let now = self.now();
         let report = inquire(&client, PaymentRef::by_payment_id(order.payment_id), now)

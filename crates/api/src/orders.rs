@@ -104,7 +104,10 @@ impl Desk {
         });
         Ok(OrderDetail {
             summary: convert::summary(order_id, &order, now, pending.is_some()),
-            transaction_ids: chain,
+            transaction_ids: chain
+                .into_iter()
+                .filter(|id| domain::order::shown_transaction_id(id).is_some())
+                .collect(),
             three_d_secure: order.three_d_secure,
             authorized_at: order.authorized_at.map(convert::time),
             captured_at: order.captured_at.map(convert::time),

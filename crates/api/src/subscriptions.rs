@@ -1266,9 +1266,9 @@ impl Desk {
             domain::subscription::failed_renewal(code, Some(detail).filter(|d| !d.is_empty()));
         let error = AppError::from_explanation(&failed.explanation);
         // A refusal before any payment existed (P010) leaves no transaction ID: the order
-        // gets a placeholder that names the renewal.
-        let placeholder = format!("failed:{}", cycle.order_number);
-        let payment_id = payment_id.filter(|p| !p.is_empty()).unwrap_or(&placeholder);
+        // is kept under a stand-in that names the renewal.
+        let stand_in = domain::order::no_transaction_id(&cycle.order_number);
+        let payment_id = payment_id.filter(|p| !p.is_empty()).unwrap_or(&stand_in);
         let order = self.renewal_order(sub, cycle, payment_id, PaymentStatus::AuthorizationFailed);
         let line = renewal_line(cycle, None, Some(&error));
         let id = self.insert_renewal_order(&order, &line)?;

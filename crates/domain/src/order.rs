@@ -178,6 +178,21 @@ pub struct Order {
     pub buyer_email: Option<String>,
 }
 
+/// The stand-in `payment_id` of an order the gateway made no payment for (a renewal
+/// refused before a payment existed, e.g. P010): the store keys orders by payment ID, but
+/// this one names nothing at Paygent, so it is never shown, exported or inquired about.
+pub fn no_transaction_id(order_number: &str) -> String {
+    format!("{NO_TRANSACTION_PREFIX}{order_number}")
+}
+
+const NO_TRANSACTION_PREFIX: &str = "failed:";
+
+/// The transaction ID as the shop owner may see and use it: `None` for the stand-in of
+/// [`no_transaction_id`].
+pub fn shown_transaction_id(payment_id: &str) -> Option<&str> {
+    (!payment_id.is_empty() && !payment_id.starts_with(NO_TRANSACTION_PREFIX)).then_some(payment_id)
+}
+
 impl Order {
     /// The amount the gateway's current payment carries: the authorized amount before
     /// capture, what is left after refunds once captured.

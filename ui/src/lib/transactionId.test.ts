@@ -7,11 +7,7 @@ describe("shownTransactionId", () => {
     expect(shownTransactionId("31874625")).toBe("31874625");
     expect(shownTransactionId(" 31874625 ")).toBe("31874625");
   });
-  it("never shows the placeholder of a failed renewal without a payment", () => {
-    expect(shownTransactionId("failed:SUB-0007-2026-05")).toBeNull();
-    expect(shownTransactionId("failed:")).toBeNull();
-  });
-  it("treats a missing ID like the placeholder", () => {
+  it("shows none when the order has no transaction (a renewal refused before a payment)", () => {
     expect(shownTransactionId("")).toBeNull();
     expect(shownTransactionId(null)).toBeNull();
     expect(shownTransactionId(undefined)).toBeNull();

@@ -218,6 +218,14 @@ async fn a_simulated_year_of_renewals_with_a_p010_failure_and_each_of_the_four_c
             keep(&detail);
             assert_eq!(detail.summary.status.code, "11");
             assert!(detail.history.iter().any(|l| l.text.en.contains("P010")));
+            // P010 comes before any payment: no transaction ID is shown, and asking
+            // Paygent about it is answered plainly instead of sending a stand-in.
+            assert_eq!(detail.summary.transaction_id, "");
+            assert!(detail.transaction_ids.is_empty());
+            let inquiries = telegrams(&h, "094").await;
+            let err = h.desk.refresh_order(order).await.unwrap_err();
+            assert_eq!(err.code, "no_transaction", "{err:?}");
+            assert_eq!(telegrams(&h, "094").await, inquiries);
             let before = telegrams(&h, "020").await;
             match failed.len() {
                 1 => {

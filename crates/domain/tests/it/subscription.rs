@@ -775,3 +775,18 @@ fn a_first_purchase_with_a_stored_card_starts_a_subscription() {
         Err(NotRenewable::NotACard)
     );
 }
+
+/// A refused renewal with no payment keeps its order under a stand-in ID that is never
+/// shown; real payment IDs are shown as they are.
+#[test]
+fn a_stand_in_transaction_id_is_never_shown() {
+    use domain::order::{no_transaction_id, shown_transaction_id};
+    let stand_in = no_transaction_id("SUB-0007-2026-05");
+    assert_ne!(stand_in, "SUB-0007-2026-05");
+    assert_eq!(shown_transaction_id(&stand_in), None);
+    assert_eq!(shown_transaction_id(""), None);
+    assert_eq!(
+        shown_transaction_id("3000000000000001"),
+        Some("3000000000000001")
+    );
+}
