@@ -149,7 +149,38 @@ impl Demo {
             ))
             .await;
         assert!(!dialog.is_empty());
-        s.click("confirm-send").await;
+        // A click can land on a node the screen is re-rendering and be lost (the dialog then
+        // stays open). Clicking "send" closes the dialog at once, so it is pressed again
+        // only while the dialog is still there: never a second operation.
+        let dialog = fantoccini::Locator::Css("[data-testid='confirm-dialog']");
+        for _ in 0..5 {
+            if let Ok(send) = s
+                .client
+                .find(fantoccini::Locator::Css("[data-testid='confirm-send']"))
+                .await
+            {
+                let _ = send.click().await;
+            }
+            let gone = tokio::time::Instant::now() + Duration::from_secs(3);
+            while tokio::time::Instant::now() < gone
+                && !s
+                    .client
+                    .find_all(dialog)
+                    .await
+                    .unwrap_or_default()
+                    .is_empty()
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            if s.client
+                .find_all(dialog)
+                .await
+                .unwrap_or_default()
+                .is_empty()
+            {
+                break;
+            }
+        }
         // The outcome, or the refusal the screen shows instead (which fails the test with
         // its words rather than a bare timeout).
         let result = format!("[data-testid='op-result'][data-kind='{kind}']");
