@@ -22,6 +22,14 @@ pub fn first_paint() {
     crate::report_first_paint();
 }
 
+/// A notification click the UI may have missed (it came before the UI listened); taken
+/// once. See `notify::take_click`.
+#[tauri::command]
+#[specta::specta]
+pub fn take_notification_click() -> Option<crate::notify::Target> {
+    crate::notify::take_click()
+}
+
 #[tauri::command]
 #[specta::specta]
 pub fn keychain_status(desk: State<'_, Desk>) -> KeychainStatus {

@@ -24,6 +24,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         .commands(tauri_specta::collect_commands![
             commands::app_info,
             commands::first_paint,
+            commands::take_notification_click,
             commands::keychain_status,
             commands::set_language,
             commands::list_orders,
@@ -118,6 +119,8 @@ pub fn run_cli(args: &[String]) -> Option<i32> {
     let identifier = context.config().identifier.clone();
     let version = context.package_info().version.to_string();
     let data_dir = api::data_dir_from_env(default_data_dir(&identifier));
+    // The same log file as the window's: a scripted capture is as traceable as a click.
+    api::log::init(&data_dir, &version);
     let config = api::DeskConfig::new(&identifier, &version, build(), data_dir);
     Some(tauri::async_runtime::block_on(api::cli::run(
         config,
@@ -165,7 +168,7 @@ pub fn run() {
         // that would race the first on the database and the gateway. (A click on a
         // notification in Windows' Action Center is such a launch: see `notify`.)
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            tray::show_main_window(app);
+            notify::open_last_shown(app);
         }))
         .plugin(tauri_plugin_notification::init())
         // Settings' "Choose…" buttons open the system's file dialog for certificate files.
@@ -180,13 +183,9 @@ pub fn run() {
         .setup(move |app| {
             specta.mount_events(app);
             notify::listen_for_clicks(app.handle());
-            let default_dir = app.path().app_data_dir()?;
-            let mut config = api::DeskConfig::new(
-                &identifier,
-                &version,
-                build(),
-                api::data_dir_from_env(default_dir),
-            );
+            let data_dir = api::data_dir_from_env(app.path().app_data_dir()?);
+            api::log::init(&data_dir, &version);
+            let mut config = api::DeskConfig::new(&identifier, &version, build(), data_dir);
             config.events = Arc::new(WindowEvents(app.handle().clone()));
             config.demo = demo;
             let desk = tauri::async_runtime::block_on(api::Desk::open(config))?;

@@ -16,10 +16,15 @@
 //!   connection that sent the notification (dunst sends the signal only to that connection).
 //! - Windows and macOS: the plugin waits for the toast's answer on a thread, so a click while
 //!   the toast is on screen is reported. A click in Windows' Action Center launches PayDesk
-//!   again instead; the single-instance plugin turns that into showing the running window
-//!   (`lib.rs`), and the UI opens the last notification's screen when the window gets focus.
+//!   again instead; the single-instance plugin hands that launch to [`open_last_shown`]
+//!   (`lib.rs`), which opens the screen of the last notification nobody clicked.
+//!
+//! Only an explicit act opens a screen: a reported click or a second launch. Merely
+//! switching back to the window never does, so a shop owner in the middle of a refund is
+//! not carried off to another screen by a notification that came meanwhile.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use api::dto::DeskEvent;
@@ -37,10 +42,11 @@ const BULK_RUN_SCREEN: &str = "bulk_run";
 
 /// Where a click on a notification leads: the same two fields as
 /// `api::subscriptions_dto::DesktopNotification`, which the UI already reads.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, specta::Type)]
 pub struct Target {
     pub screen: String,
     /// The order (`order`) or bulk-capture run (`bulk_run`) to open.
+    #[specta(type = Option<specta_typescript::Number>)]
     pub target_id: Option<i64>,
 }
 
@@ -52,6 +58,38 @@ impl Target {
             target_id: extra.get("target_id").and_then(serde_json::Value::as_i64),
         })
     }
+}
+
+/// The target of the last notification shown and not yet opened (see [`open_last_shown`]).
+static LAST_SHOWN: Mutex<Option<Target>> = Mutex::new(None);
+
+fn last_shown() -> std::sync::MutexGuard<'static, Option<Target>> {
+    LAST_SHOWN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The last reported click, until the UI takes it (see [`take_click`]).
+static CLICKED: Mutex<Option<Target>> = Mutex::new(None);
+
+fn clicked() -> std::sync::MutexGuard<'static, Option<Target>> {
+    CLICKED.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The click reported before the UI listened for [`OPEN_SCREEN`] (it registers late while
+/// the demo starts), if any; taken once. The UI asks as soon as it listens, and again on
+/// each `open-screen` event, which clears a click it has already opened.
+pub fn take_click() -> Option<Target> {
+    clicked().take()
+}
+
+/// PayDesk was launched again while running (a click in Windows' Action Center, or the
+/// shop owner starting it once more): shows the window, on the screen of the last
+/// notification that was not clicked, if there is one. That screen opens once.
+pub fn open_last_shown(app: &tauri::AppHandle) {
+    let target = last_shown().take();
+    if let Some(target) = target {
+        let _ = app.emit(OPEN_SCREEN, target);
+    }
+    crate::tray::show_main_window(app);
 }
 
 /// The UI's language (the `set_language` command), English when true.
@@ -83,13 +121,14 @@ pub fn listen_for_clicks(app: &tauri::AppHandle) {
         else {
             return;
         };
-        // The screen first, then the window: the UI then opens this screen before the
-        // focus could open the one it remembered from the last notification.
+        // Opened now: a later second launch must not open it again.
+        last_shown().take();
+        *clicked() = Some(target.clone());
         let _ = handle.emit(OPEN_SCREEN, target);
         crate::tray::show_main_window(&handle);
     });
     if let Err(e) = registered {
-        eprintln!("PayDesk: notification clicks are not reported: {e}");
+        tracing::warn!(error = %e, "notification clicks are not reported");
     }
 }
 
@@ -147,7 +186,8 @@ fn show(app: &tauri::AppHandle, title: String, body: String, target: Target) {
         .extra("screen", &target.screen)
         .extra("target_id", target.target_id)
         .show();
-    if let Err(e) = shown {
-        eprintln!("PayDesk: desktop notification failed: {e}");
+    match shown {
+        Ok(()) => *last_shown() = Some(target),
+        Err(e) => tracing::warn!(error = %e, "desktop notification failed"),
     }
 }

@@ -68,9 +68,32 @@ impl Session {
                 Ok(element) => return element,
                 // The screen re-rendered under the lookup ("stale element"): look again.
                 Err(e) if !left.is_zero() && is_stale(&e) => continue,
-                Err(e) => panic!("nothing matches {selector}: {e}"),
+                Err(e) => {
+                    self.report_failure().await;
+                    panic!("nothing matches {selector}: {e}")
+                }
             }
         }
+    }
+
+    /// Before a failed wait panics: what the screen showed (a screenshot and its text) and
+    /// the end of the app's log, so a failure seen only in CI can be read afterwards.
+    pub async fn report_failure(&self) {
+        let path = self.screenshot("failure").await;
+        let shown = self
+            .client
+            .execute("return document.body.innerText.slice(0, 1500);", vec![])
+            .await
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .unwrap_or_default();
+        let log =
+            std::fs::read_to_string(self.data_dir.join("logs/paydesk.log")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(80).collect();
+        eprintln!(
+            "--- the screen ({}):\n{shown}\n--- the app's log, last lines:\n{}\n---",
+            path.display(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
     }
 
     /// Clicks the element with this `data-testid`.

@@ -7,6 +7,11 @@ export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
 	/**  The UI painted its first screen (used by the start-up benchmark). */
 	firstPaint: () => __TAURI_INVOKE<void>("first_paint"),
+	/**
+	 *  A notification click the UI may have missed (it came before the UI listened); taken
+	 *  once. See `notify::take_click`.
+	 */
+	takeNotificationClick: () => __TAURI_INVOKE<Target_Serialize | null>("take_notification_click"),
 	keychainStatus: () => __TAURI_INVOKE<KeychainStatus_Serialize>("keychain_status"),
 	/**  The UI keeps the choice; the shell relabels the tray menu to match. */
 	setLanguage: (language: string) => typedError<Language, AppError_Serialize>(__TAURI_INVOKE("set_language", { language })),
@@ -1998,6 +2003,32 @@ export type SyncStatus_Serialize = {
 	quarantined: number,
 	/**  Why the mode is not `relay` or something failed (wrong token, gateway down, …). */
 	problem: AppError_Serialize | null,
+};
+
+/**
+ *  Where a click on a notification leads: the same two fields as
+ *  `api::subscriptions_dto::DesktopNotification`, which the UI already reads.
+ */
+export type Target = Target_Serialize | Target_Deserialize;
+
+/**
+ *  Where a click on a notification leads: the same two fields as
+ *  `api::subscriptions_dto::DesktopNotification`, which the UI already reads.
+ */
+export type Target_Deserialize = {
+	screen: string,
+	/**  The order (`order`) or bulk-capture run (`bulk_run`) to open. */
+	target_id?: number | null,
+};
+
+/**
+ *  Where a click on a notification leads: the same two fields as
+ *  `api::subscriptions_dto::DesktopNotification`, which the UI already reads.
+ */
+export type Target_Serialize = {
+	screen: string,
+	/**  The order (`order`) or bulk-capture run (`bulk_run`) to open. */
+	target_id: number | null,
 };
 
 /**  A message in both of the app's languages. */

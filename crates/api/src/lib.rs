@@ -34,6 +34,7 @@ pub mod demo;
 mod details;
 pub mod dto;
 mod error;
+pub mod log;
 mod mailing;
 mod operations;
 mod orders;

@@ -23,6 +23,7 @@ import type {
   SettingsInput,
   SyncReport,
   SyncStatus,
+  Target,
 } from "../bindings";
 
 import type {
@@ -53,6 +54,7 @@ function unwrap<T>(result: Result<T>): T {
 export const api = {
   appInfo: (): Promise<AppInfo> => commands.appInfo(),
   firstPaint: (): Promise<void> => commands.firstPaint(),
+  takeNotificationClick: (): Promise<Target | null> => commands.takeNotificationClick(),
   keychainStatus: (): Promise<KeychainStatus> => commands.keychainStatus(),
   setLanguage: async (language: Language): Promise<Language> => unwrap(await commands.setLanguage(language)),
 

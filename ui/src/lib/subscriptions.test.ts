@@ -54,10 +54,9 @@ describe("events", () => {
     target_id: 7,
   };
 
-  it("keeps the last notification and bumps the version", () => {
+  it("bumps the version on a failed renewal and the mail version on a queue change", () => {
     const s = reduceSubscriptions(initialSubscriptionsState, { type: "renewal_failed", notification });
     expect(s.version).toBe(1);
-    expect(s.pendingNotification).toEqual(notification);
     expect(reduceSubscriptions(s, { type: "mail_queue_changed" }).mailVersion).toBe(1);
   });
 
@@ -76,15 +75,19 @@ describe("events", () => {
     expect(notificationTarget({ screen: "later", target_id: 1 })).toEqual({ kind: "none" });
   });
 
-  it("remembers a finished bulk run as the last notification's place", () => {
+  it("leaves the screen alone when a notification arrives (only a click opens one)", () => {
     const run = {
       run_id: 12,
       started_at: "2030-01-01T00:00:00Z",
       finished_at: "2030-01-01T00:01:00Z",
     } as Extract<DeskEvent, { type: "bulk_run_finished" }>["run"];
-    const s = reduceSubscriptions(initialSubscriptionsState, { type: "bulk_run_finished", run });
-    expect(s.pendingNotification).toEqual({ screen: BULK_RUN_SCREEN, target_id: 12 });
-    expect(s.version).toBe(0);
+    for (const event of [
+      { type: "bulk_run_finished", run },
+      { type: "card_digest", notification },
+      { type: "deadline_near", notification },
+    ] as DeskEvent[]) {
+      expect(reduceSubscriptions(initialSubscriptionsState, event)).toEqual(initialSubscriptionsState);
+    }
   });
 });
 

@@ -18,8 +18,6 @@ export interface SubscriptionsState {
   version: number;
   /** Bumped when the mail queue changed. */
   mailVersion: number;
-  /** The place of the last desktop notification, until the window opens its screen. */
-  pendingNotification: NotificationPlace | null;
 }
 
 /** Where a desktop notification leads, as the backend names it: a subscription
@@ -33,7 +31,6 @@ export const BULK_RUN_SCREEN = "bulk_run";
 export const initialSubscriptionsState: SubscriptionsState = {
   version: 0,
   mailVersion: 0,
-  pendingNotification: null,
 };
 
 export function reduceSubscriptions(state: SubscriptionsState, event: DeskEvent): SubscriptionsState {
@@ -43,13 +40,7 @@ export function reduceSubscriptions(state: SubscriptionsState, event: DeskEvent)
     case "mail_queue_changed":
       return { ...state, mailVersion: state.mailVersion + 1 };
     case "renewal_failed":
-      return { ...state, version: state.version + 1, pendingNotification: event.notification };
-    case "card_digest":
-    case "deadline_near":
-      return { ...state, pendingNotification: event.notification };
-    case "bulk_run_finished":
-      // The shell notifies it when the window is hidden or minimized.
-      return { ...state, pendingNotification: { screen: BULK_RUN_SCREEN, target_id: event.run.run_id } };
+      return { ...state, version: state.version + 1 };
     default:
       return state;
   }
@@ -176,51 +167,44 @@ export function cardTone(state: string): string {
  *  the end-to-end tests wait for it). */
 export const notificationClicksReady = writable(false);
 
-/** Opens the screen of a clicked desktop notification. The shell reports a click as the
- *  `open-screen` event where the platform tells it (Linux; Windows and macOS while the toast
- *  shows). Where a click only activates PayDesk (Windows' Action Center), the screen of the
- *  last notification that arrived while the window was in the background opens when the
- *  window gets focus. A reported click wins over that remembered screen. */
-export function followNotifications(open: (target: NotificationTarget) => void): () => void {
-  let waiting: NotificationPlace | null = null;
-  const unsubscribe = subscriptionsState.subscribe((s) => {
-    if (s.pendingNotification && typeof document !== "undefined" && !document.hasFocus()) {
-      waiting = s.pendingNotification;
-    }
-  });
-  const forget = () => {
-    waiting = null;
-    subscriptionsState.update((s) => ({ ...s, pendingNotification: null }));
-  };
-  const onFocus = () => {
-    if (!waiting) return;
-    const target = notificationTarget(waiting);
-    forget();
-    open(target);
-  };
-  window.addEventListener("focus", onFocus);
+/** Opens the screen of a clicked desktop notification: the shell's `open-screen` event,
+ *  sent for a click the platform reports and for a second launch after a notification
+ *  nobody clicked (Windows' Action Center; src-tauri/src/notify.rs), and a click that came
+ *  before this listener existed (`takeMissedClick`). Nothing else moves the shop owner to
+ *  another screen: coming back to the window keeps the screen they were on. */
+export function followNotifications(
+  open: (target: NotificationTarget) => void,
+  takeMissedClick: () => Promise<NotificationPlace | null>,
+): () => void {
   let stopped = false;
   let unlisten = () => {};
+  const takeMissed = () =>
+    takeMissedClick().catch((e) => {
+      console.warn("missed notification click unavailable", e);
+      return null;
+    });
   import("@tauri-apps/api/event")
     .then(({ listen }) =>
       listen<NotificationPlace>("open-screen", (e) => {
-        forget();
+        // This click is opened now: the shell need not keep it for a late listener.
+        void takeMissed();
         open(notificationTarget(e.payload));
       }),
     )
-    .then((u) => {
+    .then(async (u) => {
       if (stopped) {
         void u();
         return;
       }
       unlisten = u;
       notificationClicksReady.set(true);
+      // A click reported while the UI was still starting (before it listened).
+      const missed = await takeMissed();
+      if (missed && !stopped) open(notificationTarget(missed));
     })
     .catch((e) => console.warn("notification clicks unavailable", e));
   return () => {
     stopped = true;
-    unsubscribe();
-    window.removeEventListener("focus", onFocus);
     unlisten();
   };
 }
