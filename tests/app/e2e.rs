@@ -45,3 +45,37 @@ async fn home_screen_opens_in_japanese_and_switches_to_english() {
     assert_eq!(s.text_of(&css("home-title")).await, "ホーム");
     s.end().await;
 }
+
+/// The page gets only what it needs: PayDesk's own commands and the file dialogs. The
+/// notification and start-at-login plugins are driven by the backend, so a page (which
+/// shows buyer names and storefront data) cannot call them itself.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_cannot_call_the_notification_or_autostart_plugins() {
+    let s = Session::start().await.waiting(WAIT);
+    for command in [
+        "plugin:notification|is_permission_granted",
+        "plugin:notification|notify",
+        "plugin:autostart|enable",
+        "plugin:autostart|is_enabled",
+    ] {
+        let answer = s
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 window.__TAURI_INTERNALS__.invoke(arguments[0], {}).then(
+                   (v) => done({ ok: v ?? null }), (e) => done({ err: String(e) }));",
+                vec![serde_json::json!(command)],
+            )
+            .await
+            .expect("invoke");
+        let refused = answer["err"].as_str().unwrap_or_default();
+        assert!(refused.contains("not allowed"), "{command}: {answer}");
+    }
+    // Its own commands still work.
+    assert!(
+        s.invoke("app_info", serde_json::json!({}))
+            .await
+            .is_object()
+    );
+    s.end().await;
+}

@@ -34,15 +34,7 @@ fn autostart_entries(dir: &Path) -> Vec<PathBuf> {
 /// Clicks the "start at login" box and waits until the backend confirmed the save.
 async fn toggle_start_at_login(s: &Session) {
     let section = css("notification-settings");
-    let saves: u32 = s
-        .wait_css(&section)
-        .await
-        .attr("data-saves")
-        .await
-        .unwrap()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let saves: u32 = s.attr_of(&section, "data-saves").await.parse().unwrap();
     s.click("notify-start-at-login").await;
     s.wait_css(&format!("{section}[data-saves='{}']", saves + 1))
         .await;

@@ -33,12 +33,7 @@ async fn fill(s: &Session, testid: &str, value: &str) {
 }
 
 async fn attr(s: &Session, selector: &str, name: &str) -> String {
-    s.wait_css(selector)
-        .await
-        .attr(name)
-        .await
-        .unwrap()
-        .unwrap_or_default()
+    s.attr_of(selector, name).await
 }
 
 impl Demo {

@@ -293,13 +293,8 @@ async fn credentials_entered_on_the_settings_screen_are_tested_and_kept_only_in_
     s.wait_css("[data-testid='test-result'][data-ok='false']")
         .await;
     assert_eq!(
-        s.wait_css(&css("test-result"))
-            .await
-            .attr("data-outcome")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("wrong_credentials")
+        s.attr_of(&css("test-result"), "data-outcome").await,
+        "wrong_credentials"
     );
     let message = s.text_of(&css("test-result-message")).await;
     assert!(

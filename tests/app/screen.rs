@@ -127,6 +127,19 @@ impl Session {
         }
     }
 
+    /// An attribute of the first element matching `selector` (empty when it has none),
+    /// read again if the screen re-rendered between the lookup and the read.
+    pub async fn attr_of(&self, selector: &str, name: &str) -> String {
+        let deadline = std::time::Instant::now() + self.wait;
+        loop {
+            match self.wait_css(selector).await.attr(name).await {
+                Ok(value) => return value.unwrap_or_default(),
+                Err(e) if std::time::Instant::now() < deadline && is_stale(&e) => {}
+                Err(e) => panic!("cannot read {name} of {selector}: {e}"),
+            }
+        }
+    }
+
     /// Calls a backend command the way the UI does (for what the UI does not show).
     pub async fn invoke(&self, command: &str, args: Value) -> Value {
         let answer = self

@@ -111,6 +111,7 @@ fn test() -> Result {
         std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| format!("cannot prepare {}: {e}", runtime.display()))?;
     }
+    secret_service_activation(&keyring_home)?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     run(Command::new("dbus-run-session")
         .arg("--")
@@ -124,7 +125,7 @@ fn test() -> Result {
 }
 
 fn test_in_session() -> Result {
-    let _keyring = KeyringSupervisor::start()?;
+    start_secret_service()?;
     let (_xvfb, display) = start_xvfb()?;
     let _xvfb = Guard(_xvfb);
     run(cargo()
@@ -147,87 +148,43 @@ impl Drop for Guard {
     }
 }
 
-/// Keeps the test session's gnome-keyring running. gnome-keyring-daemon 42 can abort on a
-/// GLib assertion (`gkd_secret_service_get_pkcs11_session: assertion 'client' failed`) when
-/// a client disconnects while its session request is queued; D-Bus would then start a
-/// locked daemon and every later test would fail on "locked collection". So a dead daemon
-/// is replaced at once by an unlocked one on the same keyring files.
-struct KeyringSupervisor {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    pid: std::sync::Arc<std::sync::atomic::AtomicU32>,
-    watcher: Option<std::thread::JoinHandle<()>>,
+/// The test session's Secret Service: gnome-keyring, unlocked with a throw-away password,
+/// started by D-Bus activation from a service file in the session's own `XDG_DATA_HOME`
+/// (which the bus reads before the system's). gnome-keyring-daemon 42 can abort on a GLib
+/// assertion (`gkd_secret_service_get_pkcs11_session: assertion 'client' failed`) when a
+/// client disconnects while its session request is queued. With the system's service file
+/// the bus would then start a *locked* daemon and every later test would fail on "locked
+/// collection"; with ours, the next call starts an unlocked one on the same keyring files,
+/// and the bus holds that call until the daemon answers, so there is no gap to race.
+fn secret_service_activation(data_home: &Path) -> Result {
+    let dir = data_home.join("dbus-1/services");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot prepare {}: {e}", dir.display()))?;
+    let service = "[D-BUS Service]\n\
+         Name=org.freedesktop.secrets\n\
+         Exec=/bin/sh -c \"printf %s paydesk-test | exec gnome-keyring-daemon --foreground --unlock --components=secrets\"\n";
+    let path = dir.join("org.freedesktop.secrets.service");
+    std::fs::write(&path, service).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-impl KeyringSupervisor {
-    fn start() -> Result<KeyringSupervisor> {
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-        let mut child = start_keyring(false)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let pid = Arc::new(AtomicU32::new(child.id()));
-        let watcher = {
-            let (stop, pid) = (stop.clone(), pid.clone());
-            std::thread::spawn(move || {
-                // A daemon that keeps dying (the session bus went away) is not restarted
-                // forever.
-                for _ in 0..5 {
-                    let status = child.wait();
-                    if stop.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    eprintln!("xtask: gnome-keyring-daemon ended ({status:?}); starting it again");
-                    match start_keyring(true) {
-                        Ok(next) => {
-                            pid.store(next.id(), Ordering::SeqCst);
-                            child = next;
-                        }
-                        Err(e) => {
-                            eprintln!("xtask: {e}");
-                            return;
-                        }
-                    }
-                }
-            })
-        };
-        Ok(KeyringSupervisor {
-            stop,
-            pid,
-            watcher: Some(watcher),
-        })
-    }
-}
-
-impl Drop for KeyringSupervisor {
-    fn drop(&mut self) {
-        use std::sync::atomic::Ordering;
-        self.stop.store(true, Ordering::SeqCst);
-        let pid = self.pid.load(Ordering::SeqCst).to_string();
-        let _ = Command::new("kill").arg(&pid).status();
-        if let Some(watcher) = self.watcher.take() {
-            let _ = watcher.join();
-        }
-    }
-}
-
-/// gnome-keyring's Secret Service, unlocked with a throw-away password, in this session
-/// (`replace`: taking the bus name over from a daemon D-Bus started meanwhile).
-fn start_keyring(replace: bool) -> Result<Child> {
-    use std::io::Write;
-    let mut args = vec!["--foreground", "--unlock", "--components=secrets"];
-    if replace {
-        args.push("--replace");
-    }
-    let mut child = Command::new("gnome-keyring-daemon")
-        .args(&args)
-        .stdin(Stdio::piped())
+/// Starts the test session's Secret Service now (see [`secret_service_activation`]), so the
+/// first test does not pay for it, and waits until it answers.
+fn start_secret_service() -> Result {
+    let started = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.StartServiceByName",
+            "string:org.freedesktop.secrets",
+            "uint32:0",
+        ])
         .stdout(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start gnome-keyring-daemon: {e}"))?;
-    let mut stdin = child.stdin.take().expect("piped");
-    stdin
-        .write_all(b"paydesk-test")
-        .map_err(|e| format!("cannot unlock the test keyring: {e}"))?;
-    drop(stdin);
+        .status()
+        .map_err(|e| format!("cannot run dbus-send: {e}"))?;
+    if !started.success() {
+        return Err("the session bus could not start gnome-keyring".into());
+    }
     wait_for("the Secret Service", || {
         Command::new("dbus-send")
             .args([
@@ -241,8 +198,7 @@ fn start_keyring(replace: bool) -> Result<Child> {
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
             .unwrap_or(false)
-    })?;
-    Ok(child)
+    })
 }
 
 /// An Xvfb display with 24-bit colour; returns the child and its DISPLAY value.
