@@ -42,7 +42,7 @@ const BULK_RUN_SCREEN: &str = "bulk_run";
 
 /// Where a click on a notification leads: the same two fields as
 /// `api::subscriptions_dto::DesktopNotification`, which the UI already reads.
-#[derive(Clone, Debug, Serialize, specta::Type)]
+#[derive(Clone, Debug, PartialEq, Serialize, specta::Type)]
 pub struct Target {
     pub screen: String,
     /// The order (`order`) or bulk-capture run (`bulk_run`) to open.
@@ -122,7 +122,12 @@ pub fn listen_for_clicks(app: &tauri::AppHandle) {
             return;
         };
         // Opened now: a later second launch must not open it again.
-        last_shown().take();
+        {
+            let mut last = last_shown();
+            if last.as_ref() == Some(&target) {
+                last.take();
+            }
+        }
         *clicked() = Some(target.clone());
         let _ = handle.emit(OPEN_SCREEN, target);
         crate::tray::show_main_window(&handle);
