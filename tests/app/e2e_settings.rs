@@ -207,7 +207,13 @@ async fn choose_with_file_dialog(s: &Session, button: &str, title: &str, path: &
 /// end up in the keychain and nowhere else.
 #[tokio::test(flavor = "multi_thread")]
 async fn credentials_entered_on_the_settings_screen_are_tested_and_kept_only_in_the_keychain() {
-    let s = Session::start_demo().await.waiting(WAIT);
+    // PayDesk's own crates log everything they can (TRACE); the log file is scanned below
+    // like the rest. (The embedded gateway stays at its default: it knows the password, as
+    // Paygent does.)
+    const LOG: &str = "warn,paydesk_app=trace,api=trace,domain=trace,store=trace,paygent_client=trace,relay=trace,secrets=trace,mail=trace,paygent_sim=info";
+    let s = Session::start_with_args(&[("PAYDESK_DEMO", "1"), ("PAYDESK_LOG", LOG)], &[])
+        .await
+        .waiting(WAIT);
     s.wait_css(&css("demo-banner")).await;
     let status = s.invoke("demo_status", json!({})).await;
     let control = Control::new(status["control_url"].as_str().unwrap());
@@ -421,8 +427,8 @@ async fn credentials_entered_on_the_settings_screen_are_tested_and_kept_only_in_
     }
     s.screenshot("settings-after-reload").await;
 
-    // Not in the data directory: no SQLite file of PayDesk's or of the embedded relay, and
-    // no other file PayDesk wrote. (`demo/` also holds the embedded gateway's own state,
+    // Not in the data directory: no SQLite file of PayDesk's or of the embedded relay, not
+    // the log, and no other file PayDesk wrote. (`demo/` also holds the embedded gateway's own state,
     // which knows the shop's password as Paygent does: only its SQLite file is scanned.)
     let files = files_under(&s.data_dir);
     let databases: Vec<_> = files
@@ -432,6 +438,11 @@ async fn credentials_entered_on_the_settings_screen_are_tested_and_kept_only_in_
     assert!(
         databases.contains(&&s.data_dir.join("paydesk.sqlite3")),
         "PayDesk's database is in the data directory: {files:?}"
+    );
+    let log = s.data_dir.join("logs/paydesk.log");
+    assert!(
+        std::fs::metadata(&log).is_ok_and(|m| m.len() > 0),
+        "the app's log is in the data directory and scanned: {files:?}"
     );
     for path in &files {
         let scanned = !path.starts_with(&kit) || databases.contains(&path);
