@@ -9,11 +9,13 @@ use crate::{Result, root};
 use std::process::{Command, Stdio};
 
 /// (package, example) pairs, in the order their figures appear.
+/// Example names are unique across the workspace: cargo puts the examples of one profile
+/// in one folder.
 const BENCHES: &[(&str, &str)] = &[
-    ("relay", "bench"),
+    ("relay", "relay_bench"),
     ("api", "sync_bench"),
-    ("paygent-sim", "bench"),
-    ("store", "bench"),
+    ("paygent-sim", "sim_bench"),
+    ("store", "store_bench"),
     ("domain", "dashboard_bench"),
     ("api", "bulk_bench"),
 ];
@@ -27,31 +29,38 @@ struct Metric {
 
 pub fn run(quick: bool) -> Result {
     let mut metrics = Vec::new();
+    if quick {
+        // Quick mode only shows that each benchmark runs. It reuses the debug build of
+        // `cargo xtask test` (same command, same features: nothing is built again), where
+        // `cargo run -p <package>` would resolve features per package and build a second
+        // copy of much of the tree: CI's disk is small. The frontend is built only if
+        // missing, as a fresh one would make cargo embed it and link the app again.
+        if !root().join("ui/dist/index.html").exists() {
+            crate::build_frontend()?;
+        }
+        crate::run(crate::cargo().args(crate::TEST_BUILD).arg("--no-run"))?;
+    }
     for (package, example) in BENCHES {
-        // Several packages name their benchmark `bench`, and cargo writes examples of one
-        // profile to one folder: build and run each before the next one overwrites it.
-        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.current_dir(root()).args([
-            "run",
-            "--quiet",
-            "--package",
-            package,
-            "--example",
-            example,
-        ]);
-        // Quick mode only shows that each benchmark runs: a debug build is enough.
-        if !quick {
-            cmd.arg("--release");
-        }
-        cmd.arg("--");
-        if quick {
-            cmd.arg("--quick");
-        }
-        eprintln!(
-            "$ cargo run --package {package} --example {example}{}",
-            if quick { " -- --quick" } else { " --release" }
-        );
+        let mut cmd = if quick {
+            let mut c = Command::new(root().join("target/debug/examples").join(example));
+            c.arg("--quick");
+            c
+        } else {
+            let mut c = crate::cargo();
+            c.args([
+                "run",
+                "--quiet",
+                "--release",
+                "--package",
+                package,
+                "--example",
+                example,
+            ]);
+            c
+        };
+        eprintln!("$ {}", crate::display(&cmd));
         let out = cmd
+            .current_dir(root())
             .stderr(Stdio::inherit())
             .output()
             .map_err(|e| format!("cannot run the {package} benchmark: {e}"))?;
@@ -77,19 +86,18 @@ pub fn run(quick: bool) -> Result {
 /// process and all of its children (WebKit's web and network processes), after it has
 /// sat idle in demo mode. Runs under Xvfb in a private D-Bus session with a keyring.
 fn app_startup(quick: bool, demo: bool, metrics: &mut Vec<Metric>) -> Result {
-    crate::build_frontend()?;
-    let mut build = crate::cargo();
-    build.args([
-        "build",
-        "--package",
-        "paydesk",
-        "--features",
-        "custom-protocol",
-    ]);
+    // Quick mode runs the debug app that `run` built (the tests' build).
     if !quick {
-        build.arg("--release");
+        crate::build_frontend()?;
+        crate::run(crate::cargo().args([
+            "build",
+            "--release",
+            "--package",
+            "paydesk",
+            "--features",
+            "custom-protocol",
+        ]))?;
     }
-    crate::run(&mut build)?;
     let bin = root()
         .join("target")
         .join(if quick { "debug" } else { "release" })

@@ -60,7 +60,7 @@ pub fn run(cmd: &mut Command) -> Result {
     }
 }
 
-fn display(cmd: &Command) -> String {
+pub(crate) fn display(cmd: &Command) -> String {
     let mut s = cmd.get_program().to_string_lossy().into_owned();
     for a in cmd.get_args() {
         s.push(' ');
@@ -124,17 +124,21 @@ fn test() -> Result {
     bench::run(true)
 }
 
+/// The one debug build of the workspace that the tests, the end-to-end tests (the app with
+/// its frontend inside) and the quick benchmarks share.
+pub(crate) const TEST_BUILD: &[&str] = &[
+    "test",
+    "--workspace",
+    "--features",
+    "paydesk/custom-protocol",
+];
+
 fn test_in_session() -> Result {
     start_secret_service()?;
     let (_xvfb, display) = start_xvfb()?;
     let _xvfb = Guard(_xvfb);
     run(cargo()
-        .args([
-            "test",
-            "--workspace",
-            "--features",
-            "paydesk/custom-protocol",
-        ])
+        .args(TEST_BUILD)
         .env("DISPLAY", &display)
         .env("PAYDESK_TEST", "1"))
 }

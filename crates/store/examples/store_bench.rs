@@ -1,6 +1,6 @@
 //! List-page and search timings at 100,000 orders (target: under 20 ms each).
 //!
-//! `cargo run --release -p store --example bench [-- --quick]` (`--quick`: 10,000 orders).
+//! `cargo run --release -p store --example store_bench [-- --quick]` (`--quick`: 10,000 orders).
 
 use std::time::{Duration, Instant};
 

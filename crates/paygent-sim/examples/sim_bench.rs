@@ -1,6 +1,6 @@
 //! 022 telegrams per second through `paygent-client` over loopback mutual TLS.
 //!
-//! `cargo run --release -p paygent-sim --example bench [-- --quick]`
+//! `cargo run --release -p paygent-sim --example sim_bench [-- --quick]`
 //!
 //! Authorizes N payments through the control API, then captures each with 022 from C
 //! concurrent clients and prints the rate. `--quick` uses a small N for CI.

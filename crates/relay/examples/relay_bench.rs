@@ -1,7 +1,7 @@
 //! Relay benchmark: durable notifications per second, POST-to-desktop latency, and relay
 //! memory with 1,000 and 10,000 idle desktop streams.
 //!
-//! `cargo run --release -p relay --example bench [-- --quick]`
+//! `cargo run --release -p relay --example relay_bench [-- --quick]`
 //!
 //! The relay runs in a child process (this same executable, re-run with
 //! `PAYDESK_RELAY_BENCH_CHILD` set) on 127.0.0.1, with its database in a temporary folder on
