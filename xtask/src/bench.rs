@@ -107,6 +107,8 @@ fn app_startup(quick: bool, demo: bool, metrics: &mut Vec<Metric>) -> Result {
         .map_err(|e| format!("{}: {e}", bin.display()))?;
     let scratch = crate::tempdir("paydesk-bench-app")?;
     let _ = std::fs::remove_dir_all(scratch.join("data"));
+    let _ = std::fs::remove_dir_all(scratch.join("runtime"));
+    let runtime = crate::runtime_dir(&scratch.join("runtime"))?;
     eprintln!("$ {} (demo mode, under Xvfb)", bin.display());
     let mut child = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--", "sh", "-c"])
@@ -118,6 +120,7 @@ fn app_startup(quick: bool, demo: bool, metrics: &mut Vec<Metric>) -> Result {
         .env("PAYDESK_BENCH_STARTUP", "1")
         .env("PAYDESK_DATA_DIR", scratch.join("data"))
         .env("XDG_DATA_HOME", scratch.join("keyring"))
+        .env("XDG_RUNTIME_DIR", &runtime)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -102,15 +102,7 @@ fn test() -> Result {
         "warnings",
     ]))?;
     let keyring_home = tempdir("paydesk-keyring")?;
-    // A private runtime dir too: gnome-keyring puts its control socket there, and a
-    // keyring daemon of another session (a desktop's, a developer's test run) must never
-    // be the one our tests talk to.
-    let runtime = tempdir("paydesk-runtime")?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| format!("cannot prepare {}: {e}", runtime.display()))?;
-    }
+    let runtime = runtime_dir(&tempdir("paydesk-runtime")?)?;
     secret_service_activation(&keyring_home)?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     run(Command::new("dbus-run-session")
@@ -247,6 +239,18 @@ pub(crate) fn tempdir(prefix: &str) -> Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     Ok(dir)
+}
+
+/// Makes `dir` a private runtime dir (`XDG_RUNTIME_DIR`) for a test session. gnome-keyring
+/// puts its control socket there, and a keyring daemon of another session (a desktop's, a
+/// developer's test run) must never be the one our tests talk to; at-spi, dconf and the
+/// portals keep their sockets there too, so none of a killed session's stale ones is found.
+pub(crate) fn runtime_dir(dir: &Path) -> Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)))
+        .map_err(|e| format!("cannot prepare {}: {e}", dir.display()))?;
+    Ok(dir.to_path_buf())
 }
 
 pub(crate) fn build_frontend() -> Result {
