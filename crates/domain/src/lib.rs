@@ -8,7 +8,8 @@
 //! unsettled operation with an inquiry, the retry table); [`notification`] reconciles a
 //! gateway report with an order (PayDesk's change, the gateway's, or an outside one);
 //! [`history`] renders change-history lines in Japanese and English; [`storefront`]
-//! reads the shop's storefront order export (CSV) into rows and per-row errors.
+//! reads the shop's storefront order export (CSV) into rows and per-row errors;
+//! [`search`] folds search text and stored fields into one comparable form.
 //!
 //! Invariants: nothing here derives `Serialize` (DTOs live at the IPC boundary); money is
 //! [`Yen`]; no deadline or limit is written outside [`rules`] (a tidy test checks the
@@ -21,6 +22,7 @@ pub mod notification;
 pub mod operation;
 pub mod order;
 pub mod rules;
+pub mod search;
 pub mod storefront;
 pub mod subscription;
 

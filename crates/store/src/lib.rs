@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_bulk_runs.sql"),
     include_str!("../migrations/0003_subscriptions.sql"),
     include_str!("../migrations/0004_sync_indexes.sql"),
+    include_str!("../migrations/0005_search_keys.sql"),
 ];
 
 /// What can go wrong in the store.
@@ -86,6 +87,21 @@ pub enum Error {
     },
 }
 
+/// `search_key(text)` in SQL: the triggers of the search columns call it, so every write
+/// of an order keeps its search keys (see `migrations/0005_search_keys.sql`).
+fn register_search_key(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "search_key",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let text: Option<String> = ctx.get(0)?;
+            Ok(text.map(|t| domain::search::search_key(&t)))
+        },
+    )
+}
+
 /// The store's result.
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -117,6 +133,7 @@ impl Store {
     fn init(conn: Connection) -> Result<Store> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        register_search_key(&conn)?;
         let mut store = Store { conn };
         store.migrate()?;
         Ok(store)

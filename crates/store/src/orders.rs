@@ -315,11 +315,11 @@ fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
-/// The amount a search text names (`1500`, `¥1,500`, `1,500円`), if it is one.
-fn search_amount(text: &str) -> Option<i64> {
-    let digits: String = text
+/// The amount a search text names (`1500`, `¥1,500`, `1,500円`, `５８４０`), if it is one.
+fn search_amount(key: &str) -> Option<i64> {
+    let digits: String = key
         .chars()
-        .filter(|c| !matches!(c, '¥' | '￥' | ',' | '円' | ' '))
+        .filter(|c| !matches!(c, '¥' | ',' | '円'))
         .collect();
     if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -328,31 +328,37 @@ fn search_amount(text: &str) -> Option<i64> {
 }
 
 /// The search term of a list's WHERE clause (the order list's and the unprocessed list's):
-/// orders whose payment ID, order number, buyer name or kana starts with the text, whose
-/// buyer name holds it as a phrase (three characters or more), or whose amount it names.
-/// `None` when the search is absent or blank; `param` binds a value and returns its mark.
+/// orders whose transaction ID, order number, buyer name or kana starts with the text,
+/// whose order number, name, kana or e-mail holds it (three characters or more), or whose
+/// amount it names. Text and fields are compared by their search keys
+/// (`domain::search::search_key`), so full-width digits, a name without its space, kana in
+/// either script or half width, and another letter case all find the order. `None` when
+/// the search is absent or blank; `param` binds a value and returns its mark.
 pub(crate) fn search_clause(
     search: Option<&str>,
     mut param: impl FnMut(Value) -> String,
 ) -> Option<String> {
-    let text = search.map(str::trim).filter(|t| !t.is_empty())?;
-    let from = param(Value::Text(text.into()));
-    let to = param(Value::Text(prefix_end(text)));
+    let key = domain::search::search_key(search?);
+    if key.is_empty() {
+        return None;
+    }
+    let from = param(Value::Text(key.clone()));
+    let to = param(Value::Text(prefix_end(&key)));
     let mut hits = vec![
         format!(
             "SELECT order_id FROM payment_ids WHERE payment_id >= {from} AND payment_id < {to}"
         ),
-        format!("SELECT id FROM orders WHERE order_number >= {from} AND order_number < {to}"),
-        format!("SELECT id FROM orders WHERE buyer_name >= {from} AND buyer_name < {to}"),
-        format!("SELECT id FROM orders WHERE buyer_name_kana >= {from} AND buyer_name_kana < {to}"),
+        format!("SELECT id FROM orders WHERE number_key >= {from} AND number_key < {to}"),
+        format!("SELECT id FROM orders WHERE name_key >= {from} AND name_key < {to}"),
+        format!("SELECT id FROM orders WHERE kana_key >= {from} AND kana_key < {to}"),
     ];
-    if text.chars().count() >= 3 {
-        let phrase = param(Value::Text(format!("\"{}\"", text.replace('"', "\"\""))));
+    if key.chars().count() >= 3 {
+        let phrase = param(Value::Text(format!("\"{}\"", key.replace('"', "\"\""))));
         hits.push(format!(
-            "SELECT rowid FROM orders_buyer_fts WHERE orders_buyer_fts MATCH {phrase}"
+            "SELECT rowid FROM orders_search WHERE orders_search MATCH {phrase}"
         ));
     }
-    if let Some(amount) = search_amount(text) {
+    if let Some(amount) = search_amount(&key) {
         let amount = param(Value::Integer(amount));
         hits.push(format!("SELECT id FROM orders WHERE amount = {amount}"));
     }

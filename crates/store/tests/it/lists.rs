@@ -129,6 +129,62 @@ fn search_by_transaction_id_order_number_name_and_amount() {
     assert_eq!(numbers(&s, &query(0)).1, 30);
 }
 
+/// Issue 15, point 9: the search text as a shop owner types it in Japanese.
+#[test]
+fn search_understands_everyday_japanese_input() {
+    let (_dir, mut s) = store();
+    fill(&mut s);
+    let search = |s: &Store, text: &str| {
+        let q = ListQuery {
+            search: Some(text.into()),
+            ..query(0)
+        };
+        numbers(s, &q).0
+    };
+    let one = |n: u32| vec![format!("order{n:05}")];
+    let cases: [(&str, Vec<String>, &str); 9] = [
+        ("１０５０", one(5), "full-width digits"),
+        ("￥１，０５０", one(5), "full-width yen and comma"),
+        ("鈴木花子29", one(29), "a name typed without its space"),
+        ("鈴木\u{3000}花子29", one(29), "with an ideographic space"),
+        ("00012", one(12), "part of an order number"),
+        ("ORDER00012", one(12), "another letter case"),
+        ("ｏｒｄｅｒ０００２８", one(28), "full-width letters"),
+        ("BUYER13@", one(13), "an e-mail in capitals"),
+        ("鈴木 花子29", one(29), "as stored"),
+    ];
+    for (text, expected, why) in cases {
+        assert_eq!(search(&s, text), expected, "{why}: {text}");
+    }
+    assert_eq!(search(&s, "すずき").len(), 15, "hiragana for katakana");
+    assert_eq!(search(&s, "ｽｽﾞｷ").len(), 15, "half-width kana");
+    // A name changed later is found by its new form, and no longer by its old one.
+    let (id, _) =
+        ok(s.order_by_payment_id(&order(3, 0).payment_id)).unwrap_or_else(|| panic!("order 3"));
+    ok(s.save_order_details(
+        id,
+        &store::OrderDetails {
+            source: store::DetailsSource::StorefrontCsv,
+            buyer_name: Some("伊藤 さくら".into()),
+            buyer_name_kana: Some("イトウ サクラ".into()),
+            buyer_email: None,
+            buyer_phone: None,
+            shipping_zip: None,
+            shipping_state: None,
+            shipping_city: None,
+            shipping_line1: None,
+            shipping_line2: None,
+            order_tax: None,
+            order_shipping: None,
+            items: Vec::new(),
+        },
+        t0(),
+    ));
+    assert_eq!(search(&s, "伊藤さくら"), ["order00003"]);
+    assert_eq!(search(&s, "いとうさ"), ["order00003"]);
+    assert_eq!(search(&s, "鈴木花子3"), Vec::<String>::new());
+}
+
 #[test]
 fn status_filter() {
     let (_dir, mut s) = store();
