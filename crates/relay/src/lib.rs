@@ -24,6 +24,8 @@ pub mod clock;
 #[cfg(feature = "server")]
 pub mod config;
 #[cfg(feature = "server")]
+pub mod gate;
+#[cfg(feature = "server")]
 pub mod notify;
 #[cfg(feature = "server")]
 mod raw_stream;
