@@ -55,6 +55,27 @@ struct Shared {
     evict: Notify,
     /// Set (under the gate's lock) when the gate already stopped counting this slot.
     released: AtomicBool,
+    /// A request on it is being handled (its head arrived): evicted only after idle ones.
+    busy: AtomicBool,
+}
+
+/// Oldest unauthenticated connections looked at for an idle one to evict.
+const EVICTION_SCAN: usize = 64;
+
+/// The oldest of `ids` that is not handling a request, else the oldest.
+fn pick<'a>(ids: impl Iterator<Item = &'a u64>, state: &State) -> Option<u64> {
+    let mut oldest = None;
+    for id in ids.take(EVICTION_SCAN) {
+        oldest.get_or_insert(*id);
+        let busy = state
+            .unauthenticated
+            .get(id)
+            .is_some_and(|(_, s)| s.busy.load(Ordering::SeqCst));
+        if !busy {
+            return Some(*id);
+        }
+    }
+    oldest
 }
 
 /// What [`Gate::admit`] did to make room.
@@ -85,7 +106,7 @@ impl Gate {
         let mut evicted = 0;
         if !self.exempt.contains(&ip) {
             while state.per_ip.get(&ip).map_or(0, BTreeSet::len) >= self.max_per_ip {
-                let oldest = state.per_ip.get(&ip).and_then(|s| s.first().copied());
+                let oldest = state.per_ip.get(&ip).and_then(|s| pick(s.iter(), &state));
                 match oldest {
                     Some(id) => {
                         state.evict(id);
@@ -96,7 +117,7 @@ impl Gate {
             }
         }
         while state.total >= self.max_total {
-            match state.unauthenticated.keys().next().copied() {
+            match pick(state.unauthenticated.keys(), &state) {
                 Some(id) => {
                     state.evict(id);
                     evicted += 1;
@@ -171,6 +192,11 @@ impl Slot {
     pub(crate) fn authenticated(&self) {
         let mut state = self.gate.lock();
         state.forget_unauthenticated(self.id);
+    }
+
+    /// Marks whether a request on this connection is being handled.
+    pub(crate) fn busy(&self, busy: bool) {
+        self.shared.busy.store(busy, Ordering::SeqCst);
     }
 
     /// Completes when the gate closed this connection to make room.

@@ -239,16 +239,21 @@ impl Connection {
             request.extensions_mut().insert(ConnSlot(conn_slot.clone()));
             let streaming = request.uri().path() == "/v1/stream";
             let mut router = router.clone();
+            let slot = conn_slot.clone();
             async move {
                 let answer = tower_service::Service::call(&mut router, request);
                 if streaming {
                     // Its head is answered at once; the body is the stream itself.
                     return answer.await;
                 }
-                match tokio::time::timeout(body_timeout, answer).await {
+                // A connection whose head arrived is evicted only after idle ones.
+                slot.busy(true);
+                let answer = match tokio::time::timeout(body_timeout, answer).await {
                     Ok(response) => response,
                     Err(_) => Ok(request_timeout()),
-                }
+                };
+                slot.busy(false);
+                answer
             }
         });
         let mut closing = relay.closing();
