@@ -290,19 +290,29 @@ impl ConfigFile {
             config.heartbeat = Duration::from_secs(secs);
         }
         let limits = &mut config.limits;
-        let seconds = |key: &'static str, value: Option<u64>, into: &mut Duration| {
-            match value {
-                Some(0) => Err(invalid(key, "must be at least 1")),
-                Some(secs) => {
-                    *into = Duration::from_secs(secs);
-                    Ok(())
-                }
-                None => Ok(()),
+        let seconds = |key: &'static str, value: Option<u64>, into: &mut Duration| match value {
+            Some(0) => Err(invalid(key, "must be at least 1")),
+            Some(secs) => {
+                *into = Duration::from_secs(secs);
+                Ok(())
             }
+            None => Ok(()),
         };
-        seconds("head_timeout_seconds", self.head_timeout_seconds, &mut limits.head_timeout)?;
-        seconds("body_timeout_seconds", self.body_timeout_seconds, &mut limits.body_timeout)?;
-        seconds("warn_interval_seconds", self.warn_interval_seconds, &mut limits.warn_interval)?;
+        seconds(
+            "head_timeout_seconds",
+            self.head_timeout_seconds,
+            &mut limits.head_timeout,
+        )?;
+        seconds(
+            "body_timeout_seconds",
+            self.body_timeout_seconds,
+            &mut limits.body_timeout,
+        )?;
+        seconds(
+            "warn_interval_seconds",
+            self.warn_interval_seconds,
+            &mut limits.warn_interval,
+        )?;
         let count = |key: &'static str, value: Option<usize>, into: &mut usize| match value {
             Some(0) => Err(invalid(key, "must be at least 1")),
             Some(n) => {
@@ -311,15 +321,27 @@ impl ConfigFile {
             }
             None => Ok(()),
         };
-        count("max_connections", self.max_connections, &mut limits.max_connections)?;
+        count(
+            "max_connections",
+            self.max_connections,
+            &mut limits.max_connections,
+        )?;
         count(
             "max_connections_per_ip",
             self.max_connections_per_ip,
             &mut limits.max_connections_per_ip,
         )?;
-        count("max_body_bytes", self.max_body_bytes, &mut limits.max_body_bytes)?;
+        count(
+            "max_body_bytes",
+            self.max_body_bytes,
+            &mut limits.max_body_bytes,
+        )?;
         count("max_batch", self.max_batch, &mut limits.max_batch)?;
-        count("quarantine_per_shop", self.quarantine_per_shop, &mut limits.quarantine_per_shop)?;
+        count(
+            "quarantine_per_shop",
+            self.quarantine_per_shop,
+            &mut limits.quarantine_per_shop,
+        )?;
         if let Some(bytes) = self.max_head_bytes {
             if bytes < 8192 {
                 // hyper's smallest read buffer; a browser-sized head fits well inside.
@@ -332,7 +354,10 @@ impl ConfigFile {
         }
         if let Some(hops) = self.proxy_hops {
             if hops == 0 {
-                return Err(invalid("proxy_hops", "must be at least 1 (or list no trusted_proxies)"));
+                return Err(invalid(
+                    "proxy_hops",
+                    "must be at least 1 (or list no trusted_proxies)",
+                ));
             }
             config.proxy_hops = hops;
         }

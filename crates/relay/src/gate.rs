@@ -122,7 +122,12 @@ impl Gate {
                     state.evict(id);
                     evicted += 1;
                 }
-                None => return Admission { slot: None, evicted },
+                None => {
+                    return Admission {
+                        slot: None,
+                        evicted,
+                    };
+                }
             }
         }
         let id = state.next_id;

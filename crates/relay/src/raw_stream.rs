@@ -28,7 +28,6 @@ use crate::{
 /// The request line prefix this path takes.
 pub(crate) const PREFIX: &[u8] = b"GET /v1/stream";
 
-
 struct Head {
     authorization: Option<String>,
     last_event_id: Option<String>,

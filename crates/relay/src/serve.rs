@@ -198,7 +198,11 @@ impl Connection {
         match peeked {
             // A request that starts with the stream's request line in its first segment goes
             // to the lean path; anything else (even a stream split oddly) to hyper.
-            Ok(Ok(n)) if n == first.len() && first == raw_stream::PREFIX && self.relay.config().lean_streams => {
+            Ok(Ok(n))
+                if n == first.len()
+                    && first == raw_stream::PREFIX
+                    && self.relay.config().lean_streams =>
+            {
                 raw_stream::serve_stream(self.relay, tcp, self.peer, self.slot).await;
             }
             Ok(Ok(n)) if n > 0 => self.serve_http(tcp).await,

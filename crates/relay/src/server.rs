@@ -27,9 +27,9 @@ use tokio::sync::{broadcast, watch};
 
 use crate::{
     clock::Clock,
-    gate::{Slot, Warnings},
     config::Config,
     dto::{Ack, DesktopInfo, EventsPage, Health, Heartbeat, RelayEvent, ShopStatus},
+    gate::{Slot, Warnings},
     notify,
     secret::{token_desktop_id, token_matches},
     store::{
@@ -325,7 +325,13 @@ async fn notify_handler(
     let incoming = match notify::parse(&bytes) {
         Ok(n) => n,
         Err(e) => {
-            return rejected(&relay, StatusCode::BAD_REQUEST, &shop, remote, &e.to_string());
+            return rejected(
+                &relay,
+                StatusCode::BAD_REQUEST,
+                &shop,
+                remote,
+                &e.to_string(),
+            );
         }
     };
     let received_at = relay.now();

@@ -32,7 +32,8 @@ use crate::{
 };
 
 /// Versioned schema; `PRAGMA user_version` is the number of entries applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE shops (
     shop TEXT PRIMARY KEY,
     -- Needed in clear to verify hc; the database file is the relay's secret store.
@@ -75,7 +76,8 @@ CREATE TABLE quarantine (
     UNIQUE (shop, payment_notice_id, hc)
 );
 CREATE INDEX quarantine_received ON quarantine(received_at);
-"#, r#"
+"#,
+    r#"
 -- Quarantine keeps only what diagnosis needs (no fields): a forged body costs a small row.
 CREATE TABLE quarantine_slim (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -108,7 +110,8 @@ CREATE TABLE seen (
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO seen (shop, payment_notice_id, hc_prefix)
     SELECT shop, payment_notice_id, 0 FROM events WHERE kind = 'payment';
-"#];
+"#,
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

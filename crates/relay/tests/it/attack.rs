@@ -60,7 +60,10 @@ impl Site {
         let db = dir.path().join("relay.db");
         std::fs::write(
             dir.path().join("relay.toml"),
-            format!("listen = {listen:?}\ndatabase = {:?}\n", db.display().to_string()),
+            format!(
+                "listen = {listen:?}\ndatabase = {:?}\n",
+                db.display().to_string()
+            ),
         )
         .expect("config");
         Site {
@@ -244,7 +247,9 @@ async fn connect_from(from: &str, addr: SocketAddr) -> TcpStream {
     socket
         .bind(SocketAddr::new(from.parse().expect("ip"), 0))
         .expect("bind source");
-    socket.connect(addr).await.expect("connect")
+    bounded("connect", socket.connect(addr))
+        .await
+        .expect("connect")
 }
 
 /// Opens a connection from `from` and sends the first part of a request, never the rest.
@@ -381,7 +386,11 @@ async fn attack_one_ip_holding_many_connections_loses_its_oldest() {
     let mut streams = Vec::new();
     for n in 0..12 {
         let mut tcp = connect_from("127.0.0.9", relay.addr).await;
-        let target = if n % 2 == 0 { "/v1/stream" } else { "http://relay/v1/stream" };
+        let target = if n % 2 == 0 {
+            "/v1/stream"
+        } else {
+            "http://relay/v1/stream"
+        };
         let request = format!(
             "GET {target} HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {token}\r\n\r\n"
         );
@@ -394,7 +403,11 @@ async fn attack_one_ip_holding_many_connections_loses_its_oldest() {
     for _ in 0..8 {
         others.push(slow("127.0.0.9", addr, SLOW_NOTIFY).await);
     }
-    closed_by_relay("the IP's oldest unauthenticated connection closed", &mut first).await;
+    closed_by_relay(
+        "the IP's oldest unauthenticated connection closed",
+        &mut first,
+    )
+    .await;
     // Every stream is still open and gets the next event.
     assert_eq!(relay.notify(1).await, (200, "result=0".into()));
     for tcp in &mut streams {
@@ -463,15 +476,14 @@ async fn attack_forged_bodies_keep_a_small_capped_quarantine() {
                 .send()
                 .await
                 .expect("posted");
-            (response.status().as_u16(), response.text().await.expect("text"))
+            (
+                response.status().as_u16(),
+                response.text().await.expect("text"),
+            )
         })
         .await;
         assert_eq!(answer, (200, "result=0".into()));
     }
-    let listed = site.admin(&["quarantine", "--shop", "shop-a"], &[]).expect("quarantine");
-    assert!(listed.contains("5 quarantined notifications."), "{listed}");
-    assert!(listed.contains("notice 20 "), "newest kept: {listed}");
-    assert!(!listed.contains("notice 15 "), "oldest dropped: {listed}");
     let size: u64 = ["", "-wal", "-shm"]
         .iter()
         .map(|s| {
@@ -480,7 +492,16 @@ async fn attack_forged_bodies_keep_a_small_capped_quarantine() {
             std::fs::metadata(p).map_or(0, |m| m.len())
         })
         .sum();
-    assert!(size < 1_000_000, "20 forged 60 KB bodies grew the database to {size} bytes");
+    assert!(
+        size < 1_000_000,
+        "20 forged 60 KB bodies grew the database to {size} bytes"
+    );
+    let listed = site
+        .admin(&["quarantine", "--shop", "shop-a"], &[])
+        .expect("quarantine");
+    assert!(listed.contains("5 quarantined notifications."), "{listed}");
+    assert!(listed.contains("notice 20 "), "newest kept: {listed}");
+    assert!(!listed.contains("notice 15 "), "oldest dropped: {listed}");
     relay.stop();
 }
 
@@ -501,7 +522,10 @@ async fn attack_one_ip_forging_fast_is_rate_limited_and_the_operator_clears_it()
     let listed = site.admin(&["quarantine"], &[]).expect("quarantine");
     assert!(listed.contains("3 quarantined notifications."), "{listed}");
     let cleared = site.admin(&["quarantine", "--clear"], &[]).expect("clear");
-    assert!(cleared.contains("3 quarantined notifications deleted."), "{cleared}");
+    assert!(
+        cleared.contains("3 quarantined notifications deleted."),
+        "{cleared}"
+    );
     let listed = site.admin(&["quarantine"], &[]).expect("quarantine");
     assert!(listed.contains("0 quarantined notifications."), "{listed}");
     relay.stop();
@@ -533,7 +557,11 @@ async fn attack_replay_after_retention_is_not_stored_again() {
     let page = bounded("catch-up", client.catch_up(Some(0), None))
         .await
         .expect("page");
-    assert!(page.events.is_empty(), "replayed record stored again: {:?}", page.events);
+    assert!(
+        page.events.is_empty(),
+        "replayed record stored again: {:?}",
+        page.events
+    );
 }
 
 // ---- 5. Operator commands and the database file ----
@@ -566,7 +594,10 @@ async fn attack_revoked_and_rotated_tokens_stop_working_and_their_streams_end() 
     let out = site
         .admin(&["rotate-desktop", "--id", &kept_id.to_string()], &[])
         .expect("rotate");
-    let fresh = out.lines().find(|l| l.starts_with("pdr_")).expect("new token");
+    let fresh = out
+        .lines()
+        .find(|l| l.starts_with("pdr_"))
+        .expect("new token");
     assert_eq!(get(relay.addr, "/v1/status", Some(&kept)).await, 401);
     let status = bounded("status", DesktopClient::new(&url, fresh).status())
         .await
@@ -651,9 +682,16 @@ async fn attack_cursor_beyond_the_newest_event_does_not_silence_the_stream() {
     let client = DesktopClient::new(&format!("http://{}", relay.addr), &token);
     assert_eq!(relay.notify(1).await, (200, "result=0".into()));
     let stored = bounded("ack", client.ack(1_000_000)).await.expect("ack");
-    assert!(stored < 1_000_000, "ack beyond the newest event stored as {stored}");
+    assert!(
+        stored < 1_000_000,
+        "ack beyond the newest event stored as {stored}"
+    );
     // A Last-Event-ID far ahead as well as the stored cursor: both streams still deliver.
-    let mut from_stored = Box::pin(bounded("stream", client.stream(None)).await.expect("stream"));
+    let mut from_stored = Box::pin(
+        bounded("stream", client.stream(None))
+            .await
+            .expect("stream"),
+    );
     let mut from_far = Box::pin(
         bounded("stream", client.stream(Some(1 << 40)))
             .await
@@ -704,7 +742,8 @@ async fn attack_failing_writes_show_in_health() {
     .expect("trigger");
     assert_eq!(relay.notify(1).await.0, 500);
     assert_eq!(get(relay.addr, "/health", None).await, 503);
-    conn.execute_batch("DROP TRIGGER fail_writes;").expect("drop");
+    conn.execute_batch("DROP TRIGGER fail_writes;")
+        .expect("drop");
     assert_eq!(relay.notify(1).await, (200, "result=0".into()));
     assert_eq!(get(relay.addr, "/health", None).await, 200);
 }
