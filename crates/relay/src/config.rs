@@ -44,9 +44,9 @@ pub struct Config {
 /// `PAYDESK_RELAY_<KEY>` variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// `head_timeout_seconds` (10): a connection must deliver a complete request head (and
-    /// finish the TLS handshake) within this time of opening, or of its previous answer on
-    /// a kept-alive connection; otherwise it is closed.
+    /// `head_timeout_seconds` (10): a connection has this long to finish the TLS handshake
+    /// (or send its first byte), then this long to complete its request head; a kept-alive
+    /// connection has this long after an answer for its next head. Otherwise it is closed.
     pub head_timeout: Duration,
     /// `body_timeout_seconds` (10): from a complete head to the answer (reading the body and
     /// storing the notification); a stalled body gets 408 and the connection is closed.

@@ -90,10 +90,12 @@ pub(crate) async fn serve_stream(relay: Relay, mut tcp: TcpStream, peer: SocketA
         limits.head_timeout,
         read_head(&mut tcp, limits.max_head_bytes),
     );
+    let mut closing = relay.closing();
     let head = tokio::select! {
         head = reading => head,
         // The gate closed this connection to make room for a newer one.
         () = slot.evicted() => return,
+        _ = closing.wait_for(|c| *c) => return,
     };
     let head = match head {
         Ok(Some(head)) => head,

@@ -191,9 +191,11 @@ impl Connection {
     async fn serve_plain(self, tcp: TcpStream) {
         let deadline = self.relay.config().limits.head_timeout;
         let mut first = [0u8; raw_stream::PREFIX.len()];
+        let mut closing = self.relay.closing();
         let peeked = tokio::select! {
             peeked = tokio::time::timeout(deadline, tcp.peek(&mut first)) => peeked,
             () = self.slot.evicted() => return,
+            _ = closing.wait_for(|c| *c) => return,
         };
         match peeked {
             // A request that starts with the stream's request line in its first segment goes
@@ -212,9 +214,11 @@ impl Connection {
 
     async fn serve_tls(self, acceptor: TlsAcceptor, tcp: TcpStream) {
         let deadline = self.relay.config().limits.head_timeout;
+        let mut closing = self.relay.closing();
         let handshake = tokio::select! {
             handshake = tokio::time::timeout(deadline, acceptor.accept(tcp)) => handshake,
             () = self.slot.evicted() => return,
+            _ = closing.wait_for(|c| *c) => return,
         };
         match handshake {
             Ok(Ok(tls)) => self.serve_http(tls).await,

@@ -386,11 +386,15 @@ async fn notify_handler(
             result_ok()
         }
         Ok(IngestOutcome::Duplicate) => {
-            tracing::info!(
-                shop,
-                payment_notice_id = notice_id,
-                "resent notification already stored"
-            );
+            // Paygent's resends, or a replayed genuine body: either way nothing to do.
+            if let Some(held) = relay.warnings().allow("duplicate") {
+                tracing::info!(
+                    shop,
+                    payment_notice_id = notice_id,
+                    suppressed = held,
+                    "resent notification already stored"
+                );
+            }
             result_ok()
         }
         Err(e) => {
@@ -465,7 +469,9 @@ impl Relay {
         match found {
             Some(desktop) if token_matches(&token, &desktop.token_sha256) => Ok(desktop),
             _ => {
-                tracing::warn!(desktop_id = id, "desktop token rejected");
+                if let Some(held) = self.warnings().allow("desktop token rejected") {
+                    tracing::warn!(desktop_id = id, suppressed = held, "desktop token rejected");
+                }
                 Err(AuthFailure::Unauthorized)
             }
         }
