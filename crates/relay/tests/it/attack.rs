@@ -430,8 +430,7 @@ async fn read_until(tcp: &mut TcpStream, needle: &[u8]) {
 
 /// At the cap on connections in all, a genuine notification gets in by closing the oldest
 /// slow connection.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn attack_slow_connections_from_many_ips_fill_the_connection_cap() {
+async fn slow_connections_fill_the_cap(start: &[u8]) {
     let site = Site::new(
         "127.0.0.1:0",
         &[
@@ -441,14 +440,24 @@ async fn attack_slow_connections_from_many_ips_fill_the_connection_cap() {
     );
     site.add_shop(&[]);
     let relay = site.serve(None);
-    let mut oldest = slow(&attacker(0), relay.addr, SLOW_NOTIFY).await;
+    let mut oldest = slow(&attacker(0), relay.addr, start).await;
     let mut rest = Vec::new();
     for n in 1..16 {
-        rest.push(slow(&attacker(n), relay.addr, SLOW_NOTIFY).await);
+        rest.push(slow(&attacker(n), relay.addr, start).await);
     }
     assert_eq!(relay.notify(1).await, (200, "result=0".into()));
     closed_by_relay("the oldest slow connection closed", &mut oldest).await;
     relay.wait_log("connection cap reached");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_slow_notification_heads_from_many_ips_fill_the_connection_cap() {
+    slow_connections_fill_the_cap(SLOW_NOTIFY).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_slow_stream_heads_from_many_ips_fill_the_connection_cap() {
+    slow_connections_fill_the_cap(SLOW_STREAM).await;
 }
 
 // ---- 3. Quarantine ----
