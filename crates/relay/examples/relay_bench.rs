@@ -63,6 +63,8 @@ fn run_child(database: std::path::PathBuf) {
     runtime.block_on(async move {
         let mut config = Config::new(database);
         config.lean_streams = std::env::var(LEAN_ENV).map_or(true, |v| v != "0");
+        // One token stands for the 10,000 desktops of the idle-stream figure.
+        config.limits.max_streams_per_desktop = 20_000;
         let relay = Relay::open(config, Arc::new(SystemClock)).expect("relay");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -59,6 +59,10 @@ pub struct Limits {
     /// authenticated as a desktop; a new one over the cap closes that IP's oldest. A trusted
     /// proxy is exempt (the proxy limits its clients).
     pub max_connections_per_ip: usize,
+    /// `max_streams_per_desktop` (4): open streams of one desktop token; a new one over the
+    /// cap ends that desktop's oldest (a desktop needs one; a leaked token cannot fill
+    /// `max_connections` with streams that are never evicted).
+    pub max_streams_per_desktop: usize,
     /// `max_head_bytes` (16384): largest request head (request line and headers).
     pub max_head_bytes: usize,
     /// `max_body_bytes` (65536): largest notification body; Paygent's own telegram limit is
@@ -84,6 +88,7 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(10),
             max_connections: 16_384,
             max_connections_per_ip: 64,
+            max_streams_per_desktop: 4,
             max_head_bytes: 16 * 1024,
             max_body_bytes: 64 * 1024,
             max_batch: 1024,
@@ -151,6 +156,7 @@ pub struct ConfigFile {
     pub body_timeout_seconds: Option<u64>,
     pub max_connections: Option<usize>,
     pub max_connections_per_ip: Option<usize>,
+    pub max_streams_per_desktop: Option<usize>,
     pub max_head_bytes: Option<usize>,
     pub max_body_bytes: Option<usize>,
     pub max_batch: Option<usize>,
@@ -226,6 +232,7 @@ impl ConfigFile {
             body_timeout_seconds = "PAYDESK_RELAY_BODY_TIMEOUT_SECONDS",
             max_connections = "PAYDESK_RELAY_MAX_CONNECTIONS",
             max_connections_per_ip = "PAYDESK_RELAY_MAX_CONNECTIONS_PER_IP",
+            max_streams_per_desktop = "PAYDESK_RELAY_MAX_STREAMS_PER_DESKTOP",
             max_head_bytes = "PAYDESK_RELAY_MAX_HEAD_BYTES",
             max_body_bytes = "PAYDESK_RELAY_MAX_BODY_BYTES",
             max_batch = "PAYDESK_RELAY_MAX_BATCH",
@@ -337,6 +344,11 @@ impl ConfigFile {
             &mut limits.max_body_bytes,
         )?;
         count("max_batch", self.max_batch, &mut limits.max_batch)?;
+        count(
+            "max_streams_per_desktop",
+            self.max_streams_per_desktop,
+            &mut limits.max_streams_per_desktop,
+        )?;
         count(
             "quarantine_per_shop",
             self.quarantine_per_shop,

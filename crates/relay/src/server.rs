@@ -53,6 +53,11 @@ struct Inner {
     closing: watch::Sender<bool>,
     warnings: Warnings,
     quarantine_rate: std::sync::Mutex<QuarantineRate>,
+    /// Open streams per desktop, oldest first: a desktop over `max_streams_per_desktop`
+    /// loses its oldest, so one token cannot fill the connection cap with streams.
+    streams:
+        std::sync::Mutex<std::collections::HashMap<u64, VecDeque<(u64, Arc<tokio::sync::Notify>)>>>,
+    next_stream: std::sync::atomic::AtomicU64,
 }
 
 /// Quarantined records stored per source IP in the current minute.
@@ -100,6 +105,8 @@ impl Relay {
                     window: std::time::Instant::now(),
                     counts: Default::default(),
                 }),
+                streams: Default::default(),
+                next_stream: Default::default(),
                 config,
                 clock,
                 store: Arc::new(store),
@@ -111,6 +118,35 @@ impl Relay {
     /// Rate-limited warnings shared by the accept loop and the handlers.
     pub(crate) fn warnings(&self) -> &Warnings {
         &self.inner.warnings
+    }
+
+    /// Registers a new stream of `desktop`; ends its oldest ones over the cap.
+    fn open_stream(&self, desktop: u64) -> (u64, Arc<tokio::sync::Notify>) {
+        let id = self
+            .inner
+            .next_stream
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ended = Arc::new(tokio::sync::Notify::new());
+        let cap = self.inner.config.limits.max_streams_per_desktop.max(1);
+        let mut streams = self.inner.streams.lock().unwrap_or_else(|e| e.into_inner());
+        let open = streams.entry(desktop).or_default();
+        while open.len() >= cap {
+            if let Some((_, oldest)) = open.pop_front() {
+                oldest.notify_one();
+            }
+        }
+        open.push_back((id, ended.clone()));
+        (id, ended)
+    }
+
+    fn close_stream(&self, desktop: u64, id: u64) {
+        let mut streams = self.inner.streams.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = streams.get_mut(&desktop) {
+            open.retain(|(i, _)| *i != id);
+            if open.is_empty() {
+                streams.remove(&desktop);
+            }
+        }
     }
 
     /// Turns true at shutdown.
@@ -620,6 +656,9 @@ pub(crate) struct Feed {
     /// heartbeat, so a revoked or rotated token's stream ends.
     desktop: u64,
     token_sha256: Vec<u8>,
+    /// This stream's place among the desktop's open streams, and its end when superseded.
+    stream_id: u64,
+    superseded: Arc<tokio::sync::Notify>,
     /// Highest seq sent on this stream.
     cursor: u64,
     /// Subscribed before the first database read, so nothing committed in between is lost.
@@ -666,6 +705,12 @@ impl FeedItem {
     }
 }
 
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.relay.close_stream(self.desktop, self.stream_id);
+    }
+}
+
 impl Feed {
     pub(crate) fn new(relay: &Relay, desktop: &DesktopRecord, cursor: u64) -> Feed {
         let shop = desktop.shop.clone();
@@ -673,6 +718,7 @@ impl Feed {
         // A cursor beyond the newest event (a bad Last-Event-ID or ?after=) would filter out
         // every event to come: start at the newest instead.
         let cursor = cursor.min(relay.inner.store.newest_seq());
+        let (stream_id, superseded) = relay.open_stream(desktop.id);
         let period = relay.config().heartbeat.max(Duration::from_millis(1));
         let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -687,6 +733,8 @@ impl Feed {
             catching_up: true,
             heartbeat,
             closing: relay.inner.closing.subscribe(),
+            stream_id,
+            superseded,
         }
     }
 
@@ -729,6 +777,10 @@ impl Feed {
             tokio::select! {
                 biased;
                 _ = self.closing.changed() => return None,
+                () = self.superseded.notified() => {
+                    tracing::info!(desktop_id = self.desktop, "more streams of one desktop than allowed: oldest closed");
+                    return None;
+                }
                 received = self.live.recv() => match received {
                     Ok(event) if event.seq() > self.cursor => {
                         self.cursor = event.seq();

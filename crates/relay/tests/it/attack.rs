@@ -375,6 +375,8 @@ async fn attack_one_ip_holding_many_connections_loses_its_oldest() {
         &[
             ("PAYDESK_RELAY_MAX_CONNECTIONS_PER_IP", "8"),
             ("PAYDESK_RELAY_HEAD_TIMEOUT_SECONDS", "600"),
+            // Twelve streams of one token stand for twelve desktops here.
+            ("PAYDESK_RELAY_MAX_STREAMS_PER_DESKTOP", "12"),
         ],
     );
     site.add_shop(&[]);
@@ -458,6 +460,48 @@ async fn attack_slow_notification_heads_from_many_ips_fill_the_connection_cap() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attack_slow_stream_heads_from_many_ips_fill_the_connection_cap() {
     slow_connections_fill_the_cap(SLOW_STREAM).await;
+}
+
+/// One desktop token opening stream after stream (a leaked token) cannot fill the
+/// connection cap: over `max_streams_per_desktop`, its oldest stream ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_one_token_opening_many_streams_loses_its_oldest() {
+    let site = Site::new(
+        "127.0.0.1:0",
+        &[("PAYDESK_RELAY_MAX_STREAMS_PER_DESKTOP", "2")],
+    );
+    site.add_shop(&[]);
+    let (_, token) = site.add_desktop("front");
+    let relay = site.serve(None);
+    let client = DesktopClient::new(&format!("http://{}", relay.addr), &token);
+    let oldest = bounded("stream", client.stream(None))
+        .await
+        .expect("stream");
+    let _second = bounded("stream", client.stream(None))
+        .await
+        .expect("stream");
+    let mut newest = Box::pin(
+        bounded("stream", client.stream(None))
+            .await
+            .expect("stream"),
+    );
+    bounded("the token's oldest stream ends", async {
+        let mut oldest = Box::pin(oldest);
+        while let Some(Ok(_)) = oldest.next().await {}
+    })
+    .await;
+    assert_eq!(relay.notify(1).await, (200, "result=0".into()));
+    bounded("the newest stream still delivers", async {
+        loop {
+            if let StreamItem::Event(RelayEvent::Payment(p)) =
+                newest.next().await.expect("open").expect("item")
+            {
+                assert_eq!(p.payment_notice_id, 1);
+                return;
+            }
+        }
+    })
+    .await;
 }
 
 // ---- 3. Quarantine ----
