@@ -55,10 +55,12 @@ struct Inner {
     quarantine_rate: std::sync::Mutex<QuarantineRate>,
     /// Open streams per desktop, oldest first: a desktop over `max_streams_per_desktop`
     /// loses its oldest, so one token cannot fill the connection cap with streams.
-    streams:
-        std::sync::Mutex<std::collections::HashMap<u64, VecDeque<(u64, Arc<tokio::sync::Notify>)>>>,
+    streams: std::sync::Mutex<std::collections::HashMap<u64, OpenStreams>>,
     next_stream: std::sync::atomic::AtomicU64,
 }
+
+/// One desktop's open streams, oldest first: (stream id, its end signal).
+type OpenStreams = VecDeque<(u64, Arc<tokio::sync::Notify>)>;
 
 /// Quarantined records stored per source IP in the current minute.
 struct QuarantineRate {
