@@ -121,18 +121,29 @@ pub async fn serve(
                 conn
             }
             Err(e) => {
-                // Out of file descriptors (EMFILE/ENFILE) or buffers: close the oldest
-                // unauthenticated connections to get some back, and wait a little if there
-                // were none. Established connections keep being served meanwhile.
-                let freed = gate.evict_oldest(16);
+                use std::io::ErrorKind::{ConnectionAborted, ConnectionReset, PermissionDenied};
+                // Out of file descriptors: close the oldest unauthenticated connections to
+                // get some back. Established connections keep being served meanwhile.
+                let freed = if out_of_descriptors(&e) {
+                    gate.evict_oldest(16)
+                } else {
+                    0
+                };
                 if let Some(held) = relay.warnings().allow("accept failed") {
                     tracing::warn!(error = %e, freed, suppressed = held, open = gate.open(), "accept failed");
                 }
-                if freed == 0 {
+                if freed > 0
+                    || matches!(
+                        e.kind(),
+                        ConnectionAborted | ConnectionReset | PermissionDenied
+                    )
+                {
+                    // That one connection's trouble, or room was made: go on at once.
+                    tokio::task::yield_now().await;
+                } else {
+                    // Nothing to free (out of memory or buffers): wait a little.
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_millis(500));
-                } else {
-                    tokio::task::yield_now().await;
                 }
                 continue;
             }
@@ -175,6 +186,11 @@ pub async fn serve(
     let _ = in_flight.recv().await;
     retention.abort();
     Ok(())
+}
+
+/// EMFILE or ENFILE (23 and 24 on Linux, macOS and the BSDs alike).
+fn out_of_descriptors(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(23 | 24))
 }
 
 /// One admitted connection and what serving it needs.
