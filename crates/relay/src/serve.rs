@@ -172,10 +172,12 @@ pub async fn serve(
             _alive: alive.clone(),
         };
         let acceptor = acceptor.clone();
+        // Each branch boxed: a task's future is as large as its largest branch, and the TLS
+        // one (handshake state, hyper's connection) must not weigh on every plain stream.
         tokio::spawn(async move {
             match acceptor {
-                None => conn.serve_plain(tcp).await,
-                Some(acceptor) => conn.serve_tls(acceptor, tcp).await,
+                None => Box::pin(conn.serve_plain(tcp)).await,
+                Some(acceptor) => Box::pin(conn.serve_tls(acceptor, tcp)).await,
             }
         });
     }
