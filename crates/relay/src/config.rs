@@ -442,6 +442,22 @@ mod tests {
     }
 
     #[test]
+    fn limits_have_defaults_and_take_the_file_and_the_environment() {
+        let env =
+            |name: &str| (name == "PAYDESK_RELAY_MAX_CONNECTIONS_PER_IP").then(|| "8".to_string());
+        let c = Config::from_toml_and_env(
+            "database = \"a\"\nbody_timeout_seconds = 3\ntrusted_proxies = [\"::ffff:127.0.0.1\"]",
+            env,
+        )
+        .expect("valid");
+        assert_eq!(c.limits.body_timeout, Duration::from_secs(3));
+        assert_eq!(c.limits.max_connections_per_ip, 8);
+        assert_eq!(c.limits.head_timeout, Limits::default().head_timeout);
+        // An IPv4-mapped proxy address is its IPv4 address, as peers are.
+        assert_eq!(c.trusted_proxies, vec![IpAddr::from([127, 0, 0, 1])]);
+    }
+
+    #[test]
     fn the_documented_example_file_is_valid() {
         let c = Config::from_toml_and_env(include_str!("../deploy/relay.example.toml"), no_env)
             .expect("example parses");
@@ -456,6 +472,13 @@ mod tests {
             ("database = \"a\"\nlisten = \"nope\"", "listen"),
             ("database = \"a\"\n[tls]\ncert = \"c\"", "tls"),
             ("database = \"a\"\nretention_days = 0", "retention_days"),
+            ("database = \"a\"\nmax_connections = 0", "max_connections"),
+            (
+                "database = \"a\"\nhead_timeout_seconds = 0",
+                "head_timeout_seconds",
+            ),
+            ("database = \"a\"\nmax_head_bytes = 100", "max_head_bytes"),
+            ("database = \"a\"\nproxy_hops = 0", "proxy_hops"),
         ] {
             let err = Config::from_toml_and_env(text, no_env).expect_err(text);
             assert!(err.to_string().contains(key), "{err}");
