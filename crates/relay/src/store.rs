@@ -537,13 +537,13 @@ fn apply_batch(
             } => Pending::Ack(reply, ack(sp, desktop, cursor, seen_at)),
             Command::Prune { before, reply } => Pending::Prune(reply, prune(sp, before)),
         };
-        let ok = match &entry {
-            Pending::Ingest(_, r) => r.is_ok(),
-            Pending::Quarantine(_, r) => r.is_ok(),
-            Pending::Ack(_, r) => r.is_ok(),
-            Pending::Prune(_, r) => r.is_ok(),
+        let (ok, sick) = match &entry {
+            Pending::Ingest(_, r) => (r.is_ok(), database_failed(r)),
+            Pending::Quarantine(_, r) => (r.is_ok(), database_failed(r)),
+            Pending::Ack(_, r) => (r.is_ok(), database_failed(r)),
+            Pending::Prune(_, r) => (r.is_ok(), database_failed(r)),
         };
-        all_ok &= ok;
+        all_ok &= !sick;
         if ok {
             published.append(&mut events);
         } else if let Err(e) = tx.execute_batch("ROLLBACK TO command") {
@@ -584,6 +584,16 @@ fn apply_batch(
             }
         }
     }
+}
+
+/// Whether a command failed in the database itself (a full disk, I/O, a failing
+/// constraint or trigger), which `/health` reports, rather than for its own reasons (a
+/// desktop deleted meanwhile, a number out of range).
+fn database_failed<T>(result: &Result<T, StoreError>) -> bool {
+    matches!(
+        result,
+        Err(StoreError::Sqlite(e)) if !matches!(e, rusqlite::Error::QueryReturnedNoRows)
+    )
 }
 
 fn fail_all(commands: impl Iterator<Item = Command>) {
