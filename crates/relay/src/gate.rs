@@ -1,7 +1,7 @@
 //! Connection admission: the cap on open connections in all and per source IP, and
 //! rate-limited warnings.
 //!
-//! Every accepted connection holds a [`Slot`] until it closes. A connection is
+//! Every accepted connection holds a `Slot` until it closes. A connection is
 //! *unauthenticated* until a request on it presents a valid desktop token; only those can be
 //! evicted. When an IP already holds `max_connections_per_ip` unauthenticated connections, a
 //! new one from it closes that IP's oldest; when `max_connections` are open, a new one

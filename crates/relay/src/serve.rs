@@ -63,7 +63,7 @@ impl Tls {
 /// Serves the relay on `listener` until `shutdown` completes, then closes the streams and
 /// waits for in-flight requests. Runs retention every `prune_every`.
 ///
-/// One accept loop admits each connection through the [`Gate`] (the connection caps), then
+/// One accept loop admits each connection through the `Gate` (the connection caps), then
 /// serves it in its own task: TLS handshake (or, on plain TCP, a peek that routes desktop
 /// streams to the lean path), then hyper's HTTP/1.1 with the head deadline (hyper's
 /// `header_read_timeout`, which needs a timer) and the body deadline around each request.
