@@ -5,8 +5,11 @@
 //! (feature `client`); both build without the server. The server (feature `server`) is a
 //! library: [`Relay::open`] opens the database with a [`clock::Clock`], [`serve()`] runs it
 //! on a bound listener until a shutdown future completes; the `paydesk-relay` binary only
-//! parses flags and binds. [`store`] owns SQLite (one writer thread, group commit, read
-//! pool); [`server`] has the routes; [`notify`] reads and verifies notification bodies;
+//! parses flags and binds. [`serve()`] runs one accept loop whose [`gate`] caps connections
+//! (in all, per IP, evicting the oldest unauthenticated) and serves each through hyper with
+//! head and body deadlines, or a plain desktop stream through the lean `raw_stream` path;
+//! every limit is in [`config::Limits`]. [`store`] owns SQLite (one writer thread, group
+//! commit, read pool, the permanent seen-record); [`server`] has the routes; [`notify`] reads and verifies notification bodies;
 //! [`secret`] wraps hash keys and desktop tokens; [`config`] reads the TOML file and the
 //! `PAYDESK_RELAY_*` variables.
 //!
@@ -23,6 +26,8 @@ pub mod client;
 pub mod clock;
 #[cfg(feature = "server")]
 pub mod config;
+#[cfg(feature = "server")]
+pub mod gate;
 #[cfg(feature = "server")]
 pub mod notify;
 #[cfg(feature = "server")]

@@ -16,11 +16,18 @@ paydesk-relay: receives Paygent payment notifications and streams them to deskto
 
 USAGE:
   paydesk-relay serve       [--config relay.toml]
-  paydesk-relay add-shop    [--config relay.toml] --shop ID [--allow-ip IP]...
-                            (hash key from PAYDESK_RELAY_HASH_KEY, else the first line of stdin)
+  paydesk-relay add-shop    [--config relay.toml] --shop ID [--allow-ip IP]... [--clear-allow-ip]
+                            (hash key from PAYDESK_RELAY_HASH_KEY, else the first line of stdin;
+                             run again for an existing shop, it keeps the allow-list unless
+                             given --allow-ip or --clear-allow-ip)
   paydesk-relay add-desktop [--config relay.toml] --shop ID --name NAME
                             (prints the desktop's token once)
+  paydesk-relay rotate-desktop [--config relay.toml] --id N
+                            (prints a new token once; the old one stops working)
+  paydesk-relay revoke-desktop [--config relay.toml] --id N
   paydesk-relay list        [--config relay.toml]
+  paydesk-relay quarantine  [--config relay.toml] [--shop ID] [--clear]
+                            (lists quarantined notifications, or deletes them)
 
 Every configuration key can be set by a PAYDESK_RELAY_* variable (see README).
 Logs go to stderr; PAYDESK_RELAY_LOG sets the filter (default: info).
@@ -64,7 +71,11 @@ fn run() -> Result<(), String> {
             let allowed: Vec<IpAddr> = args
                 .values_from_str("--allow-ip")
                 .map_err(|e| e.to_string())?;
+            let clear = args.contains("--clear-allow-ip");
             finish(args)?;
+            if clear && !allowed.is_empty() {
+                return Err("give --allow-ip or --clear-allow-ip, not both".into());
+            }
             let key = match std::env::var("PAYDESK_RELAY_HASH_KEY") {
                 Ok(key) => key,
                 Err(_) => {
@@ -77,7 +88,12 @@ fn run() -> Result<(), String> {
                     line.trim().to_string()
                 }
             };
-            store::add_shop(&config.database, &shop, &HashKey::new(key), &allowed, now)
+            let allow = if clear || !allowed.is_empty() {
+                store::AllowList::Set(&allowed)
+            } else {
+                store::AllowList::Keep
+            };
+            store::save_shop(&config.database, &shop, &HashKey::new(key), allow, now)
                 .map_err(|e| e.to_string())?;
             let base = config
                 .public_url
@@ -99,6 +115,58 @@ fn run() -> Result<(), String> {
             println!("desktop {id} ({name}) added to shop {shop}.");
             println!("Token (shown once; enter it in PayDesk's relay settings):");
             println!("{}", token.expose());
+            Ok(())
+        }
+        Some("rotate-desktop") => {
+            let id: u64 = args.value_from_str("--id").map_err(|e| e.to_string())?;
+            finish(args)?;
+            match store::rotate_desktop(&config.database, id).map_err(|e| e.to_string())? {
+                Some(token) => {
+                    println!("desktop {id}: new token (shown once; the old one no longer works):");
+                    println!("{}", token.expose());
+                    Ok(())
+                }
+                None => Err(format!("no desktop {id}")),
+            }
+        }
+        Some("revoke-desktop") => {
+            let id: u64 = args.value_from_str("--id").map_err(|e| e.to_string())?;
+            finish(args)?;
+            if store::revoke_desktop(&config.database, id).map_err(|e| e.to_string())? {
+                println!("desktop {id} revoked: its token no longer works.");
+                Ok(())
+            } else {
+                Err(format!("no desktop {id}"))
+            }
+        }
+        Some("quarantine") => {
+            let shop: Option<String> = args
+                .opt_value_from_str("--shop")
+                .map_err(|e| e.to_string())?;
+            let clear = args.contains("--clear");
+            finish(args)?;
+            if clear {
+                let n = store::quarantine_clear(&config.database, shop.as_deref())
+                    .map_err(|e| e.to_string())?;
+                println!("{n} quarantined notifications deleted.");
+                return Ok(());
+            }
+            let rows = store::quarantine_list(&config.database, shop.as_deref())
+                .map_err(|e| e.to_string())?;
+            for r in &rows {
+                println!(
+                    "{}  {}  shop {}  notice {}  hc {}…  from {}  {} bytes  {}",
+                    r.id,
+                    r.received_at,
+                    r.shop,
+                    r.payment_notice_id,
+                    r.hc_digest,
+                    r.remote_ip.as_deref().unwrap_or("-"),
+                    r.size,
+                    r.reason
+                );
+            }
+            println!("{} quarantined notifications.", rows.len());
             Ok(())
         }
         Some("list") => {

@@ -8,23 +8,25 @@
 //! `text/event-stream` written straight to the socket; the request buffer is freed before
 //! the stream starts. Every other request, and every TLS connection, goes through axum,
 //! which serves `/v1/stream` too, with the same [`Feed`].
+//!
+//! It has the same limits as the hyper path: the connection was admitted by the same gate
+//! (caps per IP and in all, evictable until the token checks out), the head must arrive
+//! within `head_timeout` and fit in `max_head_bytes`, and the attack tests run against both.
 
-use std::{net::SocketAddr, time::Duration};
+use std::net::SocketAddr;
 
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
 };
 
-use crate::server::{AuthFailure, Feed, Relay, stream_cursor};
+use crate::{
+    gate::Slot,
+    server::{AuthFailure, Feed, Relay, stream_cursor},
+};
 
 /// The request line prefix this path takes.
 pub(crate) const PREFIX: &[u8] = b"GET /v1/stream";
-
-/// Largest request head accepted here.
-const MAX_HEAD: usize = 8 * 1024;
-/// Time a client gets to send its request head.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 struct Head {
     authorization: Option<String>,
@@ -32,7 +34,7 @@ struct Head {
     after: Option<u64>,
 }
 
-async fn read_head(tcp: &mut TcpStream) -> Option<Head> {
+async fn read_head(tcp: &mut TcpStream, max_head: usize) -> Option<Head> {
     let mut buf = Vec::with_capacity(1024);
     loop {
         let mut chunk = [0u8; 1024];
@@ -68,7 +70,7 @@ async fn read_head(tcp: &mut TcpStream) -> Option<Head> {
                     after,
                 });
             }
-            Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => {}
+            Ok(httparse::Status::Partial) if buf.len() < max_head => {}
             _ => return None,
         }
     }
@@ -82,8 +84,20 @@ const UNAVAILABLE: &[u8] =
 const OK_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\nx-accel-buffering: no\r\ntransfer-encoding: chunked\r\n\r\n";
 
 /// Serves one plain connection whose first bytes are [`PREFIX`].
-pub(crate) async fn serve_stream(relay: Relay, mut tcp: TcpStream, peer: SocketAddr) {
-    let head = match tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut tcp)).await {
+pub(crate) async fn serve_stream(relay: Relay, mut tcp: TcpStream, peer: SocketAddr, slot: Slot) {
+    let limits = &relay.config().limits;
+    let reading = tokio::time::timeout(
+        limits.head_timeout,
+        read_head(&mut tcp, limits.max_head_bytes),
+    );
+    let mut closing = relay.closing();
+    let head = tokio::select! {
+        head = reading => head,
+        // The gate closed this connection to make room for a newer one.
+        () = slot.evicted() => return,
+        _ = closing.wait_for(|c| *c) => return,
+    };
+    let head = match head {
         Ok(Some(head)) => head,
         _ => {
             let _ = tcp.write_all(BAD_REQUEST).await;
@@ -91,7 +105,10 @@ pub(crate) async fn serve_stream(relay: Relay, mut tcp: TcpStream, peer: SocketA
         }
     };
     let desktop = match relay.authenticate(head.authorization.as_deref()).await {
-        Ok(desktop) => desktop,
+        Ok(desktop) => {
+            slot.authenticated();
+            desktop
+        }
         Err(AuthFailure::Unauthorized) => {
             let _ = tcp.write_all(UNAUTHORIZED).await;
             return;
@@ -103,7 +120,7 @@ pub(crate) async fn serve_stream(relay: Relay, mut tcp: TcpStream, peer: SocketA
     };
     let cursor = stream_cursor(head.last_event_id.as_deref(), head.after, desktop.cursor);
     tracing::debug!(desktop_id = desktop.id, %peer, cursor, "stream opened");
-    let mut feed = Feed::new(&relay, desktop.shop, cursor);
+    let mut feed = Feed::new(&relay, &desktop, cursor);
     if tcp.write_all(OK_HEAD).await.is_err() {
         return;
     }

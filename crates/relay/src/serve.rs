@@ -4,22 +4,25 @@
 use std::{future::Future, net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use axum::{
-    extract::connect_info::Connected,
-    serve::{IncomingStream, Listener},
+    Router,
+    extract::ConnectInfo,
+    http::{HeaderValue, Request, Response, StatusCode, header},
 };
-use tokio::{net::TcpListener, net::TcpStream, sync::mpsc, task::JoinHandle};
+use hyper::{body::Incoming, server::conn::http1};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::{net::TcpListener, net::TcpStream, sync::mpsc};
 use tokio_rustls::{
     TlsAcceptor,
     rustls::{
         self,
         pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject},
     },
-    server::TlsStream,
 };
 
 use crate::{
+    gate::{self, Gate, Slot},
     raw_stream,
-    server::{PeerAddr, Relay, RelayError},
+    server::{ConnSlot, PeerAddr, Relay, RelayError},
 };
 
 /// A TLS server configuration (certificate chain and key).
@@ -57,149 +60,33 @@ impl Tls {
     }
 }
 
-/// Time a client gets to finish the TLS handshake or send its first bytes.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Connections ready for axum, handed over by a background accept loop. The loop runs
-/// TLS handshakes (or, on plain TCP, the peek that routes streams to the lean path) in
-/// per-connection tasks, so one slow client cannot hold up accepting the others.
-struct ChannelListener<Io> {
-    ready: mpsc::Receiver<(Io, SocketAddr)>,
-    local: SocketAddr,
-    accept_task: JoinHandle<()>,
-}
-
-impl<Io> Drop for ChannelListener<Io> {
-    fn drop(&mut self) {
-        self.accept_task.abort();
-    }
-}
-
-impl<Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static> Listener
-    for ChannelListener<Io>
-{
-    type Io = Io;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(conn) => conn,
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        Ok(self.local)
-    }
-}
-
-impl Connected<IncomingStream<'_, ChannelListener<TcpStream>>> for PeerAddr {
-    fn connect_info(stream: IncomingStream<'_, ChannelListener<TcpStream>>) -> Self {
-        PeerAddr::from_stream(&stream)
-    }
-}
-
-impl Connected<IncomingStream<'_, ChannelListener<TlsStream<TcpStream>>>> for PeerAddr {
-    fn connect_info(stream: IncomingStream<'_, ChannelListener<TlsStream<TcpStream>>>) -> Self {
-        PeerAddr::from_stream(&stream)
-    }
-}
-
-/// Accepts forever; `prepare` turns each TCP connection into one for axum (or serves it
-/// itself and returns `None`).
-fn channel_listener<Io, F, Fut>(
-    tcp: TcpListener,
-    prepare: F,
-) -> std::io::Result<ChannelListener<Io>>
-where
-    Io: Send + 'static,
-    F: Fn(TcpStream, SocketAddr) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Option<Io>> + Send + 'static,
-{
-    let local = tcp.local_addr()?;
-    let (tx, ready) = mpsc::channel(256);
-    let prepare = Arc::new(prepare);
-    let accept_task = tokio::spawn(async move {
-        loop {
-            let (stream, peer) = match tcp.accept().await {
-                Ok(conn) => conn,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    // Out of file descriptors and the like: back off briefly.
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            // SSE events are small writes that must leave at once.
-            let _ = stream.set_nodelay(true);
-            let (prepare, tx) = (prepare.clone(), tx.clone());
-            tokio::spawn(async move {
-                if let Some(io) = prepare(stream, peer).await {
-                    let _ = tx.send((io, peer)).await;
-                }
-            });
-        }
-    });
-    Ok(ChannelListener {
-        ready,
-        local,
-        accept_task,
-    })
-}
-
-/// Plain TCP: streams go to the lean path, everything else to axum.
-fn plain_listener(tcp: TcpListener, relay: Relay) -> std::io::Result<ChannelListener<TcpStream>> {
-    channel_listener(tcp, move |stream: TcpStream, peer| {
-        let relay = relay.clone();
-        async move {
-            let mut first = [0u8; raw_stream::PREFIX.len()];
-            let peeked = tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.peek(&mut first)).await;
-            match peeked {
-                Ok(Ok(n)) if n == first.len() && first == raw_stream::PREFIX => {
-                    raw_stream::serve_stream(relay, stream, peer).await;
-                    None
-                }
-                Ok(Ok(n)) if n > 0 => Some(stream),
-                _ => None,
-            }
-        }
-    })
-}
-
-fn tls_listener(
-    tcp: TcpListener,
-    tls: Tls,
-) -> std::io::Result<ChannelListener<TlsStream<TcpStream>>> {
-    let acceptor = TlsAcceptor::from(tls.0);
-    channel_listener(tcp, move |stream: TcpStream, peer| {
-        let acceptor = acceptor.clone();
-        async move {
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => Some(tls),
-                Ok(Err(e)) => {
-                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                    None
-                }
-                Err(_) => {
-                    tracing::debug!(%peer, "TLS handshake timed out");
-                    None
-                }
-            }
-        }
-    })
-}
-
 /// Serves the relay on `listener` until `shutdown` completes, then closes the streams and
 /// waits for in-flight requests. Runs retention every `prune_every`.
+///
+/// One accept loop admits each connection through the `Gate` (the connection caps), then
+/// serves it in its own task: TLS handshake (or, on plain TCP, a peek that routes desktop
+/// streams to the lean path), then hyper's HTTP/1.1 with the head deadline (hyper's
+/// `header_read_timeout`, which needs a timer) and the body deadline around each request.
 pub async fn serve(
     listener: TcpListener,
     relay: Relay,
     tls: Option<Tls>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RelayError> {
-    let app = relay
-        .router()
-        .into_make_service_with_connect_info::<PeerAddr>();
+    let limits = relay.config().limits.clone();
+    let max_connections = gate::effective_max_connections(limits.max_connections);
+    if max_connections < limits.max_connections {
+        tracing::warn!(
+            configured = limits.max_connections,
+            in_effect = max_connections,
+            "max_connections lowered to fit the open-files limit"
+        );
+    }
+    let gate = Gate::new(
+        max_connections,
+        limits.max_connections_per_ip,
+        relay.config().trusted_proxies.clone(),
+    );
     let retention = {
         let relay = relay.clone();
         tokio::spawn(async move {
@@ -212,26 +99,228 @@ pub async fn serve(
             }
         })
     };
-    let closing = relay.clone();
-    let signal = async move {
-        shutdown.await;
-        tracing::info!("shutting down");
-        closing.close_streams();
-    };
-    let result = match tls {
-        None => {
-            axum::serve(plain_listener(listener, relay.clone())?, app)
-                .with_graceful_shutdown(signal)
-                .await
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.head_timeout)
+        .max_buf_size(limits.max_head_bytes.max(8192))
+        .keep_alive(true);
+    let acceptor = tls.map(|tls| TlsAcceptor::from(tls.0));
+    let router = relay.router();
+    // Every connection task holds a sender; when all are gone, `in_flight.recv()` ends.
+    let (alive, mut in_flight) = mpsc::channel::<()>(1);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut backoff = Duration::from_millis(10);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let (tcp, peer) = match accepted {
+            Ok(conn) => {
+                backoff = Duration::from_millis(10);
+                conn
+            }
+            Err(e) => {
+                use std::io::ErrorKind::{ConnectionAborted, ConnectionReset, PermissionDenied};
+                // Out of file descriptors: close the oldest unauthenticated connections to
+                // get some back. Established connections keep being served meanwhile.
+                let freed = if out_of_descriptors(&e) {
+                    gate.evict_oldest(16)
+                } else {
+                    0
+                };
+                if let Some(held) = relay.warnings().allow("accept failed") {
+                    tracing::warn!(error = %e, freed, suppressed = held, open = gate.open(), "accept failed");
+                }
+                if freed > 0
+                    || matches!(
+                        e.kind(),
+                        ConnectionAborted | ConnectionReset | PermissionDenied
+                    )
+                {
+                    // That one connection's trouble, or room was made: go on at once.
+                    tokio::task::yield_now().await;
+                } else {
+                    // Nothing to free (out of memory or buffers): wait a little.
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(500));
+                }
+                continue;
+            }
+        };
+        let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
+        let admission = gate.admit(peer.ip());
+        if admission.evicted > 0
+            && let Some(held) = relay.warnings().allow("connection evicted")
+        {
+            tracing::warn!(remote_ip = %peer.ip(), evicted = admission.evicted, suppressed = held, open = gate.open(), "connection cap reached: oldest unauthenticated connections closed");
         }
-        Some(tls) => {
-            axum::serve(tls_listener(listener, tls)?, app)
-                .with_graceful_shutdown(signal)
-                .await
-        }
-    };
+        let Some(slot) = admission.slot else {
+            if let Some(held) = relay.warnings().allow("connection refused") {
+                tracing::warn!(remote_ip = %peer.ip(), suppressed = held, "connection cap reached by desktops: new connection closed");
+            }
+            continue;
+        };
+        // SSE events are small writes that must leave at once.
+        let _ = tcp.set_nodelay(true);
+        let conn = Connection {
+            relay: relay.clone(),
+            router: router.clone(),
+            http: http.clone(),
+            peer,
+            slot,
+            _alive: alive.clone(),
+        };
+        let acceptor = acceptor.clone();
+        // Each branch boxed: a task's future is as large as its largest branch, and the TLS
+        // one (handshake state, hyper's connection) must not weigh on every plain stream.
+        tokio::spawn(async move {
+            match acceptor {
+                None => Box::pin(conn.serve_plain(tcp)).await,
+                Some(acceptor) => Box::pin(conn.serve_tls(acceptor, tcp)).await,
+            }
+        });
+    }
+    tracing::info!("shutting down");
+    relay.close_streams();
+    drop(listener);
+    drop(alive);
+    let _ = in_flight.recv().await;
     retention.abort();
-    result.map_err(RelayError::Io)
+    Ok(())
+}
+
+/// EMFILE or ENFILE (23 and 24 on Linux, macOS and the BSDs alike).
+fn out_of_descriptors(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(23 | 24))
+}
+
+/// One admitted connection and what serving it needs.
+struct Connection {
+    relay: Relay,
+    router: Router,
+    http: http1::Builder,
+    peer: SocketAddr,
+    slot: Slot,
+    _alive: mpsc::Sender<()>,
+}
+
+impl Connection {
+    async fn serve_plain(self, tcp: TcpStream) {
+        let deadline = self.relay.config().limits.head_timeout;
+        let mut first = [0u8; raw_stream::PREFIX.len()];
+        let mut closing = self.relay.closing();
+        let peeked = tokio::select! {
+            peeked = tokio::time::timeout(deadline, tcp.peek(&mut first)) => peeked,
+            () = self.slot.evicted() => return,
+            _ = closing.wait_for(|c| *c) => return,
+        };
+        match peeked {
+            // A request that starts with the stream's request line in its first segment goes
+            // to the lean path; anything else (even a stream split oddly) to hyper.
+            Ok(Ok(n))
+                if n == first.len()
+                    && first == raw_stream::PREFIX
+                    && self.relay.config().lean_streams =>
+            {
+                // Boxed, and without what only hyper needs: an idle stream's task is what
+                // 10,000 desktops cost (this future's size is the larger of its branches).
+                let Connection {
+                    relay,
+                    router,
+                    http,
+                    peer,
+                    slot,
+                    _alive,
+                } = self;
+                drop((router, http));
+                Box::pin(raw_stream::serve_stream(relay, tcp, peer, slot)).await;
+                drop(_alive);
+            }
+            Ok(Ok(n)) if n > 0 => Box::pin(self.serve_http(tcp)).await,
+            _ => {}
+        }
+    }
+
+    async fn serve_tls(self, acceptor: TlsAcceptor, tcp: TcpStream) {
+        let deadline = self.relay.config().limits.head_timeout;
+        let mut closing = self.relay.closing();
+        let handshake = tokio::select! {
+            handshake = tokio::time::timeout(deadline, acceptor.accept(tcp)) => handshake,
+            () = self.slot.evicted() => return,
+            _ = closing.wait_for(|c| *c) => return,
+        };
+        match handshake {
+            Ok(Ok(tls)) => self.serve_http(tls).await,
+            Ok(Err(e)) => tracing::debug!(peer = %self.peer, error = %e, "TLS handshake failed"),
+            Err(_) => tracing::debug!(peer = %self.peer, "TLS handshake timed out"),
+        }
+    }
+
+    async fn serve_http<Io>(self, io: Io)
+    where
+        Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let Connection {
+            relay,
+            router,
+            http,
+            peer,
+            slot,
+            _alive,
+        } = self;
+        let slot = Arc::new(slot);
+        let body_timeout = relay.config().limits.body_timeout;
+        let conn_slot = slot.clone();
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(PeerAddr(peer)));
+            request.extensions_mut().insert(ConnSlot(conn_slot.clone()));
+            let streaming = request.uri().path() == "/v1/stream";
+            let mut router = router.clone();
+            let slot = conn_slot.clone();
+            async move {
+                let answer = tower_service::Service::call(&mut router, request);
+                if streaming {
+                    // Its head is answered at once; the body is the stream itself.
+                    return answer.await;
+                }
+                // A connection whose head arrived is evicted only after idle ones.
+                slot.busy(true);
+                let answer = match tokio::time::timeout(body_timeout, answer).await {
+                    Ok(response) => response,
+                    Err(_) => Ok(request_timeout()),
+                };
+                slot.busy(false);
+                answer
+            }
+        });
+        let mut closing = relay.closing();
+        let conn = http.serve_connection(TokioIo::new(io), service);
+        let mut conn = std::pin::pin!(conn);
+        let mut draining = false;
+        loop {
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                () = slot.evicted() => return,
+                changed = closing.changed(), if !draining => {
+                    if changed.is_err() || *closing.borrow() {
+                        draining = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The answer when a request's body or handling outlasts `body_timeout`.
+fn request_timeout() -> Response<axum::body::Body> {
+    let mut response = Response::new(axum::body::Body::from("result=1"));
+    *response.status_mut() = StatusCode::REQUEST_TIMEOUT;
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// Raises the open-files limit to the hard limit (each desktop stream holds a socket).

@@ -20,7 +20,6 @@ use axum::{
         sse::{self, Sse},
     },
     routing::{get, post},
-    serve::{IncomingStream, Listener},
 };
 use futures_util::Stream;
 use serde::Deserialize;
@@ -30,9 +29,13 @@ use crate::{
     clock::Clock,
     config::Config,
     dto::{Ack, DesktopInfo, EventsPage, Health, Heartbeat, RelayEvent, ShopStatus},
+    gate::{Slot, Warnings},
     notify,
     secret::{token_desktop_id, token_matches},
-    store::{self, DesktopRecord, IngestOutcome, PruneCount, QuarantineRecord, Store, StoreError},
+    store::{
+        self, DesktopRecord, IngestOutcome, PruneCount, QuarantineRecord, Store, StoreError,
+        WriterLimits,
+    },
 };
 
 /// The relay's shared state; cheap to clone.
@@ -48,7 +51,26 @@ struct Inner {
     /// Flips to true when the server shuts down, so open streams end and the graceful
     /// shutdown does not wait on them forever.
     closing: watch::Sender<bool>,
+    warnings: Warnings,
+    quarantine_rate: std::sync::Mutex<QuarantineRate>,
+    /// Open streams per desktop, oldest first: a desktop over `max_streams_per_desktop`
+    /// loses its oldest, so one token cannot fill the connection cap with streams.
+    streams: std::sync::Mutex<std::collections::HashMap<u64, OpenStreams>>,
+    next_stream: std::sync::atomic::AtomicU64,
 }
+
+/// One desktop's open streams, oldest first: (stream id, its end signal).
+type OpenStreams = VecDeque<(u64, Arc<tokio::sync::Notify>)>;
+
+/// Quarantined records stored per source IP in the current minute.
+struct QuarantineRate {
+    window: std::time::Instant,
+    counts: std::collections::HashMap<IpAddr, u32>,
+}
+
+/// Source IPs tracked per minute for the quarantine rate; a minute with more distinct IPs
+/// stores no more quarantined records from new ones.
+const QUARANTINE_RATE_IPS: usize = 4096;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
@@ -68,15 +90,93 @@ const MAX_LIMIT: usize = 1000;
 impl Relay {
     /// Opens the database (creating and migrating it) and starts the writer.
     pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<Relay, RelayError> {
-        let store = Store::open(&config.database, config.max_batch)?;
+        let store = Store::open(
+            &config.database,
+            WriterLimits {
+                max_batch: config.limits.max_batch,
+                quarantine_per_shop: config.limits.quarantine_per_shop,
+            },
+        )?;
+        for file in store::readable_by_others(&config.database) {
+            tracing::warn!(file = %file.display(), "the database holds hash keys and is readable by others: chmod 600 it (and its -wal and -shm files)");
+        }
         Ok(Relay {
             inner: Arc::new(Inner {
+                warnings: Warnings::new(config.limits.warn_interval),
+                quarantine_rate: std::sync::Mutex::new(QuarantineRate {
+                    window: std::time::Instant::now(),
+                    counts: Default::default(),
+                }),
+                streams: Default::default(),
+                next_stream: Default::default(),
                 config,
                 clock,
                 store: Arc::new(store),
                 closing: watch::channel(false).0,
             }),
         })
+    }
+
+    /// Rate-limited warnings shared by the accept loop and the handlers.
+    pub(crate) fn warnings(&self) -> &Warnings {
+        &self.inner.warnings
+    }
+
+    /// Registers a new stream of `desktop`; ends its oldest ones over the cap.
+    fn open_stream(&self, desktop: u64) -> (u64, Arc<tokio::sync::Notify>) {
+        let id = self
+            .inner
+            .next_stream
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ended = Arc::new(tokio::sync::Notify::new());
+        let cap = self.inner.config.limits.max_streams_per_desktop.max(1);
+        let mut streams = self.inner.streams.lock().unwrap_or_else(|e| e.into_inner());
+        let open = streams.entry(desktop).or_default();
+        while open.len() >= cap {
+            if let Some((_, oldest)) = open.pop_front() {
+                oldest.notify_one();
+            }
+        }
+        open.push_back((id, ended.clone()));
+        (id, ended)
+    }
+
+    fn close_stream(&self, desktop: u64, id: u64) {
+        let mut streams = self.inner.streams.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = streams.get_mut(&desktop) {
+            open.retain(|(i, _)| *i != id);
+            if open.is_empty() {
+                streams.remove(&desktop);
+            }
+        }
+    }
+
+    /// Turns true at shutdown.
+    pub(crate) fn closing(&self) -> watch::Receiver<bool> {
+        self.inner.closing.subscribe()
+    }
+
+    /// Whether one more quarantined record from `ip` may be stored this minute.
+    fn quarantine_allowed(&self, ip: IpAddr) -> bool {
+        let per_minute = self.inner.config.limits.quarantine_per_ip_per_minute;
+        let mut rate = self
+            .inner
+            .quarantine_rate
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if rate.window.elapsed() >= Duration::from_secs(60) {
+            rate.window = std::time::Instant::now();
+            rate.counts.clear();
+        }
+        if !rate.counts.contains_key(&ip) && rate.counts.len() >= QUARANTINE_RATE_IPS {
+            return false;
+        }
+        let count = rate.counts.entry(ip).or_insert(0);
+        if *count >= per_minute {
+            return false;
+        }
+        *count += 1;
+        true
     }
 
     pub fn config(&self) -> &Config {
@@ -117,32 +217,39 @@ impl Relay {
     }
 }
 
-/// The peer's address, for the source-IP allow-list.
+/// The peer's address (IPv4-mapped IPv6 already made IPv4), for the source-IP allow-list.
 #[derive(Debug, Clone, Copy)]
 pub struct PeerAddr(pub SocketAddr);
 
-impl PeerAddr {
-    pub(crate) fn from_stream<L: Listener<Addr = SocketAddr>>(
-        stream: &IncomingStream<'_, L>,
-    ) -> Self {
-        PeerAddr(*stream.remote_addr())
-    }
-}
+/// The connection's place in the gate, in each request's extensions: a request that
+/// authenticates as a desktop frees its connection from the unauthenticated caps.
+#[derive(Clone)]
+pub(crate) struct ConnSlot(pub(crate) Arc<Slot>);
 
-/// The client's IP: the peer, or the last `X-Forwarded-For` hop when the peer is a trusted
-/// reverse proxy.
-fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+/// The client's IP: the peer, or, when the peer is a trusted reverse proxy, the
+/// `X-Forwarded-For` hop `hops` places from the end (each proxy appends the address it
+/// saw). Hops an attacker may have written (further left) are never looked at; a hop that
+/// should have been written by a trusted proxy but is missing or does not parse as an IP is
+/// refused (`None`) rather than skipped.
+fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr], hops: usize) -> Option<IpAddr> {
+    let peer = peer.to_canonical();
     if !trusted.contains(&peer) {
-        return peer;
+        return Some(peer);
     }
-    headers
-        .get_all("x-forwarded-for")
+    let mut listed = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        listed.extend(value.to_str().ok()?.split(',').map(str::trim));
+    }
+    let hops = hops.max(1);
+    if listed.len() < hops {
+        return None;
+    }
+    let ours = &listed[listed.len() - hops..];
+    let parsed: Vec<IpAddr> = ours
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
-        .next_back()
-        .unwrap_or(peer)
+        .map(|hop| hop.parse::<IpAddr>().ok().map(|ip| ip.to_canonical()))
+        .collect::<Option<_>>()?;
+    parsed.first().copied()
 }
 
 fn text(status: StatusCode, body: &'static str) -> Response {
@@ -159,8 +266,22 @@ fn result_ok() -> Response {
     text(StatusCode::OK, "result=0")
 }
 
-fn rejected(status: StatusCode, shop: &str, remote: IpAddr, reason: &str) -> Response {
-    tracing::warn!(shop, remote_ip = %remote, status = status.as_u16(), reason, "notification rejected");
+fn rejected(
+    relay: &Relay,
+    status: StatusCode,
+    shop: &str,
+    remote: IpAddr,
+    reason: &str,
+) -> Response {
+    let kind = match status {
+        StatusCode::NOT_FOUND => "notification rejected 404",
+        StatusCode::FORBIDDEN => "notification rejected 403",
+        StatusCode::PAYLOAD_TOO_LARGE => "notification rejected 413",
+        _ => "notification rejected 400",
+    };
+    if let Some(held) = relay.warnings().allow(kind) {
+        tracing::warn!(shop, remote_ip = %remote, status = status.as_u16(), reason, suppressed = held, "notification rejected");
+    }
     text(status, "result=1")
 }
 
@@ -177,15 +298,28 @@ async fn notify_handler(
     body: Body,
 ) -> Response {
     let config = relay.config();
-    let remote = client_ip(peer.ip(), &headers, &config.trusted_proxies);
+    let Some(remote) = client_ip(
+        peer.ip(),
+        &headers,
+        &config.trusted_proxies,
+        config.proxy_hops,
+    ) else {
+        return rejected(
+            &relay,
+            StatusCode::BAD_REQUEST,
+            "",
+            peer.ip(),
+            "X-Forwarded-For from a trusted proxy is missing a hop or has one that is not an IP",
+        );
+    };
     if !store::valid_shop_id(&shop) {
-        return rejected(StatusCode::NOT_FOUND, "", remote, "invalid shop id");
+        return rejected(&relay, StatusCode::NOT_FOUND, "", remote, "invalid shop id");
     }
     let store = relay.inner.store.clone();
     let lookup = shop.clone();
     let record = match store.read(move |c| store::shop(c, &lookup)).await {
         Ok(Some(record)) => record,
-        Ok(None) => return rejected(StatusCode::NOT_FOUND, &shop, remote, "unknown shop"),
+        Ok(None) => return rejected(&relay, StatusCode::NOT_FOUND, &shop, remote, "unknown shop"),
         Err(e) => {
             tracing::error!(shop, error = %e, "cannot read shop");
             return text(StatusCode::SERVICE_UNAVAILABLE, "result=1");
@@ -193,19 +327,21 @@ async fn notify_handler(
     };
     if !record.allowed_ips.is_empty() && !record.allowed_ips.contains(&remote) {
         return rejected(
+            &relay,
             StatusCode::FORBIDDEN,
             &shop,
             remote,
             "source IP not allowed",
         );
     }
-    let max = config.max_body_bytes;
+    let max = config.limits.max_body_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > max as u64) {
         return rejected(
+            &relay,
             StatusCode::PAYLOAD_TOO_LARGE,
             &shop,
             remote,
@@ -216,6 +352,7 @@ async fn notify_handler(
         Ok(bytes) => bytes,
         Err(_) => {
             return rejected(
+                &relay,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &shop,
                 remote,
@@ -226,7 +363,13 @@ async fn notify_handler(
     let incoming = match notify::parse(&bytes) {
         Ok(n) => n,
         Err(e) => {
-            return rejected(StatusCode::BAD_REQUEST, &shop, remote, &e.to_string());
+            return rejected(
+                &relay,
+                StatusCode::BAD_REQUEST,
+                &shop,
+                remote,
+                &e.to_string(),
+            );
         }
     };
     let received_at = relay.now();
@@ -234,18 +377,27 @@ async fn notify_handler(
     let verified = notify::verify(&incoming, &record.hash_key);
     let paygent_codec::NotificationFields { fields, hc } = incoming.notification;
     if !verified {
+        if !relay.quarantine_allowed(remote) {
+            // Still result=0 (see README, "Quarantine"); only counted in the log.
+            if let Some(held) = relay.warnings().allow("quarantine rate") {
+                tracing::warn!(shop, remote_ip = %remote, suppressed = held, "hc mismatch over the per-IP quarantine rate: not stored");
+            }
+            return result_ok();
+        }
         let quarantined = QuarantineRecord {
             shop: shop.clone(),
             payment_notice_id: notice_id.to_string(),
             hc,
             reason: "hc does not verify with the shop's hash key".into(),
             remote_ip: Some(remote.to_string()),
-            fields,
+            size: bytes.len(),
             received_at,
         };
         return match store.quarantine(quarantined).await {
             Ok(()) => {
-                tracing::warn!(shop, remote_ip = %remote, payment_notice_id = notice_id, "hc mismatch: notification quarantined");
+                if let Some(held) = relay.warnings().allow("quarantined") {
+                    tracing::warn!(shop, remote_ip = %remote, payment_notice_id = notice_id, suppressed = held, "hc mismatch: notification quarantined");
+                }
                 result_ok()
             }
             Err(e) => {
@@ -257,6 +409,7 @@ async fn notify_handler(
     let trusted = store::TrustedRecord {
         shop: shop.clone(),
         payment_notice_id: notice_id,
+        hc,
         fields,
         received_at,
     };
@@ -271,11 +424,15 @@ async fn notify_handler(
             result_ok()
         }
         Ok(IngestOutcome::Duplicate) => {
-            tracing::info!(
-                shop,
-                payment_notice_id = notice_id,
-                "resent notification already stored"
-            );
+            // Paygent's resends, or a replayed genuine body: either way nothing to do.
+            if let Some(held) = relay.warnings().allow("duplicate") {
+                tracing::info!(
+                    shop,
+                    payment_notice_id = notice_id,
+                    suppressed = held,
+                    "resent notification already stored"
+                );
+            }
             result_ok()
         }
         Err(e) => {
@@ -291,7 +448,9 @@ async fn health(State(relay): State<Relay>) -> Response {
         .read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
         .await
         .is_ok();
-    let ok = readable && store.writer_alive();
+    // Not only "can read": the last write must have committed, so a full or failing disk
+    // shows here and not only in Paygent's resends.
+    let ok = readable && store.writer_alive() && store.last_write_ok();
     let body = Health {
         status: if ok { "ok" } else { "unavailable" }.into(),
         time: relay.now(),
@@ -348,7 +507,9 @@ impl Relay {
         match found {
             Some(desktop) if token_matches(&token, &desktop.token_sha256) => Ok(desktop),
             _ => {
-                tracing::warn!(desktop_id = id, "desktop token rejected");
+                if let Some(held) = self.warnings().allow("desktop token rejected") {
+                    tracing::warn!(desktop_id = id, suppressed = held, "desktop token rejected");
+                }
                 Err(AuthFailure::Unauthorized)
             }
         }
@@ -364,7 +525,12 @@ impl FromRequestParts<Relay> for AuthedDesktop {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
         match relay.authenticate(header).await {
-            Ok(desktop) => Ok(AuthedDesktop(desktop)),
+            Ok(desktop) => {
+                if let Some(ConnSlot(slot)) = parts.extensions.get::<ConnSlot>() {
+                    slot.authenticated();
+                }
+                Ok(AuthedDesktop(desktop))
+            }
             Err(AuthFailure::Unauthorized) => Err(unauthorized()),
             Err(AuthFailure::Unavailable) => Err(StatusCode::SERVICE_UNAVAILABLE.into_response()),
         }
@@ -413,6 +579,10 @@ async fn ack(
     AuthedDesktop(desktop): AuthedDesktop,
     Json(body): Json<Ack>,
 ) -> Response {
+    if i64::try_from(body.cursor).is_err() {
+        // No seq is that large (SQLite's rowid is an i64).
+        return (StatusCode::BAD_REQUEST, "cursor out of range").into_response();
+    }
     match relay
         .inner
         .store
@@ -461,7 +631,7 @@ async fn stream(
     let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
     let cursor = stream_cursor(last_event_id, query.after, desktop.cursor);
     tracing::debug!(desktop_id = desktop.id, cursor, "stream opened");
-    let feed = Feed::new(&relay, desktop.shop, cursor);
+    let feed = Feed::new(&relay, &desktop, cursor);
     let mut response = Sse::new(feed.into_stream()).into_response();
     // Ask nginx-style proxies not to buffer the stream.
     response
@@ -484,6 +654,13 @@ pub(crate) fn stream_cursor(last_event_id: Option<&str>, after: Option<u64>, sto
 pub(crate) struct Feed {
     relay: Relay,
     shop: String,
+    /// The desktop and the token digest it authenticated with: checked again at each
+    /// heartbeat, so a revoked or rotated token's stream ends.
+    desktop: u64,
+    token_sha256: Vec<u8>,
+    /// This stream's place among the desktop's open streams, and its end when superseded.
+    stream_id: u64,
+    superseded: Arc<tokio::sync::Notify>,
     /// Highest seq sent on this stream.
     cursor: u64,
     /// Subscribed before the first database read, so nothing committed in between is lost.
@@ -530,21 +707,36 @@ impl FeedItem {
     }
 }
 
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.relay.close_stream(self.desktop, self.stream_id);
+    }
+}
+
 impl Feed {
-    pub(crate) fn new(relay: &Relay, shop: String, cursor: u64) -> Feed {
+    pub(crate) fn new(relay: &Relay, desktop: &DesktopRecord, cursor: u64) -> Feed {
+        let shop = desktop.shop.clone();
         let live = relay.inner.store.hub().subscribe(&shop);
+        // A cursor beyond the newest event (a bad Last-Event-ID or ?after=) would filter out
+        // every event to come: start at the newest instead.
+        let cursor = cursor.min(relay.inner.store.newest_seq());
+        let (stream_id, superseded) = relay.open_stream(desktop.id);
         let period = relay.config().heartbeat.max(Duration::from_millis(1));
         let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         Feed {
             relay: relay.clone(),
             shop,
+            desktop: desktop.id,
+            token_sha256: desktop.token_sha256.clone(),
             cursor,
             live,
             backlog: VecDeque::new(),
             catching_up: true,
             heartbeat,
             closing: relay.inner.closing.subscribe(),
+            stream_id,
+            superseded,
         }
     }
 
@@ -587,6 +779,10 @@ impl Feed {
             tokio::select! {
                 biased;
                 _ = self.closing.changed() => return None,
+                () = self.superseded.notified() => {
+                    tracing::info!(desktop_id = self.desktop, "more streams of one desktop than allowed: oldest closed");
+                    return None;
+                }
                 received = self.live.recv() => match received {
                     Ok(event) if event.seq() > self.cursor => {
                         self.cursor = event.seq();
@@ -597,6 +793,17 @@ impl Feed {
                     Err(broadcast::error::RecvError::Closed) => return None,
                 },
                 _ = self.heartbeat.tick() => {
+                    let id = self.desktop;
+                    let row = self.relay.inner.store.read(move |c| store::desktop(c, id)).await;
+                    match row {
+                        Ok(Some(d)) if d.token_sha256 == self.token_sha256 => {}
+                        Ok(_) => {
+                            tracing::info!(desktop_id = id, "desktop revoked or its token rotated: stream closed");
+                            return None;
+                        }
+                        // A failed read is not a revocation; the next heartbeat looks again.
+                        Err(_) => {}
+                    }
                     return Some(FeedItem::Heartbeat(Heartbeat { time: self.relay.now() }));
                 }
             }
@@ -618,10 +825,25 @@ mod tests {
         let proxy: IpAddr = "127.0.0.1".parse().expect("ip");
         let other: IpAddr = "192.0.2.7".parse().expect("ip");
         assert_eq!(
-            client_ip(proxy, &headers, &[proxy]).to_string(),
-            "27.110.52.4"
+            client_ip(proxy, &headers, &[proxy], 1).map(|ip| ip.to_string()),
+            Some("27.110.52.4".into())
         );
-        assert_eq!(client_ip(other, &headers, &[proxy]), other);
-        assert_eq!(client_ip(proxy, &HeaderMap::new(), &[proxy]), proxy);
+        assert_eq!(
+            client_ip(proxy, &headers, &[proxy], 2).map(|ip| ip.to_string()),
+            Some("10.0.0.9".into())
+        );
+        assert_eq!(client_ip(other, &headers, &[proxy], 1), Some(other));
+        // A trusted proxy that sent no hop, or one that is not an IP: refused, not skipped.
+        assert_eq!(client_ip(proxy, &HeaderMap::new(), &[proxy], 1), None);
+        assert_eq!(client_ip(proxy, &headers, &[proxy], 3), None);
+        let mut garbled = HeaderMap::new();
+        garbled.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("27.110.52.4, unknown"),
+        );
+        assert_eq!(client_ip(proxy, &garbled, &[proxy], 1), None);
+        // An IPv4-mapped peer is its IPv4 address.
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().expect("ip");
+        assert_eq!(client_ip(mapped, &headers, &[proxy], 1), Some(other));
     }
 }

@@ -16,7 +16,10 @@ use std::{
     collections::{BTreeMap, HashMap},
     net::IpAddr,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
 };
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -29,7 +32,8 @@ use crate::{
 };
 
 /// Versioned schema; `PRAGMA user_version` is the number of entries applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE shops (
     shop TEXT PRIMARY KEY,
     -- Needed in clear to verify hc; the database file is the relay's secret store.
@@ -72,7 +76,42 @@ CREATE TABLE quarantine (
     UNIQUE (shop, payment_notice_id, hc)
 );
 CREATE INDEX quarantine_received ON quarantine(received_at);
-"#];
+"#,
+    r#"
+-- Quarantine keeps only what diagnosis needs (no fields): a forged body costs a small row.
+CREATE TABLE quarantine_slim (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    shop TEXT NOT NULL,
+    payment_notice_id TEXT NOT NULL,
+    -- The first 16 hex digits of the received hc: enough to tell resends apart.
+    hc_digest TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    remote_ip TEXT,
+    size INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    UNIQUE (shop, payment_notice_id, hc_digest)
+);
+INSERT INTO quarantine_slim (shop, payment_notice_id, hc_digest, reason, remote_ip, size, received_at)
+    SELECT shop, payment_notice_id, substr(hc, 1, 16), reason, remote_ip, length(fields), received_at
+    FROM quarantine ORDER BY id;
+DROP TABLE quarantine;
+ALTER TABLE quarantine_slim RENAME TO quarantine;
+CREATE INDEX quarantine_received ON quarantine(received_at);
+CREATE INDEX quarantine_shop ON quarantine(shop, id);
+-- Every trusted (shop, payment_notice_id) ever stored, kept past retention, so a body
+-- replayed after its event was pruned is still recognised as a resend. About 40 bytes a
+-- record: a shop with 10,000 notifications a day adds 150 MB in ten years.
+CREATE TABLE seen (
+    shop TEXT NOT NULL,
+    payment_notice_id INTEGER NOT NULL,
+    -- The first 8 bytes of the verified hc, as a number (diagnosis of a replay).
+    hc_prefix INTEGER NOT NULL,
+    PRIMARY KEY (shop, payment_notice_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO seen (shop, payment_notice_id, hc_prefix)
+    SELECT shop, payment_notice_id, 0 FROM events WHERE kind = 'payment';
+"#,
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -99,8 +138,45 @@ fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, StoreError> {
         .map_err(|e| StoreError::Invalid(format!("bad timestamp in database: {e}")))
 }
 
+/// Creates the database file readable by its owner only (it holds the shops' hash keys);
+/// SQLite gives the `-wal` and `-shm` files the database file's permissions.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Invalid(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// The database, `-wal` and `-shm` files that others than the owner may read (the relay
+/// warns about them at start).
+pub fn readable_by_others(path: &Path) -> Vec<PathBuf> {
+    let mut open = Vec::new();
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = PathBuf::from(name);
+        if let Ok(meta) = std::fs::metadata(&file)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            open.push(file);
+        }
+    }
+    open
+}
+
 /// Opens (creating if needed) the database and brings its schema up to date.
 pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    create_private(path)?;
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -145,6 +221,8 @@ pub struct DesktopRecord {
 pub struct TrustedRecord {
     pub shop: String,
     pub payment_notice_id: u64,
+    /// The verified hc, whose first 8 bytes the permanent seen-record keeps.
+    pub hc: String,
     /// Decoded fields without `hc`.
     pub fields: BTreeMap<String, String>,
     pub received_at: DateTime<Utc>,
@@ -155,10 +233,12 @@ pub struct TrustedRecord {
 pub struct QuarantineRecord {
     pub shop: String,
     pub payment_notice_id: String,
+    /// The received hc (only its first 16 hex digits are kept).
     pub hc: String,
     pub reason: String,
     pub remote_ip: Option<String>,
-    pub fields: BTreeMap<String, String>,
+    /// The body's size in bytes.
+    pub size: usize,
     pub received_at: DateTime<Utc>,
 }
 
@@ -229,28 +309,61 @@ pub struct Store {
     path: PathBuf,
     writer: mpsc::Sender<Command>,
     readers: Mutex<Vec<Connection>>,
+    /// Bounds concurrent reads (each one beyond the pool opens a connection: file
+    /// descriptors and blocking threads).
+    reading: tokio::sync::Semaphore,
     hub: Arc<Hub>,
+    shared: Arc<WriterState>,
 }
 
-/// Read connections kept open for reuse.
+/// What the writer publishes about itself.
+struct WriterState {
+    /// The highest `seq` committed (0 before the first event).
+    newest_seq: AtomicU64,
+    /// Whether the last write (a command or its commit) succeeded; `/health` reports it.
+    last_write_ok: AtomicBool,
+}
+
+/// Read connections kept open for reuse, and reads running at once.
 const READ_POOL: usize = 8;
+
+/// How the writer applies the limits.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterLimits {
+    pub max_batch: usize,
+    pub quarantine_per_shop: usize,
+}
 
 impl Store {
     /// Opens the database and starts the writer thread.
-    pub fn open(path: &Path, max_batch: usize) -> Result<Self, StoreError> {
+    pub fn open(path: &Path, limits: WriterLimits) -> Result<Self, StoreError> {
         let conn = open_connection(path)?;
+        let newest: i64 = conn
+            .query_row(
+                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        let shared = Arc::new(WriterState {
+            newest_seq: AtomicU64::new(u64::try_from(newest).unwrap_or(0)),
+            last_write_ok: AtomicBool::new(true),
+        });
         let hub = Arc::new(Hub::default());
         let (tx, rx) = mpsc::channel(64 * 1024);
-        let writer_hub = hub.clone();
+        let (writer_hub, writer_shared) = (hub.clone(), shared.clone());
         std::thread::Builder::new()
             .name("relay-db-writer".into())
-            .spawn(move || run_writer(conn, rx, writer_hub, max_batch.max(1)))
+            .spawn(move || run_writer(conn, rx, writer_hub, writer_shared, limits))
             .map_err(|e| StoreError::Invalid(format!("cannot start writer thread: {e}")))?;
         Ok(Self {
             path: path.to_path_buf(),
             writer: tx,
             readers: Mutex::new(Vec::new()),
+            reading: tokio::sync::Semaphore::new(READ_POOL),
             hub,
+            shared,
         })
     }
 
@@ -260,6 +373,17 @@ impl Store {
 
     pub fn writer_alive(&self) -> bool {
         !self.writer.is_closed()
+    }
+
+    /// Whether the last write committed (false from a failed command or commit until the
+    /// next write succeeds).
+    pub fn last_write_ok(&self) -> bool {
+        self.shared.last_write_ok.load(Ordering::SeqCst)
+    }
+
+    /// The highest event `seq` committed so far.
+    pub fn newest_seq(&self) -> u64 {
+        self.shared.newest_seq.load(Ordering::SeqCst)
     }
 
     async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, StoreError> {
@@ -307,6 +431,11 @@ impl Store {
         self: &Arc<Self>,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
+        let _permit = self
+            .reading
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Invalid("read pool closed".into()))?;
         let store = self.clone();
         tokio::task::spawn_blocking(move || store.read_blocking(f))
             .await
@@ -340,8 +469,10 @@ fn run_writer(
     mut conn: Connection,
     mut rx: mpsc::Receiver<Command>,
     hub: Arc<Hub>,
-    max_batch: usize,
+    shared: Arc<WriterState>,
+    limits: WriterLimits,
 ) {
+    let max_batch = limits.max_batch.max(1);
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
@@ -351,7 +482,7 @@ fn run_writer(
                 Err(_) => break,
             }
         }
-        apply_batch(&mut conn, &mut batch, &hub);
+        apply_batch(&mut conn, &mut batch, &hub, &shared, limits);
     }
 }
 
@@ -363,12 +494,20 @@ enum Pending {
     Prune(Reply<PruneCount>, Result<PruneCount, StoreError>),
 }
 
-fn apply_batch(conn: &mut Connection, batch: &mut Vec<Command>, hub: &Hub) {
+fn apply_batch(
+    conn: &mut Connection,
+    batch: &mut Vec<Command>,
+    hub: &Hub,
+    shared: &WriterState,
+    limits: WriterLimits,
+) {
     let mut pending = Vec::with_capacity(batch.len());
     let mut published = Vec::new();
+    let mut all_ok = true;
     let tx = match conn.transaction() {
         Ok(tx) => tx,
         Err(e) => {
+            shared.last_write_ok.store(false, Ordering::SeqCst);
             tracing::error!(error = %e, "cannot begin transaction");
             fail_all(batch.drain(..));
             return;
@@ -388,7 +527,7 @@ fn apply_batch(conn: &mut Connection, batch: &mut Vec<Command>, hub: &Hub) {
                 Pending::Ingest(reply, ingest(sp, record, &mut events))
             }
             Command::Quarantine(record, reply) => {
-                Pending::Quarantine(reply, quarantine(sp, &record))
+                Pending::Quarantine(reply, quarantine(sp, &record, limits.quarantine_per_shop))
             }
             Command::Ack {
                 desktop,
@@ -398,12 +537,13 @@ fn apply_batch(conn: &mut Connection, batch: &mut Vec<Command>, hub: &Hub) {
             } => Pending::Ack(reply, ack(sp, desktop, cursor, seen_at)),
             Command::Prune { before, reply } => Pending::Prune(reply, prune(sp, before)),
         };
-        let ok = match &entry {
-            Pending::Ingest(_, r) => r.is_ok(),
-            Pending::Quarantine(_, r) => r.is_ok(),
-            Pending::Ack(_, r) => r.is_ok(),
-            Pending::Prune(_, r) => r.is_ok(),
+        let (ok, sick) = match &entry {
+            Pending::Ingest(_, r) => (r.is_ok(), database_failed(r)),
+            Pending::Quarantine(_, r) => (r.is_ok(), database_failed(r)),
+            Pending::Ack(_, r) => (r.is_ok(), database_failed(r)),
+            Pending::Prune(_, r) => (r.is_ok(), database_failed(r)),
         };
+        all_ok &= !sick;
         if ok {
             published.append(&mut events);
         } else if let Err(e) = tx.execute_batch("ROLLBACK TO command") {
@@ -416,6 +556,10 @@ fn apply_batch(conn: &mut Connection, batch: &mut Vec<Command>, hub: &Hub) {
     }
     match tx.commit() {
         Ok(()) => {
+            shared.last_write_ok.store(all_ok, Ordering::SeqCst);
+            if let Some(newest) = published.iter().map(RelayEvent::seq).max() {
+                shared.newest_seq.fetch_max(newest, Ordering::SeqCst);
+            }
             hub.publish(published);
             for entry in pending {
                 match entry {
@@ -427,6 +571,7 @@ fn apply_batch(conn: &mut Connection, batch: &mut Vec<Command>, hub: &Hub) {
             }
         }
         Err(e) => {
+            shared.last_write_ok.store(false, Ordering::SeqCst);
             tracing::error!(error = %e, "commit failed; batch not stored");
             let gone = || StoreError::Invalid("commit failed".into());
             for entry in pending {
@@ -439,6 +584,16 @@ fn apply_batch(conn: &mut Connection, batch: &mut Vec<Command>, hub: &Hub) {
             }
         }
     }
+}
+
+/// Whether a command failed in the database itself (a full disk, I/O, a failing
+/// constraint or trigger), which `/health` reports, rather than for its own reasons (a
+/// desktop deleted meanwhile, a number out of range).
+fn database_failed<T>(result: &Result<T, StoreError>) -> bool {
+    matches!(
+        result,
+        Err(StoreError::Sqlite(e)) if !matches!(e, rusqlite::Error::QueryReturnedNoRows)
+    )
 }
 
 fn fail_all(commands: impl Iterator<Item = Command>) {
@@ -488,12 +643,13 @@ fn ingest(
     events: &mut Vec<RelayEvent>,
 ) -> Result<IngestOutcome, StoreError> {
     let notice = to_i64(record.payment_notice_id)?;
-    let exists = conn
+    // The permanent record, not the events: those are pruned after the retention period.
+    let first_seen = conn
         .prepare_cached(
-            "SELECT 1 FROM events WHERE shop = ?1 AND kind = 'payment' AND payment_notice_id = ?2",
+            "INSERT OR IGNORE INTO seen (shop, payment_notice_id, hc_prefix) VALUES (?1, ?2, ?3)",
         )?
-        .exists(params![record.shop, notice])?;
-    if exists {
+        .execute(params![record.shop, notice, hc_prefix(&record.hc)])?;
+    if first_seen == 0 {
         return Ok(IngestOutcome::Duplicate);
     }
     let max: Option<Option<i64>> = conn
@@ -545,20 +701,41 @@ fn ingest(
     Ok(IngestOutcome::Stored { seq })
 }
 
-fn quarantine(conn: &Connection, record: &QuarantineRecord) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO quarantine (shop, payment_notice_id, hc, reason, remote_ip, fields, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        record.shop,
-        record.payment_notice_id,
-        record.hc,
-        record.reason,
-        record.remote_ip,
-        serde_json::to_string(&record.fields)?,
-        timestamp(record.received_at)
-    ])?;
+/// The first 8 bytes of a 64-hex hc as a number (0 if it is not hex).
+fn hc_prefix(hc: &str) -> i64 {
+    hc.get(..16)
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+        .map_or(0, |v| v as i64)
+}
+
+fn quarantine(
+    conn: &Connection,
+    record: &QuarantineRecord,
+    per_shop: usize,
+) -> Result<(), StoreError> {
+    let digest: String = record.hc.chars().take(16).collect();
+    let inserted = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO quarantine (shop, payment_notice_id, hc_digest, reason, remote_ip, size, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            record.shop,
+            record.payment_notice_id,
+            digest,
+            record.reason,
+            record.remote_ip,
+            record.size as i64,
+            timestamp(record.received_at)
+        ])?;
+    if inserted > 0 {
+        // The per-shop cap: the oldest go first.
+        conn.prepare_cached(
+            "DELETE FROM quarantine WHERE shop = ?1 AND id <= (
+                 SELECT id FROM quarantine WHERE shop = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+        )?
+        .execute(params![record.shop, per_shop as i64])?;
+    }
     Ok(())
 }
 
@@ -569,8 +746,12 @@ fn ack(
     seen_at: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let id = to_i64(desktop)?;
+    // Never back, and never beyond the newest event: a cursor past it would hide the
+    // events still to come from this desktop's stream.
     conn.prepare_cached(
-        "UPDATE desktops SET cursor = MAX(cursor, ?2), last_seen_at = ?3 WHERE id = ?1",
+        "UPDATE desktops SET cursor = MAX(cursor, MIN(?2,
+             COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0))),
+             last_seen_at = ?3 WHERE id = ?1",
     )?
     .execute(params![id, to_i64(cursor)?, timestamp(seen_at)])?;
     let stored: i64 = conn
@@ -596,7 +777,8 @@ fn prune(conn: &Connection, before: DateTime<Utc>) -> Result<PruneCount, StoreEr
 
 fn parse_ips(text: &str) -> Vec<IpAddr> {
     text.split(',')
-        .filter_map(|s| s.trim().parse().ok())
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
         .collect()
 }
 
@@ -778,6 +960,26 @@ pub fn add_shop(
     allowed_ips: &[IpAddr],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    save_shop(path, shop, hash_key, AllowList::Set(allowed_ips), now)
+}
+
+/// What `save_shop` does with a shop's source-IP allow-list.
+#[derive(Debug, Clone, Copy)]
+pub enum AllowList<'a> {
+    /// A new shop gets none (any source); an existing one keeps its list.
+    Keep,
+    /// Replace it with these addresses (empty: any source).
+    Set(&'a [IpAddr]),
+}
+
+/// Registers a shop or replaces its hash key; the allow-list as `allow` says.
+pub fn save_shop(
+    path: &Path,
+    shop: &str,
+    hash_key: &HashKey,
+    allow: AllowList<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     if !valid_shop_id(shop) {
         return Err(StoreError::Invalid(
             "shop id must be 1-64 characters of A-Z a-z 0-9 _ -".into(),
@@ -787,17 +989,86 @@ pub fn add_shop(
         return Err(StoreError::Invalid("hash key is empty".into()));
     }
     let conn = open_connection(path)?;
-    let ips = allowed_ips
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let ips = match allow {
+        AllowList::Keep => None,
+        AllowList::Set(ips) => Some(
+            ips.iter()
+                .map(|ip| ip.to_canonical().to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+    };
     conn.execute(
-        "INSERT INTO shops (shop, hash_key, allowed_ips, created_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (shop) DO UPDATE SET hash_key = excluded.hash_key, allowed_ips = excluded.allowed_ips",
+        "INSERT INTO shops (shop, hash_key, allowed_ips, created_at) VALUES (?1, ?2, COALESCE(?3, ''), ?4)
+         ON CONFLICT (shop) DO UPDATE SET hash_key = excluded.hash_key,
+             allowed_ips = COALESCE(?3, allowed_ips)",
         params![shop, hash_key.expose(), ips, timestamp(now)],
     )?;
     Ok(())
+}
+
+/// Deletes a desktop: its token stops working at once and its open stream ends within a
+/// heartbeat. Returns false if there was no such desktop.
+pub fn revoke_desktop(path: &Path, id: u64) -> Result<bool, StoreError> {
+    let conn = open_connection(path)?;
+    Ok(conn.execute("DELETE FROM desktops WHERE id = ?1", params![to_i64(id)?])? > 0)
+}
+
+/// Gives a desktop a new token (shown once) and keeps its cursor; the old token stops
+/// working at once and an open stream on it ends within a heartbeat.
+pub fn rotate_desktop(path: &Path, id: u64) -> Result<Option<DesktopToken>, StoreError> {
+    let conn = open_connection(path)?;
+    let token = DesktopToken::generate(id).map_err(|e| StoreError::Random(e.to_string()))?;
+    let changed = conn.execute(
+        "UPDATE desktops SET token_sha256 = ?2 WHERE id = ?1",
+        params![to_i64(id)?, token.digest().as_slice()],
+    )?;
+    Ok((changed > 0).then_some(token))
+}
+
+/// One quarantined record as the operator's `quarantine` command lists it.
+#[derive(Debug, Clone)]
+pub struct QuarantineRow {
+    pub id: u64,
+    pub shop: String,
+    pub payment_notice_id: String,
+    pub hc_digest: String,
+    pub reason: String,
+    pub remote_ip: Option<String>,
+    pub size: u64,
+    pub received_at: String,
+}
+
+/// Quarantined records, newest first, of one shop or all.
+pub fn quarantine_list(path: &Path, shop: Option<&str>) -> Result<Vec<QuarantineRow>, StoreError> {
+    let conn = open_connection(path)?;
+    let mut stmt = conn.prepare(
+        "SELECT id, shop, payment_notice_id, hc_digest, reason, remote_ip, size, received_at
+         FROM quarantine WHERE ?1 IS NULL OR shop = ?1 ORDER BY id DESC",
+    )?;
+    let rows = stmt.query_map(params![shop], |r| {
+        Ok(QuarantineRow {
+            id: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+            shop: r.get(1)?,
+            payment_notice_id: r.get(2)?,
+            hc_digest: r.get(3)?,
+            reason: r.get(4)?,
+            remote_ip: r.get(5)?,
+            size: u64::try_from(r.get::<_, i64>(6)?).unwrap_or(0),
+            received_at: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Deletes the quarantined records of one shop or all; returns how many.
+pub fn quarantine_clear(path: &Path, shop: Option<&str>) -> Result<u64, StoreError> {
+    let conn = open_connection(path)?;
+    let n = conn.execute(
+        "DELETE FROM quarantine WHERE ?1 IS NULL OR shop = ?1",
+        params![shop],
+    )?;
+    Ok(n as u64)
 }
 
 /// Registers a desktop of `shop` and returns its id and token (shown once, stored hashed).

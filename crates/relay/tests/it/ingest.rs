@@ -93,7 +93,7 @@ async fn malformed_bodies_get_400_and_store_nothing() {
 
 #[tokio::test]
 async fn oversize_bodies_get_413_and_store_nothing() {
-    let relay = TestRelay::start_with(|c| c.max_body_bytes = 4096).await;
+    let relay = TestRelay::start_with(|c| c.limits.max_body_bytes = 4096).await;
     relay.add_shop("shop-a", KEY_A, &[]);
     let client = relay.client(&relay.add_desktop("shop-a", "d"));
     let mut body = notification(1, KEY_A);

@@ -4,6 +4,7 @@
 //! bodies; `auth`, `ingest`, `stream` and `durability` (kill -9 of the real binary) hold the
 //! tests, named after the feature they check.
 
+mod attack;
 mod auth;
 mod durability;
 mod ingest;
