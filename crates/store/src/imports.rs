@@ -536,6 +536,16 @@ impl Store {
             }
         }
         for (order, restored, kept) in &per_order {
+            // An order that had no details before the import has none again.
+            tx.execute(
+                "DELETE FROM order_details WHERE order_id = ?1 AND buyer_name IS NULL
+                     AND buyer_name_kana IS NULL AND buyer_email IS NULL AND buyer_phone IS NULL
+                     AND shipping_zip IS NULL AND shipping_state IS NULL AND shipping_city IS NULL
+                     AND shipping_line1 IS NULL AND shipping_line2 IS NULL AND order_tax IS NULL
+                     AND order_shipping IS NULL
+                     AND NOT EXISTS (SELECT 1 FROM order_items WHERE order_id = ?1)",
+                [order.0],
+            )?;
             crate::history::append(
                 &tx,
                 *order,

@@ -135,4 +135,16 @@ fn storefront_import_sets_only_the_fields_its_file_has() {
     assert_eq!(ok(s.order_details(id)), Some(details("田中 三郎")));
     assert!(ok(s.history(id))[0].text.ja.contains("今の値のまま"));
     assert_eq!(ok(s.details_imports(10)).len(), 2);
+
+    // An order without details before an import has none after its undo.
+    let bare = ok(s.insert_order(&order(2, 0), t0()));
+    let rows = vec![row(
+        "order00002",
+        &[(DetailField::BuyerPhone, Some("0311112222"))],
+    )];
+    let plan = ok(s.plan_details_import(&rows, false));
+    let (_, third) = ok(s.apply_details_import(&rows, false, &plan.fingerprint, "c.csv", t0()));
+    assert!(ok(s.order_details(bare)).is_some());
+    ok(s.undo_details_import(third.unwrap(), t0()));
+    assert_eq!(ok(s.order_details(bare)), None);
 }
