@@ -62,10 +62,10 @@ fn too_large(path: &Path, kind: UserFile, found: Option<u64>) -> AppError {
         "file_too_large",
         Text::new(
             &format!(
-                "ファイル「{name}」は{is_ja}PayDesk が読み込める上限（{cap}）を超えています。読み込んでいません。"
+                "ファイル「{name}」は{is_ja}PayDesk が読み込めるファイルの上限（{cap}）を超えています。読み込んでいません。"
             ),
             &format!(
-                "The file \"{name}\" {is_en}is over the {cap} PayDesk reads at most. It was not read."
+                "The file \"{name}\" {is_en}is larger than PayDesk reads ({cap} at most). It was not read."
             ),
         ),
         Some(Text::new(action_ja, action_en)),
