@@ -3,8 +3,9 @@
 
 use api::dto::{
     AppInfo, ConnectionTestResult, CredentialsInput, DemoStatus, ExportReport, HomeSummary,
-    ImportReport, KeychainStatus, Language, OperationRequest, OperationResult, OrderDetail,
-    OrderListCode, OrderPage, OrderQuery, Settings, SettingsInput, SyncReport, SyncStatus,
+    ImportPreview, ImportRecord, ImportReport, KeychainStatus, Language, OperationRequest,
+    OperationResult, OrderDetail, OrderListCode, OrderPage, OrderQuery, Settings, SettingsInput,
+    SyncReport, SyncStatus, UndoImportReport,
 };
 use api::{AppError, Desk};
 use tauri::State;
@@ -148,11 +149,38 @@ pub async fn sync_now(desk: State<'_, Desk>) -> Result<SyncReport, AppError> {
 
 #[tauri::command]
 #[specta::specta]
+pub async fn preview_orders_import(
+    desk: State<'_, Desk>,
+    path: String,
+    clear_empty: bool,
+) -> Result<ImportPreview, AppError> {
+    desk.preview_orders_import(path, clear_empty).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn import_orders_csv(
     desk: State<'_, Desk>,
     path: String,
+    clear_empty: bool,
+    token: String,
 ) -> Result<ImportReport, AppError> {
-    desk.import_orders_csv(path).await
+    desk.import_orders_csv(path, clear_empty, token).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn undo_orders_import(
+    desk: State<'_, Desk>,
+    import_id: i32,
+) -> Result<UndoImportReport, AppError> {
+    desk.undo_orders_import(i64::from(import_id)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn orders_imports(desk: State<'_, Desk>) -> Result<Vec<ImportRecord>, AppError> {
+    desk.orders_imports().await
 }
 
 #[tauri::command]

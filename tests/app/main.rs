@@ -11,6 +11,7 @@ mod driver;
 mod e2e;
 mod e2e_autostart;
 mod e2e_bulk;
+mod e2e_import;
 mod e2e_notify;
 mod e2e_orders;
 mod e2e_settings;

@@ -8,7 +8,9 @@
 //! paydesk orders refund ID [--amount N] [--json]      (without --amount: full refund)
 //! paydesk orders change-amount ID N [--json]
 //! paydesk orders move ID open|completed|cancelled
-//! paydesk orders import FILE.csv [--json]
+//! paydesk orders import FILE.csv [--clear-empty] [--json]              (preview: changes nothing)
+//! paydesk orders import FILE.csv --apply TOKEN [--clear-empty] [--json] (apply that preview)
+//! paydesk orders imports [--json] | import-undo IMPORT_ID [--json]
 //! paydesk orders export FILE.csv [--list …] [--search …]
 //! paydesk sync once [--json]
 //! paydesk settings show [--json]
@@ -43,7 +45,10 @@ const USAGE: &str = "usage:
   paydesk orders show ID [--json]
   paydesk orders capture ID | cancel ID | refund ID [--amount N] | change-amount ID N
   paydesk orders move ID open|completed|cancelled
-  paydesk orders import FILE.csv | export FILE.csv [--list …] [--search …]
+  paydesk orders import FILE.csv [--clear-empty]                (shows what would change; changes nothing)
+  paydesk orders import FILE.csv --apply TOKEN [--clear-empty]  (applies exactly that preview)
+  paydesk orders imports | import-undo IMPORT_ID
+  paydesk orders export FILE.csv [--list …] [--search …]
   paydesk sync once
   paydesk settings show | test-connection
   paydesk bulk list [--search X] [--selectable] [--failed] [--page N]
@@ -66,8 +71,8 @@ fn parse(args: &[String]) -> Result<Args, String> {
         match a.as_str() {
             "--json" => json = true,
             "--demo" => {}
-            // Bulk capture's switches (no value).
-            "--all" | "--selectable" | "--failed" => {
+            // Switches without a value (bulk capture's, the import's).
+            "--all" | "--selectable" | "--failed" | "--clear-empty" => {
                 options.push((a.trim_start_matches("--").to_owned(), String::new()));
             }
             flag if flag.starts_with("--") => {
@@ -150,6 +155,47 @@ fn list_code(l: &str) -> Result<OrderListCode, String> {
 
 fn japanese() -> bool {
     std::env::var("LANG").is_ok_and(|l| l.starts_with("ja"))
+}
+
+fn print_preview(p: &crate::dto::ImportPreview) {
+    let columns: Vec<&str> = p.columns.iter().map(say).collect();
+    println!(
+        "{} rows, {} matched ({}); columns: {}",
+        p.rows,
+        p.matched,
+        p.encoding,
+        columns.join(", ")
+    );
+    println!(
+        "would change {} fields on {} orders{}",
+        p.fields,
+        p.orders,
+        if p.clear_empty {
+            " (empty cells clear values)"
+        } else {
+            " (empty cells leave values as they are)"
+        }
+    );
+    for c in &p.sample {
+        println!(
+            "  {} {}: {} -> {}",
+            c.order_number,
+            say(&c.field),
+            c.before.as_deref().unwrap_or("(empty)"),
+            c.after.as_deref().unwrap_or("(empty)")
+        );
+    }
+    for e in &p.errors {
+        println!("  line {}: {}", e.line, say(&e.message));
+    }
+    if p.fields > 0 {
+        println!(
+            "nothing changed yet; to apply: paydesk orders import {} --apply {}{}",
+            p.path,
+            p.token,
+            if p.clear_empty { " --clear-empty" } else { "" }
+        );
+    }
 }
 
 pub(crate) fn say(t: &Text) -> &str {
@@ -353,16 +399,82 @@ async fn execute(desk: &Desk, args: &Args) -> Result<(), Failure> {
         }
         (Some("orders"), Some("import")) => {
             let path = args.word(2).ok_or("the CSV file is needed")?;
-            let report = desk.import_orders_csv(path.to_owned()).await?;
+            let clear_empty = args.option("clear-empty").is_some();
+            // The same rules as the window: a preview first, then exactly that is applied.
+            let Some(token) = args.option("apply") else {
+                let preview = desk
+                    .preview_orders_import(path.to_owned(), clear_empty)
+                    .await?;
+                if args.json {
+                    print_json(&preview);
+                } else {
+                    print_preview(&preview);
+                }
+                return Ok(());
+            };
+            let report = desk
+                .import_orders_csv(path.to_owned(), clear_empty, token.to_owned())
+                .await?;
+            if args.json {
+                print_json(&report);
+            } else {
+                match report.import_id {
+                    Some(id) => println!(
+                        "import #{id}: {} fields changed on {} orders ({} rows, {} matched, {}); undo: paydesk orders import-undo {id}",
+                        report.fields, report.orders, report.rows, report.matched, report.encoding
+                    ),
+                    None => println!(
+                        "nothing to change ({} rows, {} matched, {})",
+                        report.rows, report.matched, report.encoding
+                    ),
+                }
+                for e in &report.errors {
+                    println!("  line {}: {}", e.line, say(&e.message));
+                }
+            }
+        }
+        (Some("orders"), Some("imports")) => {
+            let imports = desk.orders_imports().await?;
+            if args.json {
+                print_json(&imports);
+            } else {
+                for i in &imports {
+                    println!(
+                        "#{}  {}  {}  {} orders, {} fields{}",
+                        i.id,
+                        i.at,
+                        i.file_name,
+                        i.orders,
+                        i.fields,
+                        i.undone_at
+                            .as_deref()
+                            .map(|at| format!("  (undone {at})"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+        }
+        (Some("orders"), Some("import-undo")) => {
+            let id = args
+                .word(2)
+                .ok_or("the import number is needed")?
+                .parse()
+                .map_err(|_| "the import number must be a number".to_owned())?;
+            let report = desk.undo_orders_import(id).await?;
             if args.json {
                 print_json(&report);
             } else {
                 println!(
-                    "{} rows, {} matched ({})",
-                    report.rows, report.matched, report.encoding
+                    "import #{id} undone: {} fields restored on {} orders",
+                    report.restored, report.orders
                 );
-                for e in &report.errors {
-                    println!("  line {}: {}", e.line, say(&e.message));
+                for k in &report.kept {
+                    println!(
+                        "  kept {} {} (changed after the import): {}",
+                        k.order_number,
+                        say(&k.field),
+                        k.after.as_deref().unwrap_or("-")
+                    );
                 }
             }
         }

@@ -333,7 +333,8 @@ pub(crate) async fn start(desk: &Desk) -> Result<(), AppError> {
     // Push the notifications to the relay now, then take them in.
     sim.run_due_work().await;
     desk.sync_once().await?;
-    let report = desk.import_csv(&csv_path).await?;
+    let preview = desk.preview_import(&csv_path, false).await?;
+    let report = desk.apply_import(&csv_path, false, &preview.token)?;
     tracing::info!(matched = report.matched, "demo storefront CSV imported");
     // The generator's subscription customers become PayDesk subscriptions.
     desk.demo_subscriptions(&csv_path).await?;

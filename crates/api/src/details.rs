@@ -3,19 +3,26 @@
 //!
 //! The import's parsing (encodings, columns, per-row checks and line numbers) is the pure
 //! [`domain::storefront::parse_storefront_csv`], where the column layout is documented; here
-//! the file is read, payments the shop's file names but PayDesk has no order for are
-//! adopted (094), and the rows are stored on the orders they match by order number.
+//! the file is read (capped, `files`), payments the shop's file names but PayDesk has no
+//! order for are adopted (094), and the rows become field changes on the orders they match
+//! by order number: previewed, applied, recorded and undone by `store::imports` (only the
+//! columns the file has; an empty cell clears a value only when the shop owner asks).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use domain::storefront::{StorefrontRow, parse_storefront_csv, parse_yen};
+use domain::storefront::{DetailField, StorefrontRow, parse_storefront_csv, parse_yen};
 use domain::{OrderId, Yen};
 use paygent_codec::request::PaidyVerify;
-use store::{DetailsSource, Item, OrderDetails};
+use store::imports::{self, ImportRow};
+use store::{DetailsSource, FieldChange, FieldValue, Item, OrderDetails};
 
 use crate::dto::DeskEvent;
-use crate::dto::{ExportReport, ImportReport, ImportRowError, OrderQuery};
+use crate::dto::{
+    ExportReport, ImportChange, ImportPreview, ImportRecord as ImportRecordDto, ImportReport,
+    ImportRowError, OrderQuery, UndoImportReport,
+};
+use crate::files::{UserFile, read_user_file};
 use crate::{AppError, Desk, Text};
 
 fn row_error(line: u32, order_number: Option<&str>, ja: &str, en: &str) -> ImportRowError {
@@ -26,32 +33,186 @@ fn row_error(line: u32, order_number: Option<&str>, ja: &str, en: &str) -> Impor
     }
 }
 
-/// What a storefront row tells about its order, as the store keeps it.
-fn details_of_row(row: StorefrontRow) -> OrderDetails {
-    OrderDetails {
-        source: DetailsSource::StorefrontCsv,
-        buyer_name: row.buyer_name,
-        buyer_name_kana: row.buyer_kana,
-        buyer_email: row.email,
-        buyer_phone: row.phone,
-        shipping_zip: row.postal_code,
-        shipping_state: None,
-        shipping_city: None,
-        shipping_line1: row.address,
-        shipping_line2: None,
-        order_tax: None,
-        order_shipping: row.shipping_fee,
-        items: row
-            .items
+/// The fields a storefront row carries (only the columns its file has), as canonical
+/// store values; an empty cell is `None`.
+fn import_row(fields: &[DetailField], row: StorefrontRow) -> ImportRow {
+    let items: Vec<Item> = row
+        .items
+        .into_iter()
+        .map(|i| Item {
+            item_id: None,
+            title: i.title,
+            description: None,
+            unit_price: i.unit_price,
+            quantity: i.quantity,
+        })
+        .collect();
+    let value = |field: DetailField| -> FieldValue {
+        match field {
+            DetailField::BuyerName => row.buyer_name.clone(),
+            DetailField::BuyerNameKana => row.buyer_kana.clone(),
+            DetailField::BuyerEmail => row.email.clone(),
+            DetailField::BuyerPhone => row.phone.clone(),
+            DetailField::ShippingZip => row.postal_code.clone(),
+            // The storefront's one address column is the whole address.
+            DetailField::Address => imports::address_value([None, None, row.address.clone(), None]),
+            DetailField::OrderShipping => imports::yen_value(row.shipping_fee),
+            DetailField::Items => imports::items_value(&items),
+        }
+    };
+    ImportRow {
+        fields: fields.iter().map(|f| (*f, value(*f))).collect(),
+        order_number: row.order_number,
+    }
+}
+
+/// A canonical value as the shop owner reads it.
+fn shown(field: DetailField, value: Option<&str>) -> Option<String> {
+    let value = value?;
+    Some(match field {
+        DetailField::Address => imports::address_parts(Some(value))
             .into_iter()
-            .map(|i| Item {
-                item_id: None,
-                title: i.title,
-                description: None,
-                unit_price: i.unit_price,
-                quantity: i.quantity,
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
+        DetailField::OrderShipping => value
+            .parse::<i64>()
+            .map(|y| domain::history::yen(Yen(y)))
+            .unwrap_or_else(|_| value.to_owned()),
+        DetailField::Items => imports::items_of(Some(value))
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} ×{} {}",
+                    i.title,
+                    i.quantity,
+                    domain::history::yen(i.unit_price)
+                )
             })
-            .collect(),
+            .collect::<Vec<_>>()
+            .join("、"),
+        _ => value.to_owned(),
+    })
+}
+
+fn change_dto(c: &FieldChange) -> ImportChange {
+    ImportChange {
+        order_id: c.order.0,
+        order_number: c.order_number.clone(),
+        field: crate::convert::text(&c.field.label()),
+        before: shown(c.field, c.old.as_deref()),
+        after: shown(c.field, c.new.as_deref()),
+    }
+}
+
+/// A storefront file read and parsed, ready to plan.
+struct ParsedImport {
+    encoding: &'static str,
+    records: u32,
+    fields: Vec<DetailField>,
+    rows: Vec<ImportRow>,
+    payment_ids: Vec<String>,
+    lines_of: BTreeMap<String, Vec<u32>>,
+    errors: Vec<ImportRowError>,
+}
+
+impl ParsedImport {
+    fn read(path: &Path) -> Result<ParsedImport, AppError> {
+        let bytes = read_user_file(path, UserFile::Csv, "", "")?;
+        let export = parse_storefront_csv(&bytes).map_err(|e| {
+            let message = e.message();
+            AppError::refused(e.code(), Text::new(&message.ja, &message.en))
+        })?;
+        drop(bytes);
+        let errors = export
+            .errors
+            .into_iter()
+            .map(|e| ImportRowError {
+                line: e.line,
+                order_number: e.order_number,
+                message: Text::new(&e.message.ja, &e.message.en),
+            })
+            .collect();
+        let mut lines_of: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let payment_ids = export
+            .rows
+            .iter()
+            .filter_map(|r| r.payment_id.clone())
+            .collect();
+        let fields = export.fields;
+        let rows = export
+            .rows
+            .into_iter()
+            .map(|row| {
+                lines_of
+                    .entry(row.order_number.clone())
+                    .or_default()
+                    .push(row.line);
+                import_row(&fields, row)
+            })
+            .collect();
+        Ok(ParsedImport {
+            encoding: export.encoding.code(),
+            records: export.records,
+            fields,
+            rows,
+            payment_ids,
+            lines_of,
+            errors,
+        })
+    }
+
+    /// The file's row errors and one per line of an order number PayDesk has no order
+    /// for, by line.
+    fn errors(&self, unmatched: &[String]) -> Vec<ImportRowError> {
+        let mut errors = self.errors.clone();
+        for number in unmatched {
+            for line in self.lines_of.get(number).into_iter().flatten() {
+                errors.push(row_error(
+                    *line,
+                    Some(number),
+                    &format!("注文番号「{number}」の受注が PayDesk にありません（決済が成立していない注文か、まだ同期されていません）。"),
+                    &format!("PayDesk has no order with number \"{number}\" (the payment failed, or it has not synced yet)."),
+                ));
+            }
+        }
+        errors.sort_by_key(|e| e.line);
+        errors
+    }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn import_error(e: store::Error) -> AppError {
+    match e {
+        store::Error::ImportPlanChanged => AppError::new(
+            "import_changed",
+            Text::new(
+                "確認した内容のあとで、ファイルか受注が変わりました。何も変更していません。",
+                "The file or the orders changed after the preview. Nothing was changed.",
+            ),
+            Some(Text::new(
+                "もう一度「変更内容を確認」からやり直してください。",
+                "Preview the changes again, then apply.",
+            )),
+        ),
+        store::Error::ImportNotFound(id) => AppError::refused(
+            "import_not_found",
+            Text::new(
+                &format!("取り込み #{id} が見つかりません。"),
+                &format!("Import #{id} was not found."),
+            ),
+        ),
+        store::Error::ImportAlreadyUndone(id) => AppError::refused(
+            "import_already_undone",
+            Text::new(
+                &format!("取り込み #{id} はすでに取り消しています。"),
+                &format!("Import #{id} was already undone."),
+            ),
+        ),
+        other => other.into(),
     }
 }
 
@@ -71,83 +232,139 @@ fn some(text: Option<&String>) -> Option<String> {
 }
 
 impl Desk {
-    pub(crate) async fn import_csv(&self, path: &Path) -> Result<ImportReport, AppError> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            AppError::refused(
-                "file_unreadable",
-                Text::new(
-                    &format!("ファイル「{}」を読めませんでした（{e}）。", path.display()),
-                    &format!("The file \"{}\" could not be read ({e}).", path.display()),
-                ),
-            )
-        })?;
-        let export = parse_storefront_csv(&bytes).map_err(|e| {
-            let message = e.message();
-            AppError::refused(e.code(), Text::new(&message.ja, &message.en))
-        })?;
-        let mut errors: Vec<ImportRowError> = export
-            .errors
-            .into_iter()
-            .map(|e| ImportRowError {
-                line: e.line,
-                order_number: e.order_number,
-                message: Text::new(&e.message.ja, &e.message.en),
-            })
-            .collect();
-        let mut lines_of: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        let payment_ids: Vec<String> = export
-            .rows
-            .iter()
-            .filter_map(|r| r.payment_id.clone())
-            .collect();
-        let rows: Vec<(String, OrderDetails)> = export
-            .rows
-            .into_iter()
-            .map(|row| {
-                lines_of
-                    .entry(row.order_number.clone())
-                    .or_default()
-                    .push(row.line);
-                (row.order_number.clone(), details_of_row(row))
-            })
-            .collect();
-        let (read, encoding) = (export.records, export.encoding.code());
-        // Rows whose payment PayDesk never heard of (older than the gateway keeps
-        // notifications) are checked with 094 first and become orders.
-        if !payment_ids.is_empty() {
-            let adopted = self.adopt_payments(&payment_ids).await;
+    /// What importing the file would change (nothing of the shop's details is written).
+    /// Payments the file names that PayDesk has no order for are adopted first (094), as
+    /// a sync would, so the preview covers them.
+    pub(crate) async fn preview_import(
+        &self,
+        path: &Path,
+        clear_empty: bool,
+    ) -> Result<ImportPreview, AppError> {
+        let parsed = ParsedImport::read(path)?;
+        if !parsed.payment_ids.is_empty() {
+            let adopted = self.adopt_payments(&parsed.payment_ids).await;
             tracing::info!(adopted, "payments from the CSV adopted");
         }
+        let plan = self
+            .store()
+            .plan_details_import(&parsed.rows, clear_empty)?;
+        Ok(ImportPreview {
+            path: path.display().to_string(),
+            clear_empty,
+            token: plan.fingerprint.clone(),
+            encoding: parsed.encoding.to_owned(),
+            rows: parsed.records,
+            matched: count(plan.matched_rows),
+            orders: count(plan.orders),
+            fields: count(plan.changes.len()),
+            columns: parsed
+                .fields
+                .iter()
+                .map(|f| crate::convert::text(&f.label()))
+                .collect(),
+            sample: plan
+                .changes
+                .iter()
+                .take(domain::RULES.import_preview_sample)
+                .map(change_dto)
+                .collect(),
+            errors: parsed.errors(&plan.unmatched),
+        })
+    }
+
+    /// Applies the previewed import: the same plan, or nothing (`import_changed`).
+    pub(crate) fn apply_import(
+        &self,
+        path: &Path,
+        clear_empty: bool,
+        token: &str,
+    ) -> Result<ImportReport, AppError> {
+        let parsed = ParsedImport::read(path)?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let now = self.now();
-        let summary = self.store().import_buyer_details(&rows, now)?;
-        for number in &summary.unmatched {
-            for line in lines_of.get(number).into_iter().flatten() {
-                errors.push(row_error(
-                    *line,
-                    Some(number),
-                    &format!("注文番号「{number}」の受注が PayDesk にありません（決済が成立していない注文か、まだ同期されていません）。"),
-                    &format!("PayDesk has no order with number \"{number}\" (the payment failed, or it has not synced yet)."),
-                ));
-            }
-        }
-        errors.sort_by_key(|e| e.line);
+        let (plan, import_id) = self
+            .store()
+            .apply_details_import(&parsed.rows, clear_empty, token, &file_name, now)
+            .map_err(import_error)?;
         tracing::info!(
-            rows = read,
-            matched = summary.matched,
-            errors = errors.len(),
-            encoding,
+            rows = parsed.records,
+            matched = plan.matched_rows,
+            orders = plan.orders,
+            fields = plan.changes.len(),
+            import = import_id,
+            encoding = parsed.encoding,
             "storefront CSV imported"
         );
-        // Many orders changed: an empty list means "reload everything".
+        if import_id.is_some() {
+            // Many orders changed: an empty list means "reload everything".
+            self.emit(DeskEvent::OrdersChanged {
+                order_ids: Vec::new(),
+            });
+        }
+        Ok(ImportReport {
+            import_id,
+            encoding: parsed.encoding.to_owned(),
+            rows: parsed.records,
+            matched: count(plan.matched_rows),
+            orders: count(plan.orders),
+            fields: count(plan.changes.len()),
+            errors: parsed.errors(&plan.unmatched),
+        })
+    }
+
+    /// Undoes an applied import as a whole (fields changed since are kept, and listed).
+    pub(crate) fn undo_import(&self, import_id: i64) -> Result<UndoImportReport, AppError> {
+        let now = self.now();
+        let outcome = self
+            .store()
+            .undo_details_import(import_id, now)
+            .map_err(import_error)?;
+        tracing::info!(
+            import = import_id,
+            restored = outcome.restored,
+            kept = outcome.kept.len(),
+            "storefront CSV import undone"
+        );
         self.emit(DeskEvent::OrdersChanged {
             order_ids: Vec::new(),
         });
-        Ok(ImportReport {
-            encoding: encoding.to_owned(),
-            rows: read,
-            matched: u32::try_from(summary.matched).unwrap_or(u32::MAX),
-            errors,
+        Ok(UndoImportReport {
+            import_id,
+            orders: count(outcome.orders),
+            restored: count(outcome.restored),
+            kept: outcome
+                .kept
+                .iter()
+                .map(|k| ImportChange {
+                    order_id: k.order.0,
+                    order_number: k.order_number.clone(),
+                    field: crate::convert::text(&k.field.label()),
+                    before: shown(k.field, k.imported.as_deref()),
+                    after: shown(k.field, k.now.as_deref()),
+                })
+                .collect(),
         })
+    }
+
+    /// The latest applied imports, newest first.
+    pub(crate) fn recent_imports(&self) -> Result<Vec<ImportRecordDto>, AppError> {
+        Ok(self
+            .store()
+            .details_imports(20)?
+            .into_iter()
+            .map(|r| ImportRecordDto {
+                id: r.id,
+                at: crate::convert::time(r.at),
+                file_name: r.file_name,
+                clear_empty: r.clear_empty,
+                orders: count(r.orders),
+                fields: count(r.fields),
+                undone_at: r.undone_at.map(crate::convert::time),
+            })
+            .collect())
     }
 
     pub(crate) fn export_csv(

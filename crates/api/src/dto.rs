@@ -521,16 +521,92 @@ pub struct ImportRowError {
     pub message: Text,
 }
 
+/// One field an import changes, as the shop owner reads it.
 #[derive(Clone, Debug, Serialize, Type)]
-pub struct ImportReport {
+pub struct ImportChange {
+    #[specta(type = specta_typescript::Number)]
+    pub order_id: i64,
+    pub order_number: String,
+    pub field: Text,
+    /// The value before, as shown (`None`: empty).
+    pub before: Option<String>,
+    /// The value after, as shown (`None`: empty).
+    pub after: Option<String>,
+}
+
+/// What a storefront import would change, computed by the same code that applies it.
+/// Nothing has been written; apply with [`ImportPreview::token`].
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct ImportPreview {
+    pub path: String,
+    /// Whether empty cells clear known values (the shop owner's explicit choice).
+    pub clear_empty: bool,
+    /// Names this exact set of changes: the apply refuses if its changes differ.
+    pub token: String,
     /// `utf-8` or `shift_jis`.
     pub encoding: String,
     /// Data rows read.
     pub rows: u32,
-    /// Rows whose details were stored on an order.
+    /// Rows matched to an order.
     pub matched: u32,
+    /// Orders that would change.
+    pub orders: u32,
+    /// Fields that would change, over all orders.
+    pub fields: u32,
+    /// The detail columns the file has: only these can change.
+    pub columns: Vec<Text>,
+    /// The first changes (`RULES.import_preview_sample`), old → new.
+    pub sample: Vec<ImportChange>,
+    /// Rows that cannot be used (no such order, bad value), one entry each.
+    pub errors: Vec<ImportRowError>,
+}
+
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct ImportReport {
+    /// The recorded import, to undo it; `None` when nothing changed (nothing recorded).
+    #[specta(type = Option<specta_typescript::Number>)]
+    pub import_id: Option<i64>,
+    /// `utf-8` or `shift_jis`.
+    pub encoding: String,
+    /// Data rows read.
+    pub rows: u32,
+    /// Rows matched to an order.
+    pub matched: u32,
+    /// Orders changed.
+    pub orders: u32,
+    /// Fields changed, over all orders.
+    pub fields: u32,
     /// Rows that could not be used (no such order, bad value), one entry each.
     pub errors: Vec<ImportRowError>,
+}
+
+/// An applied storefront import, listed so it can be undone.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct ImportRecord {
+    #[specta(type = specta_typescript::Number)]
+    pub id: i64,
+    /// When it was applied (RFC 3339, UTC).
+    pub at: String,
+    pub file_name: String,
+    pub clear_empty: bool,
+    pub orders: u32,
+    pub fields: u32,
+    /// When it was undone (RFC 3339, UTC), if it was.
+    pub undone_at: Option<String>,
+}
+
+/// What undoing an import did.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct UndoImportReport {
+    #[specta(type = specta_typescript::Number)]
+    pub import_id: i64,
+    /// Orders touched (each has a history line saying what was restored and kept).
+    pub orders: u32,
+    /// Fields set back to their value before the import.
+    pub restored: u32,
+    /// Fields changed after the import, kept as they are now (`before`: what the import
+    /// set, `after`: the value now, which stays).
+    pub kept: Vec<ImportChange>,
 }
 
 #[derive(Clone, Debug, Serialize, Type)]

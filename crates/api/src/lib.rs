@@ -34,6 +34,7 @@ pub mod demo;
 mod details;
 pub mod dto;
 mod error;
+mod files;
 pub mod log;
 mod mailing;
 mod operations;
@@ -51,9 +52,9 @@ pub use error::{AppError, Text};
 
 use dto::{
     AppInfo, ConnectionTestResult, CredentialsInput, DemoStatus, DeskEvent, ExportReport,
-    HomeSummary, ImportReport, KeychainStatus, Language, OperationRequest, OperationResult,
-    OrderDetail, OrderListCode, OrderPage, OrderQuery, Settings, SettingsInput, SyncReport,
-    SyncStatus,
+    HomeSummary, ImportPreview, ImportRecord, ImportReport, KeychainStatus, Language,
+    OperationRequest, OperationResult, OrderDetail, OrderListCode, OrderPage, OrderQuery, Settings,
+    SettingsInput, SyncReport, SyncStatus, UndoImportReport,
 };
 use secrets::Keychain;
 
@@ -449,9 +450,37 @@ impl Desk {
 
     // --- Import / export ----------------------------------------------------------------
 
-    /// Imports the storefront's order export (UTF-8 or Shift_JIS) matched by order number.
-    pub async fn import_orders_csv(&self, path: String) -> Result<ImportReport, AppError> {
-        self.import_csv(std::path::Path::new(&path)).await
+    /// What importing the storefront's order export (UTF-8 or Shift_JIS, matched by order
+    /// number) would change: counts, a sample old → new, and the token to apply it with.
+    /// Only the columns the file has; empty cells clear values only with `clear_empty`.
+    pub async fn preview_orders_import(
+        &self,
+        path: String,
+        clear_empty: bool,
+    ) -> Result<ImportPreview, AppError> {
+        self.preview_import(std::path::Path::new(&path), clear_empty)
+            .await
+    }
+
+    /// Applies a previewed import (`token` from [`Desk::preview_orders_import`]); refuses
+    /// with `import_changed` when the changes are no longer the ones previewed.
+    pub async fn import_orders_csv(
+        &self,
+        path: String,
+        clear_empty: bool,
+        token: String,
+    ) -> Result<ImportReport, AppError> {
+        self.apply_import(std::path::Path::new(&path), clear_empty, &token)
+    }
+
+    /// Undoes an applied import as a whole; fields changed since it are kept and listed.
+    pub async fn undo_orders_import(&self, import_id: i64) -> Result<UndoImportReport, AppError> {
+        self.undo_import(import_id)
+    }
+
+    /// The latest applied imports (to undo one), newest first.
+    pub async fn orders_imports(&self) -> Result<Vec<ImportRecord>, AppError> {
+        self.recent_imports()
     }
 
     /// Writes the orders matching `query` (every page) as CSV for Excel (UTF-8 BOM, CRLF).

@@ -60,19 +60,12 @@ fn environment_str(code: EnvironmentCode) -> &'static str {
 }
 
 fn read_file(path: &str, what_ja: &str, what_en: &str) -> Result<Vec<u8>, AppError> {
-    std::fs::read(path).map_err(|e| {
-        AppError::new(
-            "file_unreadable",
-            Text::new(
-                &format!("{what_ja}のファイル「{path}」を読めませんでした（{e}）。"),
-                &format!("The {what_en} file \"{path}\" could not be read ({e})."),
-            ),
-            Some(Text::new(
-                "ファイルの場所を確認して、選び直してください。",
-                "Check where the file is and select it again.",
-            )),
-        )
-    })
+    crate::files::read_user_file(
+        std::path::Path::new(path),
+        crate::files::UserFile::Certificate,
+        &format!("{what_ja}の"),
+        &format!("{what_en} "),
+    )
 }
 
 /// The certificate file's content as stored in the keychain: PEM text as is, anything

@@ -596,19 +596,12 @@ impl Desk {
         path: String,
         all_or_nothing: bool,
     ) -> Result<SubscriptionImportReport, AppError> {
-        let bytes = std::fs::read(&path).map_err(|e| {
-            AppError::new(
-                "file_unreadable",
-                Text::new(
-                    &format!("ファイル「{path}」を読めませんでした（{e}）。"),
-                    &format!("The file \"{path}\" could not be read ({e})."),
-                ),
-                Some(Text::new(
-                    "ファイルの場所を確認して、選び直してください。",
-                    "Check where the file is and select it again.",
-                )),
-            )
-        })?;
+        let bytes = crate::files::read_user_file(
+            std::path::Path::new(&path),
+            crate::files::UserFile::Csv,
+            "",
+            "",
+        )?;
         self.import_subscriptions_bytes(&bytes, all_or_nothing)
             .await
     }

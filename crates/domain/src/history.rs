@@ -195,6 +195,52 @@ pub fn details_imported(source_ja: &str, source_en: &str) -> Text {
     )
 }
 
+/// A storefront CSV import changed these fields of the order (labels joined).
+pub fn details_import_applied(import_id: i64, fields: &[Text]) -> Text {
+    let ja: Vec<&str> = fields.iter().map(|f| f.ja.as_str()).collect();
+    let en: Vec<&str> = fields.iter().map(|f| f.en.as_str()).collect();
+    Text::new(
+        format!(
+            "ショップのCSVから取り込みました（取り込み #{import_id}）：{}を変更",
+            ja.join("、")
+        ),
+        format!(
+            "Imported from the storefront CSV (import #{import_id}): {} changed",
+            en.join(", ")
+        ),
+    )
+}
+
+/// An import was undone on this order: `restored` fields went back to their earlier
+/// values; `kept` fields had changed since the import and were left as they are now.
+pub fn details_import_undone(import_id: i64, restored: &[Text], kept: &[Text]) -> Text {
+    let join = |l: &[Text], ja: bool| {
+        l.iter()
+            .map(|f| if ja { f.ja.as_str() } else { f.en.as_str() })
+            .collect::<Vec<_>>()
+            .join(if ja { "、" } else { ", " })
+    };
+    let mut ja = format!("CSVの取り込み #{import_id} を取り消しました");
+    let mut en = format!("CSV import #{import_id} undone");
+    if !restored.is_empty() {
+        ja += &format!("：{}を元に戻しました", join(restored, true));
+        en += &format!(": {} restored", join(restored, false));
+    }
+    if !kept.is_empty() {
+        ja += &format!(
+            "（{}は取り込み後に変更されていたため、今の値のままです）",
+            join(kept, true)
+        );
+        en += &format!(
+            " ({} changed after the import and {} kept as {} now)",
+            join(kept, false),
+            if kept.len() == 1 { "was" } else { "were" },
+            if kept.len() == 1 { "it is" } else { "they are" }
+        );
+    }
+    Text::new(ja, en)
+}
+
 /// What someone did outside PayDesk, as seen from the new status.
 pub fn outside_change(status: PaymentStatus, method: PaymentMethod) -> Text {
     let (what_ja, what_en) = status_label(status, method);

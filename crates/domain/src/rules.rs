@@ -86,6 +86,15 @@ pub struct Rules {
     pub mail_max_attempts: u32,
     /// The wait before an automatic retry of a failed e-mail.
     pub mail_retry_delay: TimeDelta,
+    /// The largest CSV file PayDesk reads (storefront and subscription imports), in bytes.
+    /// 20 MiB holds about 60,000 storefront orders; reading it takes a few hundred MB at
+    /// most, where a 300 MB file took 2.5 GB. Checked before reading, and while reading.
+    pub max_csv_file_bytes: u64,
+    /// The largest certificate, key or CA file PayDesk reads, in bytes. A client
+    /// certificate kit is a few KB and a full CA bundle about 250 KB.
+    pub max_certificate_file_bytes: u64,
+    /// How many changes an import's preview lists as a sample (the counts cover all).
+    pub import_preview_sample: usize,
 }
 
 /// The rules PayDesk runs with.
@@ -117,6 +126,9 @@ pub const RULES: Rules = Rules {
     card_check_lead: TimeDelta::days(1),
     mail_max_attempts: 5,
     mail_retry_delay: TimeDelta::minutes(10),
+    max_csv_file_bytes: 20 * 1024 * 1024,
+    max_certificate_file_bytes: 1024 * 1024,
+    import_preview_sample: 20,
 };
 
 impl Default for Rules {

@@ -12,7 +12,9 @@
 //!
 //! Header names in any order; English as the simulator's storefront writes them, or the
 //! Japanese in [`COLUMN_ALIASES`]. Other columns are ignored; values are trimmed and an
-//! empty value counts as absent.
+//! empty value counts as absent. Which detail columns the file has is kept
+//! ([`StorefrontExport::fields`]): an import never touches a field whose column is missing,
+//! and an empty cell leaves a known value alone unless the shop owner asks to clear it.
 //!
 //! | column | Japanese | use |
 //! |---|---|---|
@@ -49,6 +51,70 @@ pub const COLUMN_ALIASES: &[(&str, &str)] = &[
     ("商品", "items"),
     ("送料", "shipping_fee"),
 ];
+
+/// A detail of an order that the storefront import can set. The import touches only the
+/// fields whose column the file has ([`StorefrontExport::fields`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DetailField {
+    BuyerName,
+    BuyerNameKana,
+    BuyerEmail,
+    BuyerPhone,
+    ShippingZip,
+    /// The whole shipping address (prefecture, city, lines) as one value.
+    Address,
+    OrderShipping,
+    /// The item list as a whole.
+    Items,
+}
+
+impl DetailField {
+    /// Every field, in the order they are shown.
+    pub const ALL: [DetailField; 8] = [
+        DetailField::BuyerName,
+        DetailField::BuyerNameKana,
+        DetailField::BuyerEmail,
+        DetailField::BuyerPhone,
+        DetailField::ShippingZip,
+        DetailField::Address,
+        DetailField::OrderShipping,
+        DetailField::Items,
+    ];
+
+    /// The stable code kept in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            DetailField::BuyerName => "buyer_name",
+            DetailField::BuyerNameKana => "buyer_name_kana",
+            DetailField::BuyerEmail => "buyer_email",
+            DetailField::BuyerPhone => "buyer_phone",
+            DetailField::ShippingZip => "shipping_zip",
+            DetailField::Address => "address",
+            DetailField::OrderShipping => "order_shipping",
+            DetailField::Items => "items",
+        }
+    }
+
+    /// The field for a code.
+    pub fn from_code(code: &str) -> Option<DetailField> {
+        DetailField::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    /// What the shop owner calls it.
+    pub fn label(self) -> Text {
+        let (ja, en) = match self {
+            DetailField::BuyerName => ("購入者名", "buyer name"),
+            DetailField::BuyerNameKana => ("購入者カナ", "buyer name (kana)"),
+            DetailField::BuyerEmail => ("メールアドレス", "e-mail"),
+            DetailField::BuyerPhone => ("電話番号", "phone"),
+            DetailField::ShippingZip => ("郵便番号", "postal code"),
+            DetailField::Address => ("住所", "address"),
+            DetailField::OrderShipping => ("送料", "shipping fee"),
+            DetailField::Items => ("商品", "items"),
+        };
+        Text::new(ja, en)
+    }
+}
 
 /// How the file was encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +176,9 @@ pub struct RowError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorefrontExport {
     pub encoding: Encoding,
+    /// The detail fields whose column the file has, in [`DetailField::ALL`] order. Only
+    /// these are ever changed by an import.
+    pub fields: Vec<DetailField>,
     /// Data records read (each became a row or an error).
     pub records: u32,
     /// Usable rows, in file order.
@@ -262,8 +331,23 @@ pub fn parse_storefront_csv(bytes: &[u8]) -> Result<StorefrontExport, FileError>
         items: column("items"),
         shipping_fee: column("shipping_fee"),
     };
+    let has = |c: Option<usize>, f: DetailField| c.map(|_| f);
+    let fields = [
+        has(columns.buyer_name, DetailField::BuyerName),
+        has(columns.buyer_kana, DetailField::BuyerNameKana),
+        has(columns.email, DetailField::BuyerEmail),
+        has(columns.phone, DetailField::BuyerPhone),
+        has(columns.postal_code, DetailField::ShippingZip),
+        has(columns.address, DetailField::Address),
+        has(columns.shipping_fee, DetailField::OrderShipping),
+        has(columns.items, DetailField::Items),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let mut export = StorefrontExport {
         encoding,
+        fields,
         records: 0,
         rows: Vec::new(),
         errors: Vec::new(),

@@ -1,5 +1,5 @@
 //! Buyer and item details of an order (from Paidy's 343 verify telegram or a storefront CSV
-//! import matched by order number).
+//! import matched by order number, see `imports`).
 
 use chrono::{DateTime, Utc};
 use domain::{Actor, OrderId, Yen};
@@ -94,15 +94,6 @@ pub struct OrderDetails {
     pub items: Vec<Item>,
 }
 
-/// The result of an import.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ImportSummary {
-    /// Rows stored.
-    pub matched: usize,
-    /// Order numbers without an order (or with several: ambiguous rows are not guessed).
-    pub unmatched: Vec<String>,
-}
-
 fn save(
     conn: &Connection,
     order: OrderId,
@@ -187,33 +178,6 @@ impl Store {
         save(&tx, order, details, now)?;
         tx.commit()?;
         Ok(())
-    }
-
-    /// Imports details matched by order number (a storefront CSV), all in one transaction.
-    pub fn import_buyer_details(
-        &mut self,
-        rows: &[(String, OrderDetails)],
-        now: DateTime<Utc>,
-    ) -> Result<ImportSummary> {
-        let tx = self.conn.transaction()?;
-        let mut summary = ImportSummary::default();
-        for (order_number, details) in rows {
-            let ids: Vec<i64> = {
-                let mut stmt =
-                    tx.prepare_cached("SELECT id FROM orders WHERE order_number = ?1 LIMIT 2")?;
-                stmt.query_map([order_number], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?
-            };
-            match ids.as_slice() {
-                [id] => {
-                    save(&tx, OrderId(*id), details, now)?;
-                    summary.matched += 1;
-                }
-                _ => summary.unmatched.push(order_number.clone()),
-            }
-        }
-        tx.commit()?;
-        Ok(summary)
     }
 
     /// An order's details, if any were stored.

@@ -5,8 +5,8 @@
 //! transaction-ID chains and list pages/search/filters; [`history`] is the append-only
 //! change history (the database refuses UPDATE and DELETE); [`journal`] is the operation
 //! journal (written before sending, settled after); [`sync`] applies gateway reports
-//! exactly once and keeps the sync cursors; [`details`] holds buyer and item details and
-//! the storefront import; settings are plain key/value rows.
+//! exactly once and keeps the sync cursors; [`details`] holds buyer and item details;
+//! [`imports`] plans, applies, records and undoes storefront CSV imports field by field; settings are plain key/value rows.
 //!
 //! Invariants: no column holds a secret; every multi-row change runs in one transaction;
 //! business decisions come from the `domain` crate (the store never decides what a status
@@ -15,6 +15,7 @@
 pub mod bulk;
 pub mod details;
 pub mod history;
+pub mod imports;
 pub mod journal;
 pub mod orders;
 pub mod subscriptions;
@@ -29,8 +30,9 @@ pub use bulk::{
     ItemStatus, LastFailure, OpenItem, RunDetail, RunEnd, RunItemRow, RunStatus, RunSummary,
     UnfinishedRun, UnprocessedQuery, UnprocessedRow,
 };
-pub use details::{DetailsSource, ImportSummary, Item, OrderDetails};
+pub use details::{DetailsSource, Item, OrderDetails};
 pub use history::HistoryLine;
+pub use imports::{FieldChange, FieldValue, ImportPlan, ImportRecord, KeptField, UndoOutcome};
 pub use journal::JournalOutcome;
 pub use orders::{DeadlineFilter, ListQuery, OrderRow, Page};
 pub use subscriptions::{
@@ -47,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_subscriptions.sql"),
     include_str!("../migrations/0004_sync_indexes.sql"),
     include_str!("../migrations/0005_search_keys.sql"),
+    include_str!("../migrations/0006_details_imports.sql"),
 ];
 
 /// What can go wrong in the store.
@@ -77,6 +80,15 @@ pub enum Error {
     /// Another order already has this transaction ID.
     #[error("transaction ID {0} already belongs to another order")]
     DuplicatePaymentId(String),
+    /// A storefront import's plan is not the one previewed (the file or an order changed).
+    #[error("the import's changes differ from its preview")]
+    ImportPlanChanged,
+    /// No applied import with this number.
+    #[error("import {0} not found")]
+    ImportNotFound(i64),
+    /// The import was undone already.
+    #[error("import {0} was already undone")]
+    ImportAlreadyUndone(i64),
     /// A stored value this build cannot read.
     #[error("unreadable value in {column}: {value:?}")]
     Corrupt {

@@ -10,6 +10,8 @@ import type {
   DemoStatus,
   ExportReport,
   HomeSummary,
+  ImportPreview,
+  ImportRecord,
   ImportReport,
   KeychainStatus,
   Language,
@@ -24,6 +26,7 @@ import type {
   SyncReport,
   SyncStatus,
   Target,
+  UndoImportReport,
 } from "../bindings";
 
 import type {
@@ -77,7 +80,14 @@ export const api = {
   saveCredentials: async (input: CredentialsInput): Promise<Settings> => unwrap(await commands.saveCredentials(input)),
   testConnection: async (): Promise<ConnectionTestResult> => unwrap(await commands.testConnection()),
 
-  importOrdersCsv: async (path: string): Promise<ImportReport> => unwrap(await commands.importOrdersCsv(path)),
+  // The storefront import: preview (writes nothing), apply exactly that preview (its
+  // token), list and undo applied imports.
+  previewOrdersImport: async (path: string, clearEmpty: boolean): Promise<ImportPreview> =>
+    unwrap(await commands.previewOrdersImport(path, clearEmpty)),
+  importOrdersCsv: async (path: string, clearEmpty: boolean, token: string): Promise<ImportReport> =>
+    unwrap(await commands.importOrdersCsv(path, clearEmpty, token)),
+  undoOrdersImport: async (importId: number): Promise<UndoImportReport> => unwrap(await commands.undoOrdersImport(importId)),
+  ordersImports: async (): Promise<ImportRecord[]> => unwrap(await commands.ordersImports()),
   exportOrdersCsv: async (path: string, query: OrderQuery): Promise<ExportReport> =>
     unwrap(await commands.exportOrdersCsv(path, query)),
 

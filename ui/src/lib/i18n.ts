@@ -3,6 +3,7 @@
 import { derived, writable } from "svelte/store";
 import { subscriptionMessages } from "./messages/subscriptions";
 import { bulkMessages } from "./messages/bulk";
+import { importMessages } from "./messages/imports";
 
 export type Language = "ja" | "en";
 
@@ -10,6 +11,7 @@ const messages = {
   ja: {
     ...subscriptionMessages.ja,
     ...bulkMessages.ja,
+    ...importMessages.ja,
     "app.tagline": "ペイジェント決済の受注・売上・定期購入をひとつの画面で",
     "nav.home": "ホーム",
     "nav.orders": "受注",
@@ -107,10 +109,7 @@ const messages = {
     "orders.import": "CSV取込",
     "orders.export": "CSV出力",
     "orders.import.title": "ショップの受注CSVを取り込む",
-    "orders.import.lead": "ショップ(カート)から書き出した受注CSVのファイルの場所を入力してください。購入者と商品の情報を、注文番号が一致する受注に追加します。PayDesk がまだ知らない取引IDの行は、先にペイジェントに照会して受注として取り込みます。決済には触れません。",
     "orders.import.path": "CSVファイルの場所",
-    "orders.import.run": "取り込む",
-    "orders.import.report": "{rows}行を読み込み、{matched}件の受注に反映しました(文字コード: {encoding})。",
     "orders.import.errors": "使えなかった行: {n}件",
     "orders.import.line": "{line}行目",
     "orders.export.title": "今の一覧をCSVに書き出す",
@@ -286,6 +285,7 @@ const messages = {
   en: {
     ...subscriptionMessages.en,
     ...bulkMessages.en,
+    ...importMessages.en,
     "app.tagline": "Orders, captures and subscriptions on Paygent, in one place",
     "nav.home": "Home",
     "nav.orders": "Orders",
@@ -383,10 +383,7 @@ const messages = {
     "orders.import": "Import CSV",
     "orders.export": "Export CSV",
     "orders.import.title": "Import the storefront's order CSV",
-    "orders.import.lead": "Enter where the order CSV exported from the storefront is. Buyer and item details are added to the orders with the same order number. A row whose transaction ID PayDesk does not know yet is first checked with Paygent and taken in as an order. Payments are not touched.",
     "orders.import.path": "CSV file path",
-    "orders.import.run": "Import",
-    "orders.import.report": "Read {rows} rows; {matched} orders updated (encoding: {encoding}).",
     "orders.import.errors": "Rows not used: {n}",
     "orders.import.line": "Line {line}",
     "orders.export.title": "Export this list as CSV",

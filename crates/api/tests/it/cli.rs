@@ -38,3 +38,96 @@ async fn cli_lists_orders_and_reports_usage_errors() {
     assert!(api::cli::is_cli_command("orders"));
     assert!(!api::cli::is_cli_command("--demo"));
 }
+
+/// `paydesk orders import` keeps the window's rules: without `--apply` it only previews;
+/// `--apply` takes the preview's token and refuses any other; an import is undone by number.
+#[tokio::test]
+async fn cli_import_previews_then_applies_exactly_that_and_undoes() {
+    use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
+    let dir = tempfile::tempdir().unwrap();
+    let config = || {
+        DeskConfig::new(
+            "jp.paydesk.it.cli",
+            "0.0.0",
+            Build::Test,
+            dir.path().to_owned(),
+        )
+    };
+    let db = dir.path().join("paydesk.sqlite3");
+    let at = chrono::Utc::now();
+    let id = store::Store::open(&db)
+        .unwrap()
+        .insert_order(
+            &Order {
+                order_number: "cli-0001".into(),
+                payment_id: "30000000000000000001".into(),
+                method: PaymentMethod::Card,
+                capture_mode: CaptureMode::AuthorizeOnly,
+                three_d_secure: false,
+                amount: Yen(2000),
+                captured_amount: Yen(0),
+                refunded_amount: Yen(0),
+                status: PaymentStatus::Authorized,
+                ordered_at: at,
+                authorized_at: Some(at),
+                captured_at: None,
+                list: OrderList::Open,
+                outside_change: false,
+                buyer_name: Some("山田 太郎".into()),
+                buyer_name_kana: None,
+                buyer_email: Some("taro@example.jp".into()),
+            },
+            at,
+        )
+        .unwrap();
+    let email = || {
+        store::Store::open(&db)
+            .unwrap()
+            .get_order(id)
+            .unwrap()
+            .unwrap()
+            .buyer_email
+    };
+    let csv = dir.path().join("update.csv");
+    std::fs::write(
+        &csv,
+        "注文番号,メールアドレス\r\ncli-0001,new@example.jp\r\n",
+    )
+    .unwrap();
+    let file = csv.display().to_string();
+    let run = |words: Vec<String>| async move { api::cli::run(config(), &words).await };
+    assert_eq!(run(args(&["orders", "import", &file])).await, 0);
+    assert_eq!(
+        email().as_deref(),
+        Some("taro@example.jp"),
+        "a preview writes nothing"
+    );
+    assert_eq!(
+        run(args(&[
+            "orders",
+            "import",
+            &file,
+            "--apply",
+            "0000000000000000"
+        ]))
+        .await,
+        1
+    );
+    assert_eq!(email().as_deref(), Some("taro@example.jp"));
+    let token = {
+        let desk = api::Desk::open(config()).await.unwrap();
+        desk.preview_orders_import(file.clone(), false)
+            .await
+            .unwrap()
+            .token
+    };
+    assert_eq!(
+        run(args(&["orders", "import", &file, "--apply", &token])).await,
+        0
+    );
+    assert_eq!(email().as_deref(), Some("new@example.jp"));
+    assert_eq!(run(args(&["orders", "imports"])).await, 0);
+    assert_eq!(run(args(&["orders", "import-undo", "1"])).await, 0);
+    assert_eq!(email().as_deref(), Some("taro@example.jp"));
+    assert_eq!(run(args(&["orders", "import-undo", "1"])).await, 1);
+}

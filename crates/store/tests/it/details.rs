@@ -1,6 +1,9 @@
-//! Buyer and item details: stored per order, imported from a storefront CSV by order number.
+//! Buyer and item details: stored per order, imported from a storefront CSV by order number
+//! field by field, and undone.
 
 use domain::Yen;
+use domain::storefront::DetailField;
+use store::imports::ImportRow;
 use store::{DetailsSource, Item, ListQuery, OrderDetails};
 
 use crate::{ok, order, store, t0};
@@ -38,32 +41,110 @@ fn details(name: &str) -> OrderDetails {
     }
 }
 
+fn row(number: &str, fields: &[(DetailField, Option<&str>)]) -> ImportRow {
+    ImportRow {
+        order_number: number.into(),
+        fields: fields
+            .iter()
+            .map(|(f, v)| (*f, v.map(str::to_owned)))
+            .collect(),
+    }
+}
+
 #[test]
-fn storefront_import_matches_by_order_number() {
+fn storefront_import_sets_only_the_fields_its_file_has() {
     let (_dir, mut s) = store();
     let id = ok(s.insert_order(&order(1, 0), t0()));
+    ok(s.save_order_details(id, &details("田中 一郎"), t0()));
+    // A file with the name and e-mail columns only; the e-mail cell is empty.
     let rows = vec![
-        ("order00001".to_owned(), details("田中 一郎")),
-        ("order09999".to_owned(), details("誰か")),
+        row(
+            "order00001",
+            &[
+                (DetailField::BuyerName, Some("田中 次郎")),
+                (DetailField::BuyerEmail, None),
+            ],
+        ),
+        row("order09999", &[(DetailField::BuyerName, Some("誰か"))]),
     ];
-    let summary = ok(s.import_buyer_details(&rows, t0()));
-    assert_eq!(summary.matched, 1);
-    assert_eq!(summary.unmatched, ["order09999"]);
-    assert_eq!(ok(s.order_details(id)), Some(details("田中 一郎")));
+    let plan = ok(s.plan_details_import(&rows, false));
+    assert_eq!((plan.matched_rows, plan.orders), (1, 1));
+    assert_eq!(plan.unmatched, ["order09999"]);
+    assert_eq!(
+        plan.changes
+            .iter()
+            .map(|c| (c.field, c.old.as_deref(), c.new.as_deref()))
+            .collect::<Vec<_>>(),
+        [(DetailField::BuyerName, Some("田中 一郎"), Some("田中 次郎"))]
+    );
+    let (applied, import) =
+        ok(s.apply_details_import(&rows, false, &plan.fingerprint, "a.csv", t0()));
+    assert_eq!(applied, plan);
+    let import = import.expect("recorded");
+    let mut expected = details("田中 一郎");
+    expected.buyer_name = Some("田中 次郎".into());
+    assert_eq!(ok(s.order_details(id)), Some(expected.clone()));
     // The list summary follows, so the new name is searchable.
     let q = ListQuery {
-        search: Some("田中".into()),
+        search: Some("田中 次郎".into()),
         list: None,
         ..ListQuery::list(domain::OrderList::Open, t0())
     };
     assert_eq!(ok(s.list_orders(&q)).total, 1);
-    // Importing again replaces the items rather than adding to them.
-    ok(s.import_buyer_details(&rows[..1], t0()));
-    assert_eq!(ok(s.order_details(id)).map(|d| d.items.len()), Some(2));
-    assert!(
-        ok(s.history(id))[0]
-            .text
-            .ja
-            .starts_with("購入者・商品情報を取り込みました")
+    assert!(ok(s.history(id))[0].text.ja.contains("取り込み #"));
+
+    // Clearing empty cells only when asked; a stale preview is refused.
+    let plan = ok(s.plan_details_import(&rows, true));
+    assert_eq!(plan.changes.len(), 1);
+    assert_eq!(plan.changes[0].field, DetailField::BuyerEmail);
+    assert!(matches!(
+        s.apply_details_import(&rows, true, "0000000000000000", "a.csv", t0()),
+        Err(store::Error::ImportPlanChanged)
+    ));
+
+    // Items are replaced only by a row that carries items.
+    let items = vec![Item {
+        item_id: None,
+        title: "煎茶".into(),
+        description: None,
+        unit_price: Yen(900),
+        quantity: 3,
+    }];
+    let value = store::imports::items_value(&items);
+    let with_items = vec![row("order00001", &[(DetailField::Items, value.as_deref())])];
+    let plan = ok(s.plan_details_import(&with_items, false));
+    let (_, second) =
+        ok(s.apply_details_import(&with_items, false, &plan.fingerprint, "b.csv", t0()));
+    assert_eq!(ok(s.order_details(id)).unwrap().items, items);
+
+    // Undo the first import after the second: the name goes back; undo is recorded once.
+    let undo = ok(s.undo_details_import(import, t0()));
+    assert_eq!((undo.orders, undo.restored, undo.kept.len()), (1, 1, 0));
+    assert_eq!(
+        ok(s.order_details(id)).unwrap().buyer_name.as_deref(),
+        Some("田中 一郎")
     );
+    assert!(matches!(
+        s.undo_details_import(import, t0()),
+        Err(store::Error::ImportAlreadyUndone(_))
+    ));
+    // A field changed after an import is kept by its undo, and said so.
+    ok(s.save_order_details(id, &details("田中 三郎"), t0()));
+    let undo = ok(s.undo_details_import(second.unwrap(), t0()));
+    assert_eq!((undo.restored, undo.kept.len()), (0, 1));
+    assert_eq!(ok(s.order_details(id)), Some(details("田中 三郎")));
+    assert!(ok(s.history(id))[0].text.ja.contains("今の値のまま"));
+    assert_eq!(ok(s.details_imports(10)).len(), 2);
+
+    // An order without details before an import has none after its undo.
+    let bare = ok(s.insert_order(&order(2, 0), t0()));
+    let rows = vec![row(
+        "order00002",
+        &[(DetailField::BuyerPhone, Some("0311112222"))],
+    )];
+    let plan = ok(s.plan_details_import(&rows, false));
+    let (_, third) = ok(s.apply_details_import(&rows, false, &plan.fingerprint, "c.csv", t0()));
+    assert!(ok(s.order_details(bare)).is_some());
+    ok(s.undo_details_import(third.unwrap(), t0()));
+    assert_eq!(ok(s.order_details(bare)), None);
 }
