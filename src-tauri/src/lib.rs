@@ -119,9 +119,12 @@ pub fn run_cli(args: &[String]) -> Option<i32> {
     let identifier = context.config().identifier.clone();
     let version = context.package_info().version.to_string();
     let data_dir = api::data_dir_from_env(default_data_dir(&identifier));
+    let mut config = api::DeskConfig::new(&identifier, &version, build(), data_dir);
+    // `PAYDESK_DEMO=1 paydesk …` scripts the demo (its own folder and keychain namespace),
+    // never the shop's data.
+    config.demo = api::demo_requested(args);
     // The same log file as the window's: a scripted capture is as traceable as a click.
-    api::log::init(&data_dir, &version);
-    let config = api::DeskConfig::new(&identifier, &version, build(), data_dir);
+    api::log::init(&config.data_dir_in_use(), &version);
     Some(tauri::async_runtime::block_on(api::cli::run(
         config,
         &args[1..],
@@ -184,10 +187,12 @@ pub fn run() {
             specta.mount_events(app);
             notify::listen_for_clicks(app.handle());
             let data_dir = api::data_dir_from_env(app.path().app_data_dir()?);
-            api::log::init(&data_dir, &version);
             let mut config = api::DeskConfig::new(&identifier, &version, build(), data_dir);
             config.events = Arc::new(WindowEvents(app.handle().clone()));
+            // The demo runs in its own folder beside the shop's, with its own keychain
+            // namespace (`api::Desk::open` sees to both).
             config.demo = demo;
+            api::log::init(&config.data_dir_in_use(), &version);
             let desk = tauri::async_runtime::block_on(api::Desk::open(config))?;
             tauri::async_runtime::spawn(desk.clone().run_sync());
             // Renewals, card checks, scheduled e-mail and notifications, beside sync.

@@ -7,6 +7,7 @@
 mod bindings;
 mod bulk_kill;
 mod control;
+mod demo_isolation;
 mod driver;
 mod e2e;
 mod e2e_autostart;

@@ -279,9 +279,11 @@ fn demo() -> Result {
     setup::run()?;
     build_app(false)?;
     let bin = root().join("target/debug/paydesk");
-    // The app starts its embedded simulator and relay and fills itself with sample orders
-    // (data in its own folder, so the demo never touches a real shop's data).
-    let data_dir = root().join("target/demo-data");
+    // The app starts its embedded simulator and relay and fills itself with sample orders.
+    // The demo always keeps its data in its own folder beside the shop's (here
+    // `target/paydesk-data.demo`) and its secrets in its own keychain namespace; pointing
+    // the shop's folder into `target/` keeps a developer's home untouched as well.
+    let data_dir = root().join("target/paydesk-data");
     run(Command::new(bin)
         .current_dir(root())
         .env("PAYDESK_DEMO", "1")

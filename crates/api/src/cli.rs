@@ -49,7 +49,8 @@ const USAGE: &str = "usage:
   paydesk bulk list [--search X] [--selectable] [--failed] [--page N]
   paydesk bulk capture ID... | --all [--max N] [--search X]   (exit 1 unless every order was captured)
   paydesk bulk log [--run N]
-  (add --json for machine-readable output; PAYDESK_DATA_DIR selects the data folder)";
+  (add --json for machine-readable output; PAYDESK_DATA_DIR selects the data folder;
+   PAYDESK_DEMO=1 or --demo runs the demo in its own folder beside it)";
 
 pub(crate) struct Args {
     pub(crate) words: Vec<String>,

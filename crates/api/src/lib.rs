@@ -102,11 +102,13 @@ pub struct DeskConfig {
     pub identifier: String,
     pub version: String,
     pub build: Build,
-    /// Where the database (and the demo's simulator and relay state) live.
+    /// The shop's data folder (database, logs). The demo never uses it: it runs in
+    /// [`demo_data_dir`] beside it (see [`DeskConfig::data_dir_in_use`]).
     pub data_dir: PathBuf,
     pub clock: Arc<dyn Clock>,
     pub events: Arc<dyn EventSink>,
-    /// Start the embedded simulator and relay with sample data (feature `demo`).
+    /// Start the embedded simulator and relay with sample data (feature `demo`), in the
+    /// demo's own data folder and keychain namespace.
     pub demo: bool,
     /// Divides the back-off waits of sync (busy answers, relay reconnects); 1 in the app,
     /// larger in tests so a 9004 back-off does not take 30 real seconds.
@@ -138,6 +140,21 @@ impl DeskConfig {
             in_flight_window: in_flight_window_for(build),
         }
     }
+
+    /// The folder this desk reads and writes: the shop's, or the demo's beside it. The
+    /// host puts its log there too.
+    pub fn data_dir_in_use(&self) -> PathBuf {
+        if self.demo {
+            demo_data_dir(&self.data_dir)
+        } else {
+            self.data_dir.clone()
+        }
+    }
+
+    /// The keychain namespace this desk reads and writes.
+    pub fn keychain_namespace(&self) -> String {
+        keychain_namespace(&self.identifier, self.build, self.demo)
+    }
 }
 
 /// The in-flight window of a build: the rules table's, or the test override.
@@ -155,6 +172,18 @@ pub fn data_dir_from_env(default: PathBuf) -> PathBuf {
     std::env::var_os("PAYDESK_DATA_DIR")
         .map(PathBuf::from)
         .unwrap_or(default)
+}
+
+/// The demo's data folder for a shop's data folder: beside it, never inside it
+/// (`…/jp.paydesk.app` → `…/jp.paydesk.app.demo`), so the demo's sample orders never mix
+/// with a shop's and moving or backing up the shop's folder leaves the demo out.
+pub fn demo_data_dir(shop_data_dir: &std::path::Path) -> PathBuf {
+    let mut name = shop_data_dir
+        .file_name()
+        .map(std::ffi::OsStr::to_os_string)
+        .unwrap_or_else(|| "paydesk".into());
+    name.push(".demo");
+    shop_data_dir.with_file_name(name)
 }
 
 /// Whether the demo was asked for (`PAYDESK_DEMO=1` or a `--demo` argument).
@@ -201,13 +230,16 @@ impl std::fmt::Debug for Desk {
     }
 }
 
-/// The keychain namespace of a build.
-pub fn keychain_namespace(identifier: &str, build: Build) -> String {
-    match build {
+/// The keychain namespace of a build, and of its demo: the demo stores its own (local
+/// simulator) credentials, and storing one deletes the entry first, so it must never share
+/// a namespace with a shop's real secrets, whatever the build.
+pub fn keychain_namespace(identifier: &str, build: Build, demo: bool) -> String {
+    let base = match build {
         Build::Release => identifier.to_owned(),
         Build::Dev => format!("{identifier}.dev"),
         Build::Test => format!("{identifier}.test"),
-    }
+    };
+    if demo { format!("{base}.demo") } else { base }
 }
 
 impl Desk {
@@ -216,16 +248,20 @@ impl Desk {
     /// embedded simulator and relay. Spawn [`Desk::run_sync`] afterwards to begin
     /// background sync.
     pub async fn open(config: DeskConfig) -> Result<Desk, AppError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        // The demo gets its own folder and keychain namespace here, in the one place every
+        // host goes through, so no host can run it over a shop's data or secrets.
+        let data_dir = config.data_dir_in_use();
+        let namespace = config.keychain_namespace();
+        std::fs::create_dir_all(&data_dir).map_err(|e| {
             AppError::internal(
                 "data_dir_unusable",
                 &format!("the data folder cannot be created: {e}"),
             )
         })?;
-        let store = store::Store::open(config.data_dir.join("paydesk.sqlite3"))?;
+        let store = store::Store::open(data_dir.join("paydesk.sqlite3"))?;
         #[cfg(feature = "demo")]
         let embedded = if config.demo {
-            Some(demo::start_embedded(&config.data_dir).await?)
+            Some(demo::start_embedded(&data_dir).await?)
         } else {
             None
         };
@@ -237,12 +273,12 @@ impl Desk {
         };
         #[cfg(not(feature = "demo"))]
         let clock = config.clock;
-        let keychain = Keychain::new(keychain_namespace(&config.identifier, config.build));
+        let keychain = Keychain::new(namespace);
         let inner = Inner {
             identifier: config.identifier,
             version: config.version,
             build: config.build,
-            data_dir: config.data_dir,
+            data_dir,
             keychain,
             store: Mutex::new(store),
             clock,
