@@ -16,7 +16,7 @@ use crate::driver::Session;
 use crate::screen::css;
 
 /// The app's identifier (tauri.conf.json).
-const IDENTIFIER: &str = "jp.paydesk.app";
+const IDENTIFIER: &str = "jp.paydesk.desk";
 const WAIT: Duration = Duration::from_secs(60);
 
 /// Every file under `dir` with its bytes.

@@ -16,4 +16,5 @@ mod e2e_notify;
 mod e2e_orders;
 mod e2e_settings;
 mod e2e_subscriptions;
+mod identity_move;
 mod screen;

@@ -194,6 +194,10 @@ pub async fn run(config: DeskConfig, args: &[String]) -> i32 {
             return 1;
         }
     };
+    // What the start has to say (data left in a previous place) goes beside the output.
+    if let Some(notice) = desk.app_info().notice {
+        eprintln!("{}", say(&notice));
+    }
     match execute(&desk, &args).await {
         Ok(()) => 0,
         Err(Failure::Usage(message)) => {

@@ -11,7 +11,8 @@
 //! crash), `bulk` (bulk capture: the unprocessed list, runs with bounded concurrency
 //! journaled per order, the operation and detailed logs, and settling at start the runs a
 //! crash left open; DTOs in [`bulk_dto`]), `sync` (the background task: relay stream, 091
-//! polling, stall and wake detection), `details` (Paidy 343 verify, storefront CSV import, CSV export) and, with
+//! polling, stall and wake detection), [`identity`] (moving a desk's data folder and
+//! keychain entries from the app's previous identifier at start), `details` (Paidy 343 verify, storefront CSV import, CSV export) and, with
 //! the `demo` feature, [`demo`] (embedded simulator and relay with sample data).
 //! `subscriptions` runs renewals on stored cards (journaled per cycle, settled by inquiry
 //! by order number), failed renewals and their four choices, stored-card checks, the card
@@ -34,6 +35,7 @@ pub mod demo;
 mod details;
 pub mod dto;
 mod error;
+pub mod identity;
 pub mod log;
 mod mailing;
 mod operations;
@@ -98,7 +100,7 @@ impl EventSink for NoEvents {
 
 /// What [`Desk::open`] needs from its host.
 pub struct DeskConfig {
-    /// The bundle identifier (`jp.paydesk.app`); the keychain namespace derives from it.
+    /// The bundle identifier (`jp.paydesk.desk`); the keychain namespace derives from it.
     pub identifier: String,
     pub version: String,
     pub build: Build,
@@ -122,6 +124,9 @@ pub struct DeskConfig {
     /// `PAYDESK_IN_FLIGHT_WINDOW_SECS` so a crash test need not wait two minutes; other
     /// builds ignore it (a short window could double a refund).
     pub in_flight_window: chrono::TimeDelta,
+    /// A notice from the host's start for the shop owner (the data could not be moved to
+    /// the current identifier's place: see [`identity`]); shown on the home screen.
+    pub notice: Option<Text>,
 }
 
 impl DeskConfig {
@@ -138,6 +143,7 @@ impl DeskConfig {
             retry_wait_divisor: 1,
             relay_stall_divisor: 1,
             in_flight_window: in_flight_window_for(build),
+            notice: None,
         }
     }
 
@@ -175,7 +181,7 @@ pub fn data_dir_from_env(default: PathBuf) -> PathBuf {
 }
 
 /// The demo's data folder for a shop's data folder: beside it, never inside it
-/// (`…/jp.paydesk.app` → `…/jp.paydesk.app.demo`), so the demo's sample orders never mix
+/// (`…/jp.paydesk.desk` → `…/jp.paydesk.desk.demo`), so the demo's sample orders never mix
 /// with a shop's and moving or backing up the shop's folder leaves the demo out.
 pub fn demo_data_dir(shop_data_dir: &std::path::Path) -> PathBuf {
     let mut name = shop_data_dir
@@ -206,6 +212,7 @@ pub(crate) struct Inner {
     retry_wait_divisor: u32,
     relay_stall_divisor: u32,
     in_flight_window: chrono::TimeDelta,
+    notice: Option<Text>,
     /// Serializes operations so two clicks never race on one order's journal.
     operations: tokio::sync::Mutex<()>,
     /// The bulk-capture run this process executes.
@@ -291,6 +298,7 @@ impl Desk {
             retry_wait_divisor: config.retry_wait_divisor.max(1),
             relay_stall_divisor: config.relay_stall_divisor.max(1),
             in_flight_window: config.in_flight_window,
+            notice: config.notice,
             #[cfg(feature = "demo")]
             demo: Mutex::new(embedded),
         };
@@ -349,6 +357,7 @@ impl Desk {
             .into(),
             data_dir: self.inner.data_dir.display().to_string(),
             demo: self.is_demo(),
+            notice: self.inner.notice.clone(),
         }
     }
 
