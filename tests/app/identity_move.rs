@@ -135,3 +135,15 @@ async fn the_first_start_moves_a_desk_from_the_previous_identifier() {
     let _ = std::fs::remove_dir_all(&home);
     drop(turn);
 }
+
+/// The identifier macOS accepts (issue 23, point 3): not ending in `.app`, which the Tauri
+/// CLI warns conflicts with the application bundle extension; and the one these tests use.
+#[test]
+fn the_identifier_does_not_end_like_a_macos_application_bundle() {
+    let config: Value =
+        serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json");
+    let identifier = config["identifier"].as_str().unwrap();
+    assert_eq!(identifier, IDENTIFIER);
+    assert!(!identifier.ends_with(".app"), "{identifier}");
+    assert_ne!(identifier, PREVIOUS_IDENTIFIER);
+}
