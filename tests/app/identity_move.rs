@@ -147,3 +147,52 @@ fn the_identifier_does_not_end_like_a_macos_application_bundle() {
     assert!(!identifier.ends_with(".app"), "{identifier}");
     assert_ne!(identifier, PREVIOUS_IDENTIFIER);
 }
+
+/// The window's start, when the move fails (the new folder's name is taken by a file): the
+/// app runs from the previous place with everything in it and says so on the home screen.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_move_is_shown_on_the_home_screen_and_the_desk_runs_from_the_old_place() {
+    let home = std::env::temp_dir().join(format!("paydesk-identity-ui-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    let data_home = home.join("share");
+    let old_dir = data_home.join(PREVIOUS_IDENTIFIER);
+    let desk = Desk::open(DeskConfig::new(
+        PREVIOUS_IDENTIFIER,
+        "0.0.0",
+        Build::Test,
+        old_dir.clone(),
+    ))
+    .await
+    .unwrap();
+    desk.save_settings(SettingsInput {
+        shop_name: Some("残る店".into()),
+        ..SettingsInput::default()
+    })
+    .await
+    .unwrap();
+    drop(desk);
+    std::fs::write(data_home.join(IDENTIFIER), "in the way").unwrap();
+    let before = files(&old_dir);
+
+    // No PAYDESK_DATA_DIR: the folders are the platform's, named by the identifiers.
+    let data_home_text = data_home.display().to_string();
+    let s = crate::driver::Session::start_in(
+        home.join("unused"),
+        &[("PAYDESK_DATA_DIR", ""), ("XDG_DATA_HOME", &data_home_text)],
+        &[],
+    )
+    .await;
+    let notice = s.wait_css(&crate::screen::css("start-notice")).await;
+    let text = notice.text().await.unwrap();
+    assert!(text.contains("移せませんでした"), "{text}");
+    let info = s.invoke("app_info", serde_json::json!({})).await;
+    assert_eq!(info["identifier"], PREVIOUS_IDENTIFIER, "{info}");
+    assert_eq!(info["data_dir"], old_dir.display().to_string(), "{info}");
+    s.screenshot("home-identity-move-failed").await;
+    drop(s);
+    let after = files(&old_dir);
+    for file in &before {
+        assert!(after.contains(file), "{file} is still in the old folder");
+    }
+    let _ = std::fs::remove_dir_all(&home);
+}

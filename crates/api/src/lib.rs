@@ -173,9 +173,11 @@ fn in_flight_window_for(build: Build) -> chrono::TimeDelta {
     test_override.unwrap_or(domain::RULES.in_flight_window)
 }
 
-/// The data directory: `PAYDESK_DATA_DIR` if set, else `default` (the host's app data dir).
+/// The data directory: `PAYDESK_DATA_DIR` if set (and not empty), else `default` (the
+/// host's app data dir).
 pub fn data_dir_from_env(default: PathBuf) -> PathBuf {
     std::env::var_os("PAYDESK_DATA_DIR")
+        .filter(|dir| !dir.is_empty())
         .map(PathBuf::from)
         .unwrap_or(default)
 }
