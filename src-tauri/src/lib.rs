@@ -121,14 +121,54 @@ pub fn run_cli(args: &[String]) -> Option<i32> {
     let context = context();
     let identifier = context.config().identifier.clone();
     let version = context.package_info().version.to_string();
-    let data_dir = api::data_dir_from_env(default_data_dir(&identifier));
-    // The same log file as the window's: a scripted capture is as traceable as a click.
-    api::log::init(&data_dir, &version);
-    let config = api::DeskConfig::new(&identifier, &version, build(), data_dir);
+    // `PAYDESK_DEMO=1 paydesk …` scripts the demo (its own folder and keychain namespace),
+    // never the shop's data. The log is the window's: a scripted capture is as traceable
+    // as a click.
+    let config = desk_config(
+        &identifier,
+        &version,
+        default_data_dir(&identifier),
+        api::demo_requested(args),
+    );
     Some(tauri::async_runtime::block_on(api::cli::run(
         config,
         &args[1..],
     )))
+}
+
+/// The desk's configuration at start, with its log open. The shop's desk lives under the
+/// current identifier; what the previous identifier left (data folder, keychain entries)
+/// is moved there first, and if that fails the desk runs from the previous place this time
+/// and says so (`api::identity`). The demo moves nothing: `api::Desk::open` gives it its
+/// own folder beside the shop's and its own keychain namespace.
+fn desk_config(
+    identifier: &str,
+    version: &str,
+    app_data_dir: std::path::PathBuf,
+    demo: bool,
+) -> api::DeskConfig {
+    use api::identity::{PREVIOUS_IDENTIFIER, Place, move_from_previous};
+    let build = build();
+    let current = Place {
+        identifier: identifier.to_owned(),
+        data_dir: api::data_dir_from_env(app_data_dir.clone()),
+    };
+    let moved = (!demo).then(|| {
+        let previous = Place {
+            identifier: PREVIOUS_IDENTIFIER.to_owned(),
+            data_dir: api::data_dir_from_env(app_data_dir.with_file_name(PREVIOUS_IDENTIFIER)),
+        };
+        move_from_previous(build, &previous, &current)
+    });
+    let place = moved.as_ref().map_or(current, |m| m.place.clone());
+    let mut config = api::DeskConfig::new(&place.identifier, version, build, place.data_dir);
+    config.demo = demo;
+    config.notice = moved.as_ref().and_then(|m| m.notice.clone());
+    api::log::init(&config.data_dir_in_use(), version);
+    if let Some(moved) = &moved {
+        moved.log();
+    }
+    config
 }
 
 /// The app data directory without a running app (the CLI): what Tauri's `app_data_dir`
@@ -186,11 +226,8 @@ pub fn run() {
         .setup(move |app| {
             specta.mount_events(app);
             notify::listen_for_clicks(app.handle());
-            let data_dir = api::data_dir_from_env(app.path().app_data_dir()?);
-            api::log::init(&data_dir, &version);
-            let mut config = api::DeskConfig::new(&identifier, &version, build(), data_dir);
+            let mut config = desk_config(&identifier, &version, app.path().app_data_dir()?, demo);
             config.events = Arc::new(WindowEvents(app.handle().clone()));
-            config.demo = demo;
             let desk = tauri::async_runtime::block_on(api::Desk::open(config))?;
             tauri::async_runtime::spawn(desk.clone().run_sync());
             // Renewals, card checks, scheduled e-mail and notifications, beside sync.

@@ -25,7 +25,7 @@ const PATIENCE: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(50);
 
 /// The app's identifier (tauri.conf.json): the binary's keychain namespace, test build.
-const IDENTIFIER: &str = "jp.paydesk.app";
+const IDENTIFIER: &str = "jp.paydesk.desk";
 
 fn paydesk(data_dir: &std::path::Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_paydesk"));

@@ -33,8 +33,11 @@ pub struct Session {
     pub client: Client,
     driver: Child,
     _turn: OwnedMutexGuard<()>,
-    /// This session's data directory (removed at the end of a passing test).
+    /// The data directory the app uses (removed at the end of a passing test): the one
+    /// given as `PAYDESK_DATA_DIR`, or for the demo its own folder beside it.
     pub data_dir: PathBuf,
+    /// The folder given as `PAYDESK_DATA_DIR` (the shop's).
+    pub shop_data_dir: PathBuf,
     /// How long a lookup on the screen waits for its element (see `screen`); each test
     /// file sets its own with [`Session::waiting`].
     pub wait: Duration,
@@ -58,6 +61,11 @@ impl Session {
     /// The app with extra environment variables and command-line arguments (e.g. a private
     /// `HOME`, `--minimized`).
     pub async fn start_with_args(env: &[(&str, &str)], args: &[&str]) -> Session {
+        Session::start_in(fresh_data_dir(), env, args).await
+    }
+
+    /// The app with `PAYDESK_DATA_DIR` = `data_dir` (a folder the test prepared).
+    pub async fn start_in(data_dir: PathBuf, env: &[(&str, &str)], args: &[&str]) -> Session {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "the end-to-end tests need a display: run them with `cargo xtask test`"
@@ -65,7 +73,6 @@ impl Session {
         let turn = TURN.clone().lock_owned().await;
         let port = free_port();
         let native_port = free_port();
-        let data_dir = fresh_data_dir();
         let mut command = Command::new("tauri-driver");
         // Its own process group, so ending the session also ends WebKitWebDriver.
         #[cfg(unix)]
@@ -110,11 +117,19 @@ impl Session {
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         };
+        let demo = env
+            .iter()
+            .any(|(k, v)| *k == "PAYDESK_DEMO" && !v.is_empty() && *v != "0");
         let session = Session {
             client,
             driver,
             _turn: turn,
-            data_dir,
+            data_dir: if demo {
+                api::demo_data_dir(&data_dir)
+            } else {
+                data_dir.clone()
+            },
+            shop_data_dir: data_dir,
             wait: Duration::from_secs(15),
         };
         // Every test starts in Japanese, the default. The choice lives in the webview's
@@ -162,6 +177,7 @@ impl Session {
         let _ = self.client.clone().close().await;
         stop(&mut self.driver);
         let _ = std::fs::remove_dir_all(&self.data_dir);
+        let _ = std::fs::remove_dir_all(&self.shop_data_dir);
     }
 }
 

@@ -23,7 +23,7 @@ async fn home_screen_opens_in_japanese_and_switches_to_english() {
         .await
         .expect("the keychain is reported available");
     let version = s.text_of(&css("app-version")).await;
-    assert!(version.contains("jp.paydesk.app.test"), "{version}");
+    assert!(version.contains("jp.paydesk.desk.test"), "{version}");
     s.screenshot("home-ja").await;
 
     s.click("language-switch").await;

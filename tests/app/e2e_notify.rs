@@ -354,7 +354,7 @@ async fn a_second_launch_opens_the_screen_of_a_notification_nobody_clicked() {
 /// running one (single instance) and exits.
 async fn launch_again(s: &Session) {
     let launched = Command::new(env!("CARGO_BIN_EXE_paydesk"))
-        .env("PAYDESK_DATA_DIR", &s.data_dir)
+        .env("PAYDESK_DATA_DIR", &s.shop_data_dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()

@@ -52,7 +52,7 @@ impl Sentinels {
 /// and `username` = the account). Values over 1,000 characters are split into parts by
 /// the `secrets` crate; they are joined here. `None` when the entry is absent.
 fn keychain(account: &str) -> Option<String> {
-    let namespace = api::keychain_namespace("jp.paydesk.app", api::Build::Test);
+    let namespace = api::keychain_namespace("jp.paydesk.desk", api::Build::Test, true);
     let lookup = |account: &str| {
         let out = std::process::Command::new("secret-tool")
             .args(["lookup", "service", &namespace, "username", account])

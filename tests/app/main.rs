@@ -7,6 +7,7 @@
 mod bindings;
 mod bulk_kill;
 mod control;
+mod demo_isolation;
 mod driver;
 mod e2e;
 mod e2e_autostart;
@@ -16,4 +17,5 @@ mod e2e_notify;
 mod e2e_orders;
 mod e2e_settings;
 mod e2e_subscriptions;
+mod identity_move;
 mod screen;

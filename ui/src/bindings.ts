@@ -4,7 +4,7 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 
 /** Commands */
 export const commands = {
-	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
+	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
 	/**  The UI painted its first screen (used by the start-up benchmark). */
 	firstPaint: () => __TAURI_INVOKE<void>("first_paint"),
 	/**
@@ -131,7 +131,9 @@ export type AppError_Serialize = {
 	action: Text | null,
 };
 
-export type AppInfo = {
+export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
+
+export type AppInfo_Deserialize = {
 	name: string,
 	version: string,
 	identifier: string,
@@ -145,6 +147,32 @@ export type AppInfo = {
 	data_dir: string,
 	/**  Whether this run is the demo (embedded simulator and relay). */
 	demo: boolean,
+	/**
+	 *  Something the start has to tell the shop owner (the data could not be moved to
+	 *  its new place, or something was left in the old one); shown on the home screen.
+	 */
+	notice?: Text | null,
+};
+
+export type AppInfo_Serialize = {
+	name: string,
+	version: string,
+	identifier: string,
+	/**
+	 *  The keychain namespace this build uses (shown in Settings so a shop owner can find
+	 *  the entries in the OS keychain app).
+	 */
+	keychain_namespace: string,
+	build: string,
+	/**  Where the database and logs live. */
+	data_dir: string,
+	/**  Whether this run is the demo (embedded simulator and relay). */
+	demo: boolean,
+	/**
+	 *  Something the start has to tell the shop owner (the data could not be moved to
+	 *  its new place, or something was left in the old one); shown on the home screen.
+	 */
+	notice: Text | null,
 };
 
 /**  The confirmation screen: what the run will capture and the total. */

@@ -3,8 +3,9 @@
 //! packages from the lockfile), idempotently, then does its job.
 //!
 //! Layout: `setup` installs; `test` runs every check inside a private D-Bus session with
-//! an unlocked gnome-keyring (the real Secret Service) and an Xvfb display; `demo` builds
-//! and starts the app; `codegen` rewrites the generated TypeScript bindings.
+//! an unlocked gnome-keyring (the real Secret Service) and an Xvfb display, then builds a
+//! Linux bundle with the README's installer command (`bundle`); `demo` builds and starts
+//! the app; `codegen` rewrites the generated TypeScript bindings.
 
 mod bench;
 mod setup;
@@ -24,9 +25,10 @@ fn main() -> ExitCode {
         Some("codegen") => codegen(),
         Some("bench") => bench::run(args.iter().any(|a| a == "--quick")),
         Some("build-app") => setup::run().and_then(|()| build_app(false)),
+        Some("bundle") => setup::run().and_then(|()| bundle()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  bench     build in release mode and print every benchmark figure beside its target (--quick: small and fast, for CI)\n  build-app build the frontend and the app binary"
+                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  bench     build in release mode and print every benchmark figure beside its target (--quick: small and fast, for CI)\n  build-app build the frontend and the app binary\n  bundle    build a debug Linux .deb with the README's installer command (what CI runs)"
             );
             return ExitCode::from(2);
         }
@@ -113,7 +115,49 @@ fn test() -> Result {
         .env("XDG_RUNTIME_DIR", &runtime)
         .current_dir(root()))?;
     // Every benchmark once, small: shows they still run (figures: `cargo xtask bench`).
-    bench::run(true)
+    bench::run(true)?;
+    // Last, because it rebuilds the app binary (its frontend is built again).
+    bundle()
+}
+
+/// The README's installer command through the Tauri CLI (which runs `beforeBuildCommand`
+/// itself), so CI proves it works from a fresh clone: a debug Linux `.deb`. The arguments
+/// after `--` go to its `cargo build`; with them (and `--features custom-protocol`) that
+/// build is the test build (same packages, features and dev-dependencies) and reuses it:
+/// only the app is compiled again, for its freshly built frontend.
+const BUNDLE: &[&str] = &[
+    "build",
+    "--debug",
+    "--bundles",
+    "deb",
+    "--ci",
+    "--features",
+    "custom-protocol",
+    "--",
+    "--workspace",
+    "--all-targets",
+];
+
+fn bundle() -> Result {
+    let dir = root().join("target/debug/bundle/deb");
+    let _ = std::fs::remove_dir_all(&dir);
+    run(Command::new(root().join("ui/node_modules/.bin/tauri"))
+        .args(BUNDLE)
+        .current_dir(root()))?;
+    let debs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("no bundle in {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    let deb = debs
+        .iter()
+        .find(|p| p.extension().is_some_and(|x| x == "deb"))
+        .ok_or_else(|| format!("tauri build made no .deb in {}", dir.display()))?;
+    // The package's unpacked tree is as big as the debug binary; the .deb is what counts.
+    for staging in debs.iter().filter(|p| p.is_dir()) {
+        let _ = std::fs::remove_dir_all(staging);
+    }
+    eprintln!("bundle: {}", deb.display());
+    Ok(())
 }
 
 /// The one debug build of the workspace that the tests, the end-to-end tests (the app with
@@ -279,9 +323,11 @@ fn demo() -> Result {
     setup::run()?;
     build_app(false)?;
     let bin = root().join("target/debug/paydesk");
-    // The app starts its embedded simulator and relay and fills itself with sample orders
-    // (data in its own folder, so the demo never touches a real shop's data).
-    let data_dir = root().join("target/demo-data");
+    // The app starts its embedded simulator and relay and fills itself with sample orders.
+    // The demo always keeps its data in its own folder beside the shop's (here
+    // `target/paydesk-data.demo`) and its secrets in its own keychain namespace; pointing
+    // the shop's folder into `target/` keeps a developer's home untouched as well.
+    let data_dir = root().join("target/paydesk-data");
     run(Command::new(bin)
         .current_dir(root())
         .env("PAYDESK_DEMO", "1")

@@ -54,7 +54,8 @@ const USAGE: &str = "usage:
   paydesk bulk list [--search X] [--selectable] [--failed] [--page N]
   paydesk bulk capture ID... | --all [--max N] [--search X]   (exit 1 unless every order was captured)
   paydesk bulk log [--run N]
-  (add --json for machine-readable output; PAYDESK_DATA_DIR selects the data folder)";
+  (add --json for machine-readable output; PAYDESK_DATA_DIR selects the data folder;
+   PAYDESK_DEMO=1 or --demo runs the demo in its own folder beside it)";
 
 pub(crate) struct Args {
     pub(crate) words: Vec<String>,
@@ -239,6 +240,10 @@ pub async fn run(config: DeskConfig, args: &[String]) -> i32 {
             return 1;
         }
     };
+    // What the start has to say (data left in a previous place) goes beside the output.
+    if let Some(notice) = desk.app_info().notice {
+        eprintln!("{}", say(&notice));
+    }
     match execute(&desk, &args).await {
         Ok(()) => 0,
         Err(Failure::Usage(message)) => {

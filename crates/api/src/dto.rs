@@ -25,6 +25,9 @@ pub struct AppInfo {
     pub data_dir: String,
     /// Whether this run is the demo (embedded simulator and relay).
     pub demo: bool,
+    /// Something the start has to tell the shop owner (the data could not be moved to
+    /// its new place, or something was left in the old one); shown on the home screen.
+    pub notice: Option<Text>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]

@@ -11,7 +11,8 @@
 //! crash), `bulk` (bulk capture: the unprocessed list, runs with bounded concurrency
 //! journaled per order, the operation and detailed logs, and settling at start the runs a
 //! crash left open; DTOs in [`bulk_dto`]), `sync` (the background task: relay stream, 091
-//! polling, stall and wake detection), `details` (Paidy 343 verify, storefront CSV import, CSV export) and, with
+//! polling, stall and wake detection), [`identity`] (moving a desk's data folder and
+//! keychain entries from the app's previous identifier at start), `details` (Paidy 343 verify, storefront CSV import, CSV export) and, with
 //! the `demo` feature, [`demo`] (embedded simulator and relay with sample data).
 //! `subscriptions` runs renewals on stored cards (journaled per cycle, settled by inquiry
 //! by order number), failed renewals and their four choices, stored-card checks, the card
@@ -35,6 +36,7 @@ mod details;
 pub mod dto;
 mod error;
 mod files;
+pub mod identity;
 pub mod log;
 mod mailing;
 mod operations;
@@ -99,15 +101,17 @@ impl EventSink for NoEvents {
 
 /// What [`Desk::open`] needs from its host.
 pub struct DeskConfig {
-    /// The bundle identifier (`jp.paydesk.app`); the keychain namespace derives from it.
+    /// The bundle identifier (`jp.paydesk.desk`); the keychain namespace derives from it.
     pub identifier: String,
     pub version: String,
     pub build: Build,
-    /// Where the database (and the demo's simulator and relay state) live.
+    /// The shop's data folder (database, logs). The demo never uses it: it runs in
+    /// [`demo_data_dir`] beside it (see [`DeskConfig::data_dir_in_use`]).
     pub data_dir: PathBuf,
     pub clock: Arc<dyn Clock>,
     pub events: Arc<dyn EventSink>,
-    /// Start the embedded simulator and relay with sample data (feature `demo`).
+    /// Start the embedded simulator and relay with sample data (feature `demo`), in the
+    /// demo's own data folder and keychain namespace.
     pub demo: bool,
     /// Divides the back-off waits of sync (busy answers, relay reconnects); 1 in the app,
     /// larger in tests so a 9004 back-off does not take 30 real seconds.
@@ -121,6 +125,9 @@ pub struct DeskConfig {
     /// `PAYDESK_IN_FLIGHT_WINDOW_SECS` so a crash test need not wait two minutes; other
     /// builds ignore it (a short window could double a refund).
     pub in_flight_window: chrono::TimeDelta,
+    /// A notice from the host's start for the shop owner (the data could not be moved to
+    /// the current identifier's place: see [`identity`]); shown on the home screen.
+    pub notice: Option<Text>,
 }
 
 impl DeskConfig {
@@ -137,7 +144,23 @@ impl DeskConfig {
             retry_wait_divisor: 1,
             relay_stall_divisor: 1,
             in_flight_window: in_flight_window_for(build),
+            notice: None,
         }
+    }
+
+    /// The folder this desk reads and writes: the shop's, or the demo's beside it. The
+    /// host puts its log there too.
+    pub fn data_dir_in_use(&self) -> PathBuf {
+        if self.demo {
+            demo_data_dir(&self.data_dir)
+        } else {
+            self.data_dir.clone()
+        }
+    }
+
+    /// The keychain namespace this desk reads and writes.
+    pub fn keychain_namespace(&self) -> String {
+        keychain_namespace(&self.identifier, self.build, self.demo)
     }
 }
 
@@ -151,11 +174,25 @@ fn in_flight_window_for(build: Build) -> chrono::TimeDelta {
     test_override.unwrap_or(domain::RULES.in_flight_window)
 }
 
-/// The data directory: `PAYDESK_DATA_DIR` if set, else `default` (the host's app data dir).
+/// The data directory: `PAYDESK_DATA_DIR` if set (and not empty), else `default` (the
+/// host's app data dir).
 pub fn data_dir_from_env(default: PathBuf) -> PathBuf {
     std::env::var_os("PAYDESK_DATA_DIR")
+        .filter(|dir| !dir.is_empty())
         .map(PathBuf::from)
         .unwrap_or(default)
+}
+
+/// The demo's data folder for a shop's data folder: beside it, never inside it
+/// (`…/jp.paydesk.desk` → `…/jp.paydesk.desk.demo`), so the demo's sample orders never mix
+/// with a shop's and moving or backing up the shop's folder leaves the demo out.
+pub fn demo_data_dir(shop_data_dir: &std::path::Path) -> PathBuf {
+    let mut name = shop_data_dir
+        .file_name()
+        .map(std::ffi::OsStr::to_os_string)
+        .unwrap_or_else(|| "paydesk".into());
+    name.push(".demo");
+    shop_data_dir.with_file_name(name)
 }
 
 /// Whether the demo was asked for (`PAYDESK_DEMO=1` or a `--demo` argument).
@@ -178,6 +215,7 @@ pub(crate) struct Inner {
     retry_wait_divisor: u32,
     relay_stall_divisor: u32,
     in_flight_window: chrono::TimeDelta,
+    notice: Option<Text>,
     /// Serializes operations so two clicks never race on one order's journal.
     operations: tokio::sync::Mutex<()>,
     /// The bulk-capture run this process executes.
@@ -202,13 +240,16 @@ impl std::fmt::Debug for Desk {
     }
 }
 
-/// The keychain namespace of a build.
-pub fn keychain_namespace(identifier: &str, build: Build) -> String {
-    match build {
+/// The keychain namespace of a build, and of its demo: the demo stores its own (local
+/// simulator) credentials, and storing one deletes the entry first, so it must never share
+/// a namespace with a shop's real secrets, whatever the build.
+pub fn keychain_namespace(identifier: &str, build: Build, demo: bool) -> String {
+    let base = match build {
         Build::Release => identifier.to_owned(),
         Build::Dev => format!("{identifier}.dev"),
         Build::Test => format!("{identifier}.test"),
-    }
+    };
+    if demo { format!("{base}.demo") } else { base }
 }
 
 impl Desk {
@@ -217,16 +258,20 @@ impl Desk {
     /// embedded simulator and relay. Spawn [`Desk::run_sync`] afterwards to begin
     /// background sync.
     pub async fn open(config: DeskConfig) -> Result<Desk, AppError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        // The demo gets its own folder and keychain namespace here, in the one place every
+        // host goes through, so no host can run it over a shop's data or secrets.
+        let data_dir = config.data_dir_in_use();
+        let namespace = config.keychain_namespace();
+        std::fs::create_dir_all(&data_dir).map_err(|e| {
             AppError::internal(
                 "data_dir_unusable",
                 &format!("the data folder cannot be created: {e}"),
             )
         })?;
-        let store = store::Store::open(config.data_dir.join("paydesk.sqlite3"))?;
+        let store = store::Store::open(data_dir.join("paydesk.sqlite3"))?;
         #[cfg(feature = "demo")]
         let embedded = if config.demo {
-            Some(demo::start_embedded(&config.data_dir).await?)
+            Some(demo::start_embedded(&data_dir).await?)
         } else {
             None
         };
@@ -238,12 +283,12 @@ impl Desk {
         };
         #[cfg(not(feature = "demo"))]
         let clock = config.clock;
-        let keychain = Keychain::new(keychain_namespace(&config.identifier, config.build));
+        let keychain = Keychain::new(namespace);
         let inner = Inner {
             identifier: config.identifier,
             version: config.version,
             build: config.build,
-            data_dir: config.data_dir,
+            data_dir,
             keychain,
             store: Mutex::new(store),
             clock,
@@ -256,6 +301,7 @@ impl Desk {
             retry_wait_divisor: config.retry_wait_divisor.max(1),
             relay_stall_divisor: config.relay_stall_divisor.max(1),
             in_flight_window: config.in_flight_window,
+            notice: config.notice,
             #[cfg(feature = "demo")]
             demo: Mutex::new(embedded),
         };
@@ -314,6 +360,7 @@ impl Desk {
             .into(),
             data_dir: self.inner.data_dir.display().to_string(),
             demo: self.is_demo(),
+            notice: self.inner.notice.clone(),
         }
     }
 

@@ -81,6 +81,8 @@ impl SecretsError {
 /// values such as a PEM certificate are split into parts of this many characters.
 const CHUNK_LEN: usize = 1_000;
 const CHUNK_MARKER: &str = "paydesk-chunked:v1:";
+/// More parts than any value PayDesk stores (a PKCS#12 file as base64 is a few hundred).
+const MAX_PARTS: usize = 10_000;
 
 /// The OS keychain, seen through one namespace (the build identifier: release, dev and
 /// test builds each have their own, so they never touch each other's entries).
@@ -163,6 +165,76 @@ impl Keychain {
             }
         }
         self.remove(account)
+    }
+
+    /// The keys with anything stored in this namespace: a value, or parts of one (also
+    /// parts a crash left without their head).
+    pub fn stored_keys(&self) -> Result<Vec<SecretKey>, SecretsError> {
+        let mut keys = Vec::new();
+        for key in SecretKey::ALL {
+            if !self.raw_entries(key)?.is_empty() {
+                keys.push(key);
+            }
+        }
+        Ok(keys)
+    }
+
+    /// Copies `key`'s entries, exactly as stored (head and parts), into `to`'s namespace,
+    /// replacing what `to` had for it, and reads them back to check. Used to move a desk's
+    /// secrets to a new namespace when the app's identifier changes.
+    pub fn copy_to(&self, key: SecretKey, to: &Keychain) -> Result<(), SecretsError> {
+        let entries = self.raw_entries(key)?;
+        to.purge(key)?;
+        // Parts first, head last (as `store` does): a copy cut short never leaves a head
+        // that points at missing parts.
+        for (account, value) in entries.iter().rev() {
+            to.set(account, value)?;
+        }
+        if to.raw_entries(key)? == entries {
+            Ok(())
+        } else {
+            Err(SecretsError::Platform {
+                reason: format!("the copy of {} did not read back the same", key.account()),
+            })
+        }
+    }
+
+    /// Whether `key` is stored exactly the same (head and parts) here and in `other`.
+    pub fn same_as(&self, key: SecretKey, other: &Keychain) -> Result<bool, SecretsError> {
+        Ok(self.raw_entries(key)? == other.raw_entries(key)?)
+    }
+
+    /// Deletes `key`'s entry and every part of it, also parts no head points at.
+    pub fn purge(&self, key: SecretKey) -> Result<(), SecretsError> {
+        for (account, _) in self.raw_entries(key)? {
+            self.remove(&account)?;
+        }
+        Ok(())
+    }
+
+    /// `key`'s entries as stored, head first, then its parts in order: the parts its head
+    /// counts and any that follow them (left by a write a crash cut short).
+    fn raw_entries(&self, key: SecretKey) -> Result<Vec<(String, String)>, SecretsError> {
+        let account = key.account();
+        let mut entries = Vec::new();
+        let mut counted = 0;
+        if let Some(head) = self.get(account)? {
+            counted = head
+                .strip_prefix(CHUNK_MARKER)
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(0);
+            entries.push((account.to_owned(), head));
+        }
+        // A value is at most a few certificates long; the cap only stops a runaway loop.
+        for i in 1..=MAX_PARTS {
+            let part = part_account(account, i);
+            match self.get(&part)? {
+                Some(value) => entries.push((part, value)),
+                None if i > counted => break,
+                None => {}
+            }
+        }
+        Ok(entries)
     }
 
     fn entry(&self, account: &'static str) -> Result<keyring::Entry, SecretsError> {

@@ -2,10 +2,14 @@ use api::{Build, Desk, keychain_namespace};
 
 #[test]
 fn builds_use_separate_keychain_namespaces() {
-    let ns = |b| keychain_namespace("jp.paydesk.app", b);
-    assert_eq!(ns(Build::Release), "jp.paydesk.app");
-    assert_eq!(ns(Build::Dev), "jp.paydesk.app.dev");
-    assert_eq!(ns(Build::Test), "jp.paydesk.app.test");
+    let ns = |b, demo| keychain_namespace("jp.paydesk.desk", b, demo);
+    assert_eq!(ns(Build::Release, false), "jp.paydesk.desk");
+    assert_eq!(ns(Build::Dev, false), "jp.paydesk.desk.dev");
+    assert_eq!(ns(Build::Test, false), "jp.paydesk.desk.test");
+    // The demo never shares a namespace with a shop's secrets, whatever the build.
+    assert_eq!(ns(Build::Release, true), "jp.paydesk.desk.demo");
+    assert_eq!(ns(Build::Dev, true), "jp.paydesk.desk.dev.demo");
+    assert_eq!(ns(Build::Test, true), "jp.paydesk.desk.test.demo");
 }
 
 #[test]

@@ -1,7 +1,11 @@
 //! The demo starts its simulator and relay, fills itself with sample orders, and resumes.
 
-use api::dto::{OrderQuery, SyncModeCode};
-use api::{Build, Desk, DeskConfig};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use api::dto::{OrderQuery, SettingsInput, SyncModeCode};
+use api::{Build, Desk, DeskConfig, keychain_namespace};
+use secrets::{Keychain, SecretKey, Sensitive};
 
 use crate::harness::keep;
 
@@ -49,5 +53,136 @@ async fn demo_starts_with_sample_orders_and_resumes() {
     );
     for key in secrets::SecretKey::ALL {
         let _ = again.keychain().delete(key);
+    }
+}
+
+/// Every file under `dir` with its bytes: a folder's exact state, to show it untouched.
+pub fn folder_state(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.insert(path.strip_prefix(dir).unwrap().to_owned(), bytes);
+            }
+        }
+    }
+    files
+}
+
+/// A shop's secrets: one of each, the client certificate long enough to be kept in parts.
+pub fn shop_secrets(tag: &str) -> Vec<(SecretKey, String)> {
+    SecretKey::ALL
+        .iter()
+        .map(|&key| {
+            let value = if key == SecretKey::ClientCertificate {
+                format!("SENTINEL-{tag}-certificate-{}", "C".repeat(2_600))
+            } else {
+                format!("SENTINEL-{tag}-{}", key.account())
+            };
+            (key, value)
+        })
+        .collect()
+}
+
+/// Issue 15, point 2: a release build started as the demo (`--demo`, `PAYDESK_DEMO=1`)
+/// used the shop's data folder and the release keychain namespace, so the demo's
+/// credentials replaced the shop's and its sample orders went into the shop's database.
+/// The demo now runs in its own folder beside the shop's and its own namespace.
+#[tokio::test]
+async fn the_demo_of_a_release_build_leaves_the_shops_data_and_secrets_untouched() {
+    crate::harness::init_logs();
+    let root = tempfile::tempdir().unwrap();
+    let shop_dir = root.path().join("jp.paydesk.it.demo-release");
+    // A release build's identity (the test's own identifier, in the test session's keyring).
+    let identifier = "jp.paydesk.it.demo-release";
+    let shop_keychain = Keychain::new(keychain_namespace(identifier, Build::Release, false));
+    assert_eq!(shop_keychain.namespace(), identifier);
+    let secrets = shop_secrets("shop");
+    for (key, value) in &secrets {
+        shop_keychain
+            .store(*key, &Sensitive::new(value.clone()))
+            .unwrap();
+    }
+    let shop = Desk::open(DeskConfig::new(
+        identifier,
+        "0.0.0",
+        Build::Release,
+        shop_dir.clone(),
+    ))
+    .await
+    .unwrap();
+    shop.save_settings(SettingsInput {
+        shop_name: Some("本物の店".into()),
+        ..SettingsInput::default()
+    })
+    .await
+    .unwrap();
+    drop(shop);
+    let before = folder_state(&shop_dir);
+    assert!(
+        before.contains_key(Path::new("paydesk.sqlite3")),
+        "{before:?}"
+    );
+
+    // The demo, as the app starts it: the shop's folder and identity, plus `demo`.
+    let mut config = DeskConfig::new(identifier, "0.0.0", Build::Release, shop_dir.clone());
+    config.demo = true;
+    let demo = Desk::open(config).await.unwrap();
+    let info = demo.app_info();
+    assert!(demo.list_orders(OrderQuery::default()).await.unwrap().total >= 40);
+    let demo_settings = demo.get_settings().await.unwrap();
+    assert!(
+        demo_settings.complete,
+        "the demo runs on its own credentials"
+    );
+    drop(demo);
+
+    assert!(
+        folder_state(&shop_dir) == before,
+        "the demo changed the shop's data folder"
+    );
+    for (key, value) in &secrets {
+        let kept = shop_keychain.read(*key).unwrap();
+        assert_eq!(
+            kept.as_ref().map(|v| v.expose().as_str()),
+            Some(value.as_str()),
+            "the demo changed the shop's {}",
+            key.account()
+        );
+    }
+    // The demo's own place: a folder beside the shop's, a namespace of its own.
+    assert!(info.demo);
+    assert_eq!(info.keychain_namespace, format!("{identifier}.demo"));
+    assert_eq!(
+        PathBuf::from(&info.data_dir),
+        root.path().join("jp.paydesk.it.demo-release.demo")
+    );
+    // The shop opens as it was left: its own name, no sample orders.
+    let shop = Desk::open(DeskConfig::new(
+        identifier,
+        "0.0.0",
+        Build::Release,
+        shop_dir.clone(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        shop.list_orders(OrderQuery::default()).await.unwrap().total,
+        0
+    );
+    assert_eq!(
+        shop.get_settings().await.unwrap().shop_name.as_deref(),
+        Some("本物の店")
+    );
+    drop(shop);
+    let demo_keychain = Keychain::new(keychain_namespace(identifier, Build::Release, true));
+    for key in SecretKey::ALL {
+        let _ = shop_keychain.delete(key);
+        let _ = demo_keychain.delete(key);
     }
 }

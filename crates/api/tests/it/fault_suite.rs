@@ -1190,9 +1190,9 @@ async fn killing_the_real_cli_mid_capture_never_captures_twice() {
         },
     )
     .await;
-    // The binary's keychain namespace in tests: `jp.paydesk.app` with PAYDESK_TEST set.
+    // The binary's keychain namespace in tests: `jp.paydesk.desk` with PAYDESK_TEST set.
     let data_dir = h.dir.path().join("cli-data");
-    let mut config = DeskConfig::new("jp.paydesk.app", "0.0.0", Build::Test, data_dir.clone());
+    let mut config = DeskConfig::new("jp.paydesk.desk", "0.0.0", Build::Test, data_dir.clone());
     config.clock = h.embedded.clock();
     let desk = Desk::open(config).await.unwrap();
     let _forget = ForgetSecrets(desk.clone());

@@ -9,6 +9,7 @@ mod cli;
 mod demo;
 mod details;
 mod fault_suite;
+mod identity;
 mod leak;
 mod operations;
 mod settings;

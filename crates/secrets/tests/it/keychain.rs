@@ -128,3 +128,56 @@ fn missing_keychain_gives_a_clear_error() {
         .unwrap();
     assert!(status.success());
 }
+
+/// Moving secrets to a new namespace (the app's identifier changed): every entry is copied
+/// exactly as stored, a long value's parts too, and purging removes every part, also one
+/// that no head points at (a write a crash cut short).
+#[test]
+fn keychain_copies_every_entry_to_another_namespace_and_purges_every_part() {
+    let from = keychain("copy-from");
+    let to = keychain("copy-to");
+    let long: String = "P".repeat(2_500);
+    from.store(SecretKey::ClientCertificate, &Sensitive::new(long.clone()))
+        .unwrap();
+    from.store(SecretKey::HashKey, &"hash".into()).unwrap();
+    to.store(SecretKey::HashKey, &"stale".into()).unwrap();
+    assert_eq!(
+        from.stored_keys().unwrap(),
+        vec![SecretKey::ClientCertificate, SecretKey::HashKey]
+    );
+    for key in from.stored_keys().unwrap() {
+        from.copy_to(key, &to).unwrap();
+        assert!(from.same_as(key, &to).unwrap());
+    }
+    assert_eq!(
+        to.read(SecretKey::ClientCertificate)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        &long
+    );
+    assert_eq!(
+        to.read(SecretKey::HashKey).unwrap().unwrap().expose(),
+        "hash"
+    );
+
+    // A head-less part, as a crash between writing parts and head leaves it.
+    let orphan = keychain("copy-orphan");
+    orphan
+        .store(SecretKey::ClientCertificate, &Sensitive::new(long.clone()))
+        .unwrap();
+    keyring::Entry::new(orphan.namespace(), "client_certificate")
+        .unwrap()
+        .delete_credential()
+        .unwrap();
+    assert_eq!(
+        orphan.stored_keys().unwrap(),
+        vec![SecretKey::ClientCertificate]
+    );
+    for kc in [&from, &to, &orphan] {
+        for key in SecretKey::ALL {
+            kc.purge(key).unwrap();
+        }
+        assert!(kc.stored_keys().unwrap().is_empty());
+    }
+}
