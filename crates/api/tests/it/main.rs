@@ -14,4 +14,5 @@ mod operations;
 mod settings;
 mod subscriptions;
 mod sync;
+mod sync_attacks;
 mod sync_faults;
