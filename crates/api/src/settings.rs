@@ -79,12 +79,16 @@ fn relay_limits(divisor: u32) -> relay::client::Limits {
 /// The clients built from the settings, dropped whenever a setting changes.
 #[derive(Default)]
 pub(crate) struct ClientCache {
-    gateway: Mutex<Option<Client>>,
+    /// The client, and the settings generation it was built from.
+    gateway: Mutex<(Option<Client>, u64)>,
 }
 
 impl ClientCache {
     pub(crate) fn clear(&self) {
-        *self.gateway.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let mut cache = self.gateway.lock().unwrap_or_else(|p| p.into_inner());
+        // A client still being built from the old settings (sync runs alongside) must
+        // not be kept after this: it would send the old password until the next change.
+        *cache = (None, cache.1.wrapping_add(1));
     }
 }
 
@@ -359,23 +363,28 @@ impl Desk {
 
     /// The Paygent client for the configured environment, built from the keychain.
     pub(crate) fn gateway(&self) -> Result<Client, AppError> {
-        if let Some(client) = self
-            .inner
-            .clients
-            .gateway
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-        {
-            return Ok(client);
-        }
+        let generation = {
+            let cache = self
+                .inner
+                .clients
+                .gateway
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(client) = cache.0.clone() {
+                return Ok(client);
+            }
+            cache.1
+        };
         let client = self.build_gateway()?;
-        *self
+        let mut cache = self
             .inner
             .clients
             .gateway
             .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(client.clone());
+            .unwrap_or_else(|p| p.into_inner());
+        if cache.1 == generation {
+            cache.0 = Some(client.clone());
+        }
         Ok(client)
     }
 
