@@ -169,8 +169,10 @@ async fn a_relay_gap_is_fetched_by_id_with_091() {
     );
 
     tokio::spawn(h.desk.clone().run_sync());
+    // Record 3 is confirmed after the gap's record 2: wait for both.
     let order = h
-        .wait_until("the missed record's order", || async {
+        .wait_until("the missed record's order and the last one", || async {
+            h.order_of(&third).await?;
             h.order_of(&missed).await
         })
         .await;
