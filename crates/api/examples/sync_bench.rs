@@ -14,14 +14,21 @@
 //! gateway has no record left unfetched, and the desk's database has exactly one order and
 //! one applied notification per record.
 //!
+//! The second part measures what confirming pushed records costs (issue 16, point 8: a
+//! pushed record is a hint; the desk fetches it from Paygent by id before applying it):
+//! with the embedded relay in front of the desk, 2,000 checkouts (100 with `--quick`) are
+//! pushed by the simulator through the relay while the desk streams, and the 091 and 094
+//! telegrams the desk sent meanwhile are counted per pushed notification.
+//!
 //! Prints human lines and `METRIC\t<name>\t<value>\t<unit>\t<target>` lines for
 //! `cargo xtask bench`.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use api::demo::{DEMO_MERCHANT_ID, Embedded};
 use api::dto::OrderQuery;
 use paygent_sim::checkout::{CaptureMode, CardCheckout};
+use paygent_sim::ledger::EventDetail;
 
 mod bench_support;
 
@@ -42,6 +49,81 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     runtime.block_on(bench(if quick { 200 } else { 10_000 }));
+    runtime.block_on(pushed(if quick { 100 } else { 2_000 }));
+}
+
+/// Telegrams of `kind` the simulator processed.
+fn telegrams(embedded: &Embedded, kind: &str) -> usize {
+    embedded.simulator().read(|ledger| {
+        ledger
+            .events
+            .iter()
+            .filter(|e| matches!(&e.detail, EventDetail::Telegram { kind: k, processed: true, .. } if k == kind))
+            .count()
+    })
+}
+
+/// Pushed notifications through the relay, each confirmed with Paygent before it is
+/// applied: the gateway calls that costs.
+async fn pushed(n: usize) {
+    let (_dir, embedded, desk) = bench_support::desk_on_simulator_with(true).await;
+    tokio::spawn(desk.clone().run_sync());
+    let connected = Instant::now();
+    while !desk.sync_status().await.is_ok_and(|s| s.relay_connected) {
+        assert!(
+            connected.elapsed() < Duration::from_secs(60),
+            "relay not connected"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (before_091, before_094) = (telegrams(&embedded, "091"), telegrams(&embedded, "094"));
+    checkouts(&embedded, n);
+    let started = Instant::now();
+    // The simulator pushes one record per merchant at a time, in order.
+    loop {
+        embedded.simulator().run_due_work().await;
+        let all_pushed = embedded.simulator().read(|ledger| {
+            ledger
+                .notices
+                .get(DEMO_MERCHANT_ID)
+                .is_some_and(|n| n.records.iter().all(|r| r.pushed))
+        });
+        if all_pushed {
+            break;
+        }
+    }
+    loop {
+        let total = desk
+            .list_orders(OrderQuery::default())
+            .await
+            .expect("the order list")
+            .total as usize;
+        if total == n {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "{total} of {n} applied"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let (calls_091, calls_094) = (
+        telegrams(&embedded, "091") - before_091,
+        telegrams(&embedded, "094") - before_094,
+    );
+    let per = (calls_091 + calls_094) as f64 / n as f64;
+    println!(
+        "{n} notifications pushed through the relay and applied in {secs:.2} s ({:.0}/s), each confirmed with Paygent first: {calls_091} × 091 by id, {calls_094} × 094",
+        n as f64 / secs
+    );
+    println!(
+        "METRIC\textra gateway calls per pushed notification (confirmation)\t{per:.2}\tcalls\t1"
+    );
+    println!(
+        "METRIC\tpushed notifications applied, confirmed with 091 ({n})\t{:.0}\trecords/s\t-",
+        n as f64 / secs
+    );
 }
 
 /// `n` authorize-only card checkouts at the gateway; their payment ids.

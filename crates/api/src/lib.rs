@@ -116,9 +116,11 @@ pub struct DeskConfig {
     /// Divides the back-off waits of sync (busy answers, relay reconnects); 1 in the app,
     /// larger in tests so a 9004 back-off does not take 30 real seconds.
     pub retry_wait_divisor: u32,
-    /// Divides the relay-stall threshold (`RULES.relay_stall_threshold`) and how often the
-    /// stream loop checks it; 1 in the app, larger in tests so a silent stall shows in a
-    /// second instead of three minutes.
+    /// Divides the relay-stall threshold (`RULES.relay_stall_threshold`), how often the
+    /// stream loop checks it, and the relay calls' connect and request timeouts
+    /// (`RULES.relay_connect_timeout`, `RULES.relay_request_timeout`); 1 in the app, larger
+    /// in tests so a silent stall or a relay that never answers shows in a second instead
+    /// of minutes.
     pub relay_stall_divisor: u32,
     /// How long after sending a telegram an inquiry that finds nothing done still means
     /// "may be in flight" (`RULES.in_flight_window`). Test builds take

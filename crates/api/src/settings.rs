@@ -29,15 +29,66 @@ pub(crate) mod keys {
     pub const CAPTURE_MODE_FOR_NEW: &str = "capture_mode_for_new";
 }
 
+/// Which URL [`insecure_url`] refused.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum UrlKind {
+    Relay,
+    Gateway,
+}
+
+/// A URL that would send a secret (the desktop token, the connect password) in clear:
+/// plain `http://` to another computer. Refused when saved and when used.
+pub(crate) fn insecure_url(kind: UrlKind) -> AppError {
+    let (what_ja, what_en, secret_ja, secret_en) = match kind {
+        UrlKind::Relay => ("中継サーバー", "relay", "端末トークン", "desktop token"),
+        UrlKind::Gateway => (
+            "ゲートウェイ",
+            "gateway",
+            "接続パスワード",
+            "connect password",
+        ),
+    };
+    AppError::new(
+        "insecure_url",
+        Text::new(
+            &format!(
+                "{what_ja}のURLは https:// で始めてください。http:// では{secret_ja}が暗号化されずに送られます（http:// はこのコンピューター自身：localhost・127.0.0.1・::1 にだけ使えます）。"
+            ),
+            &format!(
+                "The {what_en} URL must start with https://: over http:// the {secret_en} would travel unencrypted (http:// is allowed only to this computer: localhost, 127.0.0.1, ::1)."
+            ),
+        ),
+        Some(Text::new(
+            &format!("設定画面で{what_ja}のURLを https:// で入力し直してください。"),
+            &format!("Enter the {what_en} URL with https:// in Settings."),
+        )),
+    )
+}
+
+/// The relay client's limits from the rules table (shortened in tests with the stall).
+fn relay_limits(divisor: u32) -> relay::client::Limits {
+    let duration = |d: chrono::TimeDelta| d.to_std().unwrap_or_default() / divisor.max(1);
+    relay::client::Limits {
+        connect_timeout: duration(domain::RULES.relay_connect_timeout),
+        request_timeout: duration(domain::RULES.relay_request_timeout),
+        max_answer_bytes: domain::RULES.relay_max_answer_bytes,
+        max_line_bytes: domain::RULES.relay_max_line_bytes,
+    }
+}
+
 /// The clients built from the settings, dropped whenever a setting changes.
 #[derive(Default)]
 pub(crate) struct ClientCache {
-    gateway: Mutex<Option<Client>>,
+    /// The client, and the settings generation it was built from.
+    gateway: Mutex<(Option<Client>, u64)>,
 }
 
 impl ClientCache {
     pub(crate) fn clear(&self) {
-        *self.gateway.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let mut cache = self.gateway.lock().unwrap_or_else(|p| p.into_inner());
+        // A client still being built from the old settings (sync runs alongside) must
+        // not be kept after this: it would send the old password until the next change.
+        *cache = (None, cache.1.wrapping_add(1));
     }
 }
 
@@ -201,16 +252,33 @@ impl Desk {
             }
             None => None,
         };
-        if let Some(url) = input.relay_url.as_deref().filter(|u| !u.is_empty())
-            && !(url.starts_with("https://") || url.starts_with("http://"))
+        if let Some(url) = input
+            .relay_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
         {
-            return Err(AppError::refused(
-                "invalid_relay_url",
-                Text::new(
-                    "中継サーバーのURLは https:// で始まるURLを入力してください。",
-                    "Enter the relay URL starting with https://.",
-                ),
-            ));
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(AppError::refused(
+                    "invalid_relay_url",
+                    Text::new(
+                        "中継サーバーのURLは https:// で始まるURLを入力してください。",
+                        "Enter the relay URL starting with https://.",
+                    ),
+                ));
+            }
+            if relay::client::check_url(url).is_err() {
+                return Err(insecure_url(UrlKind::Relay));
+            }
+        }
+        if let Some(url) = input
+            .custom_base_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            && paygent_client::check_base_url(url).is_err()
+        {
+            return Err(insecure_url(UrlKind::Gateway));
         }
         {
             let mut store = self.store();
@@ -288,23 +356,28 @@ impl Desk {
 
     /// The Paygent client for the configured environment, built from the keychain.
     pub(crate) fn gateway(&self) -> Result<Client, AppError> {
-        if let Some(client) = self
-            .inner
-            .clients
-            .gateway
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-        {
-            return Ok(client);
-        }
+        let generation = {
+            let cache = self
+                .inner
+                .clients
+                .gateway
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(client) = cache.0.clone() {
+                return Ok(client);
+            }
+            cache.1
+        };
         let client = self.build_gateway()?;
-        *self
+        let mut cache = self
             .inner
             .clients
             .gateway
             .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(client.clone());
+            .unwrap_or_else(|p| p.into_inner());
+        if cache.1 == generation {
+            cache.0 = Some(client.clone());
+        }
         Ok(client)
     }
 
@@ -313,10 +386,16 @@ impl Desk {
         let endpoint = match environment {
             EnvironmentCode::Sandbox => Endpoint::Sandbox,
             EnvironmentCode::Production => Endpoint::Production,
-            EnvironmentCode::Simulator => Endpoint::Custom(
-                self.setting(keys::CUSTOM_BASE_URL)?
-                    .ok_or_else(AppError::not_configured)?,
-            ),
+            EnvironmentCode::Simulator => {
+                let url = self
+                    .setting(keys::CUSTOM_BASE_URL)?
+                    .ok_or_else(AppError::not_configured)?;
+                // Checked again here: a value saved by an older version was not.
+                if paygent_client::check_base_url(&url).is_err() {
+                    return Err(insecure_url(UrlKind::Gateway));
+                }
+                Endpoint::Custom(url)
+            }
         };
         let merchant_id = self
             .secret(SecretKey::MerchantId)?
@@ -359,7 +438,15 @@ impl Desk {
         let Some(token) = self.secret(SecretKey::RelayToken)? else {
             return Ok(None);
         };
-        Ok(Some(DesktopClient::new(&url, token.expose())))
+        // Checked again here: a value saved by an older version was not.
+        if relay::client::check_url(&url).is_err() {
+            return Err(insecure_url(UrlKind::Relay));
+        }
+        Ok(Some(DesktopClient::with_limits(
+            &url,
+            token.expose(),
+            relay_limits(self.inner.relay_stall_divisor),
+        )))
     }
 
     pub(crate) async fn run_connection_test(&self) -> Result<ConnectionTestResult, AppError> {

@@ -1,9 +1,16 @@
 //! Sync: payment status from the relay's stream, or from polling telegram 091.
 //!
 //! Layout: [`Desk::run_sync`] is the background task. With a relay URL and token it
-//! streams events after the stored cursor, applies each payment record exactly once (by
-//! `payment_notice_id`, in the store), stores and acknowledges the cursor, and fetches the
-//! ids of a `gap` event with 091 by id. When the stream breaks, stays quiet longer than
+//! streams events after the stored cursor, stores and acknowledges the cursor, and takes
+//! each event as a hint, never as a fact: `hc` covers neither `payment_status` nor
+//! `base_payment_id` nor `change_date`, so anyone holding one genuine body can mint others
+//! the relay calls trusted. A pushed record's notice id (not yet applied) and the ids of a
+//! `gap` event go into [`MissingNotices`] (ranges: a gap can name millions of ids), and
+//! each is fetched from Paygent with 091 by id and applied as Paygent has it (094 by the
+//! payment ID when Paygent no longer keeps the record). One pushed record so costs one
+//! 091; a duplicate costs nothing; at most `RULES.missing_notices_per_round` ids are
+//! fetched per round. Every relay call has the rules table's connect and request
+//! timeouts. When the stream breaks, stays quiet longer than
 //! `RULES.relay_stall_threshold` (no event, no heartbeat: the "silent stall"), or the
 //! machine wakes from sleep (the wall clock jumped far more than the monotonic clock), it
 //! falls back to polling 091 until no record is left, then reconnects with back-off.
@@ -16,7 +23,7 @@
 //! moved past changes nothing (`domain::reconcile` decides, without asking the gateway).
 //! A new Paidy order is then filled from Paidy's verify telegram (343).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -28,7 +35,7 @@ use paygent_codec::ErrorContext;
 use paygent_codec::request::DifferenceInquiry;
 use paygent_codec::response::{DifferenceInquiryResult, PaymentRecord};
 use relay::client::{DesktopClient, StreamItem};
-use relay::dto::{PaymentEvent, RelayEvent};
+use relay::dto::RelayEvent;
 use store::Applied;
 
 use crate::dto::{DeskEvent, SyncModeCode, SyncReport, SyncStatus};
@@ -49,9 +56,108 @@ struct Liveness {
     last_event_at: Option<DateTime<Utc>>,
     last_heartbeat_at: Option<DateTime<Utc>>,
     last_poll_at: Option<DateTime<Utc>>,
-    missing: BTreeSet<u64>,
+    missing: MissingNotices,
     quarantined: u64,
     problem: Option<AppError>,
+}
+
+/// Notice ids to fetch from Paygent by id: ids of relay gaps and pushed records not yet
+/// confirmed. Kept as ranges, so a gap of twenty million ids is one entry.
+#[derive(Debug, Default)]
+struct MissingNotices {
+    /// Start → end, both inclusive; disjoint and never adjacent.
+    ranges: BTreeMap<u64, u64>,
+    /// Pushed records among them: notice id → the payment ID the record named (up to
+    /// `RULES.unconfirmed_records_kept`), to ask 094 when Paygent no longer has the record.
+    pushed: BTreeMap<u64, String>,
+}
+
+impl MissingNotices {
+    fn insert_range(&mut self, start: u64, end: u64) {
+        if start > end {
+            return;
+        }
+        let (mut start, mut end) = (start, end);
+        if let Some((&s, &e)) = self.ranges.range(..=start).next_back()
+            && e.saturating_add(1) >= start
+        {
+            start = s;
+            end = end.max(e);
+        }
+        let absorbed: Vec<(u64, u64)> = self
+            .ranges
+            .range(start..=end.saturating_add(1))
+            .map(|(&s, &e)| (s, e))
+            .collect();
+        for (s, e) in absorbed {
+            self.ranges.remove(&s);
+            end = end.max(e);
+        }
+        self.ranges.insert(start, end);
+    }
+
+    fn insert_pushed(&mut self, id: u64, payment_id: &str) {
+        self.insert_range(id, id);
+        if self.pushed.len() < RULES.unconfirmed_records_kept {
+            self.pushed.insert(id, payment_id.to_owned());
+        }
+    }
+
+    /// Removes `start..=end`; pushed records inside stay as single ids when `keep_pushed`.
+    fn remove_range(&mut self, start: u64, end: u64, keep_pushed: bool) {
+        let overlapping: Vec<(u64, u64)> = self
+            .ranges
+            .range(..=end)
+            .rev()
+            .take_while(|&(_, &e)| e >= start)
+            .map(|(&s, &e)| (s, e))
+            .collect();
+        for (s, e) in overlapping {
+            self.ranges.remove(&s);
+            if s < start {
+                self.ranges.insert(s, start - 1);
+            }
+            if e > end {
+                self.ranges.insert(end + 1, e);
+            }
+        }
+        if keep_pushed {
+            let kept: Vec<u64> = self.pushed.range(start..=end).map(|(&id, _)| id).collect();
+            for id in kept {
+                self.insert_range(id, id);
+            }
+        } else {
+            let gone: Vec<u64> = self.pushed.range(start..=end).map(|(&id, _)| id).collect();
+            for id in gone {
+                self.pushed.remove(&id);
+            }
+        }
+    }
+
+    fn remove(&mut self, id: u64) {
+        self.remove_range(id, id, false);
+    }
+
+    fn first(&self) -> Option<u64> {
+        self.ranges.keys().next().copied()
+    }
+
+    /// The last id of the range holding `id`.
+    fn range_end(&self, id: u64) -> Option<u64> {
+        self.ranges
+            .range(..=id)
+            .next_back()
+            .filter(|&(_, &e)| e >= id)
+            .map(|(_, &e)| e)
+    }
+
+    fn len(&self) -> u64 {
+        self.ranges.iter().map(|(s, e)| e - s + 1).sum()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
 }
 
 #[derive(Default)]
@@ -87,6 +193,7 @@ pub(crate) fn relay_error(e: &relay::client::ClientError) -> AppError {
                 "Ask the relay's administrator for a new desktop token (paydesk-relay add-desktop) and enter it in Settings.",
             )),
         ),
+        E::InsecureUrl => crate::settings::insecure_url(crate::settings::UrlKind::Relay),
         other => AppError::new(
             "relay_unreachable",
             Text::new(
@@ -116,27 +223,6 @@ fn stalled_problem(minutes: i64) -> AppError {
         ),
         None,
     )
-}
-
-/// A relay payment event as a gateway record.
-fn record_from_event(event: &PaymentEvent) -> Option<PaymentRecord> {
-    let mut fields = event.fields.clone();
-    fields
-        .entry("payment_notice_id".into())
-        .or_insert_with(|| event.payment_notice_id.to_string());
-    fields
-        .entry("payment_id".into())
-        .or_insert_with(|| event.payment_id.clone());
-    fields
-        .entry("trading_id".into())
-        .or_insert_with(|| event.trading_id.clone());
-    fields
-        .entry("payment_type".into())
-        .or_insert_with(|| event.payment_type.clone());
-    fields
-        .entry("payment_status".into())
-        .or_insert_with(|| event.payment_status.clone());
-    PaymentRecord::from_items(fields).ok()
 }
 
 /// What applying one record did, for counting.
@@ -234,8 +320,8 @@ impl Desk {
         }
         let mut live = self.inner.sync.live();
         live.last_event_at = Some(now);
-        if let Some(n) = notice_id {
-            live.missing.remove(&(n as u64));
+        if let Some(n) = notice_id.and_then(|n| u64::try_from(n).ok()) {
+            live.missing.remove(n);
         }
         Ok(())
     }
@@ -286,20 +372,9 @@ impl Desk {
     /// to notice), and any hole below the highest id once the round is done.
     async fn poll_difference(&self, client: &Client, tally: &mut Tally) -> Result<(), ClientError> {
         let _one_caller = self.inner.sync.polling.lock().await;
-        // Ids a relay gap named come first, by id.
-        let missing: Vec<u64> = self.inner.sync.live().missing.iter().copied().collect();
-        for id in missing {
-            if !self.store().notification_seen(id as i64).unwrap_or(false) {
-                self.fetch_notice(client, id as i64, tally).await?;
-            }
-            self.inner.sync.live().missing.remove(&id);
-        }
-        let highest = || {
-            self.store()
-                .sync_state()
-                .ok()
-                .and_then(|s| s.last_payment_notice_id)
-        };
+        // Ids the relay named come first, by id.
+        self.fetch_missing(client, tally).await?;
+        let highest = || self.highest_notice();
         let before = highest();
         if let Some(last) = before {
             // A lost answer's record follows the highest one seen (one 091 without an id
@@ -333,6 +408,125 @@ impl Desk {
             }
         }
         Ok(())
+    }
+
+    /// The highest notice id applied: only Paygent's own records (091 answers) count.
+    fn highest_notice(&self) -> Option<i64> {
+        self.store()
+            .sync_state()
+            .ok()
+            .and_then(|s| s.last_payment_notice_id)
+    }
+
+    /// [`Desk::fetch_missing`] as the one 091 caller.
+    async fn confirm_missing(&self, client: &Client, tally: &mut Tally) -> Result<(), ClientError> {
+        let _one_caller = self.inner.sync.polling.lock().await;
+        self.fetch_missing(client, tally).await
+    }
+
+    /// Fetches the ids the relay named (pushed records to confirm, ids of gaps) from
+    /// Paygent by id, lowest first, at most `RULES.missing_notices_per_round` per round.
+    ///
+    /// An id Paygent has no record of was purged (over 7 days old) or is not made yet (a
+    /// gap the relay made up). Above the highest id Paygent confirmed, one look at the last
+    /// id of its range tells which: if that one is missing too, the whole range goes,
+    /// so a made-up gap of millions costs two telegrams. A pushed record Paygent no longer
+    /// has is replaced by its payment as 094 reports it now.
+    async fn fetch_missing(&self, client: &Client, tally: &mut Tally) -> Result<(), ClientError> {
+        let mut budget = RULES.missing_notices_per_round;
+        while budget > 0 {
+            let Some(id) = self.inner.sync.live().missing.first() else {
+                break;
+            };
+            let sent = self.settle_missing(client, id, tally).await?;
+            budget = budget.saturating_sub(sent.max(1));
+        }
+        Ok(())
+    }
+
+    /// Settles one missing id: Paygent's record applied, or the id (and what it proves
+    /// absent) dropped. Returns the telegrams it sent.
+    async fn settle_missing(
+        &self,
+        client: &Client,
+        id: u64,
+        tally: &mut Tally,
+    ) -> Result<u32, ClientError> {
+        let (end, pushed) = {
+            let live = self.inner.sync.live();
+            let end = live.missing.range_end(id).unwrap_or(id);
+            (end, live.missing.pushed.get(&id).cloned())
+        };
+        let Ok(notice) = i64::try_from(id) else {
+            // Beyond any id Paygent issues: nothing to fetch.
+            self.inner.sync.live().missing.remove_range(id, end, false);
+            return Ok(0);
+        };
+        if self.store().notification_seen(notice).unwrap_or(false) {
+            self.inner.sync.live().missing.remove(id);
+            return Ok(0);
+        }
+        let mut sent = 1;
+        if self.fetch_notice(client, notice, tally).await? {
+            self.inner.sync.live().missing.remove(id);
+            return Ok(sent);
+        }
+        // Paygent has no record `id`: purged after 7 days, or not made (yet).
+        if let Some(payment_id) = pushed {
+            sent += 1;
+            self.confirm_payment(client, &payment_id, tally).await?;
+        }
+        self.inner.sync.live().missing.remove(id);
+        if end > id && self.highest_notice().is_none_or(|h| notice > h) {
+            let last = i64::try_from(end).unwrap_or(i64::MAX);
+            let last_exists = self.store().notification_seen(last).unwrap_or(false) || {
+                sent += 1;
+                self.fetch_notice(client, last, tally).await?
+            };
+            if !last_exists {
+                tracing::info!(
+                    from = id,
+                    to = end,
+                    "Paygent has no record of these notice ids; dropped"
+                );
+                self.inner
+                    .sync
+                    .live()
+                    .missing
+                    .remove_range(id + 1, end, true);
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Applies a payment as 094 reports it now (a pushed record Paygent no longer keeps).
+    async fn confirm_payment(
+        &self,
+        client: &Client,
+        payment_id: &str,
+        tally: &mut Tally,
+    ) -> Result<(), ClientError> {
+        let inquiry = paygent_codec::request::PaymentInquiry {
+            target: paygent_codec::request::PaymentRef::by_payment_id(payment_id.to_owned()),
+            payment_type: None,
+        };
+        match client.send(&inquiry).await {
+            Ok(answer) => {
+                let record = crate::operations::record_from_inquiry(answer);
+                if let Err(e) = self.apply_record(None, &record, tally).await {
+                    tracing::error!(code = %e.code, "payment not applied");
+                }
+                Ok(())
+            }
+            Err(ClientError::Gateway(g))
+                if g.explain(ErrorContext::Inquiry).category
+                    == paygent_codec::dictionary::Category::NotFound =>
+            {
+                tracing::warn!("a pushed record named a payment Paygent does not know; ignored");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Fetches one record by its `payment_notice_id` and applies it; `false` when the
@@ -421,11 +615,14 @@ impl Desk {
 
     pub(crate) async fn sync_once(&self) -> Result<SyncReport, AppError> {
         let mut tally = Tally::default();
-        if let Some(relay) = self.relay_client()? {
-            match self.relay_catch_up(&relay, &mut tally).await {
+        match self.relay_client() {
+            Ok(Some(relay)) => match self.relay_catch_up(&relay, &mut tally).await {
                 Ok(()) => {}
                 Err(e) => self.set_live(|l| l.problem = Some(e)),
-            }
+            },
+            Ok(None) => {}
+            // The gateway is polled whatever is wrong with the relay.
+            Err(e) => self.set_live(|l| l.problem = Some(e)),
         }
         let polled = self.poll_until_done(&mut tally).await;
         self.publish_changes(&mut tally);
@@ -458,6 +655,11 @@ impl Desk {
             .and_then(|c| c.parse().ok())
     }
 
+    /// Takes one relay event as a hint and stores and acknowledges the cursor. A pushed
+    /// record not applied yet is fetched from Paygent by its id first, and the cursor moves
+    /// past it only once Paygent confirmed it (or has no such record): after a failed call
+    /// or a crash the relay delivers it again. The ids of a gap join the missing notices,
+    /// fetched by the caller round by round.
     async fn apply_relay_event(
         &self,
         relay: &DesktopClient,
@@ -465,18 +667,21 @@ impl Desk {
         tally: &mut Tally,
     ) -> Result<(), AppError> {
         match event {
-            RelayEvent::Payment(p) => match record_from_event(p) {
-                Some(record) => {
-                    self.apply_record(Some(p.payment_notice_id as i64), &record, tally)
-                        .await?
+            RelayEvent::Payment(p) => match i64::try_from(p.payment_notice_id) {
+                Ok(notice) if self.store().notification_seen(notice)? => tally.duplicates += 1,
+                Ok(_) => {
+                    self.inner
+                        .sync
+                        .live()
+                        .missing
+                        .insert_pushed(p.payment_notice_id, &p.payment_id);
+                    let client = self.gateway()?;
+                    let _one_caller = self.inner.sync.polling.lock().await;
+                    self.settle_missing(&client, p.payment_notice_id, tally)
+                        .await
+                        .map_err(|e| AppError::from_client(&e, ErrorContext::Inquiry))?;
                 }
-                None => {
-                    tracing::warn!(
-                        notice = p.payment_notice_id,
-                        "relay record PayDesk cannot read; fetching it with 091"
-                    );
-                    self.inner.sync.live().missing.insert(p.payment_notice_id);
-                }
+                Err(_) => tracing::warn!("relay record with an impossible notice id; ignored"),
             },
             RelayEvent::Gap(g) => {
                 tracing::info!(
@@ -484,9 +689,13 @@ impl Desk {
                     before = g.before_notice_id,
                     "relay reported a gap"
                 );
-                let mut live = self.inner.sync.live();
-                live.missing
-                    .extend((g.after_notice_id + 1)..g.before_notice_id);
+                if g.before_notice_id > g.after_notice_id.saturating_add(1) {
+                    self.inner
+                        .sync
+                        .live()
+                        .missing
+                        .insert_range(g.after_notice_id + 1, g.before_notice_id - 1);
+                }
             }
         }
         let now = self.now();
@@ -499,21 +708,40 @@ impl Desk {
         Ok(())
     }
 
+    /// Fetches the ids of relay gaps from Paygent now (one round's share), when the
+    /// gateway is configured; what fails stays missing for the next round.
+    async fn confirm_relay_hints(&self, tally: &mut Tally) {
+        if self.inner.sync.live().missing.is_empty() {
+            return;
+        }
+        if let Ok(client) = self.gateway()
+            && let Err(e) = self.confirm_missing(&client, tally).await
+        {
+            tracing::warn!(error = %e, "fetching the ids the relay named failed");
+        }
+    }
+
     /// Reads the relay's backlog after the stored cursor (pages), without streaming.
     async fn relay_catch_up(
         &self,
         relay: &DesktopClient,
         tally: &mut Tally,
     ) -> Result<(), AppError> {
+        let mut events = 0;
         loop {
+            let cursor = self.relay_cursor();
             let page = relay
-                .catch_up(self.relay_cursor(), None)
+                .catch_up(cursor, Some(RULES.relay_events_per_page))
                 .await
                 .map_err(|e| relay_error(&e))?;
             for event in &page.events {
                 self.apply_relay_event(relay, event, tally).await?;
             }
-            if !page.more || page.events.is_empty() {
+            self.confirm_relay_hints(tally).await;
+            events += page.events.len();
+            // A page that does not move the cursor would repeat for ever.
+            let moved = self.relay_cursor() > cursor;
+            if !page.more || !moved || events >= MAX_RECORDS_PER_ROUND as usize {
                 break;
             }
         }
@@ -591,13 +819,7 @@ impl Desk {
                 Ok(Some(Ok(StreamItem::Event(event)))) => {
                     last_item = tokio::time::Instant::now();
                     self.apply_relay_event(relay, &event, &mut tally).await?;
-                    let gap = !self.inner.sync.live().missing.is_empty();
-                    if gap
-                        && let Ok(client) = self.gateway()
-                        && let Err(e) = self.poll_difference(&client, &mut tally).await
-                    {
-                        tracing::warn!(error = %e, "fetching missing records failed");
-                    }
+                    self.confirm_relay_hints(&mut tally).await;
                     self.publish_changes(&mut tally);
                     self.set_live(|_| {});
                 }
@@ -619,8 +841,15 @@ impl Desk {
             let relay = match self.relay_client() {
                 Ok(r) => r,
                 Err(e) => {
+                    // Whatever is wrong with the relay settings, the gateway is polled.
+                    let mut tally = Tally::default();
+                    let polled = self.poll_until_done(&mut tally).await;
+                    self.publish_changes(&mut tally);
                     self.set_live(|l| {
-                        l.mode = Some(SyncModeCode::Offline);
+                        l.mode = Some(match polled {
+                            Ok(()) => SyncModeCode::Polling,
+                            Err(_) => SyncModeCode::Offline,
+                        });
                         l.problem = Some(e);
                     });
                     self.wait_interval(poll_every).await;
@@ -636,15 +865,16 @@ impl Desk {
                         l.mode = Some(SyncModeCode::Polling);
                         l.problem = problem.clone();
                     });
-                    // Whatever stopped the stream, catch up through the gateway directly.
+                    // Whatever stopped the stream, catch up through the gateway directly,
+                    // first: a relay that stopped answering must not hold it up.
                     let mut tally = Tally::default();
-                    if let Err(e) = self.relay_catch_up(&relay, &mut tally).await {
-                        tracing::debug!(code = %e.code, "relay catch-up failed");
-                    }
                     match self.poll_until_done(&mut tally).await {
                         Ok(()) => {}
                         Err(e) if e.code == "not_configured" => {}
                         Err(e) => self.set_live(|l| l.problem = Some(e)),
+                    }
+                    if let Err(e) = self.relay_catch_up(&relay, &mut tally).await {
+                        tracing::debug!(code = %e.code, "relay catch-up failed");
                     }
                     self.publish_changes(&mut tally);
                     if problem
@@ -678,5 +908,44 @@ impl Desk {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A gap of twenty million ids is one range, and one round takes only its share
+    /// (issue 16, point 9).
+    #[test]
+    fn missing_notices_are_ranges() {
+        let mut m = MissingNotices::default();
+        m.insert_range(2, 19_999_999);
+        m.insert_pushed(20_000_000, "P20M");
+        assert_eq!(m.ranges.len(), 1);
+        assert_eq!(m.len(), 19_999_999);
+        assert_eq!(m.first(), Some(2));
+        assert_eq!(m.range_end(5), Some(20_000_000));
+        m.remove(2);
+        assert_eq!(m.first(), Some(3));
+        m.remove(10);
+        assert_eq!(m.ranges.len(), 2);
+        assert_eq!(m.len(), 19_999_997);
+        // Dropping a range keeps the pushed records inside it, one id each.
+        m.remove_range(3, 20_000_000, true);
+        assert_eq!(
+            m.ranges.iter().collect::<Vec<_>>(),
+            vec![(&20_000_000, &20_000_000)]
+        );
+        m.remove(20_000_000);
+        assert!(m.is_empty() && m.pushed.is_empty());
+        // Overlapping and adjacent ranges merge.
+        m.insert_range(10, 20);
+        m.insert_range(30, 40);
+        m.insert_range(21, 29);
+        m.insert_range(5, 12);
+        assert_eq!(m.ranges.iter().collect::<Vec<_>>(), vec![(&5, &40)]);
+        m.insert_range(7, 6);
+        assert_eq!(m.len(), 36);
     }
 }

@@ -48,6 +48,26 @@ pub struct Rules {
     pub auto_capture_delay: TimeDelta,
     /// The relay connection counts as stalled after this long without an event or heartbeat.
     pub relay_stall_threshold: TimeDelta,
+    /// A relay call (catch-up, acknowledgement, status, opening the stream) gives up when
+    /// the connection is not made within this.
+    pub relay_connect_timeout: TimeDelta,
+    /// A relay call gives up when not answered within this (the stream: its head). With
+    /// the connect timeout well under `relay_stall_threshold`, so a relay that accepts
+    /// and never answers still leaves PayDesk polling 091 within the stall window.
+    pub relay_request_timeout: TimeDelta,
+    /// The largest answer of one relay call (a page of events) PayDesk reads.
+    pub relay_max_answer_bytes: usize,
+    /// The longest line of the relay's stream (one event; a notification body is at most
+    /// 64 KiB on the relay, a few times that as JSON).
+    pub relay_max_line_bytes: usize,
+    /// Events PayDesk asks the relay for per catch-up page (each may be 64 KiB).
+    pub relay_events_per_page: usize,
+    /// Notice ids (pushed records to confirm, ids of a relay gap) checked and fetched by id
+    /// with 091 in one round; the rest wait for the next round.
+    pub missing_notices_per_round: u32,
+    /// Pushed records not yet confirmed whose payment ID PayDesk keeps (to ask 094 if
+    /// Paygent no longer has the record); beyond it only their notice id is kept.
+    pub unconfirmed_records_kept: usize,
     /// How often PayDesk polls 091 (difference inquiry) when it polls.
     pub difference_inquiry_interval: TimeDelta,
     /// First wait after a "busy" answer (9004 concurrent 091, 9005 DB lock, E002 vendor
@@ -113,6 +133,13 @@ pub const RULES: Rules = Rules {
     card_expiry_warning_months: 3,
     auto_capture_delay: TimeDelta::minutes(5),
     relay_stall_threshold: TimeDelta::minutes(3),
+    relay_connect_timeout: TimeDelta::seconds(10),
+    relay_request_timeout: TimeDelta::seconds(20),
+    relay_max_answer_bytes: 32 << 20,
+    relay_max_line_bytes: 512 << 10,
+    relay_events_per_page: 100,
+    missing_notices_per_round: 1_000,
+    unconfirmed_records_kept: 100_000,
     difference_inquiry_interval: TimeDelta::seconds(60),
     busy_backoff_initial: TimeDelta::seconds(30),
     busy_backoff_max: TimeDelta::minutes(5),

@@ -84,6 +84,9 @@ impl Client {
     /// Builds the HTTP client: native-tls, the identity and CA from `config`, HTTP/1.x
     /// only, timeout for connect and for the whole exchange, optional proxy.
     pub fn new(config: ClientConfig) -> Result<Client, ClientError> {
+        if let Endpoint::Custom(base) = &config.endpoint {
+            check_base_url(base)?;
+        }
         let mut builder = reqwest::Client::builder()
             .use_native_tls()
             .http1_only()
@@ -151,6 +154,30 @@ impl Client {
         tracing::debug!(kind = %T::KIND, status, body_bytes = body.len(), "telegram answered");
         let raw = parse_response(T::KIND, status, &body)?;
         Ok(T::Response::try_from(raw)?)
+    }
+}
+
+/// Whether a custom base URL may carry the connect password: `https://` to any host, plain
+/// `http://` only to this computer (`localhost`, 127.0.0.0/8, `::1`: the simulator's quick
+/// mode in the demo and the tests). Refused with [`ClientError::Config`] otherwise.
+pub fn check_base_url(url: &str) -> Result<(), ClientError> {
+    let refused = || {
+        ClientError::Config(
+            "the gateway URL must start with https:// (plain http:// only to this computer)".into(),
+        )
+    };
+    let url = reqwest::Url::parse(url.trim()).map_err(|_| refused())?;
+    let loopback = |host: &str| {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        match bare.parse::<std::net::IpAddr>() {
+            Ok(ip) => ip.is_loopback(),
+            Err(_) => host.eq_ignore_ascii_case("localhost"),
+        }
+    };
+    match url.scheme() {
+        "https" if url.host_str().is_some() => Ok(()),
+        "http" if url.host_str().is_some_and(loopback) => Ok(()),
+        _ => Err(refused()),
     }
 }
 

@@ -1,5 +1,5 @@
 //! What the api benchmarks (`bulk_bench`, `sync_bench`) share: running in a private
-//! keychain session, and a desk on the embedded simulator without a relay.
+//! keychain session, and a desk on the embedded simulator, with or without the relay.
 
 use std::sync::Arc;
 
@@ -38,13 +38,19 @@ pub fn run_in_private_session() {
 
 /// The embedded simulator (no relay, no ticker) and a desk configured for it: it polls
 /// 091 itself. Keep the temp dir alive as long as both.
+#[allow(dead_code)] // each benchmark uses one of the two
 pub async fn desk_on_simulator() -> (tempfile::TempDir, Embedded, Desk) {
+    desk_on_simulator_with(false).await
+}
+
+/// [`desk_on_simulator`], with the embedded relay in front of the desk when `relay`.
+pub async fn desk_on_simulator_with(relay: bool) -> (tempfile::TempDir, Embedded, Desk) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let embedded = Embedded::start(
         &dir.path().join("servers"),
         EmbeddedOptions {
             tick_interval: None,
-            relay: false,
+            relay,
             persist: false,
             ..EmbeddedOptions::default()
         },

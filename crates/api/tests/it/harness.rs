@@ -88,7 +88,8 @@ pub struct Options {
 pub struct Tuning {
     /// The relay's heartbeat interval.
     pub heartbeat: Duration,
-    /// `DeskConfig::relay_stall_divisor`: shortens the relay-stall threshold.
+    /// `DeskConfig::relay_stall_divisor`: shortens the relay-stall threshold and the relay
+    /// timeouts.
     pub relay_stall_divisor: u32,
 }
 

@@ -15,4 +15,5 @@ mod operations;
 mod settings;
 mod subscriptions;
 mod sync;
+mod sync_attacks;
 mod sync_faults;

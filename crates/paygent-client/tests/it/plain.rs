@@ -160,3 +160,41 @@ async fn a_refused_connection_is_safe_to_resend() {
     assert!(err.safe_to_resend());
     assert!(!format!("{err} {err:?}").contains(SENTINEL));
 }
+
+/// The connect password never goes out over plain HTTP except to this computer (issue 16,
+/// point 11): a custom base URL on `http://` elsewhere is refused before anything is sent.
+#[test]
+fn plain_http_is_refused_except_to_loopback() {
+    let build = |base: &str| {
+        Client::new(ClientConfig::new(
+            Endpoint::Custom(base.to_owned()),
+            CommonHeader::new("00000", "test_connect", Secret::new(SENTINEL)),
+        ))
+    };
+    for ok in [
+        "http://127.0.0.1:8080",
+        "http://127.9.9.9",
+        "http://[::1]:8443/",
+        "http://localhost:1",
+        "https://gateway.example.jp",
+    ] {
+        assert!(build(ok).is_ok(), "{ok}");
+        assert!(paygent_client::check_base_url(ok).is_ok(), "{ok}");
+    }
+    for refused in [
+        "http://gateway.example.jp",
+        "http://10.0.0.1:8080",
+        "http://localhost.example.jp",
+        "gateway.example.jp",
+        "ftp://gateway.example.jp",
+    ] {
+        let error = build(refused)
+            .err()
+            .unwrap_or_else(|| panic!("{refused} accepted"));
+        assert!(
+            matches!(error, ClientError::Config(_)),
+            "{refused}: {error}"
+        );
+        assert!(!error.to_string().contains(SENTINEL));
+    }
+}
