@@ -9,6 +9,7 @@
 
 mod bench;
 mod setup;
+mod soak;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -26,9 +27,11 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(args.iter().any(|a| a == "--quick")),
         Some("build-app") => setup::run().and_then(|()| build_app(false)),
         Some("bundle") => setup::run().and_then(|()| bundle()),
+        Some("soak") => soak::run(&args[1..]),
+        Some("soak-stream") => soak::stream(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  bench     build in release mode and print every benchmark figure beside its target (--quick: small and fast, for CI)\n  build-app build the frontend and the app binary\n  bundle    build a debug Linux .deb with the README's installer command (what CI runs)"
+                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  bench     build in release mode and print every benchmark figure beside its target (--quick: small and fast, for CI)\n  build-app build the frontend and the app binary\n  bundle    build a debug Linux .deb with the README's installer command (what CI runs)\n  soak      the fault suite's soak: SEQUENCES sequences (1000) in STREAMS parallel processes (2), each in its own test session"
             );
             return ExitCode::from(2);
         }
@@ -196,7 +199,7 @@ impl Drop for Guard {
 /// the bus would then start a *locked* daemon and every later test would fail on "locked
 /// collection"; with ours, the next call starts an unlocked one on the same keyring files,
 /// and the bus holds that call until the daemon answers, so there is no gap to race.
-fn secret_service_activation(data_home: &Path) -> Result {
+pub(crate) fn secret_service_activation(data_home: &Path) -> Result {
     let dir = data_home.join("dbus-1/services");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot prepare {}: {e}", dir.display()))?;
     let service = "[D-BUS Service]\n\
@@ -208,7 +211,7 @@ fn secret_service_activation(data_home: &Path) -> Result {
 
 /// Starts the test session's Secret Service now (see [`secret_service_activation`]), so the
 /// first test does not pay for it, and waits until it answers.
-fn start_secret_service() -> Result {
+pub(crate) fn start_secret_service() -> Result {
     let started = Command::new("dbus-send")
         .args([
             "--session",
