@@ -67,6 +67,12 @@ export const commands = {
 	/**  The failed-renewal panel of an order (`null` when the order is not a failed renewal). */
 	failedRenewal: (orderId: number) => typedError<FailedRenewalDto_Serialize | null, AppError_Serialize>(__TAURI_INVOKE("failed_renewal", { orderId })),
 	chooseFailedRenewal: (orderId: number, input: FailedRenewalChoiceInput_Deserialize) => typedError<FailedRenewalDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("choose_failed_renewal", { orderId, input })),
+	/**  Takes back a choice made on a failed renewal (cancel, switch, or the end). */
+	undoFailedRenewalChoice: (orderId: number, input: UndoChoiceInput) => typedError<FailedRenewalDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("undo_failed_renewal_choice", { orderId, input })),
+	/**  Takes back the end of a subscription (the status it had before returns). */
+	reopenSubscription: (id: number) => typedError<SubscriptionDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("reopen_subscription", { id })),
+	/**  Whether e-mail can go out now (before anything is queued). */
+	mailReadiness: () => typedError<MailReadinessDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("mail_readiness")),
 	smtpSettings: () => typedError<SmtpSettingsDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("smtp_settings")),
 	/**  The SMTP password goes to the OS keychain; it is never sent back. */
 	saveSmtpSettings: (input: SmtpSettingsInput_Deserialize) => typedError<SmtpSettingsDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_smtp_settings", { input })),
@@ -75,7 +81,7 @@ export const commands = {
 	saveEmailTemplate: (input: EmailTemplateInput) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("save_email_template", { input })),
 	resetEmailTemplate: (kind: ReminderKindCode, language: string) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("reset_email_template", { kind, language })),
 	previewReminder: (subscriptionId: number, kind: ReminderKindCode | null, subject: string | null, body: string | null) => typedError<MailPreview_Serialize, AppError_Serialize>(__TAURI_INVOKE("preview_reminder", { subscriptionId, kind, subject, body })),
-	sendReminders: (request: SendRemindersRequest_Deserialize) => typedError<SendRemindersReport, AppError_Serialize>(__TAURI_INVOKE("send_reminders", { request })),
+	sendReminders: (request: SendRemindersRequest_Deserialize) => typedError<SendRemindersReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("send_reminders", { request })),
 	listMails: (state: string | null) => typedError<QueuedMailDto_Serialize[], AppError_Serialize>(__TAURI_INVOKE("list_mails", { state })),
 	retryMail: (mailId: number) => typedError<MailRunReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("retry_mail", { mailId })),
 	discardMail: (mailId: number) => typedError<QueuedMailDto_Serialize[], AppError_Serialize>(__TAURI_INVOKE("discard_mail", { mailId })),
@@ -839,6 +845,13 @@ export type FailedRenewalDto_Deserialize = {
 	buyer_email?: string | null,
 	/**  The reminder "ask the buyer" would queue, rendered (editable before queuing). */
 	reminder_preview?: MailPreview_Deserialize | null,
+	/**
+	 *  The e-mail "ask the buyer" queued, as it stands: the choice is done only once it
+	 *  was sent.
+	 */
+	reminder?: QueuedMailDto_Deserialize | null,
+	/**  Whether e-mail can go out now (shown before "ask the buyer" is chosen). */
+	mail_readiness: MailReadinessDto_Deserialize,
 };
 
 /**  The failed-renewal panel of an order. */
@@ -860,6 +873,13 @@ export type FailedRenewalDto_Serialize = {
 	buyer_email: string | null,
 	/**  The reminder "ask the buyer" would queue, rendered (editable before queuing). */
 	reminder_preview: MailPreview_Serialize | null,
+	/**
+	 *  The e-mail "ask the buyer" queued, as it stands: the choice is done only once it
+	 *  was sent.
+	 */
+	reminder: QueuedMailDto_Serialize | null,
+	/**  Whether e-mail can go out now (shown before "ask the buyer" is chosen). */
+	mail_readiness: MailReadinessDto_Serialize,
 };
 
 export type HistoryLineDto = {
@@ -998,6 +1018,38 @@ export type MailPreview_Serialize = {
 	body: string,
 	/**  Why it would not be sent now (already sent this period, card updated, …). */
 	blocked: Text | null,
+};
+
+/**
+ *  Whether PayDesk can send e-mail now, said before a mail is queued: SMTP not set up,
+ *  or the last attempt failed (with its error and when).
+ */
+export type MailReadinessDto = MailReadinessDto_Serialize | MailReadinessDto_Deserialize;
+
+/**
+ *  Whether PayDesk can send e-mail now, said before a mail is queued: SMTP not set up,
+ *  or the last attempt failed (with its error and when).
+ */
+export type MailReadinessDto_Deserialize = {
+	configured: boolean,
+	/**  The last attempt to reach the SMTP server failed (and none succeeded since). */
+	last_failure?: AppError_Deserialize | null,
+	last_failure_at?: string | null,
+	/**  Mails waiting (queued or failed, not yet sent). */
+	waiting: number,
+};
+
+/**
+ *  Whether PayDesk can send e-mail now, said before a mail is queued: SMTP not set up,
+ *  or the last attempt failed (with its error and when).
+ */
+export type MailReadinessDto_Serialize = {
+	configured: boolean,
+	/**  The last attempt to reach the SMTP server failed (and none succeeded since). */
+	last_failure: AppError_Serialize | null,
+	last_failure_at: string | null,
+	/**  Mails waiting (queued or failed, not yet sent). */
+	waiting: number,
 };
 
 /**  What one pass over the mail queue did. */
@@ -1283,6 +1335,12 @@ export type OrderSummary_Deserialize = {
 	outside_change: boolean,
 	/**  An operation's outcome is still being confirmed with the gateway. */
 	operation_unsettled: boolean,
+	/**
+	 *  A failed renewal the shop switched to another payment method (銀行振込, …): the
+	 *  buyer pays outside Paygent, so `method` and the gateway status no longer describe
+	 *  how this order is paid.
+	 */
+	payment_method_label?: string | null,
 };
 
 /**  One row of an order list. */
@@ -1309,6 +1367,12 @@ export type OrderSummary_Serialize = {
 	outside_change: boolean,
 	/**  An operation's outcome is still being confirmed with the gateway. */
 	operation_unsettled: boolean,
+	/**
+	 *  A failed renewal the shop switched to another payment method (銀行振込, …): the
+	 *  buyer pays outside Paygent, so `method` and the gateway status no longer describe
+	 *  how this order is paid.
+	 */
+	payment_method_label: string | null,
 };
 
 /**  A reminder a buyer received. */
@@ -1514,8 +1578,33 @@ export type SecretsSet = {
 	relay_token: boolean,
 };
 
-export type SendRemindersReport = {
+export type SendRemindersReport = SendRemindersReport_Serialize | SendRemindersReport_Deserialize;
+
+export type SendRemindersReport_Deserialize = {
+	/**  Mails this request put in the queue. */
 	queued: number,
+	/**  Of those, how many the SMTP server accepted right away. */
+	sent: number,
+	/**  Of those, how many the SMTP server refused or could not take (retried later). */
+	failed: number,
+	/**  Of those, how many still wait (SMTP not set up, or a retry is due later). */
+	waiting: number,
+	/**  Why they were not sent, when some were not. */
+	problem?: AppError_Deserialize | null,
+	skipped: SkippedReminder[],
+};
+
+export type SendRemindersReport_Serialize = {
+	/**  Mails this request put in the queue. */
+	queued: number,
+	/**  Of those, how many the SMTP server accepted right away. */
+	sent: number,
+	/**  Of those, how many the SMTP server refused or could not take (retried later). */
+	failed: number,
+	/**  Of those, how many still wait (SMTP not set up, or a retry is due later). */
+	waiting: number,
+	/**  Why they were not sent, when some were not. */
+	problem: AppError_Serialize | null,
 	skipped: SkippedReminder[],
 };
 
@@ -1880,8 +1969,10 @@ export type SubscriptionSummary_Deserialize = {
 	fees_to_be_advised: boolean,
 	/**  Last day the merchant contract covers renewals (`YYYY-MM-DD`). */
 	contract_end?: string | null,
-	/**  `YYYY-MM-DD` (Japan). */
-	next_renewal_date: string,
+	/**  `YYYY-MM-DD` (Japan); `None` once the subscription ended (nothing renews). */
+	next_renewal_date?: string | null,
+	/**  When the subscription ended (RFC 3339), while it is ended. */
+	ended_at?: string | null,
 	next_cycle_index: number,
 	status: SubscriptionStatusCode,
 	capture_mode: CaptureModeCode,
@@ -1915,8 +2006,10 @@ export type SubscriptionSummary_Serialize = {
 	fees_to_be_advised: boolean,
 	/**  Last day the merchant contract covers renewals (`YYYY-MM-DD`). */
 	contract_end: string | null,
-	/**  `YYYY-MM-DD` (Japan). */
-	next_renewal_date: string,
+	/**  `YYYY-MM-DD` (Japan); `None` once the subscription ended (nothing renews). */
+	next_renewal_date: string | null,
+	/**  When the subscription ended (RFC 3339), while it is ended. */
+	ended_at: string | null,
 	next_cycle_index: number,
 	status: SubscriptionStatusCode,
 	capture_mode: CaptureModeCode,
@@ -2035,6 +2128,14 @@ export type Target_Serialize = {
 export type Text = {
 	ja: string,
 	en: string,
+};
+
+/**
+ *  A choice to take back on a failed renewal: the order's (cancel or switch) or the
+ *  subscription's end.
+ */
+export type UndoChoiceInput = {
+	kind: FailedRenewalChoiceCode,
 };
 
 export type UnprocessedPage = UnprocessedPage_Serialize | UnprocessedPage_Deserialize;

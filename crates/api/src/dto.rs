@@ -197,6 +197,10 @@ pub struct OrderSummary {
     pub outside_change: bool,
     /// An operation's outcome is still being confirmed with the gateway.
     pub operation_unsettled: bool,
+    /// A failed renewal the shop switched to another payment method (銀行振込, …): the
+    /// buyer pays outside Paygent, so `method` and the gateway status no longer describe
+    /// how this order is paid.
+    pub payment_method_label: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Type)]

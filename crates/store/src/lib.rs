@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_bulk_runs.sql"),
     include_str!("../migrations/0003_subscriptions.sql"),
     include_str!("../migrations/0004_sync_indexes.sql"),
+    include_str!("../migrations/0005_choices_and_ends.sql"),
 ];
 
 /// What can go wrong in the store.

@@ -114,6 +114,10 @@ export const subsApi = {
     unwrap(await commands.failedRenewal(orderId)),
   chooseFailedRenewal: async (orderId: number, input: S.FailedRenewalChoiceInput): Promise<S.FailedRenewalDto> =>
     unwrap(await commands.chooseFailedRenewal(orderId, input)),
+  undoFailedRenewalChoice: async (orderId: number, input: S.UndoChoiceInput): Promise<S.FailedRenewalDto> =>
+    unwrap(await commands.undoFailedRenewalChoice(orderId, input)),
+  reopen: async (id: number): Promise<S.SubscriptionDetail> => unwrap(await commands.reopenSubscription(id)),
+  mailReadiness: async (): Promise<S.MailReadinessDto> => unwrap(await commands.mailReadiness()),
   smtpSettings: async (): Promise<S.SmtpSettingsDto> => unwrap(await commands.smtpSettings()),
   saveSmtpSettings: async (input: S.SmtpSettingsInput): Promise<S.SmtpSettingsDto> =>
     unwrap(await commands.saveSmtpSettings(input)),
