@@ -130,8 +130,14 @@ pub async fn save_credentials(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn test_connection(desk: State<'_, Desk>) -> Result<ConnectionTestResult, AppError> {
-    desk.test_connection().await
+pub async fn test_connection(
+    desk: State<'_, Desk>,
+    form: Option<api::dto::ConnectionTestInput>,
+) -> Result<ConnectionTestResult, AppError> {
+    match form {
+        Some(form) => desk.test_connection_with(form).await,
+        None => desk.test_connection().await,
+    }
 }
 
 #[tauri::command]
@@ -387,8 +393,11 @@ pub async fn save_smtp_settings(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn test_smtp(desk: State<'_, Desk>) -> Result<sub::SmtpTestResult, AppError> {
-    desk.test_smtp().await
+pub async fn test_smtp(
+    desk: State<'_, Desk>,
+    form: Option<sub::SmtpSettingsInput>,
+) -> Result<sub::SmtpTestResult, AppError> {
+    desk.test_smtp(form).await
 }
 
 #[tauri::command]

@@ -30,7 +30,7 @@ export const commands = {
 	saveSettings: (input: SettingsInput_Deserialize) => typedError<Settings_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_settings", { input })),
 	/**  Secrets go to the OS keychain; they are never sent back. */
 	saveCredentials: (input: CredentialsInput_Deserialize) => typedError<Settings_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_credentials", { input })),
-	testConnection: () => typedError<ConnectionTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_connection")),
+	testConnection: (form: ConnectionTestInput_Deserialize | null) => typedError<ConnectionTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_connection", { form })),
 	syncStatus: () => typedError<SyncStatus_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_status")),
 	syncNow: () => typedError<SyncReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_now")),
 	importOrdersCsv: (path: string) => typedError<ImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("import_orders_csv", { path })),
@@ -76,7 +76,7 @@ export const commands = {
 	smtpSettings: () => typedError<SmtpSettingsDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("smtp_settings")),
 	/**  The SMTP password goes to the OS keychain; it is never sent back. */
 	saveSmtpSettings: (input: SmtpSettingsInput_Deserialize) => typedError<SmtpSettingsDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_smtp_settings", { input })),
-	testSmtp: () => typedError<SmtpTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_smtp")),
+	testSmtp: (form: SmtpSettingsInput_Deserialize | null) => typedError<SmtpTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_smtp", { form })),
 	emailTemplate: (kind: ReminderKindCode, language: string) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("email_template", { kind, language })),
 	saveEmailTemplate: (input: EmailTemplateInput) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("save_email_template", { input })),
 	resetEmailTemplate: (kind: ReminderKindCode, language: string) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("reset_email_template", { kind, language })),
@@ -523,6 +523,33 @@ export type ConnectionOutcomeCode =
 /**  Something else; see `code`. */
 "other";
 
+/**
+ *  The settings screen's values as they are on screen, unsaved: the connection test
+ *  uses them over the saved ones (an empty box keeps the saved value), and stores or
+ *  logs none of them.
+ */
+export type ConnectionTestInput = ConnectionTestInput_Serialize | ConnectionTestInput_Deserialize;
+
+/**
+ *  The settings screen's values as they are on screen, unsaved: the connection test
+ *  uses them over the saved ones (an empty box keeps the saved value), and stores or
+ *  logs none of them.
+ */
+export type ConnectionTestInput_Deserialize = {
+	settings?: SettingsInput_Deserialize,
+	credentials?: CredentialsInput_Deserialize,
+};
+
+/**
+ *  The settings screen's values as they are on screen, unsaved: the connection test
+ *  uses them over the saved ones (an empty box keeps the saved value), and stores or
+ *  logs none of them.
+ */
+export type ConnectionTestInput_Serialize = {
+	settings: SettingsInput_Serialize,
+	credentials: CredentialsInput_Serialize,
+};
+
 export type ConnectionTestResult = ConnectionTestResult_Serialize | ConnectionTestResult_Deserialize;
 
 export type ConnectionTestResult_Deserialize = {
@@ -534,6 +561,11 @@ export type ConnectionTestResult_Deserialize = {
 	action?: Text | null,
 	/**  The relay, if configured: `null` = not configured. */
 	relay?: RelayTestResult | null,
+	/**
+	 *  The values this test used (environment and URL, and for each secret whether the
+	 *  screen's unsaved input or the saved value).
+	 */
+	tested: TestedValueDto[],
 };
 
 export type ConnectionTestResult_Serialize = {
@@ -545,6 +577,11 @@ export type ConnectionTestResult_Serialize = {
 	action: Text | null,
 	/**  The relay, if configured: `null` = not configured. */
 	relay: RelayTestResult | null,
+	/**
+	 *  The values this test used (environment and URL, and for each secret whether the
+	 *  screen's unsaved input or the saved value).
+	 */
+	tested: TestedValueDto[],
 };
 
 /**
@@ -1795,6 +1832,11 @@ export type SmtpTestResult_Deserialize = {
 	ok: boolean,
 	message: Text,
 	error?: AppError_Deserialize | null,
+	/**
+	 *  The server, login and sender this test used (the password only as "typed" or
+	 *  "saved").
+	 */
+	tested?: Text | null,
 };
 
 /**  The result of the settings screen's "send a test" / connection test. */
@@ -1802,6 +1844,11 @@ export type SmtpTestResult_Serialize = {
 	ok: boolean,
 	message: Text,
 	error: AppError_Serialize | null,
+	/**
+	 *  The server, login and sender this test used (the password only as "typed" or
+	 *  "saved").
+	 */
+	tested: Text | null,
 };
 
 /**  A payment status code with its label. */
@@ -2122,6 +2169,15 @@ export type Target_Serialize = {
 	screen: string,
 	/**  The order (`order`) or bulk-capture run (`bulk_run`) to open. */
 	target_id: number | null,
+};
+
+/**
+ *  What the connection test used, so the shop owner sees which values were tested (the
+ *  screen's unsaved input or the saved settings). Secrets are named, never shown.
+ */
+export type TestedValueDto = {
+	label: Text,
+	value: Text,
 };
 
 /**  A message in both of the app's languages. */

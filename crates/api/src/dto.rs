@@ -505,6 +505,34 @@ pub struct ConnectionTestResult {
     pub action: Option<Text>,
     /// The relay, if configured: `null` = not configured.
     pub relay: Option<RelayTestResult>,
+    /// The values this test used (environment and URL, and for each secret whether the
+    /// screen's unsaved input or the saved value).
+    pub tested: Vec<TestedValueDto>,
+}
+
+/// What the connection test used, so the shop owner sees which values were tested (the
+/// screen's unsaved input or the saved settings). Secrets are named, never shown.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct TestedValueDto {
+    pub label: Text,
+    pub value: Text,
+}
+
+/// The settings screen's values as they are on screen, unsaved: the connection test
+/// uses them over the saved ones (an empty box keeps the saved value), and stores or
+/// logs none of them.
+#[derive(Clone, Default, Serialize, Deserialize, Type)]
+pub struct ConnectionTestInput {
+    #[serde(default)]
+    pub settings: SettingsInput,
+    #[serde(default)]
+    pub credentials: CredentialsInput,
+}
+
+impl std::fmt::Debug for ConnectionTestInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConnectionTestInput(<redacted>)")
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Type)]

@@ -258,38 +258,100 @@ impl Desk {
 
     /// The mailer from the settings, with the password read from the keychain right now.
     fn mailer(&self) -> Result<Mailer, AppError> {
-        let host = self.setting(keys::HOST)?.ok_or_else(smtp_not_configured)?;
-        let from_address = self
-            .setting(keys::FROM_ADDRESS)?
-            .ok_or_else(smtp_not_configured)?;
-        let security = self.smtp_security();
-        let port = self
-            .setting(keys::PORT)?
-            .and_then(|p| p.parse().ok())
+        self.mailer_with(None).map(|(m, _)| m)
+    }
+
+    /// The mailer from the saved settings, or for a test from the screen's values over
+    /// them (a typed password is used for that test only, never stored or logged), with
+    /// the words that say what is tested.
+    fn mailer_with(&self, form: Option<&SmtpSettingsInput>) -> Result<(Mailer, Text), AppError> {
+        let typed = |f: fn(&SmtpSettingsInput) -> &Option<String>| {
+            form.and_then(|i| f(i).as_deref())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let host = match typed(|i| &i.host) {
+            Some(h) => h,
+            None => self.setting(keys::HOST)?.ok_or_else(smtp_not_configured)?,
+        };
+        let from_address = match typed(|i| &i.from_address) {
+            Some(a) => a,
+            None => self
+                .setting(keys::FROM_ADDRESS)?
+                .ok_or_else(smtp_not_configured)?,
+        };
+        let security = match form.and_then(|i| i.security.as_deref()) {
+            Some(code) => Security::from_code(code).unwrap_or(Security::StartTls),
+            None => self.smtp_security(),
+        };
+        let port = form
+            .and_then(|i| i.port)
+            .or(self.setting(keys::PORT)?.and_then(|p| p.parse().ok()))
             .unwrap_or(match security {
                 Security::Tls => 465,
                 Security::StartTls => 587,
                 Security::Plain => 25,
             });
-        let password = self
-            .keychain()
-            .read(SecretKey::SmtpPassword)?
-            .filter(|p| !p.expose().is_empty());
-        let from_name = match self.setting(keys::FROM_NAME)? {
-            Some(n) => Some(n),
-            None => self.setting(crate::settings::keys::SHOP_NAME)?,
+        let username = match form.and_then(|i| i.username.as_deref()) {
+            // The box on screen is what is tested, also when it was emptied.
+            Some(u) => Some(u.trim().to_owned()).filter(|u| !u.is_empty()),
+            None => self.setting(keys::USERNAME)?,
         };
-        Mailer::new(&SmtpSettings {
+        let typed_password = form
+            .and_then(|i| i.password.as_deref())
+            .filter(|p| !p.is_empty());
+        let (password, password_source) = match typed_password {
+            Some(p) => (
+                Some(Sensitive::new(p.to_owned())),
+                Text::new("画面の入力値（未保存）", "the screen's input (not saved)"),
+            ),
+            None => {
+                let stored = self
+                    .keychain()
+                    .read(SecretKey::SmtpPassword)?
+                    .filter(|p| !p.expose().is_empty());
+                let source = if stored.is_some() {
+                    Text::new("保存済みの値", "the saved value")
+                } else {
+                    Text::new("なし", "none")
+                };
+                (stored, source)
+            }
+        };
+        let from_name = match typed(|i| &i.from_name) {
+            Some(n) => Some(n),
+            None => match self.setting(keys::FROM_NAME)? {
+                Some(n) => Some(n),
+                None => self.setting(crate::settings::keys::SHOP_NAME)?,
+            },
+        };
+        let tested = Text::new(
+            &format!(
+                "{host}:{port}（{}）・ログイン名 {}・パスワード {}・送信元 {from_address}",
+                security.code(),
+                username.as_deref().unwrap_or("なし"),
+                password_source.ja
+            ),
+            &format!(
+                "{host}:{port} ({}), login {}, password {}, sender {from_address}",
+                security.code(),
+                username.as_deref().unwrap_or("none"),
+                password_source.en
+            ),
+        );
+        let mailer = Mailer::new(&SmtpSettings {
             host,
             port,
             security,
-            username: self.setting(keys::USERNAME)?,
+            username,
             password,
             from_address,
             from_name,
             timeout: SMTP_TIMEOUT,
         })
-        .map_err(|e| config_error(&e))
+        .map_err(|e| config_error(&e))?;
+        Ok((mailer, tested))
     }
 
     /// Whether mail can go out now: said before anything is queued, so the shop is not
@@ -337,15 +399,31 @@ impl Desk {
         }
     }
 
-    /// Connects (and logs in) without sending: the settings screen's test button.
-    pub async fn test_smtp(&self) -> Result<SmtpTestResult, AppError> {
-        let mailer = match self.mailer() {
+    /// Connects (and logs in) without sending: the settings screen's test button. With
+    /// `form`, the values on screen (unsaved) are tested, over the saved ones.
+    pub async fn test_smtp(
+        &self,
+        form: Option<SmtpSettingsInput>,
+    ) -> Result<SmtpTestResult, AppError> {
+        if let Some(s) = form.as_ref().and_then(|f| f.security.as_deref())
+            && Security::from_code(s).is_none()
+        {
+            return Err(AppError::refused(
+                "invalid_smtp_security",
+                Text::new(
+                    "暗号化方式は tls、starttls、plain のどれかを選んでください。",
+                    "Choose tls, starttls or plain.",
+                ),
+            ));
+        }
+        let (mailer, tested) = match self.mailer_with(form.as_ref()) {
             Ok(m) => m,
             Err(e) => {
                 return Ok(SmtpTestResult {
                     ok: false,
                     message: e.message.clone(),
                     error: Some(e),
+                    tested: None,
                 });
             }
         };
@@ -357,6 +435,7 @@ impl Desk {
                     "Connected to the mail server.",
                 ),
                 error: None,
+                tested: Some(tested),
             },
             Err(e) => {
                 let error = send_error(&e);
@@ -365,6 +444,7 @@ impl Desk {
                     ok: false,
                     message: error.message.clone(),
                     error: Some(error),
+                    tested: Some(tested),
                 }
             }
         })

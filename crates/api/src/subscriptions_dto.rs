@@ -517,6 +517,9 @@ pub struct SmtpTestResult {
     pub ok: bool,
     pub message: Text,
     pub error: Option<AppError>,
+    /// The server, login and sender this test used (the password only as "typed" or
+    /// "saved").
+    pub tested: Option<Text>,
 }
 
 /// What one pass over the mail queue did.

@@ -745,7 +745,7 @@ async fn reminders_and_the_monthly_summary_reach_a_real_smtp_server_on_loopback(
     sim.set_time(jst(2030, 5, 10, 10, 0, 0));
     let mut server = TestSmtp::start(Mode::RequireAuth(SHOP_ADDRESS, SENTINEL_SMTP_PASSWORD)).await;
     configure_smtp(&h, server.addr.port()).await;
-    let test = h.desk.test_smtp().await.unwrap();
+    let test = h.desk.test_smtp(None).await.unwrap();
     keep(&test);
     assert!(test.ok, "{test:?}");
 
