@@ -2124,6 +2124,12 @@ export type SyncStatus_Deserialize = {
 	quarantined: number,
 	/**  Why the mode is not `relay` or something failed (wrong token, gateway down, …). */
 	problem?: AppError_Deserialize | null,
+	/**
+	 *  PayDesk's clock when this status was made (RFC 3339). The times above are on
+	 *  this clock (the demo's follows its simulator), so the UI measures "3 min ago"
+	 *  against it, not against the window's own clock.
+	 */
+	now: string,
 };
 
 /**  Sync liveness for the status bar ("last event 3 min ago"). */
@@ -2143,6 +2149,12 @@ export type SyncStatus_Serialize = {
 	quarantined: number,
 	/**  Why the mode is not `relay` or something failed (wrong token, gateway down, …). */
 	problem: AppError_Serialize | null,
+	/**
+	 *  PayDesk's clock when this status was made (RFC 3339). The times above are on
+	 *  this clock (the demo's follows its simulator), so the UI measures "3 min ago"
+	 *  against it, not against the window's own clock.
+	 */
+	now: string,
 };
 
 /**

@@ -384,6 +384,10 @@ pub struct SyncStatus {
     pub quarantined: u32,
     /// Why the mode is not `relay` or something failed (wrong token, gateway down, …).
     pub problem: Option<AppError>,
+    /// PayDesk's clock when this status was made (RFC 3339). The times above are on
+    /// this clock (the demo's follows its simulator), so the UI measures "3 min ago"
+    /// against it, not against the window's own clock.
+    pub now: String,
 }
 
 /// What one `sync_now` did.
