@@ -526,6 +526,9 @@ async fn issue15_connection_tests_test_the_values_on_screen() {
     let server = TestSmtp::start(Mode::Accept).await;
     s.click("nav-subscriptions").await;
     s.click("subs-tab-settings").await;
+    // The saved settings (none) load first and would overwrite what is typed before:
+    // the notification box shows once they have.
+    s.wait_css(&css("notification-settings")).await;
     fill(&s, "smtp-host", "127.0.0.1").await;
     fill(&s, "smtp-port", &server.addr.port().to_string()).await;
     s.wait_css(&css("smtp-security"))
