@@ -131,8 +131,14 @@ pub async fn save_credentials(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn test_connection(desk: State<'_, Desk>) -> Result<ConnectionTestResult, AppError> {
-    desk.test_connection().await
+pub async fn test_connection(
+    desk: State<'_, Desk>,
+    form: Option<api::dto::ConnectionTestInput>,
+) -> Result<ConnectionTestResult, AppError> {
+    match form {
+        Some(form) => desk.test_connection_with(form).await,
+        None => desk.test_connection().await,
+    }
 }
 
 #[tauri::command]
@@ -368,6 +374,35 @@ pub async fn choose_failed_renewal(
     desk.choose_failed_renewal(i64::from(order_id), input).await
 }
 
+/// Takes back a choice made on a failed renewal (cancel, switch, or the end).
+#[tauri::command]
+#[specta::specta]
+pub async fn undo_failed_renewal_choice(
+    desk: State<'_, Desk>,
+    order_id: i32,
+    input: sub::UndoChoiceInput,
+) -> Result<sub::FailedRenewalDto, AppError> {
+    desk.undo_failed_renewal_choice(i64::from(order_id), input.kind)
+        .await
+}
+
+/// Takes back the end of a subscription (the status it had before returns).
+#[tauri::command]
+#[specta::specta]
+pub async fn reopen_subscription(
+    desk: State<'_, Desk>,
+    id: i32,
+) -> Result<sub::SubscriptionDetail, AppError> {
+    desk.reopen_subscription(i64::from(id)).await
+}
+
+/// Whether e-mail can go out now (before anything is queued).
+#[tauri::command]
+#[specta::specta]
+pub async fn mail_readiness(desk: State<'_, Desk>) -> Result<sub::MailReadinessDto, AppError> {
+    desk.mail_readiness().await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn smtp_settings(desk: State<'_, Desk>) -> Result<sub::SmtpSettingsDto, AppError> {
@@ -386,8 +421,11 @@ pub async fn save_smtp_settings(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn test_smtp(desk: State<'_, Desk>) -> Result<sub::SmtpTestResult, AppError> {
-    desk.test_smtp().await
+pub async fn test_smtp(
+    desk: State<'_, Desk>,
+    form: Option<sub::SmtpSettingsInput>,
+) -> Result<sub::SmtpTestResult, AppError> {
+    desk.test_smtp(form).await
 }
 
 #[tauri::command]

@@ -115,6 +115,12 @@ async fn bulk_capture_of_50_with_failures_through_the_ui() {
         summary.contains("成功 48件") && summary.contains("失敗 2件"),
         "{summary}"
     );
+    // Issue 15: no outcome was unknown, so nothing says "being confirmed, not resent".
+    assert_eq!(count(&s, &css("bulk-run-message")).await, 0);
+    assert_eq!(
+        s.attr_of(&css("bulk-progress-bar"), "aria-valuenow").await,
+        ORDERS.to_string()
+    );
     assert_eq!(
         count(&s, "[data-testid='bulk-item'][data-status='succeeded']").await,
         48

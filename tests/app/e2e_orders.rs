@@ -419,3 +419,55 @@ async fn lost_capture_answer_causes_no_double_capture() {
     assert_eq!(payment["captured_amount"], 4500, "{payment}");
     d.s.end().await;
 }
+
+/// Issue 15, point 7, through the real window: with PayDesk's clock (the demo follows its
+/// simulator) ten minutes ahead of the window's, a notification that just arrived reads
+/// "just now" on the home screen, at once (no manual sync), and never "in 10 min".
+#[tokio::test(flavor = "multi_thread")]
+async fn issue15_the_home_screen_says_a_notification_just_came_not_in_ten_minutes() {
+    let d = Demo::start().await;
+    let s = &d.s;
+    d.control
+        .post("/control/clock/advance", json!({"minutes": 10}))
+        .await;
+    s.click("nav-home").await;
+    let order = unique("E2ECLOCK");
+    d.card_order(&order, 1800).await;
+    // The notification arrived: PayDesk's last event is the new one...
+    let last = s
+        .until("the notification did not arrive", WAIT, async || {
+            let page = s
+                .invoke(
+                    "list_orders",
+                    json!({"query": {"search": order, "list": null}}),
+                )
+                .await;
+            let arrived = page["total"].as_u64() == Some(1);
+            let status = s.invoke("sync_status", json!({})).await;
+            arrived
+                .then(|| status["last_event_at"].as_str().map(str::to_owned))
+                .flatten()
+        })
+        .await;
+    // ... and the home screen shows it, without a manual sync, as just now.
+    let said = s
+        .until(
+            "the home screen never showed the new notification",
+            WAIT,
+            async || {
+                let line = s
+                    .client
+                    .find(Locator::Css("[data-testid='sync-last-event']"))
+                    .await
+                    .ok()?;
+                let at = line.attr("data-at").await.ok()??;
+                // Same format (RFC 3339, UTC) on both sides: later sorts later.
+                (at >= last).then_some(())?;
+                line.text().await.ok()
+            },
+        )
+        .await;
+    assert_eq!(said, "たった今");
+    s.screenshot("issue15-home-just-now").await;
+    d.s.end().await;
+}

@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use mail::testing::{Mode, TestSmtp};
+
 use crate::control::Control;
 use crate::driver::Session;
 use crate::screen::{css, unique};
@@ -458,5 +460,93 @@ async fn credentials_entered_on_the_settings_screen_are_tested_and_kept_only_in_
             );
         }
     }
+    s.end().await;
+}
+
+/// Issue 15, point 5, through the real window: the connection tests test what is on
+/// screen, unsaved, and say which values they tested; a failed test is never shown beside
+/// "ready". The demo's saved settings work; the sandbox chosen on screen (no network
+/// here) and a wrong URL typed on screen fail; the saved settings, untouched, still pass.
+/// The SMTP test with every field filled and nothing saved reaches a real SMTP server on
+/// loopback.
+#[tokio::test(flavor = "multi_thread")]
+async fn issue15_connection_tests_test_the_values_on_screen() {
+    let s = Session::start_demo().await.waiting(WAIT);
+    s.wait_css(&css("demo-banner")).await;
+    s.click("nav-settings").await;
+    s.wait_css("[data-testid='settings-complete'][data-complete='true']")
+        .await;
+
+    // The sandbox chosen, not saved: the sandbox is tested (and cannot be reached).
+    s.click("env-sandbox").await;
+    s.click("settings-test").await;
+    s.wait_css("[data-testid='test-result'][data-ok='false']")
+        .await;
+    let tested = s.text_of(&css("test-result-tested")).await;
+    assert!(
+        tested.contains("https://sandbox.paygent.co.jp") && tested.contains("保存はしていません"),
+        "{tested}"
+    );
+    // Never "ready" beside a failure.
+    s.wait_css("[data-testid='settings-complete'][data-tone='warn']")
+        .await;
+    let line = s.text_of(&css("settings-complete")).await;
+    assert!(line.contains("失敗"), "{line}");
+
+    // A wrong URL typed, not saved.
+    s.click("env-simulator").await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let wrong = format!("https://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    fill(&s, "settings-custom-url", &wrong).await;
+    s.click("settings-test").await;
+    s.until("the wrong URL was not tested", WAIT, async || {
+        let text = s.text_of(&css("test-result-tested")).await;
+        text.contains(&wrong).then_some(())
+    })
+    .await;
+    assert_eq!(s.attr_of(&css("test-result"), "data-ok").await, "false");
+    show(&s, "test-result").await;
+    s.screenshot("issue15-settings-wrong-url").await;
+
+    // Nothing was saved: after a reload the saved settings are tested, and pass.
+    s.click("nav-home").await;
+    s.click("nav-settings").await;
+    s.wait_css("[data-testid='settings-complete'][data-complete='true']")
+        .await;
+    s.click("settings-test").await;
+    s.wait_css("[data-testid='test-result'][data-ok='true']")
+        .await;
+    s.wait_css("[data-testid='settings-complete'][data-tone='ok']")
+        .await;
+    show(&s, "test-result").await;
+    s.screenshot("issue15-settings-saved-ok").await;
+
+    // SMTP: every field filled on screen, nothing saved.
+    let server = TestSmtp::start(Mode::Accept).await;
+    s.click("nav-subscriptions").await;
+    s.click("subs-tab-settings").await;
+    // The saved settings (none) load first and would overwrite what is typed before:
+    // the notification box shows once they have.
+    s.wait_css(&css("notification-settings")).await;
+    fill(&s, "smtp-host", "127.0.0.1").await;
+    fill(&s, "smtp-port", &server.addr.port().to_string()).await;
+    s.wait_css(&css("smtp-security"))
+        .await
+        .select_by_value("plain")
+        .await
+        .unwrap();
+    fill(&s, "smtp-from", "shop@example.jp").await;
+    s.click("smtp-test").await;
+    s.wait_css(&css("smtp-test-ok")).await;
+    let tested = s.text_of(&css("smtp-test-tested")).await;
+    assert!(
+        tested.contains(&format!("127.0.0.1:{}", server.addr.port())),
+        "{tested}"
+    );
+    show(&s, "smtp-test-result").await;
+    s.screenshot("issue15-smtp-test").await;
+    let saved = s.invoke("smtp_settings", json!({})).await;
+    assert_eq!(saved["complete"], false, "{saved}");
     s.end().await;
 }

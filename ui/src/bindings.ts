@@ -4,7 +4,7 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 
 /** Commands */
 export const commands = {
-	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
+	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
 	/**  The UI painted its first screen (used by the start-up benchmark). */
 	firstPaint: () => __TAURI_INVOKE<void>("first_paint"),
 	/**
@@ -30,13 +30,10 @@ export const commands = {
 	saveSettings: (input: SettingsInput_Deserialize) => typedError<Settings_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_settings", { input })),
 	/**  Secrets go to the OS keychain; they are never sent back. */
 	saveCredentials: (input: CredentialsInput_Deserialize) => typedError<Settings_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_credentials", { input })),
-	testConnection: () => typedError<ConnectionTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_connection")),
+	testConnection: (form: ConnectionTestInput_Deserialize | null) => typedError<ConnectionTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_connection", { form })),
 	syncStatus: () => typedError<SyncStatus_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_status")),
 	syncNow: () => typedError<SyncReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_now")),
-	previewOrdersImport: (path: string, clearEmpty: boolean) => typedError<ImportPreview_Serialize, AppError_Serialize>(__TAURI_INVOKE("preview_orders_import", { path, clearEmpty })),
-	importOrdersCsv: (path: string, clearEmpty: boolean, token: string) => typedError<ImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("import_orders_csv", { path, clearEmpty, token })),
-	undoOrdersImport: (importId: number) => typedError<UndoImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("undo_orders_import", { importId })),
-	ordersImports: () => typedError<ImportRecord_Serialize[], AppError_Serialize>(__TAURI_INVOKE("orders_imports")),
+	importOrdersCsv: (path: string) => typedError<ImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("import_orders_csv", { path })),
 	exportOrdersCsv: (path: string, query: OrderQuery_Deserialize) => typedError<ExportReport, AppError_Serialize>(__TAURI_INVOKE("export_orders_csv", { path, query })),
 	/**  The embedded simulator and relay of a demo run (`null` otherwise). */
 	demoStatus: () => typedError<DemoStatus | null, AppError_Serialize>(__TAURI_INVOKE("demo_status")),
@@ -70,15 +67,21 @@ export const commands = {
 	/**  The failed-renewal panel of an order (`null` when the order is not a failed renewal). */
 	failedRenewal: (orderId: number) => typedError<FailedRenewalDto_Serialize | null, AppError_Serialize>(__TAURI_INVOKE("failed_renewal", { orderId })),
 	chooseFailedRenewal: (orderId: number, input: FailedRenewalChoiceInput_Deserialize) => typedError<FailedRenewalDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("choose_failed_renewal", { orderId, input })),
+	/**  Takes back a choice made on a failed renewal (cancel, switch, or the end). */
+	undoFailedRenewalChoice: (orderId: number, input: UndoChoiceInput) => typedError<FailedRenewalDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("undo_failed_renewal_choice", { orderId, input })),
+	/**  Takes back the end of a subscription (the status it had before returns). */
+	reopenSubscription: (id: number) => typedError<SubscriptionDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("reopen_subscription", { id })),
+	/**  Whether e-mail can go out now (before anything is queued). */
+	mailReadiness: () => typedError<MailReadinessDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("mail_readiness")),
 	smtpSettings: () => typedError<SmtpSettingsDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("smtp_settings")),
 	/**  The SMTP password goes to the OS keychain; it is never sent back. */
 	saveSmtpSettings: (input: SmtpSettingsInput_Deserialize) => typedError<SmtpSettingsDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_smtp_settings", { input })),
-	testSmtp: () => typedError<SmtpTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_smtp")),
+	testSmtp: (form: SmtpSettingsInput_Deserialize | null) => typedError<SmtpTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_smtp", { form })),
 	emailTemplate: (kind: ReminderKindCode, language: string) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("email_template", { kind, language })),
 	saveEmailTemplate: (input: EmailTemplateInput) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("save_email_template", { input })),
 	resetEmailTemplate: (kind: ReminderKindCode, language: string) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("reset_email_template", { kind, language })),
 	previewReminder: (subscriptionId: number, kind: ReminderKindCode | null, subject: string | null, body: string | null) => typedError<MailPreview_Serialize, AppError_Serialize>(__TAURI_INVOKE("preview_reminder", { subscriptionId, kind, subject, body })),
-	sendReminders: (request: SendRemindersRequest_Deserialize) => typedError<SendRemindersReport, AppError_Serialize>(__TAURI_INVOKE("send_reminders", { request })),
+	sendReminders: (request: SendRemindersRequest_Deserialize) => typedError<SendRemindersReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("send_reminders", { request })),
 	listMails: (state: string | null) => typedError<QueuedMailDto_Serialize[], AppError_Serialize>(__TAURI_INVOKE("list_mails", { state })),
 	retryMail: (mailId: number) => typedError<MailRunReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("retry_mail", { mailId })),
 	discardMail: (mailId: number) => typedError<QueuedMailDto_Serialize[], AppError_Serialize>(__TAURI_INVOKE("discard_mail", { mailId })),
@@ -131,9 +134,7 @@ export type AppError_Serialize = {
 	action: Text | null,
 };
 
-export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
-
-export type AppInfo_Deserialize = {
+export type AppInfo = {
 	name: string,
 	version: string,
 	identifier: string,
@@ -147,32 +148,6 @@ export type AppInfo_Deserialize = {
 	data_dir: string,
 	/**  Whether this run is the demo (embedded simulator and relay). */
 	demo: boolean,
-	/**
-	 *  Something the start has to tell the shop owner (the data could not be moved to
-	 *  its new place, or something was left in the old one); shown on the home screen.
-	 */
-	notice?: Text | null,
-};
-
-export type AppInfo_Serialize = {
-	name: string,
-	version: string,
-	identifier: string,
-	/**
-	 *  The keychain namespace this build uses (shown in Settings so a shop owner can find
-	 *  the entries in the OS keychain app).
-	 */
-	keychain_namespace: string,
-	build: string,
-	/**  Where the database and logs live. */
-	data_dir: string,
-	/**  Whether this run is the demo (embedded simulator and relay). */
-	demo: boolean,
-	/**
-	 *  Something the start has to tell the shop owner (the data could not be moved to
-	 *  its new place, or something was left in the old one); shown on the home screen.
-	 */
-	notice: Text | null,
 };
 
 /**  The confirmation screen: what the run will capture and the total. */
@@ -548,6 +523,33 @@ export type ConnectionOutcomeCode =
 /**  Something else; see `code`. */
 "other";
 
+/**
+ *  The settings screen's values as they are on screen, unsaved: the connection test
+ *  uses them over the saved ones (an empty box keeps the saved value), and stores or
+ *  logs none of them.
+ */
+export type ConnectionTestInput = ConnectionTestInput_Serialize | ConnectionTestInput_Deserialize;
+
+/**
+ *  The settings screen's values as they are on screen, unsaved: the connection test
+ *  uses them over the saved ones (an empty box keeps the saved value), and stores or
+ *  logs none of them.
+ */
+export type ConnectionTestInput_Deserialize = {
+	settings?: SettingsInput_Deserialize,
+	credentials?: CredentialsInput_Deserialize,
+};
+
+/**
+ *  The settings screen's values as they are on screen, unsaved: the connection test
+ *  uses them over the saved ones (an empty box keeps the saved value), and stores or
+ *  logs none of them.
+ */
+export type ConnectionTestInput_Serialize = {
+	settings: SettingsInput_Serialize,
+	credentials: CredentialsInput_Serialize,
+};
+
 export type ConnectionTestResult = ConnectionTestResult_Serialize | ConnectionTestResult_Deserialize;
 
 export type ConnectionTestResult_Deserialize = {
@@ -559,6 +561,11 @@ export type ConnectionTestResult_Deserialize = {
 	action?: Text | null,
 	/**  The relay, if configured: `null` = not configured. */
 	relay?: RelayTestResult | null,
+	/**
+	 *  The values this test used (environment and URL, and for each secret whether the
+	 *  screen's unsaved input or the saved value).
+	 */
+	tested: TestedValueDto[],
 };
 
 export type ConnectionTestResult_Serialize = {
@@ -570,6 +577,11 @@ export type ConnectionTestResult_Serialize = {
 	action: Text | null,
 	/**  The relay, if configured: `null` = not configured. */
 	relay: RelayTestResult | null,
+	/**
+	 *  The values this test used (environment and URL, and for each secret whether the
+	 *  screen's unsaved input or the saved value).
+	 */
+	tested: TestedValueDto[],
 };
 
 /**
@@ -870,6 +882,13 @@ export type FailedRenewalDto_Deserialize = {
 	buyer_email?: string | null,
 	/**  The reminder "ask the buyer" would queue, rendered (editable before queuing). */
 	reminder_preview?: MailPreview_Deserialize | null,
+	/**
+	 *  The e-mail "ask the buyer" queued, as it stands: the choice is done only once it
+	 *  was sent.
+	 */
+	reminder?: QueuedMailDto_Deserialize | null,
+	/**  Whether e-mail can go out now (shown before "ask the buyer" is chosen). */
+	mail_readiness: MailReadinessDto_Deserialize,
 };
 
 /**  The failed-renewal panel of an order. */
@@ -891,6 +910,13 @@ export type FailedRenewalDto_Serialize = {
 	buyer_email: string | null,
 	/**  The reminder "ask the buyer" would queue, rendered (editable before queuing). */
 	reminder_preview: MailPreview_Serialize | null,
+	/**
+	 *  The e-mail "ask the buyer" queued, as it stands: the choice is done only once it
+	 *  was sent.
+	 */
+	reminder: QueuedMailDto_Serialize | null,
+	/**  Whether e-mail can go out now (shown before "ask the buyer" is chosen). */
+	mail_readiness: MailReadinessDto_Serialize,
 };
 
 export type HistoryLineDto = {
@@ -934,154 +960,26 @@ export type HomeSummary_Serialize = {
 	sync: SyncStatus_Serialize,
 };
 
-/**  One field an import changes, as the shop owner reads it. */
-export type ImportChange = ImportChange_Serialize | ImportChange_Deserialize;
-
-/**  One field an import changes, as the shop owner reads it. */
-export type ImportChange_Deserialize = {
-	order_id: number,
-	order_number: string,
-	field: Text,
-	/**  The value before, as shown (`None`: empty). */
-	before?: string | null,
-	/**  The value after, as shown (`None`: empty). */
-	after?: string | null,
-};
-
-/**  One field an import changes, as the shop owner reads it. */
-export type ImportChange_Serialize = {
-	order_id: number,
-	order_number: string,
-	field: Text,
-	/**  The value before, as shown (`None`: empty). */
-	before: string | null,
-	/**  The value after, as shown (`None`: empty). */
-	after: string | null,
-};
-
-/**
- *  What a storefront import would change, computed by the same code that applies it.
- *  Nothing has been written; apply with [`ImportPreview::token`].
- */
-export type ImportPreview = ImportPreview_Serialize | ImportPreview_Deserialize;
-
-/**
- *  What a storefront import would change, computed by the same code that applies it.
- *  Nothing has been written; apply with [`ImportPreview::token`].
- */
-export type ImportPreview_Deserialize = {
-	path: string,
-	/**  Whether empty cells clear known values (the shop owner's explicit choice). */
-	clear_empty: boolean,
-	/**  Names this exact set of changes: the apply refuses if its changes differ. */
-	token: string,
-	/**  `utf-8` or `shift_jis`. */
-	encoding: string,
-	/**  Data rows read. */
-	rows: number,
-	/**  Rows matched to an order. */
-	matched: number,
-	/**  Orders that would change. */
-	orders: number,
-	/**  Fields that would change, over all orders. */
-	fields: number,
-	/**  The detail columns the file has: only these can change. */
-	columns: Text[],
-	/**  The first changes (`RULES.import_preview_sample`), old → new. */
-	sample: ImportChange_Deserialize[],
-	/**  Rows that cannot be used (no such order, bad value), one entry each. */
-	errors: ImportRowError_Deserialize[],
-};
-
-/**
- *  What a storefront import would change, computed by the same code that applies it.
- *  Nothing has been written; apply with [`ImportPreview::token`].
- */
-export type ImportPreview_Serialize = {
-	path: string,
-	/**  Whether empty cells clear known values (the shop owner's explicit choice). */
-	clear_empty: boolean,
-	/**  Names this exact set of changes: the apply refuses if its changes differ. */
-	token: string,
-	/**  `utf-8` or `shift_jis`. */
-	encoding: string,
-	/**  Data rows read. */
-	rows: number,
-	/**  Rows matched to an order. */
-	matched: number,
-	/**  Orders that would change. */
-	orders: number,
-	/**  Fields that would change, over all orders. */
-	fields: number,
-	/**  The detail columns the file has: only these can change. */
-	columns: Text[],
-	/**  The first changes (`RULES.import_preview_sample`), old → new. */
-	sample: ImportChange_Serialize[],
-	/**  Rows that cannot be used (no such order, bad value), one entry each. */
-	errors: ImportRowError_Serialize[],
-};
-
-/**  An applied storefront import, listed so it can be undone. */
-export type ImportRecord = ImportRecord_Serialize | ImportRecord_Deserialize;
-
-/**  An applied storefront import, listed so it can be undone. */
-export type ImportRecord_Deserialize = {
-	id: number,
-	/**  When it was applied (RFC 3339, UTC). */
-	at: string,
-	file_name: string,
-	clear_empty: boolean,
-	orders: number,
-	fields: number,
-	/**  When it was undone (RFC 3339, UTC), if it was. */
-	undone_at?: string | null,
-};
-
-/**  An applied storefront import, listed so it can be undone. */
-export type ImportRecord_Serialize = {
-	id: number,
-	/**  When it was applied (RFC 3339, UTC). */
-	at: string,
-	file_name: string,
-	clear_empty: boolean,
-	orders: number,
-	fields: number,
-	/**  When it was undone (RFC 3339, UTC), if it was. */
-	undone_at: string | null,
-};
-
 export type ImportReport = ImportReport_Serialize | ImportReport_Deserialize;
 
 export type ImportReport_Deserialize = {
-	/**  The recorded import, to undo it; `None` when nothing changed (nothing recorded). */
-	import_id?: number | null,
 	/**  `utf-8` or `shift_jis`. */
 	encoding: string,
 	/**  Data rows read. */
 	rows: number,
-	/**  Rows matched to an order. */
+	/**  Rows whose details were stored on an order. */
 	matched: number,
-	/**  Orders changed. */
-	orders: number,
-	/**  Fields changed, over all orders. */
-	fields: number,
 	/**  Rows that could not be used (no such order, bad value), one entry each. */
 	errors: ImportRowError_Deserialize[],
 };
 
 export type ImportReport_Serialize = {
-	/**  The recorded import, to undo it; `None` when nothing changed (nothing recorded). */
-	import_id: number | null,
 	/**  `utf-8` or `shift_jis`. */
 	encoding: string,
 	/**  Data rows read. */
 	rows: number,
-	/**  Rows matched to an order. */
+	/**  Rows whose details were stored on an order. */
 	matched: number,
-	/**  Orders changed. */
-	orders: number,
-	/**  Fields changed, over all orders. */
-	fields: number,
 	/**  Rows that could not be used (no such order, bad value), one entry each. */
 	errors: ImportRowError_Serialize[],
 };
@@ -1157,6 +1055,38 @@ export type MailPreview_Serialize = {
 	body: string,
 	/**  Why it would not be sent now (already sent this period, card updated, …). */
 	blocked: Text | null,
+};
+
+/**
+ *  Whether PayDesk can send e-mail now, said before a mail is queued: SMTP not set up,
+ *  or the last attempt failed (with its error and when).
+ */
+export type MailReadinessDto = MailReadinessDto_Serialize | MailReadinessDto_Deserialize;
+
+/**
+ *  Whether PayDesk can send e-mail now, said before a mail is queued: SMTP not set up,
+ *  or the last attempt failed (with its error and when).
+ */
+export type MailReadinessDto_Deserialize = {
+	configured: boolean,
+	/**  The last attempt to reach the SMTP server failed (and none succeeded since). */
+	last_failure?: AppError_Deserialize | null,
+	last_failure_at?: string | null,
+	/**  Mails waiting (queued or failed, not yet sent). */
+	waiting: number,
+};
+
+/**
+ *  Whether PayDesk can send e-mail now, said before a mail is queued: SMTP not set up,
+ *  or the last attempt failed (with its error and when).
+ */
+export type MailReadinessDto_Serialize = {
+	configured: boolean,
+	/**  The last attempt to reach the SMTP server failed (and none succeeded since). */
+	last_failure: AppError_Serialize | null,
+	last_failure_at: string | null,
+	/**  Mails waiting (queued or failed, not yet sent). */
+	waiting: number,
 };
 
 /**  What one pass over the mail queue did. */
@@ -1442,6 +1372,12 @@ export type OrderSummary_Deserialize = {
 	outside_change: boolean,
 	/**  An operation's outcome is still being confirmed with the gateway. */
 	operation_unsettled: boolean,
+	/**
+	 *  A failed renewal the shop switched to another payment method (銀行振込, …): the
+	 *  buyer pays outside Paygent, so `method` and the gateway status no longer describe
+	 *  how this order is paid.
+	 */
+	payment_method_label?: string | null,
 };
 
 /**  One row of an order list. */
@@ -1468,6 +1404,12 @@ export type OrderSummary_Serialize = {
 	outside_change: boolean,
 	/**  An operation's outcome is still being confirmed with the gateway. */
 	operation_unsettled: boolean,
+	/**
+	 *  A failed renewal the shop switched to another payment method (銀行振込, …): the
+	 *  buyer pays outside Paygent, so `method` and the gateway status no longer describe
+	 *  how this order is paid.
+	 */
+	payment_method_label: string | null,
 };
 
 /**  A reminder a buyer received. */
@@ -1673,8 +1615,33 @@ export type SecretsSet = {
 	relay_token: boolean,
 };
 
-export type SendRemindersReport = {
+export type SendRemindersReport = SendRemindersReport_Serialize | SendRemindersReport_Deserialize;
+
+export type SendRemindersReport_Deserialize = {
+	/**  Mails this request put in the queue. */
 	queued: number,
+	/**  Of those, how many the SMTP server accepted right away. */
+	sent: number,
+	/**  Of those, how many the SMTP server refused or could not take (retried later). */
+	failed: number,
+	/**  Of those, how many still wait (SMTP not set up, or a retry is due later). */
+	waiting: number,
+	/**  Why they were not sent, when some were not. */
+	problem?: AppError_Deserialize | null,
+	skipped: SkippedReminder[],
+};
+
+export type SendRemindersReport_Serialize = {
+	/**  Mails this request put in the queue. */
+	queued: number,
+	/**  Of those, how many the SMTP server accepted right away. */
+	sent: number,
+	/**  Of those, how many the SMTP server refused or could not take (retried later). */
+	failed: number,
+	/**  Of those, how many still wait (SMTP not set up, or a retry is due later). */
+	waiting: number,
+	/**  Why they were not sent, when some were not. */
+	problem: AppError_Serialize | null,
 	skipped: SkippedReminder[],
 };
 
@@ -1865,6 +1832,11 @@ export type SmtpTestResult_Deserialize = {
 	ok: boolean,
 	message: Text,
 	error?: AppError_Deserialize | null,
+	/**
+	 *  The server, login and sender this test used (the password only as "typed" or
+	 *  "saved").
+	 */
+	tested?: Text | null,
 };
 
 /**  The result of the settings screen's "send a test" / connection test. */
@@ -1872,6 +1844,11 @@ export type SmtpTestResult_Serialize = {
 	ok: boolean,
 	message: Text,
 	error: AppError_Serialize | null,
+	/**
+	 *  The server, login and sender this test used (the password only as "typed" or
+	 *  "saved").
+	 */
+	tested: Text | null,
 };
 
 /**  A payment status code with its label. */
@@ -2039,8 +2016,10 @@ export type SubscriptionSummary_Deserialize = {
 	fees_to_be_advised: boolean,
 	/**  Last day the merchant contract covers renewals (`YYYY-MM-DD`). */
 	contract_end?: string | null,
-	/**  `YYYY-MM-DD` (Japan). */
-	next_renewal_date: string,
+	/**  `YYYY-MM-DD` (Japan); `None` once the subscription ended (nothing renews). */
+	next_renewal_date?: string | null,
+	/**  When the subscription ended (RFC 3339), while it is ended. */
+	ended_at?: string | null,
 	next_cycle_index: number,
 	status: SubscriptionStatusCode,
 	capture_mode: CaptureModeCode,
@@ -2074,8 +2053,10 @@ export type SubscriptionSummary_Serialize = {
 	fees_to_be_advised: boolean,
 	/**  Last day the merchant contract covers renewals (`YYYY-MM-DD`). */
 	contract_end: string | null,
-	/**  `YYYY-MM-DD` (Japan). */
-	next_renewal_date: string,
+	/**  `YYYY-MM-DD` (Japan); `None` once the subscription ended (nothing renews). */
+	next_renewal_date: string | null,
+	/**  When the subscription ended (RFC 3339), while it is ended. */
+	ended_at: string | null,
 	next_cycle_index: number,
 	status: SubscriptionStatusCode,
 	capture_mode: CaptureModeCode,
@@ -2143,6 +2124,12 @@ export type SyncStatus_Deserialize = {
 	quarantined: number,
 	/**  Why the mode is not `relay` or something failed (wrong token, gateway down, …). */
 	problem?: AppError_Deserialize | null,
+	/**
+	 *  PayDesk's clock when this status was made (RFC 3339). The times above are on
+	 *  this clock (the demo's follows its simulator), so the UI measures "3 min ago"
+	 *  against it, not against the window's own clock.
+	 */
+	now: string,
 };
 
 /**  Sync liveness for the status bar ("last event 3 min ago"). */
@@ -2162,6 +2149,12 @@ export type SyncStatus_Serialize = {
 	quarantined: number,
 	/**  Why the mode is not `relay` or something failed (wrong token, gateway down, …). */
 	problem: AppError_Serialize | null,
+	/**
+	 *  PayDesk's clock when this status was made (RFC 3339). The times above are on
+	 *  this clock (the demo's follows its simulator), so the UI measures "3 min ago"
+	 *  against it, not against the window's own clock.
+	 */
+	now: string,
 };
 
 /**
@@ -2190,41 +2183,27 @@ export type Target_Serialize = {
 	target_id: number | null,
 };
 
+/**
+ *  What the connection test used, so the shop owner sees which values were tested (the
+ *  screen's unsaved input or the saved settings). Secrets are named, never shown.
+ */
+export type TestedValueDto = {
+	label: Text,
+	value: Text,
+};
+
 /**  A message in both of the app's languages. */
 export type Text = {
 	ja: string,
 	en: string,
 };
 
-/**  What undoing an import did. */
-export type UndoImportReport = UndoImportReport_Serialize | UndoImportReport_Deserialize;
-
-/**  What undoing an import did. */
-export type UndoImportReport_Deserialize = {
-	import_id: number,
-	/**  Orders touched (each has a history line saying what was restored and kept). */
-	orders: number,
-	/**  Fields set back to their value before the import. */
-	restored: number,
-	/**
-	 *  Fields changed after the import, kept as they are now (`before`: what the import
-	 *  set, `after`: the value now, which stays).
-	 */
-	kept: ImportChange_Deserialize[],
-};
-
-/**  What undoing an import did. */
-export type UndoImportReport_Serialize = {
-	import_id: number,
-	/**  Orders touched (each has a history line saying what was restored and kept). */
-	orders: number,
-	/**  Fields set back to their value before the import. */
-	restored: number,
-	/**
-	 *  Fields changed after the import, kept as they are now (`before`: what the import
-	 *  set, `after`: the value now, which stays).
-	 */
-	kept: ImportChange_Serialize[],
+/**
+ *  A choice to take back on a failed renewal: the order's (cancel or switch) or the
+ *  subscription's end.
+ */
+export type UndoChoiceInput = {
+	kind: FailedRenewalChoiceCode,
 };
 
 export type UnprocessedPage = UnprocessedPage_Serialize | UnprocessedPage_Deserialize;

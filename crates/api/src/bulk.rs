@@ -228,16 +228,21 @@ pub(crate) fn summary_dto(s: &store::RunSummary) -> BulkRunSummary {
         open: s.open as usize,
         captured_yen: s.captured_amount,
     };
+    // "Being confirmed" only where an outcome is really unknown: answers lost while
+    // running, or every open order of a run that was cut off. Orders merely waiting
+    // their turn in a normal run are not (it read like a failure, issue 15).
+    let unknown = match s.status {
+        RunStatus::Interrupted => s.open,
+        _ => s.unknown,
+    };
     let message = match (&s.stop_code, s.status) {
         (Some(code), _) => Some(convert::text(&stop_message(code, progress.succeeded))),
-        (None, RunStatus::Interrupted | RunStatus::Running) if s.open > 0 => Some(Text::new(
+        (None, RunStatus::Interrupted | RunStatus::Running) if unknown > 0 => Some(Text::new(
             &format!(
-                "{}件の注文の結果をペイジェントに確認中です。二重に売上確定しないよう再送はせず、照会して確定します。",
-                s.open
+                "{unknown}件の注文の結果をペイジェントに確認中です。二重に売上確定しないよう再送はせず、照会して確定します。"
             ),
             &format!(
-                "The result of {} orders is still being confirmed with Paygent. They are not resent (no double capture); PayDesk settles them by inquiry.",
-                s.open
+                "The result of {unknown} orders is still being confirmed with Paygent. They are not resent (no double capture); PayDesk settles them by inquiry."
             ),
         )),
         _ => None,

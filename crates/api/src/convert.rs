@@ -180,7 +180,18 @@ pub(crate) fn summary(
         deadline: deadline(order, now),
         outside_change: order.outside_change,
         operation_unsettled,
+        payment_method_label: None,
     }
+}
+
+/// A failed renewal switched to another payment method: the order says how it is paid
+/// now, and that PayDesk cannot see that payment.
+pub(crate) fn switched_to(summary: &mut OrderSummary, method: String) {
+    summary.status.label = Text::new(
+        &format!("{method}に変更（ペイジェント外・入金未確認）"),
+        &format!("Switched to {method} (outside Paygent, payment not confirmed)"),
+    );
+    summary.payment_method_label = Some(method);
 }
 
 /// The detail screen's buttons: every kind with whether it can work now, and why not.

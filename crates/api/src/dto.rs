@@ -200,6 +200,10 @@ pub struct OrderSummary {
     pub outside_change: bool,
     /// An operation's outcome is still being confirmed with the gateway.
     pub operation_unsettled: bool,
+    /// A failed renewal the shop switched to another payment method (銀行振込, …): the
+    /// buyer pays outside Paygent, so `method` and the gateway status no longer describe
+    /// how this order is paid.
+    pub payment_method_label: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Type)]
@@ -383,6 +387,10 @@ pub struct SyncStatus {
     pub quarantined: u32,
     /// Why the mode is not `relay` or something failed (wrong token, gateway down, …).
     pub problem: Option<AppError>,
+    /// PayDesk's clock when this status was made (RFC 3339). The times above are on
+    /// this clock (the demo's follows its simulator), so the UI measures "3 min ago"
+    /// against it, not against the window's own clock.
+    pub now: String,
 }
 
 /// What one `sync_now` did.
@@ -504,6 +512,34 @@ pub struct ConnectionTestResult {
     pub action: Option<Text>,
     /// The relay, if configured: `null` = not configured.
     pub relay: Option<RelayTestResult>,
+    /// The values this test used (environment and URL, and for each secret whether the
+    /// screen's unsaved input or the saved value).
+    pub tested: Vec<TestedValueDto>,
+}
+
+/// What the connection test used, so the shop owner sees which values were tested (the
+/// screen's unsaved input or the saved settings). Secrets are named, never shown.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct TestedValueDto {
+    pub label: Text,
+    pub value: Text,
+}
+
+/// The settings screen's values as they are on screen, unsaved: the connection test
+/// uses them over the saved ones (an empty box keeps the saved value), and stores or
+/// logs none of them.
+#[derive(Clone, Default, Serialize, Deserialize, Type)]
+pub struct ConnectionTestInput {
+    #[serde(default)]
+    pub settings: SettingsInput,
+    #[serde(default)]
+    pub credentials: CredentialsInput,
+}
+
+impl std::fmt::Debug for ConnectionTestInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConnectionTestInput(<redacted>)")
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Type)]

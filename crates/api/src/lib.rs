@@ -483,7 +483,16 @@ impl Desk {
 
     /// Sends a real telegram (094 for a payment that cannot exist) and explains the result.
     pub async fn test_connection(&self) -> Result<ConnectionTestResult, AppError> {
-        self.run_connection_test().await
+        self.run_connection_test(None).await
+    }
+
+    /// The settings screen's test: the values on screen (unsaved) over the saved ones.
+    /// Secrets typed there are used for this test only: never stored, logged or returned.
+    pub async fn test_connection_with(
+        &self,
+        form: dto::ConnectionTestInput,
+    ) -> Result<ConnectionTestResult, AppError> {
+        self.run_connection_test(Some(&form)).await
     }
 
     // --- Sync ---------------------------------------------------------------------------

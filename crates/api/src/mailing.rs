@@ -22,9 +22,9 @@ use store::{MailId, MailPurpose, MailState, NewMail, QueueOutcome};
 
 use crate::subscriptions::{reminder_code, reminder_from};
 use crate::subscriptions_dto::{
-    EmailTemplateDto, EmailTemplateInput, MailPreview, MailRunReport, QueuedMailDto,
-    ReminderKindCode, SendRemindersReport, SendRemindersRequest, SkippedReminder, SmtpSettingsDto,
-    SmtpSettingsInput, SmtpTestResult,
+    EmailTemplateDto, EmailTemplateInput, MailPreview, MailReadinessDto, MailRunReport,
+    QueuedMailDto, ReminderKindCode, SendRemindersReport, SendRemindersRequest, SkippedReminder,
+    SmtpSettingsDto, SmtpSettingsInput, SmtpTestResult,
 };
 use crate::{AppError, Desk, Text, convert};
 
@@ -45,6 +45,9 @@ mod keys {
     pub const SUMMARY_SCHEDULE: &str = "mail.summary_schedule";
     pub const LAST_REMINDER_RUN: &str = "mail.last_reminder_run";
     pub const LAST_SUMMARY_RUN: &str = "mail.last_summary_run";
+    /// The last attempt to reach the SMTP server with a mail, as JSON
+    /// (`{"ok":bool,"at":ms,"code":..,"ja":..,"en":..}`), for the warning before queueing.
+    pub const LAST_ATTEMPT: &str = "mail.last_attempt";
 }
 
 /// The summary goes on the 1st at 9:00 (Japan) unless the shop changes it.
@@ -116,7 +119,7 @@ fn reminder_subject_kind(kind: ReminderKind) -> ReminderKindCode {
     reminder_code(kind)
 }
 
-fn mail_dto(m: &store::QueuedMail) -> QueuedMailDto {
+pub(crate) fn mail_dto(m: &store::QueuedMail) -> QueuedMailDto {
     let (purpose, kind) = match m.mail.purpose {
         MailPurpose::Reminder(k) => ("reminder", Some(reminder_subject_kind(k))),
         MailPurpose::MonthlySummary => ("monthly_summary", None),
@@ -255,49 +258,172 @@ impl Desk {
 
     /// The mailer from the settings, with the password read from the keychain right now.
     fn mailer(&self) -> Result<Mailer, AppError> {
-        let host = self.setting(keys::HOST)?.ok_or_else(smtp_not_configured)?;
-        let from_address = self
-            .setting(keys::FROM_ADDRESS)?
-            .ok_or_else(smtp_not_configured)?;
-        let security = self.smtp_security();
-        let port = self
-            .setting(keys::PORT)?
-            .and_then(|p| p.parse().ok())
+        self.mailer_with(None).map(|(m, _)| m)
+    }
+
+    /// The mailer from the saved settings, or for a test from the screen's values over
+    /// them (a typed password is used for that test only, never stored or logged), with
+    /// the words that say what is tested.
+    fn mailer_with(&self, form: Option<&SmtpSettingsInput>) -> Result<(Mailer, Text), AppError> {
+        let typed = |f: fn(&SmtpSettingsInput) -> &Option<String>| {
+            form.and_then(|i| f(i).as_deref())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let host = match typed(|i| &i.host) {
+            Some(h) => h,
+            None => self.setting(keys::HOST)?.ok_or_else(smtp_not_configured)?,
+        };
+        let from_address = match typed(|i| &i.from_address) {
+            Some(a) => a,
+            None => self
+                .setting(keys::FROM_ADDRESS)?
+                .ok_or_else(smtp_not_configured)?,
+        };
+        let security = match form.and_then(|i| i.security.as_deref()) {
+            Some(code) => Security::from_code(code).unwrap_or(Security::StartTls),
+            None => self.smtp_security(),
+        };
+        let port = form
+            .and_then(|i| i.port)
+            .or(self.setting(keys::PORT)?.and_then(|p| p.parse().ok()))
             .unwrap_or(match security {
                 Security::Tls => 465,
                 Security::StartTls => 587,
                 Security::Plain => 25,
             });
-        let password = self
-            .keychain()
-            .read(SecretKey::SmtpPassword)?
-            .filter(|p| !p.expose().is_empty());
-        let from_name = match self.setting(keys::FROM_NAME)? {
-            Some(n) => Some(n),
-            None => self.setting(crate::settings::keys::SHOP_NAME)?,
+        let username = match form.and_then(|i| i.username.as_deref()) {
+            // The box on screen is what is tested, also when it was emptied.
+            Some(u) => Some(u.trim().to_owned()).filter(|u| !u.is_empty()),
+            None => self.setting(keys::USERNAME)?,
         };
-        Mailer::new(&SmtpSettings {
+        let typed_password = form
+            .and_then(|i| i.password.as_deref())
+            .filter(|p| !p.is_empty());
+        let (password, password_source) = match typed_password {
+            Some(p) => (
+                Some(Sensitive::new(p.to_owned())),
+                Text::new("画面の入力値（未保存）", "the screen's input (not saved)"),
+            ),
+            None => {
+                let stored = self
+                    .keychain()
+                    .read(SecretKey::SmtpPassword)?
+                    .filter(|p| !p.expose().is_empty());
+                let source = if stored.is_some() {
+                    Text::new("保存済みの値", "the saved value")
+                } else {
+                    Text::new("なし", "none")
+                };
+                (stored, source)
+            }
+        };
+        let from_name = match typed(|i| &i.from_name) {
+            Some(n) => Some(n),
+            None => match self.setting(keys::FROM_NAME)? {
+                Some(n) => Some(n),
+                None => self.setting(crate::settings::keys::SHOP_NAME)?,
+            },
+        };
+        let tested = Text::new(
+            &format!(
+                "{host}:{port}（{}）・ログイン名 {}・パスワード {}・送信元 {from_address}",
+                security.code(),
+                username.as_deref().unwrap_or("なし"),
+                password_source.ja
+            ),
+            &format!(
+                "{host}:{port} ({}), login {}, password {}, sender {from_address}",
+                security.code(),
+                username.as_deref().unwrap_or("none"),
+                password_source.en
+            ),
+        );
+        let mailer = Mailer::new(&SmtpSettings {
             host,
             port,
             security,
-            username: self.setting(keys::USERNAME)?,
+            username,
             password,
             from_address,
             from_name,
             timeout: SMTP_TIMEOUT,
         })
-        .map_err(|e| config_error(&e))
+        .map_err(|e| config_error(&e))?;
+        Ok((mailer, tested))
     }
 
-    /// Connects (and logs in) without sending: the settings screen's test button.
-    pub async fn test_smtp(&self) -> Result<SmtpTestResult, AppError> {
-        let mailer = match self.mailer() {
+    /// Whether mail can go out now: said before anything is queued, so the shop is not
+    /// told "done" for a mail that cannot leave.
+    pub async fn mail_readiness(&self) -> Result<MailReadinessDto, AppError> {
+        self.mail_readiness_now()
+    }
+
+    pub(crate) fn mail_readiness_now(&self) -> Result<MailReadinessDto, AppError> {
+        let configured =
+            self.setting(keys::HOST)?.is_some() && self.setting(keys::FROM_ADDRESS)?.is_some();
+        let last = self
+            .setting(keys::LAST_ATTEMPT)?
+            .and_then(|json| serde_json::from_str::<LastAttempt>(&json).ok())
+            .filter(|a| !a.ok);
+        let waiting = {
+            let store = self.store();
+            store.mails(Some(MailState::Queued))?.len()
+                + store.mails(Some(MailState::Failed))?.len()
+        };
+        Ok(MailReadinessDto {
+            configured,
+            last_failure_at: last
+                .as_ref()
+                .and_then(|a| DateTime::from_timestamp_millis(a.at))
+                .map(convert::time),
+            last_failure: last.map(|a| AppError::new(&a.code, Text::new(&a.ja, &a.en), None)),
+            waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// Remembers how the last attempt to hand a mail to the SMTP server went.
+    fn record_attempt(&self, error: Option<&AppError>, now: DateTime<Utc>) {
+        let attempt = LastAttempt {
+            ok: error.is_none(),
+            at: now.timestamp_millis(),
+            code: error.map(|e| e.code.clone()).unwrap_or_default(),
+            ja: error.map(|e| e.message.ja.clone()).unwrap_or_default(),
+            en: error.map(|e| e.message.en.clone()).unwrap_or_default(),
+        };
+        if let Ok(json) = serde_json::to_string(&attempt)
+            && let Err(e) = self.store().set_setting(keys::LAST_ATTEMPT, &json)
+        {
+            tracing::warn!(error = %e, "cannot record the mail attempt");
+        }
+    }
+
+    /// Connects (and logs in) without sending: the settings screen's test button. With
+    /// `form`, the values on screen (unsaved) are tested, over the saved ones.
+    pub async fn test_smtp(
+        &self,
+        form: Option<SmtpSettingsInput>,
+    ) -> Result<SmtpTestResult, AppError> {
+        if let Some(s) = form.as_ref().and_then(|f| f.security.as_deref())
+            && Security::from_code(s).is_none()
+        {
+            return Err(AppError::refused(
+                "invalid_smtp_security",
+                Text::new(
+                    "暗号化方式は tls、starttls、plain のどれかを選んでください。",
+                    "Choose tls, starttls or plain.",
+                ),
+            ));
+        }
+        let (mailer, tested) = match self.mailer_with(form.as_ref()) {
             Ok(m) => m,
             Err(e) => {
                 return Ok(SmtpTestResult {
                     ok: false,
                     message: e.message.clone(),
                     error: Some(e),
+                    tested: None,
                 });
             }
         };
@@ -309,6 +435,7 @@ impl Desk {
                     "Connected to the mail server.",
                 ),
                 error: None,
+                tested: Some(tested),
             },
             Err(e) => {
                 let error = send_error(&e);
@@ -317,6 +444,7 @@ impl Desk {
                     ok: false,
                     message: error.message.clone(),
                     error: Some(error),
+                    tested: Some(tested),
                 }
             }
         })
@@ -606,9 +734,13 @@ impl Desk {
             .collect();
         let outcomes = self.queue_reminders(mails)?;
         let mut queued = 0;
+        let mut mail_ids = Vec::new();
         for (outcome, id) in outcomes.iter().zip(queued_ids.iter()) {
             match outcome {
-                QueueOutcome::Queued(_) => queued += 1,
+                QueueOutcome::Queued(mail) => {
+                    queued += 1;
+                    mail_ids.push(*mail);
+                }
                 QueueOutcome::AlreadyQueued => skipped.push(SkippedReminder {
                     subscription_id: *id,
                     buyer_name: String::new(),
@@ -619,8 +751,46 @@ impl Desk {
                 }),
             }
         }
-        tracing::info!(queued, skipped = skipped.len(), "reminders queued by hand");
-        Ok(SendRemindersReport { queued, skipped })
+        // Sent at once, so the screen says what really happened to each mail.
+        let run = if mail_ids.is_empty() {
+            None
+        } else {
+            Some(self.send_mail_queue().await)
+        };
+        let (mut sent, mut failed, mut waiting) = (0, 0, 0);
+        let mut problem = None;
+        for id in mail_ids {
+            match self.store().mail(id)? {
+                Some(m) if m.state == MailState::Sent => sent += 1,
+                Some(m) if m.state == MailState::Failed => {
+                    failed += 1;
+                    if problem.is_none() {
+                        problem = m.last_error.map(|e| failed_mail_error(&e));
+                    }
+                }
+                Some(m) if m.state == MailState::Queued => waiting += 1,
+                _ => {}
+            }
+        }
+        if problem.is_none() && (failed > 0 || waiting > 0) {
+            problem = run.and_then(|r| r.problem);
+        }
+        tracing::info!(
+            queued,
+            sent,
+            failed,
+            waiting,
+            skipped = skipped.len(),
+            "reminders by hand"
+        );
+        Ok(SendRemindersReport {
+            queued,
+            sent,
+            failed,
+            waiting,
+            problem,
+            skipped,
+        })
     }
 
     // -----------------------------------------------------------------------------------
@@ -683,6 +853,9 @@ impl Desk {
             Ok(m) => m,
             Err(e) => {
                 tracing::info!(code = %e.code, waiting = due.len(), "mails wait for SMTP settings");
+                if e.code != "smtp_not_configured" {
+                    self.record_attempt(Some(&e), now);
+                }
                 report.problem = Some(e);
                 return report;
             }
@@ -699,6 +872,7 @@ impl Desk {
             match result {
                 Ok(()) => {
                     tracing::info!(mail = m.id.0, "mail sent");
+                    self.record_attempt(None, now);
                     if let Err(e) = self.store().mark_mail_sent(m.id, now) {
                         tracing::error!(error = %e, "cannot record a sent mail");
                     }
@@ -714,6 +888,7 @@ impl Desk {
                     if let Err(e) = self.store().mark_mail_failed(m.id, &text, now, &RULES) {
                         tracing::error!(error = %e, "cannot record a failed mail");
                     }
+                    self.record_attempt(Some(&error), now);
                     report.failed += 1;
                     report.problem = Some(error);
                 }
@@ -927,6 +1102,26 @@ impl Desk {
         }
         Ok(self.send_mail_queue().await)
     }
+}
+
+/// See `keys::LAST_ATTEMPT`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LastAttempt {
+    ok: bool,
+    at: i64,
+    code: String,
+    ja: String,
+    en: String,
+}
+
+/// A failed mail's stored error (`[code] ja / en`) as the boundary error again.
+fn failed_mail_error(stored: &str) -> AppError {
+    let (code, rest) = stored
+        .strip_prefix('[')
+        .and_then(|r| r.split_once("] "))
+        .unwrap_or(("smtp_failed", stored));
+    let (ja, en) = rest.split_once(" / ").unwrap_or((rest, rest));
+    AppError::new(code, Text::new(ja, en), None)
 }
 
 fn no_email_text() -> Text {

@@ -55,6 +55,20 @@ pub(crate) fn list_query(
     })
 }
 
+/// The payment method a failed renewal's order was switched to. Only an order the gateway
+/// made no payment for (a refused renewal's stand-in) can have been, so other rows cost
+/// no query.
+fn switched_method(
+    store: &store::Store,
+    id: OrderId,
+    order: &domain::Order,
+) -> Result<Option<String>, store::Error> {
+    if domain::order::shown_transaction_id(&order.payment_id).is_some() {
+        return Ok(None);
+    }
+    store.switched_payment_method(id)
+}
+
 impl Desk {
     pub(crate) fn list_orders_sync(&self, query: &OrderQuery) -> Result<OrderPage, AppError> {
         let now = self.now();
@@ -66,7 +80,11 @@ impl Desk {
             .iter()
             .map(|row| {
                 let unsettled = store.pending_for_order(row.id)?.is_some();
-                Ok(convert::summary(row.id.0, &row.order, now, unsettled))
+                let mut summary = convert::summary(row.id.0, &row.order, now, unsettled);
+                if let Some(method) = switched_method(&store, row.id, &row.order)? {
+                    convert::switched_to(&mut summary, method);
+                }
+                Ok(summary)
             })
             .collect::<Result<Vec<_>, store::Error>>()?;
         Ok(OrderPage {
@@ -88,6 +106,7 @@ impl Desk {
         let chain = store.payment_id_chain(id)?;
         let history = store.history(id)?;
         let details = store.order_details(id)?;
+        let switched = switched_method(&store, id, &order)?;
         drop(store);
         let banner = order.outside_change.then(|| {
             Text::new(
@@ -102,8 +121,12 @@ impl Desk {
             created_at: convert::time(p.created_at),
             message: convert::text(&domain::Refusal::OperationUnsettled.message()),
         });
+        let mut summary = convert::summary(order_id, &order, now, pending.is_some());
+        if let Some(method) = switched {
+            convert::switched_to(&mut summary, method);
+        }
         Ok(OrderDetail {
-            summary: convert::summary(order_id, &order, now, pending.is_some()),
+            summary,
             transaction_ids: chain
                 .into_iter()
                 .filter(|id| domain::order::shown_transaction_id(id).is_some())

@@ -13,10 +13,19 @@ use relay::client::DesktopClient;
 use secrets::{SecretKey, Sensitive};
 
 use crate::dto::{
-    CaptureModeCode, ConnectionOutcomeCode, ConnectionTestResult, CredentialsInput,
-    EnvironmentCode, RelayTestResult, SecretsSet, Settings, SettingsInput,
+    CaptureModeCode, ConnectionOutcomeCode, ConnectionTestInput, ConnectionTestResult,
+    CredentialsInput, EnvironmentCode, RelayTestResult, SecretsSet, Settings, SettingsInput,
+    TestedValueDto,
 };
 use crate::{AppError, Desk, Text, convert};
+
+fn unsaved() -> Text {
+    Text::new("画面の入力値（未保存）", "the screen's input (not saved)")
+}
+
+fn saved() -> Text {
+    Text::new("保存済みの値", "the saved value")
+}
 
 /// Keys of the non-secret settings.
 pub(crate) mod keys {
@@ -382,44 +391,157 @@ impl Desk {
     }
 
     fn build_gateway(&self) -> Result<Client, AppError> {
-        let environment = environment_code(self.setting(keys::ENVIRONMENT)?.as_deref());
+        self.build_gateway_with(None, &mut Vec::new())
+    }
+
+    /// A secret: the form's typed value for a test (used for that test only, never
+    /// stored), else the keychain's. Notes in `tested` which one was used.
+    fn secret_for_test(
+        &self,
+        key: SecretKey,
+        typed: Option<&str>,
+        label: Text,
+        tested: &mut Vec<TestedValueDto>,
+    ) -> Result<Option<Sensitive<String>>, AppError> {
+        let typed = typed.map(str::trim).filter(|v| !v.is_empty());
+        let (value, source) = match typed {
+            Some(v) => (Some(Sensitive::new(v.to_owned())), unsaved()),
+            None => match self.secret(key)? {
+                Some(v) => (Some(v), saved()),
+                None => (None, Text::new("未設定", "not set")),
+            },
+        };
+        tested.push(TestedValueDto {
+            label,
+            value: source,
+        });
+        Ok(value)
+    }
+
+    /// The Paygent client from the saved settings, or for a connection test from the
+    /// screen's values over the saved ones. `tested` receives what was used.
+    fn build_gateway_with(
+        &self,
+        form: Option<&ConnectionTestInput>,
+        tested: &mut Vec<TestedValueDto>,
+    ) -> Result<Client, AppError> {
+        let settings = form.map(|f| &f.settings);
+        let credentials = form.map(|f| &f.credentials);
+        let environment = match settings.and_then(|s| s.environment) {
+            Some(env) => env,
+            None => environment_code(self.setting(keys::ENVIRONMENT)?.as_deref()),
+        };
+        let typed_url = settings
+            .and_then(|s| s.custom_base_url.as_deref())
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
         let endpoint = match environment {
             EnvironmentCode::Sandbox => Endpoint::Sandbox,
             EnvironmentCode::Production => Endpoint::Production,
             EnvironmentCode::Simulator => {
-                let url = self
-                    .setting(keys::CUSTOM_BASE_URL)?
-                    .ok_or_else(AppError::not_configured)?;
-                // Checked again here: a value saved by an older version was not.
+                let url = match typed_url {
+                    Some(url) => url.to_owned(),
+                    None => self
+                        .setting(keys::CUSTOM_BASE_URL)?
+                        .ok_or_else(AppError::not_configured)?,
+                };
+                // Checked here too: a typed value is not saved first, and a value saved
+                // by an older version was never checked.
                 if paygent_client::check_base_url(&url).is_err() {
                     return Err(insecure_url(UrlKind::Gateway));
                 }
                 Endpoint::Custom(url)
             }
         };
-        let merchant_id = self
-            .secret(SecretKey::MerchantId)?
-            .ok_or_else(AppError::not_configured)?;
-        let connect_id = self
-            .secret(SecretKey::ConnectId)?
-            .ok_or_else(AppError::not_configured)?;
-        let password = self
-            .secret(SecretKey::ConnectPassword)?
-            .ok_or_else(AppError::not_configured)?;
+        let (env_ja, env_en) = match environment {
+            EnvironmentCode::Sandbox => ("試験環境（サンドボックス）", "sandbox"),
+            EnvironmentCode::Production => ("本番環境", "production"),
+            EnvironmentCode::Simulator => ("シミュレーター・独自URL", "simulator / custom URL"),
+        };
+        let url = endpoint
+            .base_url(paygent_codec::TelegramKind::PaymentInquiry)
+            .to_owned();
+        tested.push(TestedValueDto {
+            label: Text::new("接続先", "Gateway"),
+            value: Text::new(&format!("{env_ja} {url}"), &format!("{env_en} {url}")),
+        });
+        let typed =
+            |f: fn(&CredentialsInput) -> &Option<String>| credentials.and_then(|c| f(c).as_deref());
+        let merchant_id = self.secret_for_test(
+            SecretKey::MerchantId,
+            typed(|c| &c.merchant_id),
+            Text::new("マーチャントID", "Merchant ID"),
+            tested,
+        )?;
+        let connect_id = self.secret_for_test(
+            SecretKey::ConnectId,
+            typed(|c| &c.connect_id),
+            Text::new("接続ID", "Connect ID"),
+            tested,
+        )?;
+        let password = self.secret_for_test(
+            SecretKey::ConnectPassword,
+            typed(|c| &c.connect_password),
+            Text::new("接続パスワード", "Connect password"),
+            tested,
+        )?;
+        let certificate = match typed(|c| &c.client_certificate_path)
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            Some(path) => {
+                tested.push(TestedValueDto {
+                    label: Text::new("クライアント証明書", "Client certificate"),
+                    value: Text::new(
+                        &format!("{}（{path}）", unsaved().ja),
+                        &format!("{} ({path})", unsaved().en),
+                    ),
+                });
+                Some(Sensitive::new(certificate_for_keychain(&read_file(
+                    path,
+                    "クライアント証明書",
+                    "client certificate",
+                )?)))
+            }
+            None => self.secret_for_test(
+                SecretKey::ClientCertificate,
+                None,
+                Text::new("クライアント証明書", "Client certificate"),
+                tested,
+            )?,
+        };
+        let passphrase = {
+            let typed = typed(|c| &c.client_certificate_passphrase).filter(|p| !p.is_empty());
+            match typed {
+                Some(p) => Some(Sensitive::new(p.to_owned())),
+                None => self.secret(SecretKey::ClientCertificatePassphrase)?,
+            }
+        };
+        let (Some(merchant_id), Some(connect_id), Some(password)) =
+            (merchant_id, connect_id, password)
+        else {
+            return Err(AppError::not_configured());
+        };
         let header = CommonHeader::new(
             merchant_id.expose().clone(),
             connect_id.expose().clone(),
             password,
         );
         let mut config = ClientConfig::new(endpoint, header);
-        if let Some(cert) = self.secret(SecretKey::ClientCertificate)? {
-            let passphrase = self.secret(SecretKey::ClientCertificatePassphrase)?;
+        if let Some(cert) = certificate {
             config.identity = Some(identity_from_keychain(&cert, passphrase)?);
         } else if environment != EnvironmentCode::Simulator {
             return Err(AppError::not_configured());
         }
         if environment == EnvironmentCode::Simulator {
-            config.ca_pem = self.setting(keys::CUSTOM_CA_PEM)?.map(String::into_bytes);
+            config.ca_pem = match settings
+                .and_then(|s| s.custom_ca_path.as_deref())
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
+                Some(path) => Some(read_file(path, "CA証明書", "CA certificate")?),
+                None => self.setting(keys::CUSTOM_CA_PEM)?.map(String::into_bytes),
+            };
         }
         if let Some(secs) = std::env::var("PAYDESK_GATEWAY_TIMEOUT_SECS")
             .ok()
@@ -449,9 +571,31 @@ impl Desk {
         )))
     }
 
-    pub(crate) async fn run_connection_test(&self) -> Result<ConnectionTestResult, AppError> {
-        let relay = self.test_relay().await;
-        let client = match self.gateway() {
+    /// The connection test: with `form`, the screen's values (unsaved) over the saved
+    /// ones, in a client built for this test alone (not cached, nothing stored).
+    pub(crate) async fn run_connection_test(
+        &self,
+        form: Option<&ConnectionTestInput>,
+    ) -> Result<ConnectionTestResult, AppError> {
+        let relay = self.test_relay(form).await;
+        let mut tested = Vec::new();
+        let built = match form {
+            Some(_) => self.build_gateway_with(form, &mut tested),
+            None => {
+                let built = self.build_gateway_with(None, &mut tested);
+                // The saved settings' client is the one operations use: keep it.
+                if let Ok(c) = &built {
+                    *self
+                        .inner
+                        .clients
+                        .gateway
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()) = Some(c.clone());
+                }
+                built
+            }
+        };
+        let client = match built {
             Ok(c) => c,
             Err(e) => {
                 let outcome = match e.code.as_str() {
@@ -467,6 +611,7 @@ impl Desk {
                     message: e.message,
                     action: e.action,
                     relay,
+                    tested,
                 });
             }
         };
@@ -533,11 +678,37 @@ impl Desk {
             message,
             action,
             relay,
+            tested,
         })
     }
 
-    async fn test_relay(&self) -> Option<RelayTestResult> {
-        let client = match self.relay_client() {
+    async fn test_relay(&self, form: Option<&ConnectionTestInput>) -> Option<RelayTestResult> {
+        let typed_url = form
+            .and_then(|f| f.settings.relay_url.as_deref())
+            .map(str::trim);
+        let typed_token = form
+            .and_then(|f| f.credentials.relay_token.as_deref())
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let client = match (typed_url, typed_token) {
+            // The box emptied on screen: no relay is what is being tested.
+            (Some(""), _) => Ok(None),
+            (None, None) => self.relay_client(),
+            (url, token) => {
+                let url = match url {
+                    Some(u) => Some(u.to_owned()),
+                    None => self.setting(keys::RELAY_URL).ok().flatten(),
+                };
+                let token = match token {
+                    Some(t) => Some(Sensitive::new(t.to_owned())),
+                    None => self.secret(SecretKey::RelayToken).ok().flatten(),
+                };
+                Ok(url
+                    .zip(token)
+                    .map(|(u, t)| DesktopClient::new(&u, t.expose())))
+            }
+        };
+        let client = match client {
             Ok(Some(c)) => c,
             Ok(None) => return None,
             Err(e) => {

@@ -289,7 +289,13 @@ impl Desk {
         today: NaiveDate,
     ) -> Result<SubscriptionSummary, AppError> {
         let state = sub.card_expiry.map(|e| card_state(e, today, &RULES));
-        let block = self.store().renewal_block(sub.id)?;
+        let (block, ended) = {
+            let store = self.store();
+            (
+                store.renewal_block(sub.id)?,
+                store.subscription_end(sub.id)?,
+            )
+        };
         let label = match state {
             Some(s) => convert::text(&s.text()),
             None => Text::new("未取得", "Not read yet"),
@@ -306,7 +312,10 @@ impl Desk {
             amount_yen: sub.amount.0,
             fees_to_be_advised: sub.fees_to_be_advised,
             contract_end: sub.contract_end.map(date_text),
-            next_renewal_date: date_text(sub.next_renewal_date),
+            // An ended subscription renews no more: no date to show.
+            next_renewal_date: (sub.status != SubscriptionStatus::Ended)
+                .then(|| date_text(sub.next_renewal_date)),
+            ended_at: ended.map(|(at, _)| convert::time(at)),
             next_cycle_index: sub.next_cycle_index,
             status: status_code(sub.status),
             capture_mode: convert::capture_mode_to(sub.capture_mode),
@@ -1346,11 +1355,13 @@ impl Desk {
             .order_choice
             .as_deref()
             .and_then(FailedRenewalChoiceKind::from_code);
+        let ended = sub.status == SubscriptionStatus::Ended;
         let future_choice = cycle
             .future_choice
             .as_deref()
-            .and_then(FailedRenewalChoiceKind::from_code);
-        let ended = sub.status == SubscriptionStatus::Ended;
+            .and_then(FailedRenewalChoiceKind::from_code)
+            // Reopened on the subscription screen since: the end no longer stands.
+            .filter(|k| *k != FailedRenewalChoiceKind::EndSubscription || ended);
         let choices = failed
             .choices
             .iter()
@@ -1394,6 +1405,14 @@ impl Desk {
             ReminderKind::Expired
         };
         let reminder_preview = self.preview_for(&sub, kind, None, None).ok();
+        let reminder = match cycle.reminder_mail_id {
+            Some(id) => self
+                .store()
+                .mail(id)?
+                .as_ref()
+                .map(crate::mailing::mail_dto),
+            None => None,
+        };
         Ok(Some(FailedRenewalDto {
             order_id,
             subscription_id: sub.id.0,
@@ -1409,6 +1428,8 @@ impl Desk {
             subscription_status: status_code(sub.status),
             buyer_email: sub.buyer_email.clone(),
             reminder_preview,
+            reminder,
+            mail_readiness: self.mail_readiness_now()?,
         }))
     }
 
@@ -1470,7 +1491,26 @@ impl Desk {
         self.store()
             .record_failed_renewal_choice(&key, &choice, card, now)?;
         if let Some(mail) = mail {
-            self.queue_reminders(vec![mail])?;
+            let kind = match mail.purpose {
+                store::MailPurpose::Reminder(k) => Some(k),
+                _ => None,
+            };
+            let outcome = self.queue_reminders(vec![mail])?;
+            // The mail this choice stands for: the one just queued, or the same reminder
+            // already waiting for this buyer.
+            let id = match outcome.first() {
+                Some(store::QueueOutcome::Queued(id)) => Some(*id),
+                _ => match kind {
+                    Some(k) => self.store().open_reminder(&sub.customer_id, k)?,
+                    None => None,
+                },
+            };
+            if let Some(id) = id {
+                self.store().set_cycle_reminder_mail(&key, id)?;
+            }
+            // Sent now, so the panel says what happened (sent, refused, unreachable, or
+            // waiting for SMTP settings) instead of "done" for a mail still in the queue.
+            self.send_mail_queue().await;
         }
         tracing::info!(
             order = order_id,
@@ -1482,6 +1522,70 @@ impl Desk {
         self.failed_renewal(order_id)
             .await?
             .ok_or_else(|| not_a_renewal_order(order_id))
+    }
+
+    /// Takes back a choice made on a failed renewal: cancel or switch (the order is a
+    /// failed card payment in the open list again), or the subscription's end (it returns
+    /// to the status it had). A reminder cannot be taken back here: a waiting one is
+    /// discarded from the mail log, a sent one has reached the buyer.
+    pub async fn undo_failed_renewal_choice(
+        &self,
+        order_id: i64,
+        kind: FailedRenewalChoiceCode,
+    ) -> Result<FailedRenewalDto, AppError> {
+        let panel = self
+            .failed_renewal(order_id)
+            .await?
+            .ok_or_else(|| not_a_renewal_order(order_id))?;
+        let key = renewal_key(SubscriptionId(panel.subscription_id), panel.cycle_index);
+        let now = self.now();
+        let undone = match kind {
+            FailedRenewalChoiceCode::CancelOrder | FailedRenewalChoiceCode::SwitchPaymentMethod => {
+                panel.order_choice == Some(kind)
+                    && self.store().undo_order_choice(&key, now)?.is_some()
+            }
+            FailedRenewalChoiceCode::EndSubscription => self.store().undo_end_choice(&key, now)?,
+            FailedRenewalChoiceCode::AskBuyerToUpdateCard => false,
+        };
+        if !undone {
+            return Err(AppError::refused(
+                "nothing_to_undo",
+                Text::new(
+                    "取り消せる対応はありません。",
+                    "There is no choice to take back.",
+                ),
+            ));
+        }
+        tracing::info!(order = order_id, "failed-renewal choice taken back");
+        self.orders_changed(&[order_id]);
+        self.subscriptions_changed(&[panel.subscription_id]);
+        self.nudge_subscriptions();
+        self.failed_renewal(order_id)
+            .await?
+            .ok_or_else(|| not_a_renewal_order(order_id))
+    }
+
+    /// Takes back the end of a subscription: it returns to the status it had before
+    /// (active or paused). Renewals continue from its next renewal date; a date that
+    /// passed meanwhile is caught up like after PayDesk was off.
+    pub async fn reopen_subscription(&self, id: i64) -> Result<SubscriptionDetail, AppError> {
+        let Some((_, before)) = self.store().subscription_end(SubscriptionId(id))? else {
+            return Err(AppError::refused(
+                "not_ended",
+                Text::new(
+                    "この定期購入は終了していません。",
+                    "This subscription has not ended.",
+                ),
+            ));
+        };
+        self.update_subscription(
+            id,
+            SubscriptionInput {
+                status: Some(status_code(before)),
+                ..SubscriptionInput::default()
+            },
+        )
+        .await
     }
 
     // -----------------------------------------------------------------------------------
@@ -1808,7 +1912,10 @@ impl Desk {
                         SubscriptionInput {
                             buyer_email: (sub.buyer_email.is_none() && !email.is_empty())
                                 .then_some(email),
-                            next_renewal_date: (sub.next_renewal_date > today).then_some(today),
+                            next_renewal_date: sub
+                                .next_renewal_date
+                                .is_some_and(|d| d > today)
+                                .then_some(today),
                             ..SubscriptionInput::default()
                         },
                     )

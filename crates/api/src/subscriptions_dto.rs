@@ -89,8 +89,10 @@ pub struct SubscriptionSummary {
     pub fees_to_be_advised: bool,
     /// Last day the merchant contract covers renewals (`YYYY-MM-DD`).
     pub contract_end: Option<String>,
-    /// `YYYY-MM-DD` (Japan).
-    pub next_renewal_date: String,
+    /// `YYYY-MM-DD` (Japan); `None` once the subscription ended (nothing renews).
+    pub next_renewal_date: Option<String>,
+    /// When the subscription ended (RFC 3339), while it is ended.
+    pub ended_at: Option<String>,
     pub next_cycle_index: u32,
     pub status: SubscriptionStatusCode,
     pub capture_mode: CaptureModeCode,
@@ -307,6 +309,30 @@ pub struct FailedRenewalDto {
     pub buyer_email: Option<String>,
     /// The reminder "ask the buyer" would queue, rendered (editable before queuing).
     pub reminder_preview: Option<MailPreview>,
+    /// The e-mail "ask the buyer" queued, as it stands: the choice is done only once it
+    /// was sent.
+    pub reminder: Option<QueuedMailDto>,
+    /// Whether e-mail can go out now (shown before "ask the buyer" is chosen).
+    pub mail_readiness: MailReadinessDto,
+}
+
+/// Whether PayDesk can send e-mail now, said before a mail is queued: SMTP not set up,
+/// or the last attempt failed (with its error and when).
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct MailReadinessDto {
+    pub configured: bool,
+    /// The last attempt to reach the SMTP server failed (and none succeeded since).
+    pub last_failure: Option<AppError>,
+    pub last_failure_at: Option<String>,
+    /// Mails waiting (queued or failed, not yet sent).
+    pub waiting: u32,
+}
+
+/// A choice to take back on a failed renewal: the order's (cancel or switch) or the
+/// subscription's end.
+#[derive(Clone, Debug, Serialize, Deserialize, Type)]
+pub struct UndoChoiceInput {
+    pub kind: FailedRenewalChoiceCode,
 }
 
 #[derive(Clone, Debug, Serialize, Type)]
@@ -368,7 +394,16 @@ pub struct SkippedReminder {
 
 #[derive(Clone, Debug, Serialize, Type)]
 pub struct SendRemindersReport {
+    /// Mails this request put in the queue.
     pub queued: u32,
+    /// Of those, how many the SMTP server accepted right away.
+    pub sent: u32,
+    /// Of those, how many the SMTP server refused or could not take (retried later).
+    pub failed: u32,
+    /// Of those, how many still wait (SMTP not set up, or a retry is due later).
+    pub waiting: u32,
+    /// Why they were not sent, when some were not.
+    pub problem: Option<AppError>,
     pub skipped: Vec<SkippedReminder>,
 }
 
@@ -482,6 +517,9 @@ pub struct SmtpTestResult {
     pub ok: bool,
     pub message: Text,
     pub error: Option<AppError>,
+    /// The server, login and sender this test used (the password only as "typed" or
+    /// "saved").
+    pub tested: Option<Text>,
 }
 
 /// What one pass over the mail queue did.

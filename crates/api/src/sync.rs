@@ -267,6 +267,7 @@ impl Desk {
             missing_notices: u32::try_from(live.missing.len()).unwrap_or(u32::MAX),
             quarantined: u32::try_from(live.quarantined).unwrap_or(u32::MAX),
             problem: live.problem.clone(),
+            now: convert::time(self.now()),
         }
     }
 
@@ -610,6 +611,9 @@ impl Desk {
             ids.sort_unstable();
             ids.dedup();
             self.orders_changed(&ids);
+            // Applying records moved "last payment notification": say so now, not only
+            // at the next heartbeat or manual sync (issue 15).
+            self.set_live(|_| {});
         }
     }
 

@@ -909,9 +909,10 @@ impl FailedRenewalChoice {
                 if method.is_empty() {
                     return Err(ChoiceError::EmptyMethodName);
                 }
+                // Not "recovered": the money is to come outside Paygent, and PayDesk
+                // cannot see whether it did (the summary counts it as switched).
                 ChoiceEffects {
                     payment_method_label: Some(method.to_owned()),
-                    recovered: true,
                     history: Text::new(
                         format!("支払方法を「{method}」に変更しました（ペイジェントへの送信なし）"),
                         format!(
@@ -1197,9 +1198,12 @@ pub struct CycleRecord {
     pub amount: Yen,
     /// How it ended.
     pub outcome: CycleOutcome,
-    /// A failure whose money was collected anyway (switched to another method, or
-    /// authorized again after the buyer updated the card).
+    /// A failure whose money was collected anyway (authorized again after the buyer
+    /// updated the card).
     pub recovered: bool,
+    /// A failure whose order the shop switched to another payment method: the money is
+    /// to come outside Paygent, so PayDesk cannot say it was collected.
+    pub switched: bool,
 }
 
 /// An order whose authorization lapsed (the capture deadline passed): the sale is lost.
@@ -1226,10 +1230,15 @@ pub struct MonthlySummary {
     pub failures: u32,
     /// Their total.
     pub failure_amount: Yen,
-    /// Failures recovered (money collected another way or after a card update).
+    /// Failures recovered (authorized again after a card update).
     pub recovered: u32,
     /// Their total.
     pub recovered_amount: Yen,
+    /// Failures switched to another payment method (paid outside Paygent; not confirmed
+    /// by PayDesk).
+    pub switched: u32,
+    /// Their total.
+    pub switched_amount: Yen,
     /// Cycles missed while PayDesk was off.
     pub missed: u32,
     /// Cards expiring soon (from the dashboard at the summary's time).
@@ -1263,6 +1272,8 @@ pub fn monthly_summary(
         failure_amount: Yen(0),
         recovered: 0,
         recovered_amount: Yen(0),
+        switched: 0,
+        switched_amount: Yen(0),
         missed: 0,
         cards_expiring_soon: cards.expiring_soon,
         cards_expired: cards.expired,
@@ -1282,6 +1293,9 @@ pub fn monthly_summary(
                 if c.recovered {
                     s.recovered += 1;
                     s.recovered_amount.0 += c.amount.0;
+                } else if c.switched {
+                    s.switched += 1;
+                    s.switched_amount.0 += c.amount.0;
                 }
             }
             CycleOutcome::Missed => s.missed += 1,

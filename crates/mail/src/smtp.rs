@@ -138,7 +138,9 @@ pub enum SendError {
     /// No connection: the server is down, the name or port is wrong, or a firewall blocks.
     #[error("the SMTP server could not be reached: {detail}")]
     Unreachable {
-        /// What happened.
+        /// Why, in words the shop's language has (the system's own text is English).
+        reason: Unreachable,
+        /// What the system said (English; shown only in the English text and the log).
         detail: String,
     },
     /// The server did not answer in time.
@@ -156,6 +158,74 @@ pub enum SendError {
         /// What happened.
         detail: String,
     },
+}
+
+/// Why a server could not be reached, from the operating system's error kind: the
+/// system's own message is English whatever the shop's language, so the Japanese text is
+/// built from this instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unreachable {
+    /// Nothing listens on that port (the server is down or the port is wrong).
+    Refused,
+    /// The server name was not found.
+    NameNotFound,
+    /// No route to the server (offline, firewall).
+    NoRoute,
+    /// The connection was cut.
+    Reset,
+    /// Anything else.
+    Other,
+}
+
+impl Unreachable {
+    fn text(self) -> Text {
+        match self {
+            Unreachable::Refused => Text::new(
+                "接続を拒否されました。サーバーが止まっているか、ポート番号が違います",
+                "connection refused: the server is down or the port is wrong",
+            ),
+            Unreachable::NameNotFound => Text::new(
+                "サーバー名が見つかりません",
+                "the server name was not found",
+            ),
+            Unreachable::NoRoute => Text::new(
+                "サーバーまでの経路がありません。ネットワークやファイアウォールを確認してください",
+                "no route to the server: check the network and firewall",
+            ),
+            Unreachable::Reset => Text::new("接続が途中で切れました", "the connection was cut"),
+            Unreachable::Other => Text::new("接続できませんでした", "no connection"),
+        }
+    }
+
+    fn of(e: &(dyn std::error::Error + 'static)) -> Unreachable {
+        use std::io::ErrorKind;
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                return match io.kind() {
+                    ErrorKind::ConnectionRefused => Unreachable::Refused,
+                    ErrorKind::NotFound => Unreachable::NameNotFound,
+                    ErrorKind::HostUnreachable
+                    | ErrorKind::NetworkUnreachable
+                    | ErrorKind::NetworkDown
+                    | ErrorKind::AddrNotAvailable => Unreachable::NoRoute,
+                    ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof => Unreachable::Reset,
+                    // Name resolution failures carry no kind of their own.
+                    _ if io.to_string().contains("failed to lookup address")
+                        || io.to_string().contains("Name or service not known") =>
+                    {
+                        Unreachable::NameNotFound
+                    }
+                    _ => Unreachable::Other,
+                };
+            }
+            source = s.source();
+        }
+        Unreachable::Other
+    }
 }
 
 impl SendError {
@@ -189,34 +259,44 @@ impl SendError {
             ),
             SendError::Refused { code, text, .. } => Text::new(
                 format!(
-                    "メールサーバーが送信を拒否しました（{code} {text}）。SMTP設定と宛先を確認してください。"
+                    "メールサーバーが送信を拒否しました。{}（サーバーの応答: {code} {text}）",
+                    match code {
+                        530 | 534 | 535 | 538 => "ログイン名かパスワードが違います。SMTP設定を確認してください。",
+                        550 | 551 | 553 => "宛先か送信元のアドレスを受け付けませんでした。アドレスを確認してください。",
+                        552 | 554 => "メールの内容かサイズを受け付けませんでした。",
+                        400..=499 => "サーバーが一時的に受け付けていません。あとで自動で再送します。",
+                        _ => "SMTP設定と宛先を確認してください。",
+                    }
                 ),
                 format!(
                     "The mail server refused the mail ({code} {text}). Check the SMTP settings and the recipient."
                 ),
             ),
-            SendError::Unreachable { detail } => Text::new(
-                format!(
-                    "メールサーバーに接続できません（{detail}）。サーバー名・ポート・ネットワークを確認してください。メールは送信待ちのまま残ります。"
-                ),
-                format!(
-                    "Cannot reach the mail server ({detail}). Check the server name, port and network. The mail stays queued."
-                ),
-            ),
+            SendError::Unreachable { reason, detail } => {
+                let why = reason.text();
+                Text::new(
+                    format!(
+                        "メールサーバーに接続できません（{}）。サーバー名・ポート・ネットワークを確認してください。メールは送信待ちのまま残ります。",
+                        why.ja
+                    ),
+                    format!(
+                        "Cannot reach the mail server ({}; {detail}). Check the server name, port and network. The mail stays queued.",
+                        why.en
+                    ),
+                )
+            }
             SendError::Timeout => Text::new(
                 "メールサーバーから応答がありません。メールは送信待ちのまま残ります。",
                 "The mail server did not answer. The mail stays queued.",
             ),
             SendError::Tls { detail } => Text::new(
-                format!(
-                    "メールサーバーとの暗号化通信に失敗しました（{detail}）。暗号化方式とポートを確認してください。"
-                ),
+                "メールサーバーとの暗号化通信に失敗しました（証明書か暗号化方式が合いません）。暗号化方式とポートを確認してください。".to_owned(),
                 format!(
                     "The secure connection to the mail server failed ({detail}). Check the security setting and port."
                 ),
             ),
             SendError::Protocol { detail } => Text::new(
-                format!("メールサーバーの応答が不正です（{detail}）。"),
+                "メールサーバーの応答が想定外です。サーバー名・ポート・暗号化方式を確認してください。".to_owned(),
                 format!("The mail server's answer made no sense ({detail})."),
             ),
         }
@@ -358,7 +438,10 @@ impl Mailer {
         if e.is_response() || e.is_client() {
             return SendError::Protocol { detail: detail(e) };
         }
-        SendError::Unreachable { detail: detail(e) }
+        SendError::Unreachable {
+            reason: Unreachable::of(e),
+            detail: detail(e),
+        }
     }
 
     /// Builds the message: UTF-8 plain text, the subject and names MIME-encoded (what

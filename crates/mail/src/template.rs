@@ -433,7 +433,8 @@ pub fn monthly_summary(summary: &MonthlySummary, shop_name: &str, language: Lang
                 "{shop_name} 様\n\n{}年{}月の定期購入のまとめです。\n\n\
                  継続決済の成功: {}件（{}）\n\
                  継続決済の失敗: {}件（{}）\n\
-                 \u{3000}うち回収済み: {}件（{}）\n\
+                 \u{3000}うちカードで回収済み: {}件（{}）\n\
+                 \u{3000}うち別の支払方法に変更（ペイジェント外・入金はPayDeskでは未確認）: {}件（{}）\n\
                  停止中に実行されなかった回: {}件\n\
                  カード期限間近: {}件\n\
                  カード期限切れ: {}件\n\
@@ -448,6 +449,8 @@ pub fn monthly_summary(summary: &MonthlySummary, shop_name: &str, language: Lang
                 yen(s.failure_amount),
                 s.recovered,
                 yen(s.recovered_amount),
+                s.switched,
+                yen(s.switched_amount),
                 s.missed,
                 s.cards_expiring_soon,
                 s.cards_expired,
@@ -465,7 +468,8 @@ pub fn monthly_summary(summary: &MonthlySummary, shop_name: &str, language: Lang
                 "Subscriptions summary for {}-{:02}, {shop_name}.\n\n\
                  Renewals authorized: {} ({})\n\
                  Renewals failed: {} ({})\n\
-                 \u{20}\u{20}of which recovered: {} ({})\n\
+                 \u{20}\u{20}of which collected by card after all: {} ({})\n\
+                 \u{20}\u{20}of which switched to another payment method (outside Paygent; payment not confirmed by PayDesk): {} ({})\n\
                  Cycles missed while PayDesk was off: {}\n\
                  Cards expiring soon: {}\n\
                  Cards expired: {}\n\
@@ -480,6 +484,8 @@ pub fn monthly_summary(summary: &MonthlySummary, shop_name: &str, language: Lang
                 yen(s.failure_amount),
                 s.recovered,
                 yen(s.recovered_amount),
+                s.switched,
+                yen(s.switched_amount),
                 s.missed,
                 s.cards_expiring_soon,
                 s.cards_expired,

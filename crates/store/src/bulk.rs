@@ -179,6 +179,9 @@ pub struct RunSummary {
     pub skipped: u32,
     /// Orders not settled yet.
     pub open: u32,
+    /// Of those, orders whose outcome is unknown (the answer was lost; settled by an
+    /// inquiry, never resent).
+    pub unknown: u32,
     /// The sum captured.
     pub captured_amount: Yen,
     /// The credentials error that stopped the run.
@@ -398,7 +401,9 @@ const RUN_SUMMARY_SQL: &str = "SELECT r.id, r.started_at, r.finished_at, r.state
         AND i.state IN ('pending', 'in_flight', 'unknown')), \
     (SELECT coalesce(sum(i.amount), 0) FROM bulk_run_items i WHERE i.run_id = r.id \
         AND i.state = 'succeeded'), \
-    r.stop_code FROM bulk_runs r";
+    r.stop_code, \
+    (SELECT count(*) FROM bulk_run_items i WHERE i.run_id = r.id AND i.state = 'unknown') \
+    FROM bulk_runs r";
 
 fn run_summary(row: &Row<'_>) -> rusqlite::Result<RunSummary> {
     let status: String = row.get(3)?;
@@ -417,6 +422,7 @@ fn run_summary(row: &Row<'_>) -> rusqlite::Result<RunSummary> {
         open: row.get(10)?,
         captured_amount: Yen(row.get(11)?),
         stop_code: row.get(12)?,
+        unknown: row.get(13)?,
     })
 }
 

@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_sync_indexes.sql"),
     include_str!("../migrations/0005_search_keys.sql"),
     include_str!("../migrations/0006_details_imports.sql"),
+    include_str!("../migrations/0007_choices_and_ends.sql"),
 ];
 
 /// What can go wrong in the store.

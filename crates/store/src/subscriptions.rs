@@ -35,9 +35,9 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use domain::history::Text;
 use domain::subscription::{
     CardExpiry, CardState, Cycle, CycleOutcome, CycleRecord, DueRenewal, FailedRenewalChoice,
-    NotificationKind, OutreachEntry, ReminderKind, RenewalBlock, Subscription, SubscriptionId,
-    SubscriptionStatus, card_state, month_index, renewal_key, renewal_order_number,
-    valid_customer_card_id, valid_customer_id,
+    FailedRenewalChoiceKind, NotificationKind, OutreachEntry, ReminderKind, RenewalBlock,
+    Subscription, SubscriptionId, SubscriptionStatus, card_state, month_index, renewal_key,
+    renewal_order_number, valid_customer_card_id, valid_customer_id,
 };
 use domain::{CaptureMode, OperationKey, OrderId, Rules, Yen};
 use rusqlite::types::Value;
@@ -611,6 +611,9 @@ pub struct CycleRow {
     /// When its authorization was last handed to the network (an inquiry that finds
     /// nothing proves nothing while it may still be in flight).
     pub sent_at: Option<DateTime<Utc>>,
+    /// The e-mail the "ask the buyer to update the card" choice queued: the choice is
+    /// done only once this mail was sent.
+    pub reminder_mail_id: Option<MailId>,
 }
 
 /// What [`Store::begin_renewal`] did.
@@ -853,7 +856,7 @@ fn sub_row(row: &Row<'_>) -> rusqlite::Result<Subscription> {
 
 const CYCLE_COLUMNS: &str = "subscription_id, cycle_index, key, order_number, renewal_date, amount, \
     capture_mode, state, late, order_id, error_code, error_detail, order_choice, \
-    payment_method_label, future_choice, recovered, created_at, sent_at";
+    payment_method_label, future_choice, recovered, created_at, sent_at, reminder_mail_id";
 
 fn cycle_row(row: &Row<'_>) -> rusqlite::Result<CycleRow> {
     let text = |i: usize| -> rusqlite::Result<String> { row.get(i) };
@@ -876,6 +879,7 @@ fn cycle_row(row: &Row<'_>) -> rusqlite::Result<CycleRow> {
         recovered: row.get(15)?,
         created_at: from_ms(row.get(16)?)?,
         sent_at: from_ms_opt(row.get(17)?)?,
+        reminder_mail_id: row.get::<_, Option<i64>>(18)?.map(MailId),
     })
 }
 
@@ -1486,6 +1490,158 @@ impl Store {
         Ok(())
     }
 
+    /// Takes back the shop's choice for a failed renewal's order (cancel or switch): the
+    /// order returns to the open list with its card payment, as before the choice, and
+    /// the history says so. Returns the choice taken back.
+    pub fn undo_order_choice(
+        &mut self,
+        key: &OperationKey,
+        now: DateTime<Utc>,
+    ) -> Result<Option<FailedRenewalChoiceKind>> {
+        let tx = self.conn.transaction()?;
+        let row: Option<(Option<i64>, Option<String>, Option<String>)> = tx
+            .query_row(
+                "SELECT order_id, order_choice, payment_method_label FROM subscription_cycles
+                 WHERE key = ?1 AND state = 'failed'",
+                [&key.0],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((order_id, choice, label)) = row else {
+            return Err(cycle_not_found(key));
+        };
+        let Some(kind) = choice
+            .as_deref()
+            .and_then(FailedRenewalChoiceKind::from_code)
+        else {
+            return Ok(None);
+        };
+        tx.execute(
+            "UPDATE subscription_cycles SET order_choice = NULL, payment_method_label = NULL
+             WHERE key = ?1",
+            [&key.0],
+        )?;
+        if let Some(order) = order_id {
+            let history = match kind {
+                FailedRenewalChoiceKind::CancelOrder => {
+                    tx.execute(
+                        "UPDATE orders SET list = 'open', updated_at = ?2 WHERE id = ?1",
+                        params![order, ms(now)],
+                    )?;
+                    Text::new(
+                        "キャンセルを取り消し、受注を未処理一覧に戻しました",
+                        "Cancellation undone: the order is back in the open list",
+                    )
+                }
+                _ => {
+                    let method = label.unwrap_or_default();
+                    Text::new(
+                        format!("支払方法「{method}」への変更を取り消しました"),
+                        format!("Undid the switch to \"{method}\""),
+                    )
+                }
+            };
+            crate::history::append(&tx, OrderId(order), now, domain::Actor::PayDesk, &history)?;
+        }
+        tx.commit()?;
+        Ok(Some(kind))
+    }
+
+    /// Takes back "end the subscription" chosen on a failed renewal: the subscription
+    /// returns to the status it had before it ended.
+    pub fn undo_end_choice(&mut self, key: &OperationKey, now: DateTime<Utc>) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let row: Option<(i64, Option<String>)> = tx
+            .query_row(
+                "SELECT subscription_id, future_choice FROM subscription_cycles
+                 WHERE key = ?1 AND state = 'failed'",
+                [&key.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((sub_id, choice)) = row else {
+            return Err(cycle_not_found(key));
+        };
+        if choice.as_deref() != Some(FailedRenewalChoiceKind::EndSubscription.code()) {
+            return Ok(false);
+        }
+        tx.execute(
+            "UPDATE subscription_cycles SET future_choice = NULL WHERE key = ?1",
+            [&key.0],
+        )?;
+        tx.execute(
+            "UPDATE subscriptions SET status = coalesce(status_before_end, 'active'), updated_at = ?2
+             WHERE id = ?1 AND status = 'ended'",
+            params![sub_id, ms(now)],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Links the mail an "ask the buyer" choice queued to the failed cycle.
+    pub fn set_cycle_reminder_mail(&mut self, key: &OperationKey, mail: MailId) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE subscription_cycles SET reminder_mail_id = ?2 WHERE key = ?1",
+            params![key.0, mail.0],
+        )?;
+        if n == 0 {
+            return Err(cycle_not_found(key));
+        }
+        Ok(())
+    }
+
+    /// The reminder of this kind still waiting (queued or failed) for a buyer, if any.
+    pub fn open_reminder(&self, customer_id: &str, kind: ReminderKind) -> Result<Option<MailId>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM mail_queue WHERE customer_id = ?1 AND reminder_kind = ?2
+                 AND purpose = 'reminder' AND state IN ('queued', 'failed')",
+                [customer_id, kind.code()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .map(MailId))
+    }
+
+    /// The payment method a failed renewal's order was switched to (paid outside
+    /// Paygent), if it was.
+    pub fn switched_payment_method(&self, order: OrderId) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT payment_method_label FROM subscription_cycles
+                 WHERE order_id = ?1 AND order_choice = 'switch_payment_method'",
+                [order.0],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// When a subscription ended and the status it had before (`None` while it runs).
+    pub fn subscription_end(
+        &self,
+        id: SubscriptionId,
+    ) -> Result<Option<(DateTime<Utc>, SubscriptionStatus)>> {
+        let row: Option<(Option<i64>, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT ended_at, status_before_end FROM subscriptions WHERE id = ?1 AND status = 'ended'",
+                [id.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((Some(at), before)) = row else {
+            return Ok(None);
+        };
+        let before = before
+            .as_deref()
+            .and_then(SubscriptionStatus::from_code)
+            .unwrap_or(SubscriptionStatus::Active);
+        Ok(Some((from_ms(at)?, before)))
+    }
+
     /// One cycle by key.
     pub fn renewal_cycle(&self, key: &OperationKey) -> Result<Option<CycleRow>> {
         Ok(self
@@ -1539,6 +1695,8 @@ impl Store {
                     _ => CycleOutcome::Pending,
                 },
                 recovered: c.recovered,
+                switched: c.order_choice.as_deref()
+                    == Some(FailedRenewalChoiceKind::SwitchPaymentMethod.code()),
             })
             .collect())
     }

@@ -5,6 +5,7 @@ import { open as openFileDialog, save as saveFileDialog } from "@tauri-apps/plug
 import type {
   AppError,
   AppInfo,
+  ConnectionTestInput,
   ConnectionTestResult,
   CredentialsInput,
   DemoStatus,
@@ -78,7 +79,9 @@ export const api = {
   getSettings: async (): Promise<Settings> => unwrap(await commands.getSettings()),
   saveSettings: async (input: SettingsInput): Promise<Settings> => unwrap(await commands.saveSettings(input)),
   saveCredentials: async (input: CredentialsInput): Promise<Settings> => unwrap(await commands.saveCredentials(input)),
-  testConnection: async (): Promise<ConnectionTestResult> => unwrap(await commands.testConnection()),
+  /** Tests `form` (the screen's values, unsaved) over the saved settings. */
+  testConnection: async (form: ConnectionTestInput | null): Promise<ConnectionTestResult> =>
+    unwrap(await commands.testConnection(form)),
 
   // The storefront import: preview (writes nothing), apply exactly that preview (its
   // token), list and undo applied imports.
@@ -124,10 +127,16 @@ export const subsApi = {
     unwrap(await commands.failedRenewal(orderId)),
   chooseFailedRenewal: async (orderId: number, input: S.FailedRenewalChoiceInput): Promise<S.FailedRenewalDto> =>
     unwrap(await commands.chooseFailedRenewal(orderId, input)),
+  undoFailedRenewalChoice: async (orderId: number, input: S.UndoChoiceInput): Promise<S.FailedRenewalDto> =>
+    unwrap(await commands.undoFailedRenewalChoice(orderId, input)),
+  reopen: async (id: number): Promise<S.SubscriptionDetail> => unwrap(await commands.reopenSubscription(id)),
+  mailReadiness: async (): Promise<S.MailReadinessDto> => unwrap(await commands.mailReadiness()),
   smtpSettings: async (): Promise<S.SmtpSettingsDto> => unwrap(await commands.smtpSettings()),
   saveSmtpSettings: async (input: S.SmtpSettingsInput): Promise<S.SmtpSettingsDto> =>
     unwrap(await commands.saveSmtpSettings(input)),
-  testSmtp: async (): Promise<S.SmtpTestResult> => unwrap(await commands.testSmtp()),
+  /** Tests `form` (the screen's SMTP values, unsaved) over the saved settings. */
+  testSmtp: async (form: S.SmtpSettingsInput | null): Promise<S.SmtpTestResult> =>
+    unwrap(await commands.testSmtp(form)),
   template: async (kind: S.ReminderKindCode, language: string): Promise<S.EmailTemplateDto> =>
     unwrap(await commands.emailTemplate(kind, language)),
   saveTemplate: async (input: S.EmailTemplateInput): Promise<S.EmailTemplateDto> =>

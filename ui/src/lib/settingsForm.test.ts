@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { credentialsInput, emptyForm, fileDialogFor, hasSecrets, removal, settingsInput, validate } from "./settingsForm";
+import {
+  connectionTestInput,
+  credentialsInput,
+  emptyForm,
+  fileDialogFor,
+  hasSecrets,
+  readinessLine,
+  removal,
+  settingsInput,
+  validate,
+} from "./settingsForm";
 
 describe("validate", () => {
   it("accepts an empty sandbox form (nothing typed keeps what is stored)", () => {
@@ -70,5 +80,24 @@ describe("fileDialogFor", () => {
     for (const choice of ["client_certificate_path", "custom_ca_path"] as const) {
       for (const ext of fileDialogFor(choice).extensions) expect(ext).toMatch(/^[a-z0-9]+$/);
     }
+  });
+});
+
+describe("issue 15: the connection test tests what is on screen", () => {
+  it("sends the form's unsaved values, a typed secret included", () => {
+    const form = { ...emptyForm(), environment: "simulator" as const, custom_base_url: "https://127.0.0.1:1", connect_password: "typed" };
+    const input = connectionTestInput(form);
+    expect(input.settings.environment).toBe("simulator");
+    expect(input.settings.custom_base_url).toBe("https://127.0.0.1:1");
+    expect(input.credentials.connect_password).toBe("typed");
+    expect(input.credentials.merchant_id).toBeNull();
+  });
+
+  it("never says 'ready' beside a failed test", () => {
+    expect(readinessLine(true, { ok: false })).toEqual({ key: "settings.completeButFailed", tone: "warn" });
+    expect(readinessLine(false, { ok: false }).key).toBe("settings.completeButFailed");
+    expect(readinessLine(true, { ok: true })).toEqual({ key: "settings.completeAndTested", tone: "ok" });
+    expect(readinessLine(true, null)).toEqual({ key: "settings.complete", tone: "ok" });
+    expect(readinessLine(false, null)).toEqual({ key: "settings.incomplete", tone: "warn" });
   });
 });

@@ -98,6 +98,23 @@ export function credentialsInput(form: SettingsForm) {
   };
 }
 
+/** The connection test's input: the form as it is on screen, unsaved. The backend tests
+ *  these values over the saved ones and stores none of them. */
+export function connectionTestInput(form: SettingsForm) {
+  return { settings: settingsInput(form), credentials: credentialsInput(form) };
+}
+
+/** The line beside "Save" and "Test": "ready" only while no test has failed. A failed
+ *  test wins over "everything is set" (issue 15: never "ready" beside a failure). */
+export function readinessLine(
+  complete: boolean,
+  test: { ok: boolean } | null,
+): { key: MessageKey; tone: "ok" | "warn" } {
+  if (test && !test.ok) return { key: "settings.completeButFailed", tone: "warn" };
+  if (!complete) return { key: "settings.incomplete", tone: "warn" };
+  return { key: test?.ok ? "settings.completeAndTested" : "settings.complete", tone: "ok" };
+}
+
 /** The `CredentialsInput` that deletes one stored secret. */
 export function removal(field: SecretField) {
   const key = field === "client_certificate" ? "client_certificate_path" : field;

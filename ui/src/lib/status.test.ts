@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { statusCodesFor, statusFilters, statusTone } from "./status";
+import { orderTone, statusCodesFor, statusFilters, statusTone } from "./status";
 import { translate } from "./i18n";
 
 describe("statusTone", () => {
@@ -25,5 +25,12 @@ describe("status filters", () => {
   it("use the glossary's Japanese terms", () => {
     const ja = statusFilters.map((f) => translate("ja", f.key));
     expect(ja).toEqual(["オーソリOK", "売上確定済", "キャンセル済", "返金済", "不成立", "オーソリNG"]);
+  });
+});
+
+describe("issue 15: a failed renewal switched to another payment method", () => {
+  it("is no longer coloured as a failure", () => {
+    expect(orderTone({ status: { code: "11" } })).toBe("danger");
+    expect(orderTone({ status: { code: "11" }, payment_method_label: "銀行振込" })).toBe("progress");
   });
 });

@@ -31,6 +31,12 @@ export function statusTone(code: string): StatusTone {
   }
 }
 
+/** The colour of an order's status badge: a failed renewal switched to another payment
+ *  method (paid outside Paygent) is no longer a failure to act on, only a payment to check. */
+export function orderTone(order: { status: { code: string }; payment_method_label?: string | null }): StatusTone {
+  return order.payment_method_label ? "progress" : statusTone(order.status.code);
+}
+
 /** The payment-status filter of the order lists: each choice and the codes it covers. */
 export const statusFilters: { id: string; key: MessageKey; codes: string[] }[] = [
   { id: "authorized", key: "orders.status.authorized", codes: ["20"] },

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { initialDeskState, reduce } from "./stores";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { get } from "svelte/store";
+import { initialDeskState, now, reduce } from "./stores";
 import type { DeskEvent, SyncStatus } from "../bindings";
 
 const sync: SyncStatus = {
@@ -13,6 +14,7 @@ const sync: SyncStatus = {
   missing_notices: 0,
   quarantined: 0,
   problem: null,
+  now: "2026-12-01T12:00:00Z",
 };
 
 describe("desk store", () => {
@@ -37,5 +39,24 @@ describe("desk store", () => {
     expect(s.lastOperation).toBe(result);
     expect(s.changedOrderIds).toEqual([7]);
     expect(s.ordersVersion).toBe(1);
+  });
+});
+
+describe("issue 15: times on the home screen", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("gives a screen opened later the time of that moment, not the clock's last tick", () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(Date.parse("2026-12-01T12:00:00Z"));
+    const stop = now.subscribe(() => {});
+    stop(); // the screen showing times is left: the clock stops
+    vi.setSystemTime(Date.parse("2026-12-01T12:05:00Z")); // five minutes later, no tick ran
+    expect(get(now)).toBe(Date.parse("2026-12-01T12:05:00Z"));
+  });
+
+  it("keeps how far PayDesk's clock is from the window's when a status arrives", () => {
+    const at = Date.parse("2026-12-01T11:00:00Z");
+    const s = reduce(initialDeskState, { type: "sync_status_changed", status: sync }, at);
+    expect(s.syncSkewMs).toBe(3_600_000);
   });
 });

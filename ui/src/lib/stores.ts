@@ -13,6 +13,10 @@ export interface DeskState {
   sync: SyncStatus | null;
   /** The latest operation that finished, also ones settled in the background. */
   lastOperation: OperationResult | null;
+  /** PayDesk's clock minus the window's, in ms, when the last sync status arrived: the
+   *  status's times are on PayDesk's clock (in the demo the simulator's), so "3 min ago"
+   *  is measured with this added to the window's clock. */
+  syncSkewMs: number;
 }
 
 export const initialDeskState: DeskState = {
@@ -20,14 +24,22 @@ export const initialDeskState: DeskState = {
   changedOrderIds: [],
   sync: null,
   lastOperation: null,
+  syncSkewMs: 0,
 };
 
-export function reduce(state: DeskState, event: DeskEvent): DeskState {
+/** PayDesk's clock minus the window's, from a status's `now` received at `at`. */
+export function skewOf(status: SyncStatus, at: number): number {
+  const desk = Date.parse(status.now);
+  return Number.isNaN(desk) ? 0 : desk - at;
+}
+
+/** `at`: when the event arrived (the window's clock). */
+export function reduce(state: DeskState, event: DeskEvent, at: number = Date.now()): DeskState {
   switch (event.type) {
     case "orders_changed":
       return { ...state, ordersVersion: state.ordersVersion + 1, changedOrderIds: event.order_ids };
     case "sync_status_changed":
-      return { ...state, sync: event.status };
+      return { ...state, sync: event.status, syncSkewMs: skewOf(event.status, at) };
     case "operation_finished":
       return {
         ...state,
@@ -43,8 +55,8 @@ export function reduce(state: DeskState, event: DeskEvent): DeskState {
 export const desk = writable<DeskState>(initialDeskState);
 
 /** Feeds a sync status the UI fetched itself (first load, after "Sync now"). */
-export function setSync(status: SyncStatus) {
-  desk.update((s) => ({ ...s, sync: status }));
+export function setSync(status: SyncStatus, at: number = Date.now()) {
+  desk.update((s) => ({ ...s, sync: status, syncSkewMs: skewOf(status, at) }));
 }
 
 /** Starts listening once, at app start. */
@@ -53,8 +65,21 @@ export async function startEvents(): Promise<void> {
   await listen<DeskEvent>("desk-event", (e) => desk.update((s) => reduce(s, e.payload)));
 }
 
-/** The current time, ticking every 15 s, for "3 min ago" and deadline badges. */
+/** The current time, ticking every 15 s, for "3 min ago" and deadline badges. A screen
+ *  that subscribes gets the time of that moment, not the one from when the clock last ran
+ *  (it stops while no screen shows a time: a screen opened minutes later read an old "now"
+ *  and showed a past event as "in 4 min"); a window shown again catches up at once, as a
+ *  hidden window's timers may not run. */
 export const now = readable(Date.now(), (set) => {
-  const timer = setInterval(() => set(Date.now()), 15_000);
-  return () => clearInterval(timer);
+  const tick = () => set(Date.now());
+  tick();
+  const timer = setInterval(tick, 15_000);
+  const seen = typeof document !== "undefined" ? document : null;
+  seen?.addEventListener("visibilitychange", tick);
+  if (typeof window !== "undefined") window.addEventListener("focus", tick);
+  return () => {
+    clearInterval(timer);
+    seen?.removeEventListener("visibilitychange", tick);
+    if (typeof window !== "undefined") window.removeEventListener("focus", tick);
+  };
 });

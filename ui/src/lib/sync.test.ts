@@ -63,3 +63,13 @@ describe("sync lines", () => {
     expect(syncLines({ ...relay, mode: "not_configured" }, now, "en")).toEqual([]);
   });
 });
+
+describe("issue 15: a notification of 4 minutes ago is never 'in 4 min'", () => {
+  it("measures against PayDesk's clock when it runs ahead of the window's (the demo's simulator)", () => {
+    // PayDesk's clock is an hour ahead; its last event came 4 minutes before its now.
+    const hour = 3_600_000;
+    const ahead: SyncView = { ...relay, last_event_at: new Date(now + hour - 4 * 60_000).toISOString(), last_heartbeat_at: null };
+    const lines = syncLines(ahead, now, "ja", hour);
+    expect(lines.find((l) => l.testid === "sync-last-event")?.words).toBe("4分前");
+  });
+});

@@ -26,6 +26,8 @@ export interface SyncLine {
   key?: MessageKey;
   vars?: Vars;
   words?: string;
+  /** The instant a relative time is about (PayDesk's clock), for tests and tooltips. */
+  at?: string;
   tone: SyncTone;
 }
 
@@ -46,7 +48,10 @@ function ago(at: string | null | undefined, now: number, language: Language): st
   return at ? relativeTime(at, now, language) : undefined;
 }
 
-export function syncLines(s: SyncView, now: number, language: Language): SyncLine[] {
+/** `now`: the window's clock; `skewMs`: PayDesk's clock minus the window's (the status's
+ *  times are on PayDesk's clock), so a notification of 4 minutes ago never reads "in 4 min". */
+export function syncLines(s: SyncView, now: number, language: Language, skewMs = 0): SyncLine[] {
+  now = now + skewMs;
   const lines: SyncLine[] = [];
   if (s.mode === "not_configured") return lines;
   lines.push({
@@ -61,7 +66,12 @@ export function syncLines(s: SyncView, now: number, language: Language): SyncLin
   });
   const never = { key: "home.sync.never" as MessageKey };
   const event = ago(s.last_event_at, now, language);
-  lines.push({ testid: "sync-last-event", label: "home.sync.lastEvent", ...(event ? { words: event } : never), tone: "muted" });
+  lines.push({
+    testid: "sync-last-event",
+    label: "home.sync.lastEvent",
+    ...(event ? { words: event, at: s.last_event_at ?? undefined } : never),
+    tone: "muted",
+  });
   if (s.relay_configured) {
     const beat = ago(s.last_heartbeat_at, now, language);
     lines.push({ testid: "sync-heartbeat", label: "home.sync.heartbeat", ...(beat ? { words: beat } : never), tone: "muted" });

@@ -147,6 +147,22 @@ async fn bulk_capture_of_50_with_injected_failures() {
     keep(&run);
     assert_eq!(run.summary.status, BulkRunStatusCode::Finished);
     assert_eq!(run.summary.progress.succeeded, 48, "{:#?}", run.items);
+    // Issue 15: a normal start does not say "being confirmed with Paygent, not resent"
+    // (50 orders merely waiting their turn): that is only for unknown outcomes.
+    let started = h
+        .events
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .find_map(|e| match e {
+            api::dto::DeskEvent::BulkRunStarted { run } => Some(run.summary.clone()),
+            _ => None,
+        })
+        .expect("the run's start was announced");
+    assert_eq!(started.progress.open, 50);
+    assert!(started.message.is_none(), "{:?}", started.message);
+    assert!(run.summary.message.is_none(), "{:?}", run.summary.message);
     assert_eq!(run.summary.progress.failed, 2);
     assert_eq!(run.summary.progress.open, 0);
     assert_eq!(item(&run, "BULK_03").error_code.as_deref(), Some("2004"));

@@ -233,7 +233,7 @@ async fn scenario() {
         .await
         .unwrap();
     keep(&saved);
-    let smtp_test = h.desk.test_smtp().await.unwrap();
+    let smtp_test = h.desk.test_smtp(None).await.unwrap();
     keep(&smtp_test);
     assert!(!smtp_test.ok, "{smtp_test:?}");
 

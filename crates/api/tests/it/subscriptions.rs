@@ -379,7 +379,10 @@ async fn catch_up_after_being_off_runs_the_latest_cycle_late_and_says_which_were
             ("2030-03-16", "authorized", true),
         ]
     );
-    assert_eq!(weekly.summary.next_renewal_date, "2030-03-23");
+    assert_eq!(
+        weekly.summary.next_renewal_date.as_deref(),
+        Some("2030-03-23")
+    );
     let note = &weekly.late_notes[0];
     assert!(
         note.en.contains("2030-03-16") && note.en.contains("late"),
@@ -394,7 +397,10 @@ async fn catch_up_after_being_off_runs_the_latest_cycle_late_and_says_which_were
         "{:?}",
         monthly.late_notes
     );
-    assert_eq!(monthly.summary.next_renewal_date, "2030-04-05");
+    assert_eq!(
+        monthly.summary.next_renewal_date.as_deref(),
+        Some("2030-04-05")
+    );
     // One authorization per subscription, not one per missed cycle.
     assert_eq!(telegrams(&h, "020").await, 2);
 }
@@ -594,7 +600,7 @@ async fn a_subscription_starts_from_a_first_purchase_on_a_stored_card() {
     assert!(!sub.customer_card_id.is_empty());
     assert_eq!(sub.amount_yen, 4980);
     // Bought on Jan 31: renews at month end (Feb 28), from the card read with the order.
-    assert_eq!(sub.next_renewal_date, "2030-02-28");
+    assert_eq!(sub.next_renewal_date.as_deref(), Some("2030-02-28"));
     assert_eq!(sub.card_expiry.as_deref(), Some("2031-02"));
 
     // A paid-with-token order without a stored card cannot start one.
@@ -739,7 +745,7 @@ async fn reminders_and_the_monthly_summary_reach_a_real_smtp_server_on_loopback(
     sim.set_time(jst(2030, 5, 10, 10, 0, 0));
     let mut server = TestSmtp::start(Mode::RequireAuth(SHOP_ADDRESS, SENTINEL_SMTP_PASSWORD)).await;
     configure_smtp(&h, server.addr.port()).await;
-    let test = h.desk.test_smtp().await.unwrap();
+    let test = h.desk.test_smtp(None).await.unwrap();
     keep(&test);
     assert!(test.ok, "{test:?}");
 
@@ -793,10 +799,13 @@ async fn reminders_and_the_monthly_summary_reach_a_real_smtp_server_on_loopback(
         .await
         .unwrap();
     keep(&report);
-    assert_eq!(report.queued, 1, "{report:?}");
-    let run = h.desk.send_mail_queue().await;
-    keep(&run);
-    assert_eq!(run.sent, 1, "{run:?}");
+    // Sent right away, and the report says so (issue 15: "queued" is not "sent").
+    assert_eq!(
+        (report.queued, report.sent, report.failed, report.waiting),
+        (1, 1, 0, 0),
+        "{report:?}"
+    );
+    assert!(report.problem.is_none());
     let received = server.next().await;
     assert_eq!(received.login.as_deref(), Some(SHOP_ADDRESS));
     assert_eq!(received.mail_from, format!("<{SHOP_ADDRESS}>"));
@@ -895,13 +904,25 @@ async fn a_refusing_or_unreachable_smtp_server_leaves_the_mail_failed_and_visibl
         })
         .await
         .unwrap();
-    assert_eq!(report.queued, 1);
-
-    // The server refuses the recipient: the mail is failed, with the server's answer.
-    let run = h.desk.send_mail_queue().await;
-    keep(&run);
-    assert_eq!((run.sent, run.failed), (0, 1));
-    assert_eq!(run.problem.as_ref().unwrap().code, "smtp_refused");
+    keep(&report);
+    // The server refuses the recipient: the report says failed, not "queued" or "done",
+    // with the server's answer in the shop's language (issue 15).
+    assert_eq!(
+        (report.queued, report.sent, report.failed, report.waiting),
+        (1, 0, 1, 0),
+        "{report:?}"
+    );
+    let problem = report.problem.as_ref().unwrap();
+    assert_eq!(problem.code, "smtp_refused");
+    assert!(
+        problem.message.ja.contains("受け付けませんでした"),
+        "{problem:?}"
+    );
+    let ready = h.desk.mail_readiness().await.unwrap();
+    keep(&ready);
+    assert!(ready.configured);
+    assert_eq!(ready.last_failure.as_ref().unwrap().code, "smtp_refused");
+    assert_eq!(ready.waiting, 1);
     let mails = h.desk.list_mails(Some("failed".into())).await.unwrap();
     keep(&mails);
     assert_eq!(mails.len(), 1);
@@ -923,6 +944,10 @@ async fn a_refusing_or_unreachable_smtp_server_leaves_the_mail_failed_and_visibl
         "smtp_unreachable",
         "{run:?}"
     );
+    // In Japanese for the Japanese screen: the system's English error stays in `en`.
+    let ja = &run.problem.as_ref().unwrap().message.ja;
+    assert!(ja.contains("接続を拒否されました"), "{ja}");
+    assert!(!ja.contains("os error"), "{ja}");
     let mails = h.desk.list_mails(None).await.unwrap();
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].state, "failed");
@@ -949,11 +974,179 @@ async fn a_refusing_or_unreachable_smtp_server_leaves_the_mail_failed_and_visibl
     configure_smtp(&h, server.addr.port()).await;
     let run = h.desk.retry_mail(id_of_mail).await.unwrap();
     assert_eq!(run.sent, 1, "{run:?}");
+    let ready = h.desk.mail_readiness().await.unwrap();
+    assert!(ready.last_failure.is_none(), "{ready:?}");
+    assert_eq!(ready.waiting, 0);
     let received = server.next().await;
     let (subject, _) = parsed(&received.data);
     assert!(subject.contains("有効期限が切れています"), "{subject}");
     assert_eq!(
         h.desk.list_mails(Some("sent".into())).await.unwrap().len(),
         1
+    );
+}
+
+/// Issue 15, point 3: a failed renewal's choices tell the truth and can be taken back.
+/// Switching to a bank transfer shows on the order (not "card, authorization failed") and
+/// the monthly summary counts it as switched, not as collected; ending the subscription
+/// leaves no next renewal date, says when it ended, and can be undone; "ask the buyer"
+/// stays "waiting" while SMTP is not set up, and is sent (and says so) once it is.
+#[tokio::test]
+async fn issue15_failed_renewal_choices_tell_the_truth_and_can_be_taken_back() {
+    let h = start("sub_truth").await;
+    let sim = h.embedded.simulator();
+    sim.set_time(jst(2030, 7, 1, 0, 0, 30));
+    let card = stored_card(&h, "CUST_T", "0630").await;
+    import(
+        &h,
+        &format!("CUST_T,{card},鈴木 一郎,ichiro@example.jp,1m,3300,2030-07-01\n"),
+    )
+    .await;
+    let id = subscription_id(&h, "CUST_T").await;
+    h.desk.refresh_card(id).await.unwrap();
+    let run = h.desk.subscriptions_tick().await;
+    keep(&run);
+    let order = run.outcomes[0].order_id.unwrap();
+    assert_eq!(run.outcomes[0].outcome, "failed");
+
+    // Switch to a bank transfer: the order says how it is paid now.
+    let p = choose(
+        &h,
+        order,
+        FailedRenewalChoiceCode::SwitchPaymentMethod,
+        Some("銀行振込"),
+    )
+    .await;
+    assert_eq!(p.payment_method_label.as_deref(), Some("銀行振込"));
+    let detail = h.desk.get_order(order).await.unwrap();
+    keep(&detail);
+    assert_eq!(
+        detail.summary.payment_method_label.as_deref(),
+        Some("銀行振込")
+    );
+    assert!(
+        detail.summary.status.label.ja.contains("銀行振込")
+            && detail.summary.status.label.ja.contains("入金未確認"),
+        "{:?}",
+        detail.summary.status
+    );
+    let listed = h
+        .desk
+        .list_orders(api::dto::OrderQuery {
+            search: Some(detail.summary.order_number.clone()),
+            list: None,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.items[0].payment_method_label.as_deref(),
+        Some("銀行振込")
+    );
+    // ... and it can be taken back: a failed card payment again, with a history line.
+    let p = h
+        .desk
+        .undo_failed_renewal_choice(order, FailedRenewalChoiceCode::SwitchPaymentMethod)
+        .await
+        .unwrap();
+    keep(&p);
+    assert_eq!(p.order_choice, None);
+    let detail = h.desk.get_order(order).await.unwrap();
+    assert_eq!(detail.summary.payment_method_label, None);
+    assert!(
+        detail
+            .history
+            .iter()
+            .any(|l| l.text.ja.contains("変更を取り消しました"))
+    );
+    choose(
+        &h,
+        order,
+        FailedRenewalChoiceCode::SwitchPaymentMethod,
+        Some("銀行振込"),
+    )
+    .await;
+
+    // Ask the buyer, with no SMTP settings: the panel says so before, and afterwards the
+    // mail is waiting, not "done".
+    let before = h.desk.failed_renewal(order).await.unwrap().unwrap();
+    assert!(!before.mail_readiness.configured);
+    let p = choose(
+        &h,
+        order,
+        FailedRenewalChoiceCode::AskBuyerToUpdateCard,
+        None,
+    )
+    .await;
+    let reminder = p.reminder.as_ref().expect("the panel shows the mail");
+    assert_eq!(reminder.state, "queued");
+    assert_eq!(reminder.to, "ichiro@example.jp");
+    // SMTP set up: the queue sends it and the panel says sent.
+    let mut server = TestSmtp::start(Mode::RequireAuth(SHOP_ADDRESS, SENTINEL_SMTP_PASSWORD)).await;
+    configure_smtp(&h, server.addr.port()).await;
+    h.desk.send_mail_queue().await;
+    server.next().await;
+    let p = h.desk.failed_renewal(order).await.unwrap().unwrap();
+    assert_eq!(p.reminder.as_ref().unwrap().state, "sent");
+    assert!(p.reminder.as_ref().unwrap().sent_at.is_some());
+
+    // End the subscription: no next renewal date, the end's date, and an undo.
+    let p = choose(&h, order, FailedRenewalChoiceCode::EndSubscription, None).await;
+    assert_eq!(p.subscription_status, SubscriptionStatusCode::Ended);
+    let sub = h.desk.get_subscription(id).await.unwrap();
+    keep(&sub);
+    assert_eq!(sub.summary.next_renewal_date, None);
+    assert!(sub.summary.ended_at.is_some());
+    let p = h
+        .desk
+        .undo_failed_renewal_choice(order, FailedRenewalChoiceCode::EndSubscription)
+        .await
+        .unwrap();
+    assert_eq!(p.subscription_status, SubscriptionStatusCode::Active);
+    assert_eq!(p.future_choice, None);
+    let sub = h.desk.get_subscription(id).await.unwrap();
+    assert_eq!(sub.summary.next_renewal_date.as_deref(), Some("2030-08-01"));
+    assert_eq!(sub.summary.ended_at, None);
+
+    // Ended on the subscription screen while paused: reopening brings back "paused".
+    h.desk
+        .update_subscription(
+            id,
+            api::subscriptions_dto::SubscriptionInput {
+                status: Some(SubscriptionStatusCode::Paused),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ended = h
+        .desk
+        .update_subscription(
+            id,
+            api::subscriptions_dto::SubscriptionInput {
+                status: Some(SubscriptionStatusCode::Ended),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(ended.summary.next_renewal_date, None);
+    assert!(ended.summary.ended_at.is_some());
+    let reopened = h.desk.reopen_subscription(id).await.unwrap();
+    assert_eq!(reopened.summary.status, SubscriptionStatusCode::Paused);
+    assert_eq!(reopened.summary.ended_at, None);
+
+    // The July summary: one failure, switched to another method, not collected.
+    sim.set_time(jst(2030, 8, 1, 9, 30, 0));
+    let run = h.desk.send_monthly_summary_now().await.unwrap();
+    assert_eq!(run.sent, 1, "{run:?}");
+    let (_, body) = parsed(&server.next().await.data);
+    assert!(body.contains("継続決済の失敗: 1件（¥3,300）"), "{body}");
+    assert!(body.contains("うちカードで回収済み: 0件（¥0）"), "{body}");
+    assert!(
+        body.contains(
+            "うち別の支払方法に変更（ペイジェント外・入金はPayDeskでは未確認）: 1件（¥3,300）"
+        ),
+        "{body}"
     );
 }

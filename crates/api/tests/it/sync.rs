@@ -72,3 +72,54 @@ async fn polling_091_without_relay_backs_off_on_9004() {
         1
     );
 }
+
+/// Issue 15, point 7: the home screen showed a notification of 4 minutes ago as "in 4
+/// min". PayDesk's times follow its clock (in the demo, the simulator's, which may be
+/// ahead of the window's), so every sync status carries that clock's `now` for the UI to
+/// measure against; and applying a notification publishes the new "last event" at once
+/// instead of at the next heartbeat or manual sync.
+#[tokio::test]
+async fn issue15_applying_a_notification_publishes_the_last_event_time_with_the_desks_now() {
+    use api::dto::DeskEvent;
+    let h = Harness::start(
+        "sync_status_clock",
+        Options {
+            relay: true,
+            run_sync: true,
+        },
+    )
+    .await;
+    // The simulated time runs an hour ahead of the wall clock.
+    let sim = h.embedded.simulator();
+    sim.advance(chrono::Duration::hours(1));
+    let payment = h
+        .card_checkout("ORDER_CLOCK", 1200, "authorize_only", false)
+        .await;
+    h.tick().await;
+    h.wait_until("the order", || async { h.order_of(&payment).await })
+        .await;
+    let status = h
+        .wait_until("a status event with the last event time", || async {
+            h.events
+                .seen
+                .lock()
+                .unwrap()
+                .iter()
+                .rev()
+                .find_map(|e| match e {
+                    DeskEvent::SyncStatusChanged { status } if status.last_event_at.is_some() => {
+                        Some(status.clone())
+                    }
+                    _ => None,
+                })
+        })
+        .await;
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+    let last = at(status.last_event_at.as_deref().unwrap());
+    let now = at(&status.now);
+    // Both on the desk's (simulated) clock: the event is not in the future of `now`,
+    // though it is an hour in the future of the wall clock.
+    assert!(last <= now, "{status:?}");
+    assert!(now - last < chrono::Duration::minutes(5), "{status:?}");
+    assert!(last > chrono::Utc::now() + chrono::Duration::minutes(50));
+}

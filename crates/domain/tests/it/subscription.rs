@@ -338,7 +338,8 @@ fn each_choice_says_what_it_does_and_none_calls_the_gateway() {
         None,
     );
     assert_eq!(switch.payment_method_label.as_deref(), Some("銀行振込"));
-    assert!(switch.recovered && switch.order_list.is_none());
+    // Issue 15: the money is to come outside Paygent; nothing says it was collected.
+    assert!(!switch.recovered && switch.order_list.is_none());
     assert!(switch.history.ja.contains("ペイジェントへの送信なし"));
     assert_eq!(
         FailedRenewalChoice::SwitchPaymentMethod("  ".into()).effects(None),
@@ -557,6 +558,7 @@ fn the_monthly_summary_counts_by_month() {
         amount: Yen(amount),
         outcome,
         recovered,
+        switched: false,
     };
     let cycles = [
         rec(date(2024, 5, 1), 3000, CycleOutcome::Authorized, false),
@@ -576,6 +578,16 @@ fn the_monthly_summary_counts_by_month() {
         rec(date(2024, 5, 9), 1000, CycleOutcome::Missed, false),
         rec(date(2024, 6, 1), 9999, CycleOutcome::Authorized, false),
         rec(date(2024, 5, 10), 9999, CycleOutcome::Pending, false),
+        // Switched to a bank transfer: a failure, not collected as far as PayDesk knows.
+        CycleRecord {
+            switched: true,
+            ..rec(
+                date(2024, 5, 12),
+                600,
+                CycleOutcome::Failed("P010".into()),
+                false,
+            )
+        },
     ];
     let lapsed = [
         // May 31 23:30 Japan time counts in May; June 1 00:30 in June.
@@ -591,8 +603,9 @@ fn the_monthly_summary_counts_by_month() {
     let cards = dashboard(&[], date(2024, 6, 1), &RULES);
     let s = monthly_summary(2024, 5, &cycles, &lapsed, &cards);
     assert_eq!((s.renewals, s.renewal_amount), (2, Yen(5000)));
-    assert_eq!((s.failures, s.failure_amount), (2, Yen(5000)));
+    assert_eq!((s.failures, s.failure_amount), (3, Yen(5600)));
     assert_eq!((s.recovered, s.recovered_amount), (1, Yen(4000)));
+    assert_eq!((s.switched, s.switched_amount), (1, Yen(600)));
     assert_eq!(s.missed, 1);
     assert_eq!((s.lapsed_orders, s.lapsed_amount), (1, Yen(1500)));
 }

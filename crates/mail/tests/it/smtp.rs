@@ -145,7 +145,7 @@ async fn a_refusing_server_gives_its_code_and_text() {
     assert!(
         e.text()
             .ja
-            .contains("拒否しました（550 5.1.1 No such user here）"),
+            .contains("宛先か送信元のアドレスを受け付けませんでした。アドレスを確認してください。（サーバーの応答: 550 5.1.1 No such user here）"),
         "{}",
         e.text().ja
     );
@@ -189,6 +189,18 @@ async fn a_server_that_is_down_is_unreachable() {
     assert_eq!(e.code(), "smtp_unreachable");
     assert!(e.retryable());
     assert!(e.text().en.contains("The mail stays queued"));
+    // Issue 15: the Japanese text is Japanese, not the system's English error.
+    let ja = e.text().ja;
+    assert!(ja.contains("接続を拒否されました"), "{ja}");
+    assert!(
+        !ja.contains("os error") && !ja.to_lowercase().contains("refused"),
+        "{ja}"
+    );
+    assert!(
+        e.text().en.contains("connection refused"),
+        "{}",
+        e.text().en
+    );
     assert!(!format!("{e:?}").contains(PASSWORD));
     let test = m.test_connection().await;
     assert!(

@@ -161,6 +161,8 @@ fn the_monthly_summary_mail_lists_every_figure() {
         failure_amount: Yen(12_000),
         recovered: 1,
         recovered_amount: Yen(3000),
+        switched: 2,
+        switched_amount: Yen(6000),
         missed: 2,
         cards_expiring_soon: 7,
         cards_expired: 3,
@@ -176,7 +178,8 @@ fn the_monthly_summary_mail_lists_every_figure() {
     for line in [
         "継続決済の成功: 120件（¥360,000）",
         "継続決済の失敗: 4件（¥12,000）",
-        "うち回収済み: 1件（¥3,000）",
+        "うちカードで回収済み: 1件（¥3,000）",
+        "うち別の支払方法に変更（ペイジェント外・入金はPayDeskでは未確認）: 2件（¥6,000）",
         "カード期限間近: 7件",
         "カード期限切れ: 3件",
         "リスクのある月間売上: ¥29,400",

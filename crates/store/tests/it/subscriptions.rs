@@ -199,7 +199,8 @@ fn a_simulated_year_with_a_p010_failure_and_each_of_the_four_choices() {
             .any(|h| h.text.ja.contains("キャンセル一覧へ移動"))
     );
 
-    // 2. Switch to another payment method: recorded, counts as recovered.
+    // 2. Switch to another payment method: recorded, counted as switched (not as
+    // recovered: the money is to come outside Paygent).
     ok(s.record_failed_renewal_choice(
         &key_of(b2),
         &FailedRenewalChoice::SwitchPaymentMethod("銀行振込".into()),
@@ -208,13 +209,38 @@ fn a_simulated_year_with_a_p010_failure_and_each_of_the_four_choices() {
     ));
     let switched = ok(s.renewal_cycle(&key_of(b2))).unwrap_or_else(|| panic!("cycle"));
     assert_eq!(switched.payment_method_label.as_deref(), Some("銀行振込"));
-    assert!(switched.recovered);
+    assert!(!switched.recovered);
     assert_eq!(
         switched.order_choice.as_deref(),
         Some("switch_payment_method")
     );
+    let order_b = switched.order_id.unwrap_or(OrderId(0));
+    assert_eq!(
+        ok(s.switched_payment_method(order_b)).as_deref(),
+        Some("銀行振込")
+    );
+    // The switch can be taken back (issue 15): the order is a failed card payment again,
+    // with a history line; then the shop switches once more.
+    assert_eq!(
+        ok(s.undo_order_choice(&key_of(b2), now)),
+        Some(FailedRenewalChoiceKind::SwitchPaymentMethod)
+    );
+    assert_eq!(ok(s.switched_payment_method(order_b)), None);
+    assert!(
+        ok(s.history(order_b))
+            .iter()
+            .any(|h| h.text.ja.contains("変更を取り消しました"))
+    );
+    ok(s.record_failed_renewal_choice(
+        &key_of(b2),
+        &FailedRenewalChoice::SwitchPaymentMethod("銀行振込".into()),
+        None,
+        now,
+    ));
 
-    // 3. End the subscription: no more renewals.
+    // 3. End the subscription: no more renewals; when it ended is kept, and the end can
+    //    be taken back to the status it had.
+    assert_eq!(ok(s.subscription_end(c2)), None);
     ok(s.record_failed_renewal_choice(
         &key_of(c2),
         &FailedRenewalChoice::EndSubscription,
@@ -225,6 +251,23 @@ fn a_simulated_year_with_a_p010_failure_and_each_of_the_four_choices() {
         ok(s.get_subscription(c2)).map(|x| x.status),
         Some(SubscriptionStatus::Ended)
     );
+    let ended_at = ok(s.subscription_end(c2)).map(|(at, before)| (at.timestamp(), before));
+    assert_eq!(
+        ended_at,
+        Some((now.timestamp(), SubscriptionStatus::Active))
+    );
+    assert!(ok(s.undo_end_choice(&key_of(c2), now)));
+    assert_eq!(
+        ok(s.get_subscription(c2)).map(|x| x.status),
+        Some(SubscriptionStatus::Active)
+    );
+    assert_eq!(ok(s.subscription_end(c2)), None);
+    ok(s.record_failed_renewal_choice(
+        &key_of(c2),
+        &FailedRenewalChoice::EndSubscription,
+        None,
+        now,
+    ));
 
     // 4. Ask the buyer to update the card: the reminder is queued and sent; the buyer
     //    updates the card; reminders stop and renewals succeed again.
@@ -334,8 +377,13 @@ fn a_simulated_year_with_a_p010_failure_and_each_of_the_four_choices() {
     let cards = dashboard(&live, date(2024, 8, 1), &RULES);
     let summary = monthly_summary(2024, 7, &records, &[], &cards);
     assert_eq!(
-        (summary.failures, summary.recovered, summary.renewals),
-        (4, 2, 0)
+        (
+            summary.failures,
+            summary.recovered,
+            summary.switched,
+            summary.renewals
+        ),
+        (4, 1, 1, 0)
     );
     assert_eq!(summary.failure_amount, Yen(4 * 3980));
 }
