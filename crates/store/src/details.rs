@@ -94,6 +94,27 @@ pub struct OrderDetails {
     pub items: Vec<Item>,
 }
 
+/// Replaces an order's items with `items`, in their order.
+pub(crate) fn replace_items(conn: &Connection, order: OrderId, items: &[Item]) -> Result<()> {
+    conn.execute("DELETE FROM order_items WHERE order_id = ?1", [order.0])?;
+    for (position, item) in items.iter().enumerate() {
+        conn.execute(
+            "INSERT INTO order_items (order_id, position, item_id, title, description, unit_price, quantity)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                order.0,
+                position as i64,
+                item.item_id,
+                item.title,
+                item.description,
+                item.unit_price.0,
+                item.quantity
+            ],
+        )?;
+    }
+    Ok(())
+}
+
 fn save(
     conn: &Connection,
     order: OrderId,
@@ -129,22 +150,7 @@ fn save(
             ms(now),
         ],
     )?;
-    conn.execute("DELETE FROM order_items WHERE order_id = ?1", [order.0])?;
-    for (position, item) in details.items.iter().enumerate() {
-        conn.execute(
-            "INSERT INTO order_items (order_id, position, item_id, title, description, unit_price, quantity)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                order.0,
-                position as i64,
-                item.item_id,
-                item.title,
-                item.description,
-                item.unit_price.0,
-                item.quantity
-            ],
-        )?;
-    }
+    replace_items(conn, order, &details.items)?;
     // The list's summary columns follow the details (they feed search).
     conn.execute(
         "UPDATE orders SET buyer_name = COALESCE(?2, buyer_name), buyer_name_kana = COALESCE(?3, buyer_name_kana),

@@ -282,24 +282,7 @@ fn write(
             "order_shipping",
             value.and_then(|v| v.parse::<i64>().ok()).into(),
         )?,
-        DetailField::Items => {
-            conn.execute("DELETE FROM order_items WHERE order_id = ?1", [order.0])?;
-            for (position, item) in items_of(value).iter().enumerate() {
-                conn.execute(
-                    "INSERT INTO order_items (order_id, position, item_id, title, description, unit_price, quantity)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![
-                        order.0,
-                        position as i64,
-                        item.item_id,
-                        item.title,
-                        item.description,
-                        item.unit_price.0,
-                        item.quantity
-                    ],
-                )?;
-            }
-        }
+        DetailField::Items => crate::details::replace_items(conn, order, &items_of(value))?,
     }
     Ok(())
 }
