@@ -184,8 +184,11 @@ async fn a_gap_of_twenty_million_ids_costs_a_few_calls() {
         })
         .await;
     keep(&status);
+    // The gap's two ends, the record's own id, and whatever rounds the background sync
+    // polls meanwhile (each a call or two): a handful, where listing the gap made
+    // twenty million.
     let calls = telegrams(&h, "091").await - before_091;
-    assert!(calls <= 4, "{calls} calls of 091 for one gap");
+    assert!(calls <= 10, "{calls} calls of 091 for one gap");
     assert_eq!(status.last_notice_id, Some(1));
     let order = h.order_of(&a).await.unwrap();
     assert_eq!(order.summary.status.code, "20");
