@@ -4,7 +4,7 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 
 /** Commands */
 export const commands = {
-	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
+	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
 	/**  The UI painted its first screen (used by the start-up benchmark). */
 	firstPaint: () => __TAURI_INVOKE<void>("first_paint"),
 	/**
@@ -33,7 +33,10 @@ export const commands = {
 	testConnection: (form: ConnectionTestInput_Deserialize | null) => typedError<ConnectionTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_connection", { form })),
 	syncStatus: () => typedError<SyncStatus_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_status")),
 	syncNow: () => typedError<SyncReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_now")),
-	importOrdersCsv: (path: string) => typedError<ImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("import_orders_csv", { path })),
+	previewOrdersImport: (path: string, clearEmpty: boolean) => typedError<ImportPreview_Serialize, AppError_Serialize>(__TAURI_INVOKE("preview_orders_import", { path, clearEmpty })),
+	importOrdersCsv: (path: string, clearEmpty: boolean, token: string) => typedError<ImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("import_orders_csv", { path, clearEmpty, token })),
+	undoOrdersImport: (importId: number) => typedError<UndoImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("undo_orders_import", { importId })),
+	ordersImports: () => typedError<ImportRecord_Serialize[], AppError_Serialize>(__TAURI_INVOKE("orders_imports")),
 	exportOrdersCsv: (path: string, query: OrderQuery_Deserialize) => typedError<ExportReport, AppError_Serialize>(__TAURI_INVOKE("export_orders_csv", { path, query })),
 	/**  The embedded simulator and relay of a demo run (`null` otherwise). */
 	demoStatus: () => typedError<DemoStatus | null, AppError_Serialize>(__TAURI_INVOKE("demo_status")),
@@ -134,7 +137,9 @@ export type AppError_Serialize = {
 	action: Text | null,
 };
 
-export type AppInfo = {
+export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
+
+export type AppInfo_Deserialize = {
 	name: string,
 	version: string,
 	identifier: string,
@@ -148,6 +153,32 @@ export type AppInfo = {
 	data_dir: string,
 	/**  Whether this run is the demo (embedded simulator and relay). */
 	demo: boolean,
+	/**
+	 *  Something the start has to tell the shop owner (the data could not be moved to
+	 *  its new place, or something was left in the old one); shown on the home screen.
+	 */
+	notice?: Text | null,
+};
+
+export type AppInfo_Serialize = {
+	name: string,
+	version: string,
+	identifier: string,
+	/**
+	 *  The keychain namespace this build uses (shown in Settings so a shop owner can find
+	 *  the entries in the OS keychain app).
+	 */
+	keychain_namespace: string,
+	build: string,
+	/**  Where the database and logs live. */
+	data_dir: string,
+	/**  Whether this run is the demo (embedded simulator and relay). */
+	demo: boolean,
+	/**
+	 *  Something the start has to tell the shop owner (the data could not be moved to
+	 *  its new place, or something was left in the old one); shown on the home screen.
+	 */
+	notice: Text | null,
 };
 
 /**  The confirmation screen: what the run will capture and the total. */
@@ -960,26 +991,154 @@ export type HomeSummary_Serialize = {
 	sync: SyncStatus_Serialize,
 };
 
-export type ImportReport = ImportReport_Serialize | ImportReport_Deserialize;
+/**  One field an import changes, as the shop owner reads it. */
+export type ImportChange = ImportChange_Serialize | ImportChange_Deserialize;
 
-export type ImportReport_Deserialize = {
+/**  One field an import changes, as the shop owner reads it. */
+export type ImportChange_Deserialize = {
+	order_id: number,
+	order_number: string,
+	field: Text,
+	/**  The value before, as shown (`None`: empty). */
+	before?: string | null,
+	/**  The value after, as shown (`None`: empty). */
+	after?: string | null,
+};
+
+/**  One field an import changes, as the shop owner reads it. */
+export type ImportChange_Serialize = {
+	order_id: number,
+	order_number: string,
+	field: Text,
+	/**  The value before, as shown (`None`: empty). */
+	before: string | null,
+	/**  The value after, as shown (`None`: empty). */
+	after: string | null,
+};
+
+/**
+ *  What a storefront import would change, computed by the same code that applies it.
+ *  Nothing has been written; apply with [`ImportPreview::token`].
+ */
+export type ImportPreview = ImportPreview_Serialize | ImportPreview_Deserialize;
+
+/**
+ *  What a storefront import would change, computed by the same code that applies it.
+ *  Nothing has been written; apply with [`ImportPreview::token`].
+ */
+export type ImportPreview_Deserialize = {
+	path: string,
+	/**  Whether empty cells clear known values (the shop owner's explicit choice). */
+	clear_empty: boolean,
+	/**  Names this exact set of changes: the apply refuses if its changes differ. */
+	token: string,
 	/**  `utf-8` or `shift_jis`. */
 	encoding: string,
 	/**  Data rows read. */
 	rows: number,
-	/**  Rows whose details were stored on an order. */
+	/**  Rows matched to an order. */
 	matched: number,
+	/**  Orders that would change. */
+	orders: number,
+	/**  Fields that would change, over all orders. */
+	fields: number,
+	/**  The detail columns the file has: only these can change. */
+	columns: Text[],
+	/**  The first changes (`RULES.import_preview_sample`), old → new. */
+	sample: ImportChange_Deserialize[],
+	/**  Rows that cannot be used (no such order, bad value), one entry each. */
+	errors: ImportRowError_Deserialize[],
+};
+
+/**
+ *  What a storefront import would change, computed by the same code that applies it.
+ *  Nothing has been written; apply with [`ImportPreview::token`].
+ */
+export type ImportPreview_Serialize = {
+	path: string,
+	/**  Whether empty cells clear known values (the shop owner's explicit choice). */
+	clear_empty: boolean,
+	/**  Names this exact set of changes: the apply refuses if its changes differ. */
+	token: string,
+	/**  `utf-8` or `shift_jis`. */
+	encoding: string,
+	/**  Data rows read. */
+	rows: number,
+	/**  Rows matched to an order. */
+	matched: number,
+	/**  Orders that would change. */
+	orders: number,
+	/**  Fields that would change, over all orders. */
+	fields: number,
+	/**  The detail columns the file has: only these can change. */
+	columns: Text[],
+	/**  The first changes (`RULES.import_preview_sample`), old → new. */
+	sample: ImportChange_Serialize[],
+	/**  Rows that cannot be used (no such order, bad value), one entry each. */
+	errors: ImportRowError_Serialize[],
+};
+
+/**  An applied storefront import, listed so it can be undone. */
+export type ImportRecord = ImportRecord_Serialize | ImportRecord_Deserialize;
+
+/**  An applied storefront import, listed so it can be undone. */
+export type ImportRecord_Deserialize = {
+	id: number,
+	/**  When it was applied (RFC 3339, UTC). */
+	at: string,
+	file_name: string,
+	clear_empty: boolean,
+	orders: number,
+	fields: number,
+	/**  When it was undone (RFC 3339, UTC), if it was. */
+	undone_at?: string | null,
+};
+
+/**  An applied storefront import, listed so it can be undone. */
+export type ImportRecord_Serialize = {
+	id: number,
+	/**  When it was applied (RFC 3339, UTC). */
+	at: string,
+	file_name: string,
+	clear_empty: boolean,
+	orders: number,
+	fields: number,
+	/**  When it was undone (RFC 3339, UTC), if it was. */
+	undone_at: string | null,
+};
+
+export type ImportReport = ImportReport_Serialize | ImportReport_Deserialize;
+
+export type ImportReport_Deserialize = {
+	/**  The recorded import, to undo it; `None` when nothing changed (nothing recorded). */
+	import_id?: number | null,
+	/**  `utf-8` or `shift_jis`. */
+	encoding: string,
+	/**  Data rows read. */
+	rows: number,
+	/**  Rows matched to an order. */
+	matched: number,
+	/**  Orders changed. */
+	orders: number,
+	/**  Fields changed, over all orders. */
+	fields: number,
 	/**  Rows that could not be used (no such order, bad value), one entry each. */
 	errors: ImportRowError_Deserialize[],
 };
 
 export type ImportReport_Serialize = {
+	/**  The recorded import, to undo it; `None` when nothing changed (nothing recorded). */
+	import_id: number | null,
 	/**  `utf-8` or `shift_jis`. */
 	encoding: string,
 	/**  Data rows read. */
 	rows: number,
-	/**  Rows whose details were stored on an order. */
+	/**  Rows matched to an order. */
 	matched: number,
+	/**  Orders changed. */
+	orders: number,
+	/**  Fields changed, over all orders. */
+	fields: number,
 	/**  Rows that could not be used (no such order, bad value), one entry each. */
 	errors: ImportRowError_Serialize[],
 };
@@ -2204,6 +2363,37 @@ export type Text = {
  */
 export type UndoChoiceInput = {
 	kind: FailedRenewalChoiceCode,
+};
+
+/**  What undoing an import did. */
+export type UndoImportReport = UndoImportReport_Serialize | UndoImportReport_Deserialize;
+
+/**  What undoing an import did. */
+export type UndoImportReport_Deserialize = {
+	import_id: number,
+	/**  Orders touched (each has a history line saying what was restored and kept). */
+	orders: number,
+	/**  Fields set back to their value before the import. */
+	restored: number,
+	/**
+	 *  Fields changed after the import, kept as they are now (`before`: what the import
+	 *  set, `after`: the value now, which stays).
+	 */
+	kept: ImportChange_Deserialize[],
+};
+
+/**  What undoing an import did. */
+export type UndoImportReport_Serialize = {
+	import_id: number,
+	/**  Orders touched (each has a history line saying what was restored and kept). */
+	orders: number,
+	/**  Fields set back to their value before the import. */
+	restored: number,
+	/**
+	 *  Fields changed after the import, kept as they are now (`before`: what the import
+	 *  set, `after`: the value now, which stays).
+	 */
+	kept: ImportChange_Serialize[],
 };
 
 export type UnprocessedPage = UnprocessedPage_Serialize | UnprocessedPage_Deserialize;

@@ -582,15 +582,22 @@ impl Desk {
         let built = match form {
             Some(_) => self.build_gateway_with(form, &mut tested),
             None => {
-                let built = self.build_gateway_with(None, &mut tested);
-                // The saved settings' client is the one operations use: keep it.
-                if let Ok(c) = &built {
-                    *self
-                        .inner
+                let cache = || {
+                    self.inner
                         .clients
                         .gateway
                         .lock()
-                        .unwrap_or_else(|p| p.into_inner()) = Some(c.clone());
+                        .unwrap_or_else(|p| p.into_inner())
+                };
+                let generation = cache().1;
+                let built = self.build_gateway_with(None, &mut tested);
+                // The saved settings' client is the one operations use: keep it, unless
+                // the settings changed while it was built.
+                if let Ok(c) = &built {
+                    let mut cache = cache();
+                    if cache.1 == generation {
+                        cache.0 = Some(c.clone());
+                    }
                 }
                 built
             }
