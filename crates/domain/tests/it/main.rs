@@ -9,7 +9,6 @@ mod plans;
 mod reconcile;
 mod storefront;
 mod subscription;
-mod tidy;
 
 use chrono::{DateTime, TimeZone, Utc};
 use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
