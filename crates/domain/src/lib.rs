@@ -11,6 +11,7 @@
 //! what every import file shares (encoding, yen, dates); [`storefront`] reads the shop's
 //! storefront order export (CSV) and [`subscription_csv`] the subscription import file into
 //! rows and per-row errors;
+//! [`invoice`] holds the qualified-invoice rules (registration number, tax per rate);
 //! [`search`] folds search text and stored fields into one comparable form.
 //!
 //! Invariants: nothing here derives `Serialize` (DTOs live at the IPC boundary); money is
@@ -20,6 +21,7 @@
 pub mod bulk;
 pub mod history;
 pub mod import;
+pub mod invoice;
 pub mod journal;
 pub mod notification;
 pub mod operation;
