@@ -111,6 +111,14 @@ CREATE TABLE seen (
 INSERT OR IGNORE INTO seen (shop, payment_notice_id, hc_prefix)
     SELECT shop, payment_notice_id, 0 FROM events WHERE kind = 'payment';
 "#,
+    r#"
+-- The seen-record's primary key keeps a trusted record to one event: ingest inserts it
+-- first, in the event's savepoint, and stores no event when it was there. A second unique
+-- index on events wrote one more B-tree page into every commit (measured: 16.0 instead of
+-- 13.7 page writes per notification one at a time, and a WAL checkpoint every 87 instead
+-- of every 100 notifications: the permanent seen-record's whole extra cost).
+DROP INDEX events_notice;
+"#,
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -907,7 +915,7 @@ pub fn status(conn: &Connection, shop: &str) -> Result<StatusParts, StoreError> 
     }
     bounds.sort_unstable();
     let mut present_stmt = conn.prepare_cached(
-        "SELECT payment_notice_id FROM events WHERE shop = ?1 AND kind = 'payment'
+        "SELECT payment_notice_id FROM seen WHERE shop = ?1
          AND payment_notice_id > ?2 AND payment_notice_id < ?3 ORDER BY payment_notice_id",
     )?;
     for (after, before) in bounds {
