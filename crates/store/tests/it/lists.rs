@@ -332,11 +332,14 @@ fn a_search_pages_and_counts_as_its_filters_list_the_matches() {
         },
     ];
     // (search text, the name prefix it finds): 2,160 matches by the name's prefix range and
-    // by the trigram index, 240 by the trigram index, and none.
+    // by the trigram index, 240, 100 and 1 by the trigram index, and none; pages of the
+    // first walk the list's index, pages of the last read the rows.
     let searches = [
         ("山田", "山田 "),
         ("山田太郎", "山田 太郎"),
         ("佐藤一郎", "佐藤 一郎"),
+        ("山田太郎23", "山田 太郎23"),
+        ("山田太郎1234", "山田 太郎1234"),
         ("田中", "田中"),
     ];
     for filter in &filters {
