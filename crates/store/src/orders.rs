@@ -1,13 +1,13 @@
 //! Orders, their transaction-ID chains, and the list pages (paged, filtered and searched in
 //! SQL, indexed for 100,000 orders).
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use domain::{
     CaptureMode, Deadline, DeadlineKind, Order, OrderId, OrderList, PaymentMethod, PaymentStatus,
     RULES, Yen,
 };
-use std::collections::{HashMap, HashSet};
-
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
