@@ -1,5 +1,6 @@
-//! Orders, their transaction-ID chains, and the list pages (paged, filtered and searched in
-//! SQL, indexed for 100,000 orders).
+//! Orders, their transaction-ID chains, and the list pages (paged and filtered in SQL; a
+//! search's matches gathered from the key and trigram indexes, then paged along the list's
+//! index or read by key, whichever costs less; indexed for 100,000 orders).
 
 use std::collections::{HashMap, HashSet};
 
