@@ -449,35 +449,36 @@ fn run_under_wine(
     Ok(outcome)
 }
 
-/// Sums libtest's `test result:` lines and collects the names under `failures:`.
+/// libtest's figures from its summary, the last `test result:` line, and the names in the
+/// `failures:` list before it. Earlier result lines come from child processes that tests
+/// start from their own binary (they share its output): the last one is the binary's own.
 pub fn parse_libtest(text: &str) -> Outcome {
     let mut outcome = Outcome::default();
-    let mut in_failures = false;
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("test result: ") {
-            in_failures = false;
-            for part in rest.split(['.', ';']) {
-                let mut words = part.split_whitespace();
-                let (Some(n), Some(what)) = (words.next(), words.next()) else {
-                    continue;
-                };
-                let Ok(n) = n.parse::<u32>() else { continue };
-                match what {
-                    "passed" => outcome.passed += n,
-                    "failed" => outcome.failed += n,
-                    "ignored" | "filtered" => outcome.not_run += n,
-                    _ => {}
-                }
-            }
-        } else if line == "failures:" {
-            in_failures = true;
-        } else if in_failures
-            && let Some(name) = line.strip_prefix("    ")
-            && !name.is_empty()
-            && !name.contains(' ')
-        {
-            outcome.failures.push(name.to_owned());
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(last) = lines.iter().rposition(|l| l.starts_with("test result: ")) else {
+        return outcome;
+    };
+    for part in lines[last]["test result: ".len()..].split(['.', ';']) {
+        let mut words = part.split_whitespace();
+        let (Some(n), Some(what)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let Ok(n) = n.parse::<u32>() else { continue };
+        match what {
+            "passed" => outcome.passed = n,
+            "failed" => outcome.failed = n,
+            "ignored" => outcome.not_run += n,
+            "filtered" => outcome.not_run += n,
+            _ => {}
         }
+    }
+    if let Some(list) = lines[..last].iter().rposition(|l| *l == "failures:") {
+        outcome.failures = lines[list + 1..last]
+            .iter()
+            .filter_map(|l| l.strip_prefix("    "))
+            .filter(|name| !name.is_empty() && !name.contains(' '))
+            .map(|name| name.to_owned())
+            .collect();
     }
     outcome
 }
@@ -702,6 +703,7 @@ pub fn render(table: &[(String, String, Row)]) -> String {
         let number = |n: u32| if ran { n.to_string() } else { "-".to_owned() };
         let not_run = match (&row.not_run, &row.built) {
             (_, Built::Cannot(why)) => format!("({why})"),
+            (_, Built::Failed | Built::No) => "-".to_owned(),
             (NotRun::None, _) => "0".to_owned(),
             (NotRun::Count(n), _) => n.to_string(),
             (NotRun::Why(why), _) if ran => format!("some ({why})"),
@@ -724,17 +726,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn libtest_figures_are_summed_and_failures_named() {
-        let text = "running 3 tests\ntest a ... ok\ntest b ... FAILED\n\nfailures:\n\n---- b stdout ----\nboom\n\nfailures:\n    b\n    tls::c\n\ntest result: FAILED. 1 passed; 2 failed; 1 ignored; 0 measured; 4 filtered out; finished in 0.10s\n\nrunning 2 tests\ntest result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n";
+    fn libtest_figures_come_from_the_binarys_own_summary() {
+        // A child process of the same binary printed its own summary first.
+        let text = "running 3 tests\nrunning 1 test\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 9 filtered out; finished in 0.1s\ntest a ... ok\ntest b ... FAILED\n\nfailures:\n\n---- b stdout ----\nboom\n\nfailures:\n    b\n    tls::c\n\ntest result: FAILED. 1 passed; 2 failed; 1 ignored; 0 measured; 4 filtered out; finished in 0.10s\n";
         assert_eq!(
             parse_libtest(text),
             Outcome {
-                passed: 3,
+                passed: 1,
                 failed: 2,
                 not_run: 5,
                 failures: vec!["b".into(), "tls::c".into()],
             }
         );
+        assert_eq!(parse_libtest("crashed before any test"), Outcome::default());
     }
 
     #[test]
