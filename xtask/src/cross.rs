@@ -13,8 +13,8 @@
 //!
 //! It installs what it needs first (apt: mingw-w64, Wine; rustup targets; zig from PyPI
 //! into `target/cross/zig`), idempotently, prints one table and fails on any failed build,
-//! check or test. By default the api crate's tests are not run under Wine (they take too
-//! long for CI's budget, see `API_UNDER_WINE`); `--full` runs them too.
+//! check or test. By default the tests of api and paygent-sim are not run under Wine (see
+//! `ONLY_WITH_FULL`); `--full` runs them too.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -33,9 +33,12 @@ const APT_PACKAGES: &[&str] = &["gcc-mingw-w64-x86-64", "wine", "wine64"];
 const ZIG: &str = "ziglang==0.17.1";
 /// The app package (the shell): built for Windows, its tests not run under Wine.
 const SHELL: &str = "paydesk";
-/// Why the api crate's tests do not run under Wine in `cargo xtask test`: see the README's
-/// "Windows and macOS from Linux" (measured there).
-const API_UNDER_WINE: &str = "api";
+/// Crates whose tests run under Wine only with `--full`, not in `cargo xtask test`: they
+/// talk to the simulator over mutual TLS with its generated kit (an ECDSA client key, a
+/// server certificate below a CA), which Wine 8 cannot use (its PFXImportCertStore imports
+/// no EC key, and its SChannel fails a CA-signed server chain on revocation), and the api
+/// crate's tests take minutes there. See the README's "Windows and macOS from Linux".
+const ONLY_WITH_FULL: [&str; 2] = ["api", "paygent-sim"];
 /// A test binary that runs longer than this under Wine is stopped and counted as failed.
 const BINARY_LIMIT: Duration = Duration::from_secs(20 * 60);
 
@@ -316,8 +319,8 @@ fn windows(full: bool, table: &mut Vec<(String, String, Row)>) -> Result {
     let renegotiation = renegotiating_server()?;
     for binary in &binaries {
         let row = rows.entry(binary.package.clone()).or_default();
-        if binary.package == API_UNDER_WINE && !full {
-            row.not_run = NotRun::Why("too slow under Wine for CI: `cargo xtask cross --full`");
+        if ONLY_WITH_FULL.contains(&binary.package.as_str()) && !full {
+            row.not_run = NotRun::Why("the simulator's TLS kit under Wine: `cross --full`");
             continue;
         }
         let t = Instant::now();
@@ -409,6 +412,8 @@ fn run_under_wine(
         .env("CARGO_MANIFEST_DIR", &binary.dir)
         .env("PAYDESK_TEST", "1")
         .env("PAYDESK_RENEGOTIATION_SERVER", renegotiation)
+        // Tests that meet one of Wine's known gaps say so and check the plain error instead.
+        .env("PAYDESK_UNDER_WINE", "1")
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)

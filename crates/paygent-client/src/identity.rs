@@ -321,7 +321,8 @@ mod tests {
         mid.distinguished_name
             .push(DnType::CommonName, format!("{name} intermediate"));
         let mid = mid.signed_by(&mid_key, &root, &root_key).unwrap();
-        let leaf_key = KeyPair::generate().unwrap();
+        // RSA, as Paygent's kits (and what Wine's SChannel imports).
+        let leaf_key = KeyPair::from_pem(include_str!("../tests/it/test-client-rsa.pem")).unwrap();
         let mut leaf = CertificateParams::new(Vec::<String>::new()).unwrap();
         leaf.distinguished_name.push(DnType::CommonName, "merchant");
         let leaf = leaf.signed_by(&leaf_key, &mid, &mid_key).unwrap();

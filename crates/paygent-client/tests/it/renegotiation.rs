@@ -78,7 +78,7 @@ impl RenegotiatingServer {
             Endpoint::Custom(format!("https://127.0.0.1:{}", self.port)),
             credentials,
         );
-        config.ca_pem = Some(std::fs::read(self.dir.join("ca.pem")).unwrap());
+        config.ca_pem = Some(std::fs::read(self.dir.join("server.pem")).unwrap());
         config.identity = identity;
         config.timeout = std::time::Duration::from_secs(30);
         Client::new(config).unwrap()
