@@ -163,7 +163,7 @@ def serve(directory):
         sock.setblocking(True)
         conn = SSL.Connection(ctx, sock)
         conn.set_accept_state()
-        initial = renegotiated = False
+        initial = renegotiated = logged = False
         client = "-"
         request = "-"
         try:
@@ -176,6 +176,9 @@ def serve(directory):
                 client = peer.get_subject().CN
                 with open(os.path.join(directory, "response.bin"), "rb") as f:
                     body = f.read()
+                # Logged before answering: the client reads the log once it has the answer.
+                log(directory, initial, renegotiated, client, request)
+                logged = True
                 conn.sendall(
                     b"HTTP/1.0 200 OK\r\nContent-Type: text/plain; charset=Windows-31J\r\n"
                     + f"Content-Length: {len(body)}\r\n\r\n".encode()
@@ -186,12 +189,17 @@ def serve(directory):
             request += f" error={e!r}".replace("\n", " ")
         finally:
             sock.close()
-            with open(os.path.join(directory, "seen.log"), "a") as log:
-                log.write(
-                    f"initial_certificate={'yes' if initial else 'no'} "
-                    f"renegotiated={'yes' if renegotiated else 'no'} "
-                    f"client={client} request={request}\n"
-                )
+            if not logged:
+                log(directory, initial, renegotiated, client, request)
+
+
+def log(directory, initial, renegotiated, client, request):
+    with open(os.path.join(directory, "seen.log"), "a") as f:
+        f.write(
+            f"initial_certificate={'yes' if initial else 'no'} "
+            f"renegotiated={'yes' if renegotiated else 'no'} "
+            f"client={client} request={request}\n"
+        )
 
 
 if __name__ == "__main__":

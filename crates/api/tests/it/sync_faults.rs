@@ -4,8 +4,7 @@
 use std::time::Duration;
 
 use api::dto::{
-    CredentialsInput, DeskEvent, OperationKindCode, OperationOutcomeCode, OperationRequest,
-    SyncModeCode,
+    DeskEvent, OperationKindCode, OperationOutcomeCode, OperationRequest, SyncModeCode,
 };
 use serde_json::{Value, json};
 
@@ -284,10 +283,10 @@ async fn a_missing_keychain_is_reported_plainly() {
     plain(settings.keychain_problem.as_ref().unwrap());
 
     let refused = desk
-        .save_credentials(CredentialsInput {
+        .save_credentials(api::dto::CredentialsInput {
             connect_id: Some("test_connect".into()),
             connect_password: Some(SENTINEL_PASSWORD.into()),
-            ..CredentialsInput::default()
+            ..api::dto::CredentialsInput::default()
         })
         .await
         .unwrap_err();

@@ -52,7 +52,11 @@ impl Pki {
         let ca = ca_params.self_signed(&ca_key).unwrap();
 
         let server_key = KeyPair::generate().unwrap();
-        let server_params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+        let mut server_params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+        // Wine's SChannel matches the host against the common name, not an IP address SAN.
+        server_params
+            .distinguished_name
+            .push(DnType::CommonName, "127.0.0.1");
         // Under Wine, SChannel's check of a server chain below a CA fails on revocation
         // (Wine ignores CERT_CHAIN_POLICY_IGNORE_ALL_REV_UNKNOWN_FLAGS, which Windows and
         // native-tls rely on; a root is never checked), so on Windows the server's
