@@ -70,7 +70,9 @@ def make_kit(directory):
         "127.0.0.1",
         None,
         server_key,
-        san=x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+        san=x509.SubjectAlternativeName(
+            [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+        ),
     )
     client_key = key()
     client = cert(client_key, "renegotiation-test-merchant", ca, ca_key)

@@ -75,7 +75,7 @@ impl RenegotiatingServer {
     fn client(&self, identity: Option<ClientIdentity>) -> Client {
         let credentials = CommonHeader::new("00000", "test_connect", Secret::new("pw"));
         let mut config = ClientConfig::new(
-            Endpoint::Custom(format!("https://127.0.0.1:{}", self.port)),
+            Endpoint::Custom(format!("https://{}:{}", crate::server::HOST, self.port)),
             credentials,
         );
         config.ca_pem = Some(std::fs::read(self.dir.join("server.pem")).unwrap());

@@ -13,6 +13,14 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::server::WebPkiClientVerifier;
 use tokio_rustls::rustls::{RootCertStore, ServerConfig, crypto};
 
+/// The host name the TLS tests connect to: the loopback address, or on Windows `localhost`
+/// (Wine's SChannel matches a server certificate by DNS name only, never by IP address).
+pub const HOST: &str = if cfg!(windows) {
+    "localhost"
+} else {
+    "127.0.0.1"
+};
+
 /// A CA, a server certificate for 127.0.0.1 and a client certificate, all made now.
 pub struct Pki {
     pub ca_pem: String,
@@ -52,11 +60,10 @@ impl Pki {
         let ca = ca_params.self_signed(&ca_key).unwrap();
 
         let server_key = KeyPair::generate().unwrap();
-        let mut server_params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-        // Wine's SChannel matches the host against the common name, not an IP address SAN.
-        server_params
-            .distinguished_name
-            .push(DnType::CommonName, "127.0.0.1");
+        // Wine's SChannel matches no IP address, so on Windows the tests connect to
+        // `localhost` (see [`HOST`]).
+        let server_params =
+            CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
         // Under Wine, SChannel's check of a server chain below a CA fails on revocation
         // (Wine ignores CERT_CHAIN_POLICY_IGNORE_ALL_REV_UNKNOWN_FLAGS, which Windows and
         // native-tls rely on; a root is never checked), so on Windows the server's
@@ -260,10 +267,7 @@ async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
 /// URL and a receiver for what was seen (`None` if the handshake failed).
 pub async fn https_once(pki: &Pki, response: Vec<u8>) -> (String, oneshot::Receiver<Option<Seen>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!(
-        "https://127.0.0.1:{}",
-        listener.local_addr().unwrap().port()
-    );
+    let base = format!("https://{HOST}:{}", listener.local_addr().unwrap().port());
     let acceptor = pki.acceptor();
     let (tx, rx) = oneshot::channel();
     tokio::spawn(async move {
