@@ -112,8 +112,26 @@ async fn a_client_certificate_asked_for_by_renegotiation_is_sent() {
         Some(Secret::new("changeit")),
     )
     .unwrap();
-    let done = server
-        .client(Some(identity))
+    let client = server.client(Some(identity));
+    if std::env::var_os("PAYDESK_UNDER_WINE").is_some() {
+        // Wine 8's SChannel does not answer the server's HelloRequest (measured: the
+        // request is sent, the new handshake never comes, the server closes). Real
+        // Windows is unproven (see the README). Here the exchange must fail as "outcome
+        // unknown", never as a success or a resendable error.
+        let err = client.send(&capture).await.unwrap_err();
+        assert!(
+            err.outcome_unknown() || matches!(err, paygent_client::ClientError::Tls(_)),
+            "{err:?}"
+        );
+        let seen = server.seen();
+        assert!(
+            seen.last()
+                .is_some_and(|l| l.contains("renegotiated=no") && l.contains("request=POST")),
+            "{seen:?}"
+        );
+        return;
+    }
+    let done = client
         .send(&capture)
         .await
         .unwrap_or_else(|e| panic!("{e:?}; server saw: {:?}", server.seen()));
