@@ -8,6 +8,7 @@
 //! the app; `codegen` rewrites the generated TypeScript bindings.
 
 mod bench;
+mod cross;
 mod fixtures;
 mod setup;
 mod soak;
@@ -30,12 +31,15 @@ fn main() -> ExitCode {
         Some("build-app") => setup::run().and_then(|()| build_app(false)),
         Some("bundle") => setup::run().and_then(|()| bundle()),
         Some("soak") => soak::run(&args[1..]),
+        Some("cross") => setup::run()
+            .and_then(|()| build_frontend())
+            .and_then(|()| cross::run(args.iter().any(|a| a == "--full"))),
         Some("soak-stream") => soak::stream(&args[1..]),
         Some("tidy") => tidy::run(),
         Some("fixtures") => fixtures::refresh(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  bench     build in release mode and print every benchmark figure beside its target (--quick: small and fast, for CI)\n  build-app build the frontend and the app binary\n  bundle    build a debug Linux .deb with the README's installer command (what CI runs)\n  soak      the fault suite's soak: SEQUENCES sequences (1000) in STREAMS parallel processes (2), each in its own test session\n  tidy      the tree's own checks: no rules-table literal outside the rules table, fixtures in step with ../shared\n  fixtures  copy the captured vectors and the protocol notes' sections from ../shared into fixtures/"
+                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  bench     build in release mode and print every benchmark figure beside its target (--quick: small and fast, for CI)\n  build-app build the frontend and the app binary\n  bundle    build a debug Linux .deb with the README's installer command (what CI runs)\n  cross     build every package for Windows (windows-gnu) and run the tests below the shell under Wine; check every package it can for macOS (--full: the api crate's tests under Wine too)\n  soak      the fault suite's soak: SEQUENCES sequences (1000) in STREAMS parallel processes (2), each in its own test session\n  tidy      the tree's own checks: no rules-table literal outside the rules table, fixtures in step with ../shared\n  fixtures  copy the captured vectors and the protocol notes' sections from ../shared into fixtures/"
             );
             return ExitCode::from(2);
         }
@@ -124,8 +128,10 @@ fn test() -> Result {
         .current_dir(root()))?;
     // Every benchmark once, small: shows they still run (figures: `cargo xtask bench`).
     bench::run(true)?;
-    // Last, because it rebuilds the app binary (its frontend is built again).
-    bundle()
+    // After the tests, because it rebuilds the app binary (its frontend is built again).
+    bundle()?;
+    // Windows (under Wine) and macOS (type-checked), with the frontend the bundle built.
+    cross::run(false)
 }
 
 /// The README's installer command through the Tauri CLI (which runs `beforeBuildCommand`
@@ -188,7 +194,7 @@ fn test_in_session() -> Result {
 }
 
 /// Kills the child when dropped, so a failing step never leaves a daemon behind.
-struct Guard(Child);
+pub(crate) struct Guard(pub(crate) Child);
 impl Drop for Guard {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -297,12 +303,20 @@ pub(crate) fn tempdir(prefix: &str) -> Result<PathBuf> {
 /// puts its control socket there, and a keyring daemon of another session (a desktop's, a
 /// developer's test run) must never be the one our tests talk to; at-spi, dconf and the
 /// portals keep their sockets there too, so none of a killed session's stale ones is found.
+#[cfg(unix)]
 pub(crate) fn runtime_dir(dir: &Path) -> Result<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)))
         .map_err(|e| format!("cannot prepare {}: {e}", dir.display()))?;
     Ok(dir.to_path_buf())
+}
+
+/// The test session (D-Bus, gnome-keyring, Xvfb) exists on Linux only; xtask itself builds
+/// everywhere, so a Windows or macOS developer gets this message instead of a build error.
+#[cfg(not(unix))]
+pub(crate) fn runtime_dir(_: &Path) -> Result<PathBuf> {
+    Err("`cargo xtask test` runs its test session on Linux (see the README)".into())
 }
 
 pub(crate) fn build_frontend() -> Result {

@@ -29,12 +29,14 @@ const APT_PACKAGES: &[&str] = &[
     "libnotify-bin",
     // pdftotext and pdftoppm: the document tests read the PDFs they make.
     "poppler-utils",
+    // paygent-client's renegotiating test server (pyOpenSSL on Debian's Python).
+    "python3-openssl",
 ];
 
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
 
 pub fn run() -> Result {
-    apt()?;
+    apt(APT_PACKAGES)?;
     tauri_driver()?;
     npm()
 }
@@ -47,12 +49,9 @@ fn installed(pkg: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn apt() -> Result {
-    let missing: Vec<&str> = APT_PACKAGES
-        .iter()
-        .copied()
-        .filter(|p| !installed(p))
-        .collect();
+/// Installs the Debian packages of `packages` that are missing (none: nothing runs).
+pub fn apt(packages: &[&str]) -> Result {
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
     if missing.is_empty() {
         return Ok(());
     }

@@ -204,11 +204,25 @@ fn tls_cause(error: &reqwest::Error) -> Option<String> {
     let mut source = error.source();
     while let Some(e) = source {
         if let Some(tls) = e.downcast_ref::<native_tls::Error>() {
-            return Some(tls.to_string());
+            return Some(tls_message(&tls.to_string(), cfg!(target_os = "macos")));
         }
         source = e.source();
     }
     None
+}
+
+/// The TLS error as the caller sees it. On macOS it also names renegotiation: Secure
+/// Transport allows a server's renegotiation only with its context's session option
+/// `kSSLSessionOptionAllowRenegotiation`, which native-tls neither sets nor lets us set,
+/// and Paygent's manual says its gateway may ask for the client certificate that way.
+fn tls_message(os_message: &str, macos: bool) -> String {
+    if macos {
+        format!(
+            "{os_message} (on macOS the system TLS stack does not allow TLS renegotiation: if the gateway asks for the client certificate by renegotiation, the exchange fails on a Mac; see paygent-client's README)"
+        )
+    } else {
+        os_message.to_owned()
+    }
 }
 
 /// The innermost message of the chain (reqwest's top level only says "error sending
@@ -221,4 +235,17 @@ fn describe(error: &reqwest::Error) -> String {
         source = e.source();
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tls_message;
+
+    #[test]
+    fn on_macos_a_tls_failure_names_renegotiation() {
+        let mac = tls_message("handshake failure", true);
+        assert!(mac.starts_with("handshake failure ("), "{mac}");
+        assert!(mac.contains("does not allow TLS renegotiation"), "{mac}");
+        assert_eq!(tls_message("handshake failure", false), "handshake failure");
+    }
 }

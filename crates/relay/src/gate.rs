@@ -28,9 +28,30 @@ pub const FD_RESERVE: u64 = 128;
 
 /// The connection cap in effect: the configured one, bounded by the open-files limit.
 pub fn effective_max_connections(configured: usize) -> usize {
-    let soft = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(u64::MAX, |(soft, _)| soft);
-    let by_files = usize::try_from(soft.saturating_sub(FD_RESERVE)).unwrap_or(usize::MAX);
+    cap_by_open_files(configured, open_files_soft_limit())
+}
+
+/// The configured cap, bounded by an open-files limit when the platform has one (less
+/// [`FD_RESERVE`]), and never below one connection.
+pub fn cap_by_open_files(configured: usize, soft_limit: Option<u64>) -> usize {
+    let by_files = soft_limit.map_or(usize::MAX, |soft| {
+        usize::try_from(soft.saturating_sub(FD_RESERVE)).unwrap_or(usize::MAX)
+    });
     configured.min(by_files).max(1)
+}
+
+/// The soft `RLIMIT_NOFILE` on Unix. Windows has no such limit on sockets (the embedded
+/// relay of the demo runs there), so the configured cap stands alone.
+#[cfg(unix)]
+fn open_files_soft_limit() -> Option<u64> {
+    rlimit::getrlimit(rlimit::Resource::NOFILE)
+        .ok()
+        .map(|(soft, _)| soft)
+}
+
+#[cfg(not(unix))]
+fn open_files_soft_limit() -> Option<u64> {
+    None
 }
 
 pub(crate) struct Gate {
@@ -264,6 +285,15 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().expect("ip")
+    }
+
+    #[test]
+    fn the_connection_cap_keeps_a_reserve_of_open_files_where_there_is_a_limit() {
+        assert_eq!(cap_by_open_files(10_000, Some(1_024)), 1_024 - 128);
+        assert_eq!(cap_by_open_files(500, Some(1_024)), 500);
+        assert_eq!(cap_by_open_files(500, Some(10)), 1);
+        // Windows: no open-files limit on sockets.
+        assert_eq!(cap_by_open_files(10_000, None), 10_000);
     }
 
     #[test]

@@ -165,9 +165,9 @@ fn create_private(path: &Path) -> Result<(), StoreError> {
 
 /// The database, `-wal` and `-shm` files that others than the owner may read (the relay
 /// warns about them at start).
+#[cfg(unix)]
 pub fn readable_by_others(path: &Path) -> Vec<PathBuf> {
     let mut open = Vec::new();
-    #[cfg(unix)]
     for suffix in ["", "-wal", "-shm"] {
         use std::os::unix::fs::PermissionsExt;
         let mut name = path.as_os_str().to_owned();
@@ -180,6 +180,13 @@ pub fn readable_by_others(path: &Path) -> Vec<PathBuf> {
         }
     }
     open
+}
+
+/// Windows keeps access in ACLs, not mode bits, and a file in the user's profile is the
+/// user's alone by default; the relay is deployed on Linux (the demo embeds it anywhere).
+#[cfg(not(unix))]
+pub fn readable_by_others(_path: &Path) -> Vec<PathBuf> {
+    Vec::new()
 }
 
 /// Opens (creating if needed) the database and brings its schema up to date.

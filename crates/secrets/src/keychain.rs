@@ -1,7 +1,7 @@
 use crate::Sensitive;
 
 /// The merchant secrets PayDesk keeps. Each is one keychain entry (or a few, see
-/// [`CHUNK_LEN`]) under the app's namespace.
+/// [`split_for_keychain`]) under the app's namespace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SecretKey {
     MerchantId,
@@ -77,9 +77,11 @@ impl SecretsError {
     }
 }
 
-/// Windows' Credential Manager refuses blobs over 2,560 bytes (and stores UTF-16), so long
-/// values such as a PEM certificate are split into parts of this many characters.
-const CHUNK_LEN: usize = 1_000;
+/// Windows' Credential Manager refuses blobs over 2,560 bytes, and keyring stores the
+/// value as UTF-16 there, so long values such as a PEM certificate are split into parts of
+/// at most this many UTF-16 units (2,000 bytes; a character outside the BMP, an emoji in a
+/// passphrase, takes two units).
+const CHUNK_UTF16: usize = 1_000;
 const CHUNK_MARKER: &str = "paydesk-chunked:v1:";
 /// More parts than any value PayDesk stores (a PKCS#12 file as base64 is a few hundred).
 const MAX_PARTS: usize = 10_000;
@@ -116,14 +118,10 @@ impl Keychain {
         // Remove old parts first so a shorter value leaves no stale tail behind.
         self.delete(key)?;
         let text = value.expose();
-        if text.chars().count() <= CHUNK_LEN && !text.starts_with(CHUNK_MARKER) {
+        let parts = split_for_keychain(text);
+        if parts.len() == 1 && !text.starts_with(CHUNK_MARKER) {
             return self.set(account, text);
         }
-        let chars: Vec<char> = text.chars().collect();
-        let parts: Vec<String> = chars
-            .chunks(CHUNK_LEN)
-            .map(|c| c.iter().collect())
-            .collect();
         for (i, part) in parts.iter().enumerate() {
             self.set(&part_account(account, i + 1), part)?;
         }
@@ -297,6 +295,26 @@ fn daemon_went_away(e: &keyring::Error) -> bool {
         || text.contains("locked collection")
 }
 
+/// The parts a value is stored in: one when it fits one Windows credential
+/// ([`CHUNK_UTF16`] UTF-16 units), else consecutive slices of at most that many units,
+/// never cutting a character. The same on every platform, so a keychain's layout does not
+/// depend on where it was written.
+pub fn split_for_keychain(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut units = 0;
+    for (at, c) in text.char_indices() {
+        if units + c.len_utf16() > CHUNK_UTF16 {
+            parts.push(&text[start..at]);
+            start = at;
+            units = 0;
+        }
+        units += c.len_utf16();
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
 fn part_account(account: &str, i: usize) -> String {
     format!("{account}#{i}")
 }
@@ -350,4 +368,33 @@ fn first_line(text: &str) -> String {
         .chars()
         .take(200)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_part_fits_one_windows_credential() {
+        // keyring refuses a Windows credential over 2,560 bytes of UTF-16.
+        const WINDOWS_BLOB: usize = 2_560;
+        let pem = "-----BEGIN CERTIFICATE-----\n".to_owned() + &"A".repeat(4_000);
+        let emoji = "🔑".repeat(1_500);
+        let kana = "証明書".repeat(700);
+        for value in [pem.as_str(), emoji.as_str(), kana.as_str(), "short", ""] {
+            let parts = split_for_keychain(value);
+            assert_eq!(parts.concat(), value);
+            for part in &parts {
+                assert!(
+                    part.encode_utf16().count() * 2 <= WINDOWS_BLOB,
+                    "{}",
+                    part.len()
+                );
+            }
+        }
+        assert_eq!(split_for_keychain("short"), vec!["short"]);
+        // 1,000 characters, but 2,000 UTF-16 units: more than one credential holds.
+        assert_eq!(split_for_keychain(&"🔑".repeat(1_000)).len(), 2);
+        assert_eq!(split_for_keychain(&"A".repeat(1_000)).len(), 1);
+    }
 }

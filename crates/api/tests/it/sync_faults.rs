@@ -4,8 +4,7 @@
 use std::time::Duration;
 
 use api::dto::{
-    CredentialsInput, DeskEvent, OperationKindCode, OperationOutcomeCode, OperationRequest,
-    SyncModeCode,
+    DeskEvent, OperationKindCode, OperationOutcomeCode, OperationRequest, SyncModeCode,
 };
 use serde_json::{Value, json};
 
@@ -194,9 +193,49 @@ async fn a_relay_gap_is_fetched_by_id_with_091() {
     );
 }
 
+/// Windows and macOS: the keychain belongs to the user's session and needs no bus, so a
+/// session bus address that leads nowhere changes nothing: the desk's keychain is there
+/// (the Linux test below gets `keychain_unavailable` from the same setting).
+#[cfg(any(windows, target_vendor = "apple"))]
+#[tokio::test]
+async fn the_platform_keychain_needs_no_session_bus() {
+    const CHILD: &str = "PAYDESK_API_KEYCHAIN_CHILD";
+    if std::env::var_os(CHILD).is_none() {
+        let status = tokio::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "sync_faults::the_platform_keychain_needs_no_session_bus",
+                "--nocapture",
+            ])
+            .env(CHILD, "1")
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/paydesk-bus",
+            )
+            .status()
+            .await
+            .unwrap();
+        assert!(status.success());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let desk = api::Desk::open(api::DeskConfig::new(
+        "jp.paydesk.it.no_bus",
+        "0.0.0",
+        api::Build::Test,
+        dir.path().join("data"),
+    ))
+    .await
+    .unwrap();
+    let probe = desk.keychain_status();
+    assert!(probe.available, "{:?}", probe.problem);
+}
+
 /// With no reachable keychain (no session bus) the desk opens, says plainly what is wrong
 /// and refuses to store secrets, without crashing. Runs in a child process of this test
 /// binary pointed at a bus that does not exist, so the other tests keep their keychain.
+/// Linux (the Secret Service) only: see the test above for Windows and macOS.
+#[cfg(all(unix, not(target_vendor = "apple")))]
 #[tokio::test]
 async fn a_missing_keychain_is_reported_plainly() {
     const CHILD: &str = "PAYDESK_API_KEYCHAIN_CHILD";
@@ -244,10 +283,10 @@ async fn a_missing_keychain_is_reported_plainly() {
     plain(settings.keychain_problem.as_ref().unwrap());
 
     let refused = desk
-        .save_credentials(CredentialsInput {
+        .save_credentials(api::dto::CredentialsInput {
             connect_id: Some("test_connect".into()),
             connect_password: Some(SENTINEL_PASSWORD.into()),
-            ..CredentialsInput::default()
+            ..api::dto::CredentialsInput::default()
         })
         .await
         .unwrap_err();

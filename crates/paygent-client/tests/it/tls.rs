@@ -21,7 +21,7 @@ fn credentials() -> CommonHeader {
 
 fn config(base: &str, pki: &Pki, identity: Option<ClientIdentity>) -> ClientConfig {
     let mut config = ClientConfig::new(Endpoint::Custom(base.to_owned()), credentials());
-    config.ca_pem = Some(pki.ca_pem.clone().into_bytes());
+    config.ca_pem = Some(pki.server_trust_pem.clone().into_bytes());
     config.identity = identity;
     config
 }
@@ -91,6 +91,121 @@ async fn capture_over_mutual_tls_sends_the_exact_body_and_the_client_certificate
         assert!(!text.contains(SENTINEL_PASSWORD));
         assert!(!text.contains(SENTINEL_PASSPHRASE));
     }
+}
+
+/// One exchange with `identity` against a server that requires a client certificate
+/// signed by `pki`'s CA.
+async fn exchange(pki: &Pki, identity: ClientIdentity) -> Result<(), String> {
+    let answer = ResponseWriter::new(TelegramKind::CardCapture, ResultStatus::Success)
+        .item("payment_id", "1")
+        .encode()
+        .unwrap();
+    let (base, seen) = https_once(pki, http_answer("200 OK", &answer)).await;
+    let client = Client::new(config(&base, pki, Some(identity))).map_err(|e| e.to_string())?;
+    let sent = client
+        .send(&CardCapture::new(PaymentRef::by_payment_id("1")))
+        .await;
+    let seen = seen.await.unwrap();
+    match (sent, seen) {
+        (Ok(_), Some(seen)) if seen.client_certificate => Ok(()),
+        (sent, seen) => Err(format!("{sent:?}, server saw {seen:?}")),
+    }
+}
+
+/// The kit formats a shop can have from Paygent or make from its kit with the usual
+/// tools, each in one real mutual-TLS exchange: PEM with the key encrypted, plain, as
+/// PKCS#1 and with the CA listed first, and PKCS#12 with the modern and both legacy
+/// ciphers. Windows runs this test too (SChannel, under Wine in `cargo xtask cross`).
+#[tokio::test]
+async fn every_kit_format_completes_mutual_tls() {
+    use p12_keystore::{EncryptionAlgorithm as Enc, MacAlgorithm as Mac};
+    let pki = Pki::new();
+    let pass = || Some(Secret::new("changeit"));
+    let pkcs12 = |enc, mac| ClientIdentity::Pkcs12 {
+        der: pki.client_p12("changeit", enc, mac),
+        passphrase: Secret::new("changeit"),
+    };
+    let kits = [
+        (
+            "PEM, encrypted PKCS#8 key",
+            ClientIdentity::Pem {
+                pem: pki.client_pem_encrypted("changeit"),
+                passphrase: pass(),
+            },
+        ),
+        (
+            "PEM, plain PKCS#8 key",
+            ClientIdentity::Pem {
+                pem: pki.client_pem_plain(),
+                passphrase: None,
+            },
+        ),
+        (
+            "PEM, PKCS#1 key first",
+            ClientIdentity::Pem {
+                pem: pki.client_pem_pkcs1(),
+                passphrase: None,
+            },
+        ),
+        (
+            "PEM, CA certificate first",
+            ClientIdentity::Pem {
+                pem: pki.client_pem_ca_first("changeit"),
+                passphrase: pass(),
+            },
+        ),
+        (
+            "PKCS#12, AES-256 and HMAC-SHA256",
+            pkcs12(Enc::PbeWithHmacSha256AndAes256, Mac::HmacSha256),
+        ),
+        (
+            "PKCS#12, 3DES and HMAC-SHA1",
+            pkcs12(Enc::PbeWithShaAnd3KeyTripleDesCbc, Mac::HmacSha1),
+        ),
+        (
+            "PKCS#12, RC2-40 and HMAC-SHA1",
+            pkcs12(Enc::PbeWithShaAnd40BitRc4Cbc, Mac::HmacSha1),
+        ),
+    ];
+    let mut failed = Vec::new();
+    for (name, identity) in kits {
+        if let Err(e) = exchange(&pki, identity).await {
+            failed.push(format!("{name}: {e}"));
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+/// An ECDSA client key, as PEM and as PKCS#12 (Windows imports EC keys another way than
+/// RSA). Wine 8's PFXImportCertStore imports no EC key (real Windows imports it into CNG):
+/// under Wine (`PAYDESK_UNDER_WINE`, set by `cargo xtask cross`) the kit must be refused
+/// as a plain settings error instead.
+#[tokio::test]
+async fn an_ec_key_kit_completes_mutual_tls() {
+    let pki = Pki::with_ec_client();
+    if std::env::var_os("PAYDESK_UNDER_WINE").is_some() {
+        let pem = ClientIdentity::Pem {
+            pem: pki.client_pem_encrypted("changeit"),
+            passphrase: Some(Secret::new("changeit")),
+        };
+        let err = Client::new(config("https://127.0.0.1:1", &pki, Some(pem))).unwrap_err();
+        assert!(matches!(err, ClientError::Config(_)), "{err:?}");
+        return;
+    }
+    let pem = ClientIdentity::Pem {
+        pem: pki.client_pem_encrypted("changeit"),
+        passphrase: Some(Secret::new("changeit")),
+    };
+    exchange(&pki, pem).await.expect("PEM");
+    let p12 = ClientIdentity::Pkcs12 {
+        der: pki.client_p12(
+            "changeit",
+            p12_keystore::EncryptionAlgorithm::PbeWithHmacSha256AndAes256,
+            p12_keystore::MacAlgorithm::HmacSha256,
+        ),
+        passphrase: Secret::new("changeit"),
+    };
+    exchange(&pki, p12).await.expect("PKCS#12");
 }
 
 #[tokio::test]

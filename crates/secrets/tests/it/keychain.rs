@@ -68,6 +68,33 @@ fn keychain_splits_a_long_certificate_and_joins_it_back() {
     assert!(kc.read(SecretKey::ClientCertificate).unwrap().is_none());
 }
 
+/// 700 characters outside the BMP are 1,400 UTF-16 units, 2,800 bytes: more than one
+/// Windows credential holds (2,560), although fewer characters than a part. They are split
+/// by UTF-16 length, so this works on Windows too (it failed there with "too long").
+#[test]
+fn keychain_stores_a_value_of_wide_characters_that_one_windows_credential_cannot_hold() {
+    let kc = keychain("wide");
+    let value = "🔑".repeat(700);
+    kc.store(
+        SecretKey::ClientCertificatePassphrase,
+        &Sensitive::new(value.clone()),
+    )
+    .unwrap();
+    assert_eq!(
+        kc.read(SecretKey::ClientCertificatePassphrase)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        &value
+    );
+    kc.delete(SecretKey::ClientCertificatePassphrase).unwrap();
+    assert!(
+        kc.read(SecretKey::ClientCertificatePassphrase)
+            .unwrap()
+            .is_none()
+    );
+}
+
 #[test]
 fn namespaces_keep_builds_apart() {
     let release = keychain("ns-release");
@@ -102,7 +129,10 @@ fn keychain_errors_never_contain_the_secret() {
 
 /// With no reachable Secret Service the keychain says so plainly instead of failing
 /// obscurely. The check runs in a child process of this test binary, pointed at a session
-/// bus that does not exist, so the rest of the suite keeps its real keychain.
+/// bus that does not exist, so the rest of the suite keeps its real keychain. Linux (and
+/// the BSDs) only: Windows' Credential Manager and the macOS Keychain need no session bus,
+/// see the next test.
+#[cfg(all(unix, not(target_vendor = "apple")))]
 #[test]
 fn missing_keychain_gives_a_clear_error() {
     if std::env::var_os("PAYDESK_SECRETS_CHILD").is_some() {
@@ -117,6 +147,39 @@ fn missing_keychain_gives_a_clear_error() {
         .args([
             "--exact",
             "keychain::missing_keychain_gives_a_clear_error",
+            "--nocapture",
+        ])
+        .env("PAYDESK_SECRETS_CHILD", "1")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/paydesk-bus",
+        )
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Windows and macOS: the keychain is part of the user's session, with no bus to reach, so
+/// a session bus address that leads nowhere changes nothing (the Linux test above gets
+/// `keychain_unavailable` from it). Run in a child process for the same environment.
+#[cfg(any(windows, target_vendor = "apple"))]
+#[test]
+fn the_platform_keychain_needs_no_session_bus() {
+    if std::env::var_os("PAYDESK_SECRETS_CHILD").is_some() {
+        let kc = keychain("no-bus");
+        kc.probe().expect("the platform keychain is always there");
+        kc.store(SecretKey::RelayToken, &"token".into()).unwrap();
+        assert_eq!(
+            kc.read(SecretKey::RelayToken).unwrap().unwrap().expose(),
+            "token"
+        );
+        kc.delete(SecretKey::RelayToken).unwrap();
+        return;
+    }
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "keychain::the_platform_keychain_needs_no_session_bus",
             "--nocapture",
         ])
         .env("PAYDESK_SECRETS_CHILD", "1")
