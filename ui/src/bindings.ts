@@ -31,6 +31,22 @@ export const commands = {
 	/**  Secrets go to the OS keychain; they are never sent back. */
 	saveCredentials: (input: CredentialsInput_Deserialize) => typedError<Settings_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_credentials", { input })),
 	testConnection: (form: ConnectionTestInput_Deserialize | null) => typedError<ConnectionTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_connection", { form })),
+	setupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("setup_guide")),
+	openSetupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("open_setup_guide")),
+	skipSetupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("skip_setup_guide")),
+	/**  Step 1's test; the values are saved (secrets to the keychain) only if it passed. */
+	guideGateway: (input: ConnectionTestInput_Deserialize) => typedError<GuideGatewayResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("guide_gateway", { input })),
+	guideNotifications: (input: GuideNotificationsInput_Deserialize) => typedError<GuideNotificationsResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("guide_notifications", { input })),
+	guideMail: (input: SmtpSettingsInput_Deserialize | null) => typedError<GuideMailResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("guide_mail", { input })),
+	finishSetupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("finish_setup_guide")),
+	/**  The relay's operator guide, shipped inside the app (see `api::RELAY_OPERATOR_GUIDE`). */
+	relayGuide: () => __TAURI_INVOKE<string>("relay_guide"),
+	/**
+	 *  "Try the demo": starts PayDesk again as the demo (its own folder and keychain
+	 *  namespace) and ends this window. The single-instance lock is released first, or the
+	 *  new process would only bring this window forward.
+	 */
+	openDemo: () => typedError<null, AppError_Serialize>(__TAURI_INVOKE("open_demo")),
 	syncStatus: () => typedError<SyncStatus_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_status")),
 	syncNow: () => typedError<SyncReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_now")),
 	previewOrdersImport: (path: string, clearEmpty: boolean) => typedError<ImportPreview_Serialize, AppError_Serialize>(__TAURI_INVOKE("preview_orders_import", { path, clearEmpty })),
@@ -949,6 +965,98 @@ export type FailedRenewalDto_Serialize = {
 	/**  Whether e-mail can go out now (shown before "ask the buyer" is chosen). */
 	mail_readiness: MailReadinessDto_Serialize,
 };
+
+/**  Step 1's answer: the connection test's result and the guide after it. */
+export type GuideGatewayResult = GuideGatewayResult_Serialize | GuideGatewayResult_Deserialize;
+
+/**  Step 1's answer: the connection test's result and the guide after it. */
+export type GuideGatewayResult_Deserialize = {
+	test: ConnectionTestResult_Deserialize,
+	guide: SetupGuide,
+};
+
+/**  Step 1's answer: the connection test's result and the guide after it. */
+export type GuideGatewayResult_Serialize = {
+	test: ConnectionTestResult_Serialize,
+	guide: SetupGuide,
+};
+
+/**  Step 3's answer: the SMTP test's result (`null` when e-mail is left for later). */
+export type GuideMailResult = GuideMailResult_Serialize | GuideMailResult_Deserialize;
+
+/**  Step 3's answer: the SMTP test's result (`null` when e-mail is left for later). */
+export type GuideMailResult_Deserialize = {
+	test?: SmtpTestResult_Deserialize | null,
+	guide: SetupGuide,
+};
+
+/**  Step 3's answer: the SMTP test's result (`null` when e-mail is left for later). */
+export type GuideMailResult_Serialize = {
+	test: SmtpTestResult_Serialize | null,
+	guide: SetupGuide,
+};
+
+/**
+ *  Step 2's input: the relay's URL and this desktop's token, or no relay. The hash key
+ *  may be kept too (the relay's operator needs it; PayDesk stores it in the keychain).
+ */
+export type GuideNotificationsInput = GuideNotificationsInput_Serialize | GuideNotificationsInput_Deserialize;
+
+/**
+ *  Step 2's input: the relay's URL and this desktop's token, or no relay. The hash key
+ *  may be kept too (the relay's operator needs it; PayDesk stores it in the keychain).
+ */
+export type GuideNotificationsInput_Deserialize = {
+	use_relay: boolean,
+	relay_url?: string | null,
+	relay_token?: string | null,
+	hash_key?: string | null,
+};
+
+/**
+ *  Step 2's input: the relay's URL and this desktop's token, or no relay. The hash key
+ *  may be kept too (the relay's operator needs it; PayDesk stores it in the keychain).
+ */
+export type GuideNotificationsInput_Serialize = {
+	use_relay: boolean,
+	relay_url: string | null,
+	relay_token: string | null,
+	hash_key: string | null,
+};
+
+/**  Step 2's answer: the relay test's result (`null` when no relay was chosen). */
+export type GuideNotificationsResult = GuideNotificationsResult_Serialize | GuideNotificationsResult_Deserialize;
+
+/**  Step 2's answer: the relay test's result (`null` when no relay was chosen). */
+export type GuideNotificationsResult_Deserialize = {
+	relay?: RelayTestResult | null,
+	guide: SetupGuide,
+};
+
+/**  Step 2's answer: the relay test's result (`null` when no relay was chosen). */
+export type GuideNotificationsResult_Serialize = {
+	relay: RelayTestResult | null,
+	guide: SetupGuide,
+};
+
+/**  Where the guide stands as a whole. */
+export type GuideStatusCode = 
+/**  Never opened (a fresh shop). */
+"not_started" | 
+/**  Opened and left before the end: it opens again at the next start. */
+"in_progress" | 
+/**  "Set up later": it stays closed until reopened from Settings. */
+"skipped" | 
+/**  Finished with every needed test passing on the saved settings. */
+"finished";
+
+/**
+ *  One step's state. A step is `done` only after its test passed with the values saved
+ *  then; a failed test puts it back to `todo`.
+ */
+export type GuideStepStateCode = "todo" | "done" | 
+/**  The shop chose not to use it (no relay: PayDesk asks Paygent itself; e-mail later). */
+"not_used";
 
 export type HistoryLineDto = {
 	at: string,
@@ -1891,6 +1999,24 @@ export type Settings_Serialize = {
 	complete: boolean,
 	/**  The keychain could not be read (locked, absent): `secrets` is then all false. */
 	keychain_problem: AppError_Serialize | null,
+};
+
+export type SetupGuide = {
+	status: GuideStatusCode,
+	/**  Whether the window should open on the guide (a shop's first starts; never the demo). */
+	opens_at_start: boolean,
+	/**
+	 *  Step 1: the connection to Paygent (merchant ID, connect ID and password, client
+	 *  certificate), proven by the connection test.
+	 */
+	gateway: GuideStepStateCode,
+	/**
+	 *  Step 2: payment notifications through a relay (URL and token, proven by the relay
+	 *  test), or none.
+	 */
+	notifications: GuideStepStateCode,
+	/**  Step 3: the shop's outgoing e-mail (SMTP, proven by the SMTP test), or later. */
+	mail: GuideStepStateCode,
 };
 
 export type SkippedReminder = {

@@ -36,6 +36,8 @@ mod details;
 pub mod dto;
 mod error;
 mod files;
+mod guide;
+pub mod guide_dto;
 pub mod identity;
 pub mod log;
 mod mailing;
@@ -51,6 +53,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 pub use error::{AppError, Text};
+/// The relay's operator guide, shown from the setup guide (see `relay::OPERATOR_GUIDE`).
+pub use relay::OPERATOR_GUIDE as RELAY_OPERATOR_GUIDE;
 
 use dto::{
     AppInfo, ConnectionTestResult, CredentialsInput, DemoStatus, DeskEvent, ExportReport,
@@ -493,6 +497,53 @@ impl Desk {
         form: dto::ConnectionTestInput,
     ) -> Result<ConnectionTestResult, AppError> {
         self.run_connection_test(Some(&form)).await
+    }
+
+    // --- Setup guide ----------------------------------------------------------------------
+
+    /// Where the setup guide stands, and whether the window opens on it.
+    pub async fn setup_guide(&self) -> Result<guide_dto::SetupGuide, AppError> {
+        self.guide_dto()
+    }
+
+    /// The guide was opened (or reopened from Settings): it is in progress.
+    pub async fn open_setup_guide(&self) -> Result<guide_dto::SetupGuide, AppError> {
+        self.guide_open()
+    }
+
+    /// "Set up later": the guide stays closed until reopened from Settings.
+    pub async fn skip_setup_guide(&self) -> Result<guide_dto::SetupGuide, AppError> {
+        self.guide_skip()
+    }
+
+    /// Step 1: tests the typed connection values; saves them (secrets to the keychain) only
+    /// when the test passed.
+    pub async fn guide_gateway(
+        &self,
+        input: dto::ConnectionTestInput,
+    ) -> Result<guide_dto::GuideGatewayResult, AppError> {
+        self.guide_gateway_step(input).await
+    }
+
+    /// Step 2: a relay proven by the relay test, or none.
+    pub async fn guide_notifications(
+        &self,
+        input: guide_dto::GuideNotificationsInput,
+    ) -> Result<guide_dto::GuideNotificationsResult, AppError> {
+        self.guide_notifications_step(input).await
+    }
+
+    /// Step 3: e-mail proven by the SMTP test, or later (`None`).
+    pub async fn guide_mail(
+        &self,
+        input: Option<subscriptions_dto::SmtpSettingsInput>,
+    ) -> Result<guide_dto::GuideMailResult, AppError> {
+        self.guide_mail_step(input).await
+    }
+
+    /// "Done", refused while a step is open or the saved settings fail their test.
+    pub async fn finish_setup_guide(&self) -> Result<guide_dto::SetupGuide, AppError> {
+        self.guide_finish().await
     }
 
     // --- Sync ---------------------------------------------------------------------------
