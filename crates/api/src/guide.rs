@@ -81,12 +81,15 @@ impl Desk {
 
     pub(crate) fn guide_dto(&self) -> Result<SetupGuide, AppError> {
         let status = status_of(self.setting(keys::STATUS)?.as_deref());
-        // A desk set up before the guide existed (everything filled in) is not sent
-        // through it; the demo never is.
+        // A desk set up in Settings before the guide existed (its environment was saved
+        // there) is not sent through it; the demo never is. The keychain is not asked:
+        // entries left by an earlier install do not make a new data folder set up.
         let opens_at_start = !self.is_demo()
             && match status {
                 GuideStatusCode::InProgress => true,
-                GuideStatusCode::NotStarted => !self.settings_dto()?.complete,
+                GuideStatusCode::NotStarted => {
+                    self.setting(crate::settings::keys::ENVIRONMENT)?.is_none()
+                }
                 GuideStatusCode::Skipped | GuideStatusCode::Finished => false,
             };
         Ok(SetupGuide {

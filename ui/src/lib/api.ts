@@ -9,6 +9,12 @@ import type {
   ConnectionTestResult,
   CredentialsInput,
   DemoStatus,
+  GuideGatewayResult,
+  GuideMailResult,
+  GuideNotificationsInput,
+  GuideNotificationsResult,
+  SetupGuide,
+  SmtpSettingsInput,
   ExportReport,
   HomeSummary,
   ImportPreview,
@@ -95,6 +101,21 @@ export const api = {
     unwrap(await commands.exportOrdersCsv(path, query)),
 
   demoStatus: async (): Promise<DemoStatus | null> => unwrap(await commands.demoStatus()),
+
+  // The setup guide: each step is tested by the backend and saved only when it passed.
+  setupGuide: async (): Promise<SetupGuide> => unwrap(await commands.setupGuide()),
+  openSetupGuide: async (): Promise<SetupGuide> => unwrap(await commands.openSetupGuide()),
+  skipSetupGuide: async (): Promise<SetupGuide> => unwrap(await commands.skipSetupGuide()),
+  guideGateway: async (input: ConnectionTestInput): Promise<GuideGatewayResult> =>
+    unwrap(await commands.guideGateway(input)),
+  guideNotifications: async (input: GuideNotificationsInput): Promise<GuideNotificationsResult> =>
+    unwrap(await commands.guideNotifications(input)),
+  guideMail: async (input: SmtpSettingsInput | null): Promise<GuideMailResult> => unwrap(await commands.guideMail(input)),
+  finishSetupGuide: async (): Promise<SetupGuide> => unwrap(await commands.finishSetupGuide()),
+  /** The relay's operator guide (its README), shipped inside the app. */
+  relayGuide: (): Promise<string> => commands.relayGuide(),
+  /** Starts PayDesk again as the demo; this window closes. */
+  openDemo: async (): Promise<null> => unwrap(await commands.openDemo()),
 
   // Bulk capture (売上確定一括処理).
   bulkUnprocessed: async (query: UnprocessedQuery): Promise<UnprocessedPage> =>
