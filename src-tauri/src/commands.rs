@@ -141,6 +141,17 @@ pub async fn test_connection(
     }
 }
 
+/// The buyer's details edited on the order's screen (recorded in its history).
+#[tauri::command]
+#[specta::specta]
+pub async fn edit_buyer_details(
+    desk: State<'_, Desk>,
+    order_id: i32,
+    input: api::dto::BuyerDetailsInput,
+) -> Result<OrderDetail, AppError> {
+    desk.edit_buyer_details(i64::from(order_id), input).await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn setup_guide(desk: State<'_, Desk>) -> Result<api::guide_dto::SetupGuide, AppError> {

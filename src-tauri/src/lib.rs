@@ -38,6 +38,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::save_settings,
             commands::save_credentials,
             commands::test_connection,
+            commands::edit_buyer_details,
             commands::setup_guide,
             commands::open_setup_guide,
             commands::skip_setup_guide,

@@ -12,6 +12,7 @@ mod driver;
 mod e2e;
 mod e2e_autostart;
 mod e2e_bulk;
+mod e2e_buyer;
 mod e2e_guide;
 mod e2e_import;
 mod e2e_notify;

@@ -31,6 +31,8 @@ export const commands = {
 	/**  Secrets go to the OS keychain; they are never sent back. */
 	saveCredentials: (input: CredentialsInput_Deserialize) => typedError<Settings_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_credentials", { input })),
 	testConnection: (form: ConnectionTestInput_Deserialize | null) => typedError<ConnectionTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_connection", { form })),
+	/**  The buyer's details edited on the order's screen (recorded in its history). */
+	editBuyerDetails: (orderId: number, input: BuyerDetailsInput) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("edit_buyer_details", { orderId, input })),
 	setupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("setup_guide")),
 	openSetupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("open_setup_guide")),
 	skipSetupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("skip_setup_guide")),
@@ -480,6 +482,22 @@ export type BulkSelectAll = {
 	 */
 	more: boolean,
 	max_orders: number,
+};
+
+/**
+ *  The buyer's details as the shop owner edits them on the order's screen; an empty box
+ *  clears the field.
+ */
+export type BuyerDetailsInput = {
+	name: string,
+	kana: string,
+	email: string,
+	phone: string,
+	postal_code: string,
+	prefecture: string,
+	city: string,
+	address_line1: string,
+	address_line2: string,
 };
 
 export type CaptureModeCode = "authorize_only" | "authorize_and_capture";
@@ -1524,7 +1542,7 @@ export type OrderDetailsDto = OrderDetailsDto_Serialize | OrderDetailsDto_Deseri
 
 /**  Buyer, shipping and item details (from Paidy's verify telegram or a storefront CSV). */
 export type OrderDetailsDto_Deserialize = {
-	/**  `paidy_verify`, `storefront_csv` or `gateway`. */
+	/**  `paidy_verify`, `storefront_csv`, `gateway` or `shop_owner`. */
 	source: string,
 	buyer_name?: string | null,
 	buyer_name_kana?: string | null,
@@ -1542,7 +1560,7 @@ export type OrderDetailsDto_Deserialize = {
 
 /**  Buyer, shipping and item details (from Paidy's verify telegram or a storefront CSV). */
 export type OrderDetailsDto_Serialize = {
-	/**  `paidy_verify`, `storefront_csv` or `gateway`. */
+	/**  `paidy_verify`, `storefront_csv`, `gateway` or `shop_owner`. */
 	source: string,
 	buyer_name: string | null,
 	buyer_name_kana: string | null,

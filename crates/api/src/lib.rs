@@ -433,6 +433,73 @@ impl Desk {
         self.order_detail(order_id)
     }
 
+    /// The shop owner's edit of the buyer's details: checked (every bad field named in
+    /// plain words, nothing saved then), saved, and recorded in the order's history.
+    pub async fn edit_buyer_details(
+        &self,
+        order_id: i64,
+        input: dto::BuyerDetailsInput,
+    ) -> Result<OrderDetail, AppError> {
+        self.order_detail(order_id)?;
+        let typed = domain::buyer::BuyerInput {
+            name: input.name,
+            kana: input.kana,
+            email: input.email,
+            phone: input.phone,
+            postal_code: input.postal_code,
+            address: [
+                input.prefecture,
+                input.city,
+                input.address_line1,
+                input.address_line2,
+            ],
+        };
+        let details = domain::buyer::check_buyer(&typed).map_err(|problems| {
+            let join = |ja: bool| {
+                problems
+                    .iter()
+                    .map(|p| {
+                        if ja {
+                            p.reason.ja.as_str()
+                        } else {
+                            p.reason.en.as_str()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(if ja { "" } else { " " })
+            };
+            AppError::new(
+                "invalid_buyer_details",
+                Text::new(&join(true), &join(false)),
+                Some(Text::new(
+                    "直してからもう一度保存してください。入力した内容はそのまま残っています。",
+                    "Correct it and save again; what you typed is still there.",
+                )),
+            )
+        })?;
+        use domain::storefront::DetailField;
+        let values = [
+            (DetailField::BuyerName, details.name),
+            (DetailField::BuyerNameKana, details.kana),
+            (DetailField::BuyerEmail, details.email),
+            (DetailField::BuyerPhone, details.phone),
+            (DetailField::ShippingZip, details.postal_code),
+            (
+                DetailField::Address,
+                store::imports::address_value(details.address),
+            ),
+        ];
+        let now = self.now();
+        let changed = self
+            .store()
+            .edit_buyer_details(domain::OrderId(order_id), &values, now)?;
+        tracing::info!(order_id, fields = changed.len(), "buyer details edited");
+        if !changed.is_empty() {
+            self.orders_changed(&[order_id]);
+        }
+        self.order_detail(order_id)
+    }
+
     /// Hides the outside-change banner (the history keeps the lines).
     pub async fn acknowledge_outside_change(&self, order_id: i64) -> Result<OrderDetail, AppError> {
         let now = self.now();

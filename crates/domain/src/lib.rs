@@ -16,6 +16,7 @@
 //! other crates).
 
 pub mod bulk;
+pub mod buyer;
 pub mod history;
 pub mod journal;
 pub mod notification;

@@ -8,6 +8,7 @@ import type {
   ConnectionTestInput,
   ConnectionTestResult,
   CredentialsInput,
+  BuyerDetailsInput,
   DemoStatus,
   GuideGatewayResult,
   GuideMailResult,
@@ -72,6 +73,9 @@ export const api = {
   getOrder: async (orderId: number): Promise<OrderDetail> => unwrap(await commands.getOrder(orderId)),
   moveOrder: async (orderId: number, list: OrderListCode): Promise<OrderDetail> =>
     unwrap(await commands.moveOrder(orderId, list)),
+  /** The buyer's details edited on the order (recorded in its history). */
+  editBuyerDetails: async (orderId: number, input: BuyerDetailsInput): Promise<OrderDetail> =>
+    unwrap(await commands.editBuyerDetails(orderId, input)),
   acknowledgeOutsideChange: async (orderId: number): Promise<OrderDetail> =>
     unwrap(await commands.acknowledgeOutsideChange(orderId)),
   refreshOrder: async (orderId: number): Promise<OrderDetail> => unwrap(await commands.refreshOrder(orderId)),

@@ -5,6 +5,7 @@ import { subscriptionMessages } from "./messages/subscriptions";
 import { bulkMessages } from "./messages/bulk";
 import { importMessages } from "./messages/imports";
 import { guideMessages } from "./messages/guide";
+import { buyerMessages } from "./messages/buyer";
 
 export type Language = "ja" | "en";
 
@@ -14,6 +15,7 @@ const messages = {
     ...bulkMessages.ja,
     ...importMessages.ja,
     ...guideMessages.ja,
+    ...buyerMessages.ja,
     "app.tagline": "ペイジェント決済の受注・売上・定期購入をひとつの画面で",
     "nav.home": "ホーム",
     "nav.orders": "受注",
@@ -294,6 +296,7 @@ const messages = {
     ...bulkMessages.en,
     ...importMessages.en,
     ...guideMessages.en,
+    ...buyerMessages.en,
     "app.tagline": "Orders, captures and subscriptions on Paygent, in one place",
     "nav.home": "Home",
     "nav.orders": "Orders",
