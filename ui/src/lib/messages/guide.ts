@@ -56,7 +56,7 @@ export const guideMessages = {
     "guide.notifications.noneChosen": "リレーなし：PayDesk がペイジェントに直接問い合わせます。",
     "guide.mail.lead": "PayDesk は、カード有効期限のお知らせを購入者に、月次のまとめをショップに、お使いのメールサーバー（SMTP）から送ります。値はメールサービスの提供元（プロバイダー・レンタルサーバー等）の案内に書かれています。",
     "guide.mail.later": "メールはあとで設定する",
-    "guide.mail.later.hint": "「定期購入」画面の「メール」からいつでも設定できます。設定するまでメールは送られません。",
+    "guide.mail.later.hint": "「定期購入」画面の「メール・通知の設定」からいつでも設定できます。設定するまでメールは送られません。",
     "guide.mail.laterChosen": "メールはあとで設定します（送信されません）。",
     "guide.done.lead": "「完了」を押すと、保存した設定でもう一度テストします。すべて成功したら設定は完了です。",
     "guide.done.finish": "完了",
@@ -66,6 +66,7 @@ export const guideMessages = {
     "guide.state.todo": "未完了",
     "guide.state.not_used": "使わない",
     "settings.openGuide": "はじめての設定を開く",
+    "settings.where.relayToken": "リレーの運用者が「paydesk-relay add-desktop」で作るこのパソコン用のトークンです（作成時に1回だけ表示）。詳しくは「はじめての設定」の手順2。",
     "guide.secret": "秘密・キーチェーンに保存",
   },
   en: {
@@ -122,7 +123,7 @@ export const guideMessages = {
     "guide.notifications.noneChosen": "No relay: PayDesk asks Paygent directly.",
     "guide.mail.lead": "PayDesk sends card-expiry reminders to buyers and a monthly summary to you through your mail server (SMTP). Your e-mail provider's instructions give these values.",
     "guide.mail.later": "Set up e-mail later",
-    "guide.mail.later.hint": "Set it up at any time under Subscriptions → E-mail. No e-mail is sent until then.",
+    "guide.mail.later.hint": "Set it up at any time under Subscriptions → E-mail & notifications. No e-mail is sent until then.",
     "guide.mail.laterChosen": "E-mail later (nothing is sent until then).",
     "guide.done.lead": "\"Finish\" tests the saved settings once more. When everything passes, setup is done.",
     "guide.done.finish": "Finish",
@@ -132,6 +133,7 @@ export const guideMessages = {
     "guide.state.todo": "not done",
     "guide.state.not_used": "not used",
     "settings.openGuide": "Open the setup guide",
+    "settings.where.relayToken": "This computer's token, made by the relay's operator with \"paydesk-relay add-desktop\" (shown once). See step 2 of the setup guide.",
     "guide.secret": "secret: kept in the keychain",
   },
 } as const;
