@@ -226,6 +226,13 @@ pub fn open_demo(app: tauri::AppHandle) -> Result<(), AppError> {
     crate::relaunch(&app, true)
 }
 
+/// "Leave the demo": starts PayDesk again as the shop and ends the demo's window.
+#[tauri::command]
+#[specta::specta]
+pub fn leave_demo(app: tauri::AppHandle) -> Result<(), AppError> {
+    crate::relaunch(&app, false)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn sync_status(desk: State<'_, Desk>) -> Result<SyncStatus, AppError> {

@@ -48,6 +48,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::finish_setup_guide,
             commands::relay_guide,
             commands::open_demo,
+            commands::leave_demo,
             commands::sync_status,
             commands::sync_now,
             commands::preview_orders_import,

@@ -369,17 +369,7 @@ async fn issue15_the_demo_is_one_click_from_the_guides_first_page() {
     // The relaunched process says its pid in the shop's log; the demo then writes its own
     // log in its own folder once its embedded servers run.
     let pid = poll_until("the relaunch in the shop's log", || {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        text.lines()
-            .filter(|l| l.contains("relaunched") && l.contains("demo=true"))
-            .find_map(|l| {
-                l.split("pid=")
-                    .nth(1)?
-                    .split_whitespace()
-                    .next()?
-                    .parse::<u32>()
-                    .ok()
-            })
+        relaunched_pid(&log, true)
     })
     .await;
     let demo_log = demo_dir.join("logs").join("paydesk.log");
@@ -402,5 +392,50 @@ async fn issue15_the_demo_is_one_click_from_the_guides_first_page() {
         "the demo's servers never run in the shop's folder"
     );
     let _ = std::fs::remove_dir_all(&demo_dir);
+    s.end().await;
+}
+
+/// The relaunched process's pid, from the "relaunched" line of `log` for `demo`.
+fn relaunched_pid(log: &Path, demo: bool) -> Option<u32> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines()
+        .filter(|l| l.contains("relaunched") && l.contains(&format!("demo={demo}")))
+        .find_map(|l| {
+            l.split("pid=")
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .parse::<u32>()
+                .ok()
+        })
+}
+
+/// "Leave the demo" on the demo's Home starts PayDesk again as the shop (its own folder).
+#[tokio::test(flavor = "multi_thread")]
+async fn issue15_leaving_the_demo_starts_the_shop_again() {
+    let s = Session::start_demo().await.waiting(WAIT);
+    s.wait_css(&css("demo-banner")).await;
+    let demo_log = s.data_dir.join("logs").join("paydesk.log");
+    let shop_log = s.shop_data_dir.join("logs").join("paydesk.log");
+    let button = s.wait_css(&css("leave-demo")).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), button.click()).await;
+    let pid = poll_until("the relaunch in the demo's log", || {
+        relaunched_pid(&demo_log, false)
+    })
+    .await;
+    poll_until("the shop's start in its own log", || {
+        let text = std::fs::read_to_string(&shop_log).unwrap_or_default();
+        text.lines()
+            .any(|l| l.contains("PayDesk started") && l.contains(&format!("pid={pid}")))
+            .then_some(())
+    })
+    .await;
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    poll_until("the shop to exit", || {
+        (!Path::new(&format!("/proc/{pid}")).exists()).then_some(())
+    })
+    .await;
     s.end().await;
 }

@@ -49,6 +49,8 @@ export const commands = {
 	 *  new process would only bring this window forward.
 	 */
 	openDemo: () => typedError<null, AppError_Serialize>(__TAURI_INVOKE("open_demo")),
+	/**  "Leave the demo": starts PayDesk again as the shop and ends the demo's window. */
+	leaveDemo: () => typedError<null, AppError_Serialize>(__TAURI_INVOKE("leave_demo")),
 	syncStatus: () => typedError<SyncStatus_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_status")),
 	syncNow: () => typedError<SyncReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_now")),
 	previewOrdersImport: (path: string, clearEmpty: boolean) => typedError<ImportPreview_Serialize, AppError_Serialize>(__TAURI_INVOKE("preview_orders_import", { path, clearEmpty })),

@@ -120,6 +120,8 @@ export const api = {
   relayGuide: (): Promise<string> => commands.relayGuide(),
   /** Starts PayDesk again as the demo; this window closes. */
   openDemo: async (): Promise<null> => unwrap(await commands.openDemo()),
+  /** Starts PayDesk again as the shop; the demo's window closes. */
+  leaveDemo: async (): Promise<null> => unwrap(await commands.leaveDemo()),
 
   // Bulk capture (売上確定一括処理).
   bulkUnprocessed: async (query: UnprocessedQuery): Promise<UnprocessedPage> =>
