@@ -141,6 +141,98 @@ pub async fn test_connection(
     }
 }
 
+/// The buyer's details edited on the order's screen (recorded in its history).
+#[tauri::command]
+#[specta::specta]
+pub async fn edit_buyer_details(
+    desk: State<'_, Desk>,
+    order_id: i32,
+    input: api::dto::BuyerDetailsInput,
+) -> Result<OrderDetail, AppError> {
+    desk.edit_buyer_details(i64::from(order_id), input).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn setup_guide(desk: State<'_, Desk>) -> Result<api::guide_dto::SetupGuide, AppError> {
+    desk.setup_guide().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn open_setup_guide(
+    desk: State<'_, Desk>,
+) -> Result<api::guide_dto::SetupGuide, AppError> {
+    desk.open_setup_guide().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn skip_setup_guide(
+    desk: State<'_, Desk>,
+) -> Result<api::guide_dto::SetupGuide, AppError> {
+    desk.skip_setup_guide().await
+}
+
+/// Step 1's test; the values are saved (secrets to the keychain) only if it passed.
+#[tauri::command]
+#[specta::specta]
+pub async fn guide_gateway(
+    desk: State<'_, Desk>,
+    input: api::dto::ConnectionTestInput,
+) -> Result<api::guide_dto::GuideGatewayResult, AppError> {
+    desk.guide_gateway(input).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn guide_notifications(
+    desk: State<'_, Desk>,
+    input: api::guide_dto::GuideNotificationsInput,
+) -> Result<api::guide_dto::GuideNotificationsResult, AppError> {
+    desk.guide_notifications(input).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn guide_mail(
+    desk: State<'_, Desk>,
+    input: Option<api::subscriptions_dto::SmtpSettingsInput>,
+) -> Result<api::guide_dto::GuideMailResult, AppError> {
+    desk.guide_mail(input).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn finish_setup_guide(
+    desk: State<'_, Desk>,
+) -> Result<api::guide_dto::SetupGuide, AppError> {
+    desk.finish_setup_guide().await
+}
+
+/// The relay's operator guide, shipped inside the app (see `api::RELAY_OPERATOR_GUIDE`).
+#[tauri::command]
+#[specta::specta]
+pub fn relay_guide() -> String {
+    api::RELAY_OPERATOR_GUIDE.to_owned()
+}
+
+/// "Try the demo": starts PayDesk again as the demo (its own folder and keychain
+/// namespace) and ends this window. The single-instance lock is released first, or the
+/// new process would only bring this window forward.
+#[tauri::command]
+#[specta::specta]
+pub fn open_demo(app: tauri::AppHandle) -> Result<(), AppError> {
+    crate::relaunch(&app, true)
+}
+
+/// "Leave the demo": starts PayDesk again as the shop and ends the demo's window.
+#[tauri::command]
+#[specta::specta]
+pub fn leave_demo(app: tauri::AppHandle) -> Result<(), AppError> {
+    crate::relaunch(&app, false)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn sync_status(desk: State<'_, Desk>) -> Result<SyncStatus, AppError> {

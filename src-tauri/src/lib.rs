@@ -38,6 +38,17 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::save_settings,
             commands::save_credentials,
             commands::test_connection,
+            commands::edit_buyer_details,
+            commands::setup_guide,
+            commands::open_setup_guide,
+            commands::skip_setup_guide,
+            commands::guide_gateway,
+            commands::guide_notifications,
+            commands::guide_mail,
+            commands::finish_setup_guide,
+            commands::relay_guide,
+            commands::open_demo,
+            commands::leave_demo,
             commands::sync_status,
             commands::sync_now,
             commands::preview_orders_import,
@@ -255,6 +266,36 @@ pub fn run() {
         })
         .run(context)
         .expect("PayDesk failed to start");
+}
+
+/// Starts this binary again, as the demo (`demo`) or as the shop, and exits this process.
+/// A relaunch, not a switch inside the process: the demo and the shop have different data
+/// folders and keychain namespaces, chosen once at start (`api::Desk::open`).
+pub(crate) fn relaunch(app: &tauri::AppHandle, demo: bool) -> Result<(), api::AppError> {
+    let failed = |e: std::io::Error| {
+        tracing::warn!(error = %e, "relaunch failed");
+        api::AppError::new(
+            "relaunch_failed",
+            api::Text::new(
+                "PayDesk をもう一度起動できませんでした。PayDesk を終了し、デモは「paydesk --demo」で起動してください。",
+                "PayDesk could not start again. Quit PayDesk and start the demo with \"paydesk --demo\".",
+            ),
+            None,
+        )
+    };
+    let exe = std::env::current_exe().map_err(failed)?;
+    let mut command = std::process::Command::new(exe);
+    command.env_remove("PAYDESK_DEMO");
+    if demo {
+        command.arg("--demo");
+    }
+    // The lock goes first: with it held, the new process would hand its arguments to this
+    // one and exit.
+    tauri_plugin_single_instance::destroy(app);
+    let child = command.spawn().map_err(failed)?;
+    tracing::info!(pid = child.id(), demo, "relaunched");
+    app.exit(0);
+    Ok(())
 }
 
 static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();

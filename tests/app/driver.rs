@@ -66,6 +66,21 @@ impl Session {
 
     /// The app with `PAYDESK_DATA_DIR` = `data_dir` (a folder the test prepared).
     pub async fn start_in(data_dir: PathBuf, env: &[(&str, &str)], args: &[&str]) -> Session {
+        Session::open(data_dir, env, args, true).await
+    }
+
+    /// A shop's very first start, which opens on the setup guide (the other sessions are
+    /// a shop owner who chose "Set up later" there, so they start on Home).
+    pub async fn start_first_run() -> Session {
+        Session::open(fresh_data_dir(), &[], &[], false).await
+    }
+
+    async fn open(
+        data_dir: PathBuf,
+        env: &[(&str, &str)],
+        args: &[&str],
+        skip_guide: bool,
+    ) -> Session {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "the end-to-end tests need a display: run them with `cargo xtask test`"
@@ -136,6 +151,11 @@ impl Session {
         // localStorage, which all test runs share and which WebKit may not have flushed
         // when an earlier test's app was stopped.
         session.wait_css("[data-testid='sidebar']").await;
+        if skip_guide {
+            session
+                .invoke("skip_setup_guide", serde_json::json!({}))
+                .await;
+        }
         session
             .client
             .execute(

@@ -362,6 +362,14 @@ async fn outside_cancel_is_detected_and_shown() {
     d.s.wait_css("[data-testid='op-capture'][disabled]").await;
     d.s.screenshot("order-detail-outside").await;
 
+    // Home counts it, says what it means and opens the orders (issue 15).
+    d.s.click("nav-home").await;
+    d.s.wait_css(&css("count-outside-open")).await;
+    d.s.screenshot("home-outside").await;
+    d.s.click("count-outside-open").await;
+    d.s.wait_css(&css("screen-orders")).await;
+    d.open_order(&number).await;
+
     d.s.click("banner-outside-ack").await;
     d.s.wait_css("[data-testid='detail-header'][data-outside='false']")
         .await;

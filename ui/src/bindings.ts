@@ -31,6 +31,26 @@ export const commands = {
 	/**  Secrets go to the OS keychain; they are never sent back. */
 	saveCredentials: (input: CredentialsInput_Deserialize) => typedError<Settings_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_credentials", { input })),
 	testConnection: (form: ConnectionTestInput_Deserialize | null) => typedError<ConnectionTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_connection", { form })),
+	/**  The buyer's details edited on the order's screen (recorded in its history). */
+	editBuyerDetails: (orderId: number, input: BuyerDetailsInput) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("edit_buyer_details", { orderId, input })),
+	setupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("setup_guide")),
+	openSetupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("open_setup_guide")),
+	skipSetupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("skip_setup_guide")),
+	/**  Step 1's test; the values are saved (secrets to the keychain) only if it passed. */
+	guideGateway: (input: ConnectionTestInput_Deserialize) => typedError<GuideGatewayResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("guide_gateway", { input })),
+	guideNotifications: (input: GuideNotificationsInput_Deserialize) => typedError<GuideNotificationsResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("guide_notifications", { input })),
+	guideMail: (input: SmtpSettingsInput_Deserialize | null) => typedError<GuideMailResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("guide_mail", { input })),
+	finishSetupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("finish_setup_guide")),
+	/**  The relay's operator guide, shipped inside the app (see `api::RELAY_OPERATOR_GUIDE`). */
+	relayGuide: () => __TAURI_INVOKE<string>("relay_guide"),
+	/**
+	 *  "Try the demo": starts PayDesk again as the demo (its own folder and keychain
+	 *  namespace) and ends this window. The single-instance lock is released first, or the
+	 *  new process would only bring this window forward.
+	 */
+	openDemo: () => typedError<null, AppError_Serialize>(__TAURI_INVOKE("open_demo")),
+	/**  "Leave the demo": starts PayDesk again as the shop and ends the demo's window. */
+	leaveDemo: () => typedError<null, AppError_Serialize>(__TAURI_INVOKE("leave_demo")),
 	syncStatus: () => typedError<SyncStatus_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_status")),
 	syncNow: () => typedError<SyncReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_now")),
 	previewOrdersImport: (path: string, clearEmpty: boolean) => typedError<ImportPreview_Serialize, AppError_Serialize>(__TAURI_INVOKE("preview_orders_import", { path, clearEmpty })),
@@ -464,6 +484,22 @@ export type BulkSelectAll = {
 	 */
 	more: boolean,
 	max_orders: number,
+};
+
+/**
+ *  The buyer's details as the shop owner edits them on the order's screen; an empty box
+ *  clears the field.
+ */
+export type BuyerDetailsInput = {
+	name: string,
+	kana: string,
+	email: string,
+	phone: string,
+	postal_code: string,
+	prefecture: string,
+	city: string,
+	address_line1: string,
+	address_line2: string,
 };
 
 export type CaptureModeCode = "authorize_only" | "authorize_and_capture";
@@ -950,6 +986,98 @@ export type FailedRenewalDto_Serialize = {
 	mail_readiness: MailReadinessDto_Serialize,
 };
 
+/**  Step 1's answer: the connection test's result and the guide after it. */
+export type GuideGatewayResult = GuideGatewayResult_Serialize | GuideGatewayResult_Deserialize;
+
+/**  Step 1's answer: the connection test's result and the guide after it. */
+export type GuideGatewayResult_Deserialize = {
+	test: ConnectionTestResult_Deserialize,
+	guide: SetupGuide,
+};
+
+/**  Step 1's answer: the connection test's result and the guide after it. */
+export type GuideGatewayResult_Serialize = {
+	test: ConnectionTestResult_Serialize,
+	guide: SetupGuide,
+};
+
+/**  Step 3's answer: the SMTP test's result (`null` when e-mail is left for later). */
+export type GuideMailResult = GuideMailResult_Serialize | GuideMailResult_Deserialize;
+
+/**  Step 3's answer: the SMTP test's result (`null` when e-mail is left for later). */
+export type GuideMailResult_Deserialize = {
+	test?: SmtpTestResult_Deserialize | null,
+	guide: SetupGuide,
+};
+
+/**  Step 3's answer: the SMTP test's result (`null` when e-mail is left for later). */
+export type GuideMailResult_Serialize = {
+	test: SmtpTestResult_Serialize | null,
+	guide: SetupGuide,
+};
+
+/**
+ *  Step 2's input: the relay's URL and this desktop's token, or no relay. The hash key
+ *  may be kept too (the relay's operator needs it; PayDesk stores it in the keychain).
+ */
+export type GuideNotificationsInput = GuideNotificationsInput_Serialize | GuideNotificationsInput_Deserialize;
+
+/**
+ *  Step 2's input: the relay's URL and this desktop's token, or no relay. The hash key
+ *  may be kept too (the relay's operator needs it; PayDesk stores it in the keychain).
+ */
+export type GuideNotificationsInput_Deserialize = {
+	use_relay: boolean,
+	relay_url?: string | null,
+	relay_token?: string | null,
+	hash_key?: string | null,
+};
+
+/**
+ *  Step 2's input: the relay's URL and this desktop's token, or no relay. The hash key
+ *  may be kept too (the relay's operator needs it; PayDesk stores it in the keychain).
+ */
+export type GuideNotificationsInput_Serialize = {
+	use_relay: boolean,
+	relay_url: string | null,
+	relay_token: string | null,
+	hash_key: string | null,
+};
+
+/**  Step 2's answer: the relay test's result (`null` when no relay was chosen). */
+export type GuideNotificationsResult = GuideNotificationsResult_Serialize | GuideNotificationsResult_Deserialize;
+
+/**  Step 2's answer: the relay test's result (`null` when no relay was chosen). */
+export type GuideNotificationsResult_Deserialize = {
+	relay?: RelayTestResult | null,
+	guide: SetupGuide,
+};
+
+/**  Step 2's answer: the relay test's result (`null` when no relay was chosen). */
+export type GuideNotificationsResult_Serialize = {
+	relay: RelayTestResult | null,
+	guide: SetupGuide,
+};
+
+/**  Where the guide stands as a whole. */
+export type GuideStatusCode = 
+/**  Never opened (a fresh shop). */
+"not_started" | 
+/**  Opened and left before the end: it opens again at the next start. */
+"in_progress" | 
+/**  "Set up later": it stays closed until reopened from Settings. */
+"skipped" | 
+/**  Finished with every needed test passing on the saved settings. */
+"finished";
+
+/**
+ *  One step's state. A step is `done` only after its test passed with the values saved
+ *  then; a failed test puts it back to `todo`.
+ */
+export type GuideStepStateCode = "todo" | "done" | 
+/**  The shop chose not to use it (no relay: PayDesk asks Paygent itself; e-mail later). */
+"not_used";
+
 export type HistoryLineDto = {
 	at: string,
 	actor: ActorCode,
@@ -1416,7 +1544,7 @@ export type OrderDetailsDto = OrderDetailsDto_Serialize | OrderDetailsDto_Deseri
 
 /**  Buyer, shipping and item details (from Paidy's verify telegram or a storefront CSV). */
 export type OrderDetailsDto_Deserialize = {
-	/**  `paidy_verify`, `storefront_csv` or `gateway`. */
+	/**  `paidy_verify`, `storefront_csv`, `gateway` or `shop_owner`. */
 	source: string,
 	buyer_name?: string | null,
 	buyer_name_kana?: string | null,
@@ -1434,7 +1562,7 @@ export type OrderDetailsDto_Deserialize = {
 
 /**  Buyer, shipping and item details (from Paidy's verify telegram or a storefront CSV). */
 export type OrderDetailsDto_Serialize = {
-	/**  `paidy_verify`, `storefront_csv` or `gateway`. */
+	/**  `paidy_verify`, `storefront_csv`, `gateway` or `shop_owner`. */
 	source: string,
 	buyer_name: string | null,
 	buyer_name_kana: string | null,
@@ -1891,6 +2019,24 @@ export type Settings_Serialize = {
 	complete: boolean,
 	/**  The keychain could not be read (locked, absent): `secrets` is then all false. */
 	keychain_problem: AppError_Serialize | null,
+};
+
+export type SetupGuide = {
+	status: GuideStatusCode,
+	/**  Whether the window should open on the guide (a shop's first starts; never the demo). */
+	opens_at_start: boolean,
+	/**
+	 *  Step 1: the connection to Paygent (merchant ID, connect ID and password, client
+	 *  certificate), proven by the connection test.
+	 */
+	gateway: GuideStepStateCode,
+	/**
+	 *  Step 2: payment notifications through a relay (URL and token, proven by the relay
+	 *  test), or none.
+	 */
+	notifications: GuideStepStateCode,
+	/**  Step 3: the shop's outgoing e-mail (SMTP, proven by the SMTP test), or later. */
+	mail: GuideStepStateCode,
 };
 
 export type SkippedReminder = {

@@ -246,7 +246,7 @@ pub struct ItemDto {
 /// Buyer, shipping and item details (from Paidy's verify telegram or a storefront CSV).
 #[derive(Clone, Debug, Serialize, Type)]
 pub struct OrderDetailsDto {
-    /// `paidy_verify`, `storefront_csv` or `gateway`.
+    /// `paidy_verify`, `storefront_csv`, `gateway` or `shop_owner`.
     pub source: String,
     pub buyer_name: Option<String>,
     pub buyer_name_kana: Option<String>,
@@ -262,6 +262,21 @@ pub struct OrderDetailsDto {
     #[specta(type = Option<specta_typescript::Number>)]
     pub order_shipping_yen: Option<i64>,
     pub items: Vec<ItemDto>,
+}
+
+/// The buyer's details as the shop owner edits them on the order's screen; an empty box
+/// clears the field.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, Type)]
+pub struct BuyerDetailsInput {
+    pub name: String,
+    pub kana: String,
+    pub email: String,
+    pub phone: String,
+    pub postal_code: String,
+    pub prefecture: String,
+    pub city: String,
+    pub address_line1: String,
+    pub address_line2: String,
 }
 
 /// An operation whose outcome PayDesk is still confirming with the gateway.

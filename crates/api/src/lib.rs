@@ -36,6 +36,8 @@ mod details;
 pub mod dto;
 mod error;
 mod files;
+mod guide;
+pub mod guide_dto;
 pub mod identity;
 pub mod log;
 mod mailing;
@@ -51,6 +53,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 pub use error::{AppError, Text};
+/// The relay's operator guide, shown from the setup guide (see `relay::OPERATOR_GUIDE`).
+pub use relay::OPERATOR_GUIDE as RELAY_OPERATOR_GUIDE;
 
 use dto::{
     AppInfo, ConnectionTestResult, CredentialsInput, DemoStatus, DeskEvent, ExportReport,
@@ -418,6 +422,73 @@ impl Desk {
         self.order_detail(order_id)
     }
 
+    /// The shop owner's edit of the buyer's details: checked (every bad field named in
+    /// plain words, nothing saved then), saved, and recorded in the order's history.
+    pub async fn edit_buyer_details(
+        &self,
+        order_id: i64,
+        input: dto::BuyerDetailsInput,
+    ) -> Result<OrderDetail, AppError> {
+        self.order_detail(order_id)?;
+        let typed = domain::buyer::BuyerInput {
+            name: input.name,
+            kana: input.kana,
+            email: input.email,
+            phone: input.phone,
+            postal_code: input.postal_code,
+            address: [
+                input.prefecture,
+                input.city,
+                input.address_line1,
+                input.address_line2,
+            ],
+        };
+        let details = domain::buyer::check_buyer(&typed).map_err(|problems| {
+            let join = |ja: bool| {
+                problems
+                    .iter()
+                    .map(|p| {
+                        if ja {
+                            p.reason.ja.as_str()
+                        } else {
+                            p.reason.en.as_str()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(if ja { "" } else { " " })
+            };
+            AppError::new(
+                "invalid_buyer_details",
+                Text::new(&join(true), &join(false)),
+                Some(Text::new(
+                    "直してからもう一度保存してください。入力した内容はそのまま残っています。",
+                    "Correct it and save again; what you typed is still there.",
+                )),
+            )
+        })?;
+        use domain::storefront::DetailField;
+        let values = [
+            (DetailField::BuyerName, details.name),
+            (DetailField::BuyerNameKana, details.kana),
+            (DetailField::BuyerEmail, details.email),
+            (DetailField::BuyerPhone, details.phone),
+            (DetailField::ShippingZip, details.postal_code),
+            (
+                DetailField::Address,
+                store::imports::address_value(details.address),
+            ),
+        ];
+        let now = self.now();
+        let changed = self
+            .store()
+            .edit_buyer_details(domain::OrderId(order_id), &values, now)?;
+        tracing::info!(order_id, fields = changed.len(), "buyer details edited");
+        if !changed.is_empty() {
+            self.orders_changed(&[order_id]);
+        }
+        self.order_detail(order_id)
+    }
+
     /// Hides the outside-change banner (the history keeps the lines).
     pub async fn acknowledge_outside_change(&self, order_id: i64) -> Result<OrderDetail, AppError> {
         let now = self.now();
@@ -482,6 +553,53 @@ impl Desk {
         form: dto::ConnectionTestInput,
     ) -> Result<ConnectionTestResult, AppError> {
         self.run_connection_test(Some(&form)).await
+    }
+
+    // --- Setup guide ----------------------------------------------------------------------
+
+    /// Where the setup guide stands, and whether the window opens on it.
+    pub async fn setup_guide(&self) -> Result<guide_dto::SetupGuide, AppError> {
+        self.guide_dto()
+    }
+
+    /// The guide was opened (or reopened from Settings): it is in progress.
+    pub async fn open_setup_guide(&self) -> Result<guide_dto::SetupGuide, AppError> {
+        self.guide_open()
+    }
+
+    /// "Set up later": the guide stays closed until reopened from Settings.
+    pub async fn skip_setup_guide(&self) -> Result<guide_dto::SetupGuide, AppError> {
+        self.guide_skip()
+    }
+
+    /// Step 1: tests the typed connection values; saves them (secrets to the keychain) only
+    /// when the test passed.
+    pub async fn guide_gateway(
+        &self,
+        input: dto::ConnectionTestInput,
+    ) -> Result<guide_dto::GuideGatewayResult, AppError> {
+        self.guide_gateway_step(input).await
+    }
+
+    /// Step 2: a relay proven by the relay test, or none.
+    pub async fn guide_notifications(
+        &self,
+        input: guide_dto::GuideNotificationsInput,
+    ) -> Result<guide_dto::GuideNotificationsResult, AppError> {
+        self.guide_notifications_step(input).await
+    }
+
+    /// Step 3: e-mail proven by the SMTP test, or later (`None`).
+    pub async fn guide_mail(
+        &self,
+        input: Option<subscriptions_dto::SmtpSettingsInput>,
+    ) -> Result<guide_dto::GuideMailResult, AppError> {
+        self.guide_mail_step(input).await
+    }
+
+    /// "Done", refused while a step is open or the saved settings fail their test.
+    pub async fn finish_setup_guide(&self) -> Result<guide_dto::SetupGuide, AppError> {
+        self.guide_finish().await
     }
 
     // --- Sync ---------------------------------------------------------------------------

@@ -701,6 +701,8 @@ impl Desk {
             check.validate().map_err(|e| template_error(&e))?;
         }
         let mut mails = Vec::new();
+        // Each queued mail's buyer, so a "already waiting" line can say whose it is.
+        let mut buyers = Vec::new();
         let mut skipped = Vec::new();
         for id in &request.subscription_ids {
             let Some(sub) = self
@@ -720,7 +722,10 @@ impl Desk {
                 request.body.as_deref(),
                 false,
             ) {
-                Ok(m) => mails.push(m),
+                Ok(m) => {
+                    mails.push(m);
+                    buyers.push(sub.buyer_name.clone());
+                }
                 Err(e) => skipped.push(SkippedReminder {
                     subscription_id: *id,
                     buyer_name: sub.buyer_name.clone(),
@@ -735,7 +740,7 @@ impl Desk {
         let outcomes = self.queue_reminders(mails)?;
         let mut queued = 0;
         let mut mail_ids = Vec::new();
-        for (outcome, id) in outcomes.iter().zip(queued_ids.iter()) {
+        for ((outcome, id), buyer) in outcomes.iter().zip(queued_ids.iter()).zip(buyers) {
             match outcome {
                 QueueOutcome::Queued(mail) => {
                     queued += 1;
@@ -743,7 +748,7 @@ impl Desk {
                 }
                 QueueOutcome::AlreadyQueued => skipped.push(SkippedReminder {
                     subscription_id: *id,
-                    buyer_name: String::new(),
+                    buyer_name: buyer,
                     reason: Text::new(
                         "同じお知らせがすでに送信待ちです。",
                         "The same reminder is already waiting to be sent.",

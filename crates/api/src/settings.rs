@@ -689,7 +689,10 @@ impl Desk {
         })
     }
 
-    async fn test_relay(&self, form: Option<&ConnectionTestInput>) -> Option<RelayTestResult> {
+    pub(crate) async fn test_relay(
+        &self,
+        form: Option<&ConnectionTestInput>,
+    ) -> Option<RelayTestResult> {
         let typed_url = form
             .and_then(|f| f.settings.relay_url.as_deref())
             .map(str::trim);

@@ -195,6 +195,16 @@ pub fn details_imported(source_ja: &str, source_en: &str) -> Text {
     )
 }
 
+/// The shop owner edited these buyer details on the order's screen (labels joined).
+pub fn buyer_details_edited(fields: &[Text]) -> Text {
+    let ja: Vec<&str> = fields.iter().map(|f| f.ja.as_str()).collect();
+    let en: Vec<&str> = fields.iter().map(|f| f.en.as_str()).collect();
+    Text::new(
+        format!("購入者情報を変更しました：{}", ja.join("、")),
+        format!("Buyer details edited: {}", en.join(", ")),
+    )
+}
+
 /// A storefront CSV import changed these fields of the order (labels joined).
 pub fn details_import_applied(import_id: i64, fields: &[Text]) -> Text {
     let ja: Vec<&str> = fields.iter().map(|f| f.ja.as_str()).collect();

@@ -19,6 +19,7 @@
 //! other crates).
 
 pub mod bulk;
+pub mod buyer;
 pub mod history;
 pub mod import;
 pub mod invoice;

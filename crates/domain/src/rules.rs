@@ -115,6 +115,9 @@ pub struct Rules {
     pub max_certificate_file_bytes: u64,
     /// How many changes an import's preview lists as a sample (the counts cover all).
     pub import_preview_sample: usize,
+    /// The longest buyer detail the shop owner may type (name, kana, an address part), in
+    /// characters: well above any real name or address line, and a cap on what is stored.
+    pub buyer_text_max_chars: usize,
 }
 
 /// The rules PayDesk runs with.
@@ -155,6 +158,7 @@ pub const RULES: Rules = Rules {
     mail_retry_delay: TimeDelta::minutes(10),
     max_csv_file_bytes: 20 * 1024 * 1024,
     max_certificate_file_bytes: 1024 * 1024,
+    buyer_text_max_chars: 200,
     import_preview_sample: 20,
 };
 

@@ -19,6 +19,11 @@
 
 pub mod dto;
 
+/// The operator's guide (this crate's README): how to run the relay, and how a shop
+/// registers its URL with Paygent. The desktop shows it in its setup guide, so it is at
+/// hand in an installed app without a repository or a network.
+pub const OPERATOR_GUIDE: &str = include_str!("../README.md");
+
 #[cfg(feature = "client")]
 pub mod client;
 

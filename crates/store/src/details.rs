@@ -16,6 +16,8 @@ pub enum DetailsSource {
     StorefrontCsv,
     /// A gateway record (Paidy 091/094 fields).
     Gateway,
+    /// The shop owner, on the order's screen.
+    ShopOwner,
 }
 
 impl DetailsSource {
@@ -25,6 +27,7 @@ impl DetailsSource {
             DetailsSource::PaidyVerify => "paidy_verify",
             DetailsSource::StorefrontCsv => "storefront_csv",
             DetailsSource::Gateway => "gateway",
+            DetailsSource::ShopOwner => "shop_owner",
         }
     }
 
@@ -34,6 +37,7 @@ impl DetailsSource {
             DetailsSource::PaidyVerify,
             DetailsSource::StorefrontCsv,
             DetailsSource::Gateway,
+            DetailsSource::ShopOwner,
         ]
         .into_iter()
         .find(|s| s.code() == code)
@@ -44,6 +48,7 @@ impl DetailsSource {
             DetailsSource::PaidyVerify => ("ペイディ決済情報検証", "Paidy verify"),
             DetailsSource::StorefrontCsv => ("ショップのCSV", "storefront CSV"),
             DetailsSource::Gateway => ("ペイジェント", "Paygent"),
+            DetailsSource::ShopOwner => ("ショップでの入力", "entered by the shop"),
         }
     }
 }

@@ -20,7 +20,7 @@ use domain::storefront::DetailField;
 use domain::{Actor, OrderId, Text, Yen};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::details::Item;
+use crate::details::{DetailsSource, Item};
 use crate::{Error, Result, Store, from_ms, ms};
 
 /// A field's value as canonical text; `None` is empty.
@@ -240,10 +240,22 @@ fn write(
     value: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    write_from(conn, order, field, value, now, DetailsSource::StorefrontCsv)
+}
+
+/// [`write`], naming who gave the details when the order had none yet.
+fn write_from(
+    conn: &Connection,
+    order: OrderId,
+    field: DetailField,
+    value: Option<&str>,
+    now: DateTime<Utc>,
+    source: DetailsSource,
+) -> Result<()> {
     conn.execute(
-        "INSERT INTO order_details (order_id, source, updated_at) VALUES (?1, 'storefront_csv', ?2)
+        "INSERT INTO order_details (order_id, source, updated_at) VALUES (?1, ?3, ?2)
          ON CONFLICT (order_id) DO UPDATE SET updated_at = excluded.updated_at",
-        params![order.0, ms(now)],
+        params![order.0, ms(now), source.code()],
     )?;
     let summary = |column: &str| -> Result<()> {
         conn.execute(
@@ -548,6 +560,47 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(outcome)
+    }
+
+    /// The shop owner's edit of an order's buyer details (name, kana, e-mail, phone,
+    /// postal code, address), in one transaction with a history line naming the fields
+    /// that changed. Returns those fields (none: nothing changed, no history line).
+    pub fn edit_buyer_details(
+        &mut self,
+        order: OrderId,
+        values: &[(DetailField, FieldValue)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DetailField>> {
+        let tx = self.conn.transaction()?;
+        let before = current(&tx, order)?;
+        let changed: Vec<DetailField> = values
+            .iter()
+            .filter(|(field, value)| before.get(field) != Some(value))
+            .map(|(field, _)| *field)
+            .collect();
+        for (field, value) in values {
+            if changed.contains(field) {
+                write_from(
+                    &tx,
+                    order,
+                    *field,
+                    value.as_deref(),
+                    now,
+                    DetailsSource::ShopOwner,
+                )?;
+            }
+        }
+        if !changed.is_empty() {
+            crate::history::append(
+                &tx,
+                order,
+                now,
+                Actor::PayDesk,
+                &domain::history::buyer_details_edited(&labels(&changed)),
+            )?;
+        }
+        tx.commit()?;
+        Ok(changed)
     }
 
     /// The latest applied imports, newest first.

@@ -51,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_search_keys.sql"),
     include_str!("../migrations/0006_details_imports.sql"),
     include_str!("../migrations/0007_choices_and_ends.sql"),
+    include_str!("../migrations/0008_shop_owner_details.sql"),
 ];
 
 /// What can go wrong in the store.

@@ -8,7 +8,14 @@ import type {
   ConnectionTestInput,
   ConnectionTestResult,
   CredentialsInput,
+  BuyerDetailsInput,
   DemoStatus,
+  GuideGatewayResult,
+  GuideMailResult,
+  GuideNotificationsInput,
+  GuideNotificationsResult,
+  SetupGuide,
+  SmtpSettingsInput,
   ExportReport,
   HomeSummary,
   ImportPreview,
@@ -66,6 +73,9 @@ export const api = {
   getOrder: async (orderId: number): Promise<OrderDetail> => unwrap(await commands.getOrder(orderId)),
   moveOrder: async (orderId: number, list: OrderListCode): Promise<OrderDetail> =>
     unwrap(await commands.moveOrder(orderId, list)),
+  /** The buyer's details edited on the order (recorded in its history). */
+  editBuyerDetails: async (orderId: number, input: BuyerDetailsInput): Promise<OrderDetail> =>
+    unwrap(await commands.editBuyerDetails(orderId, input)),
   acknowledgeOutsideChange: async (orderId: number): Promise<OrderDetail> =>
     unwrap(await commands.acknowledgeOutsideChange(orderId)),
   refreshOrder: async (orderId: number): Promise<OrderDetail> => unwrap(await commands.refreshOrder(orderId)),
@@ -95,6 +105,23 @@ export const api = {
     unwrap(await commands.exportOrdersCsv(path, query)),
 
   demoStatus: async (): Promise<DemoStatus | null> => unwrap(await commands.demoStatus()),
+
+  // The setup guide: each step is tested by the backend and saved only when it passed.
+  setupGuide: async (): Promise<SetupGuide> => unwrap(await commands.setupGuide()),
+  openSetupGuide: async (): Promise<SetupGuide> => unwrap(await commands.openSetupGuide()),
+  skipSetupGuide: async (): Promise<SetupGuide> => unwrap(await commands.skipSetupGuide()),
+  guideGateway: async (input: ConnectionTestInput): Promise<GuideGatewayResult> =>
+    unwrap(await commands.guideGateway(input)),
+  guideNotifications: async (input: GuideNotificationsInput): Promise<GuideNotificationsResult> =>
+    unwrap(await commands.guideNotifications(input)),
+  guideMail: async (input: SmtpSettingsInput | null): Promise<GuideMailResult> => unwrap(await commands.guideMail(input)),
+  finishSetupGuide: async (): Promise<SetupGuide> => unwrap(await commands.finishSetupGuide()),
+  /** The relay's operator guide (its README), shipped inside the app. */
+  relayGuide: (): Promise<string> => commands.relayGuide(),
+  /** Starts PayDesk again as the demo; this window closes. */
+  openDemo: async (): Promise<null> => unwrap(await commands.openDemo()),
+  /** Starts PayDesk again as the shop; the demo's window closes. */
+  leaveDemo: async (): Promise<null> => unwrap(await commands.leaveDemo()),
 
   // Bulk capture (売上確定一括処理).
   bulkUnprocessed: async (query: UnprocessedQuery): Promise<UnprocessedPage> =>

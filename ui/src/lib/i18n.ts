@@ -4,6 +4,8 @@ import { derived, writable } from "svelte/store";
 import { subscriptionMessages } from "./messages/subscriptions";
 import { bulkMessages } from "./messages/bulk";
 import { importMessages } from "./messages/imports";
+import { guideMessages } from "./messages/guide";
+import { buyerMessages } from "./messages/buyer";
 
 export type Language = "ja" | "en";
 
@@ -12,6 +14,8 @@ const messages = {
     ...subscriptionMessages.ja,
     ...bulkMessages.ja,
     ...importMessages.ja,
+    ...guideMessages.ja,
+    ...buyerMessages.ja,
     "app.tagline": "ペイジェント決済の受注・売上・定期購入をひとつの画面で",
     "nav.home": "ホーム",
     "nav.orders": "受注",
@@ -203,6 +207,9 @@ const messages = {
     "home.counts.open.hint": "対応中の受注",
     "home.counts.near.hint": "7日以内に売上確定が必要",
     "home.counts.lapsed.hint": "売上確定の期限切れ",
+    "home.counts.outside.hint": "ペイジェントの管理画面など PayDesk の外で決済が変更された受注です。受注を開いて内容を確かめ、「確認しました」を押してください。",
+    "home.counts.outside.open": "該当の受注を見る",
+    "home.counts.unsettled.hint": "結果をペイジェントに問い合わせて確かめています。確定するまで同じ操作はできません。",
     "home.sync": "決済通知の受信",
     "home.sync.mode.relay": "リレー経由で受信中",
     "home.sync.mode.polling": "ペイジェントへ定期的に問い合わせ中(ポーリング)",
@@ -291,6 +298,8 @@ const messages = {
     ...subscriptionMessages.en,
     ...bulkMessages.en,
     ...importMessages.en,
+    ...guideMessages.en,
+    ...buyerMessages.en,
     "app.tagline": "Orders, captures and subscriptions on Paygent, in one place",
     "nav.home": "Home",
     "nav.orders": "Orders",
@@ -482,6 +491,9 @@ const messages = {
     "home.counts.open.hint": "Orders being handled",
     "home.counts.near.hint": "Capture within 7 days",
     "home.counts.lapsed.hint": "Capture deadline passed",
+    "home.counts.outside.hint": "Payments changed outside PayDesk (in Paygent's admin site, for instance). Open each order, check it and press \"Got it\".",
+    "home.counts.outside.open": "Show these orders",
+    "home.counts.unsettled.hint": "PayDesk is asking Paygent for the outcome; the same operation waits until it is known.",
     "home.sync": "Payment notifications",
     "home.sync.mode.relay": "Receiving through the relay",
     "home.sync.mode.polling": "Polling Paygent (fallback)",

@@ -4,7 +4,8 @@ import { writable } from "svelte/store";
 import type { MessageKey } from "./i18n";
 import { initialState, type ListState } from "./orderQuery";
 
-export type Screen = "home" | "orders" | "bulkCapture" | "subscriptions" | "settings";
+// "guide" (the setup guide) is opened from the first start and from Settings, not the sidebar.
+export type Screen = "home" | "orders" | "bulkCapture" | "subscriptions" | "settings" | "guide";
 
 export const screens: { id: Screen; label: MessageKey }[] = [
   { id: "home", label: "nav.home" },

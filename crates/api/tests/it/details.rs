@@ -371,3 +371,91 @@ async fn oversized_files_are_refused_before_reading() {
         .unwrap_err();
     assert_eq!(err.code, "file_too_large");
 }
+
+/// Issue 15: the shop owner edits the buyer's details on an order. Bad input is refused in
+/// plain words naming each field, and nothing is saved; good input is saved (full-width
+/// digits read as digits), shown on the order and in the list's search, and recorded in
+/// the order's history; saving the same values again adds no history line.
+#[tokio::test]
+async fn issue15_editing_buyer_details_records_history_and_refuses_bad_input() {
+    use api::dto::BuyerDetailsInput;
+    let h = start("buyer_edit").await;
+    let payment = h
+        .card_checkout("ORDER_EDIT1", 2400, "authorize_only", false)
+        .await;
+    h.tick().await;
+    h.sync().await;
+    let order = h.order_of(&payment).await.unwrap().summary.id;
+    let history_before = h.desk.get_order(order).await.unwrap().history.len();
+
+    let bad = BuyerDetailsInput {
+        name: "山田 花子".into(),
+        email: "hanako@example".into(),
+        phone: "090-12".into(),
+        postal_code: "1234".into(),
+        ..BuyerDetailsInput::default()
+    };
+    let refused = h.desk.edit_buyer_details(order, bad).await.unwrap_err();
+    keep(&refused);
+    assert_eq!(refused.code, "invalid_buyer_details");
+    for part in ["hanako@example", "090-12", "1234"] {
+        assert!(refused.message.ja.contains(part), "{:?}", refused.message);
+        assert!(refused.message.en.contains(part), "{:?}", refused.message);
+    }
+    let unchanged = h.desk.get_order(order).await.unwrap();
+    assert_eq!(unchanged.history.len(), history_before, "nothing saved");
+    assert_ne!(unchanged.summary.buyer_name.as_deref(), Some("山田 花子"));
+
+    let good = BuyerDetailsInput {
+        name: "山田 花子".into(),
+        kana: "ヤマダ ハナコ".into(),
+        email: "hanako@example.jp".into(),
+        phone: "０８０－１１１１－２２２２".into(),
+        postal_code: "1500001".into(),
+        prefecture: "東京都".into(),
+        city: "渋谷区".into(),
+        address_line1: "神宮前1-2-3".into(),
+        address_line2: String::new(),
+    };
+    let edited = h
+        .desk
+        .edit_buyer_details(order, good.clone())
+        .await
+        .unwrap();
+    keep(&edited);
+    assert_eq!(edited.summary.buyer_name.as_deref(), Some("山田 花子"));
+    let d = edited.details.as_ref().unwrap();
+    assert_eq!(d.source, "shop_owner");
+    assert_eq!(d.buyer_phone.as_deref(), Some("08011112222"));
+    assert_eq!(d.shipping_zip.as_deref(), Some("150-0001"));
+    assert_eq!(d.shipping_state.as_deref(), Some("東京都"));
+    assert_eq!(edited.history.len(), history_before + 1);
+    let line = &edited.history[0].text;
+    assert!(
+        line.ja.starts_with("購入者情報を変更しました")
+            && line.ja.contains("電話番号")
+            && line.ja.contains("住所"),
+        "{line:?}"
+    );
+    // The list finds the order by its new name.
+    let page = h
+        .desk
+        .list_orders(OrderQuery {
+            search: Some("やまだ".into()),
+            ..OrderQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(page.items.iter().any(|o| o.id == order), "{page:?}");
+
+    // The same values again: no change, no new history line.
+    let again = h.desk.edit_buyer_details(order, good).await.unwrap();
+    assert_eq!(again.history.len(), history_before + 1);
+    // An order that does not exist.
+    assert!(
+        h.desk
+            .edit_buyer_details(9_999_999, BuyerDetailsInput::default())
+            .await
+            .is_err()
+    );
+}

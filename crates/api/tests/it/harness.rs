@@ -120,6 +120,20 @@ impl Harness {
 
     /// [`Harness::start`] with other timings.
     pub async fn start_tuned(name: &str, options: Options, tuning: Tuning) -> Harness {
+        Harness::start_inner(name, options, tuning, true).await
+    }
+
+    /// A fresh shop: the embedded servers run, but nothing is saved in the desk (the setup
+    /// guide's first start).
+    pub async fn start_blank(name: &str, relay: bool) -> Harness {
+        let options = Options {
+            relay,
+            run_sync: false,
+        };
+        Harness::start_inner(name, options, Tuning::default(), false).await
+    }
+
+    async fn start_inner(name: &str, options: Options, tuning: Tuning, save: bool) -> Harness {
         init_logs();
         let dir = tempfile::tempdir().unwrap();
         let embedded = Embedded::start(
@@ -145,8 +159,10 @@ impl Harness {
             IN_FLIGHT_WINDOW,
         )
         .await;
-        desk.save_settings(embedded.settings()).await.unwrap();
-        desk.save_credentials(embedded.credentials()).await.unwrap();
+        if save {
+            desk.save_settings(embedded.settings()).await.unwrap();
+            desk.save_credentials(embedded.credentials()).await.unwrap();
+        }
         if options.run_sync {
             tokio::spawn(desk.clone().run_sync());
         }

@@ -217,6 +217,57 @@ async fn scenario() {
     assert!(test.relay.as_ref().is_some_and(|r| r.ok), "{test:?}");
     keep(&h.desk.get_settings().await.unwrap());
 
+    // The setup guide's path (issue 15): the same secrets typed into its steps, a refused
+    // SMTP password among them.
+    let mut guide_credentials = h.embedded.credentials();
+    guide_credentials.relay_token = None;
+    guide_credentials.hash_key = None;
+    let gateway = h
+        .desk
+        .guide_gateway(api::dto::ConnectionTestInput {
+            settings: api::dto::SettingsInput {
+                relay_url: None,
+                ..h.embedded.settings()
+            },
+            credentials: guide_credentials,
+        })
+        .await
+        .unwrap();
+    keep(&gateway);
+    assert!(gateway.test.ok, "{gateway:?}");
+    let relay = h
+        .desk
+        .guide_notifications(api::guide_dto::GuideNotificationsInput {
+            use_relay: true,
+            relay_url: h.embedded.settings().relay_url,
+            relay_token: Some(relay_token.clone()),
+            hash_key: Some(SENTINEL_HASH_KEY.into()),
+        })
+        .await
+        .unwrap();
+    keep(&relay);
+    assert!(relay.relay.as_ref().is_some_and(|r| r.ok), "{relay:?}");
+    let refusing = TestSmtp::start(Mode::RequireAuth("shop", "not-the-sentinel")).await;
+    let guide_mail = h
+        .desk
+        .guide_mail(Some(SmtpSettingsInput {
+            host: Some(refusing.addr.ip().to_string()),
+            port: Some(refusing.addr.port()),
+            security: Some("plain".into()),
+            username: Some("shop".into()),
+            password: Some(SMTP_PASSWORD.into()),
+            from_address: Some("shop@example.jp".into()),
+            ..SmtpSettingsInput::default()
+        }))
+        .await
+        .unwrap();
+    keep(&guide_mail);
+    assert!(
+        guide_mail.test.as_ref().is_some_and(|t| !t.ok),
+        "{guide_mail:?}"
+    );
+    keep(&h.desk.setup_guide().await.unwrap());
+
     // SMTP: the password goes to a server that refuses it.
     let smtp = TestSmtp::start(Mode::RequireAuth("shop", "not-the-sentinel")).await;
     let saved = h

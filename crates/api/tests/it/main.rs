@@ -9,6 +9,7 @@ mod cli;
 mod demo;
 mod details;
 mod fault_suite;
+mod guide;
 mod identity;
 mod leak;
 mod operations;

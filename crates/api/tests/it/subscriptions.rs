@@ -1150,3 +1150,42 @@ async fn issue15_failed_renewal_choices_tell_the_truth_and_can_be_taken_back() {
         "{body}"
     );
 }
+
+/// Issue 15: a reminder that is already waiting to be sent is listed with the buyer's name
+/// (it came back with an empty name).
+#[tokio::test]
+async fn issue15_the_already_waiting_reminder_names_its_buyer() {
+    let h = start("sub_dup_name").await;
+    let sim = h.embedded.simulator();
+    sim.set_time(jst(2030, 5, 10, 10, 0, 0));
+    // Nothing listens here: the first mail stays waiting.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    configure_smtp(&h, port).await;
+    let card = stored_card(&h, "CUST_D", "0630").await;
+    import(
+        &h,
+        &format!("CUST_D,{card},高橋 一郎,ichiro@example.jp,1m,2980,2030-06-01\n"),
+    )
+    .await;
+    let id = subscription_id(&h, "CUST_D").await;
+    h.desk.refresh_card(id).await.unwrap();
+    let report = h
+        .desk
+        .send_reminders(SendRemindersRequest {
+            subscription_ids: vec![id, id],
+            kind: None,
+            subject: None,
+            body: None,
+        })
+        .await
+        .unwrap();
+    keep(&report);
+    let waiting = report
+        .skipped
+        .iter()
+        .find(|s| s.reason.en.contains("already waiting"))
+        .unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(waiting.buyer_name, "高橋 一郎");
+}
