@@ -13,6 +13,7 @@ mod e2e;
 mod e2e_autostart;
 mod e2e_bulk;
 mod e2e_import;
+mod e2e_lists;
 mod e2e_notify;
 mod e2e_orders;
 mod e2e_settings;

@@ -454,7 +454,7 @@ export type BulkRunSummary_Serialize = {
 
 /**
  *  "Select all": the selectable orders matching the filters and search (every page),
- *  newest payment first, at most `max_orders`.
+ *  the most urgent capture deadline first, at most `max_orders`.
  */
 export type BulkSelectAll = {
 	order_ids: number[],
@@ -920,6 +920,13 @@ export type FailedRenewalDto_Deserialize = {
 	reminder?: QueuedMailDto_Deserialize | null,
 	/**  Whether e-mail can go out now (shown before "ask the buyer" is chosen). */
 	mail_readiness: MailReadinessDto_Deserialize,
+	/**  Failed renewals waiting for a choice, this one included if it waits. */
+	waiting: number,
+	/**
+	 *  The next failed renewal waiting for a choice after this one (oldest first), to
+	 *  go through them one after another.
+	 */
+	next_waiting_order?: number | null,
 };
 
 /**  The failed-renewal panel of an order. */
@@ -948,6 +955,25 @@ export type FailedRenewalDto_Serialize = {
 	reminder: QueuedMailDto_Serialize | null,
 	/**  Whether e-mail can go out now (shown before "ask the buyer" is chosen). */
 	mail_readiness: MailReadinessDto_Serialize,
+	/**  Failed renewals waiting for a choice, this one included if it waits. */
+	waiting: number,
+	/**
+	 *  The next failed renewal waiting for a choice after this one (oldest first), to
+	 *  go through them one after another.
+	 */
+	next_waiting_order: number | null,
+};
+
+/**  A failed renewal waiting for the shop's choice, as the subscription list marks it. */
+export type FailedRenewalMark = {
+	/**  The order that shows the error and the four choices. */
+	order_id: number,
+	/**  `YYYY-MM-DD` (Japan). */
+	renewal_date: string,
+	/**  The gateway's code (`P010`). */
+	error_code: string,
+	/**  Failed renewals of this subscription waiting in all. */
+	waiting: number,
 };
 
 export type HistoryLineDto = {
@@ -972,6 +998,13 @@ export type HomeSummary_Deserialize = {
 	outside_changes: number,
 	/**  Operations still being confirmed with the gateway. */
 	unsettled_operations: number,
+	/**
+	 *  Failed renewals waiting for the shop's choice (see
+	 *  `store::Store::failed_renewals_waiting`).
+	 */
+	failed_renewals: number,
+	/**  The oldest of them: its order shows the four choices. */
+	oldest_failed_renewal_order?: number | null,
 	sync: SyncStatus_Deserialize,
 };
 
@@ -988,6 +1021,13 @@ export type HomeSummary_Serialize = {
 	outside_changes: number,
 	/**  Operations still being confirmed with the gateway. */
 	unsettled_operations: number,
+	/**
+	 *  Failed renewals waiting for the shop's choice (see
+	 *  `store::Store::failed_renewals_waiting`).
+	 */
+	failed_renewals: number,
+	/**  The oldest of them: its order shows the four choices. */
+	oldest_failed_renewal_order: number | null,
 	sync: SyncStatus_Serialize,
 };
 
@@ -1483,6 +1523,13 @@ export type OrderQuery_Deserialize = {
 	deadline?: DeadlineFilterCode | null,
 	/**  Transaction ID, order number, buyer name (kanji or kana) or amount (`1500`, `¥1,500`). */
 	search?: string | null,
+	/**  Only orders paid with this method. */
+	method?: PaymentMethodCode | null,
+	/**  Only orders placed on or after this Japan calendar day (`2026-12-01`). */
+	ordered_from?: string | null,
+	/**  Only orders placed on or before this Japan calendar day (`2026-12-31`). */
+	ordered_to?: string | null,
+	sort?: OrderSortCode | null,
 	/**  Zero-based. */
 	page?: number,
 	/**  Rows per page; 0 = 50. */
@@ -1498,11 +1545,37 @@ export type OrderQuery_Serialize = {
 	deadline: DeadlineFilterCode | null,
 	/**  Transaction ID, order number, buyer name (kanji or kana) or amount (`1500`, `¥1,500`). */
 	search: string | null,
+	/**  Only orders paid with this method. */
+	method: PaymentMethodCode | null,
+	/**  Only orders placed on or after this Japan calendar day (`2026-12-01`). */
+	ordered_from: string | null,
+	/**  Only orders placed on or before this Japan calendar day (`2026-12-31`). */
+	ordered_to: string | null,
+	sort: OrderSortCode | null,
 	/**  Zero-based. */
 	page: number,
 	/**  Rows per page; 0 = 50. */
 	page_size: number,
 };
+
+/**
+ *  The order of an order list's rows. Without one, a list with a deadline filter is
+ *  most urgent first and any other list newest first.
+ */
+export type OrderSortCode = 
+/**  Newest order first. */
+"newest" | 
+/**  Oldest order first. */
+"oldest" | 
+/**  Highest amount first. */
+"amount_high" | 
+/**  Lowest amount first. */
+"amount_low" | 
+/**
+ *  Deadlines still ahead, soonest first; then those that passed, most recent first;
+ *  then orders without a deadline.
+ */
+"deadline";
 
 /**  One row of an order list. */
 export type OrderSummary = OrderSummary_Serialize | OrderSummary_Deserialize;
@@ -2193,6 +2266,11 @@ export type SubscriptionSummary_Deserialize = {
 	block?: RenewalBlockDto | null,
 	/**  The last reminder this buyer received. */
 	last_reminder_at?: string | null,
+	/**
+	 *  The oldest of its renewals that failed and wait for the shop's choice (the list's
+	 *  marker opens its order, where the four choices are).
+	 */
+	failed_renewal?: FailedRenewalMark | null,
 };
 
 /**  One subscription as lists show it. */
@@ -2230,6 +2308,11 @@ export type SubscriptionSummary_Serialize = {
 	block: RenewalBlockDto | null,
 	/**  The last reminder this buyer received. */
 	last_reminder_at: string | null,
+	/**
+	 *  The oldest of its renewals that failed and wait for the shop's choice (the list's
+	 *  marker opens its order, where the four choices are).
+	 */
+	failed_renewal: FailedRenewalMark | null,
 };
 
 export type SyncModeCode = 

@@ -33,6 +33,23 @@ pub enum DeadlineFilter {
     Lapsed,
 }
 
+/// How a list page is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderSort {
+    /// Newest order first.
+    Newest,
+    /// Oldest order first.
+    Oldest,
+    /// Highest amount first.
+    AmountHigh,
+    /// Lowest amount first.
+    AmountLow,
+    /// Most urgent first: deadlines still ahead, soonest first; then deadlines that passed,
+    /// most recently passed first; then orders with no deadline, newest first (see
+    /// [`deadline_page`]).
+    Deadline,
+}
+
 /// One page request of an order list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
@@ -45,6 +62,15 @@ pub struct ListQuery {
     /// Transaction ID (prefix), order number (prefix), buyer name (prefix; substring from 3
     /// characters) or amount (`1500`, `¥1,500`).
     pub search: Option<String>,
+    /// Only orders paid with this method.
+    pub method: Option<PaymentMethod>,
+    /// Only orders placed at or after this moment.
+    pub ordered_from: Option<DateTime<Utc>>,
+    /// Only orders placed before this moment.
+    pub ordered_until: Option<DateTime<Utc>>,
+    /// The order of the rows; `None`: by urgency with a deadline filter, newest first
+    /// otherwise.
+    pub sort: Option<OrderSort>,
     /// Zero-based page number.
     pub page: u32,
     /// Rows per page (at least 1).
@@ -61,9 +87,22 @@ impl ListQuery {
             statuses: Vec::new(),
             deadline: None,
             search: None,
+            method: None,
+            ordered_from: None,
+            ordered_until: None,
+            sort: None,
             page: 0,
             page_size: 50,
             now,
+        }
+    }
+
+    /// The order the rows come in.
+    pub fn effective_sort(&self) -> OrderSort {
+        match (self.sort, self.deadline) {
+            (Some(sort), _) => sort,
+            (None, Some(_)) => OrderSort::Deadline,
+            (None, None) => OrderSort::Newest,
         }
     }
 }
@@ -306,9 +345,11 @@ pub(crate) fn order_id_by_payment_id(
         .map(OrderId))
 }
 
-/// Above this many matches a search page walks the newest-first index instead of sorting
-/// all matches (a tuning constant of the query plan, not a business rule).
-const DENSE_SEARCH_MATCHES: i64 = 2_000;
+/// Above this many matches a page walks the index of its order (newest first for a
+/// search; amount or deadline for those sorts) and stops at the page's end instead of
+/// sorting all matches; below it, SQLite finds the matches by the filters' index and sorts
+/// them (a tuning constant of the query plan, not a business rule).
+const DENSE_MATCHES: u64 = 2_000;
 
 /// The end of a prefix range: every string starting with `prefix` sorts below it.
 fn prefix_end(prefix: &str) -> String {
@@ -403,6 +444,24 @@ fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
         }
         None => {}
     }
+    if let Some(method) = query.method {
+        clauses.push(format!(
+            "o.method = {}",
+            param(Value::Text(method.code().into()))
+        ));
+    }
+    if let Some(from) = query.ordered_from {
+        clauses.push(format!(
+            "o.ordered_at >= {}",
+            param(Value::Integer(ms(from)))
+        ));
+    }
+    if let Some(until) = query.ordered_until {
+        clauses.push(format!(
+            "o.ordered_at < {}",
+            param(Value::Integer(ms(until)))
+        ));
+    }
     clauses.extend(search_clause(query.search.as_deref(), &mut param));
     let sql = if clauses.is_empty() {
         String::new()
@@ -410,6 +469,109 @@ fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
         format!("WHERE {}", clauses.join(" AND "))
     };
     (sql, values)
+}
+
+/// A query paged in deadline order by [`deadline_page`].
+pub(crate) struct DeadlineQuery<'a> {
+    /// The selected columns.
+    pub columns: &'a str,
+    /// `FROM orders o …` for counting (no joins).
+    pub count_from: &'a str,
+    /// `FROM orders o …` with any joins and index hints.
+    pub from: &'a str,
+    /// The same along the deadline index, for a part with many matches (see
+    /// [`DENSE_MATCHES`]); `None`: always `from`.
+    pub dense_from: Option<&'a str>,
+    /// The WHERE clause (or nothing).
+    pub filter: &'a str,
+    /// Its parameters.
+    pub values: &'a [Value],
+    /// What orders rows with the same deadline (after it in the deadline index).
+    pub ties: &'a [&'a str],
+    /// Which deadlines are still ahead.
+    pub now: DateTime<Utc>,
+    /// Rows to skip.
+    pub offset: u64,
+    /// Rows to return.
+    pub limit: u64,
+}
+
+/// One page in deadline order, and the number of matching rows. Most urgent first: the
+/// deadlines still ahead, soonest first; then those that passed (nothing can be done
+/// about them any more), most recently passed first; then rows with no deadline, newest
+/// first. The three parts are three range reads along a deadline index (one counting query
+/// says where each starts), so no page sorts the whole list.
+pub(crate) fn deadline_page<T>(
+    conn: &Connection,
+    q: &DeadlineQuery<'_>,
+    row: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<(Vec<T>, u64)> {
+    let mut values = q.values.to_vec();
+    values.push(Value::Integer(ms(q.now)));
+    let now = format!("?{}", values.len());
+    let and = if q.filter.is_empty() { "WHERE" } else { "AND" };
+    let filter = q.filter;
+    let from = q.from;
+    let count_from = q.count_from;
+    let (total, ahead, passed): (i64, f64, f64) = conn.query_row(
+        &format!(
+            "SELECT count(*), total(o.deadline_at > {now}), total(o.deadline_at <= {now}) {count_from} {filter}"
+        ),
+        params_from_iter(values.iter()),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let (ahead, passed) = (ahead as u64, passed as u64);
+    let by_deadline = |direction: &str| {
+        std::iter::once("o.deadline_at")
+            .chain(q.ties.iter().copied())
+            .map(|column| format!("{column} {direction}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let parts = [
+        (format!("o.deadline_at > {now}"), by_deadline("ASC"), ahead),
+        (
+            format!("o.deadline_at <= {now}"),
+            by_deadline("DESC"),
+            passed,
+        ),
+        (
+            "o.deadline_at IS NULL".to_owned(),
+            "o.ordered_at DESC, o.id DESC".to_owned(),
+            (total as u64).saturating_sub(ahead + passed),
+        ),
+    ];
+    // The last part has no use for `now`, and SQLite counts the parameters a statement uses.
+    let without_now = &values[..values.len() - 1];
+    let mut skip = q.offset;
+    let mut want = q.limit;
+    let mut items = Vec::new();
+    for (part, (condition, order_by, count)) in parts.into_iter().enumerate() {
+        if want == 0 {
+            break;
+        }
+        if skip >= count {
+            skip -= count;
+            continue;
+        }
+        let from = match q.dense_from {
+            Some(dense) if part < 2 && count > DENSE_MATCHES => dense,
+            _ => from,
+        };
+        let sql = format!(
+            "SELECT {} {from} {filter} {and} {condition} ORDER BY {order_by} LIMIT {want} OFFSET {skip}",
+            q.columns
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let values = if part == 2 { without_now } else { &values[..] };
+        let rows = stmt
+            .query_map(params_from_iter(values.iter()), &row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        want = want.saturating_sub(rows.len() as u64);
+        skip = 0;
+        items.extend(rows);
+    }
+    Ok((items, total as u64))
 }
 
 impl Store {
@@ -454,36 +616,77 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// One page of orders: newest first; with a deadline filter, by deadline (most urgent
-    /// or most recently lapsed first).
+    /// One page of orders in the query's order (newest first by default; with a deadline
+    /// filter, most urgent first). Every order is along an index (`orders_list_*`), so a
+    /// page costs the same at 100,000 orders as at 100.
     pub fn list_orders(&self, query: &ListQuery) -> Result<Page<OrderRow>> {
         let (filter, values) = where_clause(query);
         let page_size = query.page_size.max(1);
+        let offset = u64::from(query.page) * u64::from(page_size);
+        let sort = query.effective_sort();
+        if sort == OrderSort::Deadline {
+            let (items, total) = deadline_page(
+                &self.conn,
+                &DeadlineQuery {
+                    columns: ORDER_COLUMNS,
+                    count_from: "FROM orders o",
+                    from: "FROM orders o",
+                    dense_from: Some(if query.list.is_some() {
+                        "FROM orders o INDEXED BY orders_list_deadline"
+                    } else {
+                        "FROM orders o INDEXED BY orders_deadline_at"
+                    }),
+                    ties: &["o.id"],
+                    filter: &filter,
+                    values: &values,
+                    now: query.now,
+                    offset,
+                    limit: u64::from(page_size),
+                },
+                order_row,
+            )?;
+            return Ok(Page {
+                items,
+                total,
+                page: query.page,
+                page_size,
+            });
+        }
         let total: i64 = self.conn.query_row(
             &format!("SELECT COUNT(*) FROM orders o {filter}"),
             params_from_iter(values.iter()),
             |r| r.get(0),
         )?;
-        // Deadline filters sort by urgency along their index. Searches with many matches
-        // (a common family name) walk the newest-first index and stop at the page's end
-        // instead of sorting every match; searches with few matches look their rows up.
-        let (index, order_by) = match query.deadline {
-            Some(DeadlineFilter::Near) => ("", "o.deadline_at ASC, o.id DESC"),
-            Some(DeadlineFilter::Lapsed) => ("", "o.deadline_at DESC, o.id DESC"),
-            None if query.search.is_some() && total > DENSE_SEARCH_MATCHES => (
-                if query.list.is_some() {
-                    "INDEXED BY orders_list_page"
-                } else {
-                    "INDEXED BY orders_ordered"
-                },
-                "o.ordered_at DESC, o.id DESC",
-            ),
-            None => ("", "o.ordered_at DESC, o.id DESC"),
+        // Many matches walk the index of the page's order and stop at the page's end
+        // instead of sorting every match (searches for a common family name, a month of
+        // orders by amount); few matches are looked up by the filters and sorted. Without
+        // a search SQLite already walks the order's index where the filters allow.
+        let dense = total as u64 > DENSE_MATCHES;
+        let by_date = if query.list.is_some() {
+            "INDEXED BY orders_list_page"
+        } else {
+            "INDEXED BY orders_ordered"
+        };
+        let by_amount = if query.list.is_some() {
+            "INDEXED BY orders_list_amount"
+        } else {
+            "INDEXED BY orders_amount"
+        };
+        let dense_search = dense && query.search.is_some();
+        let (index, order_by) = match sort {
+            OrderSort::Newest if dense_search => (by_date, "o.ordered_at DESC, o.id DESC"),
+            OrderSort::Newest => ("", "o.ordered_at DESC, o.id DESC"),
+            OrderSort::Oldest if dense_search => (by_date, "o.ordered_at ASC, o.id ASC"),
+            OrderSort::Oldest => ("", "o.ordered_at ASC, o.id ASC"),
+            OrderSort::AmountHigh if dense => (by_amount, "o.amount DESC, o.id DESC"),
+            OrderSort::AmountHigh => ("", "o.amount DESC, o.id DESC"),
+            OrderSort::AmountLow if dense => (by_amount, "o.amount ASC, o.id ASC"),
+            OrderSort::AmountLow => ("", "o.amount ASC, o.id ASC"),
+            OrderSort::Deadline => unreachable!("paged by deadline_page above"),
         };
         let sql = format!(
             "SELECT {ORDER_COLUMNS} FROM orders o {index} {filter} ORDER BY {order_by} LIMIT {} OFFSET {}",
-            page_size,
-            u64::from(query.page) * u64::from(page_size)
+            page_size, offset
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let items = stmt
@@ -503,10 +706,8 @@ impl Store {
             list: None,
             statuses: Vec::new(),
             deadline: Some(DeadlineFilter::Near),
-            search: None,
-            page: 0,
             page_size: 1,
-            now,
+            ..ListQuery::list(OrderList::Open, now)
         };
         let (filter, values) = where_clause(&query);
         let n: i64 = self.conn.query_row(

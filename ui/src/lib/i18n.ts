@@ -4,6 +4,7 @@ import { derived, writable } from "svelte/store";
 import { subscriptionMessages } from "./messages/subscriptions";
 import { bulkMessages } from "./messages/bulk";
 import { importMessages } from "./messages/imports";
+import { listMessages } from "./messages/lists";
 
 export type Language = "ja" | "en";
 
@@ -12,6 +13,7 @@ const messages = {
     ...subscriptionMessages.ja,
     ...bulkMessages.ja,
     ...importMessages.ja,
+    ...listMessages.ja,
     "app.tagline": "ペイジェント決済の受注・売上・定期購入をひとつの画面で",
     "nav.home": "ホーム",
     "nav.orders": "受注",
@@ -291,6 +293,7 @@ const messages = {
     ...subscriptionMessages.en,
     ...bulkMessages.en,
     ...importMessages.en,
+    ...listMessages.en,
     "app.tagline": "Orders, captures and subscriptions on Paygent, in one place",
     "nav.home": "Home",
     "nav.orders": "Orders",

@@ -11,6 +11,7 @@ mod details;
 mod fault_suite;
 mod identity;
 mod leak;
+mod lists;
 mod operations;
 mod settings;
 mod subscriptions;
