@@ -369,3 +369,78 @@ async fn issue15_failed_renewals_on_home_and_in_the_subscription_list_lead_to_th
     }
     s.end().await;
 }
+
+/// The table's distance from the top of the page, in CSS pixels.
+async fn table_top(s: &Session) -> f64 {
+    s.client
+        .execute(
+            "return document.querySelector(\"[data-testid='orders-table']\").getBoundingClientRect().top + window.scrollY;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap()
+}
+
+/// Issue 15's polish on the orders screen: a fully refunded order in the open list says
+/// there is nothing left to do and leaves in one click; selecting a row does not move the
+/// table; what the last action said does not follow the shop owner to another tab.
+#[tokio::test(flavor = "multi_thread")]
+async fn issue15_a_refunded_order_says_so_the_table_stays_put_and_notices_stay_with_their_tab() {
+    let d = Demo::start().await;
+    let s = &d.s;
+    let number = unique("RFD");
+    d.card(&number, 4_000).await;
+    let id = s
+        .until("the order never arrived", WAIT, async || {
+            let page = s
+                .invoke(
+                    "list_orders",
+                    json!({"query": {"search": number, "list": null}}),
+                )
+                .await;
+            page["items"].as_array()?.first()?["id"].as_i64()
+        })
+        .await;
+    for kind in ["capture", "full_refund"] {
+        let result = s
+            .invoke(
+                "perform_operation",
+                json!({"orderId": id, "request": {"kind": kind}}),
+            )
+            .await;
+        assert_eq!(result["outcome"], "succeeded", "{kind}: {result}");
+    }
+
+    s.click("nav-orders").await;
+    s.click("tab-open").await;
+    let search = s.wait_css(&css("orders-search")).await;
+    search.send_keys(&number).await.unwrap();
+    let row = format!("tr[data-testid='order-row'][data-order-number='{number}']");
+    s.wait_css(&format!("{row}[data-status='60']")).await;
+    let hint = s
+        .text_of(&format!("{row} [data-testid='cell-refunded-hint']"))
+        .await;
+    assert!(hint.contains("全額返金済み"), "{hint}");
+
+    // Selecting the row: the selection bar was already there, so the table stays put.
+    let before = table_top(s).await;
+    s.click(&format!("select-{id}")).await;
+    s.wait_css("[data-testid='selection-bar']:not(.idle)").await;
+    assert_eq!(table_top(s).await, before, "the table moved");
+    s.screenshot("issue15-refunded-hint").await;
+
+    // One click moves it to the cancelled list and says so ...
+    s.click_css(&format!("{row} [data-testid='refunded-move']"))
+        .await;
+    let notice = s.text_of(&css("orders-notice")).await;
+    assert!(notice.contains("受注キャンセル一覧"), "{notice}");
+    d.rows("order-row", 0).await;
+    assert_eq!(table_top(s).await, before, "the table moved");
+    // ... and the notice stays with the open list's tab.
+    s.click("tab-cancelled").await;
+    s.wait_css(&row).await;
+    d.gone(&css("orders-notice")).await;
+    d.s.end().await;
+}

@@ -39,12 +39,12 @@ fn japan_midnight(day: NaiveDate) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// The bounds of an order-date filter: from (included), until (excluded).
+type OrderedBounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The order-date filter: from 0:00 of the first Japan day to 0:00 after the last
 /// (both days included).
-#[allow(clippy::type_complexity)]
-fn ordered_range(
-    query: &OrderQuery,
-) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), AppError> {
+fn ordered_range(query: &OrderQuery) -> Result<OrderedBounds, AppError> {
     let day = |field: (&str, &str), v: &Option<String>| {
         v.as_deref()
             .filter(|v| !v.trim().is_empty())
