@@ -923,8 +923,8 @@ export type FailedRenewalDto_Deserialize = {
 	/**  Failed renewals waiting for a choice, this one included if it waits. */
 	waiting: number,
 	/**
-	 *  The next failed renewal waiting for a choice after this one (oldest first), to
-	 *  go through them one after another.
+	 *  The next failed renewal waiting for a choice after this one (oldest first, round
+	 *  again after the last), to go through them one after another.
 	 */
 	next_waiting_order?: number | null,
 };
@@ -958,8 +958,8 @@ export type FailedRenewalDto_Serialize = {
 	/**  Failed renewals waiting for a choice, this one included if it waits. */
 	waiting: number,
 	/**
-	 *  The next failed renewal waiting for a choice after this one (oldest first), to
-	 *  go through them one after another.
+	 *  The next failed renewal waiting for a choice after this one (oldest first, round
+	 *  again after the last), to go through them one after another.
 	 */
 	next_waiting_order: number | null,
 };
