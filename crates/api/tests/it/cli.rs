@@ -78,7 +78,15 @@ async fn cli_lists_orders_filtered_and_sorted() {
     assert_eq!(run(&["orders", "list", "--method", "cash"]).await, 2);
     assert_eq!(run(&["orders", "list", "--from", "2030-02-30"]).await, 1);
     assert_eq!(
-        run(&["orders", "list", "--from", "2030-02-01", "--to", "2030-01-01"]).await,
+        run(&[
+            "orders",
+            "list",
+            "--from",
+            "2030-02-01",
+            "--to",
+            "2030-01-01"
+        ])
+        .await,
         1
     );
 }
