@@ -423,6 +423,14 @@ async fn issue15_a_refunded_order_says_so_the_table_stays_put_and_notices_stay_w
         .text_of(&format!("{row} [data-testid='cell-refunded-hint']"))
         .await;
     assert!(hint.contains("全額返金済み"), "{hint}");
+    // The order's own screen says it too, beside the move to the cancelled list.
+    s.click_css(&format!("{row} [data-testid='open-order']"))
+        .await;
+    let hint = s.text_of(&css("detail-refunded-hint")).await;
+    assert!(hint.contains("全額返金済み"), "{hint}");
+    s.wait_css("[data-testid='detail-move-cancelled'].primary")
+        .await;
+    s.click("detail-back").await;
 
     // Selecting the row: the selection bar was already there, so the table stays put.
     let before = table_top(s).await;
