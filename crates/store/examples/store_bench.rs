@@ -241,6 +241,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
         ),
         run(
+            "all lists, by deadline, page 1,700 (none)",
+            ListQuery {
+                list: None,
+                page: 1_700,
+                ..sorted(OrderSort::Deadline)
+            },
+        ),
+        run(
             "all lists, amount low first",
             ListQuery {
                 list: None,

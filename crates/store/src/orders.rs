@@ -479,9 +479,10 @@ pub(crate) struct DeadlineQuery<'a> {
     pub count_from: &'a str,
     /// `FROM orders o …` with any joins and index hints.
     pub from: &'a str,
-    /// The same along the deadline index, for a part with many matches (see
-    /// [`DENSE_MATCHES`]); `None`: always `from`.
-    pub dense_from: Option<&'a str>,
+    /// The same along the deadline index and along the date index, for a part with many
+    /// matches (see [`DENSE_MATCHES`]): the first for the parts with a deadline, the
+    /// second for the rows without one (newest first); `None`: always `from`.
+    pub dense_from: Option<(&'a str, &'a str)>,
     /// The WHERE clause (or nothing).
     pub filter: &'a str,
     /// Its parameters.
@@ -555,7 +556,13 @@ pub(crate) fn deadline_page<T>(
             continue;
         }
         let from = match q.dense_from {
-            Some(dense) if part < 2 && count > DENSE_MATCHES => dense,
+            Some((by_deadline, by_date)) if count > DENSE_MATCHES => {
+                if part < 2 {
+                    by_deadline
+                } else {
+                    by_date
+                }
+            }
             _ => from,
         };
         let sql = format!(
@@ -632,9 +639,15 @@ impl Store {
                     count_from: "FROM orders o",
                     from: "FROM orders o",
                     dense_from: Some(if query.list.is_some() {
-                        "FROM orders o INDEXED BY orders_list_deadline"
+                        (
+                            "FROM orders o INDEXED BY orders_list_deadline",
+                            "FROM orders o INDEXED BY orders_list_page",
+                        )
                     } else {
-                        "FROM orders o INDEXED BY orders_deadline_at"
+                        (
+                            "FROM orders o INDEXED BY orders_deadline_at",
+                            "FROM orders o INDEXED BY orders_ordered",
+                        )
                     }),
                     ties: &["o.id"],
                     filter: &filter,
