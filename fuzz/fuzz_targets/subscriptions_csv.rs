@@ -1,10 +1,10 @@
-//! Fuzz target: the subscription CSV import parser (`store::parse_subscriptions_csv`) must
+//! Fuzz target: the subscription CSV import parser (`domain::subscription_csv::parse_subscriptions_csv`) must
 //! never panic, and every row it accepts must satisfy the documented column formats.
 #![no_main]
 
 use domain::subscription::{valid_customer_card_id, valid_customer_id};
+use domain::subscription_csv::parse_subscriptions_csv;
 use libfuzzer_sys::fuzz_target;
-use store::parse_subscriptions_csv;
 
 fuzz_target!(|data: &[u8]| {
     let (rows, errors) = parse_subscriptions_csv(data);

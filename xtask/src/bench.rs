@@ -18,6 +18,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("store", "store_bench"),
     ("domain", "dashboard_bench"),
     ("api", "bulk_bench"),
+    ("documents", "documents_bench"),
 ];
 
 struct Metric {

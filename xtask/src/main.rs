@@ -8,8 +8,10 @@
 //! the app; `codegen` rewrites the generated TypeScript bindings.
 
 mod bench;
+mod fixtures;
 mod setup;
 mod soak;
+mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -29,9 +31,11 @@ fn main() -> ExitCode {
         Some("bundle") => setup::run().and_then(|()| bundle()),
         Some("soak") => soak::run(&args[1..]),
         Some("soak-stream") => soak::stream(&args[1..]),
+        Some("tidy") => tidy::run(),
+        Some("fixtures") => fixtures::refresh(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  bench     build in release mode and print every benchmark figure beside its target (--quick: small and fast, for CI)\n  build-app build the frontend and the app binary\n  bundle    build a debug Linux .deb with the README's installer command (what CI runs)\n  soak      the fault suite's soak: SEQUENCES sequences (1000) in STREAMS parallel processes (2), each in its own test session"
+                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  bench     build in release mode and print every benchmark figure beside its target (--quick: small and fast, for CI)\n  build-app build the frontend and the app binary\n  bundle    build a debug Linux .deb with the README's installer command (what CI runs)\n  soak      the fault suite's soak: SEQUENCES sequences (1000) in STREAMS parallel processes (2), each in its own test session\n  tidy      the tree's own checks: no rules-table literal outside the rules table, fixtures in step with ../shared\n  fixtures  copy the captured vectors and the protocol notes' sections from ../shared into fixtures/"
             );
             return ExitCode::from(2);
         }
@@ -92,6 +96,7 @@ fn npm(args: &[&str]) -> Command {
 /// desktop are never touched.
 fn test() -> Result {
     setup::run()?;
+    tidy::run()?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
     build_frontend()?;
     run(&mut npm(&["run", "check"]))?;

@@ -27,6 +27,8 @@ const APT_PACKAGES: &[&str] = &[
     "libsecret-tools",
     "dunst",
     "libnotify-bin",
+    // pdftotext and pdftoppm: the document tests read the PDFs they make.
+    "poppler-utils",
 ];
 
 const TAURI_DRIVER_VERSION: &str = "2.1.0";

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use paygent_sim::storefront::{GenerateRequest, generate};
 use paygent_sim::{Pki, SimOptions, Simulator};
 use serde_json::json;
@@ -96,15 +96,6 @@ impl Drop for Embedded {
 
 fn failed(what: &str, e: impl std::fmt::Display) -> AppError {
     AppError::internal("demo_failed", &format!("{what}: {e}"))
-}
-
-/// PayDesk's clock following the simulator's (the demo and tests move simulated time).
-pub struct SimulatorClock(pub Simulator);
-
-impl Clock for SimulatorClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0.now()
-    }
 }
 
 impl Embedded {
@@ -256,7 +247,7 @@ impl Embedded {
 
     /// A clock that follows the simulator's.
     pub fn clock(&self) -> Arc<dyn Clock> {
-        Arc::new(SimulatorClock(self.sim.clone()))
+        Arc::new(self.sim.clone())
     }
 
     /// The non-secret settings a shop would enter for this simulator.

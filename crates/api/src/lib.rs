@@ -69,21 +69,10 @@ pub enum Build {
     Test,
 }
 
-/// Where PayDesk gets the time from. The app uses [`SystemClock`]; the demo follows the
-/// embedded simulator's clock so that moving the simulated time moves PayDesk's too.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The computer's clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
+/// Where PayDesk gets the time from (the workspace's one clock): the app uses
+/// [`SystemClock`]; the demo follows the embedded simulator's clock so that moving the
+/// simulated time moves PayDesk's too.
+pub use clock::{Clock, SystemClock};
 
 /// Where the backend's events go: the Tauri shell emits them to the window, tests collect
 /// them, the CLI drops them.

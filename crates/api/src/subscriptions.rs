@@ -629,7 +629,7 @@ impl Desk {
         bytes: &[u8],
         all_or_nothing: bool,
     ) -> Result<SubscriptionImportReport, AppError> {
-        let (rows, parse_errors) = store::parse_subscriptions_csv(bytes);
+        let (rows, parse_errors) = domain::subscription_csv::parse_subscriptions_csv(bytes);
         let mut unknown: Vec<SubscriptionImportError> = Vec::new();
         if !rows.is_empty() {
             let client = self.gateway()?;
@@ -694,7 +694,7 @@ impl Desk {
                 }
             }
         }
-        let error_dto = |e: &store::RowError| SubscriptionImportError {
+        let error_dto = |e: &domain::subscription_csv::RowError| SubscriptionImportError {
             line: u32::try_from(e.line).unwrap_or(u32::MAX),
             column: e.column.clone(),
             message: convert::text(&e.message),

@@ -7,8 +7,11 @@
 //! and computes deadlines; [`journal`] holds the idempotency decisions (settling an
 //! unsettled operation with an inquiry, the retry table); [`notification`] reconciles a
 //! gateway report with an order (PayDesk's change, the gateway's, or an outside one);
-//! [`history`] renders change-history lines in Japanese and English; [`storefront`]
-//! reads the shop's storefront order export (CSV) into rows and per-row errors;
+//! [`history`] renders change-history lines in Japanese and English; [`import`] reads
+//! what every import file shares (encoding, yen, dates); [`storefront`] reads the shop's
+//! storefront order export (CSV) and [`subscription_csv`] the subscription import file into
+//! rows and per-row errors;
+//! [`invoice`] holds the qualified-invoice rules (registration number, tax per rate);
 //! [`search`] folds search text and stored fields into one comparable form.
 //!
 //! Invariants: nothing here derives `Serialize` (DTOs live at the IPC boundary); money is
@@ -17,6 +20,8 @@
 
 pub mod bulk;
 pub mod history;
+pub mod import;
+pub mod invoice;
 pub mod journal;
 pub mod notification;
 pub mod operation;
@@ -25,6 +30,7 @@ pub mod rules;
 pub mod search;
 pub mod storefront;
 pub mod subscription;
+pub mod subscription_csv;
 
 pub use history::Text;
 pub use journal::{

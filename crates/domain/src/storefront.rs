@@ -32,6 +32,9 @@
 
 use paygent_codec::Yen;
 
+use crate::import::decode;
+pub use crate::import::{Encoding, parse_yen};
+
 use crate::history::Text;
 
 /// Japanese header names accepted for each column.
@@ -113,25 +116,6 @@ impl DetailField {
             DetailField::Items => ("商品", "items"),
         };
         Text::new(ja, en)
-    }
-}
-
-/// How the file was encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    /// UTF-8, with or without a byte-order mark.
-    Utf8,
-    /// Shift_JIS (Windows-31J), what Excel writes on a Japanese Windows.
-    ShiftJis,
-}
-
-impl Encoding {
-    /// The stable code shown in the import report: `utf-8` or `shift_jis`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Encoding::Utf8 => "utf-8",
-            Encoding::ShiftJis => "shift_jis",
-        }
     }
 }
 
@@ -220,24 +204,6 @@ impl FileError {
     }
 }
 
-/// Decodes the file: UTF-8 after a BOM (which must then be valid), valid UTF-8, or
-/// Shift_JIS without a decoding error.
-fn decode(bytes: &[u8]) -> Result<(String, Encoding), FileError> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return std::str::from_utf8(rest)
-            .map(|s| (s.to_owned(), Encoding::Utf8))
-            .map_err(|_| FileError::Encoding);
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((text.to_owned(), Encoding::Utf8));
-    }
-    let (text, _, errors) = encoding_rs::SHIFT_JIS.decode(bytes);
-    if errors {
-        return Err(FileError::Encoding);
-    }
-    Ok((text.into_owned(), Encoding::ShiftJis))
-}
-
 /// Physical line numbers of byte offsets, counted forward once. A line ends at `\r\n`,
 /// `\n` or a lone `\r` (the csv reader accepts all three).
 struct LineCounter<'a> {
@@ -289,7 +255,7 @@ fn row_error(line: u32, order_number: Option<&str>, ja: &str, en: &str) -> RowEr
 /// Reads the storefront's order export (layout in the module doc). Pure and total: any
 /// bytes give a [`FileError`] or rows and errors, never a panic.
 pub fn parse_storefront_csv(bytes: &[u8]) -> Result<StorefrontExport, FileError> {
-    let (text, encoding) = decode(bytes)?;
+    let (text, encoding) = decode(bytes).ok_or(FileError::Encoding)?;
     let mut lines = LineCounter::new(&text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -477,15 +443,4 @@ pub fn parse_items(text: &str) -> Result<Vec<Item>, String> {
             })
         })
         .collect()
-}
-
-/// A whole yen amount as shops write it: `1500`, `1,500`, `¥1,500`, `￥1,500`.
-pub fn parse_yen(text: &str) -> Option<Yen> {
-    let digits: String = text
-        .trim()
-        .trim_start_matches(['¥', '￥'])
-        .chars()
-        .filter(|c| *c != ',')
-        .collect();
-    digits.parse::<i64>().ok().map(Yen)
 }

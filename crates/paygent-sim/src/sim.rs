@@ -108,6 +108,14 @@ impl Default for SimOptions {
     }
 }
 
+/// The simulated time as the workspace's clock: the demo and tests run PayDesk on it, so
+/// moving the simulated time moves PayDesk's too.
+impl clock::Clock for Simulator {
+    fn now(&self) -> DateTime<Utc> {
+        Simulator::now(self)
+    }
+}
+
 impl Simulator {
     /// An in-memory simulator with the default rules and a 1-second ticker.
     pub fn new() -> Simulator {

@@ -3,6 +3,8 @@
 
 use std::{io::BufRead, net::IpAddr, path::PathBuf, process::ExitCode, sync::Arc};
 
+use clap::{Parser, Subcommand};
+
 use relay::{
     Relay, Tls,
     clock::{Clock, SystemClock},
@@ -11,30 +13,79 @@ use relay::{
     store,
 };
 
-const USAGE: &str = "\
-paydesk-relay: receives Paygent payment notifications and streams them to desktops
+/// Receives Paygent's payment notifications and streams them to the shop's desktops.
+///
+/// Every configuration key can be set by a PAYDESK_RELAY_* variable (see the README). Logs
+/// go to stderr; PAYDESK_RELAY_LOG sets the filter (default: info). Exit status: 0 done,
+/// 1 failed (the reason on stderr), 2 a usage error.
+#[derive(Parser)]
+#[command(name = "paydesk-relay", version)]
+struct Cli {
+    /// The configuration file (TOML); without it, defaults and PAYDESK_RELAY_* variables.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
 
-USAGE:
-  paydesk-relay serve       [--config relay.toml]
-  paydesk-relay add-shop    [--config relay.toml] --shop ID [--allow-ip IP]... [--clear-allow-ip]
-                            (hash key from PAYDESK_RELAY_HASH_KEY, else the first line of stdin;
-                             run again for an existing shop, it keeps the allow-list unless
-                             given --allow-ip or --clear-allow-ip)
-  paydesk-relay add-desktop [--config relay.toml] --shop ID --name NAME
-                            (prints the desktop's token once)
-  paydesk-relay rotate-desktop [--config relay.toml] --id N
-                            (prints a new token once; the old one stops working)
-  paydesk-relay revoke-desktop [--config relay.toml] --id N
-  paydesk-relay list        [--config relay.toml]
-  paydesk-relay quarantine  [--config relay.toml] [--shop ID] [--clear]
-                            (lists quarantined notifications, or deletes them)
-
-Every configuration key can be set by a PAYDESK_RELAY_* variable (see README).
-Logs go to stderr; PAYDESK_RELAY_LOG sets the filter (default: info).
-";
+#[derive(Subcommand)]
+enum Command {
+    /// Serve: receive notifications, stream them to desktops.
+    Serve,
+    /// Add a shop, or update one. The hash key comes from PAYDESK_RELAY_HASH_KEY, else the
+    /// first line of stdin. Run again for an existing shop, it keeps the allow-list unless
+    /// given --allow-ip or --clear-allow-ip.
+    AddShop {
+        /// The shop's merchant ID.
+        #[arg(long)]
+        shop: String,
+        /// An address Paygent's notifications come from (repeat for several).
+        #[arg(
+            long = "allow-ip",
+            value_name = "IP",
+            conflicts_with = "clear_allow_ip"
+        )]
+        allow_ip: Vec<IpAddr>,
+        /// Accept notifications from any address (clears the allow-list).
+        #[arg(long)]
+        clear_allow_ip: bool,
+    },
+    /// Add a desktop to a shop; prints its token once.
+    AddDesktop {
+        #[arg(long)]
+        shop: String,
+        /// A name that tells the shop owner which desktop this is.
+        #[arg(long)]
+        name: String,
+    },
+    /// Give a desktop a new token (printed once); the old one stops working.
+    RotateDesktop {
+        /// The desktop's number (see `list`).
+        #[arg(long)]
+        id: u64,
+    },
+    /// Revoke a desktop: its token stops working.
+    RevokeDesktop {
+        /// The desktop's number (see `list`).
+        #[arg(long)]
+        id: u64,
+    },
+    /// List shops and desktops.
+    List,
+    /// List quarantined notifications, or delete them.
+    Quarantine {
+        /// Only this shop's.
+        #[arg(long)]
+        shop: Option<String>,
+        /// Delete them instead of listing.
+        #[arg(long)]
+        clear: bool,
+    },
+}
 
 fn main() -> ExitCode {
-    match run() {
+    let cli = Cli::parse();
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("paydesk-relay: {message}");
@@ -43,17 +94,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), String> {
-    let mut args = pico_args::Arguments::from_env();
-    if args.contains(["-h", "--help"]) {
-        print!("{USAGE}");
-        return Ok(());
-    }
-    let command = args.subcommand().map_err(|e| e.to_string())?;
-    let config_path: Option<PathBuf> = args
-        .opt_value_from_str("--config")
-        .map_err(|e| e.to_string())?;
-    let text = match &config_path {
+fn run(cli: Cli) -> Result<(), String> {
+    let text = match &cli.config {
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
         None => String::new(),
@@ -61,21 +103,13 @@ fn run() -> Result<(), String> {
     let config = Config::from_toml_and_env(&text, |name| std::env::var(name).ok())
         .map_err(|e| e.to_string())?;
     let now = SystemClock.now();
-    match command.as_deref() {
-        Some("serve") => {
-            finish(args)?;
-            serve(config)
-        }
-        Some("add-shop") => {
-            let shop: String = args.value_from_str("--shop").map_err(|e| e.to_string())?;
-            let allowed: Vec<IpAddr> = args
-                .values_from_str("--allow-ip")
-                .map_err(|e| e.to_string())?;
-            let clear = args.contains("--clear-allow-ip");
-            finish(args)?;
-            if clear && !allowed.is_empty() {
-                return Err("give --allow-ip or --clear-allow-ip, not both".into());
-            }
+    match cli.command {
+        Command::Serve => serve(config),
+        Command::AddShop {
+            shop,
+            allow_ip,
+            clear_allow_ip,
+        } => {
             let key = match std::env::var("PAYDESK_RELAY_HASH_KEY") {
                 Ok(key) => key,
                 Err(_) => {
@@ -88,8 +122,8 @@ fn run() -> Result<(), String> {
                     line.trim().to_string()
                 }
             };
-            let allow = if clear || !allowed.is_empty() {
-                store::AllowList::Set(&allowed)
+            let allow = if clear_allow_ip || !allow_ip.is_empty() {
+                store::AllowList::Set(&allow_ip)
             } else {
                 store::AllowList::Keep
             };
@@ -106,10 +140,7 @@ fn run() -> Result<(), String> {
             );
             Ok(())
         }
-        Some("add-desktop") => {
-            let shop: String = args.value_from_str("--shop").map_err(|e| e.to_string())?;
-            let name: String = args.value_from_str("--name").map_err(|e| e.to_string())?;
-            finish(args)?;
+        Command::AddDesktop { shop, name } => {
             let (id, token) = store::add_desktop(&config.database, &shop, &name, now)
                 .map_err(|e| e.to_string())?;
             println!("desktop {id} ({name}) added to shop {shop}.");
@@ -117,9 +148,7 @@ fn run() -> Result<(), String> {
             println!("{}", token.expose());
             Ok(())
         }
-        Some("rotate-desktop") => {
-            let id: u64 = args.value_from_str("--id").map_err(|e| e.to_string())?;
-            finish(args)?;
+        Command::RotateDesktop { id } => {
             match store::rotate_desktop(&config.database, id).map_err(|e| e.to_string())? {
                 Some(token) => {
                     println!("desktop {id}: new token (shown once; the old one no longer works):");
@@ -129,9 +158,7 @@ fn run() -> Result<(), String> {
                 None => Err(format!("no desktop {id}")),
             }
         }
-        Some("revoke-desktop") => {
-            let id: u64 = args.value_from_str("--id").map_err(|e| e.to_string())?;
-            finish(args)?;
+        Command::RevokeDesktop { id } => {
             if store::revoke_desktop(&config.database, id).map_err(|e| e.to_string())? {
                 println!("desktop {id} revoked: its token no longer works.");
                 Ok(())
@@ -139,12 +166,7 @@ fn run() -> Result<(), String> {
                 Err(format!("no desktop {id}"))
             }
         }
-        Some("quarantine") => {
-            let shop: Option<String> = args
-                .opt_value_from_str("--shop")
-                .map_err(|e| e.to_string())?;
-            let clear = args.contains("--clear");
-            finish(args)?;
+        Command::Quarantine { shop, clear } => {
             if clear {
                 let n = store::quarantine_clear(&config.database, shop.as_deref())
                     .map_err(|e| e.to_string())?;
@@ -169,8 +191,7 @@ fn run() -> Result<(), String> {
             println!("{} quarantined notifications.", rows.len());
             Ok(())
         }
-        Some("list") => {
-            finish(args)?;
+        Command::List => {
             let listing = store::list(&config.database).map_err(|e| e.to_string())?;
             for (shop, ips, max) in listing.shops {
                 let ips = ips.iter().map(ToString::to_string).collect::<Vec<_>>();
@@ -192,16 +213,6 @@ fn run() -> Result<(), String> {
             }
             Ok(())
         }
-        _ => Err(format!("unknown or missing command\n\n{USAGE}")),
-    }
-}
-
-fn finish(args: pico_args::Arguments) -> Result<(), String> {
-    let rest = args.finish();
-    if rest.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("unexpected arguments: {rest:?}"))
     }
 }
 

@@ -37,8 +37,8 @@ pub use journal::JournalOutcome;
 pub use orders::{DeadlineFilter, ListQuery, OrderRow, OrderSort, Page};
 pub use subscriptions::{
     BeginRenewal, CardListQuery, CardListRow, CardRefresh, CycleRow, CycleState, ImportPolicy,
-    ImportReport, ImportRow, MailId, MailPurpose, MailState, NewMail, QueueOutcome, QueuedMail,
-    RowError, ShownBlock, StoredCard, StoredTemplate, parse_subscriptions_csv,
+    ImportReport, MailId, MailPurpose, MailState, NewMail, QueueOutcome, QueuedMail, ShownBlock,
+    StoredCard, StoredTemplate,
 };
 pub use sync::{Applied, SyncState};
 

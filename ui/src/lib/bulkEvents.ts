@@ -1,8 +1,8 @@
-// The live bulk-capture run, fed by the backend's `desk-event`s from app start (a run keeps
+// The live bulk-capture run, fed by the backend's `desk-event`s (`events.ts`) from app start (a run keeps
 // going while the bulk screen is not shown, or the window is hidden).
 import { writable } from "svelte/store";
-import type { BulkRunDetail, DeskEvent } from "../bindings";
-import { initialLive, reduceLive, type BulkLive } from "./bulk";
+import type { BulkRunDetail } from "../bindings";
+import { initialLive, type BulkLive } from "./bulk";
 
 export const bulkLive = writable<BulkLive>(initialLive);
 
@@ -18,9 +18,3 @@ export function clearRun() {
 /** A run whose detailed log the bulk screen opens (a click on its desktop notification);
  *  the screen takes it and sets this back to null. */
 export const requestedRun = writable<number | null>(null);
-
-/** Starts listening once, at app start. */
-export async function startBulkEvents(): Promise<void> {
-  const { listen } = await import("@tauri-apps/api/event");
-  await listen<DeskEvent>("desk-event", (e) => bulkLive.update((s) => reduceLive(s, e.payload)));
-}

@@ -59,12 +59,6 @@ export function setSync(status: SyncStatus, at: number = Date.now()) {
   desk.update((s) => ({ ...s, sync: status, syncSkewMs: skewOf(status, at) }));
 }
 
-/** Starts listening once, at app start. */
-export async function startEvents(): Promise<void> {
-  const { listen } = await import("@tauri-apps/api/event");
-  await listen<DeskEvent>("desk-event", (e) => desk.update((s) => reduce(s, e.payload)));
-}
-
 /** The current time, ticking every 15 s, for "3 min ago" and deadline badges. A screen
  *  that subscribes gets the time of that moment, not the one from when the clock last ran
  *  (it stops while no screen shows a time: a screen opened minutes later read an old "now"

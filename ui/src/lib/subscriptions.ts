@@ -48,14 +48,6 @@ export function reduceSubscriptions(state: SubscriptionsState, event: DeskEvent)
 
 export const subscriptionsState = writable<SubscriptionsState>(initialSubscriptionsState);
 
-/** Starts listening once, at app start. */
-export async function startSubscriptionEvents(): Promise<void> {
-  const { listen } = await import("@tauri-apps/api/event");
-  await listen<DeskEvent>("desk-event", (e) =>
-    subscriptionsState.update((s) => reduceSubscriptions(s, e.payload)),
-  );
-}
-
 /** Where a notification's click leads: an order, the card dashboard, the order list
  *  filtered to near deadlines, or a bulk-capture run's detailed log. */
 export type NotificationTarget =

@@ -9,7 +9,7 @@ mod plans;
 mod reconcile;
 mod storefront;
 mod subscription;
-mod tidy;
+mod subscription_csv;
 
 use chrono::{DateTime, TimeZone, Utc};
 use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};

@@ -86,15 +86,10 @@ fn shift_jis_with_japanese_headers() {
     let export = parse_storefront_csv(&bytes).unwrap();
     assert_eq!(export.encoding, Encoding::ShiftJis);
     assert_eq!(export.encoding.code(), "shift_jis");
-    // A full-width zero is not a yen amount.
-    assert_eq!(
-        summary(&bytes),
-        [
-            "2 error ORDER_2: The shipping fee \"０\" is not a whole yen amount.",
-            "3 ok ORDER_3",
-        ]
-    );
-    let row = &export.rows[0];
+    // Full-width digits are read as yen, the same in every import (`domain::import`).
+    assert_eq!(summary(&bytes), ["2 ok ORDER_2", "3 ok ORDER_3"]);
+    assert_eq!(export.rows[0].shipping_fee, Some(Yen(0)));
+    let row = &export.rows[1];
     assert_eq!(row.buyer_name.as_deref(), Some("鈴木 一郎"));
     assert_eq!(row.buyer_kana.as_deref(), Some("スズキ イチロウ"));
     assert_eq!(row.address, None, "an empty value is absent");

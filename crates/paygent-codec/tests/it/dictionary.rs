@@ -1,19 +1,11 @@
 //! The error dictionary: completeness against the protocol notes, context, fallbacks.
 
 use std::collections::HashSet;
-use std::fs;
 
 use paygent_codec::dictionary::{ENTRIES, Namespace, lookup};
 use paygent_codec::{Category, ErrorContext, explain, explain_with_detail};
 
-use crate::protocol_doc;
-
-/// The text of one `## N.`/`### N.N` section of the protocol notes.
-fn section(doc: &str, start: &str, end: &str) -> String {
-    let from = doc.find(start).unwrap_or_else(|| panic!("section {start}"));
-    let to = doc[from..].find(end).map_or(doc.len(), |i| from + i);
-    doc[from..to].to_owned()
-}
+use crate::protocol_section;
 
 /// Codes in backticks: `P001`, `2010/2011`, `1301–1308`, `1C01…1C78`, `9xxx`, `1Gxx`.
 fn backticked_codes(text: &str) -> Vec<String> {
@@ -52,11 +44,10 @@ fn expand_range(a: &str, b: &str) -> Vec<String> {
 
 #[test]
 fn every_code_in_the_protocol_notes_is_in_the_dictionary() {
-    let doc = fs::read_to_string(protocol_doc()).expect("protocol notes");
-    let s81 = section(&doc, "### 8.1", "### 8.2");
-    let s82 = section(&doc, "### 8.2", "### 8.3");
-    let s33 = section(&doc, "### 3.3", "## 4.");
-    let s46 = section(&doc, "### 4.6", "### 4.7");
+    let s81 = protocol_section("8.1");
+    let s82 = protocol_section("8.2");
+    let s33 = protocol_section("3.3");
+    let s46 = protocol_section("4.6");
 
     let response_codes = backticked_codes(&s81);
     assert!(

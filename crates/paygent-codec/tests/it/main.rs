@@ -9,13 +9,17 @@ mod vectors;
 
 use std::path::PathBuf;
 
-/// `/work/shared/paygent-vectors` as seen from this crate (CI clones `shared/` beside the
-/// repository).
+/// The requests captured from Paygent's official client, kept in the repository
+/// (`fixtures/`, provenance in its README). A missing directory fails the test that reads it.
 pub fn vectors_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/paygent-vectors")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/paygent-vectors")
 }
 
-/// The protocol notes, for the dictionary completeness test.
-pub fn protocol_doc() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/paygent-protocol.md")
+/// One section of the protocol notes (`3.3`, `4.6`, `8.1`, `8.2`), as copied into
+/// `fixtures/paygent-protocol/` by `cargo xtask fixtures`.
+pub fn protocol_section(number: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../../fixtures/paygent-protocol/{number}.md"));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("fixture {} is missing: {e}", path.display()))
 }

@@ -3,52 +3,32 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{ArgGroup, Parser};
 use paygent_sim::{SimOptions, Simulator, TlsConfig, serve};
 
-const USAGE: &str = "\
-usage: paygent-sim [--listen ADDR] [--control-listen ADDR] [--state FILE]
-                   (--tls-dir DIR | --plain-http)
-
-  --listen ADDR          telegram listener (default 127.0.0.1:18443)
-  --control-listen ADDR  control API listener (default 127.0.0.1:18444)
-  --state FILE           JSON snapshot to load and keep up to date (default: in memory)
-  --tls-dir DIR          mutual TLS; generates ca.pem, server.pem/.key, client.crt/.key/.pem/.p12
-                         and client.passphrase into DIR when absent
-  --plain-http           serve plain HTTP instead of TLS (quick local runs)";
-
+/// A faithful local Paygent for development and tests: telegram endpoints with mutual TLS,
+/// the card and Paidy state machines, notifications, fault injection and a JSON control API.
+/// Exit status: 0 stopped by Ctrl-C, 1 failed (the reason on stderr), 2 a usage error.
+#[derive(Parser)]
+#[command(name = "paygent-sim", version)]
+#[command(group(ArgGroup::new("transport").required(true).args(["tls_dir", "plain_http"])))]
 struct Flags {
+    /// The telegram listener.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:18443")]
     listen: String,
+    /// The control API listener.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:18444")]
     control_listen: String,
+    /// A JSON snapshot to load and keep up to date (default: in memory).
+    #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
+    /// Mutual TLS; generates ca.pem, server.pem/.key, client.crt/.key/.pem/.p12 and
+    /// client.passphrase into DIR when absent.
+    #[arg(long, value_name = "DIR")]
     tls_dir: Option<PathBuf>,
+    /// Serve plain HTTP instead of TLS (quick local runs).
+    #[arg(long)]
     plain_http: bool,
-}
-
-fn parse(args: impl Iterator<Item = String>) -> Result<Flags, String> {
-    let mut flags = Flags {
-        listen: "127.0.0.1:18443".into(),
-        control_listen: "127.0.0.1:18444".into(),
-        state: None,
-        tls_dir: None,
-        plain_http: false,
-    };
-    let mut args = args.skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
-        match arg.as_str() {
-            "--listen" => flags.listen = value("--listen")?,
-            "--control-listen" => flags.control_listen = value("--control-listen")?,
-            "--state" => flags.state = Some(value("--state")?.into()),
-            "--tls-dir" => flags.tls_dir = Some(value("--tls-dir")?.into()),
-            "--plain-http" => flags.plain_http = true,
-            "-h" | "--help" => return Err(String::new()),
-            other => return Err(format!("unknown flag {other}")),
-        }
-    }
-    if flags.plain_http == flags.tls_dir.is_some() {
-        return Err("give exactly one of --tls-dir DIR and --plain-http".into());
-    }
-    Ok(flags)
 }
 
 #[tokio::main]
@@ -56,16 +36,7 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
-    let flags = match parse(std::env::args()) {
-        Ok(flags) => flags,
-        Err(message) => {
-            if !message.is_empty() {
-                eprintln!("paygent-sim: {message}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let flags = Flags::parse();
     let tls = match &flags.tls_dir {
         None => None,
         Some(dir) => match TlsConfig::load_or_generate(dir) {

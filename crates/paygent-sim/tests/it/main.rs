@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod card;
+mod cli;
 mod control;
 mod faults;
 mod harness;

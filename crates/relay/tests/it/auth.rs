@@ -174,3 +174,55 @@ async fn token_printed_by_add_desktop_command_works() {
     assert!(!listing.contains(&token) && !listing.contains(KEY_A));
     relay.stop().await;
 }
+
+/// The operator's command line: help for every command, and usage errors that change
+/// nothing and exit 2 (1 is kept for a command that ran and failed).
+#[test]
+fn the_command_line_documents_every_command_and_refuses_bad_usage() {
+    let bin = env!("CARGO_BIN_EXE_paydesk-relay");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .env("PAYDESK_RELAY_DATABASE", "/nonexistent/never-created.db")
+            .output()
+            .expect("paydesk-relay runs")
+    };
+    let help = run(&["--help"]);
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for command in [
+        "serve",
+        "add-shop",
+        "add-desktop",
+        "rotate-desktop",
+        "revoke-desktop",
+        "list",
+        "quarantine",
+    ] {
+        assert!(text.contains(command), "{command} in\n{text}");
+        let sub = run(&[command, "--help"]);
+        assert!(sub.status.success(), "{command} --help");
+        assert!(String::from_utf8_lossy(&sub.stdout).contains("--config"));
+    }
+    for bad in [
+        &[
+            "add-shop",
+            "--shop",
+            "s",
+            "--allow-ip",
+            "127.0.0.1",
+            "--clear-allow-ip",
+        ][..],
+        &["add-shop", "--shop", "s", "--allow-ip", "not-an-address"],
+        &["rotate-desktop", "--id", "-1"],
+        &["revoke-desktop"],
+        &["list", "--unknown"],
+        &["no-such-command"],
+        &[],
+    ] {
+        let out = run(bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(!out.stderr.is_empty(), "{bad:?} says why");
+    }
+    assert!(!std::path::Path::new("/nonexistent/never-created.db").exists());
+}

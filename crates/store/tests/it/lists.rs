@@ -283,6 +283,100 @@ fn searches_with_many_matches_are_still_newest_first() {
     }
 }
 
+/// A search narrows a list exactly as its filters alone would list the matching orders:
+/// the same count, order and pages, with many matches (paged along the list's index) and
+/// with few (looked up by key), with and without the list, status and deadline filters.
+#[test]
+fn a_search_pages_and_counts_as_its_filters_list_the_matches() {
+    let (_dir, mut s) = store();
+    let orders: Vec<domain::Order> = (0..2_400u32)
+        .map(|n| {
+            // Several orders share a day, so the id breaks ties in the order.
+            let mut o = order(n, i64::from(n / 3));
+            if n.is_multiple_of(5) {
+                o.status = PaymentStatus::Captured;
+                o.captured_amount = o.amount;
+                o.captured_at = o.authorized_at;
+            }
+            if n % 7 == 3 {
+                o.list = OrderList::Completed;
+            }
+            o.buyer_name = Some(if n.is_multiple_of(10) {
+                format!("佐藤 一郎{n}")
+            } else {
+                format!("山田 太郎{n}")
+            });
+            o
+        })
+        .collect();
+    ok(s.insert_orders(&orders, t0()));
+    let now_days = RULES.card_authorization_validity.num_days() + 400;
+    let filters = [
+        ListQuery {
+            list: None,
+            ..query(now_days)
+        },
+        query(now_days),
+        ListQuery {
+            statuses: vec![PaymentStatus::Authorized],
+            ..query(now_days)
+        },
+        ListQuery {
+            list: None,
+            deadline: Some(DeadlineFilter::Lapsed),
+            ..query(now_days)
+        },
+        ListQuery {
+            deadline: Some(DeadlineFilter::Near),
+            ..query(now_days)
+        },
+    ];
+    // (search text, the name prefix it finds): 2,160 matches by the name's prefix range and
+    // by the trigram index, 240, 100 and 1 by the trigram index, and none; pages of the
+    // first walk the list's index, pages of the last read the rows.
+    let searches = [
+        ("山田", "山田 "),
+        ("山田太郎", "山田 太郎"),
+        ("佐藤一郎", "佐藤 一郎"),
+        ("山田太郎23", "山田 太郎23"),
+        ("山田太郎1234", "山田 太郎1234"),
+        ("田中", "田中"),
+    ];
+    for filter in &filters {
+        let everything = ListQuery {
+            page_size: 5_000,
+            ..filter.clone()
+        };
+        let all = ok(s.list_orders(&everything)).items;
+        for (text, prefix) in searches {
+            let expected: Vec<String> = all
+                .iter()
+                .filter(|r| {
+                    r.order
+                        .buyer_name
+                        .as_deref()
+                        .is_some_and(|n| n.starts_with(prefix))
+                })
+                .map(|r| r.order.order_number.clone())
+                .collect();
+            let pages = expected.len().div_ceil(7) as u32;
+            for page in [0, 1, pages.saturating_sub(1), pages, pages + 3] {
+                let q = ListQuery {
+                    search: Some(text.into()),
+                    page,
+                    page_size: 7,
+                    ..filter.clone()
+                };
+                let (items, total) = numbers(&s, &q);
+                let start = (page as usize * 7).min(expected.len());
+                let end = (start + 7).min(expected.len());
+                assert_eq!(total, expected.len() as u64, "{text} {filter:?}");
+                assert_eq!(items, expected[start..end], "{text} page {page} {filter:?}");
+            }
+        }
+    }
+}
+
 /// Every page of a query, in order.
 fn all_pages(s: &Store, q: &ListQuery, page_size: u32) -> (Vec<String>, u64) {
     let mut seen = Vec::new();

@@ -3,7 +3,6 @@
 mod bulk;
 mod details;
 mod history;
-mod import_fuzz;
 mod journal;
 mod lists;
 mod migrations;

@@ -1,0 +1,134 @@
+//! Tidy checks over the source tree, run first by `cargo xtask test` (and alone by `cargo
+//! xtask tidy`): deadlines and limits live only in the rules table, and the fixtures copied
+//! from the shared notes have not drifted.
+
+use std::path::{Path, PathBuf};
+
+use crate::{Result, fixtures, root};
+
+pub fn run() -> Result {
+    rules_literals()?;
+    fixtures::check()?;
+    eprintln!("tidy: ok");
+    Ok(())
+}
+
+/// Deadlines and limits live only in `crates/domain/src/rules.rs`. Scans `crates/*/src`
+/// and `src-tauri/src` for literals that look like one of the rules table's. The simulator
+/// (`crates/paygent-sim`) models the gateway on its own and is skipped, as is the rules
+/// table itself. Unit-test modules (everything after a file's first `#[cfg(test)]`) may use
+/// literals as test data.
+fn rules_literals() -> Result {
+    let root = root();
+    let mut files = Vec::new();
+    for krate in std::fs::read_dir(root.join("crates")).map_err(|e| e.to_string())? {
+        let krate = krate.map_err(|e| e.to_string())?;
+        if krate.file_name() != "paygent-sim" {
+            rust_files(&krate.path().join("src"), &mut files);
+        }
+    }
+    rust_files(&root.join("src-tauri/src"), &mut files);
+    if !files.iter().any(|f| f.ends_with("domain/src/operation.rs")) {
+        return Err("tidy: the scan did not find crates/domain/src".into());
+    }
+    let rules = root.join("crates/domain/src/rules.rs");
+    let mut offenders = Vec::new();
+    for file in files.iter().filter(|f| **f != rules) {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .take_while(|(_, l)| !l.contains("#[cfg(test)]"))
+        {
+            if suspicious(line) {
+                let shown = file.strip_prefix(&root).unwrap_or(file).display();
+                offenders.push(format!("{shown}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    if offenders.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "deadline or limit literals outside crates/domain/src/rules.rs (use domain::RULES):\n{}",
+        offenders.join("\n")
+    ))
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// A line (its code, not its comment) that spells a rules-table value: a 3/7/60/90-day
+/// deadline, the Paidy limit of ¥300,000, or 50/100 beside a bulk or log limit's name.
+fn suspicious(line: &str) -> bool {
+    let code = line.split("//").next().unwrap_or("");
+    let deadline = ["days", "weeks", "months"].iter().any(|unit| {
+        calls(code, unit)
+            .into_iter()
+            .any(|arg| matches!(arg.trim(), "3" | "7" | "60" | "90"))
+    });
+    let lower = code.to_ascii_lowercase();
+    let limit_context = ["bulk", "log_runs", "max_orders", "operation_log"]
+        .iter()
+        .any(|w| lower.contains(w));
+    let limit = numbers(code).any(|n| n == "50" || n == "100");
+    deadline || numbers(code).any(|n| n == "300000" || n == "300_000") || (limit_context && limit)
+}
+
+/// The argument texts of every call `name(...)` where `name` is a whole word.
+fn calls<'a>(code: &'a str, name: &str) -> Vec<&'a str> {
+    code.match_indices(name)
+        .filter(|(i, _)| !code[..*i].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
+        .filter_map(|(i, _)| {
+            let rest = code[i + name.len()..].strip_prefix('(')?;
+            rest.find(')').map(|end| &rest[..end])
+        })
+        .collect()
+}
+
+/// The whole-word numeric tokens of a line (digits and underscores).
+fn numbers(code: &str) -> impl Iterator<Item = &str> {
+    code.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|t| t.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suspicious;
+
+    #[test]
+    fn patterns_catch_literals_and_spare_ordinary_code() {
+        for bad in [
+            "let deadline = authorized + Duration::days(60);",
+            "at + TimeDelta::days( 90 )",
+            "const BULK_MAX: usize = 50;",
+            "if orders.len() > 50 { return Err(TooManyForBulk) }",
+            "keep_log_runs(100)",
+            "if amount > Yen(300_000) {",
+        ] {
+            assert!(suspicious(bad), "{bad}");
+        }
+        for fine in [
+            "let deadline = authorized + rules.card_authorization_validity;",
+            "let page_size = 50;",
+            "if runs.len() > rules.operation_log_runs {",
+            "TimeDelta::days(1)",
+            "// bulk capture takes at most 50 orders (see rules)",
+            "let window = Duration::days(30);",
+            "let ids = bulk_ids(150);",
+        ] {
+            assert!(!suspicious(fine), "{fine}");
+        }
+    }
+}
