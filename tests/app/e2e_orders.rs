@@ -373,13 +373,15 @@ async fn outside_cancel_is_detected_and_shown() {
     d.s.click("banner-outside-ack").await;
     d.s.wait_css("[data-testid='detail-header'][data-outside='false']")
         .await;
-    assert!(
-        d.s.client
-            .find(Locator::Css(&css("banner-outside")))
-            .await
-            .is_err(),
-        "the banner goes once acknowledged"
-    );
+    // The banner goes once acknowledged (sliding away, so the page does not jump).
+    d.s.client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(
+            "//body[not(.//*[@data-testid='banner-outside'])]",
+        ))
+        .await
+        .expect("the banner goes once acknowledged");
     d.s.end().await;
 }
 

@@ -474,7 +474,7 @@ export type BulkRunSummary_Serialize = {
 
 /**
  *  "Select all": the selectable orders matching the filters and search (every page),
- *  newest payment first, at most `max_orders`.
+ *  the most urgent capture deadline first, at most `max_orders`.
  */
 export type BulkSelectAll = {
 	order_ids: number[],
@@ -956,6 +956,13 @@ export type FailedRenewalDto_Deserialize = {
 	reminder?: QueuedMailDto_Deserialize | null,
 	/**  Whether e-mail can go out now (shown before "ask the buyer" is chosen). */
 	mail_readiness: MailReadinessDto_Deserialize,
+	/**  Failed renewals waiting for a choice, this one included if it waits. */
+	waiting: number,
+	/**
+	 *  The next failed renewal waiting for a choice after this one (oldest first, round
+	 *  again after the last), to go through them one after another.
+	 */
+	next_waiting_order?: number | null,
 };
 
 /**  The failed-renewal panel of an order. */
@@ -984,6 +991,25 @@ export type FailedRenewalDto_Serialize = {
 	reminder: QueuedMailDto_Serialize | null,
 	/**  Whether e-mail can go out now (shown before "ask the buyer" is chosen). */
 	mail_readiness: MailReadinessDto_Serialize,
+	/**  Failed renewals waiting for a choice, this one included if it waits. */
+	waiting: number,
+	/**
+	 *  The next failed renewal waiting for a choice after this one (oldest first, round
+	 *  again after the last), to go through them one after another.
+	 */
+	next_waiting_order: number | null,
+};
+
+/**  A failed renewal waiting for the shop's choice, as the subscription list marks it. */
+export type FailedRenewalMark = {
+	/**  The order that shows the error and the four choices. */
+	order_id: number,
+	/**  `YYYY-MM-DD` (Japan). */
+	renewal_date: string,
+	/**  The gateway's code (`P010`). */
+	error_code: string,
+	/**  Failed renewals of this subscription waiting in all. */
+	waiting: number,
 };
 
 /**  Step 1's answer: the connection test's result and the guide after it. */
@@ -1100,6 +1126,13 @@ export type HomeSummary_Deserialize = {
 	outside_changes: number,
 	/**  Operations still being confirmed with the gateway. */
 	unsettled_operations: number,
+	/**
+	 *  Failed renewals waiting for the shop's choice (see
+	 *  `store::Store::failed_renewals_waiting`).
+	 */
+	failed_renewals: number,
+	/**  The oldest of them: its order shows the four choices. */
+	oldest_failed_renewal_order?: number | null,
 	sync: SyncStatus_Deserialize,
 };
 
@@ -1116,6 +1149,13 @@ export type HomeSummary_Serialize = {
 	outside_changes: number,
 	/**  Operations still being confirmed with the gateway. */
 	unsettled_operations: number,
+	/**
+	 *  Failed renewals waiting for the shop's choice (see
+	 *  `store::Store::failed_renewals_waiting`).
+	 */
+	failed_renewals: number,
+	/**  The oldest of them: its order shows the four choices. */
+	oldest_failed_renewal_order: number | null,
 	sync: SyncStatus_Serialize,
 };
 
@@ -1611,6 +1651,13 @@ export type OrderQuery_Deserialize = {
 	deadline?: DeadlineFilterCode | null,
 	/**  Transaction ID, order number, buyer name (kanji or kana) or amount (`1500`, `¥1,500`). */
 	search?: string | null,
+	/**  Only orders paid with this method. */
+	method?: PaymentMethodCode | null,
+	/**  Only orders placed on or after this Japan calendar day (`2026-12-01`). */
+	ordered_from?: string | null,
+	/**  Only orders placed on or before this Japan calendar day (`2026-12-31`). */
+	ordered_to?: string | null,
+	sort?: OrderSortCode | null,
 	/**  Zero-based. */
 	page?: number,
 	/**  Rows per page; 0 = 50. */
@@ -1626,11 +1673,37 @@ export type OrderQuery_Serialize = {
 	deadline: DeadlineFilterCode | null,
 	/**  Transaction ID, order number, buyer name (kanji or kana) or amount (`1500`, `¥1,500`). */
 	search: string | null,
+	/**  Only orders paid with this method. */
+	method: PaymentMethodCode | null,
+	/**  Only orders placed on or after this Japan calendar day (`2026-12-01`). */
+	ordered_from: string | null,
+	/**  Only orders placed on or before this Japan calendar day (`2026-12-31`). */
+	ordered_to: string | null,
+	sort: OrderSortCode | null,
 	/**  Zero-based. */
 	page: number,
 	/**  Rows per page; 0 = 50. */
 	page_size: number,
 };
+
+/**
+ *  The order of an order list's rows. Without one, a list with a deadline filter is
+ *  most urgent first and any other list newest first.
+ */
+export type OrderSortCode = 
+/**  Newest order first. */
+"newest" | 
+/**  Oldest order first. */
+"oldest" | 
+/**  Highest amount first. */
+"amount_high" | 
+/**  Lowest amount first. */
+"amount_low" | 
+/**
+ *  Deadlines still ahead, soonest first; then those that passed, most recent first;
+ *  then orders without a deadline.
+ */
+"deadline";
 
 /**  One row of an order list. */
 export type OrderSummary = OrderSummary_Serialize | OrderSummary_Deserialize;
@@ -2339,6 +2412,11 @@ export type SubscriptionSummary_Deserialize = {
 	block?: RenewalBlockDto | null,
 	/**  The last reminder this buyer received. */
 	last_reminder_at?: string | null,
+	/**
+	 *  The oldest of its renewals that failed and wait for the shop's choice (the list's
+	 *  marker opens its order, where the four choices are).
+	 */
+	failed_renewal?: FailedRenewalMark | null,
 };
 
 /**  One subscription as lists show it. */
@@ -2376,6 +2454,11 @@ export type SubscriptionSummary_Serialize = {
 	block: RenewalBlockDto | null,
 	/**  The last reminder this buyer received. */
 	last_reminder_at: string | null,
+	/**
+	 *  The oldest of its renewals that failed and wait for the shop's choice (the list's
+	 *  marker opens its order, where the four choices are).
+	 */
+	failed_renewal: FailedRenewalMark | null,
 };
 
 export type SyncModeCode = 

@@ -100,7 +100,7 @@ pub struct UnprocessedPage {
 }
 
 /// "Select all": the selectable orders matching the filters and search (every page),
-/// newest payment first, at most `max_orders`.
+/// the most urgent capture deadline first, at most `max_orders`.
 #[derive(Clone, Debug, Serialize, Type)]
 pub struct BulkSelectAll {
     #[specta(type = Vec<specta_typescript::Number>)]

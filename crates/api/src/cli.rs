@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! paydesk orders list [--list open|completed|cancelled] [--search X] [--deadline near|lapsed]
-//!                     [--status CODE]... [--page N] [--page-size N] [--json]
+//!                     [--status CODE]... [--method card|paidy] [--from DAY] [--to DAY]
+//!                     [--sort newest|oldest|amount-high|amount-low|deadline]
+//!                     [--page N] [--page-size N] [--json]   (days in Japan time: 2026-12-01)
 //! paydesk orders show ID [--json]
 //! paydesk orders capture|cancel ID [--json]
 //! paydesk orders refund ID [--amount N] [--json]      (without --amount: full refund)
@@ -28,7 +30,7 @@ use serde::Serialize;
 
 use crate::dto::{
     DeadlineFilterCode, OperationKindCode, OperationOutcomeCode, OperationRequest, OrderListCode,
-    OrderQuery,
+    OrderQuery, OrderSortCode, PaymentMethodCode,
 };
 use crate::{AppError, Desk, DeskConfig, Text};
 
@@ -41,7 +43,9 @@ pub fn is_cli_command(word: &str) -> bool {
 }
 
 const USAGE: &str = "usage:
-  paydesk orders list [--list open|completed|cancelled] [--search X] [--deadline near|lapsed] [--status CODE] [--page N] [--page-size N] [--json]
+  paydesk orders list [--list open|completed|cancelled] [--search X] [--deadline near|lapsed] [--status CODE]
+                      [--method card|paidy] [--from 2026-12-01] [--to 2026-12-31] (Japan days, both included)
+                      [--sort newest|oldest|amount-high|amount-low|deadline] [--page N] [--page-size N] [--json]
   paydesk orders show ID [--json]
   paydesk orders capture ID | cancel ID | refund ID [--amount N] | change-amount ID N
   paydesk orders move ID open|completed|cancelled
@@ -134,11 +138,34 @@ impl Args {
                 .transpose()
                 .map(Option::unwrap_or_default)
         };
+        let method = match self.option("method") {
+            None => None,
+            Some("card") => Some(PaymentMethodCode::Card),
+            Some("paidy") => Some(PaymentMethodCode::Paidy),
+            Some(other) => return Err(format!("--method {other}: use card or paidy")),
+        };
+        let sort = match self.option("sort") {
+            None => None,
+            Some("newest") => Some(OrderSortCode::Newest),
+            Some("oldest") => Some(OrderSortCode::Oldest),
+            Some("amount-high") => Some(OrderSortCode::AmountHigh),
+            Some("amount-low") => Some(OrderSortCode::AmountLow),
+            Some("deadline") => Some(OrderSortCode::Deadline),
+            Some(other) => {
+                return Err(format!(
+                    "--sort {other}: use newest, oldest, amount-high, amount-low or deadline"
+                ));
+            }
+        };
         Ok(OrderQuery {
             list,
             statuses: self.all("status"),
             deadline,
             search: self.option("search").map(str::to_owned),
+            method,
+            ordered_from: self.option("from").map(str::to_owned),
+            ordered_to: self.option("to").map(str::to_owned),
+            sort,
             page: number("page")?,
             page_size: number("page-size")?,
         })

@@ -115,6 +115,24 @@ pub enum DeadlineFilterCode {
     Lapsed,
 }
 
+/// The order of an order list's rows. Without one, a list with a deadline filter is
+/// most urgent first and any other list newest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderSortCode {
+    /// Newest order first.
+    Newest,
+    /// Oldest order first.
+    Oldest,
+    /// Highest amount first.
+    AmountHigh,
+    /// Lowest amount first.
+    AmountLow,
+    /// Deadlines still ahead, soonest first; then those that passed, most recent first;
+    /// then orders without a deadline.
+    Deadline,
+}
+
 /// Where telegrams go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
@@ -143,6 +161,17 @@ pub struct OrderQuery {
     /// Transaction ID, order number, buyer name (kanji or kana) or amount (`1500`, `¥1,500`).
     #[serde(default)]
     pub search: Option<String>,
+    /// Only orders paid with this method.
+    #[serde(default)]
+    pub method: Option<PaymentMethodCode>,
+    /// Only orders placed on or after this Japan calendar day (`2026-12-01`).
+    #[serde(default)]
+    pub ordered_from: Option<String>,
+    /// Only orders placed on or before this Japan calendar day (`2026-12-31`).
+    #[serde(default)]
+    pub ordered_to: Option<String>,
+    #[serde(default)]
+    pub sort: Option<OrderSortCode>,
     /// Zero-based.
     #[serde(default)]
     pub page: u32,
@@ -363,6 +392,12 @@ pub struct HomeSummary {
     pub outside_changes: u32,
     /// Operations still being confirmed with the gateway.
     pub unsettled_operations: u32,
+    /// Failed renewals waiting for the shop's choice (see
+    /// `store::Store::failed_renewals_waiting`).
+    pub failed_renewals: u32,
+    /// The oldest of them: its order shows the four choices.
+    #[specta(type = Option<specta_typescript::Number>)]
+    pub oldest_failed_renewal_order: Option<i64>,
     pub sync: SyncStatus,
 }
 

@@ -1,11 +1,12 @@
 //! Order lists, the order detail and the home screen's counts (read-only queries).
 
-use domain::{OrderId, OrderList, PaymentStatus};
-use store::{DeadlineFilter, ListQuery};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use domain::{OrderId, OrderList, PaymentMethod, PaymentStatus};
+use store::{DeadlineFilter, ListQuery, OrderSort};
 
 use crate::dto::{
     DeadlineFilterCode, HistoryLineDto, HomeSummary, OrderDetail, OrderPage, OrderQuery,
-    PendingOperationDto,
+    OrderSortCode, PaymentMethodCode, PendingOperationDto,
 };
 use crate::{AppError, Desk, Text, convert};
 
@@ -13,6 +14,61 @@ use crate::{AppError, Desk, Text, convert};
 const DEFAULT_PAGE_SIZE: u32 = 50;
 /// The most rows one page may ask for.
 const MAX_PAGE_SIZE: u32 = 500;
+
+/// A Japan calendar day typed as `2026-12-01`; `field` names it in both languages.
+fn japan_day((ja, en): (&str, &str), value: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::refused(
+            "invalid_date",
+            Text::new(
+                &format!(
+                    "{ja}「{value}」は日付として読めません。2026-12-01 の形で入力してください。"
+                ),
+                &format!("The {en} \"{value}\" is not a date. Enter it as 2026-12-01."),
+            ),
+        )
+    })
+}
+
+/// 0:00 Japan time of `day`, in UTC (orders are stored in UTC, days are Japan's).
+fn japan_midnight(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(NaiveTime::MIN)
+        .and_local_timezone(domain::history::JAPAN)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The bounds of an order-date filter: from (included), until (excluded).
+type OrderedBounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The order-date filter: from 0:00 of the first Japan day to 0:00 after the last
+/// (both days included).
+fn ordered_range(query: &OrderQuery) -> Result<OrderedBounds, AppError> {
+    let day = |field: (&str, &str), v: &Option<String>| {
+        v.as_deref()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| japan_day(field, v))
+            .transpose()
+    };
+    let from = day(("開始日", "start date"), &query.ordered_from)?;
+    let to = day(("終了日", "end date"), &query.ordered_to)?;
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        return Err(AppError::refused(
+            "date_range_reversed",
+            Text::new(
+                &format!("開始日（{from}）が終了日（{to}）より後です。日付を入れ替えてください。"),
+                &format!("The start date ({from}) is after the end date ({to}). Swap the dates."),
+            ),
+        ));
+    }
+    Ok((
+        from.map(japan_midnight),
+        to.and_then(|d| d.succ_opt()).map(japan_midnight),
+    ))
+}
 
 pub(crate) fn list_query(
     query: &OrderQuery,
@@ -33,6 +89,7 @@ pub(crate) fn list_query(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let (ordered_from, ordered_until) = ordered_range(query)?;
     Ok(ListQuery {
         list: query.list.map(convert::list_from),
         statuses,
@@ -46,6 +103,19 @@ pub(crate) fn list_query(
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned),
+        method: query.method.map(|m| match m {
+            PaymentMethodCode::Card => PaymentMethod::Card,
+            PaymentMethodCode::Paidy => PaymentMethod::Paidy,
+        }),
+        ordered_from,
+        ordered_until,
+        sort: query.sort.map(|s| match s {
+            OrderSortCode::Newest => OrderSort::Newest,
+            OrderSortCode::Oldest => OrderSort::Oldest,
+            OrderSortCode::AmountHigh => OrderSort::AmountHigh,
+            OrderSortCode::AmountLow => OrderSort::AmountLow,
+            OrderSortCode::Deadline => OrderSort::Deadline,
+        }),
         page: query.page,
         page_size: match query.page_size {
             0 => DEFAULT_PAGE_SIZE,
@@ -151,7 +221,7 @@ impl Desk {
 
     pub(crate) fn home_summary_sync(&self) -> Result<HomeSummary, AppError> {
         let now = self.now();
-        let (open, completed, cancelled, near, lapsed, unsettled, outside) = {
+        let (open, completed, cancelled, near, lapsed, unsettled, outside, failed) = {
             let store = self.store();
             let count = |list: Option<OrderList>, deadline: Option<DeadlineFilter>| {
                 let mut q = ListQuery::list(OrderList::Open, now);
@@ -168,6 +238,7 @@ impl Desk {
                 count(None, Some(DeadlineFilter::Lapsed))?,
                 store.pending_journal()?.len() as u64,
                 store.count_outside_changes()?,
+                store.failed_renewals_waiting(None)?,
             )
         };
         let n = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
@@ -179,6 +250,8 @@ impl Desk {
             lapsed: n(lapsed),
             outside_changes: n(outside),
             unsettled_operations: n(unsettled),
+            failed_renewals: n(failed.len() as u64),
+            oldest_failed_renewal_order: failed.first().and_then(|c| c.order_id).map(|o| o.0),
             sync: self.sync_status_dto(),
         })
     }

@@ -46,10 +46,10 @@ use crate::dto::DeskEvent;
 use crate::subscriptions_dto::{
     CardCheckDto, CardDashboardDto, CardStateCode, DesktopNotification, ExpiryMonthDto,
     FailedRenewalChoiceCode, FailedRenewalChoiceDto, FailedRenewalChoiceInput, FailedRenewalDto,
-    NotificationKindCode, OutreachDto, ReminderKindCode, RenewalBlockDto, RenewalCycleDto,
-    RenewalOutcomeDto, RenewalRunReport, SubscriptionDetail, SubscriptionImportError,
-    SubscriptionImportReport, SubscriptionInput, SubscriptionPage, SubscriptionQuery,
-    SubscriptionStatusCode, SubscriptionSummary,
+    FailedRenewalMark, NotificationKindCode, OutreachDto, ReminderKindCode, RenewalBlockDto,
+    RenewalCycleDto, RenewalOutcomeDto, RenewalRunReport, SubscriptionDetail,
+    SubscriptionImportError, SubscriptionImportReport, SubscriptionInput, SubscriptionPage,
+    SubscriptionQuery, SubscriptionStatusCode, SubscriptionSummary,
 };
 use crate::{AppError, Desk, Text, convert};
 
@@ -289,11 +289,12 @@ impl Desk {
         today: NaiveDate,
     ) -> Result<SubscriptionSummary, AppError> {
         let state = sub.card_expiry.map(|e| card_state(e, today, &RULES));
-        let (block, ended) = {
+        let (block, ended, failed) = {
             let store = self.store();
             (
                 store.renewal_block(sub.id)?,
                 store.subscription_end(sub.id)?,
+                store.failed_renewals_waiting(Some(sub.id))?,
             )
         };
         let label = match state {
@@ -331,6 +332,14 @@ impl Desk {
                 since: convert::time(b.at),
             }),
             last_reminder_at: last_reminder_at.map(convert::time),
+            failed_renewal: failed.first().and_then(|c| {
+                Some(FailedRenewalMark {
+                    order_id: c.order_id?.0,
+                    renewal_date: date_text(c.renewal_date),
+                    error_code: c.error_code.clone().unwrap_or_default(),
+                    waiting: u32::try_from(failed.len()).unwrap_or(u32::MAX),
+                })
+            }),
         })
     }
 
@@ -1413,6 +1422,23 @@ impl Desk {
                 .map(crate::mailing::mail_dto),
             None => None,
         };
+        let waiting: Vec<i64> = self
+            .store()
+            .failed_renewals_waiting(None)?
+            .iter()
+            .filter_map(|c| c.order_id.map(|o| o.0))
+            .collect();
+        // The next one after this order (from the last, the oldest again), or the oldest
+        // when this one waits no more.
+        let next_waiting_order = match waiting.iter().position(|o| *o == order_id) {
+            Some(i) => waiting
+                .iter()
+                .cycle()
+                .nth(i + 1)
+                .copied()
+                .filter(|o| *o != order_id),
+            None => waiting.first().copied(),
+        };
         Ok(Some(FailedRenewalDto {
             order_id,
             subscription_id: sub.id.0,
@@ -1430,6 +1456,8 @@ impl Desk {
             reminder_preview,
             reminder,
             mail_readiness: self.mail_readiness_now()?,
+            waiting: u32::try_from(waiting.len()).unwrap_or(u32::MAX),
+            next_waiting_order,
         }))
     }
 

@@ -107,6 +107,23 @@ pub struct SubscriptionSummary {
     pub block: Option<RenewalBlockDto>,
     /// The last reminder this buyer received.
     pub last_reminder_at: Option<String>,
+    /// The oldest of its renewals that failed and wait for the shop's choice (the list's
+    /// marker opens its order, where the four choices are).
+    pub failed_renewal: Option<FailedRenewalMark>,
+}
+
+/// A failed renewal waiting for the shop's choice, as the subscription list marks it.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct FailedRenewalMark {
+    /// The order that shows the error and the four choices.
+    #[specta(type = specta_typescript::Number)]
+    pub order_id: i64,
+    /// `YYYY-MM-DD` (Japan).
+    pub renewal_date: String,
+    /// The gateway's code (`P010`).
+    pub error_code: String,
+    /// Failed renewals of this subscription waiting in all.
+    pub waiting: u32,
 }
 
 /// One page of subscriptions or of the card list.
@@ -314,6 +331,12 @@ pub struct FailedRenewalDto {
     pub reminder: Option<QueuedMailDto>,
     /// Whether e-mail can go out now (shown before "ask the buyer" is chosen).
     pub mail_readiness: MailReadinessDto,
+    /// Failed renewals waiting for a choice, this one included if it waits.
+    pub waiting: u32,
+    /// The next failed renewal waiting for a choice after this one (oldest first, round
+    /// again after the last), to go through them one after another.
+    #[specta(type = Option<specta_typescript::Number>)]
+    pub next_waiting_order: Option<i64>,
 }
 
 /// Whether PayDesk can send e-mail now, said before a mail is queued: SMTP not set up,

@@ -1,4 +1,6 @@
-//! List-page and search timings at 100,000 orders (target: under 20 ms each).
+//! List-page and search timings at 100,000 orders (target: under 20 ms each): the plain
+//! lists, the filtered and sorted ones (method, order date, amount, deadline; the
+//! bulk-capture list by deadline), and the searches.
 //!
 //! `cargo run --release -p store --example store_bench [-- --quick]` (`--quick`: 10,000 orders).
 
@@ -6,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
-use store::{DeadlineFilter, ListQuery, Store};
+use store::{DeadlineFilter, ListQuery, OrderSort, Store, UnprocessedQuery};
 
 const FAMILY: [&str; 10] = [
     "山田", "鈴木", "佐藤", "田中", "高橋", "伊藤", "渡辺", "中村", "小林", "加藤",
@@ -176,6 +178,100 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     .into_iter()
     .max()
     .unwrap_or_default();
+    // Issue 15, point 10: the method and order-date filters and the sorts, in one list and
+    // across all three, and the bulk-capture list (most urgent deadline first).
+    let month_from = start + TimeDelta::days(30);
+    let month_until = start + TimeDelta::days(60);
+    let sorted = |sort: OrderSort| ListQuery {
+        sort: Some(sort),
+        ..base.clone()
+    };
+    let sorted_worst = [
+        run(
+            "open list, amount high first",
+            sorted(OrderSort::AmountHigh),
+        ),
+        run(
+            "open list, amount low first, page 500",
+            ListQuery {
+                page: 500,
+                ..sorted(OrderSort::AmountLow)
+            },
+        ),
+        run("open list, by deadline", sorted(OrderSort::Deadline)),
+        run(
+            "open list, by deadline, page 500",
+            ListQuery {
+                page: 500,
+                ..sorted(OrderSort::Deadline)
+            },
+        ),
+        run(
+            "open list, Paidy, one month, oldest first",
+            ListQuery {
+                method: Some(PaymentMethod::Paidy),
+                ordered_from: Some(month_from),
+                ordered_until: Some(month_until),
+                ..sorted(OrderSort::Oldest)
+            },
+        ),
+        run(
+            "open list, card, one month, amount high first",
+            ListQuery {
+                method: Some(PaymentMethod::Card),
+                ordered_from: Some(month_from),
+                ordered_until: Some(month_until),
+                ..sorted(OrderSort::AmountHigh)
+            },
+        ),
+        run(
+            "open list, one month, by deadline",
+            ListQuery {
+                ordered_from: Some(month_from),
+                ordered_until: Some(month_until),
+                ..sorted(OrderSort::Deadline)
+            },
+        ),
+        run(
+            "all lists, Paidy, by deadline",
+            ListQuery {
+                list: None,
+                method: Some(PaymentMethod::Paidy),
+                ..sorted(OrderSort::Deadline)
+            },
+        ),
+        run(
+            "all lists, by deadline, page 1,600 (no deadline)",
+            ListQuery {
+                list: None,
+                page: 1_600,
+                ..sorted(OrderSort::Deadline)
+            },
+        ),
+        run(
+            "all lists, amount low first",
+            ListQuery {
+                list: None,
+                ..sorted(OrderSort::AmountLow)
+            },
+        ),
+        time("bulk-capture list, by deadline", runs, || {
+            s.unprocessed_list(&UnprocessedQuery::new(now))
+                .map(|p| p.total)
+                .unwrap_or(0)
+        }),
+        time("bulk-capture list, by deadline, page 100", runs, || {
+            s.unprocessed_list(&UnprocessedQuery {
+                page: 100,
+                ..UnprocessedQuery::new(now)
+            })
+            .map(|p| p.total)
+            .unwrap_or(0)
+        }),
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or_default();
     time("home: count near deadline", runs, || {
         s.count_near_deadline(now).unwrap_or(0)
     });
@@ -208,6 +304,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     metric(
         &format!("order search at {count} orders (worst median)"),
         search_worst,
+    );
+    metric(
+        &format!("order list page filtered and sorted at {count} orders (worst median)"),
+        sorted_worst,
     );
     Ok(())
 }

@@ -3,7 +3,8 @@
 //! run's detailed log (詳細ログ).
 //!
 //! Layout: [`UnprocessedQuery`] / [`Store::unprocessed_list`] page the list in SQL over
-//! `orders` (partial index `orders_unprocessed`), each row with its
+//! `orders` by deadline, most urgent first (partial index `orders_unprocessed_deadline`,
+//! `crate::orders::deadline_page`), each row with its
 //! `domain::bulk::Eligibility` and last bulk failure; [`Store::bulk_candidates`] reads a
 //! selection for `domain::bulk::validate_selection`; [`Store::begin_run`],
 //! [`Store::record_item_result`], [`Store::set_item_operation_key`] and
@@ -354,9 +355,12 @@ fn unprocessed_where(query: &UnprocessedQuery) -> (String, Vec<Value>) {
     (format!("WHERE {}", clauses.join(" AND ")), values)
 }
 
-/// The list always walks its partial index: newest payment first, stopping at the page's
-/// end, whatever the filters (the index holds only authorized orders).
-const UNPROCESSED_FROM: &str = "FROM orders o INDEXED BY orders_unprocessed";
+/// The list always walks its partial index by deadline, stopping at the page's end,
+/// whatever the filters (the index holds only authorized orders).
+const UNPROCESSED_FROM: &str = "FROM orders o INDEXED BY orders_unprocessed_deadline";
+
+/// Rows with the same deadline: the earlier payment first (the deadline index's order).
+const UNPROCESSED_TIES: &[&str] = &["coalesce(o.authorized_at, o.ordered_at)", "o.id"];
 
 /// The columns after [`ORDER_COLUMNS`] in an unprocessed-list row.
 const UNPROCESSED_EXTRA: &str =
@@ -565,40 +569,42 @@ impl Store {
     /// One page of the unprocessed list: authorized orders (authorize-only ones
     /// selectable, authorize-and-capture ones flagged as waiting for their automatic
     /// capture) in every workflow list, not changed outside PayDesk, paid within the
-    /// window; newest payment first.
+    /// window; the most urgent capture deadline first, then those already passed (see
+    /// `crate::orders::deadline_page`).
     pub fn unprocessed_list(&self, query: &UnprocessedQuery) -> Result<Page<UnprocessedRow>> {
         let (filter, values) = unprocessed_where(query);
         let page_size = query.page_size.max(1);
-        let total: i64 = self.conn.query_row(
-            &format!("SELECT count(*) {UNPROCESSED_FROM} {filter}"),
-            params_from_iter(values.iter()),
-            |r| r.get(0),
-        )?;
-        let sql = format!(
-            "SELECT {ORDER_COLUMNS}, {OPERATION_OPEN}, {UNPROCESSED_EXTRA}
-             {UNPROCESSED_FROM}
-             LEFT JOIN bulk_run_items f ON f.order_id = o.id AND f.run_id = {NEWEST_ITEM}
-             {filter}
-             ORDER BY coalesce(o.authorized_at, o.ordered_at) DESC, o.id DESC
-             LIMIT {page_size} OFFSET {}",
-            u64::from(query.page) * u64::from(page_size)
+        let columns = format!("{ORDER_COLUMNS}, {OPERATION_OPEN}, {UNPROCESSED_EXTRA}");
+        let from = format!(
+            "{UNPROCESSED_FROM}
+             LEFT JOIN bulk_run_items f ON f.order_id = o.id AND f.run_id = {NEWEST_ITEM}"
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let items = stmt
-            .query_map(params_from_iter(values.iter()), |r| {
-                unprocessed_row(r, query.now)
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let (items, total) = crate::orders::deadline_page(
+            &self.conn,
+            &crate::orders::DeadlineQuery {
+                columns: &columns,
+                count_from: UNPROCESSED_FROM,
+                from: &from,
+                dense_from: None,
+                filter: &filter,
+                values: &values,
+                ties: UNPROCESSED_TIES,
+                now: query.now,
+                offset: u64::from(query.page) * u64::from(page_size),
+                limit: u64::from(page_size),
+            },
+            |r| unprocessed_row(r, query.now),
+        )?;
         Ok(Page {
             items,
-            total: total as u64,
+            total,
             page: query.page,
             page_size,
         })
     }
 
     /// "Select all": the selectable orders matching the query's filters and search (all
-    /// pages), newest payment first, at most `limit` (ask for one more than a run takes to
+    /// pages), the most urgent capture deadline first, at most `limit` (ask for one more than a run takes to
     /// tell the shop owner the matches exceed it).
     pub fn unprocessed_selectable_ids(
         &self,
@@ -612,7 +618,8 @@ impl Store {
         let (filter, values) = unprocessed_where(&query);
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT o.id {UNPROCESSED_FROM} {filter}
-             ORDER BY coalesce(o.authorized_at, o.ordered_at) DESC, o.id DESC LIMIT {limit}"
+             ORDER BY o.deadline_at ASC, coalesce(o.authorized_at, o.ordered_at) ASC, o.id ASC
+             LIMIT {limit}"
         ))?;
         let rows = stmt.query_map(params_from_iter(values.iter()), |r| Ok(OrderId(r.get(0)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

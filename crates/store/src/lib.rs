@@ -34,7 +34,7 @@ pub use details::{DetailsSource, Item, OrderDetails};
 pub use history::HistoryLine;
 pub use imports::{FieldChange, FieldValue, ImportPlan, ImportRecord, KeptField, UndoOutcome};
 pub use journal::JournalOutcome;
-pub use orders::{DeadlineFilter, ListQuery, OrderRow, Page};
+pub use orders::{DeadlineFilter, ListQuery, OrderRow, OrderSort, Page};
 pub use subscriptions::{
     BeginRenewal, CardListQuery, CardListRow, CardRefresh, CycleRow, CycleState, ImportPolicy,
     ImportReport, MailId, MailPurpose, MailState, NewMail, QueueOutcome, QueuedMail, ShownBlock,
@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_details_imports.sql"),
     include_str!("../migrations/0007_choices_and_ends.sql"),
     include_str!("../migrations/0008_shop_owner_details.sql"),
+    include_str!("../migrations/0009_list_sorts.sql"),
 ];
 
 /// What can go wrong in the store.

@@ -36,6 +36,23 @@ pub enum DeadlineFilter {
     Lapsed,
 }
 
+/// How a list page is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderSort {
+    /// Newest order first.
+    Newest,
+    /// Oldest order first.
+    Oldest,
+    /// Highest amount first.
+    AmountHigh,
+    /// Lowest amount first.
+    AmountLow,
+    /// Most urgent first: deadlines still ahead, soonest first; then deadlines that passed,
+    /// most recently passed first; then orders with no deadline, newest first (see
+    /// [`deadline_page`]).
+    Deadline,
+}
+
 /// One page request of an order list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
@@ -48,6 +65,15 @@ pub struct ListQuery {
     /// Transaction ID (prefix), order number (prefix), buyer name (prefix; substring from 3
     /// characters) or amount (`1500`, `¥1,500`).
     pub search: Option<String>,
+    /// Only orders paid with this method.
+    pub method: Option<PaymentMethod>,
+    /// Only orders placed at or after this moment.
+    pub ordered_from: Option<DateTime<Utc>>,
+    /// Only orders placed before this moment.
+    pub ordered_until: Option<DateTime<Utc>>,
+    /// The order of the rows; `None`: by urgency with a deadline filter, newest first
+    /// otherwise.
+    pub sort: Option<OrderSort>,
     /// Zero-based page number.
     pub page: u32,
     /// Rows per page (at least 1).
@@ -64,9 +90,22 @@ impl ListQuery {
             statuses: Vec::new(),
             deadline: None,
             search: None,
+            method: None,
+            ordered_from: None,
+            ordered_until: None,
+            sort: None,
             page: 0,
             page_size: 50,
             now,
+        }
+    }
+
+    /// The order the rows come in.
+    pub fn effective_sort(&self) -> OrderSort {
+        match (self.sort, self.deadline) {
+            (Some(sort), _) => sort,
+            (None, Some(_)) => OrderSort::Deadline,
+            (None, None) => OrderSort::Newest,
         }
     }
 }
@@ -309,6 +348,12 @@ pub(crate) fn order_id_by_payment_id(
         .map(OrderId))
 }
 
+/// Above this many matches a sorted page (by amount, oldest first, deadline) walks the
+/// index of its order and stops at the page's end instead of sorting all matches; below
+/// it, SQLite finds the matches by the filters' index and sorts them (a tuning constant of
+/// the query plan, not a business rule).
+const DENSE_MATCHES: u64 = 2_000;
+
 /// What reading one order's row costs, in steps along a list's index (measured at 100,000
 /// orders: about 2 µs against 0.15 µs). A search's page walks the index when that takes
 /// fewer steps than this many times its matches, and reads the matches' rows otherwise (a
@@ -317,7 +362,12 @@ const ROW_READ_IN_INDEX_STEPS: u64 = 16;
 
 /// Whether a list query narrows by more than its search.
 fn has_filters(query: &ListQuery) -> bool {
-    query.list.is_some() || !query.statuses.is_empty() || query.deadline.is_some()
+    query.list.is_some()
+        || !query.statuses.is_empty()
+        || query.deadline.is_some()
+        || query.method.is_some()
+        || query.ordered_from.is_some()
+        || query.ordered_until.is_some()
 }
 
 /// The end of a prefix range: every string starting with `prefix` sorts below it.
@@ -427,6 +477,24 @@ fn filter_clause(query: &ListQuery, with_search: bool) -> (String, Vec<Value>) {
         }
         None => {}
     }
+    if let Some(method) = query.method {
+        clauses.push(format!(
+            "o.method = {}",
+            param(Value::Text(method.code().into()))
+        ));
+    }
+    if let Some(from) = query.ordered_from {
+        clauses.push(format!(
+            "o.ordered_at >= {}",
+            param(Value::Integer(ms(from)))
+        ));
+    }
+    if let Some(until) = query.ordered_until {
+        clauses.push(format!(
+            "o.ordered_at < {}",
+            param(Value::Integer(ms(until)))
+        ));
+    }
     if with_search {
         clauses.extend(search_clause(query.search.as_deref(), &mut param));
     }
@@ -436,6 +504,116 @@ fn filter_clause(query: &ListQuery, with_search: bool) -> (String, Vec<Value>) {
         format!("WHERE {}", clauses.join(" AND "))
     };
     (sql, values)
+}
+
+/// A query paged in deadline order by [`deadline_page`].
+pub(crate) struct DeadlineQuery<'a> {
+    /// The selected columns.
+    pub columns: &'a str,
+    /// `FROM orders o …` for counting (no joins).
+    pub count_from: &'a str,
+    /// `FROM orders o …` with any joins and index hints.
+    pub from: &'a str,
+    /// The same along the deadline index and along the date index, for a part with many
+    /// matches (see [`DENSE_MATCHES`]): the first for the parts with a deadline, the
+    /// second for the rows without one (newest first); `None`: always `from`.
+    pub dense_from: Option<(&'a str, &'a str)>,
+    /// The WHERE clause (or nothing).
+    pub filter: &'a str,
+    /// Its parameters.
+    pub values: &'a [Value],
+    /// What orders rows with the same deadline (after it in the deadline index).
+    pub ties: &'a [&'a str],
+    /// Which deadlines are still ahead.
+    pub now: DateTime<Utc>,
+    /// Rows to skip.
+    pub offset: u64,
+    /// Rows to return.
+    pub limit: u64,
+}
+
+/// One page in deadline order, and the number of matching rows. Most urgent first: the
+/// deadlines still ahead, soonest first; then those that passed (nothing can be done
+/// about them any more), most recently passed first; then rows with no deadline, newest
+/// first. The three parts are three range reads along a deadline index (one counting query
+/// says where each starts), so no page sorts the whole list.
+pub(crate) fn deadline_page<T>(
+    conn: &Connection,
+    q: &DeadlineQuery<'_>,
+    row: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<(Vec<T>, u64)> {
+    let mut values = q.values.to_vec();
+    values.push(Value::Integer(ms(q.now)));
+    let now = format!("?{}", values.len());
+    let and = if q.filter.is_empty() { "WHERE" } else { "AND" };
+    let filter = q.filter;
+    let from = q.from;
+    let count_from = q.count_from;
+    let (total, ahead, passed): (i64, f64, f64) = conn.query_row(
+        &format!(
+            "SELECT count(*), total(o.deadline_at > {now}), total(o.deadline_at <= {now}) {count_from} {filter}"
+        ),
+        params_from_iter(values.iter()),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let (ahead, passed) = (ahead as u64, passed as u64);
+    let by_deadline = |direction: &str| {
+        std::iter::once("o.deadline_at")
+            .chain(q.ties.iter().copied())
+            .map(|column| format!("{column} {direction}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let parts = [
+        (format!("o.deadline_at > {now}"), by_deadline("ASC"), ahead),
+        (
+            format!("o.deadline_at <= {now}"),
+            by_deadline("DESC"),
+            passed,
+        ),
+        (
+            "o.deadline_at IS NULL".to_owned(),
+            "o.ordered_at DESC, o.id DESC".to_owned(),
+            (total as u64).saturating_sub(ahead + passed),
+        ),
+    ];
+    // The last part has no use for `now`, and SQLite counts the parameters a statement uses.
+    let without_now = &values[..values.len() - 1];
+    let mut skip = q.offset;
+    let mut want = q.limit;
+    let mut items = Vec::new();
+    for (part, (condition, order_by, count)) in parts.into_iter().enumerate() {
+        if want == 0 {
+            break;
+        }
+        if skip >= count {
+            skip -= count;
+            continue;
+        }
+        let from = match q.dense_from {
+            Some((by_deadline, by_date)) if count > DENSE_MATCHES => {
+                if part < 2 {
+                    by_deadline
+                } else {
+                    by_date
+                }
+            }
+            _ => from,
+        };
+        let sql = format!(
+            "SELECT {} {from} {filter} {and} {condition} ORDER BY {order_by} LIMIT {want} OFFSET {skip}",
+            q.columns
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let values = if part == 2 { without_now } else { &values[..] };
+        let rows = stmt
+            .query_map(params_from_iter(values.iter()), &row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        want = want.saturating_sub(rows.len() as u64);
+        skip = 0;
+        items.extend(rows);
+    }
+    Ok((items, total as u64))
 }
 
 impl Store {
@@ -480,13 +658,27 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// One page of orders: newest first; with a deadline filter, by deadline (most urgent
-    /// or most recently lapsed first).
+    /// One page of orders in the query's order (newest first by default; with a deadline
+    /// filter, most urgent first). Every order is along an index (`orders_list_*`), so a
+    /// page costs the same at 100,000 orders as at 100.
     pub fn list_orders(&self, query: &ListQuery) -> Result<Page<OrderRow>> {
         let page_size = query.page_size.max(1);
         let offset = u64::from(query.page) * u64::from(page_size);
+        // A search in the list's own order (newest first; by urgency with a deadline
+        // filter) gathers its matches first (below); other orders, and lists without a
+        // search, are paged in SQL along the order's index.
+        let natural = match query.sort {
+            None => true,
+            Some(OrderSort::Newest) => query.deadline.is_none(),
+            Some(_) => false,
+        };
+        if !natural {
+            return self.sorted_page(query, offset, page_size);
+        }
+        // The deadline filters' orders are `deadline_page`'s parts (ties by id the same
+        // way), so a search lists its matches as the list without it does.
         let order_by = match query.deadline {
-            Some(DeadlineFilter::Near) => "o.deadline_at ASC, o.id DESC",
+            Some(DeadlineFilter::Near) => "o.deadline_at ASC, o.id ASC",
             Some(DeadlineFilter::Lapsed) => "o.deadline_at DESC, o.id DESC",
             None => "o.ordered_at DESC, o.id DESC",
         };
@@ -495,13 +687,7 @@ impl Store {
         // the list's index and keeping the matches; SQLite would otherwise build the set
         // twice (count and page) and read every match's row to count and sort it.
         let Some(matches) = self.search_matches(query.search.as_deref())? else {
-            let (filter, values) = where_clause(query);
-            let total: i64 = self.conn.query_row(
-                &format!("SELECT COUNT(*) FROM orders o {filter}"),
-                params_from_iter(values.iter()),
-                |r| r.get(0),
-            )?;
-            return self.page(query, &filter, &values, order_by, total as u64);
+            return self.sorted_page(query, offset, page_size);
         };
         // The walk ends at the page's last match, the matches spread over the list; with
         // other filters it goes to the end to count them.
@@ -544,6 +730,98 @@ impl Store {
             matches.len() as u64
         };
         self.page(query, &filter, &values, order_by, total)
+    }
+
+    /// A page in the query's order, without gathering a search's matches first (a
+    /// search is a term of the WHERE clause): the deadline order in its three parts
+    /// ([`deadline_page`]); other orders along their index when the matches are many.
+    fn sorted_page(
+        &self,
+        query: &ListQuery,
+        offset: u64,
+        page_size: u32,
+    ) -> Result<Page<OrderRow>> {
+        let (filter, values) = where_clause(query);
+        let sort = query.effective_sort();
+        if sort == OrderSort::Deadline {
+            let (items, total) = deadline_page(
+                &self.conn,
+                &DeadlineQuery {
+                    columns: ORDER_COLUMNS,
+                    count_from: "FROM orders o",
+                    from: "FROM orders o",
+                    dense_from: Some(if query.list.is_some() {
+                        (
+                            "FROM orders o INDEXED BY orders_list_deadline",
+                            "FROM orders o INDEXED BY orders_list_page",
+                        )
+                    } else {
+                        (
+                            "FROM orders o INDEXED BY orders_deadline_at",
+                            "FROM orders o INDEXED BY orders_ordered",
+                        )
+                    }),
+                    ties: &["o.id"],
+                    filter: &filter,
+                    values: &values,
+                    now: query.now,
+                    offset,
+                    limit: u64::from(page_size),
+                },
+                order_row,
+            )?;
+            return Ok(Page {
+                items,
+                total,
+                page: query.page,
+                page_size,
+            });
+        }
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM orders o {filter}"),
+            params_from_iter(values.iter()),
+            |r| r.get(0),
+        )?;
+        // Many matches walk the index of the page's order and stop at the page's end
+        // instead of sorting every match (searches for a common family name, a month of
+        // orders by amount); few matches are looked up by the filters and sorted. Without
+        // a search SQLite already walks the order's index where the filters allow.
+        let dense = total as u64 > DENSE_MATCHES;
+        let by_date = if query.list.is_some() {
+            "INDEXED BY orders_list_page"
+        } else {
+            "INDEXED BY orders_ordered"
+        };
+        let by_amount = if query.list.is_some() {
+            "INDEXED BY orders_list_amount"
+        } else {
+            "INDEXED BY orders_amount"
+        };
+        let dense_search = dense && query.search.is_some();
+        let (index, order_by) = match sort {
+            OrderSort::Newest if dense_search => (by_date, "o.ordered_at DESC, o.id DESC"),
+            OrderSort::Newest => ("", "o.ordered_at DESC, o.id DESC"),
+            OrderSort::Oldest if dense_search => (by_date, "o.ordered_at ASC, o.id ASC"),
+            OrderSort::Oldest => ("", "o.ordered_at ASC, o.id ASC"),
+            OrderSort::AmountHigh if dense => (by_amount, "o.amount DESC, o.id DESC"),
+            OrderSort::AmountHigh => ("", "o.amount DESC, o.id DESC"),
+            OrderSort::AmountLow if dense => (by_amount, "o.amount ASC, o.id ASC"),
+            OrderSort::AmountLow => ("", "o.amount ASC, o.id ASC"),
+            OrderSort::Deadline => unreachable!("paged by deadline_page above"),
+        };
+        let sql = format!(
+            "SELECT {ORDER_COLUMNS} FROM orders o {index} {filter} ORDER BY {order_by} LIMIT {page_size} OFFSET {offset}"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let items = stmt
+            .query_map(params_from_iter(values.iter()), order_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total: total as u64,
+            page: query.page,
+            page_size,
+        })
     }
 
     /// The page of `query` among the orders `filter` selects, `total` of them.
@@ -649,10 +927,8 @@ impl Store {
             list: None,
             statuses: Vec::new(),
             deadline: Some(DeadlineFilter::Near),
-            search: None,
-            page: 0,
             page_size: 1,
-            now,
+            ..ListQuery::list(OrderList::Open, now)
         };
         let (filter, values) = where_clause(&query);
         let n: i64 = self.conn.query_row(

@@ -1192,6 +1192,30 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Failed renewals the shop has not decided about yet, oldest renewal first (all, or
+    /// one subscription's). Decided means a choice that stands: this order cancelled or
+    /// switched to another payment method, the subscription ended (by the choice or on the
+    /// subscription screen), or the buyer asked to update the card by an e-mail that was
+    /// sent (a mail still waiting or failed decides nothing yet). A failure recovered by a
+    /// later authorization waits for nothing.
+    pub fn failed_renewals_waiting(
+        &self,
+        subscription: Option<SubscriptionId>,
+    ) -> Result<Vec<CycleRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {CYCLE_COLUMNS} FROM subscription_cycles c
+             WHERE c.state = 'failed' AND c.recovered = 0 AND c.order_id IS NOT NULL
+               AND c.order_choice IS NULL
+               AND (?1 IS NULL OR c.subscription_id = ?1)
+               AND c.subscription_id IN (SELECT id FROM subscriptions WHERE status <> 'ended')
+               AND NOT EXISTS (SELECT 1 FROM mail_queue m
+                               WHERE m.id = c.reminder_mail_id AND m.state = 'sent')
+             ORDER BY c.renewal_date, c.subscription_id, c.cycle_index"
+        ))?;
+        let rows = stmt.query_map([subscription.map(|s| s.0)], cycle_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Cycles whose outcome is open (pending, sent, unknown): settle them with an inquiry
     /// by order number at start-up, before any new renewal.
     pub fn open_renewals(&self) -> Result<Vec<CycleRow>> {

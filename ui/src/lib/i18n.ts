@@ -6,6 +6,7 @@ import { bulkMessages } from "./messages/bulk";
 import { importMessages } from "./messages/imports";
 import { guideMessages } from "./messages/guide";
 import { buyerMessages } from "./messages/buyer";
+import { listMessages } from "./messages/lists";
 
 export type Language = "ja" | "en";
 
@@ -16,6 +17,7 @@ const messages = {
     ...importMessages.ja,
     ...guideMessages.ja,
     ...buyerMessages.ja,
+    ...listMessages.ja,
     "app.tagline": "ペイジェント決済の受注・売上・定期購入をひとつの画面で",
     "nav.home": "ホーム",
     "nav.orders": "受注",
@@ -300,6 +302,7 @@ const messages = {
     ...importMessages.en,
     ...guideMessages.en,
     ...buyerMessages.en,
+    ...listMessages.en,
     "app.tagline": "Orders, captures and subscriptions on Paygent, in one place",
     "nav.home": "Home",
     "nav.orders": "Orders",

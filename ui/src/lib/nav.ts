@@ -2,7 +2,7 @@
 // the home screen's counts can open a filtered list and a list row its detail.
 import { writable } from "svelte/store";
 import type { MessageKey } from "./i18n";
-import { initialState, type ListState } from "./orderQuery";
+import { clearFilters, initialState, type ListState } from "./orderQuery";
 
 // "guide" (the setup guide) is opened from the first start and from Settings, not the sidebar.
 export type Screen = "home" | "orders" | "bulkCapture" | "subscriptions" | "settings" | "guide";
@@ -25,8 +25,15 @@ export interface Route {
 
 export const route = writable<Route>({ screen: "home", list: initialState(), orderId: null });
 
+/** Opens a screen. Leaving the orders screen drops the list's filters and search (tab and
+ *  sort stay): a list narrowed long ago must not pass for the whole list later. */
 export function go(screen: Screen) {
-  route.update((r) => ({ ...r, screen, orderId: screen === "orders" ? null : r.orderId }));
+  route.update((r) => ({
+    ...r,
+    screen,
+    orderId: screen === "orders" ? null : r.orderId,
+    list: r.screen === "orders" && screen !== "orders" ? clearFilters(r.list) : r.list,
+  }));
 }
 
 export function openList(list: ListState) {

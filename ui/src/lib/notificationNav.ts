@@ -1,7 +1,7 @@
 // Opens the screen a clicked desktop notification leads to (see `followNotifications`).
 import { requestedRun } from "./bulkEvents";
 import { go, openOrder, route } from "./nav";
-import { initialState } from "./orderQuery";
+import { stateForCount } from "./orderQuery";
 import { subscriptionsView, type NotificationTarget } from "./subscriptions";
 
 export function openNotificationTarget(target: NotificationTarget) {
@@ -14,7 +14,7 @@ export function openNotificationTarget(target: NotificationTarget) {
       go("subscriptions");
       return;
     case "nearDeadline":
-      route.update((r) => ({ ...r, screen: "orders", orderId: null, list: { ...initialState(), deadline: "near" } }));
+      route.update((r) => ({ ...r, screen: "orders", orderId: null, list: stateForCount("near") }));
       return;
     case "bulkRun":
       requestedRun.set(target.runId);

@@ -5,6 +5,18 @@ import { statusCodesFor } from "./status";
 
 export type ListTab = "open" | "completed" | "cancelled" | "all";
 export type DeadlineFilter = "" | "near" | "lapsed";
+export type MethodFilter = "" | "card" | "paidy";
+/** The backend's `OrderSortCode`. */
+export type OrderSort = "newest" | "oldest" | "amount_high" | "amount_low" | "deadline";
+
+/** The sort choices, in menu order. */
+export const sorts: { id: OrderSort; key: MessageKey }[] = [
+  { id: "newest", key: "orders.sort.newest" },
+  { id: "oldest", key: "orders.sort.oldest" },
+  { id: "amount_high", key: "orders.sort.amount_high" },
+  { id: "amount_low", key: "orders.sort.amount_low" },
+  { id: "deadline", key: "orders.sort.deadline" },
+];
 
 export const tabs: { id: ListTab; key: MessageKey }[] = [
   { id: "open", key: "list.open" },
@@ -21,12 +33,18 @@ export interface ListState {
   /** A choice of `statusFilters`, "" = any. */
   status: string;
   deadline: DeadlineFilter;
+  method: MethodFilter;
+  /** First Japan day of the order date (`2026-12-01`), "" = open. */
+  from: string;
+  /** Last Japan day (included), "" = open. */
+  to: string;
+  sort: OrderSort;
   /** Zero-based. */
   page: number;
 }
 
 export function initialState(tab: ListTab = "open"): ListState {
-  return { tab, search: "", status: "", deadline: "", page: 0 };
+  return { tab, search: "", status: "", deadline: "", method: "", from: "", to: "", sort: "newest", page: 0 };
 }
 
 /** What the home screen's counts open. */
@@ -35,9 +53,9 @@ export function stateForCount(count: "open" | "near" | "lapsed" | "outside"): Li
     case "open":
       return initialState("open");
     case "near":
-      return { ...initialState("all"), deadline: "near" };
+      return { ...initialState("all"), deadline: "near", sort: "deadline" };
     case "lapsed":
-      return { ...initialState("all"), deadline: "lapsed" };
+      return { ...initialState("all"), deadline: "lapsed", sort: "deadline" };
     case "outside":
       return initialState("all");
   }
@@ -51,14 +69,53 @@ export function toQuery(state: ListState, pageSize = PAGE_SIZE) {
     statuses: statusCodesFor(state.status),
     deadline: state.deadline === "" ? null : state.deadline,
     search: search === "" ? null : search,
+    method: state.method === "" ? null : state.method,
+    ordered_from: state.from === "" ? null : state.from,
+    ordered_to: state.to === "" ? null : state.to,
+    sort: state.sort,
     page: state.page,
     page_size: pageSize,
   };
 }
 
+export type ActiveFilter = "search" | "status" | "deadline" | "method" | "dates";
+
+/** The filters that narrow the list, in toolbar order (shown above it while any is on). */
+export function activeFilters(state: ListState): ActiveFilter[] {
+  const on: [ActiveFilter, boolean][] = [
+    ["search", state.search.trim() !== ""],
+    ["status", state.status !== ""],
+    ["deadline", state.deadline !== ""],
+    ["method", state.method !== ""],
+    ["dates", state.from !== "" || state.to !== ""],
+  ];
+  return on.filter(([, active]) => active).map(([f]) => f);
+}
+
 /** Any filter or search narrows the list (the empty state then says so). */
 export function isFiltered(state: ListState): boolean {
-  return state.search.trim() !== "" || state.status !== "" || state.deadline !== "";
+  return activeFilters(state).length > 0;
+}
+
+/** The list without its filters and search: the same tab and sort, first page. Leaving
+ *  the orders screen does this, so coming back never shows a silently narrowed list. */
+export function clearFilters(state: ListState): ListState {
+  return { ...initialState(state.tab), sort: state.sort };
+}
+
+/** What an empty list says: open and all lists fill from payment notifications; the
+ *  completed and cancelled lists only by moving orders there. */
+export function emptyKey(tab: ListTab, filtered: boolean): MessageKey {
+  if (filtered) return "orders.empty.filtered";
+  if (tab === "completed") return "orders.empty.completed";
+  if (tab === "cancelled") return "orders.empty.cancelled";
+  return "orders.empty";
+}
+
+/** The list an order's row suggests moving it to: a fully refunded order (status 60)
+ *  still in the open list needs nothing more, so the cancelled list. */
+export function moveHint(order: { status: { code: string }; list: string }): "cancelled" | null {
+  return order.status.code === "60" && order.list === "open" ? "cancelled" : null;
 }
 
 export interface PageInfo {

@@ -39,6 +39,58 @@ async fn cli_lists_orders_and_reports_usage_errors() {
     assert!(!api::cli::is_cli_command("--demo"));
 }
 
+/// Issue 15, point 10: the command line filters and sorts as the window does; a wrong
+/// word is a usage error, a wrong day the same plain error as in the window.
+#[tokio::test]
+async fn cli_lists_orders_filtered_and_sorted() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || {
+        DeskConfig::new(
+            "jp.paydesk.it.cli",
+            "0.0.0",
+            Build::Test,
+            dir.path().to_owned(),
+        )
+    };
+    let run = |words: &'static [&'static str]| {
+        let config = config();
+        async move { api::cli::run(config, &args(words)).await }
+    };
+    assert_eq!(
+        run(&[
+            "orders",
+            "list",
+            "--method",
+            "paidy",
+            "--from",
+            "2030-01-01",
+            "--to",
+            "2030-01-31",
+            "--sort",
+            "amount-high",
+            "--json"
+        ])
+        .await,
+        0
+    );
+    assert_eq!(run(&["orders", "list", "--sort", "deadline"]).await, 0);
+    assert_eq!(run(&["orders", "list", "--sort", "sideways"]).await, 2);
+    assert_eq!(run(&["orders", "list", "--method", "cash"]).await, 2);
+    assert_eq!(run(&["orders", "list", "--from", "2030-02-30"]).await, 1);
+    assert_eq!(
+        run(&[
+            "orders",
+            "list",
+            "--from",
+            "2030-02-01",
+            "--to",
+            "2030-01-01"
+        ])
+        .await,
+        1
+    );
+}
+
 /// `paydesk orders import` keeps the window's rules: without `--apply` it only previews;
 /// `--apply` takes the preview's token and refuses any other; an import is undone by number.
 #[tokio::test]

@@ -12,6 +12,7 @@ mod fault_suite;
 mod guide;
 mod identity;
 mod leak;
+mod lists;
 mod operations;
 mod settings;
 mod subscriptions;

@@ -108,14 +108,15 @@ fn unprocessed_list_holds_authorized_orders_of_every_list_within_the_window() {
     assert_eq!(
         numbers(&all),
         [
+            "order00001",
+            "order00003",
+            "order00004",
             "order00011",
             "order00008",
-            "order00004",
-            "order00003",
-            "order00010",
-            "order00001"
+            "order00010"
         ],
-        "newest payment first"
+        "most urgent capture deadline first (days 101, 140, 150, 159, 160); the one passed \
+         (day 90) last"
     );
     let by_number = |n: &str| {
         all.iter()
@@ -145,7 +146,7 @@ fn unprocessed_list_holds_authorized_orders_of_every_list_within_the_window() {
     };
     assert_eq!(
         numbers(&rows(&s, &selectable)),
-        ["order00011", "order00004", "order00003", "order00001"]
+        ["order00001", "order00003", "order00004", "order00011"]
     );
     let cards = UnprocessedQuery {
         method: Some(PaymentMethod::Card),
@@ -163,7 +164,7 @@ fn unprocessed_list_holds_authorized_orders_of_every_list_within_the_window() {
     };
     assert_eq!(
         numbers(&rows(&s, &search)),
-        ["order00008", "order00004", "order00003", "order00001"]
+        ["order00001", "order00003", "order00004", "order00008"]
     );
     let by_amount = UnprocessedQuery {
         search: Some("¥2,000".into()),
@@ -173,14 +174,17 @@ fn unprocessed_list_holds_authorized_orders_of_every_list_within_the_window() {
     let page = ok(s.unprocessed_list(&by_amount));
     assert_eq!((page.items.len(), page.total), (2, 6), "paged");
 
-    // "Select all" returns the selectable ids, capped by the caller.
-    assert_eq!(ok(s.unprocessed_selectable_ids(&q, 2)), [ids[10], ids[3]]);
+    // "Select all" returns the selectable ids, most urgent first, capped by the caller.
+    assert_eq!(ok(s.unprocessed_selectable_ids(&q, 2)), [ids[0], ids[2]]);
 
     // An order with an unsettled operation is shown but not selectable.
     let o = ok(s.get_order(ids[10])).unwrap_or_else(|| panic!("order"));
     let plan = ok(check(&o, &Operation::Capture, day(100), &RULES).map_err(|r| r.code()));
     ok(s.journal_begin(ids[10], &Operation::Capture, &plan, day(100)));
-    let row = rows(&s, &q).remove(0);
+    let row = rows(&s, &q)
+        .into_iter()
+        .find(|r| r.row.id == ids[10])
+        .unwrap_or_else(|| panic!("order 11 listed"));
     assert!(row.operation_unsettled);
     assert_eq!(
         row.eligibility,
@@ -197,17 +201,28 @@ fn unprocessed_list_uses_its_partial_index() {
     fill(&mut s);
     drop(s);
     let conn = ok(rusqlite::Connection::open(dir.path().join("paydesk.db")));
-    let mut stmt = ok(conn.prepare(
-        "EXPLAIN QUERY PLAN SELECT o.id FROM orders o
+    // Its deadline order's parts (ahead, passed) and their count, as `unprocessed_list`
+    // asks for them (INDEXED BY fails the statement if the index cannot serve it).
+    for sql in [
+        "SELECT o.id FROM orders o INDEXED BY orders_unprocessed_deadline
          WHERE o.status = '20' AND o.outside_change = 0
-           AND coalesce(o.authorized_at, o.ordered_at) > ?1
-         ORDER BY coalesce(o.authorized_at, o.ordered_at) DESC, o.id DESC LIMIT 50",
-    ));
-    let plan: Vec<String> =
-        ok(ok(stmt.query_map([0], |r| r.get(3))).collect::<rusqlite::Result<_>>());
-    let plan = plan.join("\n");
-    assert!(plan.contains("orders_unprocessed"), "{plan}");
-    assert!(!plan.contains("TEMP B-TREE"), "no sort: {plan}");
+           AND coalesce(o.authorized_at, o.ordered_at) > ?1 AND o.deadline_at > ?1
+         ORDER BY o.deadline_at ASC, coalesce(o.authorized_at, o.ordered_at) ASC, o.id ASC LIMIT 50",
+        "SELECT o.id FROM orders o INDEXED BY orders_unprocessed_deadline
+         WHERE o.status = '20' AND o.outside_change = 0
+           AND coalesce(o.authorized_at, o.ordered_at) > ?1 AND o.deadline_at <= ?1
+         ORDER BY o.deadline_at DESC, coalesce(o.authorized_at, o.ordered_at) DESC, o.id DESC LIMIT 50",
+        "SELECT count(*), total(o.deadline_at > ?1) FROM orders o INDEXED BY orders_unprocessed_deadline
+         WHERE o.status = '20' AND o.outside_change = 0
+           AND coalesce(o.authorized_at, o.ordered_at) > ?1",
+    ] {
+        let mut stmt = ok(conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")));
+        let plan: Vec<String> =
+            ok(ok(stmt.query_map([0], |r| r.get(3))).collect::<rusqlite::Result<_>>());
+        let plan = plan.join("\n");
+        assert!(plan.contains("orders_unprocessed_deadline"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "no sort: {plan}");
+    }
 }
 
 /// A run over `ids` at `now`, journaled.
@@ -352,7 +367,7 @@ fn run_lifecycle_logs_each_order_and_its_history_line() {
 
     // Successes leave the unprocessed list; failures stay with their code and line.
     let listed = rows(&s, &UnprocessedQuery::new(day(2)));
-    assert_eq!(numbers(&listed), ["order00004", "order00003", "order00002"]);
+    assert_eq!(numbers(&listed), ["order00002", "order00003", "order00004"]);
     let failure = listed
         .iter()
         .find(|r| r.row.id == ids[1])
@@ -366,7 +381,7 @@ fn run_lifecycle_logs_each_order_and_its_history_line() {
     };
     assert_eq!(
         numbers(&rows(&s, &failed_only)),
-        ["order00004", "order00002"]
+        ["order00002", "order00004"]
     );
     assert!(ok(s.unfinished_runs()).is_empty());
 }

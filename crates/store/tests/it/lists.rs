@@ -376,3 +376,268 @@ fn a_search_pages_and_counts_as_its_filters_list_the_matches() {
         }
     }
 }
+
+/// Every page of a query, in order.
+fn all_pages(s: &Store, q: &ListQuery, page_size: u32) -> (Vec<String>, u64) {
+    let mut seen = Vec::new();
+    let mut total = 0;
+    for page in 0.. {
+        let (items, t) = numbers(
+            s,
+            &ListQuery {
+                page,
+                page_size,
+                ..q.clone()
+            },
+        );
+        total = t;
+        if items.is_empty() {
+            break;
+        }
+        seen.extend(items);
+    }
+    (seen, total)
+}
+
+fn names(ns: impl IntoIterator<Item = u32>) -> Vec<String> {
+    ns.into_iter().map(|n| format!("order{n:05}")).collect()
+}
+
+/// Issue 15, point 10: payment method, order date and the sorts (date either way, amount
+/// either way, deadline), each paged in SQL; the deadline order puts deadlines still ahead
+/// first (soonest first), then those passed (most recent first), then orders without one,
+/// also across page boundaries.
+#[test]
+fn issue15_filters_and_sorts_by_method_date_amount_and_deadline() {
+    let (_dir, mut s) = store();
+    // Orders 0..30 one per day; every fourth is Paidy; amounts go up and down; every
+    // third is captured; 30 and 31 are cancelled (no deadline).
+    let orders: Vec<domain::Order> = (0..32u32)
+        .map(|n| {
+            let mut o = order(n, i64::from(n));
+            o.amount = Yen(1000 + 37 * i64::from((n * 7) % 32));
+            if n.is_multiple_of(4) {
+                o.method = domain::PaymentMethod::Paidy;
+            }
+            if n.is_multiple_of(3) {
+                o.status = PaymentStatus::Captured;
+                o.captured_amount = o.amount;
+                o.captured_at = o.authorized_at;
+            }
+            if n >= 30 {
+                o.status = PaymentStatus::Cancelled;
+            }
+            o
+        })
+        .collect();
+    ok(s.insert_orders(&orders, t0()));
+    let now_days = 70;
+    let base = ListQuery {
+        sort: Some(store::OrderSort::Newest),
+        ..query(now_days)
+    };
+    let q = |f: &dyn Fn(&mut ListQuery)| {
+        let mut q = base.clone();
+        f(&mut q);
+        q
+    };
+
+    // Method.
+    let (paidy, total) = all_pages(
+        &s,
+        &q(&|q| q.method = Some(domain::PaymentMethod::Paidy)),
+        3,
+    );
+    assert_eq!(total, 8);
+    assert_eq!(paidy, names((0..32).rev().filter(|n| n % 4 == 0)));
+
+    // Order date: from day 5 (included) until day 9 (excluded), oldest first.
+    let (dated, total) = all_pages(
+        &s,
+        &q(&|q| {
+            q.ordered_from = Some(t0() + TimeDelta::days(5));
+            q.ordered_until = Some(t0() + TimeDelta::days(9));
+            q.sort = Some(store::OrderSort::Oldest);
+        }),
+        3,
+    );
+    assert_eq!((dated, total), (names(5..9), 4));
+
+    // Amount, both ways (ties by the row id).
+    let mut by_amount: Vec<(i64, u32)> = (0..32u32)
+        .map(|n| (1000 + 37 * i64::from((n * 7) % 32), n))
+        .collect();
+    by_amount.sort();
+    let low: Vec<u32> = by_amount.iter().map(|(_, n)| *n).collect();
+    let (amount_low, _) = all_pages(&s, &q(&|q| q.sort = Some(store::OrderSort::AmountLow)), 5);
+    assert_eq!(amount_low, names(low.iter().copied()));
+    let (amount_high, _) = all_pages(&s, &q(&|q| q.sort = Some(store::OrderSort::AmountHigh)), 5);
+    assert_eq!(amount_high, names(low.iter().rev().copied()));
+
+    // Deadline (capture or refund, card or Paidy: the rules table's windows), at day 70.
+    let deadline_of = |n: u32| domain::deadline(&orders[n as usize], &RULES).map(|d| d.at);
+    let now = Some(t0() + TimeDelta::days(now_days));
+    let mut ahead: Vec<u32> = (0..30).filter(|n| deadline_of(*n) > now).collect();
+    assert!(ahead.len() > 5 && ahead.len() < 25, "both parts have rows");
+    ahead.sort_by_key(|n| (deadline_of(*n), *n));
+    let mut passed: Vec<u32> = (0..30).filter(|n| deadline_of(*n) <= now).collect();
+    passed.sort_by_key(|n| std::cmp::Reverse((deadline_of(*n), *n)));
+    let expected: Vec<u32> = ahead
+        .iter()
+        .chain(passed.iter())
+        .copied()
+        .chain([31, 30])
+        .collect();
+    for page_size in [1, 4, 7, 50] {
+        let (by_deadline, total) = all_pages(
+            &s,
+            &q(&|q| q.sort = Some(store::OrderSort::Deadline)),
+            page_size,
+        );
+        assert_eq!(total, 32);
+        assert_eq!(
+            by_deadline,
+            names(expected.iter().copied()),
+            "{page_size} a page"
+        );
+    }
+    // ... with a filter too, across all lists.
+    let (paidy_by_deadline, total) = all_pages(
+        &s,
+        &q(&|q| {
+            q.list = None;
+            q.method = Some(domain::PaymentMethod::Paidy);
+            q.sort = Some(store::OrderSort::Deadline);
+        }),
+        2,
+    );
+    assert_eq!(total, 8);
+    assert_eq!(
+        paidy_by_deadline,
+        names(expected.iter().copied().filter(|n| n % 4 == 0))
+    );
+}
+
+/// The new sorts and the method filter walk an index: no page sorts a whole list.
+#[test]
+fn issue15_sorted_and_filtered_pages_use_an_index() {
+    let (dir, mut s) = store();
+    ok(s.insert_order(&order(1, 0), t0()));
+    drop(s);
+    let conn = ok(rusqlite::Connection::open(dir.path().join("paydesk.db")));
+    for (what, sql) in [
+        (
+            "amount, one list",
+            "SELECT o.id FROM orders o WHERE o.list = 'open' ORDER BY o.amount DESC, o.id DESC LIMIT 50",
+        ),
+        (
+            "amount, all lists",
+            "SELECT o.id FROM orders o ORDER BY o.amount ASC, o.id ASC LIMIT 50",
+        ),
+        (
+            "method, one list",
+            "SELECT o.id FROM orders o WHERE o.list = 'open' AND o.method = 'paidy' ORDER BY o.ordered_at DESC, o.id DESC LIMIT 50",
+        ),
+        (
+            "method and dates, all lists, oldest first",
+            "SELECT o.id FROM orders o WHERE o.method = 'card' AND o.ordered_at >= 0 AND o.ordered_at < 9 ORDER BY o.ordered_at ASC, o.id ASC LIMIT 50",
+        ),
+        (
+            "deadlines ahead, one list",
+            "SELECT o.id FROM orders o WHERE o.list = 'open' AND o.deadline_at > 5 ORDER BY o.deadline_at ASC, o.id ASC LIMIT 50",
+        ),
+        (
+            "deadlines passed, all lists",
+            "SELECT o.id FROM orders o WHERE o.deadline_at <= 5 ORDER BY o.deadline_at DESC, o.id DESC LIMIT 50",
+        ),
+    ] {
+        let mut stmt = ok(conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")));
+        let plan: Vec<String> =
+            ok(ok(stmt.query_map([], |r| r.get(3))).collect::<rusqlite::Result<_>>());
+        let plan = plan.join("\n");
+        assert!(!plan.contains("TEMP B-TREE"), "{what}: no sort: {plan}");
+        assert!(
+            !plan.starts_with("SCAN o\n") && plan != "SCAN o",
+            "{what}: {plan}"
+        );
+    }
+}
+
+/// Above the dense-match threshold a sorted page walks the sort's index instead of sorting
+/// every match: the rows are the same as a full sort's, in every part of the deadline order.
+#[test]
+fn issue15_sorted_pages_with_many_matches_match_a_full_sort() {
+    let (_dir, mut s) = store();
+    // 6,000 orders an hour apart; two in five cancelled (no deadline), every third Paidy.
+    let orders: Vec<domain::Order> = (0..6_000u32)
+        .map(|n| {
+            let mut o = order(n, 0);
+            o.ordered_at = t0() + TimeDelta::hours(i64::from(n));
+            o.authorized_at = Some(o.ordered_at);
+            o.amount = Yen(1000 + i64::from((n * 7919) % 3001));
+            if n.is_multiple_of(3) {
+                o.method = domain::PaymentMethod::Paidy;
+            }
+            if n % 5 < 2 {
+                o.status = PaymentStatus::Cancelled;
+            }
+            o
+        })
+        .collect();
+    ok(s.insert_orders(&orders, t0()));
+    let now = t0() + TimeDelta::days(70);
+    let deadline = |n: usize| domain::deadline(&orders[n], &RULES).map(|d| d.at);
+    for list in [Some(OrderList::Open), None] {
+        for method in [None, Some(domain::PaymentMethod::Card)] {
+            let matching: Vec<usize> = (0..orders.len())
+                .filter(|n| method.is_none_or(|m| orders[*n].method == m))
+                .collect();
+            let q = |sort, page| ListQuery {
+                list,
+                method,
+                sort: Some(sort),
+                page,
+                page_size: 20,
+                ..ListQuery::list(OrderList::Open, now)
+            };
+            let pages = [3u32, 40, 119, 150, 190];
+            let check = |sort, expected: &[usize]| {
+                for page in pages {
+                    let from = page as usize * 20;
+                    let rows = &expected[from.min(expected.len())..(from + 20).min(expected.len())];
+                    assert_eq!(
+                        numbers(&s, &q(sort, page)).0,
+                        names(rows.iter().map(|n| *n as u32)),
+                        "{sort:?} {list:?} {method:?} page {page}"
+                    );
+                }
+            };
+
+            let mut low = matching.clone();
+            low.sort_by_key(|n| (orders[*n].amount, *n));
+            check(store::OrderSort::AmountLow, &low);
+            low.reverse();
+            check(store::OrderSort::AmountHigh, &low);
+
+            let (dated, mut none): (Vec<usize>, Vec<usize>) =
+                matching.iter().partition(|n| deadline(**n).is_some());
+            let (mut ahead, mut passed): (Vec<usize>, Vec<usize>) =
+                dated.into_iter().partition(|n| deadline(*n) > Some(now));
+            ahead.sort_by_key(|n| (deadline(*n), *n));
+            passed.sort_by_key(|n| std::cmp::Reverse((deadline(*n), *n)));
+            none.sort_by_key(|n| std::cmp::Reverse((orders[*n].ordered_at, *n)));
+            assert!(
+                ahead.len() > 2_000 && passed.len() > 80,
+                "both parts are long"
+            );
+            if method.is_none() {
+                assert!(
+                    none.len() > 2_000,
+                    "the part without a deadline is long too"
+                );
+            }
+            let by_deadline: Vec<usize> = ahead.into_iter().chain(passed).chain(none).collect();
+            check(store::OrderSort::Deadline, &by_deadline);
+        }
+    }
+}

@@ -3,7 +3,7 @@
 export const bulkMessages = {
   ja: {
     "bulk.title": "売上確定一括処理",
-    "bulk.lead": "オーソリ済みで未売上の受注を、1回に最大 {max} 件まとめて売上確定します。結果は操作ログと詳細ログ、各受注の変更履歴に残ります。",
+    "bulk.lead": "オーソリ済みで未売上の受注を、1回に最大 {max} 件まとめて売上確定します。一覧は売上確定期限の近い順です。結果は操作ログと詳細ログ、各受注の変更履歴に残ります。",
     "bulk.tab.list": "未処理一覧",
     "bulk.tab.log": "操作ログ",
     "bulk.search": "取引ID・注文番号・購入者名・金額で検索",
@@ -82,7 +82,7 @@ export const bulkMessages = {
   },
   en: {
     "bulk.title": "Bulk capture",
-    "bulk.lead": "Capture up to {max} authorized, uncaptured orders in one run. The results go to the operation log, the detailed log and each order's history.",
+    "bulk.lead": "Capture up to {max} authorized, uncaptured orders in one run. The list shows the nearest capture deadline first. The results go to the operation log, the detailed log and each order's history.",
     "bulk.tab.list": "Unprocessed",
     "bulk.tab.log": "Operation log",
     "bulk.search": "Search by transaction ID, order number, buyer or amount",
