@@ -20,7 +20,8 @@ pub enum CaptureMode {
     /// The shop captures later.
     #[default]
     AuthorizeOnly,
-    /// The gateway captures a few minutes after the order.
+    /// The storefront cart authorizes, then sends the capture itself a few minutes after
+    /// the order (seed 000; `GatewayRules::cart_capture_delay`).
     AuthorizeAndCapture,
 }
 
@@ -117,9 +118,6 @@ impl Ledger {
         if let Some(t) = &req.trading_id {
             params.push(("trading_id".into(), t.clone()));
         }
-        if req.capture_mode == CaptureMode::AuthorizeAndCapture {
-            params.push(("sales_mode".into(), "1".into()));
-        }
         if req.three_d_secure {
             let seq = self.events.len();
             params.push(("3dsecure_use_type".into(), "2".into()));
@@ -182,6 +180,13 @@ impl Ledger {
                         c.customer_card_id = Some(registered.clone());
                     }
                     customer_card_id = Some(registered);
+                }
+                // The cart's "authorize and capture": it sends 022 itself a few minutes
+                // later (the gateway's own sales_mode=1 would capture at once).
+                if req.capture_mode == CaptureMode::AuthorizeAndCapture
+                    && let Some(p) = payment_id.as_ref().and_then(|id| self.payments.get_mut(id))
+                {
+                    p.cart_capture_at = Some(now + rules.cart_capture_delay);
                 }
                 let status = payment_id
                     .as_ref()
@@ -268,7 +273,7 @@ impl Ledger {
                 "customer_id must be 1 to 25 letters, digits or _".into(),
             ));
         }
-        if crate::card_stub::parse_valid_term(&expiry).is_none() {
+        if !crate::card_stub::is_valid_term(&expiry) {
             return Err(LedgerError::Invalid("expiry must be MMYY".into()));
         }
         let card = CardDetails {

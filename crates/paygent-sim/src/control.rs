@@ -81,6 +81,10 @@ pub fn router(sim: Simulator) -> Router {
         .route("/control/outside-operations", post(outside_operation))
         .route("/control/payments", get(list_payments))
         .route("/control/payments/{payment_id}", get(get_payment))
+        .route(
+            "/control/payments/{payment_id}/resolve",
+            post(resolve_parked),
+        )
         .route("/control/events", get(events))
         .route("/control/notifications", get(notifications))
         .route("/control/storefront/generate", post(storefront))
@@ -294,7 +298,7 @@ async fn checkout_paidy(
             trading_id: req.trading_id.clone(),
             amount,
             details,
-            auto_capture: auto,
+            cart_capture: auto,
         };
         let id = l.paidy_checkout(now, &req.merchant_id, order, rules)?;
         Ok((id, paidy_payment_id))
@@ -449,6 +453,46 @@ async fn outside_operation(
     ))
 }
 
+#[derive(Deserialize)]
+struct Resolve {
+    /// `success` or `failure`.
+    outcome: String,
+}
+
+/// Finishes an operation parked in a processing status (30/31/42/50) now, as the
+/// gateway's own retry or its polling of Paidy would.
+async fn resolve_parked(
+    State(sim): State<Simulator>,
+    Path(payment_id): Path<String>,
+    Json(req): Json<Resolve>,
+) -> ApiResult {
+    let success = match req.outcome.as_str() {
+        "success" => true,
+        "failure" => false,
+        other => {
+            return Err(LedgerError::Invalid(format!(
+                "outcome must be success or failure, not {other}"
+            ))
+            .into());
+        }
+    };
+    let cause = if success {
+        "processing resolved"
+    } else {
+        "processing failed"
+    };
+    let new_id =
+        sim.update(|l, now, rules| l.resolve_parked(now, &payment_id, success, cause, rules))?;
+    let view = sim.read(|l| {
+        l.payments
+            .get(&payment_id)
+            .map(|p| payment_view(l, p, &sim))
+    });
+    Ok(Json(
+        json!({ "payment_id": payment_id, "new_payment_id": new_id, "payment": view }),
+    ))
+}
+
 /// The control API's view of a payment, with the chain of revisions.
 fn payment_view(l: &Ledger, p: &Payment, sim: &Simulator) -> Value {
     let mut chain = vec![p.payment_id.clone()];
@@ -508,12 +552,13 @@ fn payment_view(l: &Ledger, p: &Payment, sim: &Simulator) -> Value {
         "authorized_at": p.authorized_at,
         "captured_at": p.captured_at,
         "cancelled_at": p.cancelled_at,
-        "auto_capture_at": p.auto_capture_at,
+        "cart_capture_at": p.cart_capture_at,
         "capture_deadline": capture_deadline,
         "refund_deadline": refund_deadline,
         "base_payment_id": p.base_payment_id,
         "next_payment_id": p.next_payment_id,
         "changed_outside": p.changed_outside,
+        "parked": p.parked,
         "card": p.card.as_ref().map(|c| json!({
             "masked_card_number": crate::card_stub::masked(&c.number),
             "expiry": c.valid_term,

@@ -16,8 +16,8 @@ use paygent_codec::{CsvTable, PaymentStatus, Yen};
 use crate::card_stub::{self, AuthVerdict};
 use crate::clock::wire_timestamp;
 use crate::ledger::{
-    CardDetails, Contract, EventDetail, Ledger, Payment, Refusal, is_trading_id, paidy_fields,
-    telegram_cause,
+    CardDetails, Contract, EventDetail, Ledger, Payment, Processing, Refusal, is_trading_id,
+    paidy_fields, telegram_cause,
 };
 use crate::rules::GatewayRules;
 use crate::transition::{self, Method, Operation, Outcome};
@@ -39,6 +39,8 @@ pub struct TelegramRequest<'a> {
     pub peer_ip: Option<IpAddr>,
     /// The fault that will drop the response, for the event log.
     pub fault: Option<String>,
+    /// A processing fault: the telegram's work stops in its processing status.
+    pub processing: Option<Processing>,
 }
 
 /// The reply body before encoding.
@@ -159,6 +161,7 @@ pub fn default_detail(code: &str) -> &'static str {
         "2005" => "マーチャント取引IDが重複しています。",
         "2006" => "決済情報が存在しません。",
         "2007" => "処理期限を過ぎています。",
+        "2008" => "カード会社との通信がタイムアウトしました。再度実行してください。",
         "2013" => "補正後の金額が不正です。",
         "2014" => "3Dセキュア認証済みの決済は補正できません。",
         "2020" => "トークンの有効期限が切れています。",
@@ -172,6 +175,7 @@ pub fn default_detail(code: &str) -> &'static str {
         "24002" => "マーチャント取引IDが重複しています。",
         "24003" => "決済ステータスが処理可能な状態ではありません。",
         "24006" => "決済の有効期限が切れています。",
+        "24005" => "Paidyとの通信がタイムアウトしました。",
         "24007" => "返金額が決済金額を超えています。",
         "31001" => "カード情報に誤りがあります。",
         _ => "",
@@ -307,7 +311,7 @@ impl Ledger {
                 None,
             ),
             Ok(()) => {
-                let result = self.dispatch(now, rules, &kind, &merchant_id, &p);
+                let result = self.dispatch(now, rules, &kind, &merchant_id, &p, req.processing);
                 let (items, payment_id, new_id) = match result {
                     Ok(done) => {
                         let items = match done.items {
@@ -445,7 +449,9 @@ impl Ledger {
         kind: &str,
         merchant: &str,
         p: &Params<'_>,
+        processing: Option<Processing>,
     ) -> Result<Done, Refusal> {
+        let follow_up = |op| (op, processing);
         match kind {
             "020" => self.kind_020(now, rules, merchant, p),
             "021" => self.kind_card_follow_up(
@@ -454,18 +460,23 @@ impl Ledger {
                 merchant,
                 p,
                 kind,
-                Operation::CardAuthorizeCancel,
+                follow_up(Operation::CardAuthorizeCancel),
             ),
-            "022" => {
-                self.kind_card_follow_up(now, rules, merchant, p, kind, Operation::CardCapture)
-            }
+            "022" => self.kind_card_follow_up(
+                now,
+                rules,
+                merchant,
+                p,
+                kind,
+                follow_up(Operation::CardCapture),
+            ),
             "023" => self.kind_card_follow_up(
                 now,
                 rules,
                 merchant,
                 p,
                 kind,
-                Operation::CardCaptureCancel,
+                follow_up(Operation::CardCaptureCancel),
             ),
             "025" => self.kind_025(now, rules, merchant, p),
             "026" => self.kind_026(now, merchant, p),
@@ -479,9 +490,16 @@ impl Ledger {
                 merchant,
                 p,
                 kind,
-                Operation::PaidyAuthorizeCancel,
+                follow_up(Operation::PaidyAuthorizeCancel),
             ),
-            "341" => self.kind_paidy(now, rules, merchant, p, kind, Operation::PaidyCapture),
+            "341" => self.kind_paidy(
+                now,
+                rules,
+                merchant,
+                p,
+                kind,
+                follow_up(Operation::PaidyCapture),
+            ),
             "342" => {
                 let amount = p
                     .optional_digits("amount", 8)?
@@ -492,7 +510,7 @@ impl Ledger {
                     merchant,
                     p,
                     kind,
-                    Operation::PaidyRefund { amount },
+                    follow_up(Operation::PaidyRefund { amount }),
                 )
             }
             "343" => self.kind_343(merchant, p),
@@ -668,12 +686,20 @@ impl Ledger {
             }
             None => self.new_payment_id(),
         };
+        // sales_mode=1 authorizes and captures in one step: the payment is 40 at once
+        // (§4.2, §5.3 "sales_mode=1 → ok/40", §10 item 4).
+        let captures_at_once = sales_mode == Some("1");
         let status = match &verdict {
+            AuthVerdict::Approved if captures_at_once => PaymentStatus::Captured,
             AuthVerdict::Approved => PaymentStatus::Authorized,
             AuthVerdict::Refused { status, .. } => *status,
         };
+        let approved = matches!(verdict, AuthVerdict::Approved);
         match &existing {
             Some(id) => {
+                if approved && let Some(pay) = self.payments.get_mut(id) {
+                    pay.authorized_at = Some(now);
+                }
                 if status != PaymentStatus::Applied {
                     self.set_status(now, id, status, &cause, rules);
                 }
@@ -687,10 +713,10 @@ impl Ledger {
                     status,
                     amount,
                     created_at: now,
-                    authorized_at: None,
-                    captured_at: None,
+                    authorized_at: approved.then_some(now),
+                    captured_at: (status == PaymentStatus::Captured).then_some(now),
                     cancelled_at: None,
-                    auto_capture_at: None,
+                    cart_capture_at: None,
                     three_d_secure,
                     payment_class,
                     split_count,
@@ -700,6 +726,7 @@ impl Ledger {
                     next_payment_id: None,
                     reauthorizations: 0,
                     changed_outside: false,
+                    parked: None,
                     history: Vec::new(),
                 };
                 self.insert_payment(now, payment, &cause, rules);
@@ -713,19 +740,6 @@ impl Ledger {
                     &source,
                     three_d_secure.then_some(auth_id).flatten(),
                 );
-                if sales_mode == Some("1") {
-                    if rules.auto_capture_delay <= chrono::Duration::zero() {
-                        self.set_status(
-                            now,
-                            &payment_id,
-                            PaymentStatus::Captured,
-                            "auto_capture",
-                            rules,
-                        );
-                    } else if let Some(pay) = self.payments.get_mut(&payment_id) {
-                        pay.auto_capture_at = Some(now + rules.auto_capture_delay);
-                    }
-                }
                 Ok(Done::lines(self.card_items(&payment_id), Some(payment_id)))
             }
             AuthVerdict::Refused {
@@ -874,10 +888,10 @@ impl Ledger {
         merchant: &str,
         p: &Params<'_>,
         kind: &str,
-        op: Operation,
+        (op, processing): (Operation, Option<Processing>),
     ) -> Result<Done, Refusal> {
         let id = self.find_payment(merchant, p, Some(Method::Card), ("2006", "2005"))?;
-        self.apply_operation(now, &id, op, &telegram_cause(kind), rules)?;
+        self.apply_operation_with(now, &id, op, &telegram_cause(kind), rules, processing)?;
         let mut items = self.card_items(&id);
         // 021/022/023 return the card items empty (§4.3).
         items.truncate(2);
@@ -945,12 +959,54 @@ impl Ledger {
         if let Some(holder) = p.optional("cardholder_name", 64)? {
             card.holder = holder.to_owned();
         }
+        // valid_check_flg=1 (§4.5, §5.3): a validity-check authorization first, which
+        // leaves a card payment of its own: 22 (有効性確認済, cannot be captured or
+        // cancelled) on success; 17 (有効性確認NG) and the stub's 2001/2002/2003 on
+        // failure, and the card is not registered. The payment carries the telegram's
+        // trading_id (094 finds it by that) and amount 0: 025's documented answer has no
+        // payment_id (§11, the simulator's choice).
         let valid_check = p.get("valid_check_flg") == Some("1");
-        if valid_check
-            && let AuthVerdict::Refused { code, detail, .. } =
-                card_stub::authorize(&card.number, &card.valid_term, Ledger::card_month(now))
-        {
-            return Err(Refusal::new(code, &detail));
+        if valid_check {
+            let verdict =
+                card_stub::authorize(&card.number, &card.valid_term, Ledger::card_month(now));
+            let status = match verdict {
+                AuthVerdict::Approved => PaymentStatus::ValidityChecked,
+                AuthVerdict::Refused { .. } => PaymentStatus::ValidityCheckFailed,
+            };
+            let trading_id = p.optional_id("trading_id")?.map(str::to_owned);
+            let payment_id = self.new_payment_id();
+            let payment = Payment {
+                payment_id,
+                merchant_id: merchant.into(),
+                trading_id,
+                method: Method::Card,
+                status,
+                amount: Yen(0),
+                created_at: now,
+                authorized_at: (status == PaymentStatus::ValidityChecked).then_some(now),
+                captured_at: None,
+                cancelled_at: None,
+                cart_capture_at: None,
+                three_d_secure: false,
+                payment_class: "10".into(),
+                split_count: String::new(),
+                card: Some(CardDetails {
+                    customer_id: Some(customer_id.to_owned()),
+                    ..card.clone()
+                }),
+                paidy: None,
+                base_payment_id: None,
+                next_payment_id: None,
+                reauthorizations: 0,
+                changed_outside: false,
+                parked: None,
+                history: Vec::new(),
+            };
+            self.insert_payment(now, payment, &telegram_cause("025"), rules);
+            if let AuthVerdict::Refused { code, detail, .. } = verdict {
+                // An input error (2003) is still a failed check: 17, no retry on it.
+                return Err(Refusal::new(code, &detail));
+            }
         }
         let mut add_info: [String; 4] = Default::default();
         for (i, slot) in add_info.iter_mut().enumerate() {
@@ -962,6 +1018,9 @@ impl Ledger {
         let id = self
             .register_card(now, merchant, customer_id, card.clone(), add_info, rules)
             .map_err(|code| Refusal::new(code, ""))?;
+        if valid_check && let Some(stored) = self.stored_card_mut(merchant, customer_id, &id) {
+            stored.valid_checked_at = Some(now);
+        }
         if let Some(t) = token.and_then(|t| self.tokens.get_mut(t)) {
             t.used = true;
         }
@@ -1047,6 +1106,20 @@ impl Ledger {
         ]
         .map(str::to_owned)
         .to_vec();
+        // The validity-check columns exist for cards registered with a check (§4.5); a
+        // list holding one has them for every row (empty for the others).
+        let checked = cards.iter().any(|c| c.valid_checked_at.is_some());
+        if checked {
+            table.columns.extend(
+                [
+                    "valid_check_result",
+                    "valid_update_cd",
+                    "valid_check_date",
+                    "issur_name",
+                ]
+                .map(str::to_owned),
+            );
+        }
         for c in cards {
             let mut row = vec![
                 customer_id.to_owned(),
@@ -1068,6 +1141,17 @@ impl Ledger {
                 }
                 .to_owned(),
             );
+            if checked {
+                match c.valid_checked_at {
+                    Some(at) => row.extend([
+                        "0".to_owned(),
+                        String::new(),
+                        wire_timestamp(at),
+                        card_stub::acquirer(&c.card.number).2.to_owned(),
+                    ]),
+                    None => row.extend(std::iter::repeat_n(String::new(), 4)),
+                }
+            }
             table.rows.push(row);
         }
         Ok(Done {
@@ -1199,10 +1283,11 @@ impl Ledger {
         merchant: &str,
         p: &Params<'_>,
         kind: &str,
-        op: Operation,
+        (op, processing): (Operation, Option<Processing>),
     ) -> Result<Done, Refusal> {
         let id = self.find_payment(merchant, p, Some(Method::Paidy), ("24001", "24002"))?;
-        let new_id = self.apply_operation(now, &id, op, &telegram_cause(kind), rules)?;
+        let new_id =
+            self.apply_operation_with(now, &id, op, &telegram_cause(kind), rules, processing)?;
         let trading = self
             .payments
             .get(&id)
@@ -1327,7 +1412,7 @@ impl Ledger {
         params: &[(String, String)],
     ) -> Result<Vec<(String, String)>, Refusal> {
         match self
-            .dispatch(now, rules, kind, merchant, &Params(params))?
+            .dispatch(now, rules, kind, merchant, &Params(params), None)?
             .items
         {
             DoneBody::Lines(items) => Ok(items),

@@ -22,13 +22,15 @@
 //! - Both refuse ⇒ the pair of codes is recorded (printed with `--nocapture`); the codes
 //!   need not correspond.
 //!
-//! Timing model. The gateway moves payments on its own: the authorize-and-capture
-//! auto-capture (`GatewayRules::auto_capture_delay` after creation) and the deadline batch
+//! Timing model. Payments move without PayDesk: the storefront cart's capture of its
+//! authorize-and-capture orders (`GatewayRules::cart_capture_delay` after creation; the
+//! gateway's own `sales_mode=1` captures at once, §4.2, so an order PayDesk authorizes
+//! that way is never in 20) and the gateway's deadline batch
 //! (card 10 → 11, 20 → 33, 40 → 41; Paidy 20 → 33, 40 → 41; `due_lapse`). That work runs
 //! `batch_delay` late, or not yet at all (`None`). PayDesk hears of a lapse `notice_lag`
 //! after the gateway made it (its deadlines refuse from the deadline on exactly so that the
-//! lag does not matter); it hears of an auto-capture at once. A cancel racing the
-//! gateway's auto-capture is a race for the journal to settle, not a rule question, so it
+//! lag does not matter); it hears of the cart's capture at once. A cancel racing the
+//! cart's capture is a race for the journal to settle, not a rule question, so it
 //! is outside this model, as are operations done outside PayDesk.
 //!
 //! Paidy's parking statuses (30/31/42) are not an exception here: PayDesk refuses every
@@ -51,7 +53,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 
 /// The statuses a card payment can hold at the gateway (the simulator's whole set).
-const CARD_STATUSES: [PaymentStatus; 12] = gw::SIM_STATUSES;
+const CARD_STATUSES: [PaymentStatus; 14] = gw::SIM_STATUSES;
 
 /// The statuses a Paidy payment can hold (§4.9: 20, 30, 31, 32, 33, 40, 41, 42, 60).
 const PAIDY_STATUSES: [PaymentStatus; 9] = [
@@ -90,7 +92,7 @@ struct Case {
     op: Operation,
     /// When.
     now: DateTime<Utc>,
-    /// How late the gateway's auto-capture and deadline batch run; `None`: not yet.
+    /// How late the cart's capture and the gateway's deadline batch run; `None`: not yet.
     batch_delay: Option<TimeDelta>,
     /// How long after the gateway's batch moved the payment PayDesk hears of it.
     notice_lag: TimeDelta,
@@ -146,11 +148,11 @@ fn gateway_payment(case: &Case, rules: &GatewayRules) -> Gateway {
             three_d_secure: o.three_d_secure,
         },
         dates,
-        auto_capture_at: auto.then(|| dates.created + rules.auto_capture_delay),
+        auto_capture_at: auto.then(|| dates.created + rules.cart_capture_delay),
     }
 }
 
-/// Applies the gateway's clock-driven changes: the auto-capture if due by `captures_by`,
+/// Applies the clock-driven changes: the cart's capture if due by `captures_by`,
 /// then every lapse due by `lapses_by`, to the payment and the order alike.
 fn advance(
     mut g: Gateway,
@@ -295,11 +297,11 @@ impl Stricter {
             }
             Stricter::AmountChangeAuthorizeAndCapture => {
                 "the seed allows authorize-and-capture card orders cancel (refund) only; \
-                 the gateway would revise the authorization before its auto-capture"
+                 the gateway would revise the authorization before the cart's capture"
             }
             Stricter::WaitingForAutoCapture => {
                 "an authorize-and-capture order is captured automatically; PayDesk refuses \
-                 a manual capture until the auto-capture is due so it is not captured twice \
+                 a manual capture until the cart's capture is due so it is not captured twice \
                  (the gateway would capture, or answer a card 022 idempotently)"
             }
             Stricter::GatewayNoOp => {
@@ -691,7 +693,7 @@ fn offsets() -> Vec<TimeDelta> {
         RULES.card_refund_window,
         RULES.paidy_capture_window,
         RULES.paidy_refund_window,
-        g.auto_capture_delay,
+        g.cart_capture_delay,
         g.card_authorization_validity,
         g.card_capture_cancel_window,
         g.paidy_capture_window,
@@ -710,10 +712,10 @@ fn resolve(d: Draw) -> Case {
         &PAIDY_STATUSES
     };
     let d = Draw {
-        status: if d.status < 12 {
+        status: if d.status < CARD_STATUSES.len() {
             d.status % statuses.len()
         } else {
-            statuses.len() + d.status - 12
+            statuses.len() + d.status - CARD_STATUSES.len()
         },
         ..d
     };
@@ -833,7 +835,10 @@ fn arb_case() -> impl Strategy<Value = Case> {
             1 => Just(CaptureMode::AuthorizeAndCapture)
         ],
         proptest::bool::weighted(0.2),
-        prop_oneof![0..12usize, 12..14usize],
+        prop_oneof![
+            0..CARD_STATUSES.len(),
+            CARD_STATUSES.len()..CARD_STATUSES.len() + 2
+        ],
         proptest::bool::weighted(0.2),
         any::<u32>(),
         proptest::option::of(any::<u32>()),

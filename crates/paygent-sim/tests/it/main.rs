@@ -9,5 +9,6 @@ mod faults;
 mod harness;
 mod notify;
 mod paidy;
+mod processing;
 mod stored_card;
 mod tls;
