@@ -834,13 +834,8 @@ impl Ledger {
                 Operation::PaidyRefund { amount: Some(a) } if a != payment.amount => Some(a.0),
                 _ => None,
             };
-            let resolves_at = match (method, kind) {
-                (Method::Paidy, _) => Some(now + rules.paidy_processing_resolution),
-                (Method::Card, ParkedKind::Cancel) => {
-                    Some(now + rules.card_cancel_retry_resolution)
-                }
-                (Method::Card, _) => None,
-            };
+            let resolves_at =
+                transition::self_resolution(method, parking, rules).map(|(after, _)| now + after);
             // A retry that fails again leaves the payment where it is (42 may move on to
             // 50 when the retry gets as far as the settlement).
             if status != parking && status != PaymentStatus::RefundSettling {

@@ -273,6 +273,32 @@ pub fn due_lapse(
     }
 }
 
+/// A processing status the gateway finishes by itself, with success (§11 Q3, the
+/// simulator's choice): card 31 ("Paygent retries", §5.2) → 32 after
+/// `card_cancel_retry_resolution`; Paidy 30 → 40, 31 → 32, 42 → 60 (Paygent polls Paidy,
+/// §4.9) after `paidy_processing_resolution`. Card 30, 42 and 50 wait for the shop's retry:
+/// `None`. Returns how long after the parking it happens and the new status.
+pub fn self_resolution(
+    method: Method,
+    status: PaymentStatus,
+    rules: &GatewayRules,
+) -> Option<(chrono::Duration, PaymentStatus)> {
+    use PaymentStatus as S;
+    match (method, status) {
+        (Method::Card, S::CancelPending) => {
+            Some((rules.card_cancel_retry_resolution, S::Cancelled))
+        }
+        (Method::Paidy, S::CapturePending) => {
+            Some((rules.paidy_processing_resolution, S::Captured))
+        }
+        (Method::Paidy, S::CancelPending) => {
+            Some((rules.paidy_processing_resolution, S::Cancelled))
+        }
+        (Method::Paidy, S::RefundPending) => Some((rules.paidy_processing_resolution, S::Refunded)),
+        _ => None,
+    }
+}
+
 /// Whether entering `status` creates a notification record (§5.2: card ●; Paidy: every
 /// event except the parking statuses 30/31/42).
 pub fn is_notified(method: Method, status: PaymentStatus) -> bool {
