@@ -49,6 +49,11 @@ fn xyzz(number: &str) -> (u8, u8, String) {
 /// the century counts as past. The sandbox accepts expiries up to 20 years ahead (§5.4).
 const EXPIRY_YEARS_AHEAD: i32 = 20;
 
+/// The stub's X digit (the fourth digit from the end) of a card number.
+pub fn xyzz_x(number: &str) -> u8 {
+    xyzz(number).0
+}
+
 /// Parses `MMYY` (§9) into (year, month), reading `YY` as the year within
 /// [`EXPIRY_YEARS_AHEAD`] years ahead of `now_year` or the years just before it, so a
 /// long clock run does not wrap at a century (`0101` in 2099 is January 2101).

@@ -118,16 +118,6 @@ impl Ledger {
         if let Some(t) = &req.trading_id {
             params.push(("trading_id".into(), t.clone()));
         }
-        if req.three_d_secure {
-            let seq = self.events.len();
-            params.push(("3dsecure_use_type".into(), "2".into()));
-            params.push((
-                "3ds_auth_id".into(),
-                format!("sim-3ds-{seq:08}-{}", self.next_payment_seq),
-            ));
-        } else {
-            params.push(("3dsecure_ryaku".into(), "1".into()));
-        }
         let card = CardDetails {
             number: req
                 .card_number
@@ -138,6 +128,21 @@ impl Ledger {
             customer_id: None,
             customer_card_id: None,
         };
+        if req.three_d_secure {
+            // The buyer authenticated at the storefront: a finished 450 (§4.6).
+            let auth_id = self.start_three_ds(
+                now,
+                &req.merchant_id,
+                card.clone(),
+                &req.amount.to_string(),
+                "https://shop.example/3ds/return",
+                crate::three_ds::ThreeDsStatus::Authenticated,
+            );
+            params.push(("3dsecure_use_type".into(), "2".into()));
+            params.push(("3ds_auth_id".into(), auth_id));
+        } else {
+            params.push(("3dsecure_ryaku".into(), "1".into()));
+        }
         let register_after = match (&req.customer_id, &req.customer_card_id) {
             (Some(customer), Some(card_id)) => {
                 params.push(("stock_card_mode".into(), "1".into()));

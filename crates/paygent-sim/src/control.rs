@@ -85,6 +85,8 @@ pub fn router(sim: Simulator) -> Router {
             "/control/payments/{payment_id}/resolve",
             post(resolve_parked),
         )
+        .route("/control/3ds/{auth_id}", get(get_three_ds))
+        .route("/control/3ds/{auth_id}/complete", post(complete_three_ds))
         .route("/control/events", get(events))
         .route("/control/notifications", get(notifications))
         .route("/control/storefront/generate", post(storefront))
@@ -451,6 +453,57 @@ async fn outside_operation(
     Ok(Json(
         json!({ "payment_id": req.payment_id, "new_payment_id": new_id, "payment": view }),
     ))
+}
+
+#[derive(Deserialize)]
+struct CompleteThreeDs {
+    /// `authenticated` or `failed`.
+    outcome: String,
+}
+
+/// The cardholder finishes an authentication on the ACS page (§4.6); answers the
+/// term_url the browser is sent to. Abandoning is doing nothing: it times out.
+async fn complete_three_ds(
+    State(sim): State<Simulator>,
+    Path(auth_id): Path<String>,
+    Json(req): Json<CompleteThreeDs>,
+) -> ApiResult {
+    let authenticated = match req.outcome.as_str() {
+        "authenticated" => true,
+        "failed" => false,
+        other => {
+            return Err(bad(format!(
+                "outcome must be authenticated or failed, not {other}"
+            )));
+        }
+    };
+    let term_url = sim.update(|l, now, _| l.complete_three_ds(now, &auth_id, authenticated))?;
+    let status = sim.read(|l| l.three_ds.get(&auth_id).map(|a| a.status));
+    Ok(Json(
+        json!({ "3ds_auth_id": auth_id, "status": status, "term_url": term_url }),
+    ))
+}
+
+/// An authentication: status, times, the payment that used it, and (once finished) the
+/// term_url redirect.
+async fn get_three_ds(State(sim): State<Simulator>, Path(auth_id): Path<String>) -> ApiResult {
+    let view = sim.read(|l| {
+        l.three_ds.get(&auth_id).map(|a| {
+            let redirect = (a.status != crate::three_ds::ThreeDsStatus::Pending)
+                .then(|| l.term_url_redirect(&auth_id, a));
+            json!({
+                "3ds_auth_id": auth_id,
+                "merchant_id": a.merchant_id,
+                "status": a.status,
+                "created_at": a.created_at,
+                "finished_at": a.finished_at,
+                "used_by": a.used_by,
+                "term_url": redirect,
+            })
+        })
+    });
+    view.map(Json)
+        .ok_or_else(|| LedgerError::NotFound(format!("3-D Secure authentication {auth_id}")).into())
 }
 
 #[derive(Deserialize)]

@@ -550,6 +550,9 @@ pub struct Ledger {
     pub events: Vec<Event>,
     /// Used 3-D Secure authentication ids (31010 on reuse).
     pub used_3ds_auth_ids: BTreeSet<String>,
+    /// EMV 3-D Secure authentications started by 450, by `3ds_auth_id`.
+    #[serde(default)]
+    pub three_ds: BTreeMap<String, crate::three_ds::ThreeDsAuth>,
     /// Counter for payment IDs.
     pub next_payment_seq: u64,
     /// Counter for customer card IDs.
@@ -964,6 +967,7 @@ impl Ledger {
                 changed += 1;
             }
         }
+        self.expire_three_ds(now, rules);
         self.purge_notifications(now, rules);
         changed
     }

@@ -48,6 +48,9 @@ pub struct GatewayRules {
     /// itself (§5.2 "Paygent retries") and ends in 32 this long later (§11 Q3). Card 30,
     /// 42 and 50 are finished only by the shop's retry (022 / 023, §5.3).
     pub card_cancel_retry_resolution: Duration,
+    /// An EMV 3-D Secure authentication not finished within this is abandoned: Paygent
+    /// answers 31013 (§4.6, 30 minutes).
+    pub three_d_secure_timeout: Duration,
     /// The largest Paidy order.
     pub paidy_amount_limit: i64,
     /// The largest card amount (`payment_amount` has 7 digits).
@@ -85,6 +88,7 @@ impl Default for GatewayRules {
             paidy_refund_window: Duration::days(90),
             paidy_processing_resolution: Duration::minutes(10),
             card_cancel_retry_resolution: Duration::minutes(10),
+            three_d_secure_timeout: Duration::minutes(30),
             paidy_amount_limit: 300_000,
             card_amount_limit: 9_999_999,
             notification_retention: Duration::days(7),

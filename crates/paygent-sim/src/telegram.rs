@@ -23,9 +23,9 @@ use crate::rules::GatewayRules;
 use crate::transition::{self, Method, Operation, Outcome};
 
 /// The kinds the simulator implements.
-pub const SUPPORTED_KINDS: [&str; 15] = [
+pub const SUPPORTED_KINDS: [&str; 16] = [
     "020", "021", "022", "023", "025", "026", "027", "028", "029", "091", "094", "340", "341",
-    "342", "343",
+    "342", "343", "450",
 ];
 
 /// A decoded telegram.
@@ -178,6 +178,18 @@ pub fn default_detail(code: &str) -> &'static str {
         "24005" => "Paidyとの通信がタイムアウトしました。",
         "24007" => "返金額が決済金額を超えています。",
         "31001" => "カード情報に誤りがあります。",
+        "31002" => "カード指定方法とパラメータが一致しません。",
+        "31003" => "トークンの有効期限が切れています。",
+        "31004" => "トークンが存在しません。",
+        "31005" => "トークンは使用済みです。",
+        "31006" => "カード情報が存在しません。",
+        "31007" => "3Dセキュア認証に失敗しました。",
+        "31008" => "3Dセキュア利用タイプが不正です。",
+        "31009" => "3Dセキュア認証IDが設定されていません。",
+        "31010" => "3Dセキュア認証IDは他の取引で使用済みです。",
+        "31011" => "3Dセキュア認証IDが存在しません。",
+        "31013" => "3Dセキュア認証がタイムアウトしました。",
+        "P063" => "3Dセキュアの利用が許可されていません。",
         _ => "",
     }
 }
@@ -237,6 +249,18 @@ fn reply_items(kind: &str) -> &'static [&'static str] {
         ],
         "026" => &["num_of_cards"],
         "340" | "341" | "342" => &["payment_id", "trading_id"],
+        "450" => &[
+            "card_brand",
+            "acq_id",
+            "3ds_auth_id",
+            "issur_class",
+            "acq_name",
+            "issur_name",
+            "issur_id",
+            "fingerprint",
+            "masked_card_number",
+            "out_acs_html",
+        ],
         _ => &[],
     }
 }
@@ -422,13 +446,14 @@ impl Ledger {
             "025" | "026" | "027" => Some(Contract::StoredCard),
             "020" | "021" | "022" | "023" | "028" | "029" => Some(Contract::Card),
             "340" | "341" | "342" | "343" => Some(Contract::Paidy),
+            "450" => Some(Contract::ThreeDSecure),
             _ => None,
         };
         if let Some(c) = contract.filter(|c| !shop.contracts.contains(c)) {
-            let code = if c == Contract::StoredCard {
-                "P021"
-            } else {
-                "P007"
+            let code = match c {
+                Contract::StoredCard => "P021",
+                Contract::ThreeDSecure => "P063",
+                _ => "P007",
             };
             return Err(Refusal::new(code, ""));
         }
@@ -514,6 +539,7 @@ impl Ledger {
                 )
             }
             "343" => self.kind_343(merchant, p),
+            "450" => self.kind_450(now, merchant, p),
             _ => Err(Refusal::new("P007", "")),
         }
     }
@@ -623,6 +649,10 @@ impl Ledger {
         }
         let three_d_secure = p.get("3dsecure_use_type") == Some("2");
         let auth_id = p.optional("3ds_auth_id", 36)?;
+        if auth_id.is_some() && !three_d_secure {
+            // §4.6: a 3ds_auth_id with 3dsecure_use_type other than 2.
+            return Err(Refusal::new("31008", ""));
+        }
         if three_d_secure {
             let shop = self.shop(merchant).map_err(|_| Refusal::new("P002", ""))?;
             if !shop.contracts.contains(&Contract::ThreeDSecure) {
@@ -631,8 +661,9 @@ impl Ledger {
             let Some(auth_id) = auth_id else {
                 return Err(Refusal::new("31009", ""));
             };
-            if self.used_3ds_auth_ids.contains(auth_id) {
-                return Err(Refusal::new("31010", ""));
+            // §4.6: only an authentication 450 issued and the cardholder finished.
+            if let Some(code) = self.three_ds_refusal(merchant, auth_id) {
+                return Err(Refusal::new(code, ""));
             }
         }
         let source = self.card_source(now, merchant, p)?;
@@ -738,7 +769,10 @@ impl Ledger {
                     now,
                     merchant,
                     &source,
-                    three_d_secure.then_some(auth_id).flatten(),
+                    three_d_secure
+                        .then_some(auth_id)
+                        .flatten()
+                        .map(|a| (a, payment_id.as_str())),
                 );
                 Ok(Done::lines(self.card_items(&payment_id), Some(payment_id)))
             }
@@ -865,7 +899,7 @@ impl Ledger {
         now: DateTime<Utc>,
         merchant: &str,
         source: &CardSource,
-        auth_id: Option<&str>,
+        auth: Option<(&str, &str)>,
     ) {
         if let Some(t) = source.token.as_ref().and_then(|t| self.tokens.get_mut(t)) {
             t.used = true;
@@ -876,8 +910,11 @@ impl Ledger {
         {
             stored.last_used_at = Some(now);
         }
-        if let Some(id) = auth_id {
+        if let Some((id, payment_id)) = auth {
             self.used_3ds_auth_ids.insert(id.to_owned());
+            if let Some(auth) = self.three_ds.get_mut(id) {
+                auth.used_by = Some(payment_id.to_owned());
+            }
         }
     }
 
@@ -1299,6 +1336,100 @@ impl Ledger {
             payment_id: Some(id),
             new_payment_id: new_id,
         })
+    }
+
+    /// 450 EMV 3-D Secure authentication (§4.6): checks the request, resolves the card
+    /// (token, stored card; raw numbers 2023 as for 020; Google Pay not simulated), and
+    /// starts a pending authentication whose ACS page is `out_acs_html`. The card stub's
+    /// X=7 is a card the acquirer does not take (31001).
+    fn kind_450(
+        &mut self,
+        now: DateTime<Utc>,
+        merchant: &str,
+        p: &Params<'_>,
+    ) -> Result<Done, Refusal> {
+        let term_url = p.required("term_url", 256)?;
+        let merchant_name = p.required("merchant_name", 120)?;
+        if merchant_name.chars().count() > 40 {
+            return Err(Refusal::new("P009", "[merchant_name]桁数エラー"));
+        }
+        if p.required("authentication_type", 2)? != "01" {
+            return Err(Refusal::new("P010", "[authentication_type]入力値エラー"));
+        }
+        let method = p.required("card_set_method", 8)?;
+        let amount = p.required("payment_amount", 13)?;
+        if !amount.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            return Err(type_error("payment_amount"));
+        }
+        // Token errors read as the 3-D Secure codes (31003–31005).
+        let token_code = |r: Refusal| {
+            let code = match r.code.as_str() {
+                "2020" => "31003",
+                "2021" => "31004",
+                "2022" => "31005",
+                _ => "31002",
+            };
+            Refusal::new(code, "")
+        };
+        let card = match method {
+            "token" => {
+                let token = p
+                    .optional("card_token", 30)?
+                    .ok_or_else(|| Refusal::new("31002", ""))?;
+                self.check_token(now, merchant, token, false)
+                    .map_err(token_code)?
+            }
+            "customer" => {
+                let (Some(customer), Some(card_id)) = (
+                    p.optional("customer_id", 25)?,
+                    p.optional("customer_card_id", 18)?,
+                ) else {
+                    return Err(Refusal::new("31002", ""));
+                };
+                let shop = self.shops.get(merchant);
+                if shop.is_none_or(|s| !s.contracts.contains(&Contract::StoredCard)) {
+                    return Err(Refusal::new("P024", ""));
+                }
+                self.stored_cards_of(merchant, customer)
+                    .iter()
+                    .find(|c| c.customer_card_id == card_id)
+                    .map(|c| c.card.clone())
+                    .ok_or_else(|| Refusal::new("31006", ""))?
+            }
+            "direct" => return Err(Refusal::new("2023", "")),
+            "google" => return Err(Refusal::new("P007", "")),
+            _ => return Err(Refusal::new("P010", "[card_set_method]入力値エラー")),
+        };
+        if crate::card_stub::xyzz_x(&card.number) == 7 {
+            return Err(Refusal::new("31001", ""));
+        }
+        let id = self.start_three_ds(
+            now,
+            merchant,
+            card.clone(),
+            amount,
+            term_url,
+            crate::three_ds::ThreeDsStatus::Pending,
+        );
+        let (acq_id, acq_name, issur_name) = card_stub::acquirer(&card.number);
+        let html = format!(
+            "<html>\r\n<body>\r\n<p>{merchant_name}: 3Dセキュア認証 ({id})</p>\r\n</body>\r\n</html>"
+        );
+        Ok(Done::lines(
+            vec![
+                kv("card_brand", card_stub::brand(&card.number)),
+                kv("acq_id", acq_id),
+                kv("3ds_auth_id", id),
+                kv("issur_class", "0"),
+                kv("acq_name", acq_name),
+                kv("issur_name", issur_name),
+                kv("issur_id", ""),
+                kv("fingerprint", card.fingerprint()),
+                kv("masked_card_number", card_stub::masked(&card.number)),
+                kv("out_acs_html", html),
+            ],
+            None,
+        ))
     }
 
     fn kind_343(&mut self, merchant: &str, p: &Params<'_>) -> Result<Done, Refusal> {

@@ -11,4 +11,5 @@ mod notify;
 mod paidy;
 mod processing;
 mod stored_card;
+mod three_ds;
 mod tls;
