@@ -30,13 +30,12 @@ struct Flags {
     #[arg(
         long,
         value_name = "PASS",
-        requires = "tls_dir",
-        conflicts_with = "paygent_passphrase"
+        conflicts_with_all = ["paygent_passphrase", "plain_http"]
     )]
     client_passphrase: Option<String>,
     /// The generated client key uses Paygent's fixed kit passphrase (changeit), as a shop's
     /// kit from Paygent does (§1.3).
-    #[arg(long, requires = "tls_dir")]
+    #[arg(long, conflicts_with = "plain_http")]
     paygent_passphrase: bool,
     /// Serve plain HTTP instead of TLS (quick local runs).
     #[arg(long)]

@@ -36,6 +36,7 @@ fn usage_errors_exit_2_and_say_why() {
         &["--plain-http", "--no-such-flag"],
         // The kit's passphrase only means something for a generated TLS kit.
         &["--plain-http", "--paygent-passphrase"],
+        &["--plain-http", "--client-passphrase", "x"],
         &[
             "--tls-dir",
             "/tmp/never-used",
