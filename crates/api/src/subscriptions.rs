@@ -1218,12 +1218,17 @@ impl Desk {
             capture_mode: cycle.capture_mode,
             three_d_secure: false,
             amount: cycle.amount,
-            captured_amount: Yen(0),
+            captured_amount: if status == PaymentStatus::Captured {
+                cycle.amount
+            } else {
+                Yen(0)
+            },
             refunded_amount: Yen(0),
             status,
             ordered_at: now,
-            authorized_at: (status == PaymentStatus::Authorized).then_some(now),
-            captured_at: None,
+            authorized_at: matches!(status, PaymentStatus::Authorized | PaymentStatus::Captured)
+                .then_some(now),
+            captured_at: (status == PaymentStatus::Captured).then_some(now),
             list: OrderList::Open,
             outside_change: false,
             buyer_name: Some(sub.buyer_name.clone()),
@@ -1255,7 +1260,13 @@ impl Desk {
         cycle: &CycleRow,
         payment_id: &str,
     ) -> Result<i64, AppError> {
-        let order = self.renewal_order(sub, cycle, payment_id, PaymentStatus::Authorized);
+        // An authorize-and-capture renewal goes out with sales_mode=1, which the gateway
+        // captures at once (§4.2, §5.3): the order is 40 from the start.
+        let status = match cycle.capture_mode {
+            CaptureMode::AuthorizeOnly => PaymentStatus::Authorized,
+            CaptureMode::AuthorizeAndCapture => PaymentStatus::Captured,
+        };
+        let order = self.renewal_order(sub, cycle, payment_id, status);
         let line = renewal_line(cycle, Some(payment_id), None);
         let id = self.insert_renewal_order(&order, &line)?;
         self.store()

@@ -164,7 +164,10 @@ pub fn eligibility(order: &Order, now: DateTime<Utc>, rules: &Rules) -> Eligibil
     if order.status != PaymentStatus::Authorized {
         let refusal = check_kind(order, OperationKind::Capture, now, rules)
             .err()
-            .unwrap_or(Refusal::GatewayProcessing);
+            .unwrap_or(Refusal::GatewayProcessing {
+                method: order.method,
+                status: order.status,
+            });
         return Eligibility::NotEligible(Ineligible::Refused(refusal));
     }
     if order.outside_change {

@@ -40,8 +40,9 @@ pub use journal::{
 };
 pub use notification::{Reconciliation, StatusReport, order_from_report, reconcile};
 pub use operation::{
-    Deadline, DeadlineKind, DeadlineState, Operation, OperationKind, Plan, Refusal,
-    available_operations, check, check_kind, deadline, deadline_state, refundable_amount,
+    Deadline, DeadlineKind, DeadlineState, Operation, OperationKind, PROCESSING_RULES, Plan,
+    ProcessingRule, Refusal, available_operations, check, check_kind, deadline, deadline_state,
+    processing_rule, refundable_amount,
 };
 pub use order::{Actor, CaptureMode, Order, OrderId, OrderList, PaymentMethod};
 pub use paygent_codec::{PaymentStatus, TelegramKind, Yen};

@@ -197,8 +197,18 @@ pub enum Refusal {
         /// When the automatic capture is due.
         due: DateTime<Utc>,
     },
-    /// The gateway is still processing an earlier request for this payment.
-    GatewayProcessing,
+    /// The payment is in a processing status (card 30/31/42/50, Paidy 30/31/42): an
+    /// earlier operation stopped part-way at the gateway. Only its retry may be sent (card);
+    /// [`processing_rule`] says which and who finishes it.
+    GatewayProcessing {
+        /// Card or Paidy.
+        method: PaymentMethod,
+        /// The processing status.
+        status: PaymentStatus,
+    },
+    /// A validity check's payment (22 / 17, made when a card was registered with a check):
+    /// not a sale, nothing to operate on.
+    ValidityCheck,
     /// PayDesk has not yet settled the outcome of an earlier operation on this order.
     OperationUnsettled,
 }
@@ -229,7 +239,8 @@ impl Refusal {
             Refusal::PaidyAmountLimit { .. } => "paidy_amount_limit",
             Refusal::CardAmountLimit { .. } => "card_amount_limit",
             Refusal::WaitingForAutoCapture { .. } => "waiting_for_auto_capture",
-            Refusal::GatewayProcessing => "gateway_processing",
+            Refusal::GatewayProcessing { .. } => "gateway_processing",
+            Refusal::ValidityCheck => "validity_check",
             Refusal::OperationUnsettled => "operation_unsettled",
         }
     }
@@ -331,9 +342,10 @@ impl Refusal {
                 format!("「オーソリ+売上確定」の注文は {} ごろ自動で売上確定されます。それまでお待ちください。", jst(*due)),
                 format!("This authorize-and-capture order is captured automatically around {} JST. Please wait.", jst(*due)),
             ),
-            Refusal::GatewayProcessing => (
-                "ペイジェントが前の処理をまだ実行中です。しばらくしてから状態を更新してください。".into(),
-                "Paygent is still processing an earlier request for this payment. Refresh its status in a little while.".into(),
+            Refusal::GatewayProcessing { method, status } => processing_message(*method, *status),
+            Refusal::ValidityCheck => (
+                "これはカード登録のときの有効性確認（与信の確認）で、売上ではありません。売上確定・キャンセル・返金をするものはありません。".into(),
+                "This is the card check made when the card was registered, not a sale: there is nothing to capture, cancel or refund.".into(),
             ),
             Refusal::OperationUnsettled => (
                 "前の操作の結果をペイジェントに確認中です。確認が終わるまでお待ちください。".into(),
@@ -530,6 +542,154 @@ fn settled_status_refusal(status: PaymentStatus) -> Refusal {
     }
 }
 
+/// One processing status: an operation that stopped part-way at the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessingRule {
+    /// Card or Paidy.
+    pub method: PaymentMethod,
+    /// The processing status.
+    pub status: PaymentStatus,
+    /// The operation it holds.
+    pub pending: OperationKind,
+    /// The shop may send that operation again (card: the same telegram retries it, §5.3).
+    pub retry: bool,
+    /// Paygent finishes (or undoes) it by itself.
+    pub gateway_finishes: bool,
+}
+
+/// The processing statuses and what may be done on each: §5.2–§5.3 for cards (30 capture,
+/// 31 authorization cancel, 42 and 50 capture cancel: "retry 022 / 021 / 023"; 31 is also
+/// retried by Paygent itself), §4.9 for Paidy (a Paidy timeout, 24005, parks 31 / 30 / 42;
+/// Paygent polls Paidy and moves it on, and every Paidy telegram is refused meanwhile).
+/// [`check_kind`] allows exactly a row's retry and refuses every other operation with
+/// [`Refusal::GatewayProcessing`], whose text says what is pending and what to do.
+pub const PROCESSING_RULES: [ProcessingRule; 7] = [
+    ProcessingRule::new(
+        PaymentMethod::Card,
+        PaymentStatus::CapturePending,
+        OperationKind::Capture,
+        true,
+        false,
+    ),
+    ProcessingRule::new(
+        PaymentMethod::Card,
+        PaymentStatus::CancelPending,
+        OperationKind::Cancel,
+        true,
+        true,
+    ),
+    ProcessingRule::new(
+        PaymentMethod::Card,
+        PaymentStatus::RefundPending,
+        OperationKind::FullRefund,
+        true,
+        false,
+    ),
+    ProcessingRule::new(
+        PaymentMethod::Card,
+        PaymentStatus::RefundSettling,
+        OperationKind::FullRefund,
+        true,
+        false,
+    ),
+    ProcessingRule::new(
+        PaymentMethod::Paidy,
+        PaymentStatus::CapturePending,
+        OperationKind::Capture,
+        false,
+        true,
+    ),
+    ProcessingRule::new(
+        PaymentMethod::Paidy,
+        PaymentStatus::CancelPending,
+        OperationKind::Cancel,
+        false,
+        true,
+    ),
+    ProcessingRule::new(
+        PaymentMethod::Paidy,
+        PaymentStatus::RefundPending,
+        OperationKind::FullRefund,
+        false,
+        true,
+    ),
+];
+
+impl ProcessingRule {
+    const fn new(
+        method: PaymentMethod,
+        status: PaymentStatus,
+        pending: OperationKind,
+        retry: bool,
+        gateway_finishes: bool,
+    ) -> ProcessingRule {
+        ProcessingRule {
+            method,
+            status,
+            pending,
+            retry,
+            gateway_finishes,
+        }
+    }
+}
+
+/// The processing rule for a payment's status, if the status is a processing one.
+pub fn processing_rule(method: PaymentMethod, status: PaymentStatus) -> Option<ProcessingRule> {
+    PROCESSING_RULES
+        .into_iter()
+        .find(|r| r.method == method && r.status == status)
+}
+
+fn pending_words(kind: OperationKind) -> (&'static str, &'static str) {
+    match kind {
+        OperationKind::Capture => ("売上確定", "capture"),
+        OperationKind::Cancel => ("キャンセル", "cancel"),
+        OperationKind::FullRefund | OperationKind::PartialRefund => ("返金", "refund"),
+        OperationKind::AmountChange => ("金額変更", "amount change"),
+    }
+}
+
+fn processing_message(method: PaymentMethod, status: PaymentStatus) -> (String, String) {
+    let (label_ja, label_en) = crate::history::status_label(status, method);
+    let Some(rule) = processing_rule(method, status) else {
+        return (
+            format!(
+                "ペイジェントが前の処理をまだ実行中です（{label_ja}）。しばらくしてから状態を更新してください。"
+            ),
+            format!(
+                "Paygent is still processing an earlier request for this payment ({label_en}). Refresh its status in a little while."
+            ),
+        );
+    };
+    let (ja, en) = pending_words(rule.pending);
+    match (rule.retry, rule.gateway_finishes) {
+        (true, false) => (
+            format!(
+                "ペイジェントで{ja}の処理が途中で止まっています（{label_ja}）。{ja}をもう一度実行してください。終わるまでほかの操作はできません。"
+            ),
+            format!(
+                "Paygent's {en} of this payment stopped part-way ({label_en}). Run the {en} again; nothing else can be done until it has finished."
+            ),
+        ),
+        (true, true) => (
+            format!(
+                "ペイジェントが{ja}を自動でやり直しています（{label_ja}）。終わるのを待つか、{ja}をもう一度実行してください。終わるまでほかの操作はできません。"
+            ),
+            format!(
+                "Paygent is retrying the {en} by itself ({label_en}). Wait for it, or run the {en} again; nothing else can be done until it has finished."
+            ),
+        ),
+        (false, _) => (
+            format!(
+                "ペイディの応答を待っているため、{ja}の処理中です（{label_ja}）。ペイジェントが自動で完了させるか元に戻します。状態が更新されるまでお待ちください。それまで操作はできません。"
+            ),
+            format!(
+                "Paygent is waiting for Paidy to confirm the {en} ({label_en}). Paygent completes or undoes it by itself; wait until the status is updated. Nothing can be sent until then."
+            ),
+        ),
+    }
+}
+
 /// Whether an operation of this kind can work on the order now, ignoring the amount the
 /// shop owner will enter (the detail screen's enabled/disabled buttons).
 pub fn check_kind(
@@ -541,15 +701,23 @@ pub fn check_kind(
     use PaymentStatus as S;
     let card = order.method == PaymentMethod::Card;
     let status = order.status;
-    // Paidy parks a payment in 30/31/42 while it waits for Paidy; nothing may be sent then.
-    // Card 30/31/42/50 are processing errors that the same telegram retries (§5.3).
-    let paidy_parked = !card
-        && matches!(
+    // Processing statuses: only the retry of the stopped operation (PROCESSING_RULES).
+    if let Some(rule) = processing_rule(order.method, status) {
+        let processing = Refusal::GatewayProcessing {
+            method: order.method,
             status,
-            S::CapturePending | S::CancelPending | S::RefundPending
-        );
-    if paidy_parked {
-        return Err(Refusal::GatewayProcessing);
+        };
+        if !rule.retry || kind != rule.pending {
+            return Err(processing);
+        }
+        return match kind {
+            OperationKind::Capture => before_capture_deadline(order, now, rules),
+            OperationKind::FullRefund => before_refund_deadline(order, now, rules),
+            _ => Ok(()),
+        };
+    }
+    if matches!(status, S::ValidityChecked | S::ValidityCheckFailed) {
+        return Err(Refusal::ValidityCheck);
     }
     match kind {
         OperationKind::Capture => match status {
@@ -560,11 +728,7 @@ pub fn check_kind(
                     _ => Ok(()),
                 }
             }
-            S::CapturePending => before_capture_deadline(order, now, rules),
-            S::CancelPending => Err(Refusal::GatewayProcessing),
-            S::Captured | S::CapturedRefundWindowClosed | S::RefundPending | S::RefundSettling => {
-                Err(Refusal::AlreadyCaptured)
-            }
+            S::Captured | S::CapturedRefundWindowClosed => Err(Refusal::AlreadyCaptured),
             other => Err(settled_status_refusal(other)),
         },
         OperationKind::Cancel => match status {
@@ -572,23 +736,15 @@ pub fn check_kind(
             // moves it to 33, where a cancel changes nothing (card) or is refused (Paidy
             // 24006), so a plan expecting 32 would be wrong either way.
             S::Authorized => before_capture_deadline(order, now, rules),
-            S::CancelPending => Ok(()),
-            S::CapturePending => Err(Refusal::GatewayProcessing),
-            S::Captured | S::CapturedRefundWindowClosed | S::RefundPending | S::RefundSettling => {
-                Err(Refusal::CancelAfterCapture)
-            }
+            S::Captured | S::CapturedRefundWindowClosed => Err(Refusal::CancelAfterCapture),
             other => Err(settled_status_refusal(other)),
         },
         OperationKind::FullRefund => match status {
-            S::Captured | S::RefundPending | S::RefundSettling => {
-                before_refund_deadline(order, now, rules)
-            }
+            S::Captured => before_refund_deadline(order, now, rules),
             S::CapturedRefundWindowClosed => Err(Refusal::RefundDeadlinePassed {
                 deadline: refund_deadline(order, rules),
             }),
-            S::Authorized | S::CapturePending | S::CancelPending => {
-                Err(Refusal::RefundBeforeCapture)
-            }
+            S::Authorized => Err(Refusal::RefundBeforeCapture),
             other => Err(settled_status_refusal(other)),
         },
         OperationKind::PartialRefund => match status {
@@ -598,13 +754,10 @@ pub fn check_kind(
                 }
                 before_refund_deadline(order, now, rules)
             }
-            S::RefundPending | S::RefundSettling => Err(Refusal::GatewayProcessing),
             S::CapturedRefundWindowClosed => Err(Refusal::RefundDeadlinePassed {
                 deadline: refund_deadline(order, rules),
             }),
-            S::Authorized | S::CapturePending | S::CancelPending => {
-                Err(Refusal::PartialRefundBeforeCapture)
-            }
+            S::Authorized => Err(Refusal::PartialRefundBeforeCapture),
             other => Err(settled_status_refusal(other)),
         },
         OperationKind::AmountChange => {
@@ -619,11 +772,9 @@ pub fn check_kind(
             }
             match status {
                 S::Authorized => before_capture_deadline(order, now, rules),
-                S::CapturePending | S::CancelPending => Err(Refusal::GatewayProcessing),
-                S::Captured
-                | S::CapturedRefundWindowClosed
-                | S::RefundPending
-                | S::RefundSettling => Err(Refusal::AmountChangeAfterCapture),
+                S::Captured | S::CapturedRefundWindowClosed => {
+                    Err(Refusal::AmountChangeAfterCapture)
+                }
                 other => Err(settled_status_refusal(other)),
             }
         }

@@ -45,20 +45,38 @@ fn xyzz(number: &str) -> (u8, u8, String) {
     (tail[0], tail[1], format!("{}{}", tail[2], tail[3]))
 }
 
-/// Parses `MMYY` into (year, month).
-pub fn parse_valid_term(mmyy: &str) -> Option<(i32, u32)> {
+/// How many years ahead of the current year a two-digit expiry year may lie; the rest of
+/// the century counts as past. The sandbox accepts expiries up to 20 years ahead (§5.4).
+const EXPIRY_YEARS_AHEAD: i32 = 20;
+
+/// The stub's X digit (the fourth digit from the end) of a card number.
+pub fn xyzz_x(number: &str) -> u8 {
+    xyzz(number).0
+}
+
+/// Parses `MMYY` (§9) into (year, month), reading `YY` as the year within
+/// [`EXPIRY_YEARS_AHEAD`] years ahead of `now_year` or the years just before it, so a
+/// long clock run does not wrap at a century (`0101` in 2099 is January 2101).
+pub fn parse_valid_term(mmyy: &str, now_year: i32) -> Option<(i32, u32)> {
     if mmyy.len() != 4 || !mmyy.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let month: u32 = mmyy[..2].parse().ok()?;
-    let year: i32 = mmyy[2..].parse().ok()?;
-    (1..=12).contains(&month).then_some((2000 + year, month))
+    let yy: i32 = mmyy[2..].parse().ok()?;
+    let latest = now_year + EXPIRY_YEARS_AHEAD;
+    let year = latest - (latest - yy).rem_euclid(100);
+    (1..=12).contains(&month).then_some((year, month))
+}
+
+/// Whether `MMYY` is a well-formed expiry.
+pub fn is_valid_term(mmyy: &str) -> bool {
+    parse_valid_term(mmyy, 2000).is_some()
 }
 
 /// Whether the card has expired in `now_year_month` (JST). A card is valid through the
 /// end of its expiry month.
 pub fn is_expired(mmyy: &str, now_year_month: (i32, u32)) -> bool {
-    parse_valid_term(mmyy).is_none_or(|term| term < now_year_month)
+    parse_valid_term(mmyy, now_year_month.0).is_none_or(|term| term < now_year_month)
 }
 
 /// The authorization verdict for a card number and expiry.
@@ -245,5 +263,23 @@ mod tests {
         assert!(luhn_ok("4111111111111111"));
         assert!(!luhn_ok("4111111111111112"));
         assert!(is_expired("xx12", NOW));
+    }
+
+    /// §9 (MMYY) with a clock run past a century: two-digit years are read within 20
+    /// years ahead of the current year (§5.4), so they do not wrap at 2100.
+    #[test]
+    fn expiry_years_do_not_wrap_at_a_century() {
+        assert_eq!(parse_valid_term("1201", 2099), Some((2101, 12)));
+        assert_eq!(parse_valid_term("1299", 2099), Some((2099, 12)));
+        assert_eq!(parse_valid_term("1230", 2030), Some((2030, 12)));
+        assert_eq!(parse_valid_term("1250", 2030), Some((2050, 12)));
+        assert_eq!(parse_valid_term("1251", 2030), Some((1951, 12)));
+        assert!(!is_expired("0101", (2099, 6)), "January 2101");
+        assert!(is_expired("0599", (2099, 6)));
+        assert!(!is_expired("0699", (2099, 6)));
+        assert_eq!(
+            show(authorize("4900000000000000", "1202", (2099, 12))),
+            "ok"
+        );
     }
 }

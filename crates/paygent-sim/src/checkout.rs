@@ -20,7 +20,8 @@ pub enum CaptureMode {
     /// The shop captures later.
     #[default]
     AuthorizeOnly,
-    /// The gateway captures a few minutes after the order.
+    /// The storefront cart authorizes, then sends the capture itself a few minutes after
+    /// the order (seed 000; `GatewayRules::cart_capture_delay`).
     AuthorizeAndCapture,
 }
 
@@ -117,19 +118,6 @@ impl Ledger {
         if let Some(t) = &req.trading_id {
             params.push(("trading_id".into(), t.clone()));
         }
-        if req.capture_mode == CaptureMode::AuthorizeAndCapture {
-            params.push(("sales_mode".into(), "1".into()));
-        }
-        if req.three_d_secure {
-            let seq = self.events.len();
-            params.push(("3dsecure_use_type".into(), "2".into()));
-            params.push((
-                "3ds_auth_id".into(),
-                format!("sim-3ds-{seq:08}-{}", self.next_payment_seq),
-            ));
-        } else {
-            params.push(("3dsecure_ryaku".into(), "1".into()));
-        }
         let card = CardDetails {
             number: req
                 .card_number
@@ -140,6 +128,21 @@ impl Ledger {
             customer_id: None,
             customer_card_id: None,
         };
+        if req.three_d_secure {
+            // The buyer authenticated at the storefront: a finished 450 (§4.6).
+            let auth_id = self.start_three_ds(
+                now,
+                &req.merchant_id,
+                card.clone(),
+                &req.amount.to_string(),
+                "https://shop.example/3ds/return",
+                crate::three_ds::ThreeDsStatus::Authenticated,
+            );
+            params.push(("3dsecure_use_type".into(), "2".into()));
+            params.push(("3ds_auth_id".into(), auth_id));
+        } else {
+            params.push(("3dsecure_ryaku".into(), "1".into()));
+        }
         let register_after = match (&req.customer_id, &req.customer_card_id) {
             (Some(customer), Some(card_id)) => {
                 params.push(("stock_card_mode".into(), "1".into()));
@@ -182,6 +185,13 @@ impl Ledger {
                         c.customer_card_id = Some(registered.clone());
                     }
                     customer_card_id = Some(registered);
+                }
+                // The cart's "authorize and capture": it sends 022 itself a few minutes
+                // later (the gateway's own sales_mode=1 would capture at once).
+                if req.capture_mode == CaptureMode::AuthorizeAndCapture
+                    && let Some(p) = payment_id.as_ref().and_then(|id| self.payments.get_mut(id))
+                {
+                    p.cart_capture_at = Some(now + rules.cart_capture_delay);
                 }
                 let status = payment_id
                     .as_ref()
@@ -268,7 +278,7 @@ impl Ledger {
                 "customer_id must be 1 to 25 letters, digits or _".into(),
             ));
         }
-        if crate::card_stub::parse_valid_term(&expiry).is_none() {
+        if !crate::card_stub::is_valid_term(&expiry) {
             return Err(LedgerError::Invalid("expiry must be MMYY".into()));
         }
         let card = CardDetails {

@@ -81,6 +81,12 @@ pub fn router(sim: Simulator) -> Router {
         .route("/control/outside-operations", post(outside_operation))
         .route("/control/payments", get(list_payments))
         .route("/control/payments/{payment_id}", get(get_payment))
+        .route(
+            "/control/payments/{payment_id}/resolve",
+            post(resolve_parked),
+        )
+        .route("/control/3ds/{auth_id}", get(get_three_ds))
+        .route("/control/3ds/{auth_id}/complete", post(complete_three_ds))
         .route("/control/events", get(events))
         .route("/control/notifications", get(notifications))
         .route("/control/storefront/generate", post(storefront))
@@ -294,7 +300,7 @@ async fn checkout_paidy(
             trading_id: req.trading_id.clone(),
             amount,
             details,
-            auto_capture: auto,
+            cart_capture: auto,
         };
         let id = l.paidy_checkout(now, &req.merchant_id, order, rules)?;
         Ok((id, paidy_payment_id))
@@ -449,6 +455,97 @@ async fn outside_operation(
     ))
 }
 
+#[derive(Deserialize)]
+struct CompleteThreeDs {
+    /// `authenticated` or `failed`.
+    outcome: String,
+}
+
+/// The cardholder finishes an authentication on the ACS page (§4.6); answers the
+/// term_url the browser is sent to. Abandoning is doing nothing: it times out.
+async fn complete_three_ds(
+    State(sim): State<Simulator>,
+    Path(auth_id): Path<String>,
+    Json(req): Json<CompleteThreeDs>,
+) -> ApiResult {
+    let authenticated = match req.outcome.as_str() {
+        "authenticated" => true,
+        "failed" => false,
+        other => {
+            return Err(bad(format!(
+                "outcome must be authenticated or failed, not {other}"
+            )));
+        }
+    };
+    let term_url = sim.update(|l, now, _| l.complete_three_ds(now, &auth_id, authenticated))?;
+    let status = sim.read(|l| l.three_ds.get(&auth_id).map(|a| a.status));
+    Ok(Json(
+        json!({ "3ds_auth_id": auth_id, "status": status, "term_url": term_url }),
+    ))
+}
+
+/// An authentication: status, times, the payment that used it, and (once finished) the
+/// term_url redirect.
+async fn get_three_ds(State(sim): State<Simulator>, Path(auth_id): Path<String>) -> ApiResult {
+    let view = sim.read(|l| {
+        l.three_ds.get(&auth_id).map(|a| {
+            let redirect = (a.status != crate::three_ds::ThreeDsStatus::Pending)
+                .then(|| l.term_url_redirect(&auth_id, a));
+            json!({
+                "3ds_auth_id": auth_id,
+                "merchant_id": a.merchant_id,
+                "status": a.status,
+                "created_at": a.created_at,
+                "finished_at": a.finished_at,
+                "used_by": a.used_by,
+                "term_url": redirect,
+            })
+        })
+    });
+    view.map(Json)
+        .ok_or_else(|| LedgerError::NotFound(format!("3-D Secure authentication {auth_id}")).into())
+}
+
+#[derive(Deserialize)]
+struct Resolve {
+    /// `success` or `failure`.
+    outcome: String,
+}
+
+/// Finishes an operation parked in a processing status (30/31/42/50) now, as the
+/// gateway's own retry or its polling of Paidy would.
+async fn resolve_parked(
+    State(sim): State<Simulator>,
+    Path(payment_id): Path<String>,
+    Json(req): Json<Resolve>,
+) -> ApiResult {
+    let success = match req.outcome.as_str() {
+        "success" => true,
+        "failure" => false,
+        other => {
+            return Err(LedgerError::Invalid(format!(
+                "outcome must be success or failure, not {other}"
+            ))
+            .into());
+        }
+    };
+    let cause = if success {
+        "processing resolved"
+    } else {
+        "processing failed"
+    };
+    let new_id =
+        sim.update(|l, now, rules| l.resolve_parked(now, &payment_id, success, cause, rules))?;
+    let view = sim.read(|l| {
+        l.payments
+            .get(&payment_id)
+            .map(|p| payment_view(l, p, &sim))
+    });
+    Ok(Json(
+        json!({ "payment_id": payment_id, "new_payment_id": new_id, "payment": view }),
+    ))
+}
+
 /// The control API's view of a payment, with the chain of revisions.
 fn payment_view(l: &Ledger, p: &Payment, sim: &Simulator) -> Value {
     let mut chain = vec![p.payment_id.clone()];
@@ -508,12 +605,13 @@ fn payment_view(l: &Ledger, p: &Payment, sim: &Simulator) -> Value {
         "authorized_at": p.authorized_at,
         "captured_at": p.captured_at,
         "cancelled_at": p.cancelled_at,
-        "auto_capture_at": p.auto_capture_at,
+        "cart_capture_at": p.cart_capture_at,
         "capture_deadline": capture_deadline,
         "refund_deadline": refund_deadline,
         "base_payment_id": p.base_payment_id,
         "next_payment_id": p.next_payment_id,
         "changed_outside": p.changed_outside,
+        "parked": p.parked,
         "card": p.card.as_ref().map(|c| json!({
             "masked_card_number": crate::card_stub::masked(&c.number),
             "expiry": c.valid_term,

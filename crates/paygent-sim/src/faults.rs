@@ -24,6 +24,12 @@ pub enum Fault {
     Busy9004,
     /// Answer `result=1` with this response code without processing.
     ResponseCode(String),
+    /// Process a follow-up telegram (021/022/023, 340/341/342) only as far as its
+    /// processing status (30/31/42) and answer the processing error: 2008 (card) or
+    /// 24005 (Paidy timeout), §5.2–§5.3, §4.9.
+    Processing,
+    /// As `processing`, but a 023 gets as far as the settlement: status 50.
+    ProcessingSettling,
 }
 
 impl Fault {
@@ -36,6 +42,8 @@ impl Fault {
             Fault::CommitThenDrop => "commit_then_drop".into(),
             Fault::Busy9004 => "busy_9004".into(),
             Fault::ResponseCode(code) => format!("response_code:{code}"),
+            Fault::Processing => "processing".into(),
+            Fault::ProcessingSettling => "processing_settling".into(),
         }
     }
 }
@@ -186,6 +194,8 @@ mod tests {
                 r#"{"response_code": "E001"}"#,
                 Fault::ResponseCode("E001".into()),
             ),
+            (r#""processing""#, Fault::Processing),
+            (r#""processing_settling""#, Fault::ProcessingSettling),
         ];
         for (json, want) in cases {
             let got: Fault = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));

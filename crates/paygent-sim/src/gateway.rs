@@ -18,6 +18,7 @@ use tokio::sync::watch;
 
 use crate::faults::Fault;
 use crate::ledger::EventDetail;
+use crate::ledger::Processing;
 use crate::sim::Simulator;
 use crate::telegram::{TelegramReply, TelegramRequest, header_refusal};
 use crate::wire::{content_type, encode_reply};
@@ -225,13 +226,25 @@ async fn process(
             log_unprocessed(sim, kind, merchant, payment_id, code, fault_names);
             return Ok(reply(&header_refusal(kind, code, "")));
         }
-        Some(Fault::CommitThenDrop | Fault::LatencyMs(_)) | None => {}
+        Some(
+            Fault::CommitThenDrop
+            | Fault::LatencyMs(_)
+            | Fault::Processing
+            | Fault::ProcessingSettling,
+        )
+        | None => {}
     }
+    let processing = match fired.action {
+        Some(Fault::Processing) => Some(Processing::Parked),
+        Some(Fault::ProcessingSettling) => Some(Processing::Settling),
+        _ => None,
+    };
     let telegram = TelegramRequest {
         path,
         params,
         peer_ip: Some(peer.ip()),
         fault: fault_names,
+        processing,
     };
     let answer = sim.update(|ledger, now, rules| ledger.handle_telegram(now, rules, &telegram));
     if fired.action == Some(Fault::CommitThenDrop) {

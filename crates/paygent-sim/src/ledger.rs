@@ -185,7 +185,7 @@ pub struct HistoryEntry {
     pub from: Option<String>,
     /// The status after.
     pub to: String,
-    /// What caused it: `telegram 022`, `batch`, `auto_capture`, `outside capture`, …
+    /// What caused it: `telegram 022`, `batch`, `cart 022`, `outside capture`, …
     pub cause: String,
 }
 
@@ -214,8 +214,10 @@ pub struct Payment {
     pub captured_at: Option<DateTime<Utc>>,
     /// Cancel / refund time.
     pub cancelled_at: Option<DateTime<Utc>>,
-    /// When an authorize-and-capture payment is captured automatically.
-    pub auto_capture_at: Option<DateTime<Utc>>,
+    /// When the storefront cart sends its capture for an "authorize and capture" order
+    /// (the cart's behaviour; the gateway itself never captures on its own).
+    #[serde(alias = "auto_capture_at")]
+    pub cart_capture_at: Option<DateTime<Utc>>,
     /// Authenticated with 3-D Secure: the amount cannot be changed (2014).
     pub three_d_secure: bool,
     /// `payment_class` of the 020.
@@ -234,8 +236,83 @@ pub struct Payment {
     pub reauthorizations: u32,
     /// Changed through the gateway's own admin site (an outside operation).
     pub changed_outside: bool,
+    /// The operation a processing status (30/31/42/50) holds, while it is parked there.
+    #[serde(default)]
+    pub parked: Option<ParkedOperation>,
     /// Every status change.
     pub history: Vec<HistoryEntry>,
+}
+
+/// How a telegram's work stops half-way (the `processing` faults, §5.2–§5.3, §4.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Processing {
+    /// The operation stops in its processing status: 021 → 31, 022 → 30, 023 → 42,
+    /// 340 → 31, 341 → 30, 342 → 42; answered 2008 (card) or 24005 (Paidy).
+    Parked,
+    /// As `Parked`, but 023 gets as far as the settlement step: 50.
+    Settling,
+}
+
+/// What a parked payment is waiting to finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParkedKind {
+    /// 022 / 341 (30).
+    Capture,
+    /// 021 / 340 (31).
+    Cancel,
+    /// 023 / 342 (42, 50).
+    Refund,
+}
+
+/// An operation parked in a processing status.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ParkedOperation {
+    /// What it was.
+    pub kind: ParkedKind,
+    /// A Paidy partial refund's amount.
+    #[serde(default)]
+    pub refund_amount: Option<i64>,
+    /// When it was parked.
+    pub since: DateTime<Utc>,
+    /// When the gateway finishes it on its own (`None`: only a retry of the same
+    /// telegram, or the control API, moves it on).
+    pub resolves_at: Option<DateTime<Utc>>,
+}
+
+/// The processing status an operation parks in (§5.2, §4.9), if it has one.
+pub fn parking_status(
+    op: Operation,
+    processing: Processing,
+) -> Option<(ParkedKind, PaymentStatus)> {
+    use PaymentStatus as S;
+    Some(match op {
+        Operation::CardCapture | Operation::PaidyCapture => {
+            (ParkedKind::Capture, S::CapturePending)
+        }
+        Operation::CardAuthorizeCancel | Operation::PaidyAuthorizeCancel => {
+            (ParkedKind::Cancel, S::CancelPending)
+        }
+        Operation::CardCaptureCancel if processing == Processing::Settling => {
+            (ParkedKind::Refund, S::RefundSettling)
+        }
+        Operation::CardCaptureCancel | Operation::PaidyRefund { .. } => {
+            (ParkedKind::Refund, S::RefundPending)
+        }
+        _ => return None,
+    })
+}
+
+/// Whether a status is one of the processing statuses (card 30/31/42/50, Paidy 30/31/42).
+pub fn is_processing(status: PaymentStatus) -> bool {
+    matches!(
+        status,
+        PaymentStatus::CapturePending
+            | PaymentStatus::CancelPending
+            | PaymentStatus::RefundPending
+            | PaymentStatus::RefundSettling
+    )
 }
 
 impl Payment {
@@ -271,6 +348,9 @@ pub struct StoredCard {
     pub registered_at: DateTime<Utc>,
     /// Last successful 020 with this card.
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Registered with a validity check (025 `valid_check_flg=1`), when.
+    #[serde(default)]
+    pub valid_checked_at: Option<DateTime<Utc>>,
 }
 
 /// A one-time card token, as PaygentToken.js would have created it.
@@ -427,8 +507,8 @@ pub struct PaidyOrder {
     pub amount: Yen,
     /// Buyer, items, shipping.
     pub details: PaidyDetails,
-    /// Authorize-and-capture: the gateway captures after the rules' delay.
-    pub auto_capture: bool,
+    /// Authorize-and-capture at the cart: the cart sends 341 after the rules' delay.
+    pub cart_capture: bool,
 }
 
 /// A gateway refusal: `result=1` with this code and detail.
@@ -470,6 +550,9 @@ pub struct Ledger {
     pub events: Vec<Event>,
     /// Used 3-D Secure authentication ids (31010 on reuse).
     pub used_3ds_auth_ids: BTreeSet<String>,
+    /// EMV 3-D Secure authentications started by 450, by `3ds_auth_id`.
+    #[serde(default)]
+    pub three_ds: BTreeMap<String, crate::three_ds::ThreeDsAuth>,
     /// Counter for payment IDs.
     pub next_payment_seq: u64,
     /// Counter for customer card IDs.
@@ -586,7 +669,7 @@ impl Ledger {
             },
         );
         if transition::is_notified(method, to) {
-            let event = (method == Method::Paidy).then_some("authorize");
+            let event = (method == Method::Paidy).then_some(("authorize", "success"));
             self.add_notification(now, &id, event, rules);
         }
         id
@@ -606,19 +689,22 @@ impl Ledger {
         };
         let from = payment.status;
         payment.status = to;
+        if !is_processing(to) {
+            payment.parked = None;
+        }
         match to {
             PaymentStatus::Authorized => {
                 payment.authorized_at.get_or_insert(now);
             }
             PaymentStatus::Captured => {
                 payment.captured_at = Some(now);
-                payment.auto_capture_at = None;
+                payment.cart_capture_at = None;
             }
             PaymentStatus::Cancelled
             | PaymentStatus::Refunded
             | PaymentStatus::AuthorizationExpired => {
                 payment.cancelled_at = Some(now);
-                payment.auto_capture_at = None;
+                payment.cart_capture_at = None;
             }
             _ => {}
         }
@@ -665,9 +751,10 @@ impl Ledger {
         payment.next_payment_id = None;
         payment.history = Vec::new();
         payment.changed_outside = false;
-        payment.auto_capture_at = None;
+        payment.cart_capture_at = None;
         payment.cancelled_at = None;
         payment.reauthorizations = 0;
+        payment.parked = None;
         match base.method {
             // A card revision is a new authorization (and capture, for 029).
             Method::Card => {
@@ -699,7 +786,7 @@ impl Ledger {
             },
         );
         if transition::is_notified(method, new_status) {
-            let event = (method == Method::Paidy).then_some("refund");
+            let event = (method == Method::Paidy).then_some(("refund", "success"));
             self.add_notification(now, &new_id, event, rules);
         }
         Some(new_id)
@@ -717,10 +804,60 @@ impl Ledger {
         cause: &str,
         rules: &GatewayRules,
     ) -> Result<Option<String>, Refusal> {
+        self.apply_operation_with(now, payment_id, op, cause, rules, None)
+    }
+
+    /// [`Ledger::apply_operation`], with a processing fault: an operation the gateway
+    /// accepts stops in its processing status instead (§5.2, §4.9) and is answered with
+    /// the processing error, 2008 (card, "retry") or 24005 (Paidy timeout). Card 31 and
+    /// every Paidy parking status are finished by the gateway itself after the rules'
+    /// delay (§11 Q3, see `GatewayRules`); card 30/42/50 wait for the retry of the same
+    /// telegram (§5.3 "retry → 40/60").
+    pub fn apply_operation_with(
+        &mut self,
+        now: DateTime<Utc>,
+        payment_id: &str,
+        op: Operation,
+        cause: &str,
+        rules: &GatewayRules,
+        processing: Option<Processing>,
+    ) -> Result<Option<String>, Refusal> {
         let Some(payment) = self.payments.get(payment_id) else {
             return Err(Refusal::new("2006", ""));
         };
         let outcome = transition::transition(payment.status, op, payment.facts());
+        let accepted = matches!(outcome, Outcome::Moved { .. } | Outcome::Revised { .. });
+        if let Some((kind, parking)) = processing
+            .filter(|_| accepted)
+            .and_then(|p| parking_status(op, p))
+        {
+            let method = payment.method;
+            let status = payment.status;
+            let refund_amount = match op {
+                Operation::PaidyRefund { amount: Some(a) } if a != payment.amount => Some(a.0),
+                _ => None,
+            };
+            let resolves_at =
+                transition::self_resolution(method, parking, rules).map(|(after, _)| now + after);
+            // A retry that fails again leaves the payment where it is (42 may move on to
+            // 50 when the retry gets as far as the settlement).
+            if status != parking && status != PaymentStatus::RefundSettling {
+                self.set_status(now, payment_id, parking, cause, rules);
+            }
+            if let Some(p) = self.payments.get_mut(payment_id) {
+                let since = p.parked.as_ref().map_or(now, |q| q.since);
+                p.parked = Some(ParkedOperation {
+                    kind,
+                    refund_amount,
+                    since,
+                    resolves_at,
+                });
+            }
+            return Err(match method {
+                Method::Card => Refusal::new("2008", ""),
+                Method::Paidy => Refusal::new("24005", ""),
+            });
+        }
         let card_number = payment.card.as_ref().map(|c| c.number.clone());
         let stubbed = card_number.filter(|_| !cause.starts_with("outside"));
         match outcome {
@@ -771,21 +908,30 @@ impl Ledger {
 
     // ----- batch work -----
 
-    /// Runs every deadline-driven change due at `now`: auto-captures, lapses, purges.
+    /// Runs every deadline-driven change due at `now`: the cart's captures, lapses, purges.
     /// Returns how many payments changed.
     pub fn run_due(&mut self, now: DateTime<Utc>, rules: &GatewayRules) -> usize {
         let mut changed = 0;
-        let due_captures: Vec<String> = self
+        // The storefront cart's captures of its "authorize and capture" orders: the same
+        // telegram (022 / 341) under the same rules as any other; one the gateway refuses
+        // (the order was cancelled meanwhile) is dropped, as the cart would.
+        let due_captures: Vec<(String, Method)> = self
             .payments
             .values()
-            .filter(|p| {
-                p.status == PaymentStatus::Authorized && p.auto_capture_at.is_some_and(|t| t <= now)
-            })
-            .map(|p| p.payment_id.clone())
+            .filter(|p| p.cart_capture_at.is_some_and(|t| t <= now))
+            .map(|p| (p.payment_id.clone(), p.method))
             .collect();
-        for id in due_captures {
-            self.set_status(now, &id, PaymentStatus::Captured, "auto_capture", rules);
-            changed += 1;
+        for (id, method) in due_captures {
+            if let Some(p) = self.payments.get_mut(&id) {
+                p.cart_capture_at = None;
+            }
+            let (op, cause) = match method {
+                Method::Card => (Operation::CardCapture, "cart 022"),
+                Method::Paidy => (Operation::PaidyCapture, "cart 341"),
+            };
+            if let Ok(None) = self.apply_operation(now, &id, op, cause, rules) {
+                changed += 1;
+            }
         }
         let lapses: Vec<(String, PaymentStatus)> = self
             .payments
@@ -799,8 +945,79 @@ impl Ledger {
             self.set_status(now, &id, to, "batch", rules);
             changed += 1;
         }
+        // Parked operations the gateway finishes on its own (card 31: Paygent retries the
+        // cancel; Paidy 30/31/42: Paygent polls Paidy), with success (§11 Q3).
+        let resolving: Vec<String> = self
+            .payments
+            .values()
+            .filter(|p| {
+                is_processing(p.status)
+                    && p.parked
+                        .as_ref()
+                        .and_then(|q| q.resolves_at)
+                        .is_some_and(|t| t <= now)
+            })
+            .map(|p| p.payment_id.clone())
+            .collect();
+        for id in resolving {
+            if self
+                .resolve_parked(now, &id, true, "processing resolved", rules)
+                .is_ok()
+            {
+                changed += 1;
+            }
+        }
+        self.expire_three_ds(now, rules);
         self.purge_notifications(now, rules);
         changed
+    }
+
+    /// Finishes a parked operation (§5.2, §4.9, §7.3): with `success` it ends as the
+    /// operation would have (30 → 40, 31 → 32, 42/50 → 60; a Paidy partial refund makes
+    /// its remainder payment); otherwise the payment goes back (30 → 20, 31 → 20,
+    /// 42/50 → 40). Returns the new payment of a Paidy partial refund.
+    pub fn resolve_parked(
+        &mut self,
+        now: DateTime<Utc>,
+        payment_id: &str,
+        success: bool,
+        cause: &str,
+        rules: &GatewayRules,
+    ) -> Result<Option<String>, LedgerError> {
+        use PaymentStatus as S;
+        let payment = self
+            .payments
+            .get(payment_id)
+            .ok_or_else(|| LedgerError::NotFound(format!("payment {payment_id}")))?;
+        let status = payment.status;
+        if !is_processing(status) {
+            return Err(LedgerError::Invalid(format!(
+                "payment {payment_id} is in {}, not in a processing status",
+                status.code()
+            )));
+        }
+        let refund_amount = payment
+            .parked
+            .as_ref()
+            .and_then(|p| p.refund_amount)
+            .map(Yen);
+        let amount = payment.amount;
+        let to = match (status, success) {
+            (S::CapturePending, true) => S::Captured,
+            (S::CancelPending, true) => S::Cancelled,
+            (S::RefundPending | S::RefundSettling, true) => S::Refunded,
+            (S::CapturePending | S::CancelPending, false) => S::Authorized,
+            _ => S::Captured,
+        };
+        if let (true, Some(refund)) = (success, refund_amount) {
+            let remaining = Yen(amount.0 - refund.0);
+            let new_id =
+                self.create_revision(now, payment_id, S::Captured, remaining, cause, rules);
+            self.set_status(now, payment_id, S::Refunded, cause, rules);
+            return Ok(new_id);
+        }
+        self.set_status(now, payment_id, to, cause, rules);
+        Ok(None)
     }
 
     // ----- stored cards and tokens -----
@@ -844,6 +1061,7 @@ impl Ledger {
                 add_info,
                 registered_at: now,
                 last_used_at: None,
+                valid_checked_at: None,
             });
         Ok(id)
     }
@@ -911,7 +1129,7 @@ impl Ledger {
     // ----- checkouts (control API) -----
 
     /// Creates a Paidy payment as if Paidy checkout had finished (status 20, event
-    /// `authorize`); with `auto_capture` it is captured after the rules' delay.
+    /// `authorize`); with `cart_capture` the cart sends 341 after the rules' delay.
     pub fn paidy_checkout(
         &mut self,
         now: DateTime<Utc>,
@@ -923,7 +1141,7 @@ impl Ledger {
             trading_id,
             amount,
             details,
-            auto_capture,
+            cart_capture,
         } = order;
         let shop = self.shop(merchant_id)?;
         if !shop.contracts.contains(&Contract::Paidy) {
@@ -956,7 +1174,7 @@ impl Ledger {
             authorized_at: Some(now),
             captured_at: None,
             cancelled_at: None,
-            auto_capture_at: auto_capture.then(|| now + rules.auto_capture_delay),
+            cart_capture_at: cart_capture.then(|| now + rules.cart_capture_delay),
             three_d_secure: false,
             payment_class: String::new(),
             split_count: String::new(),
@@ -966,6 +1184,7 @@ impl Ledger {
             next_payment_id: None,
             reauthorizations: 0,
             changed_outside: false,
+            parked: None,
             history: Vec::new(),
         };
         Ok(self.insert_payment(now, payment, "paidy checkout", rules))
@@ -1041,7 +1260,7 @@ impl Ledger {
         payment: &Payment,
         notice_id: u64,
         now: DateTime<Utc>,
-        event: Option<&str>,
+        event: Option<(&str, &str)>,
     ) -> Vec<(String, String)> {
         let ts = |t: Option<DateTime<Utc>>| t.map(wire_timestamp).unwrap_or_default();
         let mut f: Vec<(String, String)> = Vec::new();
@@ -1102,8 +1321,9 @@ impl Ledger {
                 put("cancel_date", ts(payment.cancelled_at));
                 put("payment_date", ts(payment.captured_at));
                 paidy_fields(paidy, &mut put);
-                put("event", event.unwrap_or("").into());
-                put("event_result", "success".into());
+                let (event, result) = event.unwrap_or(("", ""));
+                put("event", event.into());
+                put("event_result", result.into());
                 put("event_error_code", String::new());
             }
         }
@@ -1145,16 +1365,20 @@ pub fn paidy_fields(paidy: &PaidyDetails, put: &mut impl FnMut(&str, String)) {
     }
 }
 
-/// The Paidy `event` for a status change (§7.3 table).
-fn paidy_event(from: PaymentStatus, to: PaymentStatus) -> &'static str {
+/// The Paidy `event` and `event_result` for a status change (§7.3 table): a parked
+/// payment going back (31 → 20, 30 → 20, 42 → 40) is its operation's failure.
+fn paidy_event(from: PaymentStatus, to: PaymentStatus) -> (&'static str, &'static str) {
+    use PaymentStatus as S;
     match (from, to) {
-        (_, PaymentStatus::Cancelled) => "cancel",
-        (_, PaymentStatus::Captured) => "capture",
-        (_, PaymentStatus::Refunded) => "refund",
-        (_, PaymentStatus::AuthorizationExpired | PaymentStatus::CapturedRefundWindowClosed) => {
-            "expire"
-        }
-        _ => "authorize",
+        (S::CancelPending, S::Authorized) => ("cancel", "failure"),
+        (S::CapturePending, S::Authorized) => ("capture", "failure"),
+        (S::RefundPending, S::Captured) => ("refund", "failure"),
+        (S::CancelPending, S::AuthorizationExpired) => ("expire", "success"),
+        (_, S::Cancelled) => ("cancel", "success"),
+        (_, S::Captured) => ("capture", "success"),
+        (_, S::Refunded) => ("refund", "success"),
+        (_, S::AuthorizationExpired | S::CapturedRefundWindowClosed) => ("expire", "success"),
+        _ => ("authorize", "success"),
     }
 }
 

@@ -30,6 +30,7 @@ mod server;
 pub mod sim;
 pub mod storefront;
 pub mod telegram;
+pub mod three_ds;
 pub mod tls;
 pub mod transition;
 mod wire;

@@ -36,7 +36,7 @@ impl Ledger {
         &mut self,
         now: DateTime<Utc>,
         payment_id: &str,
-        event: Option<&str>,
+        event: Option<(&str, &str)>,
         _rules: &GatewayRules,
     ) {
         let Some(payment) = self.payments.get(payment_id) else {

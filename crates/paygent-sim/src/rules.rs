@@ -31,13 +31,26 @@ pub struct GatewayRules {
     pub card_input_error_lapse: Duration,
     /// How many 020 re-authorizations a payment in status 10 may receive (beyond → 2001/P903).
     pub card_reauthorization_limit: u32,
-    /// Authorize-and-capture payments are captured automatically this long after the order
-    /// (the seeds' "a few minutes").
-    pub auto_capture_delay: Duration,
+    /// The storefront cart's "authorize and capture" mode: the cart authorizes and sends
+    /// the capture (022 / 341) itself this long after the order (seed 000: "a few
+    /// minutes"). This is the cart's behaviour, not the gateway's: a 020 with
+    /// `sales_mode=1` is captured at once (§4.2, §5.3).
+    pub cart_capture_delay: Duration,
     /// A Paidy authorization can be captured for this long (20 → 33).
     pub paidy_capture_window: Duration,
     /// A captured Paidy payment can be refunded for this long (40 → 41).
     pub paidy_refund_window: Duration,
+    /// A Paidy operation parked by a Paidy timeout (24005, status 30/31/42) is finished by
+    /// Paygent's polling of Paidy this long later, with success (§4.9; the delay and the
+    /// outcome are not documented, §11 Q3: a failure is made through the control API).
+    pub paidy_processing_resolution: Duration,
+    /// A card authorization cancel left in 31 by a processing error is retried by Paygent
+    /// itself (§5.2 "Paygent retries") and ends in 32 this long later (§11 Q3). Card 30,
+    /// 42 and 50 are finished only by the shop's retry (022 / 023, §5.3).
+    pub card_cancel_retry_resolution: Duration,
+    /// An EMV 3-D Secure authentication not finished within this is abandoned: Paygent
+    /// answers 31013 (§4.6, 30 minutes).
+    pub three_d_secure_timeout: Duration,
     /// The largest Paidy order.
     pub paidy_amount_limit: i64,
     /// The largest card amount (`payment_amount` has 7 digits).
@@ -70,9 +83,12 @@ impl Default for GatewayRules {
             card_capture_cancel_window_start: CaptureCancelWindowStart::Capture,
             card_input_error_lapse: Duration::days(30),
             card_reauthorization_limit: 3,
-            auto_capture_delay: Duration::minutes(3),
+            cart_capture_delay: Duration::minutes(3),
             paidy_capture_window: Duration::days(90),
             paidy_refund_window: Duration::days(90),
+            paidy_processing_resolution: Duration::minutes(10),
+            card_cancel_retry_resolution: Duration::minutes(10),
+            three_d_secure_timeout: Duration::minutes(30),
             paidy_amount_limit: 300_000,
             card_amount_limit: 9_999_999,
             notification_retention: Duration::days(7),

@@ -69,7 +69,7 @@ struct Shared {
 pub struct TickReport {
     /// The simulated time it ran at.
     pub now: DateTime<Utc>,
-    /// Payments changed by auto-capture or a lapse.
+    /// Payments changed by a cart capture or a lapse.
     pub status_changes: usize,
     /// Push attempts made.
     pub push_attempts: usize,
@@ -215,7 +215,7 @@ impl Simulator {
         self.shared.dirty.store(true, Ordering::Release);
     }
 
-    /// Runs everything due at the current simulated time: auto-captures, lapses, purges,
+    /// Runs everything due at the current simulated time: cart captures, lapses, purges,
     /// then notification pushes (in order per merchant, until each merchant's queue is
     /// empty, fails or is suspended).
     pub async fn run_due_work(&self) -> TickReport {

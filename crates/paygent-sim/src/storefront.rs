@@ -1,7 +1,7 @@
 //! The storefront generator: N realistic orders for a shop, so a demo never opens empty.
 //!
 //! Orders are replayed in time order (each at its own simulated time, with the gateway's
-//! due work run in between), so auto-captures, captures by the shop and subscription
+//! due work run in between), so the cart's captures, captures by the shop and subscription
 //! renewals happen when they would have. The same seed gives the same orders.
 //!
 //! The optional CSV is the storefront's order export: UTF-8 with a BOM, CRLF lines, every
@@ -564,7 +564,7 @@ fn place(
                 trading_id: Some(order.number.clone()),
                 amount,
                 details,
-                auto_capture: auto,
+                cart_capture: auto,
             };
             let id = ledger.paidy_checkout(at, merchant_id, paidy_order, rules)?;
             summary.payment_ids.push(id.clone());

@@ -16,16 +16,16 @@ use paygent_codec::{CsvTable, PaymentStatus, Yen};
 use crate::card_stub::{self, AuthVerdict};
 use crate::clock::wire_timestamp;
 use crate::ledger::{
-    CardDetails, Contract, EventDetail, Ledger, Payment, Refusal, is_trading_id, paidy_fields,
-    telegram_cause,
+    CardDetails, Contract, EventDetail, Ledger, Payment, Processing, Refusal, is_trading_id,
+    paidy_fields, telegram_cause,
 };
 use crate::rules::GatewayRules;
 use crate::transition::{self, Method, Operation, Outcome};
 
 /// The kinds the simulator implements.
-pub const SUPPORTED_KINDS: [&str; 15] = [
+pub const SUPPORTED_KINDS: [&str; 16] = [
     "020", "021", "022", "023", "025", "026", "027", "028", "029", "091", "094", "340", "341",
-    "342", "343",
+    "342", "343", "450",
 ];
 
 /// A decoded telegram.
@@ -39,6 +39,8 @@ pub struct TelegramRequest<'a> {
     pub peer_ip: Option<IpAddr>,
     /// The fault that will drop the response, for the event log.
     pub fault: Option<String>,
+    /// A processing fault: the telegram's work stops in its processing status.
+    pub processing: Option<Processing>,
 }
 
 /// The reply body before encoding.
@@ -159,6 +161,7 @@ pub fn default_detail(code: &str) -> &'static str {
         "2005" => "マーチャント取引IDが重複しています。",
         "2006" => "決済情報が存在しません。",
         "2007" => "処理期限を過ぎています。",
+        "2008" => "カード会社との通信がタイムアウトしました。再度実行してください。",
         "2013" => "補正後の金額が不正です。",
         "2014" => "3Dセキュア認証済みの決済は補正できません。",
         "2020" => "トークンの有効期限が切れています。",
@@ -172,8 +175,21 @@ pub fn default_detail(code: &str) -> &'static str {
         "24002" => "マーチャント取引IDが重複しています。",
         "24003" => "決済ステータスが処理可能な状態ではありません。",
         "24006" => "決済の有効期限が切れています。",
+        "24005" => "Paidyとの通信がタイムアウトしました。",
         "24007" => "返金額が決済金額を超えています。",
         "31001" => "カード情報に誤りがあります。",
+        "31002" => "カード指定方法とパラメータが一致しません。",
+        "31003" => "トークンの有効期限が切れています。",
+        "31004" => "トークンが存在しません。",
+        "31005" => "トークンは使用済みです。",
+        "31006" => "カード情報が存在しません。",
+        "31007" => "3Dセキュア認証に失敗しました。",
+        "31008" => "3Dセキュア利用タイプが不正です。",
+        "31009" => "3Dセキュア認証IDが設定されていません。",
+        "31010" => "3Dセキュア認証IDは他の取引で使用済みです。",
+        "31011" => "3Dセキュア認証IDが存在しません。",
+        "31013" => "3Dセキュア認証がタイムアウトしました。",
+        "P063" => "3Dセキュアの利用が許可されていません。",
         _ => "",
     }
 }
@@ -233,6 +249,18 @@ fn reply_items(kind: &str) -> &'static [&'static str] {
         ],
         "026" => &["num_of_cards"],
         "340" | "341" | "342" => &["payment_id", "trading_id"],
+        "450" => &[
+            "card_brand",
+            "acq_id",
+            "3ds_auth_id",
+            "issur_class",
+            "acq_name",
+            "issur_name",
+            "issur_id",
+            "fingerprint",
+            "masked_card_number",
+            "out_acs_html",
+        ],
         _ => &[],
     }
 }
@@ -307,7 +335,7 @@ impl Ledger {
                 None,
             ),
             Ok(()) => {
-                let result = self.dispatch(now, rules, &kind, &merchant_id, &p);
+                let result = self.dispatch(now, rules, &kind, &merchant_id, &p, req.processing);
                 let (items, payment_id, new_id) = match result {
                     Ok(done) => {
                         let items = match done.items {
@@ -418,13 +446,14 @@ impl Ledger {
             "025" | "026" | "027" => Some(Contract::StoredCard),
             "020" | "021" | "022" | "023" | "028" | "029" => Some(Contract::Card),
             "340" | "341" | "342" | "343" => Some(Contract::Paidy),
+            "450" => Some(Contract::ThreeDSecure),
             _ => None,
         };
         if let Some(c) = contract.filter(|c| !shop.contracts.contains(c)) {
-            let code = if c == Contract::StoredCard {
-                "P021"
-            } else {
-                "P007"
+            let code = match c {
+                Contract::StoredCard => "P021",
+                Contract::ThreeDSecure => "P063",
+                _ => "P007",
             };
             return Err(Refusal::new(code, ""));
         }
@@ -445,7 +474,9 @@ impl Ledger {
         kind: &str,
         merchant: &str,
         p: &Params<'_>,
+        processing: Option<Processing>,
     ) -> Result<Done, Refusal> {
+        let follow_up = |op| (op, processing);
         match kind {
             "020" => self.kind_020(now, rules, merchant, p),
             "021" => self.kind_card_follow_up(
@@ -454,18 +485,23 @@ impl Ledger {
                 merchant,
                 p,
                 kind,
-                Operation::CardAuthorizeCancel,
+                follow_up(Operation::CardAuthorizeCancel),
             ),
-            "022" => {
-                self.kind_card_follow_up(now, rules, merchant, p, kind, Operation::CardCapture)
-            }
+            "022" => self.kind_card_follow_up(
+                now,
+                rules,
+                merchant,
+                p,
+                kind,
+                follow_up(Operation::CardCapture),
+            ),
             "023" => self.kind_card_follow_up(
                 now,
                 rules,
                 merchant,
                 p,
                 kind,
-                Operation::CardCaptureCancel,
+                follow_up(Operation::CardCaptureCancel),
             ),
             "025" => self.kind_025(now, rules, merchant, p),
             "026" => self.kind_026(now, merchant, p),
@@ -479,9 +515,16 @@ impl Ledger {
                 merchant,
                 p,
                 kind,
-                Operation::PaidyAuthorizeCancel,
+                follow_up(Operation::PaidyAuthorizeCancel),
             ),
-            "341" => self.kind_paidy(now, rules, merchant, p, kind, Operation::PaidyCapture),
+            "341" => self.kind_paidy(
+                now,
+                rules,
+                merchant,
+                p,
+                kind,
+                follow_up(Operation::PaidyCapture),
+            ),
             "342" => {
                 let amount = p
                     .optional_digits("amount", 8)?
@@ -492,10 +535,11 @@ impl Ledger {
                     merchant,
                     p,
                     kind,
-                    Operation::PaidyRefund { amount },
+                    follow_up(Operation::PaidyRefund { amount }),
                 )
             }
             "343" => self.kind_343(merchant, p),
+            "450" => self.kind_450(now, merchant, p),
             _ => Err(Refusal::new("P007", "")),
         }
     }
@@ -605,6 +649,10 @@ impl Ledger {
         }
         let three_d_secure = p.get("3dsecure_use_type") == Some("2");
         let auth_id = p.optional("3ds_auth_id", 36)?;
+        if auth_id.is_some() && !three_d_secure {
+            // §4.6: a 3ds_auth_id with 3dsecure_use_type other than 2.
+            return Err(Refusal::new("31008", ""));
+        }
         if three_d_secure {
             let shop = self.shop(merchant).map_err(|_| Refusal::new("P002", ""))?;
             if !shop.contracts.contains(&Contract::ThreeDSecure) {
@@ -613,8 +661,9 @@ impl Ledger {
             let Some(auth_id) = auth_id else {
                 return Err(Refusal::new("31009", ""));
             };
-            if self.used_3ds_auth_ids.contains(auth_id) {
-                return Err(Refusal::new("31010", ""));
+            // §4.6: only an authentication 450 issued and the cardholder finished.
+            if let Some(code) = self.three_ds_refusal(merchant, auth_id) {
+                return Err(Refusal::new(code, ""));
             }
         }
         let source = self.card_source(now, merchant, p)?;
@@ -668,12 +717,20 @@ impl Ledger {
             }
             None => self.new_payment_id(),
         };
+        // sales_mode=1 authorizes and captures in one step: the payment is 40 at once
+        // (§4.2, §5.3 "sales_mode=1 → ok/40", §10 item 4).
+        let captures_at_once = sales_mode == Some("1");
         let status = match &verdict {
+            AuthVerdict::Approved if captures_at_once => PaymentStatus::Captured,
             AuthVerdict::Approved => PaymentStatus::Authorized,
             AuthVerdict::Refused { status, .. } => *status,
         };
+        let approved = matches!(verdict, AuthVerdict::Approved);
         match &existing {
             Some(id) => {
+                if approved && let Some(pay) = self.payments.get_mut(id) {
+                    pay.authorized_at = Some(now);
+                }
                 if status != PaymentStatus::Applied {
                     self.set_status(now, id, status, &cause, rules);
                 }
@@ -687,10 +744,10 @@ impl Ledger {
                     status,
                     amount,
                     created_at: now,
-                    authorized_at: None,
-                    captured_at: None,
+                    authorized_at: approved.then_some(now),
+                    captured_at: (status == PaymentStatus::Captured).then_some(now),
                     cancelled_at: None,
-                    auto_capture_at: None,
+                    cart_capture_at: None,
                     three_d_secure,
                     payment_class,
                     split_count,
@@ -700,6 +757,7 @@ impl Ledger {
                     next_payment_id: None,
                     reauthorizations: 0,
                     changed_outside: false,
+                    parked: None,
                     history: Vec::new(),
                 };
                 self.insert_payment(now, payment, &cause, rules);
@@ -711,21 +769,11 @@ impl Ledger {
                     now,
                     merchant,
                     &source,
-                    three_d_secure.then_some(auth_id).flatten(),
+                    three_d_secure
+                        .then_some(auth_id)
+                        .flatten()
+                        .map(|a| (a, payment_id.as_str())),
                 );
-                if sales_mode == Some("1") {
-                    if rules.auto_capture_delay <= chrono::Duration::zero() {
-                        self.set_status(
-                            now,
-                            &payment_id,
-                            PaymentStatus::Captured,
-                            "auto_capture",
-                            rules,
-                        );
-                    } else if let Some(pay) = self.payments.get_mut(&payment_id) {
-                        pay.auto_capture_at = Some(now + rules.auto_capture_delay);
-                    }
-                }
                 Ok(Done::lines(self.card_items(&payment_id), Some(payment_id)))
             }
             AuthVerdict::Refused {
@@ -851,7 +899,7 @@ impl Ledger {
         now: DateTime<Utc>,
         merchant: &str,
         source: &CardSource,
-        auth_id: Option<&str>,
+        auth: Option<(&str, &str)>,
     ) {
         if let Some(t) = source.token.as_ref().and_then(|t| self.tokens.get_mut(t)) {
             t.used = true;
@@ -862,8 +910,11 @@ impl Ledger {
         {
             stored.last_used_at = Some(now);
         }
-        if let Some(id) = auth_id {
+        if let Some((id, payment_id)) = auth {
             self.used_3ds_auth_ids.insert(id.to_owned());
+            if let Some(auth) = self.three_ds.get_mut(id) {
+                auth.used_by = Some(payment_id.to_owned());
+            }
         }
     }
 
@@ -874,10 +925,10 @@ impl Ledger {
         merchant: &str,
         p: &Params<'_>,
         kind: &str,
-        op: Operation,
+        (op, processing): (Operation, Option<Processing>),
     ) -> Result<Done, Refusal> {
         let id = self.find_payment(merchant, p, Some(Method::Card), ("2006", "2005"))?;
-        self.apply_operation(now, &id, op, &telegram_cause(kind), rules)?;
+        self.apply_operation_with(now, &id, op, &telegram_cause(kind), rules, processing)?;
         let mut items = self.card_items(&id);
         // 021/022/023 return the card items empty (§4.3).
         items.truncate(2);
@@ -945,12 +996,54 @@ impl Ledger {
         if let Some(holder) = p.optional("cardholder_name", 64)? {
             card.holder = holder.to_owned();
         }
+        // valid_check_flg=1 (§4.5, §5.3): a validity-check authorization first, which
+        // leaves a card payment of its own: 22 (有効性確認済, cannot be captured or
+        // cancelled) on success; 17 (有効性確認NG) and the stub's 2001/2002/2003 on
+        // failure, and the card is not registered. The payment carries the telegram's
+        // trading_id (094 finds it by that) and amount 0: 025's documented answer has no
+        // payment_id (§11, the simulator's choice).
         let valid_check = p.get("valid_check_flg") == Some("1");
-        if valid_check
-            && let AuthVerdict::Refused { code, detail, .. } =
-                card_stub::authorize(&card.number, &card.valid_term, Ledger::card_month(now))
-        {
-            return Err(Refusal::new(code, &detail));
+        if valid_check {
+            let verdict =
+                card_stub::authorize(&card.number, &card.valid_term, Ledger::card_month(now));
+            let status = match verdict {
+                AuthVerdict::Approved => PaymentStatus::ValidityChecked,
+                AuthVerdict::Refused { .. } => PaymentStatus::ValidityCheckFailed,
+            };
+            let trading_id = p.optional_id("trading_id")?.map(str::to_owned);
+            let payment_id = self.new_payment_id();
+            let payment = Payment {
+                payment_id,
+                merchant_id: merchant.into(),
+                trading_id,
+                method: Method::Card,
+                status,
+                amount: Yen(0),
+                created_at: now,
+                authorized_at: (status == PaymentStatus::ValidityChecked).then_some(now),
+                captured_at: None,
+                cancelled_at: None,
+                cart_capture_at: None,
+                three_d_secure: false,
+                payment_class: "10".into(),
+                split_count: String::new(),
+                card: Some(CardDetails {
+                    customer_id: Some(customer_id.to_owned()),
+                    ..card.clone()
+                }),
+                paidy: None,
+                base_payment_id: None,
+                next_payment_id: None,
+                reauthorizations: 0,
+                changed_outside: false,
+                parked: None,
+                history: Vec::new(),
+            };
+            self.insert_payment(now, payment, &telegram_cause("025"), rules);
+            if let AuthVerdict::Refused { code, detail, .. } = verdict {
+                // An input error (2003) is still a failed check: 17, no retry on it.
+                return Err(Refusal::new(code, &detail));
+            }
         }
         let mut add_info: [String; 4] = Default::default();
         for (i, slot) in add_info.iter_mut().enumerate() {
@@ -962,6 +1055,9 @@ impl Ledger {
         let id = self
             .register_card(now, merchant, customer_id, card.clone(), add_info, rules)
             .map_err(|code| Refusal::new(code, ""))?;
+        if valid_check && let Some(stored) = self.stored_card_mut(merchant, customer_id, &id) {
+            stored.valid_checked_at = Some(now);
+        }
         if let Some(t) = token.and_then(|t| self.tokens.get_mut(t)) {
             t.used = true;
         }
@@ -1047,6 +1143,20 @@ impl Ledger {
         ]
         .map(str::to_owned)
         .to_vec();
+        // The validity-check columns exist for cards registered with a check (§4.5); a
+        // list holding one has them for every row (empty for the others).
+        let checked = cards.iter().any(|c| c.valid_checked_at.is_some());
+        if checked {
+            table.columns.extend(
+                [
+                    "valid_check_result",
+                    "valid_update_cd",
+                    "valid_check_date",
+                    "issur_name",
+                ]
+                .map(str::to_owned),
+            );
+        }
         for c in cards {
             let mut row = vec![
                 customer_id.to_owned(),
@@ -1068,6 +1178,17 @@ impl Ledger {
                 }
                 .to_owned(),
             );
+            if checked {
+                match c.valid_checked_at {
+                    Some(at) => row.extend([
+                        "0".to_owned(),
+                        String::new(),
+                        wire_timestamp(at),
+                        card_stub::acquirer(&c.card.number).2.to_owned(),
+                    ]),
+                    None => row.extend(std::iter::repeat_n(String::new(), 4)),
+                }
+            }
             table.rows.push(row);
         }
         Ok(Done {
@@ -1199,10 +1320,11 @@ impl Ledger {
         merchant: &str,
         p: &Params<'_>,
         kind: &str,
-        op: Operation,
+        (op, processing): (Operation, Option<Processing>),
     ) -> Result<Done, Refusal> {
         let id = self.find_payment(merchant, p, Some(Method::Paidy), ("24001", "24002"))?;
-        let new_id = self.apply_operation(now, &id, op, &telegram_cause(kind), rules)?;
+        let new_id =
+            self.apply_operation_with(now, &id, op, &telegram_cause(kind), rules, processing)?;
         let trading = self
             .payments
             .get(&id)
@@ -1214,6 +1336,100 @@ impl Ledger {
             payment_id: Some(id),
             new_payment_id: new_id,
         })
+    }
+
+    /// 450 EMV 3-D Secure authentication (§4.6): checks the request, resolves the card
+    /// (token, stored card; raw numbers 2023 as for 020; Google Pay not simulated), and
+    /// starts a pending authentication whose ACS page is `out_acs_html`. The card stub's
+    /// X=7 is a card the acquirer does not take (31001).
+    fn kind_450(
+        &mut self,
+        now: DateTime<Utc>,
+        merchant: &str,
+        p: &Params<'_>,
+    ) -> Result<Done, Refusal> {
+        let term_url = p.required("term_url", 256)?;
+        let merchant_name = p.required("merchant_name", 120)?;
+        if merchant_name.chars().count() > 40 {
+            return Err(Refusal::new("P009", "[merchant_name]桁数エラー"));
+        }
+        if p.required("authentication_type", 2)? != "01" {
+            return Err(Refusal::new("P010", "[authentication_type]入力値エラー"));
+        }
+        let method = p.required("card_set_method", 8)?;
+        let amount = p.required("payment_amount", 13)?;
+        if !amount.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            return Err(type_error("payment_amount"));
+        }
+        // Token errors read as the 3-D Secure codes (31003–31005).
+        let token_code = |r: Refusal| {
+            let code = match r.code.as_str() {
+                "2020" => "31003",
+                "2021" => "31004",
+                "2022" => "31005",
+                _ => "31002",
+            };
+            Refusal::new(code, "")
+        };
+        let card = match method {
+            "token" => {
+                let token = p
+                    .optional("card_token", 30)?
+                    .ok_or_else(|| Refusal::new("31002", ""))?;
+                self.check_token(now, merchant, token, false)
+                    .map_err(token_code)?
+            }
+            "customer" => {
+                let (Some(customer), Some(card_id)) = (
+                    p.optional("customer_id", 25)?,
+                    p.optional("customer_card_id", 18)?,
+                ) else {
+                    return Err(Refusal::new("31002", ""));
+                };
+                let shop = self.shops.get(merchant);
+                if shop.is_none_or(|s| !s.contracts.contains(&Contract::StoredCard)) {
+                    return Err(Refusal::new("P024", ""));
+                }
+                self.stored_cards_of(merchant, customer)
+                    .iter()
+                    .find(|c| c.customer_card_id == card_id)
+                    .map(|c| c.card.clone())
+                    .ok_or_else(|| Refusal::new("31006", ""))?
+            }
+            "direct" => return Err(Refusal::new("2023", "")),
+            "google" => return Err(Refusal::new("P007", "")),
+            _ => return Err(Refusal::new("P010", "[card_set_method]入力値エラー")),
+        };
+        if crate::card_stub::xyzz_x(&card.number) == 7 {
+            return Err(Refusal::new("31001", ""));
+        }
+        let id = self.start_three_ds(
+            now,
+            merchant,
+            card.clone(),
+            amount,
+            term_url,
+            crate::three_ds::ThreeDsStatus::Pending,
+        );
+        let (acq_id, acq_name, issur_name) = card_stub::acquirer(&card.number);
+        let html = format!(
+            "<html>\r\n<body>\r\n<p>{merchant_name}: 3Dセキュア認証 ({id})</p>\r\n</body>\r\n</html>"
+        );
+        Ok(Done::lines(
+            vec![
+                kv("card_brand", card_stub::brand(&card.number)),
+                kv("acq_id", acq_id),
+                kv("3ds_auth_id", id),
+                kv("issur_class", "0"),
+                kv("acq_name", acq_name),
+                kv("issur_name", issur_name),
+                kv("issur_id", ""),
+                kv("fingerprint", card.fingerprint()),
+                kv("masked_card_number", card_stub::masked(&card.number)),
+                kv("out_acs_html", html),
+            ],
+            None,
+        ))
     }
 
     fn kind_343(&mut self, merchant: &str, p: &Params<'_>) -> Result<Done, Refusal> {
@@ -1327,7 +1543,7 @@ impl Ledger {
         params: &[(String, String)],
     ) -> Result<Vec<(String, String)>, Refusal> {
         match self
-            .dispatch(now, rules, kind, merchant, &Params(params))?
+            .dispatch(now, rules, kind, merchant, &Params(params), None)?
             .items
         {
             DoneBody::Lines(items) => Ok(items),

@@ -161,7 +161,20 @@ impl Pki {
     /// Writes the kit into `dir` with a fresh random passphrase (also written, as
     /// `client.passphrase`) and returns the passphrase.
     pub fn write_dir(&self, dir: &Path) -> Result<String, TlsError> {
-        let passphrase = random_passphrase();
+        self.write_dir_with(dir, None)
+    }
+
+    /// Writes the kit into `dir` with the client key (PEM and PKCS#12) protected by
+    /// `passphrase`, or by a fresh random one when `None`; returns the passphrase (also
+    /// written, as `client.passphrase`). A shop's kit from Paygent carries the fixed
+    /// [`PAYGENT_KIT_PASSPHRASE`] (§1.3; the vectors' README).
+    pub fn write_dir_with(&self, dir: &Path, passphrase: Option<&str>) -> Result<String, TlsError> {
+        let passphrase = passphrase.map_or_else(random_passphrase, str::to_owned);
+        if passphrase.is_empty() {
+            return Err(TlsError::Config(
+                "the client key passphrase is empty".into(),
+            ));
+        }
         let encrypted_key = self.encrypted_client_key_pem(&passphrase)?;
         let p12 = self.client_p12(&passphrase)?;
         let client_pem = format!("{}{}", self.client_cert_pem, encrypted_key);
@@ -202,6 +215,12 @@ fn restrict_if_secret(path: &Path, name: &str) -> Result<(), TlsError> {
     let _ = (path, secret);
     Ok(())
 }
+
+/// The passphrase of the client key in the certificate kits Paygent issues to shops: the
+/// official modules hard-code it (§1.3: PHP `CURLOPT_SSLKEYPASSWD`, Java
+/// `KEYSTORE_PASSWORD`), and the captured vectors show the PHP module failing with any
+/// other.
+pub const PAYGENT_KIT_PASSPHRASE: &str = "changeit";
 
 fn random_passphrase() -> String {
     use rand_core::{OsRng, RngCore};
@@ -266,6 +285,15 @@ impl TlsConfig {
     /// kit there first when they are absent. Returns the configuration and, when it
     /// generated the kit, the passphrase.
     pub fn load_or_generate(dir: &Path) -> Result<(TlsConfig, Option<String>), TlsError> {
+        TlsConfig::load_or_generate_with(dir, None)
+    }
+
+    /// [`TlsConfig::load_or_generate`], generating the client key under `passphrase`
+    /// (e.g. [`PAYGENT_KIT_PASSPHRASE`], as in a shop's kit) instead of a random one.
+    pub fn load_or_generate_with(
+        dir: &Path,
+        passphrase: Option<&str>,
+    ) -> Result<(TlsConfig, Option<String>), TlsError> {
         let read =
             |name: &str| std::fs::read(dir.join(name)).map_err(|_| TlsError::Read(name.to_owned()));
         if dir.join("server.pem").exists()
@@ -277,7 +305,7 @@ impl TlsConfig {
             return Ok((config, None));
         }
         let pki = Pki::generate("paygent-sim-merchant")?;
-        let passphrase = pki.write_dir(dir)?;
+        let passphrase = pki.write_dir_with(dir, passphrase)?;
         Ok((pki.tls_config()?, Some(passphrase)))
     }
 }

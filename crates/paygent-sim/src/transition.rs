@@ -22,11 +22,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::rules::{CaptureCancelWindowStart, GatewayRules};
 
-/// The statuses the simulator's payments can be in (a subset of §5.2).
-pub const SIM_STATUSES: [PaymentStatus; 12] = [
+/// The statuses the simulator's payments can be in (a subset of §5.2): 17 and 22 are the
+/// validity check's (025 with `valid_check_flg=1`, §4.5).
+pub const SIM_STATUSES: [PaymentStatus; 14] = [
     PaymentStatus::Applied,
     PaymentStatus::AuthorizationFailed,
+    PaymentStatus::ValidityCheckFailed,
     PaymentStatus::Authorized,
+    PaymentStatus::ValidityChecked,
     PaymentStatus::CapturePending,
     PaymentStatus::CancelPending,
     PaymentStatus::Cancelled,
@@ -270,6 +273,32 @@ pub fn due_lapse(
     }
 }
 
+/// A processing status the gateway finishes by itself, with success (§11 Q3, the
+/// simulator's choice): card 31 ("Paygent retries", §5.2) → 32 after
+/// `card_cancel_retry_resolution`; Paidy 30 → 40, 31 → 32, 42 → 60 (Paygent polls Paidy,
+/// §4.9) after `paidy_processing_resolution`. Card 30, 42 and 50 wait for the shop's retry:
+/// `None`. Returns how long after the parking it happens and the new status.
+pub fn self_resolution(
+    method: Method,
+    status: PaymentStatus,
+    rules: &GatewayRules,
+) -> Option<(chrono::Duration, PaymentStatus)> {
+    use PaymentStatus as S;
+    match (method, status) {
+        (Method::Card, S::CancelPending) => {
+            Some((rules.card_cancel_retry_resolution, S::Cancelled))
+        }
+        (Method::Paidy, S::CapturePending) => {
+            Some((rules.paidy_processing_resolution, S::Captured))
+        }
+        (Method::Paidy, S::CancelPending) => {
+            Some((rules.paidy_processing_resolution, S::Cancelled))
+        }
+        (Method::Paidy, S::RefundPending) => Some((rules.paidy_processing_resolution, S::Refunded)),
+        _ => None,
+    }
+}
+
 /// Whether entering `status` creates a notification record (§5.2: card ●; Paidy: every
 /// event except the parking statuses 30/31/42).
 pub fn is_notified(method: Method, status: PaymentStatus) -> bool {
@@ -367,6 +396,9 @@ mod tests {
         let table: &[(&str, &[&str])] = &[
             ("10", &["reauth", "2004", "2004", "2004"]),
             ("11", &["2001/P902", "2004", "2004", "2004"]),
+            // §4.5, §5.3: the validity check's payments take no operation.
+            ("17", &["2001/P902", "2004", "2004", "2004"]),
+            ("22", &["2001/P902", "2004", "2004", "2004"]),
             ("20", &["2001/P902", "ok/32", "ok/40", "2004"]),
             ("30", &["2001/P902", "2004", "ok/40", "2004"]),
             ("31", &["2001/P902", "ok/32", "2004", "2004"]),
@@ -402,6 +434,8 @@ mod tests {
         let table: &[(&str, &[&str])] = &[
             ("10", &["2004", "2004", "2004", "2004", "2004"]),
             ("11", &["2004", "2004", "2004", "2004", "2004"]),
+            ("17", &["2004", "2004", "2004", "2004", "2004"]),
+            ("22", &["2004", "2004", "2004", "2004", "2004"]),
             ("20", &["rev/32+20:800", "2004", "2013", "2004", "rev/32+20:1000"]),
             ("30", &["2004", "2004", "2004", "2004", "2004"]),
             ("31", &["2004", "2004", "2004", "2004", "2004"]),
@@ -477,6 +511,8 @@ mod tests {
         let table: &[(&str, &[&str])] = &[
             ("10", &["24003", "24003", "24003", "24003", "24003", "24003", "24003"]),
             ("11", &["24003", "24003", "24003", "24003", "24003", "24003", "24003"]),
+            ("17", &["24003", "24003", "24003", "24003", "24003", "24003", "24003"]),
+            ("22", &["24003", "24003", "24003", "24003", "24003", "24003", "24003"]),
             ("20", &["ok/32", "ok/40", "24003", "24003", "24003", "24003", "24003"]),
             ("30", &["24003", "24003", "24003", "24003", "24003", "24003", "24003"]),
             ("31", &["24003", "24003", "24003", "24003", "24003", "24003", "24003"]),

@@ -319,6 +319,14 @@ async fn a_simulated_year_of_renewals_with_a_p010_failure_and_each_of_the_four_c
             CaptureModeCode::AuthorizeOnly
         };
         assert_eq!(detail.summary.capture_mode, expected, "{}", o.renewal_date);
+        // §4.2, §5.3: an authorize-and-capture renewal (020 with sales_mode=1) is captured
+        // at once by the gateway, and the order says so from the start.
+        let status = if expected == CaptureModeCode::AuthorizeAndCapture {
+            "40"
+        } else {
+            "20"
+        };
+        assert_eq!(detail.summary.status.code, status, "{}", o.renewal_date);
     }
     let detail = h.desk.get_subscription(id).await.unwrap();
     keep(&detail);

@@ -114,7 +114,10 @@ fn eligibility_of_orders_in_the_unprocessed_list() {
                 ..card()
             },
             at(1),
-            NotEligible(Ineligible::Refused(Refusal::GatewayProcessing)),
+            NotEligible(Ineligible::Refused(Refusal::GatewayProcessing {
+                method: PaymentMethod::Card,
+                status: PaymentStatus::CapturePending,
+            })),
         ),
         (
             "changed outside PayDesk",

@@ -22,18 +22,25 @@
 //! - Both refuse ⇒ the pair of codes is recorded (printed with `--nocapture`); the codes
 //!   need not correspond.
 //!
-//! Timing model. The gateway moves payments on its own: the authorize-and-capture
-//! auto-capture (`GatewayRules::auto_capture_delay` after creation) and the deadline batch
+//! Timing model. Payments move without PayDesk: the storefront cart's capture of its
+//! authorize-and-capture orders (`GatewayRules::cart_capture_delay` after creation; the
+//! gateway's own `sales_mode=1` captures at once, §4.2, so an order PayDesk authorizes
+//! that way is never in 20) and the gateway's deadline batch
 //! (card 10 → 11, 20 → 33, 40 → 41; Paidy 20 → 33, 40 → 41; `due_lapse`). That work runs
 //! `batch_delay` late, or not yet at all (`None`). PayDesk hears of a lapse `notice_lag`
 //! after the gateway made it (its deadlines refuse from the deadline on exactly so that the
-//! lag does not matter); it hears of an auto-capture at once. A cancel racing the
-//! gateway's auto-capture is a race for the journal to settle, not a rule question, so it
+//! lag does not matter); it hears of the cart's capture at once. A cancel racing the
+//! cart's capture is a race for the journal to settle, not a rule question, so it
 //! is outside this model, as are operations done outside PayDesk.
 //!
-//! Paidy's parking statuses (30/31/42) are not an exception here: PayDesk refuses every
-//! operation on them and so does the simulator (24003). The 028/029 partial-failure codes
-//! and the card-number stub's failures are the journal's business (`journal.rs` tests).
+//! Processing statuses (`domain::PROCESSING_RULES`, §5.2–§5.3, §4.9) are drawn like any
+//! other: PayDesk allows only a card's retry of the stopped operation and the simulator
+//! agrees; Paidy's parking statuses take nothing on either side (24003). The gateway
+//! finishing a parked operation by itself (card 31, Paidy 30/31/42 after the simulator's
+//! delay, `gw::self_resolution`, §11 Q3) reaches PayDesk like a lapse, `notice_lag` late.
+//! The validity check's 17/22 (§4.5) are refused on both sides. The 028/029
+//! partial-failure codes and the card-number stub's failures are the journal's business
+//! (`journal.rs` tests).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -51,7 +58,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 
 /// The statuses a card payment can hold at the gateway (the simulator's whole set).
-const CARD_STATUSES: [PaymentStatus; 12] = gw::SIM_STATUSES;
+const CARD_STATUSES: [PaymentStatus; 14] = gw::SIM_STATUSES;
 
 /// The statuses a Paidy payment can hold (§4.9: 20, 30, 31, 32, 33, 40, 41, 42, 60).
 const PAIDY_STATUSES: [PaymentStatus; 9] = [
@@ -90,7 +97,7 @@ struct Case {
     op: Operation,
     /// When.
     now: DateTime<Utc>,
-    /// How late the gateway's auto-capture and deadline batch run; `None`: not yet.
+    /// How late the cart's capture and the gateway's deadline batch run; `None`: not yet.
     batch_delay: Option<TimeDelta>,
     /// How long after the gateway's batch moved the payment PayDesk hears of it.
     notice_lag: TimeDelta,
@@ -109,6 +116,9 @@ struct Gateway {
     facts: Facts,
     dates: Dates<DateTime<Utc>>,
     auto_capture_at: Option<DateTime<Utc>>,
+    /// When the gateway finishes the operation parked in a processing status by itself
+    /// (`gw::self_resolution`: card 31, Paidy 30/31/42), and the status it ends in.
+    resolves: Option<(DateTime<Utc>, PaymentStatus)>,
 }
 
 fn sim_method(method: PaymentMethod) -> Method {
@@ -138,19 +148,29 @@ fn gateway_payment(case: &Case, rules: &GatewayRules) -> Gateway {
     let auto = o.capture_mode == CaptureMode::AuthorizeAndCapture
         && o.status == PaymentStatus::Authorized
         && case.revised_at.is_none();
+    // A processing status was entered at the payment's latest event (PayDesk and the
+    // gateway last agreed on it then).
+    let parked_at = [Some(dates.created), dates.authorized, dates.captured]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(dates.created);
+    let method = sim_method(o.method);
     Gateway {
         status: o.status,
         facts: Facts {
-            method: sim_method(o.method),
+            method,
             amount: o.gateway_amount(),
             three_d_secure: o.three_d_secure,
         },
         dates,
-        auto_capture_at: auto.then(|| dates.created + rules.auto_capture_delay),
+        auto_capture_at: auto.then(|| dates.created + rules.cart_capture_delay),
+        resolves: gw::self_resolution(method, o.status, rules)
+            .map(|(after, to)| (parked_at + after, to)),
     }
 }
 
-/// Applies the gateway's clock-driven changes: the auto-capture if due by `captures_by`,
+/// Applies the clock-driven changes: the cart's capture if due by `captures_by`,
 /// then every lapse due by `lapses_by`, to the payment and the order alike.
 fn advance(
     mut g: Gateway,
@@ -169,6 +189,23 @@ fn advance(
         o.status = PaymentStatus::Captured;
         o.captured_amount = o.amount;
         o.captured_at = Some(at);
+    }
+    // The gateway finishing a parked operation by itself is notified like a lapse.
+    if let Some((at, to)) = g.resolves
+        && at <= lapses_by
+    {
+        g.resolves = None;
+        g.status = to;
+        o.status = to;
+        match to {
+            PaymentStatus::Captured => {
+                g.dates.captured = Some(at);
+                o.captured_amount = o.amount;
+                o.captured_at = Some(at);
+            }
+            PaymentStatus::Refunded => o.refunded_amount = o.captured_amount,
+            _ => {}
+        }
     }
     while let Some(to) = gw::due_lapse(g.facts.method, g.status, g.dates, rules, lapses_by) {
         g.status = to;
@@ -295,11 +332,11 @@ impl Stricter {
             }
             Stricter::AmountChangeAuthorizeAndCapture => {
                 "the seed allows authorize-and-capture card orders cancel (refund) only; \
-                 the gateway would revise the authorization before its auto-capture"
+                 the gateway would revise the authorization before the cart's capture"
             }
             Stricter::WaitingForAutoCapture => {
                 "an authorize-and-capture order is captured automatically; PayDesk refuses \
-                 a manual capture until the auto-capture is due so it is not captured twice \
+                 a manual capture until the cart's capture is due so it is not captured twice \
                  (the gateway would capture, or answer a card 022 idempotently)"
             }
             Stricter::GatewayNoOp => {
@@ -406,7 +443,11 @@ fn deliberately_stricter(case: &Case, order: &Order, gateway: &Gateway) -> Optio
         ) | (Operation::Cancel, S::Cancelled | S::AuthorizationExpired)
             | (Operation::FullRefund, S::Refunded)
     );
-    if card && gateway_no_op {
+    // A retry PayDesk sends on a processing status the gateway has meanwhile finished by
+    // itself is answered as done (021 on 32): that is agreement, not an exception.
+    let retry = domain::processing_rule(order.method, order.status)
+        .is_some_and(|r| r.retry && r.pending == op.kind());
+    if card && gateway_no_op && !retry {
         return Some(Stricter::GatewayNoOp);
     }
     let processing_past_deadline = match (order.status, op) {
@@ -691,7 +732,7 @@ fn offsets() -> Vec<TimeDelta> {
         RULES.card_refund_window,
         RULES.paidy_capture_window,
         RULES.paidy_refund_window,
-        g.auto_capture_delay,
+        g.cart_capture_delay,
         g.card_authorization_validity,
         g.card_capture_cancel_window,
         g.paidy_capture_window,
@@ -710,10 +751,10 @@ fn resolve(d: Draw) -> Case {
         &PAIDY_STATUSES
     };
     let d = Draw {
-        status: if d.status < 12 {
+        status: if d.status < CARD_STATUSES.len() {
             d.status % statuses.len()
         } else {
-            statuses.len() + d.status - 12
+            statuses.len() + d.status - CARD_STATUSES.len()
         },
         ..d
     };
@@ -833,7 +874,10 @@ fn arb_case() -> impl Strategy<Value = Case> {
             1 => Just(CaptureMode::AuthorizeAndCapture)
         ],
         proptest::bool::weighted(0.2),
-        prop_oneof![0..12usize, 12..14usize],
+        prop_oneof![
+            0..CARD_STATUSES.len(),
+            CARD_STATUSES.len()..CARD_STATUSES.len() + 2
+        ],
         proptest::bool::weighted(0.2),
         any::<u32>(),
         proptest::option::of(any::<u32>()),
@@ -901,6 +945,8 @@ fn arb_case() -> impl Strategy<Value = Case> {
 /// What one run saw, for the record.
 #[derive(Default)]
 struct Tally {
+    /// Cases drawn per (method, status of the order as last agreed).
+    statuses: BTreeMap<(&'static str, &'static str), usize>,
     both_accept: BTreeMap<String, usize>,
     both_refuse: BTreeMap<(&'static str, &'static str), usize>,
     stricter: BTreeMap<Stricter, usize>,
@@ -925,6 +971,13 @@ fn paydesk_predicts_the_gateway() {
     let result = runner(2_000).run(&arb_case(), |case| {
         let verdict = compare(&case).map_err(TestCaseError::fail)?;
         let mut t = tally.borrow_mut();
+        let method = match case.order.method {
+            PaymentMethod::Card => "card",
+            PaymentMethod::Paidy => "paidy",
+        };
+        *t.statuses
+            .entry((method, case.order.status.code()))
+            .or_default() += 1;
         match verdict {
             Verdict::BothAccept { telegram } => {
                 *t.both_accept.entry(telegram.to_string()).or_default() += 1;
@@ -954,6 +1007,21 @@ fn paydesk_predicts_the_gateway() {
     // Every telegram PayDesk plans was accepted somewhere in the run; every exception has
     // a worked example below (some are too rare to count on in 2,000 draws).
     assert_eq!(t.both_accept.len(), 8, "{:?}", t.both_accept);
+    // Every status each method can hold at the gateway was drawn: the processing statuses
+    // (§5.2–§5.3 card 30/31/42/50, §4.9 Paidy 30/31/42) and the validity check's 17/22
+    // (§4.5) included.
+    for (method, statuses) in [("card", &CARD_STATUSES[..]), ("paidy", &PAIDY_STATUSES[..])] {
+        for s in statuses {
+            assert!(
+                t.statuses
+                    .get(&(method, s.code()))
+                    .is_some_and(|n| *n >= 10),
+                "{method} {} drawn {:?} times",
+                s.code(),
+                t.statuses.get(&(method, s.code()))
+            );
+        }
+    }
 }
 
 // ----- worked examples -----
@@ -1160,4 +1228,119 @@ fn partial_refund_edges_agree() {
             "{method:?}"
         );
     }
+}
+
+/// §5.2–§5.3 (card 30/31/42/50), §4.9 (Paidy's parking statuses 30/31/42) and §4.5 (the
+/// validity check's 17/22), every operation on each: PayDesk plans exactly the card's
+/// retry of the stopped operation (and the gateway accepts it with the plan's result),
+/// and refuses everything else where the gateway refuses too (`gateway_processing`,
+/// `validity_check`), except the one named exception (a partial refund of everything on
+/// 42/50 would be the gateway's 023 retry).
+#[test]
+fn processing_and_validity_statuses_agree_with_the_gateway() {
+    use PaymentMethod::{Card, Paidy};
+    use PaymentStatus as S;
+    let ops = [
+        Operation::Capture,
+        Operation::Cancel,
+        Operation::FullRefund,
+        Operation::PartialRefund(Yen(500)),
+        Operation::PartialRefund(Yen(2000)),
+        Operation::AmountChange(Yen(1500)),
+    ];
+    let mut cases = Vec::new();
+    for rule in domain::PROCESSING_RULES {
+        cases.push((rule.method, rule.status, rule.retry.then_some(rule.pending)));
+    }
+    for s in [S::ValidityChecked, S::ValidityCheckFailed] {
+        cases.push((Card, s, None));
+    }
+    for (method, status, retry) in cases {
+        for op in ops {
+            // A minute in: nothing the gateway finishes by itself has happened yet.
+            let case = example(method, status, op, secs(60));
+            let v = verdict(&case);
+            let what = format!("{method:?} {} {op:?}: {v:?}", status.code());
+            let is_retry = retry == Some(op.kind())
+                || (retry == Some(OperationKind::FullRefund)
+                    && op == Operation::PartialRefund(Yen(2000)));
+            match v {
+                Verdict::BothAccept { .. } => assert!(is_retry, "{what}"),
+                Verdict::BothRefuse { paydesk, .. } => {
+                    assert!(
+                        !is_retry || retry == Some(OperationKind::FullRefund),
+                        "{what}"
+                    );
+                    let expected = if matches!(status, S::ValidityChecked | S::ValidityCheckFailed)
+                    {
+                        "validity_check"
+                    } else {
+                        "gateway_processing"
+                    };
+                    assert_eq!(paydesk, expected, "{what}");
+                }
+                Verdict::Stricter { exception, .. } => {
+                    assert_eq!(exception, Stricter::PartialRefundWhileRefunding, "{what}")
+                }
+            }
+            if retry == Some(op.kind()) && !matches!(op, Operation::PartialRefund(_)) {
+                assert!(matches!(v, Verdict::BothAccept { .. }), "{what}");
+            }
+        }
+    }
+    // Paidy's parking statuses take nothing, from either side.
+    let v = verdict(&example(
+        Paidy,
+        S::CancelPending,
+        Operation::Cancel,
+        secs(60),
+    ));
+    assert_eq!(
+        v,
+        Verdict::BothRefuse {
+            paydesk: "gateway_processing",
+            gateway: "24003"
+        }
+    );
+}
+
+/// §11 Q3 as the simulator decides it (`gw::self_resolution`): the gateway finishes a card
+/// 31 and Paidy's parked operations by itself; until PayDesk hears of it, a card cancel
+/// retry is still right (021 on 32 is the idempotent success) and Paidy is refused on both
+/// sides.
+#[test]
+fn operations_the_gateway_finishes_by_itself_stay_in_agreement() {
+    use PaymentMethod::{Card, Paidy};
+    use PaymentStatus as S;
+    let rules = GatewayRules::default();
+    let later = rules
+        .paidy_processing_resolution
+        .max(rules.card_cancel_retry_resolution)
+        + TimeDelta::minutes(1);
+    let mut card = example(Card, S::CancelPending, Operation::Cancel, later);
+    card.notice_lag = TimeDelta::hours(1);
+    let (g, o) = at_now(&card, &rules);
+    assert_eq!((g.status, o.status), (S::Cancelled, S::CancelPending));
+    assert_eq!(
+        verdict(&card),
+        Verdict::BothAccept {
+            telegram: TelegramKind::CardAuthorizeCancel
+        }
+    );
+    let mut paidy = example(Paidy, S::CapturePending, Operation::Capture, later);
+    paidy.notice_lag = TimeDelta::hours(1);
+    let (g, _) = at_now(&paidy, &rules);
+    assert_eq!(g.status, S::Captured);
+    assert_eq!(
+        verdict(&paidy),
+        Verdict::BothRefuse {
+            paydesk: "gateway_processing",
+            gateway: "24003"
+        }
+    );
+    // Once PayDesk has heard, it sees the finished payment.
+    paidy.notice_lag = TimeDelta::zero();
+    let (_, o) = at_now(&paidy, &rules);
+    assert_eq!(o.status, S::Captured);
+    assert_eq!(o.captured_amount, Yen(2000));
 }

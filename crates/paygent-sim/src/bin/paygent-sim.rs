@@ -26,9 +26,31 @@ struct Flags {
     /// client.passphrase into DIR when absent.
     #[arg(long, value_name = "DIR")]
     tls_dir: Option<PathBuf>,
+    /// The generated client key's passphrase (default: random).
+    #[arg(
+        long,
+        value_name = "PASS",
+        conflicts_with_all = ["paygent_passphrase", "plain_http"]
+    )]
+    client_passphrase: Option<String>,
+    /// The generated client key uses Paygent's fixed kit passphrase (changeit), as a shop's
+    /// kit from Paygent does (§1.3).
+    #[arg(long, conflicts_with = "plain_http")]
+    paygent_passphrase: bool,
     /// Serve plain HTTP instead of TLS (quick local runs).
     #[arg(long)]
     plain_http: bool,
+}
+
+impl Flags {
+    /// The passphrase for a newly generated kit, if one was chosen.
+    fn kit_passphrase(&self) -> Option<&str> {
+        if self.paygent_passphrase {
+            Some(paygent_sim::tls::PAYGENT_KIT_PASSPHRASE)
+        } else {
+            self.client_passphrase.as_deref()
+        }
+    }
 }
 
 #[tokio::main]
@@ -39,7 +61,7 @@ async fn main() -> ExitCode {
     let flags = Flags::parse();
     let tls = match &flags.tls_dir {
         None => None,
-        Some(dir) => match TlsConfig::load_or_generate(dir) {
+        Some(dir) => match TlsConfig::load_or_generate_with(dir, flags.kit_passphrase()) {
             Ok((config, generated)) => {
                 if generated.is_some() {
                     println!(

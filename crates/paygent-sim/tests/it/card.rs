@@ -109,12 +109,91 @@ async fn authorize_cancel_is_idempotent_and_capture_after_cancel_is_refused() {
     sim.stop().await;
 }
 
+/// §4.2, §5.3, §10 item 4: 020 with `sales_mode=1` authorizes and captures in one step,
+/// so the payment is 40 at once (one notification record, for 40), and a 023 sent right
+/// after it is answered like any capture cancel on 40.
 #[tokio::test]
-async fn authorize_and_capture_is_captured_a_few_minutes_later() {
+async fn sales_mode_1_captures_at_once_and_a_023_right_after_refunds_it() {
     let sim = TestSim::tls().await;
     let client = sim.client();
     let id = authorized(&sim, &client, 3000, CaptureMode::AuthorizeAndCapture).await;
+    assert_eq!(sim.status(&id).await, "40");
+    assert_eq!(sim.status_changes(&id).await, ["-->40"]);
+    let payment = sim.payment(&id).await;
+    assert_eq!(payment["captured_at"], payment["authorized_at"]);
+    assert!(payment["captured_at"].is_string(), "{payment}");
+    let notices = sim.get("/notifications?merchant_id=00000").await;
+    let statuses: Vec<String> = notices["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| {
+            let fields = r["fields"].as_array()?;
+            fields
+                .iter()
+                .find(|f| f[0] == "payment_status")
+                .map(|f| f[1].as_str().unwrap_or("").to_owned())
+        })
+        .collect();
+    assert_eq!(statuses, ["40"]);
+    let inquiry = client
+        .send(&PaymentInquiry {
+            target: by_id(&id),
+            payment_type: None,
+        })
+        .await
+        .expect("094");
+    assert_eq!(inquiry.payment_status.code(), "40");
+    // 022 on it is the idempotent success of §5.3; 021 is a status mismatch.
+    client
+        .send(&CardCapture::new(by_id(&id)))
+        .await
+        .expect("022 on 40");
+    let err = client
+        .send(&CardAuthorizeCancel::new(by_id(&id)))
+        .await
+        .expect_err("021 on 40");
+    assert_eq!(code_of(&err), "2004");
+    client
+        .send(&CardCaptureCancel::new(by_id(&id)))
+        .await
+        .expect("023 right after");
+    assert_eq!(sim.status_changes(&id).await, ["-->40", "40->60"]);
+    // Nothing is left for a later tick to do.
+    sim.advance(0, 10).await;
+    sim.tick().await;
+    assert_eq!(sim.status(&id).await, "60");
+    sim.stop().await;
+}
+
+/// Seed 000's "authorize and capture a few minutes after the order" is the storefront
+/// cart's behaviour (§4.2: the gateway's sales_mode=1 captures at once): a control-API
+/// checkout in that mode is authorized (20), and the cart sends 022 itself after
+/// `cart_capture_delay`; a cart capture of an order cancelled meanwhile is refused and
+/// dropped.
+#[tokio::test]
+async fn the_carts_authorize_and_capture_sends_022_a_few_minutes_later() {
+    let sim = TestSim::tls().await;
+    let checkout = |trading: &str| {
+        serde_json::json!({
+            "merchant_id": crate::harness::MERCHANT, "trading_id": trading, "amount": 3000,
+            "capture_mode": "authorize_and_capture",
+        })
+    };
+    let id = sim.ok("/checkouts/card", checkout("CART_1")).await["payment_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let cancelled = sim.ok("/checkouts/card", checkout("CART_2")).await["payment_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     assert_eq!(sim.status(&id).await, "20");
+    assert!(sim.payment(&id).await["cart_capture_at"].is_string());
+    sim.client()
+        .send(&CardAuthorizeCancel::new(by_id(&cancelled)))
+        .await
+        .expect("021 before the cart captures");
     sim.advance(0, 1).await;
     sim.tick().await;
     assert_eq!(sim.status(&id).await, "20", "not yet due");
@@ -122,7 +201,9 @@ async fn authorize_and_capture_is_captured_a_few_minutes_later() {
     sim.tick().await;
     assert_eq!(sim.status(&id).await, "40");
     let history = sim.payment(&id).await["history"].clone();
-    assert_eq!(history[1]["cause"], "auto_capture");
+    assert_eq!(history[1]["cause"], "cart 022");
+    assert_eq!(sim.status_changes(&cancelled).await, ["-->20", "20->32"]);
+    assert!(sim.payment(&cancelled).await["cart_capture_at"].is_null());
     sim.stop().await;
 }
 
@@ -363,5 +444,31 @@ async fn follow_ups_by_trading_id_and_duplicates() {
         .await
         .expect_err("unknown");
     assert_eq!(code_of(&err), "2006");
+    sim.stop().await;
+}
+
+/// §9 (MMYY), §5.4 (expiries up to 20 years ahead): in a long clock run past 2097 the
+/// default test card (valid three years ahead, `12YY`) is still valid; its two-digit year
+/// does not wrap to 2001.
+#[tokio::test]
+async fn card_expiry_years_do_not_wrap_in_a_long_clock_run() {
+    let sim = TestSim::plain().await;
+    sim.ok(
+        "/clock/set",
+        serde_json::json!({ "now": "2098-06-01T00:00:00Z" }),
+    )
+    .await;
+    let done = sim
+        .ok(
+            "/checkouts/card",
+            serde_json::json!({
+                "merchant_id": crate::harness::MERCHANT, "trading_id": "LATE_1", "amount": 1000,
+            }),
+        )
+        .await;
+    assert_eq!(done["result"], "0", "{done}");
+    assert_eq!(done["status"], "20");
+    let id = done["payment_id"].as_str().expect("id");
+    assert_eq!(sim.payment(id).await["card"]["expiry"], "1201");
     sim.stop().await;
 }

@@ -19,6 +19,8 @@ fn help_names_every_flag() {
         "--control-listen",
         "--state",
         "--tls-dir",
+        "--client-passphrase",
+        "--paygent-passphrase",
         "--plain-http",
     ] {
         assert!(text.contains(flag), "{flag} in\n{text}");
@@ -32,6 +34,16 @@ fn usage_errors_exit_2_and_say_why() {
         &["--plain-http", "--tls-dir", "/tmp/never-used"],
         &["--plain-http", "--listen"],
         &["--plain-http", "--no-such-flag"],
+        // The kit's passphrase only means something for a generated TLS kit.
+        &["--plain-http", "--paygent-passphrase"],
+        &["--plain-http", "--client-passphrase", "x"],
+        &[
+            "--tls-dir",
+            "/tmp/never-used",
+            "--paygent-passphrase",
+            "--client-passphrase",
+            "x",
+        ],
     ] {
         let out = run(bad);
         assert_eq!(out.status.code(), Some(2), "{bad:?}");

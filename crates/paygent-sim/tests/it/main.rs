@@ -9,5 +9,7 @@ mod faults;
 mod harness;
 mod notify;
 mod paidy;
+mod processing;
 mod stored_card;
+mod three_ds;
 mod tls;

@@ -173,3 +173,134 @@ async fn eleventh_card_is_refused() {
     assert_eq!(code_of(&err), "P023");
     sim.stop().await;
 }
+
+fn register_checked(token: paygent_codec::Secret, trading_id: &str) -> StoredCardRegister {
+    StoredCardRegister {
+        trading_id: Some(trading_id.into()),
+        customer_id: "CHECK_1".into(),
+        card_token: token,
+        cardholder_name: None,
+        add_info: [None, None, None, None],
+        validity_check: true,
+        site_id: None,
+    }
+}
+
+/// §4.5 and §5.3 ("Validity-check flow"): 025 with `valid_check_flg=1` runs a
+/// validity-check authorization that leaves a card payment in 22 (有効性確認済), which
+/// cannot be captured or cancelled (2004) and makes no notification record (§5.2 ○); the
+/// reply carries the acquirer items; 027 lists the card with its check result. A check
+/// the card company refuses leaves the payment in 17 with the stub's code, and registers
+/// no card.
+#[tokio::test]
+async fn validity_check_registration_creates_a_status_22_payment() {
+    use paygent_codec::request::{CardAuthorizeCancel, CardCapture, PaymentInquiry, PaymentRef};
+    let sim = TestSim::tls().await;
+    let client = sim.client();
+    let token = sim.token("4900000000001234", Some("1240")).await;
+    let registered = client
+        .send(&register_checked(token, "CHECK_OK"))
+        .await
+        .expect("025 with a validity check");
+    assert_eq!(registered.number_of_cards, Some(1));
+    let inquiry = client
+        .send(&PaymentInquiry {
+            target: PaymentRef {
+                trading_id: Some("CHECK_OK".into()),
+                payment_id: None,
+            },
+            payment_type: None,
+        })
+        .await
+        .expect("094 by trading_id");
+    assert_eq!(inquiry.payment_status.code(), "22");
+    assert_eq!(inquiry.payment_amount, Yen(0));
+    let id = inquiry.payment_id.clone();
+    for err in [
+        client
+            .send(&CardCapture::new(PaymentRef::by_payment_id(&id)))
+            .await
+            .map(drop),
+        client
+            .send(&CardAuthorizeCancel::new(PaymentRef::by_payment_id(&id)))
+            .await
+            .map(drop),
+    ] {
+        assert_eq!(code_of(&err.expect_err("refused on 22")), "2004");
+    }
+    assert_eq!(sim.status_changes(&id).await, ["-->22"]);
+    let notices = sim
+        .get(&format!("/notifications?merchant_id={MERCHANT}"))
+        .await;
+    assert!(
+        notices["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .all(|r| r["payment_id"] != id.as_str()),
+        "{notices}"
+    );
+    let list = client
+        .send(&StoredCardInquiry {
+            trading_id: None,
+            customer_id: "CHECK_1".into(),
+            customer_card_id: None,
+            return_fingerprint: false,
+            site_id: None,
+        })
+        .await
+        .expect("027");
+    let card = &list.cards[0];
+    assert_eq!(
+        card.columns.get("valid_check_result").map(String::as_str),
+        Some("0")
+    );
+    assert!(
+        card.columns
+            .get("valid_check_date")
+            .is_some_and(|d| d.len() == 14)
+    );
+
+    // Declined (1G12): 17, code 2001, no card registered.
+    let token = sim.token("4900000000008212", Some("1240")).await;
+    let err = client
+        .send(&register_checked(token, "CHECK_NG"))
+        .await
+        .expect_err("declined");
+    assert_eq!(code_of(&err), "2001");
+    let failed = sim.get("/payments?merchant_id=00000").await["payments"]
+        .as_array()
+        .expect("payments")
+        .iter()
+        .find(|p| p["trading_id"] == "CHECK_NG")
+        .cloned()
+        .expect("payment");
+    assert_eq!(failed["status"], "17");
+    // An input error (2003, 1G83) is a failed check as well: 17, not 10.
+    let token = sim.token("4900000000008283", Some("1240")).await;
+    let err = client
+        .send(&register_checked(token, "CHECK_INPUT"))
+        .await
+        .expect_err("input error");
+    assert_eq!(code_of(&err), "2003");
+    let list = client
+        .send(&StoredCardInquiry {
+            trading_id: None,
+            customer_id: "CHECK_1".into(),
+            customer_card_id: None,
+            return_fingerprint: false,
+            site_id: None,
+        })
+        .await
+        .expect("027");
+    assert_eq!(list.cards.len(), 1, "refused checks register nothing");
+    let statuses: Vec<String> = sim.get("/payments?merchant_id=00000").await["payments"]
+        .as_array()
+        .expect("payments")
+        .iter()
+        .filter(|p| p["trading_id"] == "CHECK_INPUT")
+        .map(|p| p["status"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(statuses, ["17"]);
+    sim.stop().await;
+}

@@ -121,3 +121,53 @@ fn config_with_ca(sim: &TestSim, identity: ClientIdentity) -> Client {
     config.timeout = std::time::Duration::from_secs(10);
     Client::new(config).expect("client")
 }
+
+/// §1.3 and the vectors' README: a shop's kit from Paygent protects the client key with the
+/// fixed passphrase `changeit` (the PHP module fails with any other); the simulator's kit
+/// can carry it, in the PEM and the PKCS#12 alike.
+#[tokio::test]
+async fn the_kit_can_carry_paygents_fixed_passphrase() {
+    use paygent_sim::tls::PAYGENT_KIT_PASSPHRASE;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (config, passphrase) =
+        TlsConfig::load_or_generate_with(dir.path(), Some(PAYGENT_KIT_PASSPHRASE))
+            .expect("generate");
+    assert_eq!(passphrase.as_deref(), Some("changeit"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("client.passphrase")).expect("passphrase"),
+        "changeit"
+    );
+    let sim = crate::harness::TestSim::start_with_tls(
+        config,
+        std::fs::read(dir.path().join("ca.pem")).expect("ca"),
+    )
+    .await;
+    let pem = |pass: &str| {
+        ClientIdentity::pem_file(&dir.path().join("client.pem"), Some(Secret::new(pass)))
+    };
+    config_with_ca(&sim, pem("changeit").expect("pem"))
+        .send(&inquiry())
+        .await
+        .expect("PEM under changeit");
+    let p12 = ClientIdentity::pkcs12_file(&dir.path().join("client.p12"), Secret::new("changeit"))
+        .expect("p12");
+    config_with_ca(&sim, p12)
+        .send(&inquiry())
+        .await
+        .expect("PKCS#12 under changeit");
+    // Another passphrase does not open the key.
+    let header = CommonHeader::new(MERCHANT, CONNECT_ID, Secret::new(PASSWORD));
+    let mut wrong = ClientConfig::new(Endpoint::Custom(sim.base_url()), header);
+    wrong.identity = Some(pem("secret").expect("pem"));
+    wrong.ca_pem = sim.ca_pem.clone();
+    wrong.timeout = std::time::Duration::from_secs(10);
+    let refused = match Client::new(wrong) {
+        Err(_) => true,
+        Ok(client) => client.send(&inquiry()).await.is_err(),
+    };
+    assert!(refused, "a wrong passphrase opened the key");
+    // An empty passphrase is refused rather than writing an unprotected-looking kit.
+    let empty = tempfile::tempdir().expect("tempdir");
+    assert!(TlsConfig::load_or_generate_with(empty.path(), Some("")).is_err());
+    sim.stop().await;
+}
