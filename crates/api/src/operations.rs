@@ -440,6 +440,22 @@ impl Desk {
         )
     }
 
+    /// Whether an open revision is past its in-flight window with no complete 091 round
+    /// begun since: its settlement may need that round ([`Desk::no_successor_recorded`]).
+    fn awaits_complete_records(&self) -> bool {
+        let Ok(open) = self.store().pending_journal() else {
+            return false;
+        };
+        let now = self.now();
+        let complete_at = self.records_complete_at();
+        open.iter().any(|p| {
+            let done_by = p.sent_at.unwrap_or(p.created_at) + self.inner.in_flight_window;
+            p.plan.creates_new_payment
+                && done_by <= now
+                && complete_at.is_none_or(|at| at < done_by)
+        })
+    }
+
     /// For a revision: the payment that replaced the target, if the gateway can say.
     /// `Some(None)` = looked and there is none; `None` = cannot tell (the search by order
     /// number matched several payments).
@@ -594,6 +610,9 @@ impl Desk {
                 entries.unwrap_or(false) || runs.unwrap_or(false)
             };
             if open {
+                if self.awaits_complete_records() {
+                    self.poll_for_settlement().await;
+                }
                 self.retry_open_settlements().await;
             }
         }

@@ -245,6 +245,17 @@ impl Desk {
         self.inner.sync.live().records_complete_at
     }
 
+    /// One 091 round for the background settler (see `Desk::run_settlements`): with a
+    /// healthy relay stream the sync loop runs none, and a revision's settlement may wait
+    /// for one.
+    pub(crate) async fn poll_for_settlement(&self) {
+        let mut tally = Tally::default();
+        if let Err(e) = self.poll_until_done(&mut tally).await {
+            tracing::info!(code = %e.code, "difference inquiry for settlement failed");
+        }
+        self.publish_changes(&mut tally);
+    }
+
     fn set_live(&self, change: impl FnOnce(&mut Liveness)) {
         change(&mut self.inner.sync.live());
         self.emit(DeskEvent::SyncStatusChanged {

@@ -968,21 +968,32 @@ async fn verify(world: &mut World) {
     // Catch up: everything pushed, every open journal entry settled, then one clean sync
     // that began with nothing in flight (see [`caught_up`]).
     let deadline = tokio::time::Instant::now() + PATIENCE;
+    // What each sync of the catch-up returned, how long it took and what was open: a
+    // failure must say whether something stayed open or the syncs themselves failed
+    // (on a starved machine, the 1 s client timeout: E02006).
+    let mut attempts: Vec<String> = Vec::new();
     loop {
         h.tick().await;
         let open_before = open_journal_entries(h);
+        let started = std::time::Instant::now();
         let result = world
             .core()
             .call(|d| async move { d.sync_now().await.map(|_| ()).map_err(|e| e.code) })
             .await;
-        if caught_up(open_before, result.is_ok(), open_journal_entries(h)) {
+        let open_after = open_journal_entries(h);
+        attempts.push(format!(
+            "{result:?} in {} ms, open {open_before} -> {open_after}",
+            started.elapsed().as_millis()
+        ));
+        if caught_up(open_before, result.is_ok(), open_after) {
             break;
         }
         if tokio::time::Instant::now() >= deadline {
             let (events, _) = gateway_events(h, 0).await;
             panic!(
-                "no clean sync with nothing left open: {result:?}\n{}",
-                diagnosis(h, &events, &open_payments(h), false)
+                "no clean sync with nothing left open: {result:?}\nthe catch-up's syncs:\n  {}\n{}",
+                attempts.join("\n  "),
+                diagnosis(h, &events, &open_payments(h), result.is_err())
             );
         }
         tokio::time::sleep(POLL).await;

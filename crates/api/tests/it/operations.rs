@@ -583,3 +583,48 @@ async fn a_second_partial_refund_carried_out_with_its_answer_lost_is_settled_as_
     assert!(!settled.summary.outside_change, "{:?}", settled.history);
     assert_eq!(h.processed_telegrams("029").await, 2);
 }
+
+/// The same with the relay connected: the sync loop then runs no 091 round of its own (it
+/// confirms pushed records by id), so the background settler runs one once a revision is
+/// past its in-flight window. Without it the entry waited for "sync now" or a reconnection.
+#[tokio::test]
+async fn with_the_relay_connected_the_settler_runs_the_round_a_revision_waits_for() {
+    let h = Harness::start(
+        "second_refund_relay",
+        Options {
+            relay: true,
+            run_sync: true,
+        },
+    )
+    .await;
+    let (id, successor) = refunded_once(&h, "ORDER_SECOND_REFUND_RELAY").await;
+    // The refund and the inquiry that follows it both get a 503: the entry stays open
+    // (without the second fault a round begun after the send may settle it at once).
+    for kind in ["029", "094"] {
+        h.control(
+            "POST",
+            "/control/faults",
+            json!({"telegram_kind": kind, "payment_id": successor, "fault": {"http_status": 503}, "times": 1}),
+        )
+        .await;
+    }
+    let lost = perform(&h, id, OperationKindCode::PartialRefund, Some(500)).await;
+    assert_eq!(lost.outcome, OperationOutcomeCode::Unknown, "{lost:?}");
+
+    h.control("POST", "/control/clock/advance", json!({"minutes": 1}))
+        .await;
+    let settled = h
+        .wait_until("the settler to close the entry", || async {
+            h.desk
+                .get_order(id)
+                .await
+                .ok()
+                .filter(|o| o.pending_operation.is_none())
+        })
+        .await;
+    keep(&settled);
+    assert_eq!(last_journal_entry(&h), "failed not_applied");
+    assert_eq!(settled.summary.refunded_yen, 1000);
+    assert!(!settled.summary.outside_change, "{:?}", settled.history);
+    assert_eq!(h.processed_telegrams("029").await, 1);
+}
