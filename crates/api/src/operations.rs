@@ -392,15 +392,16 @@ impl Desk {
         } else {
             None
         };
-        let successor = match &successor_report {
-            Some(Some(report)) => Successor::Found(report),
-            Some(None) => Successor::NoneFound,
-            None => Successor::NotChecked,
-        };
         let window = if in_flight {
             self.inner.in_flight_window
         } else {
             chrono::TimeDelta::zero()
+        };
+        let successor = match &successor_report {
+            Some(Some(report)) => Successor::Found(report),
+            Some(None) => Successor::NoneFound,
+            None if self.no_successor_recorded(pending, window) => Successor::NoneFound,
+            None => Successor::NotChecked,
         };
         let settlement = settle_at(pending, &target, successor, self.now(), window);
         tracing::info!(key = %key.0, settlement = ?settlement, "operation settled by inquiry");
@@ -413,6 +414,45 @@ impl Desk {
             Settlement::NotApplied => Some(JournalOutcome::NotApplied),
             Settlement::InProgress => None,
             Settlement::Conflict => Some(JournalOutcome::Conflict(adopted())),
+        })
+    }
+
+    /// For a revision whose successor the search by order number cannot name (after an
+    /// earlier amount change or partial refund the order number is shared, and Paygent
+    /// answers 13002): whether the records prove there is none. A new payment makes a
+    /// notification record when it is created, and applying that record settles the
+    /// entry (or moves the order to the new payment). So once a 091 round that began
+    /// after the telegram could last have been carried out (`sent_at` + `window`) took in
+    /// every record, an entry still open on an order still on the targeted payment made
+    /// no new payment. Without this, such an entry stayed open for good and locked the
+    /// order (issue 23, seeds 1592598631 and 1592599374).
+    fn no_successor_recorded(&self, pending: &PendingOperation, window: chrono::TimeDelta) -> bool {
+        let Some(complete_at) = self.records_complete_at() else {
+            return false;
+        };
+        let done_by = pending.sent_at.map(|sent| sent + window);
+        if done_by.is_some_and(|done| complete_at < done) {
+            return false;
+        }
+        matches!(
+            self.store().get_order(pending.order_id),
+            Ok(Some(order)) if order.payment_id == pending.plan.payment_id
+        )
+    }
+
+    /// Whether an open revision is past its in-flight window with no complete 091 round
+    /// begun since: its settlement may need that round ([`Desk::no_successor_recorded`]).
+    fn awaits_complete_records(&self) -> bool {
+        let Ok(open) = self.store().pending_journal() else {
+            return false;
+        };
+        let now = self.now();
+        let complete_at = self.records_complete_at();
+        open.iter().any(|p| {
+            let done_by = p.sent_at.unwrap_or(p.created_at) + self.inner.in_flight_window;
+            p.plan.creates_new_payment
+                && done_by <= now
+                && complete_at.is_none_or(|at| at < done_by)
         })
     }
 
@@ -570,6 +610,9 @@ impl Desk {
                 entries.unwrap_or(false) || runs.unwrap_or(false)
             };
             if open {
+                if self.awaits_complete_records() {
+                    self.poll_for_settlement().await;
+                }
                 self.retry_open_settlements().await;
             }
         }

@@ -56,6 +56,11 @@ struct Liveness {
     last_event_at: Option<DateTime<Utc>>,
     last_heartbeat_at: Option<DateTime<Utc>>,
     last_poll_at: Option<DateTime<Utc>>,
+    /// Every record Paygent made before this time has been taken in: the start of the
+    /// last 091 round that ran until the gateway had nothing left, with every record
+    /// applied. Lets settlement conclude that a revision made no new payment when the
+    /// search by order number cannot tell (see `Desk::inquire_outcome`).
+    records_complete_at: Option<DateTime<Utc>>,
     missing: MissingNotices,
     quarantined: u64,
     problem: Option<AppError>,
@@ -235,6 +240,22 @@ struct Tally {
 }
 
 impl Desk {
+    /// See [`Liveness::records_complete_at`].
+    pub(crate) fn records_complete_at(&self) -> Option<DateTime<Utc>> {
+        self.inner.sync.live().records_complete_at
+    }
+
+    /// One 091 round for the background settler (see `Desk::run_settlements`): with a
+    /// healthy relay stream the sync loop runs none, and a revision's settlement may wait
+    /// for one.
+    pub(crate) async fn poll_for_settlement(&self) {
+        let mut tally = Tally::default();
+        if let Err(e) = self.poll_until_done(&mut tally).await {
+            tracing::info!(code = %e.code, "difference inquiry for settlement failed");
+        }
+        self.publish_changes(&mut tally);
+    }
+
     fn set_live(&self, change: impl FnOnce(&mut Liveness)) {
         change(&mut self.inner.sync.live());
         self.emit(DeskEvent::SyncStatusChanged {
@@ -364,14 +385,20 @@ impl Desk {
         tally.created
     }
 
-    /// One 091 round: fetches records until the gateway has none left.
+    /// One 091 round: fetches records until the gateway has none left. `Ok(true)` when it
+    /// got there with every record applied (not stopped by the per-round cap or a record
+    /// that could not be stored).
     ///
     /// A lost 091 answer (a timeout, a crash mid-call) still marks its record as delivered
     /// at Paygent (§7.2), so that record never comes back without its id. Ids are numbered
     /// consecutively per merchant, so each round also asks by id for what it should have
     /// seen: the id after the highest one applied (a lost answer at the tail leaves no hole
     /// to notice), and any hole below the highest id once the round is done.
-    async fn poll_difference(&self, client: &Client, tally: &mut Tally) -> Result<(), ClientError> {
+    async fn poll_difference(
+        &self,
+        client: &Client,
+        tally: &mut Tally,
+    ) -> Result<bool, ClientError> {
         let _one_caller = self.inner.sync.polling.lock().await;
         // Ids the relay named come first, by id.
         self.fetch_missing(client, tally).await?;
@@ -382,11 +409,15 @@ impl Desk {
             // runs at a time, so one answer at most is lost per interruption).
             self.fetch_notice(client, last + 1, tally).await?;
         }
+        let (mut drained, mut all_applied) = (false, true);
         for _ in 0..MAX_RECORDS_PER_ROUND {
             let answer = client.send(&DifferenceInquiry::default()).await?;
             self.inner.sync.live().last_poll_at = Some(self.now());
             match answer {
-                DifferenceInquiryResult::NoData => break,
+                DifferenceInquiryResult::NoData => {
+                    drained = true;
+                    break;
+                }
                 DifferenceInquiryResult::Record { record, purged_gap } => {
                     if purged_gap {
                         tracing::warn!(
@@ -396,6 +427,7 @@ impl Desk {
                     let notice = record.payment_notice_id.parse::<i64>().ok();
                     if let Err(e) = self.apply_record(notice, &record, tally).await {
                         tracing::error!(code = %e.code, "record not applied");
+                        all_applied = false;
                     }
                 }
             }
@@ -408,7 +440,7 @@ impl Desk {
                 }
             }
         }
-        Ok(())
+        Ok(drained && all_applied)
     }
 
     /// The highest notice id applied: only Paygent's own records (091 answers) count.
@@ -561,9 +593,15 @@ impl Desk {
         let client = self.gateway()?;
         let mut attempt = 0;
         loop {
+            let began = self.now();
             match self.poll_difference(&client, tally).await {
-                Ok(()) => {
-                    self.set_live(|l| l.last_poll_at = Some(self.now()));
+                Ok(complete) => {
+                    self.set_live(|l| {
+                        l.last_poll_at = Some(self.now());
+                        if complete {
+                            l.records_complete_at = Some(began);
+                        }
+                    });
                     return Ok(());
                 }
                 Err(ClientError::Gateway(g))

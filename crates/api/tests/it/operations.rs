@@ -460,3 +460,171 @@ async fn a_capture_still_in_flight_at_restart_is_not_concluded_undone() {
     assert!(!settled.summary.outside_change, "{:?}", settled.history);
     assert_eq!(h.processed_telegrams("022").await, 1);
 }
+
+/// The journal entry's state and error code, newest entry.
+fn last_journal_entry(h: &Harness) -> String {
+    rusqlite::Connection::open(h.data_dir().join("paydesk.sqlite3"))
+        .unwrap()
+        .query_row(
+            "SELECT state || ' ' || COALESCE(error_code, '') FROM operation_journal \
+             ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+/// A captured card order refunded in part once: its order number is now shared by two
+/// payments, so a search by order number for a revision's new payment gets 13002.
+async fn refunded_once(h: &Harness, order: &str) -> (i64, String) {
+    let payment = h.card_checkout(order, 5000, "authorize_only", false).await;
+    let id = synced_order(h, &payment).await;
+    let captured = perform(h, id, OperationKindCode::Capture, None).await;
+    assert_eq!(captured.outcome, OperationOutcomeCode::Succeeded);
+    let refunded = perform(h, id, OperationKindCode::PartialRefund, Some(1000)).await;
+    assert_eq!(refunded.outcome, OperationOutcomeCode::Succeeded);
+    let successor = refunded.order.summary.transaction_id.clone();
+    assert_ne!(successor, payment);
+    (id, successor)
+}
+
+/// Issue 23 (seed 1592599374): a second partial refund that never got past the gateway's
+/// front door (HTTP 503) stayed open for good, because "nothing changed" was only believed
+/// once the search by order number said there was no new payment, and with a shared order
+/// number it never can. Now a 091 round that began after the telegram could last have
+/// been carried out, and took in every record, stands for that search: an open entry on
+/// an order still on the targeted payment made no new payment. Not before: a round
+/// inside the in-flight window proves nothing.
+#[tokio::test]
+async fn a_second_partial_refund_that_never_reached_the_gateway_is_settled_by_a_complete_sync() {
+    let h = Harness::start(
+        "second_refund_not_applied",
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await;
+    let (id, successor) = refunded_once(&h, "ORDER_SECOND_REFUND_LOST").await;
+    h.control(
+        "POST",
+        "/control/faults",
+        json!({"telegram_kind": "029", "payment_id": successor, "fault": {"http_status": 503}, "times": 1}),
+    )
+    .await;
+    let lost = perform(&h, id, OperationKindCode::PartialRefund, Some(500)).await;
+    assert_eq!(lost.outcome, OperationOutcomeCode::Unknown, "{lost:?}");
+    assert!(lost.order.pending_operation.is_some());
+    assert_eq!(h.processed_telegrams("029").await, 1);
+
+    // Inside the in-flight window (3 s in tests) a complete round proves nothing yet.
+    h.desk.sync_now().await.unwrap();
+    let checking = h.desk.get_order(id).await.unwrap();
+    assert!(
+        checking.pending_operation.is_some(),
+        "concluded inside the in-flight window: {:?}",
+        checking.history
+    );
+
+    // Past it, the next sync's complete round settles it: not applied, closed as failed
+    // (settlement never resends), the order unlocked and unchanged.
+    h.control("POST", "/control/clock/advance", json!({"minutes": 1}))
+        .await;
+    h.desk.sync_now().await.unwrap();
+    let settled = h.desk.get_order(id).await.unwrap();
+    keep(&settled);
+    assert!(settled.pending_operation.is_none(), "{:?}", settled.history);
+    assert_eq!(last_journal_entry(&h), "failed not_applied");
+    assert_eq!(settled.summary.transaction_id, successor);
+    assert_eq!(settled.summary.refunded_yen, 1000);
+    assert!(!settled.summary.outside_change, "{:?}", settled.history);
+    assert_eq!(h.processed_telegrams("029").await, 1);
+
+    let again = perform(&h, id, OperationKindCode::PartialRefund, Some(500)).await;
+    assert_eq!(again.outcome, OperationOutcomeCode::Succeeded, "{again:?}");
+    assert_eq!(again.order.summary.refunded_yen, 1500);
+    assert_eq!(h.processed_telegrams("029").await, 2);
+}
+
+/// The other side of the rule above: a second partial refund the gateway carried out
+/// while its answer was lost is never taken for "not applied". The new payment's record
+/// comes in with the sync's round and settles the entry as done; nothing is resent.
+#[tokio::test]
+async fn a_second_partial_refund_carried_out_with_its_answer_lost_is_settled_as_done() {
+    let h = Harness::start(
+        "second_refund_applied",
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await;
+    let (id, successor) = refunded_once(&h, "ORDER_SECOND_REFUND_DONE").await;
+    h.control(
+        "POST",
+        "/control/faults",
+        json!({"telegram_kind": "029", "payment_id": successor, "fault": "commit_then_drop", "times": 1}),
+    )
+    .await;
+    let dropped = perform(&h, id, OperationKindCode::PartialRefund, Some(500)).await;
+    assert_ne!(dropped.outcome, OperationOutcomeCode::Failed, "{dropped:?}");
+    assert_eq!(h.processed_telegrams("029").await, 2);
+
+    h.control("POST", "/control/clock/advance", json!({"minutes": 1}))
+        .await;
+    h.tick().await;
+    h.desk.sync_now().await.unwrap();
+    let settled = h.desk.get_order(id).await.unwrap();
+    keep(&settled);
+    assert!(settled.pending_operation.is_none(), "{:?}", settled.history);
+    assert_eq!(last_journal_entry(&h), "succeeded ");
+    assert_ne!(settled.summary.transaction_id, successor);
+    assert_eq!(settled.summary.refunded_yen, 1500);
+    assert!(!settled.summary.outside_change, "{:?}", settled.history);
+    assert_eq!(h.processed_telegrams("029").await, 2);
+}
+
+/// The same with the relay connected: the sync loop then runs no 091 round of its own (it
+/// confirms pushed records by id), so the background settler runs one once a revision is
+/// past its in-flight window. Without it the entry waited for "sync now" or a reconnection.
+#[tokio::test]
+async fn with_the_relay_connected_the_settler_runs_the_round_a_revision_waits_for() {
+    let h = Harness::start(
+        "second_refund_relay",
+        Options {
+            relay: true,
+            run_sync: true,
+        },
+    )
+    .await;
+    let (id, successor) = refunded_once(&h, "ORDER_SECOND_REFUND_RELAY").await;
+    // The refund and the inquiry that follows it both get a 503: the entry stays open
+    // (without the second fault a round begun after the send may settle it at once).
+    for kind in ["029", "094"] {
+        h.control(
+            "POST",
+            "/control/faults",
+            json!({"telegram_kind": kind, "payment_id": successor, "fault": {"http_status": 503}, "times": 1}),
+        )
+        .await;
+    }
+    let lost = perform(&h, id, OperationKindCode::PartialRefund, Some(500)).await;
+    assert_eq!(lost.outcome, OperationOutcomeCode::Unknown, "{lost:?}");
+
+    h.control("POST", "/control/clock/advance", json!({"minutes": 1}))
+        .await;
+    let settled = h
+        .wait_until("the settler to close the entry", || async {
+            h.desk
+                .get_order(id)
+                .await
+                .ok()
+                .filter(|o| o.pending_operation.is_none())
+        })
+        .await;
+    keep(&settled);
+    assert_eq!(last_journal_entry(&h), "failed not_applied");
+    assert_eq!(settled.summary.refunded_yen, 1000);
+    assert!(!settled.summary.outside_change, "{:?}", settled.history);
+    assert_eq!(h.processed_telegrams("029").await, 1);
+}
