@@ -285,13 +285,6 @@ fn invariants(input: &[u8]) {
 /// A deterministic stand-in for the `storefront_csv` fuzz target on stable Rust.
 #[test]
 fn storefront_import_survives_random_and_mutated_input() {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
     let sjis = encoding_rs::SHIFT_JIS
         .encode("注文番号,お名前,住所,商品,送料,取引ID\r\nORD-1,高橋 次郎,\"東京都\r\n千代田区\",玄米茶 x3 @800,\"1,000\",30000101\r\n,,,,,\r\n")
         .0
@@ -302,27 +295,5 @@ fn storefront_import_survives_random_and_mutated_input() {
         b"\r\rorder_number,items\rO1,Tea x1 @1\r\rO2,Tea\r",
         &sjis,
     ];
-    for seed in seeds {
-        invariants(seed);
-    }
-    for round in 0..3000 {
-        let seed = seeds[round % seeds.len()];
-        let mut input = seed.to_vec();
-        for _ in 0..(next() % 8) {
-            let op = next() % 3;
-            let pos = (next() as usize) % (input.len() + 1);
-            let byte = match next() % 4 {
-                0 => b'\r',
-                1 => b'\n',
-                2 => b'"',
-                _ => (next() % 256) as u8,
-            };
-            match op {
-                0 if pos < input.len() => input[pos] = byte,
-                1 => input.insert(pos, byte),
-                _ => input.truncate(pos),
-            }
-        }
-        invariants(&input);
-    }
+    crate::mutated_inputs(&seeds, invariants);
 }
