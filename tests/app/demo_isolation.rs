@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use api::dto::{OrderQuery, SettingsInput};
-use api::{Build, Desk, DeskConfig, keychain_namespace};
+use api::dto::OrderQuery;
+use api::{Build, keychain_namespace};
 use secrets::{Keychain, SecretKey, Sensitive};
 use serde_json::{Value, json};
 
@@ -73,21 +73,7 @@ impl Shop {
                 .store(*key, &Sensitive::new(value.clone()))
                 .unwrap();
         }
-        let desk = Desk::open(DeskConfig::new(
-            IDENTIFIER,
-            "0.0.0",
-            Build::Test,
-            dir.clone(),
-        ))
-        .await
-        .unwrap();
-        desk.save_settings(SettingsInput {
-            shop_name: Some("本物の店".into()),
-            ..SettingsInput::default()
-        })
-        .await
-        .unwrap();
-        drop(desk);
+        crate::saved_shop(IDENTIFIER, &dir, "本物の店").await;
         Shop {
             dir,
             keychain,
@@ -113,14 +99,7 @@ impl Shop {
     }
 
     async fn assert_opens_as_left(&self) {
-        let desk = Desk::open(DeskConfig::new(
-            IDENTIFIER,
-            "0.0.0",
-            Build::Test,
-            self.dir.clone(),
-        ))
-        .await
-        .unwrap();
+        let desk = crate::open_desk(IDENTIFIER, &self.dir).await;
         assert_eq!(
             desk.list_orders(OrderQuery::default()).await.unwrap().total,
             0

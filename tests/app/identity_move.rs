@@ -5,9 +5,8 @@
 
 use std::path::Path;
 
-use api::dto::SettingsInput;
 use api::identity::PREVIOUS_IDENTIFIER;
-use api::{Build, Desk, DeskConfig, keychain_namespace};
+use api::{Build, keychain_namespace};
 use secrets::{Keychain, SecretKey, Sensitive};
 use serde_json::Value;
 
@@ -51,21 +50,7 @@ async fn the_first_start_moves_a_desk_from_the_previous_identifier() {
         new_keychain.purge(key).unwrap();
     }
 
-    let desk = Desk::open(DeskConfig::new(
-        PREVIOUS_IDENTIFIER,
-        "0.0.0",
-        Build::Test,
-        old_dir.clone(),
-    ))
-    .await
-    .unwrap();
-    desk.save_settings(SettingsInput {
-        shop_name: Some("引っ越す店".into()),
-        ..SettingsInput::default()
-    })
-    .await
-    .unwrap();
-    drop(desk);
+    crate::saved_shop(PREVIOUS_IDENTIFIER, &old_dir, "引っ越す店").await;
     std::fs::create_dir_all(old_dir.join("logs")).unwrap();
     std::fs::write(old_dir.join("logs/paydesk.log"), "before the move\n").unwrap();
     let certificate = format!("SENTINEL-move-certificate-{}", "M".repeat(2_600));
@@ -156,21 +141,7 @@ async fn a_failed_move_is_shown_on_the_home_screen_and_the_desk_runs_from_the_ol
     let _ = std::fs::remove_dir_all(&home);
     let data_home = home.join("share");
     let old_dir = data_home.join(PREVIOUS_IDENTIFIER);
-    let desk = Desk::open(DeskConfig::new(
-        PREVIOUS_IDENTIFIER,
-        "0.0.0",
-        Build::Test,
-        old_dir.clone(),
-    ))
-    .await
-    .unwrap();
-    desk.save_settings(SettingsInput {
-        shop_name: Some("残る店".into()),
-        ..SettingsInput::default()
-    })
-    .await
-    .unwrap();
-    drop(desk);
+    crate::saved_shop(PREVIOUS_IDENTIFIER, &old_dir, "残る店").await;
     std::fs::write(data_home.join(IDENTIFIER), "in the way").unwrap();
     let before = files(&old_dir);
 

@@ -23,3 +23,27 @@ mod e2e_settings;
 mod e2e_subscriptions;
 mod identity_move;
 mod screen;
+
+/// A test-build desk over `dir` under `identifier`, as the app opens it.
+async fn open_desk(identifier: &str, dir: &std::path::Path) -> api::Desk {
+    api::Desk::open(api::DeskConfig::new(
+        identifier,
+        "0.0.0",
+        api::Build::Test,
+        dir.to_path_buf(),
+    ))
+    .await
+    .unwrap()
+}
+
+/// A shop's desk left as a shop owner leaves it: `dir` created under `identifier` with
+/// its shop name saved, then closed.
+async fn saved_shop(identifier: &str, dir: &std::path::Path, shop_name: &str) {
+    let desk = open_desk(identifier, dir).await;
+    desk.save_settings(api::dto::SettingsInput {
+        shop_name: Some(shop_name.into()),
+        ..api::dto::SettingsInput::default()
+    })
+    .await
+    .unwrap();
+}

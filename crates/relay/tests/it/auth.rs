@@ -180,10 +180,11 @@ async fn token_printed_by_add_desktop_command_works() {
 #[test]
 fn the_command_line_documents_every_command_and_refuses_bad_usage() {
     let bin = env!("CARGO_BIN_EXE_paydesk-relay");
+    let database = std::env::temp_dir().join(format!("relay-usage-{}.db", std::process::id()));
     let run = |args: &[&str]| {
         std::process::Command::new(bin)
             .args(args)
-            .env("PAYDESK_RELAY_DATABASE", "/nonexistent/never-created.db")
+            .env("PAYDESK_RELAY_DATABASE", &database)
             .output()
             .expect("paydesk-relay runs")
     };
@@ -224,5 +225,5 @@ fn the_command_line_documents_every_command_and_refuses_bad_usage() {
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
         assert!(!out.stderr.is_empty(), "{bad:?} says why");
     }
-    assert!(!std::path::Path::new("/nonexistent/never-created.db").exists());
+    assert!(!database.exists(), "bad usage created no database");
 }
