@@ -492,16 +492,16 @@ impl Desk {
         };
         let Ok(notice) = i64::try_from(id) else {
             // Beyond any id Paygent issues: nothing to fetch.
-            self.inner.sync.live().missing.remove_range(id, end, false);
+            self.set_live(|live| live.missing.remove_range(id, end, false));
             return Ok(0);
         };
         if self.store().notification_seen(notice).unwrap_or(false) {
-            self.inner.sync.live().missing.remove(id);
+            self.set_live(|live| live.missing.remove(id));
             return Ok(0);
         }
         let mut sent = 1;
         if self.fetch_notice(client, notice, tally).await? {
-            self.inner.sync.live().missing.remove(id);
+            self.set_live(|live| live.missing.remove(id));
             return Ok(sent);
         }
         // Paygent has no record `id`: purged after 7 days, or not made (yet).
@@ -509,7 +509,7 @@ impl Desk {
             sent += 1;
             self.confirm_payment(client, &payment_id, tally).await?;
         }
-        self.inner.sync.live().missing.remove(id);
+        self.set_live(|live| live.missing.remove(id));
         if end > id && self.highest_notice().is_none_or(|h| notice > h) {
             let last = i64::try_from(end).unwrap_or(i64::MAX);
             let last_exists = self.store().notification_seen(last).unwrap_or(false) || {
@@ -522,11 +522,7 @@ impl Desk {
                     to = end,
                     "Paygent has no record of these notice ids; dropped"
                 );
-                self.inner
-                    .sync
-                    .live()
-                    .missing
-                    .remove_range(id + 1, end, true);
+                self.set_live(|live| live.missing.remove_range(id + 1, end, true));
             }
         }
         Ok(sent)
@@ -732,11 +728,10 @@ impl Desk {
                     "relay reported a gap"
                 );
                 if g.before_notice_id > g.after_notice_id.saturating_add(1) {
-                    self.inner
-                        .sync
-                        .live()
-                        .missing
-                        .insert_range(g.after_notice_id + 1, g.before_notice_id - 1);
+                    self.set_live(|live| {
+                        live.missing
+                            .insert_range(g.after_notice_id + 1, g.before_notice_id - 1);
+                    });
                 }
             }
         }

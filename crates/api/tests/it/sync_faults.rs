@@ -168,12 +168,19 @@ async fn a_relay_gap_is_fetched_by_id_with_091() {
     );
 
     tokio::spawn(h.desk.clone().run_sync());
-    // Record 3 is confirmed after the gap's record 2: wait for both.
+    // Record 3 is confirmed after the gap's record 2: wait for both, and for the status
+    // to say nothing is missing (its order shows a moment before the id leaves the list;
+    // CI once looked in between).
     let order = h
-        .wait_until("the missed record's order and the last one", || async {
-            h.order_of(&third).await?;
-            h.order_of(&missed).await
-        })
+        .wait_until(
+            "the missed record's order, the last one, none missing",
+            || async {
+                h.order_of(&third).await?;
+                let status = h.desk.sync_status().await.ok()?;
+                (status.missing_notices == 0).then_some(())?;
+                h.order_of(&missed).await
+            },
+        )
         .await;
     assert_eq!(order.summary.amount_yen, 2000);
     assert!(h.order_of(&first).await.is_some());
