@@ -17,13 +17,13 @@ use crate::screen::{css, unique};
 /// Notifications travel simulator → relay → app; operations may wait for an inquiry.
 const WAIT: Duration = Duration::from_secs(60);
 
-struct Demo {
-    s: Session,
-    control: Control,
-    merchant_id: String,
+pub(crate) struct Demo {
+    pub(crate) s: Session,
+    pub(crate) control: Control,
+    pub(crate) merchant_id: String,
 }
 
-async fn fill(s: &Session, testid: &str, value: &str) {
+pub(crate) async fn fill(s: &Session, testid: &str, value: &str) {
     // An input is disabled while its operation cannot work (or one is being settled).
     let input = s
         .wait_css(&format!("{}:not([disabled])", css(testid)))
@@ -37,7 +37,7 @@ async fn attr(s: &Session, selector: &str, name: &str) -> String {
 }
 
 impl Demo {
-    async fn start() -> Demo {
+    pub(crate) async fn start() -> Demo {
         let s = Session::start_demo().await.waiting(WAIT);
         // The demo banner shows once the app has opened its demo world.
         s.wait_css(&css("demo-banner")).await;
@@ -53,7 +53,7 @@ impl Demo {
     }
 
     /// A buyer pays by card; the gateway authorizes (status 20).
-    async fn card_order(&self, order_number: &str, amount: i64) -> String {
+    pub(crate) async fn card_order(&self, order_number: &str, amount: i64) -> String {
         let r = self
             .control
             .post(
@@ -74,7 +74,7 @@ impl Demo {
     }
 
     /// A buyer pays with Paidy; authorized, to be captured by the shop.
-    async fn paidy_order(&self, order_number: &str, amount: i64) -> String {
+    pub(crate) async fn paidy_order(&self, order_number: &str, amount: i64) -> String {
         let r = self
             .control
             .post(
@@ -108,7 +108,7 @@ impl Demo {
         .await;
     }
 
-    async fn open_order(&self, order_number: &str) {
+    pub(crate) async fn open_order(&self, order_number: &str) {
         self.find_order(order_number).await;
         self.s.wait_css(&format!(
                 "tr[data-testid='order-row'][data-order-number='{order_number}'] [data-testid='open-order']"
@@ -121,7 +121,7 @@ impl Demo {
         self.s.wait_css(&css("detail-header")).await;
     }
 
-    async fn wait_status(&self, code: &str) {
+    pub(crate) async fn wait_status(&self, code: &str) {
         self.s
             .wait_css(&format!(
                 "[data-testid='detail-header'][data-status='{code}']"
@@ -131,7 +131,7 @@ impl Demo {
 
     /// Presses an operation's button (after typing its amount), confirms, and returns the
     /// outcome the screen shows.
-    async fn operate(&self, kind: &str, amount: Option<&str>) -> String {
+    pub(crate) async fn operate(&self, kind: &str, amount: Option<&str>) -> String {
         let s = &self.s;
         if let Some(a) = amount {
             fill(s, &format!("op-{kind}-amount"), a).await;

@@ -15,6 +15,7 @@ mod e2e_bulk;
 mod e2e_buyer;
 mod e2e_guide;
 mod e2e_import;
+mod e2e_issue19;
 mod e2e_lists;
 mod e2e_mail_screens;
 mod e2e_notify;

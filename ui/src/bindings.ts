@@ -1549,6 +1549,14 @@ export type OrderDetail_Deserialize = {
 	/**  Every transaction ID the order has had, oldest first (revisions add new ones). */
 	transaction_ids: string[],
 	three_d_secure: boolean,
+	/**  3-D Secure as the gateway reported it (card orders; `None` for Paidy). */
+	three_d_secure_outcome?: ThreeDSecureDto | null,
+	/**
+	 *  What the payment status means for the shop owner when its label is not enough: a
+	 *  processing status (from `domain::PROCESSING_RULES`), a validity check, a 3-D Secure
+	 *  the buyer did not finish.
+	 */
+	status_meaning?: Text | null,
 	authorized_at?: string | null,
 	captured_at?: string | null,
 	/**  One entry per operation kind, in button order. */
@@ -1567,6 +1575,14 @@ export type OrderDetail_Serialize = {
 	/**  Every transaction ID the order has had, oldest first (revisions add new ones). */
 	transaction_ids: string[],
 	three_d_secure: boolean,
+	/**  3-D Secure as the gateway reported it (card orders; `None` for Paidy). */
+	three_d_secure_outcome: ThreeDSecureDto | null,
+	/**
+	 *  What the payment status means for the shop owner when its label is not enough: a
+	 *  processing status (from `domain::PROCESSING_RULES`), a validity check, a 3-D Secure
+	 *  the buyer did not finish.
+	 */
+	status_meaning: Text | null,
 	authorized_at: string | null,
 	captured_at: string | null,
 	/**  One entry per operation kind, in button order. */
@@ -2584,6 +2600,17 @@ export type TestedValueDto = {
 export type Text = {
 	ja: string,
 	en: string,
+};
+
+/**
+ *  A card order's 3-D Secure: `code` is `authenticated`, `attempted` (the card company
+ *  vouched for a card that does not take part), `not_used`, `interrupted` (the buyer did
+ *  not finish) or `not_reported` (Paygent has not said yet).
+ */
+export type ThreeDSecureDto = {
+	code: string,
+	label: Text,
+	meaning: Text,
 };
 
 /**

@@ -327,6 +327,12 @@ pub struct OrderDetail {
     /// Every transaction ID the order has had, oldest first (revisions add new ones).
     pub transaction_ids: Vec<String>,
     pub three_d_secure: bool,
+    /// 3-D Secure as the gateway reported it (card orders; `None` for Paidy).
+    pub three_d_secure_outcome: Option<ThreeDSecureDto>,
+    /// What the payment status means for the shop owner when its label is not enough: a
+    /// processing status (from `domain::PROCESSING_RULES`), a validity check, a 3-D Secure
+    /// the buyer did not finish.
+    pub status_meaning: Option<Text>,
     pub authorized_at: Option<String>,
     pub captured_at: Option<String>,
     /// One entry per operation kind, in button order.
@@ -337,6 +343,16 @@ pub struct OrderDetail {
     /// The outside-change banner, while not acknowledged.
     pub banner: Option<Text>,
     pub pending_operation: Option<PendingOperationDto>,
+}
+
+/// A card order's 3-D Secure: `code` is `authenticated`, `attempted` (the card company
+/// vouched for a card that does not take part), `not_used`, `interrupted` (the buyer did
+/// not finish) or `not_reported` (Paygent has not said yet).
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct ThreeDSecureDto {
+    pub code: String,
+    pub label: Text,
+    pub meaning: Text,
 }
 
 /// What the shop owner asks for. `amount_yen`: the refund for `partial_refund`, the new

@@ -248,6 +248,10 @@ impl Desk {
                             continue;
                         }
                         Settled::NotApplied => {
+                            // The resend stopped part-way too: the payment may wait in a
+                            // processing status for the retry (§5.3); the order shows it
+                            // as its own operation's before the entry closes.
+                            self.adopt_processing_status(&client, id, &op).await;
                             let error = AppError::from_client(&e, context(&op));
                             self.store().journal_settle(
                                 &key,
@@ -274,6 +278,41 @@ impl Desk {
             result: Box::new(result.clone()),
         });
         Ok(result)
+    }
+
+    /// Adopts the payment's status when it is the processing status holding `op`
+    /// (`domain::PROCESSING_RULES`), while `op`'s entry is still open, so the order shows
+    /// it as PayDesk's own operation stopped part-way, not as an outside change.
+    async fn adopt_processing_status(&self, client: &Client, id: OrderId, op: &Operation) {
+        let Ok(Some(order)) = self.store().get_order(id) else {
+            return;
+        };
+        let now = self.now();
+        let report = match inquire(
+            client,
+            PaymentRef::by_payment_id(order.payment_id.clone()),
+            now,
+        )
+        .await
+        {
+            Ok(Some(report)) => report,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::info!(error = %e, "inquiry after a stopped operation failed");
+                return;
+            }
+        };
+        let holds = domain::processing_rule(order.method, report.status).is_some_and(|r| {
+            r.pending == op.kind()
+                || (r.pending == domain::OperationKind::FullRefund
+                    && op.kind() == domain::OperationKind::PartialRefund)
+        });
+        if holds {
+            let mode = self.capture_mode_for_new();
+            if let Err(e) = self.store().apply_notification(None, &report, mode, now) {
+                tracing::warn!(error = %e, "processing status not stored");
+            }
+        }
     }
 
     fn operation_result(
@@ -564,13 +603,21 @@ impl Desk {
         }
         let client = self.gateway()?;
         let now = self.now();
-        let report = inquire(&client, PaymentRef::by_payment_id(order.payment_id), now)
+        let answer = client
+            .send(&PaymentInquiry {
+                target: PaymentRef::by_payment_id(order.payment_id),
+                payment_type: None,
+            })
             .await
             .map_err(|e| AppError::from_client(&e, ErrorContext::Inquiry))?;
-        if let Some(report) = report {
+        let record = record_from_inquiry(answer);
+        if let Some(report) = StatusReport::from_record(&record, now) {
             let mode = self.capture_mode_for_new();
-            self.store()
-                .apply_notification(None, &report, mode, self.now())?;
+            let mut store = self.store();
+            store.apply_notification(None, &report, mode, self.now())?;
+            if let Some(outcome) = domain::outcome_of_record(&record) {
+                store.record_three_d_secure(&report.payment_id, outcome)?;
+            }
         }
         // An entry left open can often be settled now too.
         let pending = self.store().pending_for_order(id)?;

@@ -6,7 +6,7 @@ use store::{DeadlineFilter, ListQuery, OrderSort};
 
 use crate::dto::{
     DeadlineFilterCode, HistoryLineDto, HomeSummary, OrderDetail, OrderPage, OrderQuery,
-    OrderSortCode, PaymentMethodCode, PendingOperationDto,
+    OrderSortCode, PaymentMethodCode, PendingOperationDto, ThreeDSecureDto,
 };
 use crate::{AppError, Desk, Text, convert};
 
@@ -14,6 +14,35 @@ use crate::{AppError, Desk, Text, convert};
 const DEFAULT_PAGE_SIZE: u32 = 50;
 /// The most rows one page may ask for.
 const MAX_PAGE_SIZE: u32 = 500;
+
+/// A card order's 3-D Secure for the detail screen: the gateway's report, else what the
+/// order's first record said (`3dsecure_ryaku=0`), else "not reported yet".
+fn three_d_secure_dto(
+    order: &domain::Order,
+    reported: Option<domain::ThreeDSecureOutcome>,
+) -> Option<ThreeDSecureDto> {
+    if order.method != PaymentMethod::Card {
+        return None;
+    }
+    let outcome = reported.or(order
+        .three_d_secure
+        .then_some(domain::ThreeDSecureOutcome::Authenticated));
+    Some(match outcome {
+        Some(o) => ThreeDSecureDto {
+            code: o.code().to_owned(),
+            label: convert::text(&o.label()),
+            meaning: convert::text(&o.meaning()),
+        },
+        None => ThreeDSecureDto {
+            code: "not_reported".to_owned(),
+            label: Text::new("3Dセキュア: 未報告", "3-D Secure: not reported yet"),
+            meaning: Text::new(
+                "ペイジェントからまだ報告がありません。次の同期で表示されます。",
+                "Paygent has not reported it yet; it shows after the next sync.",
+            ),
+        },
+    })
+}
 
 /// A Japan calendar day typed as `2026-12-01`; `field` names it in both languages.
 fn japan_day((ja, en): (&str, &str), value: &str) -> Result<NaiveDate, AppError> {
@@ -177,6 +206,7 @@ impl Desk {
         let history = store.history(id)?;
         let details = store.order_details(id)?;
         let switched = switched_method(&store, id, &order)?;
+        let three_ds = store.three_d_secure_outcome(id)?;
         drop(store);
         let banner = order.outside_change.then(|| {
             Text::new(
@@ -202,6 +232,9 @@ impl Desk {
                 .filter(|id| domain::order::shown_transaction_id(id).is_some())
                 .collect(),
             three_d_secure: order.three_d_secure,
+            three_d_secure_outcome: three_d_secure_dto(&order, three_ds),
+            status_meaning: domain::status_meaning(order.method, order.status)
+                .map(|t| convert::text(&t)),
             authorized_at: order.authorized_at.map(convert::time),
             captured_at: order.captured_at.map(convert::time),
             operations: convert::availability(&order, now, pending.is_some()),

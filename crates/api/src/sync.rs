@@ -312,6 +312,13 @@ impl Desk {
         let applied = self
             .store()
             .apply_notification(notice_id, &report, mode, now)?;
+        // 3-D Secure as the record reports it (§4.6, §7.3): kept beside the order.
+        let three_ds_changed = match domain::outcome_of_record(record) {
+            Some(outcome) if !matches!(applied, Applied::Duplicate) => self
+                .store()
+                .record_three_d_secure(&report.payment_id, outcome)?,
+            _ => None,
+        };
         let (order, created) = match applied {
             Applied::Duplicate => {
                 tally.duplicates += 1;
@@ -319,7 +326,7 @@ impl Desk {
             }
             Applied::Created(id) => (Some(id), Some(id)),
             Applied::Updated { order, .. } => (Some(order), None),
-            Applied::Unchanged(_) | Applied::Ignored => (None, None),
+            Applied::Unchanged(_) | Applied::Ignored => (three_ds_changed, None),
         };
         if !matches!(applied, Applied::Duplicate) {
             tally.applied += 1;

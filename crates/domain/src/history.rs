@@ -326,6 +326,15 @@ pub fn status_label(status: PaymentStatus, method: PaymentMethod) -> (&'static s
         S::ValidityChecked => ("有効性確認済", "Card checked"),
         S::ValidityCheckFailed => ("有効性確認NG", "Card check failed"),
         S::ApplicationAborted => ("申込中断", "Blocked"),
+        // The buyer's 3-D Secure, not a failure of the shop (see `three_d_secure`).
+        S::ThreeDSecureAborted => (
+            "3Dセキュア未完了（購入者が中断）",
+            "3-D Secure not finished (the buyer stopped)",
+        ),
+        S::ThreeDSecureAuthenticating => (
+            "3Dセキュア認証待ち（購入者）",
+            "Waiting for the buyer's 3-D Secure",
+        ),
         _ => ("その他", "Other"),
     }
 }

@@ -12,7 +12,8 @@
 //! storefront order export (CSV) and [`subscription_csv`] the subscription import file into
 //! rows and per-row errors;
 //! [`invoice`] holds the qualified-invoice rules (registration number, tax per rate);
-//! [`search`] folds search text and stored fields into one comparable form.
+//! [`search`] folds search text and stored fields into one comparable form;
+//! [`three_d_secure`] reads what the gateway reports about a card payment's 3-D Secure.
 //!
 //! Invariants: nothing here derives `Serialize` (DTOs live at the IPC boundary); money is
 //! [`Yen`]; no deadline or limit is written outside [`rules`] (a tidy test checks the
@@ -32,6 +33,7 @@ pub mod search;
 pub mod storefront;
 pub mod subscription;
 pub mod subscription_csv;
+pub mod three_d_secure;
 
 pub use history::Text;
 pub use journal::{
@@ -42,8 +44,9 @@ pub use notification::{Reconciliation, StatusReport, order_from_report, reconcil
 pub use operation::{
     Deadline, DeadlineKind, DeadlineState, Operation, OperationKind, PROCESSING_RULES, Plan,
     ProcessingRule, Refusal, available_operations, check, check_kind, deadline, deadline_state,
-    processing_rule, refundable_amount,
+    processing_rule, refundable_amount, status_meaning,
 };
 pub use order::{Actor, CaptureMode, Order, OrderId, OrderList, PaymentMethod};
 pub use paygent_codec::{PaymentStatus, TelegramKind, Yen};
 pub use rules::{RULES, Rules};
+pub use three_d_secure::{ThreeDSecureOutcome, outcome_of_record};

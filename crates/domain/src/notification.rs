@@ -211,6 +211,20 @@ fn is_gateway_transition(from: PaymentStatus, to: PaymentStatus) -> bool {
     )
 }
 
+/// Whether `status` is the processing status that holds `pending`'s operation
+/// ([`crate::PROCESSING_RULES`]; a refund, full or partial, parks in the refund one).
+fn holds(
+    pending: &PendingOperation,
+    method: crate::order::PaymentMethod,
+    status: PaymentStatus,
+) -> bool {
+    use crate::operation::OperationKind as K;
+    crate::operation::processing_rule(method, status).is_some_and(|rule| {
+        let kind = pending.operation.kind();
+        rule.pending == kind || (rule.pending == K::FullRefund && kind == K::PartialRefund)
+    })
+}
+
 /// Statuses the payment may have passed through before reaching `now`, along its forward
 /// chain (§5.3: 10/11 → 20 → 30/31 → 32/33/40 → 41/42 → 50 → 60). A report of one of these
 /// about the current payment is an old record arriving late, unless the gateway itself
@@ -396,6 +410,14 @@ pub fn reconcile(
                     .into_iter()
                     .map(|l| (Actor::PayDesk, l)),
             );
+        }
+        // PayDesk's own operation stopped part-way at the gateway (§5.3, §4.9: a
+        // processing status holding that operation): PayDesk's, not an outside change.
+        (Some(p), _) if is_current && holds(p, order.method, report.status) => {
+            lines.push((
+                Actor::PayDesk,
+                history::status_changed(report.status, order.method),
+            ));
         }
         _ if !is_successor && is_gateway_transition(order.status, report.status) => {
             lines.push((Actor::Gateway, gateway_line(order, &next)));

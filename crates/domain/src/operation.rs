@@ -209,6 +209,9 @@ pub enum Refusal {
     /// A validity check's payment (22 / 17, made when a card was registered with a check):
     /// not a sale, nothing to operate on.
     ValidityCheck,
+    /// The buyer did not finish 3-D Secure (13 / 14): nothing was charged, nothing to
+    /// operate on, and not the shop's failure.
+    ThreeDSecureInterrupted,
     /// PayDesk has not yet settled the outcome of an earlier operation on this order.
     OperationUnsettled,
 }
@@ -241,6 +244,7 @@ impl Refusal {
             Refusal::WaitingForAutoCapture { .. } => "waiting_for_auto_capture",
             Refusal::GatewayProcessing { .. } => "gateway_processing",
             Refusal::ValidityCheck => "validity_check",
+            Refusal::ThreeDSecureInterrupted => "three_d_secure_interrupted",
             Refusal::OperationUnsettled => "operation_unsettled",
         }
     }
@@ -306,9 +310,12 @@ impl Refusal {
                 "3Dセキュア認証済みの決済は API で一部返金できません。全額返金してから改めて決済するか、ペイジェント管理画面で操作してください。".into(),
                 "A 3-D Secure payment cannot be partially refunded through the API. Refund it in full and charge again, or use Paygent's admin site.".into(),
             ),
+            // The seed (001, 6-2): "3Dセキュア認証した受注の場合には金額変更を行っても
+            // ペイジェント管理画面との連携が行えません。金額変更はペイジェント管理画面にて
+            // 直接行ってください。" Paygent refuses 028/029 on such payments (2014, §4.4).
             Refusal::AmountChange3ds => (
-                "3Dセキュア認証済みの決済は API で金額変更できません。キャンセルして購入者に改めて決済してもらうか、ペイジェント管理画面で操作してください。".into(),
-                "A 3-D Secure payment's amount cannot be changed through the API. Cancel it and have the buyer pay again, or use Paygent's admin site.".into(),
+                "3Dセキュア認証した受注は、金額変更をペイジェントに送ることができません（ペイジェントの仕様です）。金額変更はペイジェント管理画面で直接行ってください。PayDesk はその変更をペイジェントから読み込みます。または、キャンセルして購入者に改めて決済してもらってください。".into(),
+                "The amount change of a 3-D Secure authenticated order cannot be sent to Paygent (Paygent does not allow it). Change the amount directly in Paygent's admin site; PayDesk picks the change up from Paygent. Or cancel and have the buyer pay again.".into(),
             ),
             Refusal::AmountChangeAuthorizeAndCapture => (
                 "「オーソリ+売上確定」で作成された注文は金額変更できません。キャンセル（返金）のみ可能です。".into(),
@@ -347,6 +354,10 @@ impl Refusal {
                 "これはカード登録のときの有効性確認（与信の確認）で、売上ではありません。売上確定・キャンセル・返金をするものはありません。".into(),
                 "This is the card check made when the card was registered, not a sale: there is nothing to capture, cancel or refund.".into(),
             ),
+            Refusal::ThreeDSecureInterrupted => {
+                let t = crate::three_d_secure::ThreeDSecureOutcome::Interrupted.meaning();
+                (t.ja, t.en)
+            }
             Refusal::OperationUnsettled => (
                 "前の操作の結果をペイジェントに確認中です。確認が終わるまでお待ちください。".into(),
                 "PayDesk is still confirming the result of the previous operation with Paygent. Please wait until it is settled.".into(),
@@ -538,6 +549,7 @@ fn settled_status_refusal(status: PaymentStatus) -> Refusal {
         S::Cancelled => Refusal::AlreadyCancelled,
         S::AuthorizationExpired => Refusal::Lapsed,
         S::Refunded => Refusal::AlreadyRefunded,
+        S::ThreeDSecureAborted | S::ThreeDSecureAuthenticating => Refusal::ThreeDSecureInterrupted,
         _ => Refusal::NotAuthorized,
     }
 }
@@ -687,6 +699,25 @@ fn processing_message(method: PaymentMethod, status: PaymentStatus) -> (String, 
                 "Paygent is waiting for Paidy to confirm the {en} ({label_en}). Paygent completes or undoes it by itself; wait until the status is updated. Nothing can be sent until then."
             ),
         ),
+    }
+}
+
+/// What a status means for the shop owner, when it needs saying beyond its label: a
+/// processing status (from [`PROCESSING_RULES`]: what is pending, who finishes it, what
+/// may be done meanwhile), a validity check's payment, or a 3-D Secure authentication the
+/// buyer did not finish. `None` for the everyday statuses.
+pub fn status_meaning(method: PaymentMethod, status: PaymentStatus) -> Option<Text> {
+    use PaymentStatus as S;
+    if processing_rule(method, status).is_some() {
+        let (ja, en) = processing_message(method, status);
+        return Some(Text { ja, en });
+    }
+    match status {
+        S::ValidityChecked | S::ValidityCheckFailed => Some(Refusal::ValidityCheck.message()),
+        S::ThreeDSecureAborted | S::ThreeDSecureAuthenticating => {
+            Some(Refusal::ThreeDSecureInterrupted.message())
+        }
+        _ => None,
     }
 }
 

@@ -1290,6 +1290,11 @@ impl Ledger {
                     "3dsecure_ryaku",
                     if payment.three_d_secure { "0" } else { "1" }.into(),
                 );
+                // §7.3: `attempt_kbn` (0 = authenticated; the simulator makes no attempts).
+                put(
+                    "attempt_kbn",
+                    if payment.three_d_secure { "0" } else { "" }.into(),
+                );
                 put(
                     "customer_id",
                     card.and_then(|c| c.customer_id.clone()).unwrap_or_default(),

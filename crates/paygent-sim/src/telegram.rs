@@ -1269,6 +1269,8 @@ impl Ledger {
                         "3dsecure_ryaku",
                         if payment.three_d_secure { "0" } else { "1" },
                     ),
+                    // §4.7: `attempt_kbn` beside `3dsecure_ryaku`.
+                    kv("attempt_kbn", if payment.three_d_secure { "0" } else { "" }),
                     kv(
                         "fingerprint",
                         card.map(CardDetails::fingerprint).unwrap_or_default(),

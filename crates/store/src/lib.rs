@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_choices_and_ends.sql"),
     include_str!("../migrations/0008_shop_owner_details.sql"),
     include_str!("../migrations/0009_list_sorts.sql"),
+    include_str!("../migrations/0013_three_d_secure.sql"),
 ];
 
 /// What can go wrong in the store.

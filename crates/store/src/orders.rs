@@ -649,6 +649,50 @@ impl Store {
         Ok(get_order(&self.conn, id)?.map(|o| (id, o)))
     }
 
+    /// Records what the gateway reported about the 3-D Secure of a card payment, on the
+    /// order whose current transaction it is (a report about an older transaction changes
+    /// nothing). An authenticated outcome also marks the order 3-D Secure, so the rules
+    /// refuse what Paygent refuses for such payments (2014), whichever way the order was
+    /// made. Returns the order when something changed.
+    pub fn record_three_d_secure(
+        &mut self,
+        payment_id: &str,
+        outcome: domain::ThreeDSecureOutcome,
+    ) -> Result<Option<OrderId>> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "UPDATE orders SET three_d_secure_outcome = ?2,
+                     three_d_secure = CASE WHEN ?3 THEN 1 ELSE three_d_secure END
+                 WHERE payment_id = ?1 AND method = 'card'
+                   AND (three_d_secure_outcome IS NOT ?2 OR (?3 AND three_d_secure = 0))
+                 RETURNING id",
+                params![payment_id, outcome.code(), outcome.authenticated()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(id.map(OrderId))
+    }
+
+    /// The 3-D Secure outcome last reported for the order; `None` until reported.
+    pub fn three_d_secure_outcome(
+        &self,
+        id: OrderId,
+    ) -> Result<Option<domain::ThreeDSecureOutcome>> {
+        let code: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT three_d_secure_outcome FROM orders WHERE id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        Ok(code
+            .map(|c| decode(0, &c, domain::ThreeDSecureOutcome::from_code))
+            .transpose()?)
+    }
+
     /// Every transaction ID the order has had, oldest first.
     pub fn payment_id_chain(&self, id: OrderId) -> Result<Vec<String>> {
         let mut stmt = self

@@ -143,7 +143,7 @@ const messages = {
     "detail.notCaptured": "まだ売上確定していません",
     "detail.deadline": "期限",
     "detail.list": "一覧",
-    "detail.threeDS": "3Dセキュア認証",
+    "detail.threeDS": "3Dセキュア（本人認証）",
     "detail.outside.title": "ペイジェントの管理画面で変更された受注です",
     "detail.outside.body": "この受注はPayDeskではなく、ペイジェントの管理画面で変更されました。PayDeskはペイジェント側の状態に合わせました。",
     "detail.outside.ack": "確認しました",

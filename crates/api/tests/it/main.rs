@@ -11,6 +11,7 @@ mod details;
 mod fault_suite;
 mod guide;
 mod identity;
+mod issue19;
 mod leak;
 mod lists;
 mod operations;

@@ -10,6 +10,7 @@ mod reconcile;
 mod storefront;
 mod subscription;
 mod subscription_csv;
+mod three_d_secure;
 
 use chrono::{DateTime, TimeZone, Utc};
 use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};

@@ -35,8 +35,8 @@ fn card_authorize_only_status_matrix() {
 10 not_authorized not_authorized not_authorized not_authorized not_authorized
 11 not_authorized not_authorized not_authorized not_authorized not_authorized
 12 not_authorized not_authorized not_authorized not_authorized not_authorized
-13 not_authorized not_authorized not_authorized not_authorized not_authorized
-14 not_authorized not_authorized not_authorized not_authorized not_authorized
+13 three_d_secure_interrupted three_d_secure_interrupted three_d_secure_interrupted three_d_secure_interrupted three_d_secure_interrupted
+14 three_d_secure_interrupted three_d_secure_interrupted three_d_secure_interrupted three_d_secure_interrupted three_d_secure_interrupted
 15 not_authorized not_authorized not_authorized not_authorized not_authorized
 16 not_authorized not_authorized not_authorized not_authorized not_authorized
 17 validity_check validity_check validity_check validity_check validity_check
@@ -70,8 +70,8 @@ fn paidy_status_matrix() {
 10 not_authorized not_authorized not_authorized not_authorized amount_change_paidy
 11 not_authorized not_authorized not_authorized not_authorized amount_change_paidy
 12 not_authorized not_authorized not_authorized not_authorized amount_change_paidy
-13 not_authorized not_authorized not_authorized not_authorized amount_change_paidy
-14 not_authorized not_authorized not_authorized not_authorized amount_change_paidy
+13 three_d_secure_interrupted three_d_secure_interrupted three_d_secure_interrupted three_d_secure_interrupted amount_change_paidy
+14 three_d_secure_interrupted three_d_secure_interrupted three_d_secure_interrupted three_d_secure_interrupted amount_change_paidy
 15 not_authorized not_authorized not_authorized not_authorized amount_change_paidy
 16 not_authorized not_authorized not_authorized not_authorized amount_change_paidy
 17 validity_check validity_check validity_check validity_check validity_check
@@ -174,6 +174,7 @@ fn refusal_codes_are_unique_and_explained() {
             status: PaymentStatus::CapturePending,
         },
         Refusal::ValidityCheck,
+        Refusal::ThreeDSecureInterrupted,
         Refusal::OperationUnsettled,
     ];
     let mut codes: Vec<&str> = all.iter().map(Refusal::code).collect();

@@ -169,6 +169,36 @@ async fn a_450_authentication_is_what_a_020_with_use_type_2_accepts() {
     assert_eq!(payment["three_d_secure"], true);
     assert_eq!(payment["status"], "20");
     assert_eq!(sim.get(&format!("/3ds/{id}")).await["used_by"], payment_id);
+    // §4.7 and §7.3: the inquiry and the notification record say how it was authenticated.
+    let inquiry = sim
+        .client()
+        .send(&paygent_codec::request::PaymentInquiry {
+            target: PaymentRef::by_payment_id(&payment_id),
+            payment_type: None,
+        })
+        .await
+        .expect("094");
+    assert_eq!(inquiry.fields["3dsecure_ryaku"], "0");
+    assert_eq!(inquiry.fields["attempt_kbn"], "0");
+    let notices = sim
+        .get(&format!("/notifications?merchant_id={MERCHANT}"))
+        .await;
+    let record = notices["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .find(|r| r["payment_id"] == payment_id.as_str())
+        .expect("a record of the authorization");
+    let field = |key: &str| {
+        record["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .find(|kv| kv[0] == key)
+            .map(|kv| kv[1].clone())
+    };
+    assert_eq!(field("3dsecure_ryaku"), Some(json!("0")));
+    assert_eq!(field("attempt_kbn"), Some(json!("0")));
     assert_eq!(authorize_with(&sim, Some(&id), true).await, "31010");
     let err = sim
         .client()

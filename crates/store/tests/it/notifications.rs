@@ -187,6 +187,39 @@ fn a_new_card_order_keeps_the_records_three_d_secure_flag() {
     }
 }
 
+/// Issue 19, §4.6 and §7.3: the 3-D Secure outcome a record reports is kept on the order
+/// whose current transaction it names (migration 0013); an authenticated one marks the
+/// order 3-D Secure (so its amount change is refused); a report naming another payment
+/// or repeating the same outcome changes nothing.
+#[test]
+fn s7_3_the_reported_three_d_secure_outcome_is_kept_on_the_current_transaction() {
+    use domain::ThreeDSecureOutcome as O;
+    let (_dir, mut s) = store();
+    let o = order(8, 0);
+    let id = ok(s.insert_order(&o, t0()));
+    assert_eq!(ok(s.three_d_secure_outcome(id)), None);
+    assert_eq!(
+        ok(s.record_three_d_secure("no-such-payment", O::Attempted)),
+        None
+    );
+    assert_eq!(
+        ok(s.record_three_d_secure(&o.payment_id, O::Attempted)),
+        Some(id)
+    );
+    assert_eq!(ok(s.three_d_secure_outcome(id)), Some(O::Attempted));
+    let stored = ok(s.get_order(id)).unwrap_or_else(|| panic!("order"));
+    assert!(stored.three_d_secure, "attempted counts as authenticated");
+    assert_eq!(
+        ok(s.record_three_d_secure(&o.payment_id, O::Attempted)),
+        None
+    );
+    assert_eq!(
+        ok(s.record_three_d_secure(&o.payment_id, O::NotUsed)),
+        Some(id)
+    );
+    assert_eq!(ok(s.three_d_secure_outcome(id)), Some(O::NotUsed));
+}
+
 #[test]
 fn outside_change_banners_are_counted_until_acknowledged() {
     let (_dir, mut s) = store();

@@ -1,0 +1,110 @@
+//! Issue 19 through the real window: a card order's 3-D Secure (§4.6, §7.3) and an order
+//! parked in a processing status (§5.2–§5.3), with the simulator's control API standing in
+//! for the buyer and for the gateway's retry. Screenshots: `order-3ds`,
+//! `order-processing-30`.
+
+use serde_json::json;
+
+use crate::e2e_orders::Demo;
+use crate::screen::{css, unique};
+
+/// §4.6, §7.3: the order says it was 3-D Secure authenticated and what that means, and its
+/// amount change is disabled with the seed's reason (change it in Paygent's admin site).
+#[tokio::test(flavor = "multi_thread")]
+async fn s4_6_a_3ds_order_shows_its_authentication_and_refuses_the_amount_change() {
+    let d = Demo::start().await;
+    let number = unique("E2E3DS");
+    let r = d
+        .control
+        .post(
+            "/control/checkouts/card",
+            json!({
+                "merchant_id": d.merchant_id,
+                "trading_id": number,
+                "amount": 8800,
+                "card_number": "4900000000000000",
+                "expiry": "1239",
+                "capture_mode": "authorize_only",
+                "three_d_secure": true,
+            }),
+        )
+        .await;
+    assert_eq!(r["status"], "20", "{r}");
+    d.open_order(&number).await;
+    d.wait_status("20").await;
+    let three_ds =
+        d.s.wait_css(&format!("{}[data-code='authenticated']", css("detail-3ds")))
+            .await
+            .text()
+            .await
+            .unwrap();
+    assert!(three_ds.contains("3Dセキュア認証済み"), "{three_ds}");
+    // The amount change button is disabled, with the seed's reason beside it.
+    d.s.wait_css("[data-testid='op-amount_change'][disabled]")
+        .await;
+    let body = d.s.text_of("body").await;
+    assert!(
+        body.contains("ペイジェント管理画面で直接"),
+        "the reason is shown: {body}"
+    );
+    d.s.screenshot("order-3ds").await;
+    d.s.end().await;
+}
+
+/// §5.2–§5.3: a capture that stops part-way (twice: PayDesk resends it once by itself)
+/// leaves the card payment in 30 (売上要求中); the order says what that means (from the
+/// rules table) and offers only the capture's retry, and when the gateway's retry succeeds
+/// its notification moves the order on to captured.
+#[tokio::test(flavor = "multi_thread")]
+async fn s5_3_an_order_in_a_processing_status_is_explained_and_moves_on() {
+    let d = Demo::start().await;
+    let number = unique("E2EP30");
+    let payment = d.card_order(&number, 7700).await;
+    d.open_order(&number).await;
+    d.wait_status("20").await;
+    d.control
+        .post(
+            "/control/faults",
+            json!({"telegram_kind": "022", "fault": "processing", "times": 2, "payment_id": payment}),
+        )
+        .await;
+    let outcome = d.operate("capture", None).await;
+    assert_ne!(outcome, "succeeded");
+    assert_eq!(
+        d.control.get(&format!("/control/payments/{payment}")).await["status"],
+        "30"
+    );
+    // "Check status" asks the gateway (094): the order shows 30 and what it means.
+    d.s.click_css("[data-testid='detail-refresh']:not([disabled])")
+        .await;
+    d.wait_status("30").await;
+    let meaning =
+        d.s.wait_css(&format!("{}[data-status='30']", css("status-meaning")))
+            .await
+            .text()
+            .await
+            .unwrap();
+    assert!(meaning.contains("売上確定"), "{meaning}");
+    d.s.wait_css("[data-testid='op-capture']:not([disabled])")
+        .await;
+    d.s.wait_css("[data-testid='op-cancel'][disabled]").await;
+    d.s.screenshot("order-processing-30").await;
+
+    // The gateway's retry goes through; its notification moves the order on.
+    d.control
+        .post(
+            &format!("/control/payments/{payment}/resolve"),
+            json!({"outcome": "success"}),
+        )
+        .await;
+    d.wait_status("40").await;
+    assert!(
+        d.s.client
+            .find_all(fantoccini::Locator::Css(&css("status-meaning")))
+            .await
+            .unwrap()
+            .is_empty(),
+        "no note once captured"
+    );
+    d.s.end().await;
+}
