@@ -490,3 +490,62 @@ fn a_new_order_keeps_the_records_three_d_secure_flag() {
         );
     }
 }
+
+/// Issue 19, §5.3 and §4.9: PayDesk's own operation stopped part-way at the gateway (card
+/// 30 after a capture answered 2008, Paidy 30/31/42 after 24005) is PayDesk's, shown with
+/// the processing status, never flagged as an outside change; the same status with no
+/// open operation of that kind is still an outside one.
+#[test]
+fn s5_3_s4_9_paydesks_operation_parked_in_a_processing_status_is_not_an_outside_change() {
+    let cases = [
+        (
+            PaymentMethod::Card,
+            Operation::Capture,
+            PaymentStatus::CapturePending,
+        ),
+        (
+            PaymentMethod::Card,
+            Operation::Cancel,
+            PaymentStatus::CancelPending,
+        ),
+        (
+            PaymentMethod::Paidy,
+            Operation::Capture,
+            PaymentStatus::CapturePending,
+        ),
+        (
+            PaymentMethod::Paidy,
+            Operation::Cancel,
+            PaymentStatus::CancelPending,
+        ),
+    ];
+    for (method, op, parked) in cases {
+        let o = order(method);
+        let p = pending(&o, op);
+        let r = reconcile(&o, &report(&o, OLD, parked, 2000), Some(&p), None);
+        assert!(!r.outside_change, "{method:?} {op:?}");
+        assert_eq!(r.order.status, parked);
+        assert_eq!(r.lines.len(), 1);
+        assert_eq!(r.lines[0].0, Actor::PayDesk);
+        // Another operation's processing status, or none open: outside.
+        let other = if op == Operation::Capture {
+            Operation::Cancel
+        } else {
+            Operation::Capture
+        };
+        let q = pending(&o, other);
+        let r = reconcile(&o, &report(&o, OLD, parked, 2000), Some(&q), None);
+        assert!(r.outside_change, "{method:?} {other:?} on {parked}");
+        let r = reconcile(&o, &report(&o, OLD, parked, 2000), None, None);
+        assert!(r.outside_change, "{method:?} none open on {parked}");
+    }
+    let c = captured(PaymentMethod::Paidy);
+    let p = pending(&c, Operation::PartialRefund(Yen(500)));
+    let r = reconcile(
+        &c,
+        &report(&c, OLD, PaymentStatus::RefundPending, 2000),
+        Some(&p),
+        None,
+    );
+    assert!(!r.outside_change, "a Paidy partial refund parks in 42");
+}

@@ -12,6 +12,9 @@ use paygent_codec::response::PaymentRecord;
 
 use crate::{order, t0};
 
+/// A record's extra items.
+type Fields<'a> = &'a [(&'a str, &'a str)];
+
 fn record(payment_type: &str, status: &str, fields: &[(&str, &str)]) -> PaymentRecord {
     let mut items: BTreeMap<String, String> = [
         ("payment_notice_id", "8"),
@@ -37,7 +40,7 @@ fn record(payment_type: &str, status: &str, fields: &[(&str, &str)]) -> PaymentR
 #[test]
 fn s4_6_s7_3_the_outcome_comes_from_3dsecure_ryaku_and_attempt_kbn() {
     use ThreeDSecureOutcome as O;
-    let cases: [(&[(&str, &str)], Option<O>); 6] = [
+    let cases: [(Fields, Option<O>); 6] = [
         (
             &[("3dsecure_ryaku", "0"), ("attempt_kbn", "0")],
             Some(O::Authenticated),
