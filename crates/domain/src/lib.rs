@@ -20,6 +20,7 @@
 
 pub mod bulk;
 pub mod buyer;
+pub mod deposit;
 pub mod history;
 pub mod import;
 pub mod invoice;
