@@ -13,6 +13,18 @@ use crate::screen::{css, unique};
 
 const WAIT: Duration = Duration::from_secs(60);
 
+/// Brings an element into the middle of the window (for the screenshot).
+async fn show(s: &Session, testid: &str) {
+    s.wait_css(&css(testid)).await;
+    s.client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
+            vec![serde_json::json!(css(testid))],
+        )
+        .await
+        .unwrap();
+}
+
 async fn fill(s: &Session, testid: &str, value: &str) {
     let input = s.wait_css(&css(testid)).await;
     input.clear().await.unwrap();
@@ -44,10 +56,14 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
 
     // Settings: a mistyped registration number is refused and explained.
     s.click("nav-settings").await;
+    // The section's boxes are there once the saved details are in them.
+    s.wait_css("[data-testid='shop-docs'][data-loaded='true']")
+        .await;
     fill(&s, "shop-docs-registration", "T7010705000726").await;
     s.click("shop-docs-save").await;
     let error = s.text_of(&css("shop-docs-error")).await;
     assert!(error.contains("登録番号"), "{error}");
+    show(&s, "shop-docs-error").await;
     s.screenshot("documents-settings-refused").await;
     fill(&s, "shop-docs-registration", "T7010705000725").await;
     fill(&s, "shop-docs-address", "東京都渋谷区神宮前1-2-3").await;
@@ -85,6 +101,7 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
         numbers.starts_with("I-") && numbers.ends_with("-1"),
         "{numbers}"
     );
+    show(&s, "docs-done").await;
     s.screenshot("documents-issued").await;
 
     let yen = |n: i64| {
@@ -122,6 +139,9 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
     })
     .await;
     assert!(pdf_text(&second).contains("【再発行】"));
+    // Kept beside the screenshots as the sample of this run.
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts/e2e");
+    std::fs::copy(&second, artifacts.join("documents-invoice-reissued.pdf")).ok();
     let history = s
         .until("both issues in the history", WAIT, async || {
             let rows = s
@@ -140,7 +160,61 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
         history.iter().any(|t| t.contains("を再発行しました")),
         "{history:?}"
     );
+    show(&s, "detail-history").await;
     s.screenshot("documents-reissued-history").await;
     std::fs::remove_dir_all(&dir).ok();
+
+    // The deposit check: only after the capture (captured here as the UI's button does).
+    let order_id: i64 = s.attr_of(&header, "data-order-id").await.parse().unwrap();
+    assert!(
+        s.text_of(&css("deposit-state"))
+            .await
+            .contains("売上確定の後")
+    );
+    s.invoke(
+        "perform_operation",
+        serde_json::json!({"orderId": order_id, "request": {"kind": "capture", "amount_yen": null}}),
+    )
+    .await;
+    fill(&s, "deposit-amount", "1000").await;
+    s.click("deposit-mark").await;
+    s.wait_css("[data-testid='deposit-panel'][data-marked='true']")
+        .await;
+    assert!(s.text_of(&css("deposit-state")).await.contains("入金済み"));
+    assert!(
+        s.text_of(&css("history-text"))
+            .await
+            .starts_with("入金チェック")
+    );
+    show(&s, "detail-deposit").await;
+    s.screenshot("documents-deposit-marked").await;
+
+    // The list: filtered by the deposit check, the row marked; a selection issues documents.
+    s.click("detail-back").await;
+    s.wait_css(&css("orders-table")).await;
+    s.wait_css(&css("filter-deposit"))
+        .await
+        .select_by_value("received")
+        .await
+        .unwrap();
+    s.wait_css("[data-testid='active-filter-deposit']").await;
+    let row = format!("[data-testid='order-row'][data-order-id='{order_id}']");
+    s.until("only the marked order listed", WAIT, async || {
+        let rows = s
+            .client
+            .find_all(fantoccini::Locator::Css(&css("order-row")))
+            .await
+            .ok()?;
+        let one = rows.len() == 1;
+        let ours = s.client.find(fantoccini::Locator::Css(&row)).await.is_ok();
+        (one && ours).then_some(())
+    })
+    .await;
+    s.wait_css(&format!("{row} [data-testid='cell-deposit']"))
+        .await;
+    s.click(&format!("select-{order_id}")).await;
+    s.click("selection-documents").await;
+    s.wait_css(&css("selection-documents-panel")).await;
+    s.screenshot("documents-list-deposit-filter").await;
     s.end().await;
 }

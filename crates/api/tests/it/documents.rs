@@ -2,7 +2,8 @@
 //! refund and a cancellation change what a new copy says), each issue recorded and a
 //! second one marked 再発行; the shop's details in Settings (registration number checked,
 //! images checked and capped); the deposit check after capture, filtered and recorded.
-//! The PDFs are read back with poppler's `pdftotext`.
+//! The PDFs are read back with poppler's `pdftotext`; set PAYDESK_DOCUMENTS_OUT to a folder
+//! to keep them.
 
 use std::path::Path;
 use std::process::Command;
@@ -83,7 +84,16 @@ async fn issue(
         })
         .await;
     match &result {
-        Ok(r) => keep(r),
+        Ok(r) => {
+            keep(r);
+            // PAYDESK_DOCUMENTS_OUT keeps the PDFs to look at (as the documents crate's tests).
+            if let (Some(out), Some(name)) =
+                (std::env::var_os("PAYDESK_DOCUMENTS_OUT"), path.file_name())
+            {
+                std::fs::create_dir_all(&out).unwrap();
+                std::fs::copy(path, Path::new(&out).join(name)).unwrap();
+            }
+        }
         Err(e) => keep(e),
     }
     result
