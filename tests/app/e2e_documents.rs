@@ -212,9 +212,12 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
     .await;
     s.wait_css(&format!("{row} [data-testid='cell-deposit']"))
         .await;
+    s.click("orders-documents").await;
+    s.wait_css(&css("documents-select-first")).await;
     s.click(&format!("select-{order_id}")).await;
-    s.click("selection-documents").await;
-    s.wait_css(&css("selection-documents-panel")).await;
+    s.wait_css(&css("documents-selected")).await;
+    s.wait_css("[data-testid='documents-panel'] [data-testid='docs-issue']")
+        .await;
     s.screenshot("documents-list-deposit-filter").await;
     s.end().await;
 }
