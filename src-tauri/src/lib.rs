@@ -1,12 +1,14 @@
 //! The PayDesk desktop shell: window, tray, single instance, and the Tauri commands.
 //!
 //! Layout: `commands` holds one thin function per Tauri command (pull state, call one
-//! `api::Desk` method, convert the error); `tray` builds the tray icon and its menu;
+//! `api::Desk` method, convert the error), `documents_commands` those of the shop's
+//! documents and the deposit check; `tray` builds the tray icon and its menu;
 //! [`run_cli`] is the command-line entry over the same `api::Desk`. All logic lives in
 //! the `api` crate and below; nothing here decides anything about payments. The backend's
 //! pushes reach the window as one event, `desk-event`, carrying an `api::dto::DeskEvent`.
 
 mod commands;
+mod documents_commands;
 mod notify;
 mod tray;
 
@@ -92,6 +94,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::send_monthly_summary_now,
             commands::notification_preferences,
             commands::save_notification_preferences,
+            documents_commands::shop_details,
+            documents_commands::save_shop_details,
+            documents_commands::set_shop_image,
+            documents_commands::issue_documents,
+            documents_commands::mark_deposit,
+            documents_commands::undo_deposit,
         ])
         // The payload of the `desk-event` event.
         .typ::<api::dto::DeskEvent>()

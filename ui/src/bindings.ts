@@ -113,6 +113,16 @@ export const commands = {
 	notificationPreferences: () => typedError<NotificationPreferencesDto, AppError_Serialize>(__TAURI_INVOKE("notification_preferences")),
 	/**  Saves the preferences; "start at login" is applied with tauri-plugin-autostart. */
 	saveNotificationPreferences: (preferences: NotificationPreferencesDto) => typedError<NotificationPreferencesDto, AppError_Serialize>(__TAURI_INVOKE("save_notification_preferences", { preferences })),
+	/**  The shop's details its documents print (Settings). */
+	shopDetails: () => typedError<ShopDetails, AppError_Serialize>(__TAURI_INVOKE("shop_details")),
+	saveShopDetails: (input: ShopDetailsInput) => typedError<ShopDetails, AppError_Serialize>(__TAURI_INVOKE("save_shop_details", { input })),
+	/**  Sets the logo or seal from a PNG file the shop owner chose; `null` removes it. */
+	setShopImage: (which: ShopImageCode, path: string | null) => typedError<ShopDetails, AppError_Serialize>(__TAURI_INVOKE("set_shop_image", { which, path })),
+	/**  Documents of one kind for one order or a selection, into one PDF at the chosen path. */
+	issueDocuments: (request: IssueDocumentsRequest) => typedError<DocumentsReport, AppError_Serialize>(__TAURI_INVOKE("issue_documents", { request })),
+	/**  The deposit check (入金チェック): marks the deposit received. */
+	markDeposit: (orderId: number, input: DepositInput_Deserialize) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("mark_deposit", { orderId, input })),
+	undoDeposit: (orderId: number) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("undo_deposit", { orderId })),
 };
 
 /* Types */
@@ -727,6 +737,47 @@ export type DemoStatus = {
 	relay_shop: string,
 };
 
+/**  A deposit marked received. */
+export type DepositDto = DepositDto_Serialize | DepositDto_Deserialize;
+
+/**  A deposit marked received. */
+export type DepositDto_Deserialize = {
+	/**  The Japan day, `2026-12-01`. */
+	received_on: string,
+	amount_yen?: number | null,
+};
+
+/**  A deposit marked received. */
+export type DepositDto_Serialize = {
+	/**  The Japan day, `2026-12-01`. */
+	received_on: string,
+	amount_yen: number | null,
+};
+
+/**  The order lists' deposit filter. */
+export type DepositFilterCode = 
+/**  Marked received. */
+"received" | 
+/**  Captured and not marked yet (what still waits for its deposit). */
+"waiting";
+
+/**  The deposit as the shop owner marks it. */
+export type DepositInput = DepositInput_Serialize | DepositInput_Deserialize;
+
+/**  The deposit as the shop owner marks it. */
+export type DepositInput_Deserialize = {
+	/**  The Japan day, `2026-12-01`. */
+	received_on: string,
+	amount_yen?: number | null,
+};
+
+/**  The deposit as the shop owner marks it. */
+export type DepositInput_Serialize = {
+	/**  The Japan day, `2026-12-01`. */
+	received_on: string,
+	amount_yen: number | null,
+};
+
 /**  Everything the backend pushes to the UI, as one Tauri event `desk-event`. */
 export type DeskEvent = DeskEvent_Serialize | DeskEvent_Deserialize;
 
@@ -826,6 +877,25 @@ export type DesktopNotification_Serialize = {
 	body: Text,
 	screen: string,
 	target_id: number | null,
+};
+
+/**  The four documents of an order. */
+export type DocumentKindCode = 
+/**  受注伝票 */
+"order_slip" | 
+/**  納品書 */
+"delivery_note" | 
+/**  請求書 (qualified invoice) */
+"invoice" | 
+/**  領収書 (simplified qualified invoice) */
+"receipt";
+
+/**  What was written. */
+export type DocumentsReport = {
+	path: string,
+	kind: DocumentKindCode,
+	documents: IssuedDocument[],
+	bytes: number,
 };
 
 /**  How a row of the unprocessed list can be used. */
@@ -1327,6 +1397,25 @@ export type ImportRowError_Serialize = {
 	message: Text,
 };
 
+/**  Documents to issue into one PDF file. */
+export type IssueDocumentsRequest = {
+	kind: DocumentKindCode,
+	order_ids: number[],
+	/**  Where the PDF goes (the file is replaced). */
+	path: string,
+};
+
+/**  One document in the file. */
+export type IssuedDocument = {
+	order_id: number,
+	order_number: string,
+	/**  e.g. `R-1000053-2`: kind, order, the how-many-th issue of this kind. */
+	number: string,
+	/**  Issued before: marked 再発行 on the document. */
+	reissue: boolean,
+	amount_yen: number,
+};
+
 export type ItemDto = ItemDto_Serialize | ItemDto_Deserialize;
 
 export type ItemDto_Deserialize = {
@@ -1344,6 +1433,9 @@ export type ItemDto_Serialize = {
 	unit_price_yen: number,
 	quantity: number,
 };
+
+/**  The tax rate of the shop's items: `standard` 10%, `reduced` 8% (food and drink). */
+export type ItemRateCode = "standard" | "reduced";
 
 export type KeychainStatus = KeychainStatus_Serialize | KeychainStatus_Deserialize;
 
@@ -1673,6 +1765,8 @@ export type OrderQuery_Deserialize = {
 	ordered_from?: string | null,
 	/**  Only orders placed on or before this Japan calendar day (`2026-12-31`). */
 	ordered_to?: string | null,
+	/**  Only orders whose deposit is marked received, or captured ones still waiting for it. */
+	deposit?: DepositFilterCode | null,
 	sort?: OrderSortCode | null,
 	/**  Zero-based. */
 	page?: number,
@@ -1695,6 +1789,8 @@ export type OrderQuery_Serialize = {
 	ordered_from: string | null,
 	/**  Only orders placed on or before this Japan calendar day (`2026-12-31`). */
 	ordered_to: string | null,
+	/**  Only orders whose deposit is marked received, or captured ones still waiting for it. */
+	deposit: DepositFilterCode | null,
 	sort: OrderSortCode | null,
 	/**  Zero-based. */
 	page: number,
@@ -1754,6 +1850,8 @@ export type OrderSummary_Deserialize = {
 	 *  how this order is paid.
 	 */
 	payment_method_label?: string | null,
+	/**  The deposit check (入金チェック): marked received, on this day. */
+	deposit?: DepositDto_Deserialize | null,
 };
 
 /**  One row of an order list. */
@@ -1786,6 +1884,8 @@ export type OrderSummary_Serialize = {
 	 *  how this order is paid.
 	 */
 	payment_method_label: string | null,
+	/**  The deposit check (入金チェック): marked received, on this day. */
+	deposit: DepositDto_Serialize | null,
 };
 
 /**  A reminder a buyer received. */
@@ -1980,6 +2080,9 @@ export type RenewalRunReport_Serialize = {
 	outcomes: RenewalOutcomeDto_Serialize[],
 };
 
+/**  How the consumption tax of each rate is rounded (once per rate per document). */
+export type RoundingCode = "down" | "up" | "half_up";
+
 /**  Which secrets are stored in the keychain (never their values). */
 export type SecretsSet = {
 	merchant_id: boolean,
@@ -2127,6 +2230,35 @@ export type SetupGuide = {
 	/**  Step 3: the shop's outgoing e-mail (SMTP, proven by the SMTP test), or later. */
 	mail: GuideStepStateCode,
 };
+
+/**  The shop as its documents print it. */
+export type ShopDetails = {
+	/**  The shop name of Settings' shop section (the mails use it too); set there. */
+	name: string,
+	postal_code: string,
+	address: string,
+	phone: string,
+	/**  `T` + 13 digits, or empty (then no invoice or receipt can be issued). */
+	registration_number: string,
+	rounding: RoundingCode,
+	item_rate: ItemRateCode,
+	has_logo: boolean,
+	has_seal: boolean,
+};
+
+/**  The shop's details as typed in Settings; empty boxes clear a field. */
+export type ShopDetailsInput = {
+	postal_code: string,
+	address: string,
+	phone: string,
+	/**  As typed: full-width digits, spaces and hyphens are accepted. */
+	registration_number: string,
+	rounding: RoundingCode,
+	item_rate: ItemRateCode,
+};
+
+/**  The logo (top right of a document) or the seal (角印, over the shop's name). */
+export type ShopImageCode = "logo" | "seal";
 
 export type SkippedReminder = {
 	subscription_id: number,

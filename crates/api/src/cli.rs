@@ -20,6 +20,9 @@
 //! paydesk bulk list [--search X] [--selectable] [--failed] [--page N] [--json]
 //! paydesk bulk capture ID... | --all [--max N] [--search X] [--json]
 //! paydesk bulk log [--run N] [--json]
+//! paydesk documents issue order-slip|delivery-note|invoice|receipt ORDER_NUMBER... --out FILE.pdf [--json]
+//! paydesk documents shop
+//! paydesk deposit mark ORDER_NUMBER --day 2026-12-01 [--amount N] [--json] | undo ORDER_NUMBER
 //! ```
 //!
 //! Output is the DTO as JSON with `--json`, else short lines in the language of `LANG`
@@ -38,7 +41,7 @@ use crate::{AppError, Desk, DeskConfig, Text};
 pub fn is_cli_command(word: &str) -> bool {
     matches!(
         word,
-        "orders" | "sync" | "settings" | "bulk" | "help" | "--help"
+        "orders" | "sync" | "settings" | "bulk" | "documents" | "deposit" | "help" | "--help"
     )
 }
 
@@ -46,6 +49,7 @@ const USAGE: &str = "usage:
   paydesk orders list [--list open|completed|cancelled] [--search X] [--deadline near|lapsed] [--status CODE]
                       [--method card|paidy] [--from 2026-12-01] [--to 2026-12-31] (Japan days, both included)
                       [--sort newest|oldest|amount-high|amount-low|deadline] [--page N] [--page-size N] [--json]
+                      [--deposit received|waiting]
   paydesk orders show ID [--json]
   paydesk orders capture ID | cancel ID | refund ID [--amount N] | change-amount ID N
   paydesk orders move ID open|completed|cancelled
@@ -58,6 +62,9 @@ const USAGE: &str = "usage:
   paydesk bulk list [--search X] [--selectable] [--failed] [--page N]
   paydesk bulk capture ID... | --all [--max N] [--search X]   (exit 1 unless every order was captured)
   paydesk bulk log [--run N]
+  paydesk documents issue order-slip|delivery-note|invoice|receipt ORDER_NUMBER... --out FILE.pdf
+  paydesk documents shop                                      (the shop's details the documents print)
+  paydesk deposit mark ORDER_NUMBER --day 2026-12-01 [--amount N] | undo ORDER_NUMBER
   (add --json for machine-readable output; PAYDESK_DATA_DIR selects the data folder;
    PAYDESK_DEMO=1 or --demo runs the demo in its own folder beside it)";
 
@@ -157,8 +164,15 @@ impl Args {
                 ));
             }
         };
+        let deposit = match self.option("deposit") {
+            None => None,
+            Some("received") => Some(crate::documents_dto::DepositFilterCode::Received),
+            Some("waiting") => Some(crate::documents_dto::DepositFilterCode::Waiting),
+            Some(other) => return Err(format!("--deposit {other}: use received or waiting")),
+        };
         Ok(OrderQuery {
             list,
+            deposit,
             statuses: self.all("status"),
             deadline,
             search: self.option("search").map(str::to_owned),
@@ -555,6 +569,7 @@ async fn execute(desk: &Desk, args: &Args) -> Result<(), Failure> {
             }
         }
         (Some("bulk"), sub) => crate::bulk::cli::execute(desk, args, sub).await?,
+        (Some("documents" | "deposit"), _) => crate::documents::cli::execute(desk, args).await?,
         _ => return Err(Failure::Usage("unknown command".into())),
     }
     Ok(())

@@ -181,6 +181,7 @@ pub(crate) fn summary(
         outside_change: order.outside_change,
         operation_unsettled,
         payment_method_label: None,
+        deposit: None,
     }
 }
 

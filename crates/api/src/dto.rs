@@ -170,6 +170,9 @@ pub struct OrderQuery {
     /// Only orders placed on or before this Japan calendar day (`2026-12-31`).
     #[serde(default)]
     pub ordered_to: Option<String>,
+    /// Only orders whose deposit is marked received, or captured ones still waiting for it.
+    #[serde(default)]
+    pub deposit: Option<crate::documents_dto::DepositFilterCode>,
     #[serde(default)]
     pub sort: Option<OrderSortCode>,
     /// Zero-based.
@@ -233,6 +236,8 @@ pub struct OrderSummary {
     /// buyer pays outside Paygent, so `method` and the gateway status no longer describe
     /// how this order is paid.
     pub payment_method_label: Option<String>,
+    /// The deposit check (入金チェック): marked received, on this day.
+    pub deposit: Option<crate::documents_dto::DepositDto>,
 }
 
 #[derive(Clone, Debug, Serialize, Type)]

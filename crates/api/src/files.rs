@@ -15,6 +15,8 @@ pub(crate) enum UserFile {
     Csv,
     /// A certificate, key or CA file.
     Certificate,
+    /// The shop's logo or seal image for its documents.
+    Image,
 }
 
 impl UserFile {
@@ -22,6 +24,7 @@ impl UserFile {
         match self {
             UserFile::Csv => domain::RULES.max_csv_file_bytes,
             UserFile::Certificate => domain::RULES.max_certificate_file_bytes,
+            UserFile::Image => domain::RULES.max_image_file_bytes,
         }
     }
 }
@@ -56,6 +59,10 @@ fn too_large(path: &Path, kind: UserFile, found: Option<u64>) -> AppError {
         UserFile::Certificate => (
             "証明書のファイルそのもの（ふつうは数KB）を選んでください。",
             "Select the certificate file itself (usually a few KB).",
+        ),
+        UserFile::Image => (
+            "画像を小さくして（ロゴや印影なら数十KBで十分です）PNGで保存し直してください。",
+            "Make the image smaller (tens of KB are plenty for a logo or seal) and save it as a PNG again.",
         ),
     };
     AppError::new(

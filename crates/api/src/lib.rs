@@ -12,7 +12,9 @@
 //! journaled per order, the operation and detailed logs, and settling at start the runs a
 //! crash left open; DTOs in [`bulk_dto`]), `sync` (the background task: relay stream, 091
 //! polling, stall and wake detection), [`identity`] (moving a desk's data folder and
-//! keychain entries from the app's previous identifier at start), `details` (Paidy 343 verify, storefront CSV import, CSV export) and, with
+//! keychain entries from the app's previous identifier at start), `details` (Paidy 343 verify, storefront CSV import, CSV export), `documents` (the shop's
+//! documents as PDF, the shop's details they print, the deposit check; DTOs in
+//! [`documents_dto`]) and, with
 //! the `demo` feature, [`demo`] (embedded simulator and relay with sample data).
 //! `subscriptions` runs renewals on stored cards (journaled per cycle, settled by inquiry
 //! by order number), failed renewals and their four choices, stored-card checks, the card
@@ -33,6 +35,8 @@ mod convert;
 #[cfg(feature = "demo")]
 pub mod demo;
 mod details;
+mod documents;
+pub mod documents_dto;
 pub mod dto;
 mod error;
 mod files;

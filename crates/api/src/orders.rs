@@ -138,6 +138,9 @@ pub(crate) fn list_query(
         }),
         ordered_from,
         ordered_until,
+        deposit: query
+            .deposit
+            .map(|d| d == crate::documents_dto::DepositFilterCode::Received),
         sort: query.sort.map(|s| match s {
             OrderSortCode::Newest => OrderSort::Newest,
             OrderSortCode::Oldest => OrderSort::Oldest,
@@ -174,6 +177,8 @@ impl Desk {
         let q = list_query(query, now)?;
         let store = self.store();
         let page = store.list_orders(&q)?;
+        let ids: Vec<OrderId> = page.items.iter().map(|row| row.id).collect();
+        let deposits = store.deposits(&ids)?;
         let items = page
             .items
             .iter()
@@ -183,6 +188,7 @@ impl Desk {
                 if let Some(method) = switched_method(&store, row.id, &row.order)? {
                     convert::switched_to(&mut summary, method);
                 }
+                summary.deposit = deposits.get(&row.id).map(crate::documents::deposit_dto);
                 Ok(summary)
             })
             .collect::<Result<Vec<_>, store::Error>>()?;
@@ -207,6 +213,7 @@ impl Desk {
         let details = store.order_details(id)?;
         let switched = switched_method(&store, id, &order)?;
         let three_ds = store.three_d_secure_outcome(id)?;
+        let deposit = store.deposit(id)?;
         drop(store);
         let banner = order.outside_change.then(|| {
             Text::new(
@@ -225,6 +232,7 @@ impl Desk {
         if let Some(method) = switched {
             convert::switched_to(&mut summary, method);
         }
+        summary.deposit = deposit.as_ref().map(crate::documents::deposit_dto);
         Ok(OrderDetail {
             summary,
             transaction_ids: chain

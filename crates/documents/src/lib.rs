@@ -107,6 +107,40 @@ pub fn taxed_amounts(order: &OrderDocument) -> Vec<TaxedAmount> {
     items.chain(shipping).chain(adjustments).collect()
 }
 
+/// Whether `png` can be drawn as the shop's logo or seal: a PNG that a one-page document
+/// with it is written from. Settings check an image with this before storing it, so a
+/// document never fails later for its image.
+pub fn check_image(png: &[u8]) -> Result<(), DocumentError> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if !png.starts_with(SIGNATURE) {
+        return Err(DocumentError::Pdf("not a PNG image".into()));
+    }
+    let shop = Shop {
+        name: "-".into(),
+        logo_png: Some(png.to_vec()),
+        ..Shop::default()
+    };
+    let order = OrderDocument {
+        order_number: "-".into(),
+        ordered_on: chrono::NaiveDate::default(),
+        buyer_name: "-".into(),
+        buyer_postal_code: None,
+        buyer_address: None,
+        payment_method: "-".into(),
+        lines: Vec::new(),
+        shipping_fee: None,
+        adjustments: Vec::new(),
+        payment_amount: Yen(0),
+        note: None,
+    };
+    let issue = Issue {
+        issued_on: chrono::NaiveDate::default(),
+        number: "-".into(),
+        reissue: false,
+    };
+    render(DocumentKind::OrderSlip, &shop, &[(order, issue)]).map(|_| ())
+}
+
 /// One PDF with a document of `kind` for each order (one page or more each, in order).
 pub fn render(
     kind: DocumentKind,

@@ -21,6 +21,7 @@
 
 pub mod bulk;
 pub mod buyer;
+pub mod deposit;
 pub mod history;
 pub mod import;
 pub mod invoice;

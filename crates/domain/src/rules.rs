@@ -115,6 +115,11 @@ pub struct Rules {
     pub max_certificate_file_bytes: u64,
     /// How many changes an import's preview lists as a sample (the counts cover all).
     pub import_preview_sample: usize,
+    /// The largest logo or seal image PayDesk reads for the shop's documents, in bytes. A
+    /// crisp logo or seal PNG is tens of KB; every document embeds it again.
+    pub max_image_file_bytes: u64,
+    /// The most orders one document file holds (a list page's selection is at most 500).
+    pub max_orders_per_document_file: usize,
     /// The longest buyer detail the shop owner may type (name, kana, an address part), in
     /// characters: well above any real name or address line, and a cap on what is stored.
     pub buyer_text_max_chars: usize,
@@ -160,6 +165,8 @@ pub const RULES: Rules = Rules {
     max_certificate_file_bytes: 1024 * 1024,
     buyer_text_max_chars: 200,
     import_preview_sample: 20,
+    max_image_file_bytes: 2 * 1024 * 1024,
+    max_orders_per_document_file: 500,
 };
 
 impl Default for Rules {

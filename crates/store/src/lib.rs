@@ -6,6 +6,8 @@
 //! change history (the database refuses UPDATE and DELETE); [`journal`] is the operation
 //! journal (written before sending, settled after); [`sync`] applies gateway reports
 //! exactly once and keeps the sync cursors; [`details`] holds buyer and item details;
+//! [`documents`] the shop's details for its documents, each issued document and the
+//! deposit check;
 //! [`imports`] plans, applies, records and undoes storefront CSV imports field by field; settings are plain key/value rows.
 //!
 //! Invariants: no column holds a secret; every multi-row change runs in one transaction;
@@ -14,6 +16,7 @@
 
 pub mod bulk;
 pub mod details;
+pub mod documents;
 pub mod history;
 pub mod imports;
 pub mod journal;
@@ -31,6 +34,7 @@ pub use bulk::{
     UnfinishedRun, UnprocessedQuery, UnprocessedRow,
 };
 pub use details::{DetailsSource, Item, OrderDetails};
+pub use documents::{DocumentIssue, ShopProfile};
 pub use history::HistoryLine;
 pub use imports::{FieldChange, FieldValue, ImportPlan, ImportRecord, KeptField, UndoOutcome};
 pub use journal::JournalOutcome;
@@ -53,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_choices_and_ends.sql"),
     include_str!("../migrations/0008_shop_owner_details.sql"),
     include_str!("../migrations/0009_list_sorts.sql"),
+    include_str!("../migrations/0010_documents_and_deposits.sql"),
     include_str!("../migrations/0013_three_d_secure.sql"),
 ];
 

@@ -71,6 +71,9 @@ pub struct ListQuery {
     pub ordered_from: Option<DateTime<Utc>>,
     /// Only orders placed before this moment.
     pub ordered_until: Option<DateTime<Utc>>,
+    /// Only orders whose deposit is marked received (`Some(true)`), or captured orders that
+    /// still hold money and are not marked yet (`Some(false)`: waiting for the deposit).
+    pub deposit: Option<bool>,
     /// The order of the rows; `None`: by urgency with a deadline filter, newest first
     /// otherwise.
     pub sort: Option<OrderSort>,
@@ -93,6 +96,7 @@ impl ListQuery {
             method: None,
             ordered_from: None,
             ordered_until: None,
+            deposit: None,
             sort: None,
             page: 0,
             page_size: 50,
@@ -368,6 +372,7 @@ fn has_filters(query: &ListQuery) -> bool {
         || query.method.is_some()
         || query.ordered_from.is_some()
         || query.ordered_until.is_some()
+        || query.deposit.is_some()
 }
 
 /// The end of a prefix range: every string starting with `prefix` sorts below it.
@@ -494,6 +499,14 @@ fn filter_clause(query: &ListQuery, with_search: bool) -> (String, Vec<Value>) {
             "o.ordered_at < {}",
             param(Value::Integer(ms(until)))
         ));
+    }
+    match query.deposit {
+        Some(true) => clauses.push("o.id IN (SELECT order_id FROM order_deposits)".into()),
+        Some(false) => clauses.push(
+            "o.captured_amount > o.refunded_amount AND o.id NOT IN (SELECT order_id FROM order_deposits)"
+                .into(),
+        ),
+        None => {}
     }
     if with_search {
         clauses.extend(search_clause(query.search.as_deref(), &mut param));

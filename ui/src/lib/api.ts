@@ -189,6 +189,21 @@ export const subsApi = {
     unwrap(await commands.saveNotificationPreferences(p)),
 };
 
+// The shop's documents (PDF) and the deposit check (入金チェック), issue 20.
+export const docsApi = {
+  shopDetails: async (): Promise<S.ShopDetails> => unwrap(await commands.shopDetails()),
+  saveShopDetails: async (input: S.ShopDetailsInput): Promise<S.ShopDetails> =>
+    unwrap(await commands.saveShopDetails(input)),
+  /** Sets the logo or seal from a PNG file; `null` removes it. */
+  setShopImage: async (which: S.ShopImageCode, path: string | null): Promise<S.ShopDetails> =>
+    unwrap(await commands.setShopImage(which, path)),
+  issue: async (request: S.IssueDocumentsRequest): Promise<S.DocumentsReport> =>
+    unwrap(await commands.issueDocuments(request)),
+  markDeposit: async (orderId: number, input: S.DepositInput): Promise<S.OrderDetail> =>
+    unwrap(await commands.markDeposit(orderId, input)),
+  undoDeposit: async (orderId: number): Promise<S.OrderDetail> => unwrap(await commands.undoDeposit(orderId)),
+};
+
 // The system's file dialogs (tauri-plugin-dialog). They only return a path: the backend
 // reads or writes the file, so the window needs no file-system permission.
 export const files = {

@@ -26,6 +26,7 @@ describe("toQuery", () => {
       method: null,
       ordered_from: null,
       ordered_to: null,
+      deposit: null,
       sort: "newest",
       page: 0,
       page_size: 50,
@@ -48,6 +49,12 @@ describe("filters shown and reset (issue 15, point 10)", () => {
     expect(activeFilters(state)).toEqual(["search", "method", "dates"]);
     expect(activeFilters(initialState())).toEqual([]);
     expect(clearFilters(state)).toEqual({ ...initialState("completed"), sort: "deadline" });
+  });
+  it("the deposit check filter (issue 20) is named, sent and cleared like the others", () => {
+    const state = { ...initialState("all"), deposit: "waiting" as const };
+    expect(activeFilters(state)).toEqual(["deposit"]);
+    expect(toQuery(state)).toMatchObject({ list: null, deposit: "waiting" });
+    expect(clearFilters(state).deposit).toBe("");
   });
   it("leaving the orders screen resets the filters; opening an order and coming back keeps them", () => {
     const filtered = { ...initialState("all"), method: "paidy" as const, status: "authorized" };

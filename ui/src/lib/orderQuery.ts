@@ -6,6 +6,8 @@ import { statusCodesFor } from "./status";
 export type ListTab = "open" | "completed" | "cancelled" | "all";
 export type DeadlineFilter = "" | "near" | "lapsed";
 export type MethodFilter = "" | "card" | "paidy";
+/** The deposit check: marked received, or captured and still waiting for it. */
+export type DepositFilter = "" | "received" | "waiting";
 /** The backend's `OrderSortCode`. */
 export type OrderSort = "newest" | "oldest" | "amount_high" | "amount_low" | "deadline";
 
@@ -38,13 +40,14 @@ export interface ListState {
   from: string;
   /** Last Japan day (included), "" = open. */
   to: string;
+  deposit: DepositFilter;
   sort: OrderSort;
   /** Zero-based. */
   page: number;
 }
 
 export function initialState(tab: ListTab = "open"): ListState {
-  return { tab, search: "", status: "", deadline: "", method: "", from: "", to: "", sort: "newest", page: 0 };
+  return { tab, search: "", status: "", deadline: "", method: "", from: "", to: "", deposit: "", sort: "newest", page: 0 };
 }
 
 /** What the home screen's counts open. */
@@ -72,13 +75,14 @@ export function toQuery(state: ListState, pageSize = PAGE_SIZE) {
     method: state.method === "" ? null : state.method,
     ordered_from: state.from === "" ? null : state.from,
     ordered_to: state.to === "" ? null : state.to,
+    deposit: state.deposit === "" ? null : state.deposit,
     sort: state.sort,
     page: state.page,
     page_size: pageSize,
   };
 }
 
-export type ActiveFilter = "search" | "status" | "deadline" | "method" | "dates";
+export type ActiveFilter = "search" | "status" | "deadline" | "method" | "dates" | "deposit";
 
 /** The filters that narrow the list, in toolbar order (shown above it while any is on). */
 export function activeFilters(state: ListState): ActiveFilter[] {
@@ -88,6 +92,7 @@ export function activeFilters(state: ListState): ActiveFilter[] {
     ["deadline", state.deadline !== ""],
     ["method", state.method !== ""],
     ["dates", state.from !== "" || state.to !== ""],
+    ["deposit", state.deposit !== ""],
   ];
   return on.filter(([, active]) => active).map(([f]) => f);
 }

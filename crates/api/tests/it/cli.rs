@@ -183,3 +183,157 @@ async fn cli_import_previews_then_applies_exactly_that_and_undoes() {
     assert_eq!(email().as_deref(), Some("taro@example.jp"));
     assert_eq!(run(args(&["orders", "import-undo", "1"])).await, 1);
 }
+
+/// Issue 20, point 7: `paydesk documents issue` writes the PDF for orders named by their
+/// order numbers; `paydesk deposit mark | undo` keeps the window's rules; `orders list
+/// --deposit` filters.
+#[tokio::test]
+async fn cli_issues_documents_and_marks_deposits() {
+    use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
+    let dir = tempfile::tempdir().unwrap();
+    let config = || {
+        DeskConfig::new(
+            "jp.paydesk.it.cli",
+            "0.0.0",
+            Build::Test,
+            dir.path().to_owned(),
+        )
+    };
+    let db = dir.path().join("paydesk.sqlite3");
+    let at = chrono::Utc::now() - chrono::TimeDelta::days(3);
+    let order = |number: &str, payment: &str, captured: bool| Order {
+        order_number: number.into(),
+        payment_id: payment.into(),
+        method: PaymentMethod::Card,
+        capture_mode: CaptureMode::AuthorizeOnly,
+        three_d_secure: false,
+        amount: Yen(2_200),
+        captured_amount: Yen(if captured { 2_200 } else { 0 }),
+        refunded_amount: Yen(0),
+        status: if captured {
+            PaymentStatus::Captured
+        } else {
+            PaymentStatus::Authorized
+        },
+        ordered_at: at,
+        authorized_at: Some(at),
+        captured_at: captured.then_some(at),
+        list: OrderList::Open,
+        outside_change: false,
+        buyer_name: Some("山田 太郎".into()),
+        buyer_name_kana: None,
+        buyer_email: None,
+    };
+    {
+        let mut store = store::Store::open(&db).unwrap();
+        store
+            .insert_order(&order("cli-d-1", "30000000000000000011", true), at)
+            .unwrap();
+        store
+            .insert_order(&order("cli-d-2", "30000000000000000012", false), at)
+            .unwrap();
+        store.set_setting("shop_name", "さくら雑貨店").unwrap();
+        store
+            .save_shop_profile(
+                &store::ShopProfile {
+                    registration_number: Some("T7010705000725".into()),
+                    ..store::ShopProfile::default()
+                },
+                at,
+            )
+            .unwrap();
+    }
+    let pdf = dir.path().join("receipts.pdf");
+    let out = pdf.display().to_string();
+    let run = |words: Vec<String>| async move { api::cli::run(config(), &words).await };
+    assert_eq!(
+        run(args(&[
+            "documents",
+            "issue",
+            "receipt",
+            "cli-d-1",
+            "--out",
+            &out
+        ]))
+        .await,
+        0
+    );
+    let text = crate::documents::pdf_text(&pdf);
+    assert!(text.contains("領収書") && text.contains("¥2,200"), "{text}");
+    // The authorized order gets no receipt: exit 1, and no order number is a usage error.
+    assert_eq!(
+        run(args(&[
+            "documents",
+            "issue",
+            "receipt",
+            "cli-d-2",
+            "--out",
+            &out
+        ]))
+        .await,
+        1
+    );
+    assert_eq!(
+        run(args(&[
+            "documents",
+            "issue",
+            "receipt",
+            "nope",
+            "--out",
+            &out
+        ]))
+        .await,
+        1
+    );
+    assert_eq!(
+        run(args(&[
+            "documents",
+            "issue",
+            "postcard",
+            "cli-d-1",
+            "--out",
+            &out
+        ]))
+        .await,
+        2
+    );
+    assert_eq!(
+        run(args(&["documents", "issue", "receipt", "--out", &out])).await,
+        2
+    );
+    let day = at
+        .with_timezone(&domain::history::JAPAN)
+        .format("%Y-%m-%d")
+        .to_string();
+    assert_eq!(
+        run(args(&["deposit", "mark", "cli-d-2", "--day", &day])).await,
+        1,
+        "not captured"
+    );
+    assert_eq!(
+        run(args(&[
+            "deposit", "mark", "cli-d-1", "--day", &day, "--amount", "2100"
+        ]))
+        .await,
+        0
+    );
+    let marked = || {
+        store::Store::open(&db)
+            .unwrap()
+            .orders_by_number("cli-d-1")
+            .and_then(|ids| store::Store::open(&db).unwrap().deposit(ids[0]))
+            .unwrap()
+    };
+    assert_eq!(marked().and_then(|d| d.amount), Some(Yen(2_100)));
+    assert_eq!(
+        run(args(&["orders", "list", "--deposit", "received", "--json"])).await,
+        0
+    );
+    assert_eq!(
+        run(args(&["orders", "list", "--deposit", "maybe"])).await,
+        2
+    );
+    assert_eq!(run(args(&["deposit", "undo", "cli-d-1"])).await, 0);
+    assert_eq!(marked(), None);
+    assert_eq!(run(args(&["deposit", "undo", "cli-d-1"])).await, 1);
+}

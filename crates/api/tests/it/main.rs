@@ -8,6 +8,7 @@ mod bulk;
 mod cli;
 mod demo;
 mod details;
+mod documents;
 mod fault_suite;
 mod guide;
 mod identity;

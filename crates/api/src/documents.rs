@@ -1,0 +1,641 @@
+//! The shop's documents (order slip, delivery note, invoice, receipt) issued as one PDF for
+//! one order or a selection, the shop's details they print (Settings), and the deposit
+//! check (入金チェック).
+//!
+//! A document is built from the order as the store has it now: its items and shipping,
+//! then a line for each change since the sale (refund, amount change, cancellation), so its
+//! total is what the payment holds (`domain::deposit::held_amount`) and it never
+//! contradicts the payment. Each issue is recorded (`document_issues`) with a history line;
+//! the second issue of a kind is marked 再発行. A selection is issued whole or not at all:
+//! one order that cannot have the document refuses the file and is named.
+
+pub(crate) mod cli;
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use documents::{Adjustment, DocumentError, DocumentKind, Issue, Line, OrderDocument, Shop};
+use domain::deposit::held_amount;
+use domain::invoice::RegistrationNumber;
+use domain::{Order, OrderId, PaymentStatus, RULES, Yen};
+use store::documents::{ItemRate, ShopImage, ShopProfile};
+
+use crate::documents_dto::{
+    DepositDto, DepositInput, DocumentKindCode, DocumentsReport, IssueDocumentsRequest,
+    IssuedDocument, ItemRateCode, RoundingCode, ShopDetails, ShopDetailsInput, ShopImageCode,
+};
+use crate::dto::OrderDetail;
+use crate::files::{UserFile, read_user_file};
+use crate::{AppError, Desk, Text};
+
+fn kind_of(code: DocumentKindCode) -> DocumentKind {
+    match code {
+        DocumentKindCode::OrderSlip => DocumentKind::OrderSlip,
+        DocumentKindCode::DeliveryNote => DocumentKind::DeliveryNote,
+        DocumentKindCode::Invoice => DocumentKind::Invoice,
+        DocumentKindCode::Receipt => DocumentKind::Receipt,
+    }
+}
+
+/// The letter that starts a document's number.
+fn letter(kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::OrderSlip => "S",
+        DocumentKind::DeliveryNote => "D",
+        DocumentKind::Invoice => "I",
+        DocumentKind::Receipt => "R",
+    }
+}
+
+fn english_title(kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::OrderSlip => "order slip",
+        DocumentKind::DeliveryNote => "delivery note",
+        DocumentKind::Invoice => "invoice",
+        DocumentKind::Receipt => "receipt",
+    }
+}
+
+/// "Set it in Settings, under the shop's details": where every missing detail is set.
+fn in_settings() -> Text {
+    Text::new(
+        "設定画面の「帳票に載せるお店の情報」で入力して保存してください。",
+        "Enter it in Settings, under \"Shop details for documents\", and save.",
+    )
+}
+
+/// Where the shop's name is set.
+fn name_in_settings() -> Text {
+    Text::new(
+        "設定画面の「ショップ」で「ショップ名」を入力して保存してください。",
+        "Enter the shop name in Settings, under \"Shop\", and save.",
+    )
+}
+
+/// The shop's name (Settings' shop section), blank when not set.
+fn shop_name(store: &store::Store) -> Result<String, AppError> {
+    Ok(store
+        .setting(crate::settings::keys::SHOP_NAME)?
+        .unwrap_or_default()
+        .trim()
+        .to_owned())
+}
+
+fn from_document_error(e: &DocumentError) -> AppError {
+    let action = matches!(e, DocumentError::NoRegistrationNumber).then(in_settings);
+    AppError::new(e.code(), crate::convert::text(&e.message()), action)
+}
+
+/// Optional text: blank is none.
+fn optional(value: &str) -> Option<String> {
+    let v = value.trim();
+    (!v.is_empty()).then(|| v.to_owned())
+}
+
+fn details_dto(name: String, p: &ShopProfile) -> ShopDetails {
+    ShopDetails {
+        name,
+        postal_code: p.postal_code.clone().unwrap_or_default(),
+        address: p.address.clone().unwrap_or_default(),
+        phone: p.phone.clone().unwrap_or_default(),
+        registration_number: p.registration_number.clone().unwrap_or_default(),
+        rounding: match p.rounding {
+            domain::invoice::Rounding::Down => RoundingCode::Down,
+            domain::invoice::Rounding::Up => RoundingCode::Up,
+            domain::invoice::Rounding::HalfUp => RoundingCode::HalfUp,
+        },
+        item_rate: match p.item_rate {
+            ItemRate::Standard => ItemRateCode::Standard,
+            ItemRate::Reduced => ItemRateCode::Reduced,
+        },
+        has_logo: p.logo_png.is_some(),
+        has_seal: p.seal_png.is_some(),
+    }
+}
+
+/// The shop as the documents crate draws it.
+fn shop_of(name: String, p: &ShopProfile) -> Shop {
+    Shop {
+        name,
+        postal_code: p.postal_code.clone(),
+        address: p.address.clone(),
+        phone: p.phone.clone(),
+        registration_number: p
+            .registration_number
+            .as_deref()
+            .and_then(|n| RegistrationNumber::parse(n).ok()),
+        rounding: p.rounding,
+        logo_png: p.logo_png.clone(),
+        seal_png: p.seal_png.clone(),
+    }
+}
+
+pub(crate) fn deposit_dto(d: &domain::deposit::Deposit) -> DepositDto {
+    DepositDto {
+        received_on: d.received_on.format("%Y-%m-%d").to_string(),
+        amount_yen: d.amount.map(|a| a.0),
+    }
+}
+
+fn japan_day(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    at.with_timezone(&domain::history::JAPAN).date_naive()
+}
+
+/// Why this order cannot have a document of this kind, in plain words.
+fn refusal(kind: DocumentKind, order: &Order) -> Option<Text> {
+    let held = held_amount(order);
+    if held.0 <= 0 && kind != DocumentKind::OrderSlip {
+        return Some(Text::new(
+            &format!(
+                "決済に代金が残っていない（取消・全額返金・期限切れ）ため、{}は発行できません（受注伝票は発行できます）。",
+                kind.title()
+            ),
+            &format!(
+                "the payment holds nothing (cancelled, fully refunded or expired), so no {} can be issued (an order slip can).",
+                english_title(kind)
+            ),
+        ));
+    }
+    if kind == DocumentKind::Receipt && !domain::deposit::is_captured(order) {
+        return Some(Text::new(
+            "領収書は代金を受け取った証明なので、売上確定の後に発行できます（それまでは請求書を発行できます）。",
+            "a receipt certifies that the money was received, so it can be issued once the payment is captured (an invoice can be issued before).",
+        ));
+    }
+    None
+}
+
+/// The order as a document prints it now: items and shipping as sold, then a line for each
+/// change since (refund, amount change, cancellation), adding up to what the payment holds.
+fn order_document(
+    order: &Order,
+    details: Option<&store::OrderDetails>,
+    profile: &ShopProfile,
+) -> OrderDocument {
+    let rate = profile.item_rate.rate();
+    let captured = domain::deposit::is_captured(order);
+    let held = held_amount(order);
+    let mut lines: Vec<Line> = details
+        .map(|d| {
+            d.items
+                .iter()
+                .map(|i| Line {
+                    title: i.title.clone(),
+                    quantity: i.quantity,
+                    unit_price: i.unit_price,
+                    rate,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let shipping_fee = details
+        .and_then(|d| d.order_shipping)
+        .filter(|fee| fee.0 != 0);
+    // No item details (an order known only from the gateway): one line of what was sold.
+    if lines.is_empty() {
+        let sold = if captured {
+            order.captured_amount
+        } else {
+            order.amount
+        };
+        lines.push(Line {
+            title: format!("ご注文代金（注文番号 {}）", order.order_number),
+            quantity: 1,
+            unit_price: Yen(sold.0 - shipping_fee.map_or(0, |f| f.0)),
+            rate,
+        });
+    }
+    let sold: i64 = lines
+        .iter()
+        .map(|l| l.unit_price.0 * l.quantity)
+        .sum::<i64>()
+        + shipping_fee.map_or(0, |f| f.0);
+    // Refunds and amount changes carry the items' rate (their lines do not say which item).
+    let adjustment_rate = rate;
+    let mut adjustments = Vec::new();
+    if order.refunded_amount.0 > 0 {
+        let label = if held.0 > 0 {
+            "一部返金"
+        } else {
+            "全額返金"
+        };
+        adjustments.push(Adjustment {
+            label: label.into(),
+            amount: Yen(-order.refunded_amount.0),
+            rate: adjustment_rate,
+        });
+    }
+    let rest = held.0 - (sold - order.refunded_amount.0);
+    if rest != 0 {
+        let label = match order.status {
+            PaymentStatus::Cancelled | PaymentStatus::CancelPending => "決済の取消",
+            PaymentStatus::AuthorizationExpired => "決済の期限切れ",
+            PaymentStatus::AuthorizationFailed => "決済の不成立",
+            _ => "金額変更",
+        };
+        adjustments.push(Adjustment {
+            label: label.into(),
+            amount: Yen(rest),
+            rate: adjustment_rate,
+        });
+    }
+    let note = if held.0 > 0 {
+        None
+    } else if order.refunded_amount.0 > 0 {
+        Some("この注文は全額返金されました。".to_owned())
+    } else {
+        Some("この注文の決済は取り消されました（お支払いはありません）。".to_owned())
+    };
+    let (postal, address) = match details {
+        Some(d) => {
+            let address: Vec<&str> = [
+                &d.shipping_state,
+                &d.shipping_city,
+                &d.shipping_line1,
+                &d.shipping_line2,
+            ]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+            (
+                d.shipping_zip.clone().filter(|z| !z.trim().is_empty()),
+                (!address.is_empty()).then(|| address.join(" ")),
+            )
+        }
+        None => (None, None),
+    };
+    OrderDocument {
+        order_number: order.order_number.clone(),
+        ordered_on: japan_day(order.ordered_at),
+        buyer_name: details
+            .and_then(|d| d.buyer_name.clone())
+            .or_else(|| order.buyer_name.clone())
+            .unwrap_or_default(),
+        buyer_postal_code: postal,
+        buyer_address: address,
+        payment_method: match order.method {
+            domain::PaymentMethod::Card => "クレジットカード".into(),
+            domain::PaymentMethod::Paidy => "あと払い（ペイディ）".into(),
+        },
+        lines,
+        shipping_fee,
+        adjustments,
+        payment_amount: held,
+        note,
+    }
+}
+
+impl Desk {
+    /// The shop's details for its documents.
+    pub async fn shop_details(&self) -> Result<ShopDetails, AppError> {
+        let store = self.store();
+        Ok(details_dto(shop_name(&store)?, &store.shop_profile()?))
+    }
+
+    /// Saves the shop's details; a registration number that does not check out is refused
+    /// and nothing is saved.
+    pub async fn save_shop_details(
+        &self,
+        input: ShopDetailsInput,
+    ) -> Result<ShopDetails, AppError> {
+        let registration_number = match optional(&input.registration_number) {
+            None => None,
+            Some(typed) => Some(
+                RegistrationNumber::parse(&typed)
+                    .map_err(|e| AppError::refused(e.code(), crate::convert::text(&e.message())))?
+                    .as_str()
+                    .to_owned(),
+            ),
+        };
+        let limit = RULES.buyer_text_max_chars;
+        for (value, ja, en) in [
+            (&input.postal_code, "郵便番号", "postal code"),
+            (&input.address, "住所", "address"),
+            (&input.phone, "電話番号", "phone number"),
+        ] {
+            if value.trim().chars().count() > limit {
+                return Err(AppError::refused(
+                    "shop_detail_too_long",
+                    Text::new(
+                        &format!("{ja}が長すぎます（{limit}文字まで）。"),
+                        &format!("The {en} is too long ({limit} characters at most)."),
+                    ),
+                ));
+            }
+        }
+        let now = self.now();
+        let mut store = self.store();
+        let mut profile = store.shop_profile()?;
+        profile.postal_code = optional(&input.postal_code);
+        profile.address = optional(&input.address);
+        profile.phone = optional(&input.phone);
+        profile.registration_number = registration_number;
+        profile.rounding = match input.rounding {
+            RoundingCode::Down => domain::invoice::Rounding::Down,
+            RoundingCode::Up => domain::invoice::Rounding::Up,
+            RoundingCode::HalfUp => domain::invoice::Rounding::HalfUp,
+        };
+        profile.item_rate = match input.item_rate {
+            ItemRateCode::Standard => ItemRate::Standard,
+            ItemRateCode::Reduced => ItemRate::Reduced,
+        };
+        store.save_shop_profile(&profile, now)?;
+        Ok(details_dto(shop_name(&store)?, &store.shop_profile()?))
+    }
+
+    /// Sets the logo or seal from a PNG file (read under `RULES.max_image_file_bytes`,
+    /// checked by drawing it), or removes it with `None`.
+    pub async fn set_shop_image(
+        &self,
+        which: ShopImageCode,
+        path: Option<String>,
+    ) -> Result<ShopDetails, AppError> {
+        let png = match path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            None => None,
+            Some(path) => {
+                let bytes = read_user_file(Path::new(path), UserFile::Image, "画像", "image ")?;
+                documents::check_image(&bytes).map_err(|_| {
+                    AppError::new(
+                        "image_not_png",
+                        Text::new(
+                            &format!("「{path}」はPNG画像として読めませんでした。"),
+                            &format!("\"{path}\" could not be read as a PNG image."),
+                        ),
+                        Some(Text::new(
+                            "画像をPNG形式で保存し直してから選んでください。",
+                            "Save the image as a PNG and select it again.",
+                        )),
+                    )
+                })?;
+                Some(bytes)
+            }
+        };
+        let which = match which {
+            ShopImageCode::Logo => ShopImage::Logo,
+            ShopImageCode::Seal => ShopImage::Seal,
+        };
+        let now = self.now();
+        let mut store = self.store();
+        store.set_shop_image(which, png.as_deref(), now)?;
+        Ok(details_dto(shop_name(&store)?, &store.shop_profile()?))
+    }
+
+    /// Issues documents of one kind for the orders into one PDF at `path`, built from each
+    /// order as it stands now, and records each issue in the order's history.
+    pub async fn issue_documents(
+        &self,
+        request: IssueDocumentsRequest,
+    ) -> Result<DocumentsReport, AppError> {
+        let kind = kind_of(request.kind);
+        let path = request.path.trim();
+        if path.is_empty() {
+            return Err(AppError::refused(
+                "no_path",
+                Text::new(
+                    "保存先のファイルを選んでください。",
+                    "Choose the file to save to.",
+                ),
+            ));
+        }
+        if request.order_ids.len() > RULES.max_orders_per_document_file {
+            let max = RULES.max_orders_per_document_file;
+            return Err(AppError::refused(
+                "too_many_documents",
+                Text::new(
+                    &format!("一度に発行できるのは{max}件までです。選ぶ注文を減らしてください。"),
+                    &format!("At most {max} orders can be issued at once. Select fewer."),
+                ),
+            ));
+        }
+        let now = self.now();
+        let (shop, pages, issues) = {
+            let store = self.store();
+            let profile = store.shop_profile()?;
+            let name = shop_name(&store)?;
+            if name.is_empty() {
+                return Err(AppError::new(
+                    "shop_name_missing",
+                    Text::new(
+                        "帳票に載せるショップ名がまだ設定されていません。",
+                        "The shop's name for its documents is not set yet.",
+                    ),
+                    Some(name_in_settings()),
+                ));
+            }
+            let shop = shop_of(name, &profile);
+            if kind.is_qualified_invoice() && shop.registration_number.is_none() {
+                return Err(from_document_error(&DocumentError::NoRegistrationNumber));
+            }
+            let mut refused: Vec<(String, Text)> = Vec::new();
+            let mut pages = Vec::new();
+            let mut issues = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for &id in &request.order_ids {
+                if !seen.insert(id) {
+                    continue;
+                }
+                let order = store
+                    .get_order(OrderId(id))?
+                    .ok_or_else(|| AppError::order_not_found(id))?;
+                if let Some(why) = refusal(kind, &order) {
+                    // Named as the shop knows it: its number, else its transaction ID.
+                    let name = if order.order_number.is_empty() {
+                        order.payment_id.clone()
+                    } else {
+                        order.order_number.clone()
+                    };
+                    refused.push((name, why));
+                    continue;
+                }
+                let details = store.order_details(OrderId(id))?;
+                let document = order_document(&order, details.as_ref(), &profile);
+                let count = store.document_issue_count(OrderId(id), kind.code())?;
+                let number_part = if order.order_number.is_empty() {
+                    id.to_string()
+                } else {
+                    order.order_number.clone()
+                };
+                let issue = Issue {
+                    issued_on: japan_day(now),
+                    number: format!("{}-{number_part}-{}", letter(kind), count + 1),
+                    reissue: count > 0,
+                };
+                let (ja, en) = if issue.reissue {
+                    ("を再発行しました", "reissued")
+                } else {
+                    ("を発行しました", "issued")
+                };
+                issues.push(store::DocumentIssue {
+                    order: OrderId(id),
+                    kind: kind.code(),
+                    number: issue.number.clone(),
+                    reissue: issue.reissue,
+                    amount: document.payment_amount,
+                    history: domain::Text::new(
+                        format!(
+                            "{}（{}、{}）{ja}",
+                            kind.title(),
+                            issue.number,
+                            domain::history::yen(document.payment_amount)
+                        ),
+                        format!(
+                            "{} {} ({}, {}) {en}",
+                            english_title(kind),
+                            issue.number,
+                            domain::history::yen(document.payment_amount),
+                            if issue.reissue {
+                                "marked 再発行"
+                            } else {
+                                "first copy"
+                            }
+                        ),
+                    ),
+                });
+                pages.push((document, issue));
+            }
+            if !refused.is_empty() {
+                let list_ja: Vec<String> = refused
+                    .iter()
+                    .map(|(n, why)| format!("注文 {n}: {}", why.ja))
+                    .collect();
+                let list_en: Vec<String> = refused
+                    .iter()
+                    .map(|(n, why)| format!("order {n}: {}", why.en))
+                    .collect();
+                return Err(AppError::new(
+                    if kind == DocumentKind::Receipt {
+                        "receipt_refused"
+                    } else {
+                        "document_refused"
+                    },
+                    Text::new(
+                        &format!(
+                            "{}を発行できない注文があるため、ファイルは作っていません。{}",
+                            kind.title(),
+                            list_ja.join(" ")
+                        ),
+                        &format!(
+                            "Some orders cannot have a {}, so no file was made. {}",
+                            english_title(kind),
+                            list_en.join(" ")
+                        ),
+                    ),
+                    Some(Text::new(
+                        "その注文を選択から外して、もう一度発行してください。",
+                        "Leave those orders out of the selection and issue again.",
+                    )),
+                ));
+            }
+            (shop, pages, issues)
+        };
+        // Drawn without the store's lock: 50 documents take about a second.
+        let pdf = documents::render(kind, &shop, &pages).map_err(|e| from_document_error(&e))?;
+        write_file(Path::new(path), &pdf)?;
+        // Recorded once the file is there: a failed write records nothing.
+        self.store().record_document_issues(&issues, now)?;
+        let ids: Vec<i64> = issues.iter().map(|i| i.order.0).collect();
+        self.orders_changed(&ids);
+        Ok(DocumentsReport {
+            path: path.to_owned(),
+            kind: request.kind,
+            documents: issues
+                .iter()
+                .zip(&pages)
+                .map(|(i, (d, _))| IssuedDocument {
+                    order_id: i.order.0,
+                    order_number: d.order_number.clone(),
+                    number: i.number.clone(),
+                    reissue: i.reissue,
+                    amount_yen: i.amount.0,
+                })
+                .collect(),
+            bytes: u32::try_from(pdf.len()).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// Marks the order's deposit received (after the capture only), or changes the mark.
+    pub async fn mark_deposit(
+        &self,
+        order_id: i64,
+        input: DepositInput,
+    ) -> Result<OrderDetail, AppError> {
+        let day = NaiveDate::parse_from_str(input.received_on.trim(), "%Y-%m-%d").map_err(|_| {
+            AppError::refused(
+                "invalid_date",
+                Text::new(
+                    &format!(
+                        "入金日「{}」は日付として読めません。2026-12-01 の形で入力してください。",
+                        input.received_on
+                    ),
+                    &format!(
+                        "The deposit day \"{}\" is not a date. Enter it as 2026-12-01.",
+                        input.received_on
+                    ),
+                ),
+            )
+        })?;
+        let now = self.now();
+        {
+            let mut store = self.store();
+            let order = store
+                .get_order(OrderId(order_id))?
+                .ok_or_else(|| AppError::order_not_found(order_id))?;
+            let deposit =
+                domain::deposit::check(&order, day, input.amount_yen.map(Yen), japan_day(now))
+                    .map_err(|r| AppError::refused(r.code(), crate::convert::text(&r.message())))?;
+            store.mark_deposit(OrderId(order_id), &deposit, now)?;
+        }
+        self.orders_changed(&[order_id]);
+        self.order_detail(order_id)
+    }
+
+    /// Undoes the deposit mark (recorded in the history).
+    pub async fn undo_deposit(&self, order_id: i64) -> Result<OrderDetail, AppError> {
+        let now = self.now();
+        let undone = self.store().undo_deposit(OrderId(order_id), now)?;
+        if undone.is_none() {
+            return Err(AppError::refused(
+                "deposit_not_marked",
+                Text::new(
+                    "この注文の入金チェックはされていません。",
+                    "This order's deposit is not marked.",
+                ),
+            ));
+        }
+        self.orders_changed(&[order_id]);
+        self.order_detail(order_id)
+    }
+}
+
+/// Writes the file beside its final name, then renames it, so a failure never leaves half
+/// a PDF where the shop owner expects one.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    let unwritable = |e: std::io::Error| {
+        AppError::new(
+            "file_unwritable",
+            Text::new(
+                &format!(
+                    "ファイル「{}」に書き込めませんでした（{e}）。",
+                    path.display()
+                ),
+                &format!(
+                    "The file \"{}\" could not be written ({e}).",
+                    path.display()
+                ),
+            ),
+            Some(Text::new(
+                "保存先のフォルダがあるか、ほかのアプリでそのファイルを開いていないか確かめてください。",
+                "Check that the folder exists and that no other app has the file open.",
+            )),
+        )
+    };
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    std::fs::write(&partial, bytes).map_err(unwritable)?;
+    std::fs::rename(&partial, path).map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        unwritable(e)
+    })
+}
