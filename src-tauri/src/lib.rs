@@ -1,12 +1,13 @@
 //! The PayDesk desktop shell: window, tray, single instance, and the Tauri commands.
 //!
 //! Layout: `commands` holds one thin function per Tauri command (pull state, call one
-//! `api::Desk` method, convert the error); `tray` builds the tray icon and its menu;
+//! `api::Desk` method, convert the error), `money_commands` those of money in; `tray` builds the tray icon and its menu;
 //! [`run_cli`] is the command-line entry over the same `api::Desk`. All logic lives in
 //! the `api` crate and below; nothing here decides anything about payments. The backend's
 //! pushes reach the window as one event, `desk-event`, carrying an `api::dto::DeskEvent`.
 
 mod commands;
+mod money_commands;
 mod notify;
 mod tray;
 
@@ -92,6 +93,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::send_monthly_summary_now,
             commands::notification_preferences,
             commands::save_notification_preferences,
+            money_commands::sales_report,
+            money_commands::sales_movements,
+            money_commands::accounting_settings,
+            money_commands::save_accounting_settings,
+            money_commands::export_journal,
         ])
         // The payload of the `desk-event` event.
         .typ::<api::dto::DeskEvent>()

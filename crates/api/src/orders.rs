@@ -16,7 +16,7 @@ const DEFAULT_PAGE_SIZE: u32 = 50;
 const MAX_PAGE_SIZE: u32 = 500;
 
 /// A Japan calendar day typed as `2026-12-01`; `field` names it in both languages.
-fn japan_day((ja, en): (&str, &str), value: &str) -> Result<NaiveDate, AppError> {
+pub(crate) fn japan_day((ja, en): (&str, &str), value: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
         AppError::refused(
             "invalid_date",

@@ -12,18 +12,23 @@
 //! storefront order export (CSV) and [`subscription_csv`] the subscription import file into
 //! rows and per-row errors;
 //! [`invoice`] holds the qualified-invoice rules (registration number, tax per rate);
-//! [`search`] folds search text and stored fields into one comparable form.
+//! [`search`] folds search text and stored fields into one comparable form;
+//! [`money`] holds the movements of money (captures, refunds) and sales per Japan day or
+//! month, and [`accounting`] writes them as journal entries for freee, Money Forward and
+//! Yayoi.
 //!
 //! Invariants: nothing here derives `Serialize` (DTOs live at the IPC boundary); money is
 //! [`Yen`]; no deadline or limit is written outside [`rules`] (a tidy test checks the
 //! other crates).
 
+pub mod accounting;
 pub mod bulk;
 pub mod buyer;
 pub mod history;
 pub mod import;
 pub mod invoice;
 pub mod journal;
+pub mod money;
 pub mod notification;
 pub mod operation;
 pub mod order;

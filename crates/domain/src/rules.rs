@@ -118,6 +118,17 @@ pub struct Rules {
     /// The longest buyer detail the shop owner may type (name, kana, an address part), in
     /// characters: well above any real name or address line, and a cap on what is stored.
     pub buyer_text_max_chars: usize,
+    /// The most captures and refunds one cell of the sales screen lists when clicked
+    /// (its sums always cover all of them; the list says how many are not shown).
+    pub sales_movements_shown: usize,
+    /// The longest range one sales query (or its cell's list) covers: ten years of days,
+    /// a cap on what one request reads.
+    pub sales_range_max: TimeDelta,
+    /// Yayoi reads an account name (勘定科目) of at most 24 half-width bytes (desktop
+    /// 弥生会計; the online edition cuts at 12 characters itself).
+    pub yayoi_account_max_bytes: usize,
+    /// Yayoi's longest description (摘要) in its import file, in Shift_JIS bytes.
+    pub yayoi_description_max_bytes: usize,
 }
 
 /// The rules PayDesk runs with.
@@ -160,6 +171,10 @@ pub const RULES: Rules = Rules {
     max_certificate_file_bytes: 1024 * 1024,
     buyer_text_max_chars: 200,
     import_preview_sample: 20,
+    sales_movements_shown: 500,
+    sales_range_max: TimeDelta::days(3_660),
+    yayoi_account_max_bytes: 24,
+    yayoi_description_max_bytes: 64,
 };
 
 impl Default for Rules {

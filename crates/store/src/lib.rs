@@ -6,7 +6,9 @@
 //! change history (the database refuses UPDATE and DELETE); [`journal`] is the operation
 //! journal (written before sending, settled after); [`sync`] applies gateway reports
 //! exactly once and keeps the sync cursors; [`details`] holds buyer and item details;
-//! [`imports`] plans, applies, records and undoes storefront CSV imports field by field; settings are plain key/value rows.
+//! [`imports`] plans, applies, records and undoes storefront CSV imports field by field;
+//! [`ledger`] keeps every capture and refund with its time and amount (sales per day and
+//! month come from it); settings are plain key/value rows.
 //!
 //! Invariants: no column holds a secret; every multi-row change runs in one transaction;
 //! business decisions come from the `domain` crate (the store never decides what a status
@@ -17,6 +19,7 @@ pub mod details;
 pub mod history;
 pub mod imports;
 pub mod journal;
+pub mod ledger;
 pub mod orders;
 pub mod subscriptions;
 pub mod sync;
@@ -34,6 +37,7 @@ pub use details::{DetailsSource, Item, OrderDetails};
 pub use history::HistoryLine;
 pub use imports::{FieldChange, FieldValue, ImportPlan, ImportRecord, KeptField, UndoOutcome};
 pub use journal::JournalOutcome;
+pub use ledger::{MovementPage, MovementRow, MovementSource};
 pub use orders::{DeadlineFilter, ListQuery, OrderRow, OrderSort, Page};
 pub use subscriptions::{
     BeginRenewal, CardListQuery, CardListRow, CardRefresh, CycleRow, CycleState, ImportPolicy,
@@ -53,7 +57,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_choices_and_ends.sql"),
     include_str!("../migrations/0008_shop_owner_details.sql"),
     include_str!("../migrations/0009_list_sorts.sql"),
+    LEDGER_MIGRATION,
 ];
+
+/// Migration 0012 creates the money ledger; right after it, in its transaction, the ledger
+/// is filled for the orders that exist (`ledger::backfill`).
+const LEDGER_MIGRATION: &str = include_str!("../migrations/0012_money_ledger.sql");
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -182,6 +191,9 @@ impl Store {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
+            if *sql == LEDGER_MIGRATION {
+                ledger::backfill(&tx)?;
+            }
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
         }

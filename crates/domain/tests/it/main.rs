@@ -1,10 +1,12 @@
 //! Integration tests of the domain crate: each module is one boundary, tests are tables.
 
+mod accounting;
 mod bulk;
 mod conformance;
 mod history;
 mod journal;
 mod matrix;
+mod money;
 mod plans;
 mod reconcile;
 mod storefront;

@@ -1,0 +1,137 @@
+//! The IPC types of money in (issue 21): sales per day or month, the movements behind a
+//! cell, the accounting account names and the journal export. Same conventions as
+//! [`crate::dto`]: integer yen in `*_yen` fields, UTC RFC 3339 times, Japan days as
+//! `2026-12-01`.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::dto::PaymentMethodCode;
+
+/// How sales are grouped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SalesPeriodCode {
+    Day,
+    Month,
+}
+
+/// Which sales to add up: Japan days `from` to `to`, both included.
+#[derive(Clone, Debug, Serialize, Deserialize, Type)]
+pub struct SalesQuery {
+    pub period: SalesPeriodCode,
+    /// First Japan day, `2026-12-01`.
+    pub from: String,
+    /// Last Japan day (included).
+    pub to: String,
+}
+
+/// Captured, refunded and net, with counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Type)]
+pub struct SalesFigures {
+    pub captured_yen: i64,
+    pub captures: u32,
+    pub refunded_yen: i64,
+    pub refunds: u32,
+    /// Captured minus refunded.
+    pub net_yen: i64,
+}
+
+/// One period (day or month) of the table.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct SalesRow {
+    /// The period's first Japan day.
+    pub start: String,
+    /// Its last Japan day (included; inside the query's range).
+    pub end: String,
+    pub card: SalesFigures,
+    pub paidy: SalesFigures,
+    /// Card and Paidy together.
+    pub total: SalesFigures,
+}
+
+/// Sales per period over the query's range, every period listed (empty ones too).
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct SalesReport {
+    pub period: SalesPeriodCode,
+    pub from: String,
+    pub to: String,
+    pub rows: Vec<SalesRow>,
+    /// The whole range.
+    pub total: SalesFigures,
+}
+
+/// The movements behind one cell: Japan days `from` to `to` (included), one method or all.
+#[derive(Clone, Debug, Serialize, Deserialize, Type)]
+pub struct MovementsQuery {
+    pub from: String,
+    pub to: String,
+    pub method: Option<PaymentMethodCode>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum MovementKindCode {
+    Capture,
+    Refund,
+}
+
+/// One capture or refund of an order.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct MovementItem {
+    pub order_id: i64,
+    pub order_number: String,
+    /// The transaction ID the order had when the money moved.
+    pub payment_id: String,
+    pub method: PaymentMethodCode,
+    pub kind: MovementKindCode,
+    pub amount_yen: i64,
+    pub at: String,
+    /// The time is the order's last change, not the refund's own (an order older than the
+    /// ledger, refunded outside PayDesk).
+    pub estimated: bool,
+}
+
+/// The movements of a cell, oldest first; `total` counts all, `items` holds at most
+/// `RULES.sales_movements_shown`.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct MovementList {
+    pub items: Vec<MovementItem>,
+    pub total: u32,
+}
+
+/// The shop's account names and tax categories for the accounting exports (empty = not set).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct AccountingSettings {
+    /// 売掛金 (what the gateway owes until it pays out).
+    pub receivable: String,
+    /// 売上高.
+    pub sales: String,
+    /// Where refunds are booked (売上値引高, or 売上高).
+    pub refunds: String,
+    /// freee's 税区分 of a sale, e.g. `課税売上10%`.
+    pub freee_tax: String,
+    /// Money Forward's 税区分 of a sale, e.g. `課税売上 10%` (empty: the account's own).
+    pub moneyforward_tax: String,
+    /// Yayoi's 税区分 of a sale, e.g. `課税売上込10%`.
+    pub yayoi_tax: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountingFormatCode {
+    Freee,
+    Moneyforward,
+    Yayoi,
+}
+
+/// A written journal file.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct JournalExportReport {
+    pub path: String,
+    pub format: AccountingFormatCode,
+    /// The month, `2026-12`.
+    pub month: String,
+    /// Journal entries (lines) written.
+    pub entries: u32,
+}

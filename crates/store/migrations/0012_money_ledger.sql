@@ -1,0 +1,30 @@
+-- Money in (issue 21): every capture and refund with its time and amount, per order and
+-- payment method. Orders keep only cumulative amounts; this ledger keeps each movement,
+-- so sales per Japan day or month add up exactly. Append-only, enforced here. Written in
+-- the transaction that changes the order (store::ledger); orders that existed before this
+-- migration are filled from their amounts and their change history (store::ledger::backfill).
+CREATE TABLE money_movements (
+    id           INTEGER PRIMARY KEY,
+    order_id     INTEGER NOT NULL REFERENCES orders (id),
+    method       TEXT    NOT NULL CHECK (method IN ('card', 'paidy')),
+    kind         TEXT    NOT NULL CHECK (kind IN ('capture', 'refund')),
+    amount       INTEGER NOT NULL CHECK (amount > 0),
+    -- When it happened (UTC ms): the capture time, the gateway's change time of a refund.
+    at           INTEGER NOT NULL,
+    -- The transaction ID the order had when it moved.
+    payment_id   TEXT    NOT NULL,
+    -- 'applied': written when PayDesk applied the change; 'history': filled from the
+    -- order's amounts and change history; 'estimated': a refund the history does not
+    -- date, dated by the order's last change.
+    source       TEXT    NOT NULL CHECK (source IN ('applied', 'history', 'estimated')),
+    recorded_at  INTEGER NOT NULL
+);
+-- Covering for sales over a time range (no table lookups).
+CREATE INDEX money_movements_at ON money_movements (at, method, kind, amount, order_id);
+CREATE INDEX money_movements_order ON money_movements (order_id, id);
+CREATE TRIGGER money_movements_no_update BEFORE UPDATE ON money_movements BEGIN
+    SELECT RAISE(ABORT, 'money_movements is append-only');
+END;
+CREATE TRIGGER money_movements_no_delete BEFORE DELETE ON money_movements BEGIN
+    SELECT RAISE(ABORT, 'money_movements is append-only');
+END;

@@ -1,0 +1,59 @@
+//! The Tauri commands of money in (issue 21): sales, the movements behind a cell, the
+//! accounting account names and the journal export. Thin, like `commands`: pull state,
+//! call the API, return its DTO or its `AppError`.
+
+use api::money_dto::{
+    AccountingFormatCode, AccountingSettings, JournalExportReport, MovementList, MovementsQuery,
+    SalesQuery, SalesReport,
+};
+use api::{AppError, Desk};
+use tauri::State;
+
+/// Captured, refunded and net per Japan day or month and method.
+#[tauri::command]
+#[specta::specta]
+pub async fn sales_report(
+    desk: State<'_, Desk>,
+    query: SalesQuery,
+) -> Result<SalesReport, AppError> {
+    desk.sales_report(query).await
+}
+
+/// The captures and refunds behind one cell of the sales table.
+#[tauri::command]
+#[specta::specta]
+pub async fn sales_movements(
+    desk: State<'_, Desk>,
+    query: MovementsQuery,
+) -> Result<MovementList, AppError> {
+    desk.sales_movements(query).await
+}
+
+/// The account names the accounting exports use.
+#[tauri::command]
+#[specta::specta]
+pub async fn accounting_settings(desk: State<'_, Desk>) -> Result<AccountingSettings, AppError> {
+    desk.accounting_settings().await
+}
+
+/// Saves the account names.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_accounting_settings(
+    desk: State<'_, Desk>,
+    input: AccountingSettings,
+) -> Result<AccountingSettings, AppError> {
+    desk.save_accounting_settings(input).await
+}
+
+/// Writes one Japan month's journal entries for freee, Money Forward or Yayoi.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_journal(
+    desk: State<'_, Desk>,
+    path: String,
+    format: AccountingFormatCode,
+    month: String,
+) -> Result<JournalExportReport, AppError> {
+    desk.export_journal(path, format, month).await
+}
