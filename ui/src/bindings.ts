@@ -113,9 +113,37 @@ export const commands = {
 	notificationPreferences: () => typedError<NotificationPreferencesDto, AppError_Serialize>(__TAURI_INVOKE("notification_preferences")),
 	/**  Saves the preferences; "start at login" is applied with tauri-plugin-autostart. */
 	saveNotificationPreferences: (preferences: NotificationPreferencesDto) => typedError<NotificationPreferencesDto, AppError_Serialize>(__TAURI_INVOKE("save_notification_preferences", { preferences })),
+	/**  Captured, refunded and net per Japan day or month and method. */
+	salesReport: (query: SalesQuery_Deserialize) => typedError<SalesReport, AppError_Serialize>(__TAURI_INVOKE("sales_report", { query })),
+	/**  The captures and refunds behind one cell of the sales table. */
+	salesMovements: (query: MovementsQuery_Deserialize) => typedError<MovementList, AppError_Serialize>(__TAURI_INVOKE("sales_movements", { query })),
+	/**  The account names the accounting exports use. */
+	accountingSettings: () => typedError<AccountingSettings, AppError_Serialize>(__TAURI_INVOKE("accounting_settings")),
+	/**  Saves the account names. */
+	saveAccountingSettings: (input: AccountingSettings) => typedError<AccountingSettings, AppError_Serialize>(__TAURI_INVOKE("save_accounting_settings", { input })),
+	/**  Writes one Japan month's journal entries for freee, Money Forward or Yayoi. */
+	exportJournal: (path: string, format: AccountingFormatCode, month: string) => typedError<JournalExportReport, AppError_Serialize>(__TAURI_INVOKE("export_journal", { path, format, month })),
 };
 
 /* Types */
+export type AccountingFormatCode = "freee" | "moneyforward" | "yayoi";
+
+/**  The shop's account names and tax categories for the accounting exports (empty = not set). */
+export type AccountingSettings = {
+	/**  売掛金 (what the gateway owes until it pays out). */
+	receivable: string,
+	/**  売上高. */
+	sales: string,
+	/**  Where refunds are booked (売上値引高, or 売上高). */
+	refunds: string,
+	/**  freee's 税区分 of a sale, e.g. `課税売上10%`. */
+	freee_tax: string,
+	/**  Money Forward's 税区分 of a sale, e.g. `課税売上 10%` (empty: the account's own). */
+	moneyforward_tax: string,
+	/**  Yayoi's 税区分 of a sale, e.g. `課税売上込10%`. */
+	yayoi_tax: string,
+};
+
 /**  Who made a history line's change. */
 export type ActorCode = "paydesk" | "gateway" | "outside";
 
@@ -1345,6 +1373,16 @@ export type ItemDto_Serialize = {
 	quantity: number,
 };
 
+/**  A written journal file. */
+export type JournalExportReport = {
+	path: string,
+	format: AccountingFormatCode,
+	/**  The month, `2026-12`. */
+	month: string,
+	/**  Journal entries (lines) written. */
+	entries: number,
+};
+
 export type KeychainStatus = KeychainStatus_Serialize | KeychainStatus_Deserialize;
 
 export type KeychainStatus_Deserialize = {
@@ -1433,6 +1471,51 @@ export type MailRunReport_Serialize = {
 	failed: number,
 	/**  The SMTP problem, when sending failed or is not set up (mails stay queued). */
 	problem: AppError_Serialize | null,
+};
+
+/**  One capture or refund of an order. */
+export type MovementItem = {
+	order_id: number,
+	order_number: string,
+	/**  The transaction ID the order had when the money moved. */
+	payment_id: string,
+	method: PaymentMethodCode,
+	kind: MovementKindCode,
+	amount_yen: number,
+	at: string,
+	/**
+	 *  The time is the order's last change, not the refund's own (an order older than the
+	 *  ledger, refunded outside PayDesk).
+	 */
+	estimated: boolean,
+};
+
+export type MovementKindCode = "capture" | "refund";
+
+/**
+ *  The movements of a cell, oldest first; `total` counts all, `items` holds at most
+ *  `RULES.sales_movements_shown`.
+ */
+export type MovementList = {
+	items: MovementItem[],
+	total: number,
+};
+
+/**  The movements behind one cell: Japan days `from` to `to` (included), one method or all. */
+export type MovementsQuery = MovementsQuery_Serialize | MovementsQuery_Deserialize;
+
+/**  The movements behind one cell: Japan days `from` to `to` (included), one method or all. */
+export type MovementsQuery_Deserialize = {
+	from: string,
+	to: string,
+	method?: PaymentMethodCode | null,
+};
+
+/**  The movements behind one cell: Japan days `from` to `to` (included), one method or all. */
+export type MovementsQuery_Serialize = {
+	from: string,
+	to: string,
+	method: PaymentMethodCode | null,
 };
 
 /**  The desktop notifications the shop can turn off one by one. */
@@ -1962,6 +2045,71 @@ export type RenewalRunReport_Deserialize = {
 
 export type RenewalRunReport_Serialize = {
 	outcomes: RenewalOutcomeDto_Serialize[],
+};
+
+/**  Captured, refunded and net, with counts. */
+export type SalesFigures = {
+	captured_yen: number,
+	captures: number,
+	refunded_yen: number,
+	refunds: number,
+	/**  Captured minus refunded. */
+	net_yen: number,
+};
+
+/**  How sales are grouped. */
+export type SalesPeriodCode = "day" | "month";
+
+/**
+ *  Which sales to add up: Japan days `from` to `to`, both included. Left out, they default
+ *  on PayDesk's clock: this month so far (days), the last twelve months (months).
+ */
+export type SalesQuery = SalesQuery_Serialize | SalesQuery_Deserialize;
+
+/**
+ *  Which sales to add up: Japan days `from` to `to`, both included. Left out, they default
+ *  on PayDesk's clock: this month so far (days), the last twelve months (months).
+ */
+export type SalesQuery_Deserialize = {
+	period: SalesPeriodCode,
+	/**  First Japan day, `2026-12-01`. */
+	from?: string | null,
+	/**  Last Japan day (included). */
+	to?: string | null,
+};
+
+/**
+ *  Which sales to add up: Japan days `from` to `to`, both included. Left out, they default
+ *  on PayDesk's clock: this month so far (days), the last twelve months (months).
+ */
+export type SalesQuery_Serialize = {
+	period: SalesPeriodCode,
+	/**  First Japan day, `2026-12-01`. */
+	from: string | null,
+	/**  Last Japan day (included). */
+	to: string | null,
+};
+
+/**  Sales per period over the query's range, every period listed (empty ones too). */
+export type SalesReport = {
+	period: SalesPeriodCode,
+	from: string,
+	to: string,
+	rows: SalesRow[],
+	/**  The whole range. */
+	total: SalesFigures,
+};
+
+/**  One period (day or month) of the table. */
+export type SalesRow = {
+	/**  The period's first Japan day. */
+	start: string,
+	/**  Its last Japan day (included; inside the query's range). */
+	end: string,
+	card: SalesFigures,
+	paidy: SalesFigures,
+	/**  Card and Paidy together. */
+	total: SalesFigures,
 };
 
 /**  Which secrets are stored in the keychain (never their values). */

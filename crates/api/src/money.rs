@@ -201,11 +201,21 @@ impl Desk {
     /// Captured, refunded and net amounts and counts per Japan day or month and method,
     /// from the money ledger; every period of the range listed.
     pub async fn sales_report(&self, query: SalesQuery) -> Result<SalesReport, AppError> {
-        let (from, to) = range(&query.from, &query.to)?;
         let period = match query.period {
             SalesPeriodCode::Day => Period::Day,
             SalesPeriodCode::Month => Period::Month,
         };
+        let today = domain::money::tokyo_day(self.now());
+        let default_from = match period {
+            Period::Day => month_start(today),
+            Period::Month => month_start(today)
+                .checked_sub_months(chrono::Months::new(11))
+                .unwrap_or(today),
+        };
+        let (from, to) = range(
+            &query.from.unwrap_or_else(|| day_text(default_from)),
+            &query.to.unwrap_or_else(|| day_text(today)),
+        )?;
         let end = to.succ_opt().unwrap_or(to);
         let totals = self
             .store()

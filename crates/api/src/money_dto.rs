@@ -16,24 +16,28 @@ pub enum SalesPeriodCode {
     Month,
 }
 
-/// Which sales to add up: Japan days `from` to `to`, both included.
+/// Which sales to add up: Japan days `from` to `to`, both included. Left out, they default
+/// on PayDesk's clock: this month so far (days), the last twelve months (months).
 #[derive(Clone, Debug, Serialize, Deserialize, Type)]
 pub struct SalesQuery {
     pub period: SalesPeriodCode,
     /// First Japan day, `2026-12-01`.
-    pub from: String,
+    pub from: Option<String>,
     /// Last Japan day (included).
-    pub to: String,
+    pub to: Option<String>,
 }
 
 /// Captured, refunded and net, with counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Type)]
 pub struct SalesFigures {
+    #[specta(type = specta_typescript::Number)]
     pub captured_yen: i64,
     pub captures: u32,
+    #[specta(type = specta_typescript::Number)]
     pub refunded_yen: i64,
     pub refunds: u32,
     /// Captured minus refunded.
+    #[specta(type = specta_typescript::Number)]
     pub net_yen: i64,
 }
 
@@ -79,12 +83,14 @@ pub enum MovementKindCode {
 /// One capture or refund of an order.
 #[derive(Clone, Debug, Serialize, Type)]
 pub struct MovementItem {
+    #[specta(type = specta_typescript::Number)]
     pub order_id: i64,
     pub order_number: String,
     /// The transaction ID the order had when the money moved.
     pub payment_id: String,
     pub method: PaymentMethodCode,
     pub kind: MovementKindCode,
+    #[specta(type = specta_typescript::Number)]
     pub amount_yen: i64,
     pub at: String,
     /// The time is the order's last change, not the refund's own (an order older than the

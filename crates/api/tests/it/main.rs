@@ -13,6 +13,7 @@ mod guide;
 mod identity;
 mod leak;
 mod lists;
+mod money;
 mod operations;
 mod settings;
 mod subscriptions;

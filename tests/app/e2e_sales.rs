@@ -1,0 +1,183 @@
+//! Issue 21 through the real window (demo mode): the sales screen shows the figures the
+//! store adds up, follows a capture and a refund as they happen, and a click on a cell
+//! lists the orders behind it, each opening its detail; the journal export refuses and
+//! names the accounts to set.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use serde_json::{Value, json};
+
+use crate::control::Control;
+use crate::driver::Session;
+use crate::screen::{css, unique};
+
+/// Orders arrive by notification; the demo's catch-up renewals take a while at start.
+const WAIT: Duration = Duration::from_secs(90);
+
+fn yen(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    // As the UI's formatYen writes it (Intl's ja-JP grouping after the yen sign).
+    let mut out = String::from(if amount < 0 { "¥-" } else { "¥" });
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+async fn report(s: &Session, period: &str) -> Value {
+    s.invoke(
+        "sales_report",
+        json!({"query": {"period": period, "from": null, "to": null}}),
+    )
+    .await
+}
+
+async fn operate(s: &Session, order_id: i64, kind: &str, amount: Option<i64>) {
+    let r = s
+        .invoke(
+            "perform_operation",
+            json!({"orderId": order_id, "request": {"kind": kind, "amount_yen": amount}}),
+        )
+        .await;
+    assert_eq!(r["outcome"], "succeeded", "{r}");
+}
+
+#[tokio::test]
+async fn e2e_sales_screen_follows_captures_and_refunds_and_lists_the_orders_behind_a_cell() {
+    let s = Session::start_demo().await.waiting(WAIT);
+    s.wait_css(&css("demo-banner")).await;
+    let status = s.invoke("demo_status", json!({})).await;
+    let control = Control::new(status["control_url"].as_str().unwrap());
+    let merchant_id = status["merchant_id"].as_str().unwrap().to_owned();
+
+    // A buyer pays 7,300 yen by card; the order arrives by notification.
+    let number = unique("SALES");
+    let r = control
+        .post(
+            "/control/checkouts/card",
+            json!({"merchant_id": merchant_id, "trading_id": number, "amount": 7300,
+                   "card_number": "4900000000000000", "expiry": "1239",
+                   "capture_mode": "authorize_only", "three_d_secure": false}),
+        )
+        .await;
+    assert_eq!(r["status"], "20", "{r}");
+    let order_id = s
+        .until("the order never arrived", WAIT, async || {
+            let page = s
+                .invoke(
+                    "list_orders",
+                    json!({"query": {"search": number, "page": 0, "page_size": 10}}),
+                )
+                .await;
+            page["items"].as_array()?.first()?["id"].as_i64()
+        })
+        .await;
+
+    s.click("nav-sales").await;
+    s.wait_css(&css("sales-table")).await;
+    let before = report(&s, "day").await;
+    let today = before["to"].as_str().unwrap().to_owned();
+    let shown = s.text_of(&css("sales-total-captured")).await;
+    assert_eq!(
+        shown,
+        yen(before["total"]["captured_yen"].as_i64().unwrap())
+    );
+
+    // Captured, then partly refunded: the screen follows without a reload.
+    operate(&s, order_id, "capture", None).await;
+    operate(&s, order_id, "partial_refund", Some(1300)).await;
+    let after = report(&s, "day").await;
+    let captured = after["total"]["captured_yen"].as_i64().unwrap();
+    let refunded = after["total"]["refunded_yen"].as_i64().unwrap();
+    assert_eq!(
+        captured - before["total"]["captured_yen"].as_i64().unwrap(),
+        7300
+    );
+    assert_eq!(
+        refunded - before["total"]["refunded_yen"].as_i64().unwrap(),
+        1300
+    );
+    s.until("the totals never followed", WAIT, async || {
+        let c = s.text_of(&css("sales-total-captured")).await;
+        let n = s.text_of(&css("sales-total-net")).await;
+        (c == yen(captured) && n == yen(captured - refunded)).then_some(())
+    })
+    .await;
+    s.wait_css(&css("sales-chart")).await;
+    s.screenshot("sales-days").await;
+
+    // Today's card refunds: the cell lists this order's refund, and the sum matches.
+    s.click(&format!("cell-{today}-card-refunded")).await;
+    let row = format!(
+        "[data-testid='sales-movement'][data-order-id='{order_id}'][data-kind='refund'][data-amount='1300']"
+    );
+    s.wait_css(&row).await;
+    let rows = s
+        .client
+        .find_all(Locator::Css("[data-testid='sales-movement']"))
+        .await
+        .unwrap();
+    let mut sum = 0;
+    for r in rows {
+        assert_eq!(
+            r.attr("data-kind").await.unwrap().as_deref(),
+            Some("refund")
+        );
+        sum += r
+            .attr("data-amount")
+            .await
+            .unwrap()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap();
+    }
+    let card_refunded = after["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["start"] == today.as_str())
+        .unwrap()["card"]["refunded_yen"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(sum, card_refunded);
+    s.screenshot("sales-cell").await;
+
+    // Months: the same money in this month's row.
+    s.click("sales-period-month").await;
+    let months = report(&s, "month").await;
+    let month = months["rows"].as_array().unwrap().last().unwrap()["start"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.wait_css(&css(&format!("cell-{month}-all-net"))).await;
+    s.screenshot("sales-months").await;
+
+    // The export needs the account names first, and says which.
+    s.click_css("[data-testid='journal-format'] option[value='yayoi']")
+        .await;
+    let missing = s
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('export_journal', arguments[0]).then(
+               (v) => done({ ok: v }), (e) => done({ err: e }));",
+            vec![json!({"path": "/nonexistent/never-written.csv", "format": "yayoi", "month": &month[..7]})],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        missing["err"]["code"], "accounting_accounts_missing",
+        "{missing}"
+    );
+
+    // A movement opens its order.
+    s.click("sales-period-day").await;
+    s.click(&format!("cell-{today}-card-refunded")).await;
+    s.wait_css(&row).await.click().await.unwrap();
+    s.wait_css(&css("detail-header")).await;
+    s.end().await;
+}
