@@ -98,6 +98,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             money_commands::accounting_settings,
             money_commands::save_accounting_settings,
             money_commands::export_journal,
+            money_commands::settlement_contracts,
+            money_commands::save_settlement_contract,
+            money_commands::expected_deposits,
         ])
         // The payload of the `desk-event` event.
         .typ::<api::dto::DeskEvent>()

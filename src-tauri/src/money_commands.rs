@@ -1,10 +1,12 @@
 //! The Tauri commands of money in (issue 21): sales, the movements behind a cell, the
-//! accounting account names and the journal export. Thin, like `commands`: pull state,
+//! accounting account names, the journal export, the settlement contracts and the
+//! expected deposits. Thin, like `commands`: pull state,
 //! call the API, return its DTO or its `AppError`.
 
 use api::money_dto::{
-    AccountingFormatCode, AccountingSettings, JournalExportReport, MovementList, MovementsQuery,
-    SalesQuery, SalesReport,
+    AccountingFormatCode, AccountingSettings, ExpectedDepositsQuery, ExpectedDepositsReport,
+    JournalExportReport, MovementList, MovementsQuery, SalesQuery, SalesReport, SettlementContract,
+    SettlementContractInput,
 };
 use api::{AppError, Desk};
 use tauri::State;
@@ -56,4 +58,33 @@ pub async fn export_journal(
     month: String,
 ) -> Result<JournalExportReport, AppError> {
     desk.export_journal(path, format, month).await
+}
+
+/// Both payment methods' settlement contracts and what each still lacks.
+#[tauri::command]
+#[specta::specta]
+pub async fn settlement_contracts(
+    desk: State<'_, Desk>,
+) -> Result<Vec<SettlementContract>, AppError> {
+    desk.settlement_contracts().await
+}
+
+/// Saves one payment method's settlement contract.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_settlement_contract(
+    desk: State<'_, Desk>,
+    input: SettlementContractInput,
+) -> Result<SettlementContract, AppError> {
+    desk.save_settlement_contract(input).await
+}
+
+/// Each settlement period's expected deposit per payment method.
+#[tauri::command]
+#[specta::specta]
+pub async fn expected_deposits(
+    desk: State<'_, Desk>,
+    query: ExpectedDepositsQuery,
+) -> Result<ExpectedDepositsReport, AppError> {
+    desk.expected_deposits(query).await
 }

@@ -21,7 +21,9 @@
 //! templates, the mail queue and the monthly summary; their DTOs are in
 //! [`subscriptions_dto`]. `money` adds up sales per Japan day or month from the store's
 //! money ledger, lists the movements behind a cell, keeps the accounting account names
-//! and writes journal files for freee, Money Forward and Yayoi (DTOs in [`money_dto`]).
+//! and writes journal files for freee, Money Forward and Yayoi; `deposits` keeps the
+//! settlement contract per method and computes each period's expected deposit (DTOs in
+//! [`money_dto`]).
 //!
 //! Invariants: no secret reaches a log line, an error, a DTO or the database (secrets are
 //! read from the keychain right before use, wrapped in `Sensitive`/`Secret`); time comes
@@ -34,6 +36,7 @@ pub mod cli;
 mod convert;
 #[cfg(feature = "demo")]
 pub mod demo;
+mod deposits;
 mod details;
 pub mod dto;
 mod error;

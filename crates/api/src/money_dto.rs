@@ -141,3 +141,91 @@ pub struct JournalExportReport {
     /// Journal entries (lines) written.
     pub entries: u32,
 }
+
+/// One closing day of a settlement contract and when its period is paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct CycleDto {
+    /// 1–31 (31: the month's last day).
+    pub closing_day: u32,
+    /// Months after the closing month (0: the same month).
+    pub pay_months_after: u32,
+    /// 1–31 (31: the month's last day).
+    pub pay_day: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferFeeBorneByCode {
+    Shop,
+    Gateway,
+}
+
+/// The settlement contract of one payment method as the shop entered it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct SettlementContractInput {
+    pub method: PaymentMethodCode,
+    pub cycles: Vec<CycleDto>,
+    /// A percentage as typed (`3.6`); empty = not set.
+    pub fee_rate: String,
+    #[specta(type = Option<specta_typescript::Number>)]
+    pub fee_per_capture_yen: Option<i64>,
+    #[specta(type = Option<specta_typescript::Number>)]
+    pub transfer_fee_yen: Option<i64>,
+    pub transfer_fee_borne_by: Option<TransferFeeBorneByCode>,
+}
+
+/// A saved contract and what it still lacks (then no deposit is computed for its method).
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct SettlementContract {
+    pub contract: SettlementContractInput,
+    pub missing: Vec<crate::Text>,
+}
+
+/// Which periods to show: those overlapping Japan days `from` to `to`. Left out: the last
+/// two months up to today (on PayDesk's clock), with what is still to come.
+#[derive(Clone, Debug, Serialize, Deserialize, Type)]
+pub struct ExpectedDepositsQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// One settlement period's expected deposit.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct ExpectedDepositRow {
+    pub start: String,
+    pub end: String,
+    pub payment_date: String,
+    #[specta(type = specta_typescript::Number)]
+    pub captured_yen: i64,
+    pub captures: u32,
+    #[specta(type = specta_typescript::Number)]
+    pub refunded_yen: i64,
+    pub refunds: u32,
+    #[specta(type = specta_typescript::Number)]
+    pub fee_yen: i64,
+    #[specta(type = specta_typescript::Number)]
+    pub transfer_fee_yen: i64,
+    /// Captured − refunded − fee − transfer fee.
+    #[specta(type = specta_typescript::Number)]
+    pub expected_yen: i64,
+    /// The payment date is today or later.
+    pub to_come: bool,
+}
+
+/// One method's periods, or what its contract lacks (then `periods` is empty).
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct MethodDeposits {
+    pub method: PaymentMethodCode,
+    pub missing: Vec<crate::Text>,
+    pub periods: Vec<ExpectedDepositRow>,
+}
+
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct ExpectedDepositsReport {
+    pub from: String,
+    pub to: String,
+    pub methods: Vec<MethodDeposits>,
+    /// The sum of the periods still to come (methods with a complete contract).
+    #[specta(type = specta_typescript::Number)]
+    pub to_come_yen: i64,
+}

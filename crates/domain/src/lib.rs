@@ -14,8 +14,8 @@
 //! [`invoice`] holds the qualified-invoice rules (registration number, tax per rate);
 //! [`search`] folds search text and stored fields into one comparable form;
 //! [`money`] holds the movements of money (captures, refunds) and sales per Japan day or
-//! month, and [`accounting`] writes them as journal entries for freee, Money Forward and
-//! Yayoi.
+//! month, [`deposits`] the settlement contract and each period's expected deposit, and
+//! [`accounting`] writes them as journal entries for freee, Money Forward and Yayoi.
 //!
 //! Invariants: nothing here derives `Serialize` (DTOs live at the IPC boundary); money is
 //! [`Yen`]; no deadline or limit is written outside [`rules`] (a tidy test checks the
@@ -24,6 +24,7 @@
 pub mod accounting;
 pub mod bulk;
 pub mod buyer;
+pub mod deposits;
 pub mod history;
 pub mod import;
 pub mod invoice;

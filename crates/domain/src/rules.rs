@@ -129,6 +129,12 @@ pub struct Rules {
     pub yayoi_account_max_bytes: usize,
     /// Yayoi's longest description (摘要) in its import file, in Shift_JIS bytes.
     pub yayoi_description_max_bytes: usize,
+    /// A settlement contract pays a period out at most this many months after its closing
+    /// day (card companies and Paidy pay within the next month or two).
+    pub settlement_pay_months_max: u32,
+    /// The highest fee rate a settlement contract may hold, in hundredths of a percent
+    /// (20 %): a guard against a rate typed in the wrong unit.
+    pub settlement_fee_rate_max_bp: u32,
 }
 
 /// The rules PayDesk runs with.
@@ -175,6 +181,8 @@ pub const RULES: Rules = Rules {
     sales_range_max: TimeDelta::days(3_660),
     yayoi_account_max_bytes: 24,
     yayoi_description_max_bytes: 64,
+    settlement_pay_months_max: 3,
+    settlement_fee_rate_max_bp: 2_000,
 };
 
 impl Default for Rules {

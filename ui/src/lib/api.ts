@@ -215,4 +215,9 @@ export const moneyApi = {
     unwrap(await commands.saveAccountingSettings(input)),
   exportJournal: async (path: string, format: S.AccountingFormatCode, month: string): Promise<S.JournalExportReport> =>
     unwrap(await commands.exportJournal(path, format, month)),
+  settlementContracts: async (): Promise<S.SettlementContract[]> => unwrap(await commands.settlementContracts()),
+  saveSettlementContract: async (input: S.SettlementContractInput): Promise<S.SettlementContract> =>
+    unwrap(await commands.saveSettlementContract(input)),
+  expectedDeposits: async (query: S.ExpectedDepositsQuery): Promise<S.ExpectedDepositsReport> =>
+    unwrap(await commands.expectedDeposits(query)),
 };

@@ -5,8 +5,8 @@
 
 use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest, PaymentMethodCode};
 use api::money_dto::{
-    AccountingFormatCode, AccountingSettings, MovementKindCode, MovementsQuery, SalesPeriodCode,
-    SalesQuery,
+    AccountingFormatCode, AccountingSettings, CycleDto, ExpectedDepositsQuery, MovementKindCode,
+    MovementsQuery, SalesPeriodCode, SalesQuery, SettlementContractInput, TransferFeeBorneByCode,
 };
 
 use crate::harness::{Harness, Options, keep};
@@ -195,4 +195,63 @@ async fn sales_add_up_to_the_orders_behind_them_and_export_as_journals() {
         })
         .sum();
     assert_eq!(amounts, captured - refunded_sum, "{text}");
+
+    // Expected deposits: a card contract without a fee rate names it and shows no figure.
+    let card = SettlementContractInput {
+        method: PaymentMethodCode::Card,
+        cycles: vec![CycleDto {
+            closing_day: 31,
+            pay_months_after: 1,
+            pay_day: 15,
+        }],
+        fee_rate: String::new(),
+        fee_per_capture_yen: Some(0),
+        transfer_fee_yen: Some(330),
+        transfer_fee_borne_by: Some(TransferFeeBorneByCode::Shop),
+    };
+    let saved = h.desk.save_settlement_contract(card.clone()).await.unwrap();
+    assert_eq!(saved.missing.len(), 1);
+    assert!(saved.missing[0].ja.contains("決済手数料率"));
+    let bad = h
+        .desk
+        .save_settlement_contract(SettlementContractInput {
+            fee_rate: "3,6".into(),
+            ..card.clone()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code, "invalid_fee_rate");
+    let query = ExpectedDepositsQuery {
+        from: Some(month.start.clone()),
+        to: Some(month.end.clone()),
+    };
+    let deposits = h.desk.expected_deposits(query.clone()).await.unwrap();
+    keep(&deposits);
+    let card_deposits = &deposits.methods[0];
+    assert!(card_deposits.periods.is_empty());
+    assert!(
+        card_deposits.missing[0].en.contains("fee rate"),
+        "{card_deposits:?}"
+    );
+    // With the rate: the month's card captures less refunds, 3.6 % and the transfer fee.
+    h.desk
+        .save_settlement_contract(SettlementContractInput {
+            fee_rate: "3.6".into(),
+            ..card
+        })
+        .await
+        .unwrap();
+    let deposits = h.desk.expected_deposits(query).await.unwrap();
+    keep(&deposits);
+    let period = &deposits.methods[0].periods[0];
+    assert_eq!(period.captured_yen, month.card.captured_yen);
+    assert_eq!(period.refunded_yen, month.card.refunded_yen);
+    assert_eq!(period.fee_yen, month.card.captured_yen * 360 / 10_000);
+    assert_eq!(
+        period.expected_yen,
+        month.card.captured_yen - month.card.refunded_yen - period.fee_yen - 330
+    );
+    assert!(period.to_come);
+    // Paidy has no contract yet: it says so.
+    assert!(!deposits.methods[1].missing.is_empty());
 }

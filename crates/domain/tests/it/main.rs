@@ -3,6 +3,7 @@
 mod accounting;
 mod bulk;
 mod conformance;
+mod deposits;
 mod history;
 mod journal;
 mod matrix;
