@@ -123,6 +123,12 @@ export const commands = {
 	saveAccountingSettings: (input: AccountingSettings) => typedError<AccountingSettings, AppError_Serialize>(__TAURI_INVOKE("save_accounting_settings", { input })),
 	/**  Writes one Japan month's journal entries for freee, Money Forward or Yayoi. */
 	exportJournal: (path: string, format: AccountingFormatCode, month: string) => typedError<JournalExportReport, AppError_Serialize>(__TAURI_INVOKE("export_journal", { path, format, month })),
+	/**  Both payment methods' settlement contracts and what each still lacks. */
+	settlementContracts: () => typedError<SettlementContract_Serialize[], AppError_Serialize>(__TAURI_INVOKE("settlement_contracts")),
+	/**  Saves one payment method's settlement contract. */
+	saveSettlementContract: (input: SettlementContractInput_Deserialize) => typedError<SettlementContract_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_settlement_contract", { input })),
+	/**  Each settlement period's expected deposit per payment method. */
+	expectedDeposits: (query: ExpectedDepositsQuery_Deserialize) => typedError<ExpectedDepositsReport, AppError_Serialize>(__TAURI_INVOKE("expected_deposits", { query })),
 };
 
 /* Types */
@@ -721,6 +727,16 @@ export type CredentialsInput_Serialize = {
 	relay_token: string | null,
 };
 
+/**  One closing day of a settlement contract and when its period is paid. */
+export type CycleDto = {
+	/**  1–31 (31: the month's last day). */
+	closing_day: number,
+	/**  Months after the closing month (0: the same month). */
+	pay_months_after: number,
+	/**  1–31 (31: the month's last day). */
+	pay_day: number,
+};
+
 /**  A deadline as shown next to an order. */
 export type DeadlineDto = {
 	kind: DeadlineKindCode,
@@ -891,6 +907,55 @@ export type EmailTemplateInput = {
 export type EnvironmentCode = 
 /**  The local simulator (or any custom base URL). */
 "simulator" | "sandbox" | "production";
+
+/**  One settlement period's expected deposit. */
+export type ExpectedDepositRow = {
+	start: string,
+	end: string,
+	payment_date: string,
+	captured_yen: number,
+	captures: number,
+	refunded_yen: number,
+	refunds: number,
+	fee_yen: number,
+	transfer_fee_yen: number,
+	/**  Captured − refunded − fee − transfer fee. */
+	expected_yen: number,
+	/**  The payment date is today or later. */
+	to_come: boolean,
+};
+
+/**
+ *  Which periods to show: those overlapping Japan days `from` to `to`. Left out: the last
+ *  two months up to today (on PayDesk's clock), with what is still to come.
+ */
+export type ExpectedDepositsQuery = ExpectedDepositsQuery_Serialize | ExpectedDepositsQuery_Deserialize;
+
+/**
+ *  Which periods to show: those overlapping Japan days `from` to `to`. Left out: the last
+ *  two months up to today (on PayDesk's clock), with what is still to come.
+ */
+export type ExpectedDepositsQuery_Deserialize = {
+	from?: string | null,
+	to?: string | null,
+};
+
+/**
+ *  Which periods to show: those overlapping Japan days `from` to `to`. Left out: the last
+ *  two months up to today (on PayDesk's clock), with what is still to come.
+ */
+export type ExpectedDepositsQuery_Serialize = {
+	from: string | null,
+	to: string | null,
+};
+
+export type ExpectedDepositsReport = {
+	from: string,
+	to: string,
+	methods: MethodDeposits[],
+	/**  The sum of the periods still to come (methods with a complete contract). */
+	to_come_yen: number,
+};
 
 /**  One month of the 12-month expiry chart. */
 export type ExpiryMonthDto = {
@@ -1471,6 +1536,13 @@ export type MailRunReport_Serialize = {
 	failed: number,
 	/**  The SMTP problem, when sending failed or is not set up (mails stay queued). */
 	problem: AppError_Serialize | null,
+};
+
+/**  One method's periods, or what its contract lacks (then `periods` is empty). */
+export type MethodDeposits = {
+	method: PaymentMethodCode,
+	missing: Text[],
+	periods: ExpectedDepositRow[],
 };
 
 /**  One capture or refund of an order. */
@@ -2242,6 +2314,46 @@ export type Settings_Serialize = {
 	keychain_problem: AppError_Serialize | null,
 };
 
+/**  A saved contract and what it still lacks (then no deposit is computed for its method). */
+export type SettlementContract = SettlementContract_Serialize | SettlementContract_Deserialize;
+
+/**  The settlement contract of one payment method as the shop entered it. */
+export type SettlementContractInput = SettlementContractInput_Serialize | SettlementContractInput_Deserialize;
+
+/**  The settlement contract of one payment method as the shop entered it. */
+export type SettlementContractInput_Deserialize = {
+	method: PaymentMethodCode,
+	cycles: CycleDto[],
+	/**  A percentage as typed (`3.6`); empty = not set. */
+	fee_rate: string,
+	fee_per_capture_yen?: number | null,
+	transfer_fee_yen?: number | null,
+	transfer_fee_borne_by?: TransferFeeBorneByCode | null,
+};
+
+/**  The settlement contract of one payment method as the shop entered it. */
+export type SettlementContractInput_Serialize = {
+	method: PaymentMethodCode,
+	cycles: CycleDto[],
+	/**  A percentage as typed (`3.6`); empty = not set. */
+	fee_rate: string,
+	fee_per_capture_yen: number | null,
+	transfer_fee_yen: number | null,
+	transfer_fee_borne_by: TransferFeeBorneByCode | null,
+};
+
+/**  A saved contract and what it still lacks (then no deposit is computed for its method). */
+export type SettlementContract_Deserialize = {
+	contract: SettlementContractInput_Deserialize,
+	missing: Text[],
+};
+
+/**  A saved contract and what it still lacks (then no deposit is computed for its method). */
+export type SettlementContract_Serialize = {
+	contract: SettlementContractInput_Serialize,
+	missing: Text[],
+};
+
 export type SetupGuide = {
 	status: GuideStatusCode,
 	/**  Whether the window should open on the guide (a shop's first starts; never the demo). */
@@ -2733,6 +2845,8 @@ export type Text = {
 	ja: string,
 	en: string,
 };
+
+export type TransferFeeBorneByCode = "shop" | "gateway";
 
 /**
  *  A choice to take back on a failed renewal: the order's (cancel or switch) or the
