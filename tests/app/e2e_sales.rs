@@ -179,6 +179,62 @@ async fn e2e_sales_screen_follows_captures_and_refunds_and_lists_the_orders_behi
         "{missing}"
     );
 
+    // The card contract in Settings: until the fee rate is entered, no deposit figure.
+    s.click("sales-period-day").await;
+    s.wait_css(&css("deposits-missing-card")).await;
+    s.click("nav-settings").await;
+    s.click("contract-card-add-cycle").await;
+    for (id, value) in [
+        ("contract-card-per", "0"),
+        ("contract-card-transfer", "330"),
+    ] {
+        let input = s.wait_css(&css(id)).await;
+        input.clear().await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+    s.click_css("[data-testid='contract-card-borne'] option[value='shop']")
+        .await;
+    s.click("contract-card-save").await;
+    s.wait_css(&css("contract-card-saved")).await;
+    let missing = s.text_of(&css("contract-card-missing")).await;
+    assert!(missing.contains("決済手数料率"), "{missing}");
+    s.click("nav-sales").await;
+    let lacking = s.text_of(&css("deposits-missing-card")).await;
+    assert!(lacking.contains("決済手数料率"), "{lacking}");
+    s.click("nav-settings").await;
+    let rate = s.wait_css(&css("contract-card-rate")).await;
+    rate.send_keys("3.6").await.unwrap();
+    s.click("contract-card-save").await;
+    s.wait_css(&css("contract-card-saved")).await;
+    s.screenshot("sales-contract-settings").await;
+    s.click("nav-sales").await;
+    let last = "[data-testid='deposits-card'] [data-testid='deposit-row']:last-child";
+    let read = async |name: &str| -> i64 { s.attr_of(last, name).await.parse().unwrap() };
+    let (c, r, expected) = (
+        read("data-captured").await,
+        read("data-refunded").await,
+        read("data-expected").await,
+    );
+    // This month's card sales are the period's (the contract closes at the month's end).
+    let card_month = report(&s, "month").await["rows"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["card"]
+        .clone();
+    assert_eq!(c, card_month["captured_yen"].as_i64().unwrap());
+    assert_eq!(r, card_month["refunded_yen"].as_i64().unwrap());
+    assert_eq!(expected, c - r - c * 360 / 10_000 - 330);
+    s.wait_css(&css("expected-deposits")).await;
+    s.client
+        .execute(
+            "document.querySelector(\"[data-testid='expected-deposits']\").scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    s.screenshot("sales-deposits").await;
+
     // A movement opens its order.
     s.click("sales-period-day").await;
     s.click(&format!("cell-{today}-card-refunded")).await;

@@ -20,6 +20,10 @@
 //! paydesk bulk list [--search X] [--selectable] [--failed] [--page N] [--json]
 //! paydesk bulk capture ID... | --all [--max N] [--search X] [--json]
 //! paydesk bulk log [--run N] [--json]
+//! paydesk money sales [--period day|month] [--from DAY] [--to DAY] [--json]
+//! paydesk money cell --from DAY --to DAY [--method card|paidy] [--json]
+//! paydesk money expected [--from DAY] [--to DAY] [--json]
+//! paydesk money export FILE.csv --format freee|moneyforward|yayoi --month 2026-11 [--json]
 //! ```
 //!
 //! Output is the DTO as JSON with `--json`, else short lines in the language of `LANG`
@@ -38,7 +42,7 @@ use crate::{AppError, Desk, DeskConfig, Text};
 pub fn is_cli_command(word: &str) -> bool {
     matches!(
         word,
-        "orders" | "sync" | "settings" | "bulk" | "help" | "--help"
+        "orders" | "sync" | "settings" | "bulk" | "money" | "help" | "--help"
     )
 }
 
@@ -58,6 +62,10 @@ const USAGE: &str = "usage:
   paydesk bulk list [--search X] [--selectable] [--failed] [--page N]
   paydesk bulk capture ID... | --all [--max N] [--search X]   (exit 1 unless every order was captured)
   paydesk bulk log [--run N]
+  paydesk money sales [--period day|month] [--from DAY] [--to DAY]   (captured, refunded, net per Japan day or month)
+  paydesk money cell --from DAY --to DAY [--method card|paidy]       (the captures and refunds behind a cell)
+  paydesk money expected [--from DAY] [--to DAY]                     (expected deposits per settlement period)
+  paydesk money export FILE.csv --format freee|moneyforward|yayoi --month 2026-11
   (add --json for machine-readable output; PAYDESK_DATA_DIR selects the data folder;
    PAYDESK_DEMO=1 or --demo runs the demo in its own folder beside it)";
 
@@ -555,6 +563,7 @@ async fn execute(desk: &Desk, args: &Args) -> Result<(), Failure> {
             }
         }
         (Some("bulk"), sub) => crate::bulk::cli::execute(desk, args, sub).await?,
+        (Some("money"), sub) => crate::money_cli::execute(desk, args, sub).await?,
         _ => return Err(Failure::Usage("unknown command".into())),
     }
     Ok(())

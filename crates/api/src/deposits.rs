@@ -65,6 +65,13 @@ fn contract_of(method: PaymentMethod, stored: &Stored) -> Contract {
 }
 
 fn missing_texts(fields: &[ContractField]) -> Vec<Text> {
+    // Nothing entered at all: one line says so rather than five.
+    if fields.len() == 5 {
+        return vec![Text::new(
+            "精算条件がまだ入力されていません(設定画面で入力します)",
+            "No settlement contract is entered yet (enter it in Settings)",
+        )];
+    }
     fields
         .iter()
         .map(|f| {

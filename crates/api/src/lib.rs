@@ -47,6 +47,7 @@ pub mod identity;
 pub mod log;
 mod mailing;
 mod money;
+mod money_cli;
 pub mod money_dto;
 mod operations;
 mod orders;
