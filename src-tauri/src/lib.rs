@@ -101,6 +101,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             money_commands::settlement_contracts,
             money_commands::save_settlement_contract,
             money_commands::expected_deposits,
+            money_commands::record_deposit,
+            money_commands::reconciliation,
         ])
         // The payload of the `desk-event` event.
         .typ::<api::dto::DeskEvent>()

@@ -4,9 +4,9 @@
 //! call the API, return its DTO or its `AppError`.
 
 use api::money_dto::{
-    AccountingFormatCode, AccountingSettings, ExpectedDepositsQuery, ExpectedDepositsReport,
-    JournalExportReport, MovementList, MovementsQuery, SalesQuery, SalesReport, SettlementContract,
-    SettlementContractInput,
+    AccountingFormatCode, AccountingSettings, DepositInput, ExpectedDepositsQuery,
+    ExpectedDepositsReport, JournalExportReport, MovementList, MovementsQuery, ReconciledDeposit,
+    ReconciliationReport, SalesQuery, SalesReport, SettlementContract, SettlementContractInput,
 };
 use api::{AppError, Desk};
 use tauri::State;
@@ -87,4 +87,24 @@ pub async fn expected_deposits(
     query: ExpectedDepositsQuery,
 ) -> Result<ExpectedDepositsReport, AppError> {
     desk.expected_deposits(query).await
+}
+
+/// Records a deposit received from the gateway and returns it matched to its period.
+#[tauri::command]
+#[specta::specta]
+pub async fn record_deposit(
+    desk: State<'_, Desk>,
+    input: DepositInput,
+) -> Result<ReconciledDeposit, AppError> {
+    desk.record_deposit(input).await
+}
+
+/// The deposits received, each matched to its period, with differences and explanations.
+#[tauri::command]
+#[specta::specta]
+pub async fn reconciliation(
+    desk: State<'_, Desk>,
+    query: ExpectedDepositsQuery,
+) -> Result<ReconciliationReport, AppError> {
+    desk.reconciliation(query).await
 }

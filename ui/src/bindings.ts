@@ -129,6 +129,10 @@ export const commands = {
 	saveSettlementContract: (input: SettlementContractInput_Deserialize) => typedError<SettlementContract_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_settlement_contract", { input })),
 	/**  Each settlement period's expected deposit per payment method. */
 	expectedDeposits: (query: ExpectedDepositsQuery_Deserialize) => typedError<ExpectedDepositsReport, AppError_Serialize>(__TAURI_INVOKE("expected_deposits", { query })),
+	/**  Records a deposit received from the gateway and returns it matched to its period. */
+	recordDeposit: (input: DepositInput) => typedError<ReconciledDeposit_Serialize, AppError_Serialize>(__TAURI_INVOKE("record_deposit", { input })),
+	/**  The deposits received, each matched to its period, with differences and explanations. */
+	reconciliation: (query: ExpectedDepositsQuery_Deserialize) => typedError<ReconciliationReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("reconciliation", { query })),
 };
 
 /* Types */
@@ -769,6 +773,14 @@ export type DemoStatus = {
 	merchant_id: string,
 	/**  The relay's shop id. */
 	relay_shop: string,
+};
+
+/**  A deposit the shop received, as typed. */
+export type DepositInput = {
+	method: PaymentMethodCode,
+	/**  The Japan day it arrived, `2026-12-15`. */
+	received_on: string,
+	amount_yen: number,
 };
 
 /**  Everything the backend pushes to the UI, as one Tauri event `desk-event`. */
@@ -2012,6 +2024,78 @@ export type QueuedMailDto_Serialize = {
 	next_attempt_at: string,
 	created_at: string,
 	sent_at: string | null,
+};
+
+/**
+ *  A received deposit matched to the settlement period it pays, with the difference and
+ *  the orders that explain it.
+ */
+export type ReconciledDeposit = ReconciledDeposit_Serialize | ReconciledDeposit_Deserialize;
+
+/**
+ *  A received deposit matched to the settlement period it pays, with the difference and
+ *  the orders that explain it.
+ */
+export type ReconciledDeposit_Deserialize = {
+	id: number,
+	method: PaymentMethodCode,
+	received_on: string,
+	amount_yen: number,
+	/**  The period whose payment date is nearest (none: no period is paid near that day). */
+	period?: ExpectedDepositRow | null,
+	/**  Received − expected. */
+	difference_yen?: number | null,
+	/**
+	 *  Captures and refunds after the period closed, up to the day the money arrived: the
+	 *  gateway may have counted them in this deposit.
+	 */
+	explanation: MovementItem[],
+	/**  The explanation's captures less refunds come to exactly the difference. */
+	explained: boolean,
+	/**  When nothing explains it: the fee rate the deposit implies (`3.9`), a fee change. */
+	implied_fee_rate?: string | null,
+	/**  What the contract lacks (then no period and no difference). */
+	missing: Text[],
+};
+
+/**
+ *  A received deposit matched to the settlement period it pays, with the difference and
+ *  the orders that explain it.
+ */
+export type ReconciledDeposit_Serialize = {
+	id: number,
+	method: PaymentMethodCode,
+	received_on: string,
+	amount_yen: number,
+	/**  The period whose payment date is nearest (none: no period is paid near that day). */
+	period: ExpectedDepositRow | null,
+	/**  Received − expected. */
+	difference_yen: number | null,
+	/**
+	 *  Captures and refunds after the period closed, up to the day the money arrived: the
+	 *  gateway may have counted them in this deposit.
+	 */
+	explanation: MovementItem[],
+	/**  The explanation's captures less refunds come to exactly the difference. */
+	explained: boolean,
+	/**  When nothing explains it: the fee rate the deposit implies (`3.9`), a fee change. */
+	implied_fee_rate: string | null,
+	/**  What the contract lacks (then no period and no difference). */
+	missing: Text[],
+};
+
+export type ReconciliationReport = ReconciliationReport_Serialize | ReconciliationReport_Deserialize;
+
+export type ReconciliationReport_Deserialize = {
+	from: string,
+	to: string,
+	deposits: ReconciledDeposit_Deserialize[],
+};
+
+export type ReconciliationReport_Serialize = {
+	from: string,
+	to: string,
+	deposits: ReconciledDeposit_Serialize[],
 };
 
 export type RelayTestResult = {

@@ -313,3 +313,186 @@ impl Desk {
         })
     }
 }
+
+fn signed(m: &crate::money_dto::MovementItem) -> i64 {
+    match m.kind {
+        crate::money_dto::MovementKindCode::Capture => m.amount_yen,
+        crate::money_dto::MovementKindCode::Refund => -m.amount_yen,
+    }
+}
+
+impl Desk {
+    /// The expected deposit of one period of `method` (its captures and refunds from the
+    /// ledger), or what the contract lacks.
+    fn period_row(
+        &self,
+        method: PaymentMethod,
+        contract: &Contract,
+        p: domain::deposits::SettlementPeriod,
+        today: NaiveDate,
+    ) -> Result<Result<ExpectedDepositRow, Vec<ContractField>>, AppError> {
+        let end = p.end.succ_opt().unwrap_or(p.end);
+        let cells = self
+            .store()
+            .sales(tokyo_day_start(p.start), tokyo_day_start(end))?
+            .cells(Period::Month);
+        let (mut captured, mut captures, mut refunded, mut refunds) = (0, 0, 0, 0);
+        for c in cells.iter().filter(|c| c.method == method) {
+            captured += c.captured.0;
+            captures += c.captures;
+            refunded += c.refunded.0;
+            refunds += c.refunds;
+        }
+        Ok(domain::deposits::expected(
+            contract,
+            p,
+            domain::Yen(captured),
+            captures,
+            domain::Yen(refunded),
+            refunds,
+        )
+        .map(|e| ExpectedDepositRow {
+            start: day_text(p.start),
+            end: day_text(p.end),
+            payment_date: day_text(p.payment_date),
+            captured_yen: captured,
+            captures,
+            refunded_yen: refunded,
+            refunds,
+            fee_yen: e.fee.0,
+            transfer_fee_yen: e.transfer_fee.0,
+            expected_yen: e.amount.0,
+            to_come: p.payment_date >= today,
+        }))
+    }
+
+    /// Records a deposit received (typed) and returns it reconciled.
+    pub async fn record_deposit(
+        &self,
+        input: crate::money_dto::DepositInput,
+    ) -> Result<crate::money_dto::ReconciledDeposit, AppError> {
+        let day = japan_day(("入金日", "deposit day"), &input.received_on)?;
+        if input.amount_yen < 0 {
+            return Err(AppError::refused(
+                "invalid_amount",
+                Text::new(
+                    "入金額に負の金額は入力できません。",
+                    "A deposit cannot be negative.",
+                ),
+            ));
+        }
+        let now = self.now();
+        let method = method_from(input.method);
+        let id = self
+            .store()
+            .record_deposit(method, day, domain::Yen(input.amount_yen), now)?;
+        let report = self
+            .reconciliation(crate::money_dto::ExpectedDepositsQuery {
+                from: Some(day_text(day)),
+                to: Some(day_text(day)),
+            })
+            .await?;
+        report
+            .deposits
+            .into_iter()
+            .find(|d| d.id == id)
+            .ok_or_else(|| AppError::internal("deposit_lost", "the deposit just recorded is gone"))
+    }
+
+    /// The deposits received from `from` to `to` (default: the last two months), each
+    /// matched to the period it pays, with the difference and what explains it.
+    pub async fn reconciliation(
+        &self,
+        query: crate::money_dto::ExpectedDepositsQuery,
+    ) -> Result<crate::money_dto::ReconciliationReport, AppError> {
+        let today = tokyo_day(self.now());
+        let from = match &query.from {
+            Some(f) => japan_day(("開始日", "first day"), f)?,
+            None => today
+                .checked_sub_months(chrono::Months::new(2))
+                .unwrap_or(today),
+        };
+        let to = match &query.to {
+            Some(t) => japan_day(("終了日", "last day"), t)?,
+            None => today,
+        };
+        let received = self.store().deposits_received(from, to)?;
+        let mut out = Vec::new();
+        for d in received {
+            let contract = contract_of(d.method, &self.stored_contract(d.method)?);
+            let missing = contract.missing();
+            let mut item = crate::money_dto::ReconciledDeposit {
+                id: d.id,
+                method: method_to(d.method),
+                received_on: day_text(d.received_on),
+                amount_yen: d.amount.0,
+                period: None,
+                difference_yen: None,
+                explanation: Vec::new(),
+                explained: false,
+                implied_fee_rate: None,
+                missing: missing_texts(&missing),
+            };
+            if !missing.is_empty() {
+                out.push(item);
+                continue;
+            }
+            let look_back = d
+                .received_on
+                .checked_sub_months(chrono::Months::new(
+                    domain::RULES.settlement_pay_months_max + 1,
+                ))
+                .unwrap_or(d.received_on);
+            let periods =
+                domain::deposits::periods_overlapping(&contract, look_back, d.received_on);
+            let Some(i) = domain::deposits::match_period(&periods, d.received_on) else {
+                out.push(item);
+                continue;
+            };
+            let p = periods[i];
+            let Ok(row) = self.period_row(d.method, &contract, p, today)? else {
+                out.push(item);
+                continue;
+            };
+            let difference = d.amount.0 - row.expected_yen;
+            // Money that moved after the period closed, up to the day it arrived.
+            let after = match p.end.succ_opt() {
+                Some(next) if next <= d.received_on => {
+                    self.sales_movements(crate::money_dto::MovementsQuery {
+                        from: day_text(next),
+                        to: day_text(d.received_on),
+                        method: Some(method_to(d.method)),
+                    })
+                    .await?
+                    .items
+                }
+                _ => Vec::new(),
+            };
+            let signed_amounts: Vec<i64> = after.iter().map(signed).collect();
+            let (explanation, explained) =
+                match domain::deposits::explain(difference, &signed_amounts) {
+                    Some(which) => (which.into_iter().map(|i| after[i].clone()).collect(), true),
+                    None => (after, false),
+                };
+            if !explained && row.captured_yen > 0 {
+                // The rate that would make the figures meet: a fee change shows here.
+                let fee = row.captured_yen - row.refunded_yen - row.transfer_fee_yen - d.amount.0;
+                if fee >= 0 {
+                    let bp = fee * 10_000 / row.captured_yen;
+                    item.implied_fee_rate =
+                        u32::try_from(bp).ok().map(domain::deposits::fee_rate_text);
+                }
+            }
+            item.period = Some(row);
+            item.difference_yen = Some(difference);
+            item.explanation = explanation;
+            item.explained = explained;
+            out.push(item);
+        }
+        Ok(crate::money_dto::ReconciliationReport {
+            from: day_text(from),
+            to: day_text(to),
+            deposits: out,
+        })
+    }
+}

@@ -229,3 +229,46 @@ pub struct ExpectedDepositsReport {
     #[specta(type = specta_typescript::Number)]
     pub to_come_yen: i64,
 }
+
+/// A deposit the shop received, as typed.
+#[derive(Clone, Debug, Serialize, Deserialize, Type)]
+pub struct DepositInput {
+    pub method: PaymentMethodCode,
+    /// The Japan day it arrived, `2026-12-15`.
+    pub received_on: String,
+    #[specta(type = specta_typescript::Number)]
+    pub amount_yen: i64,
+}
+
+/// A received deposit matched to the settlement period it pays, with the difference and
+/// the orders that explain it.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct ReconciledDeposit {
+    #[specta(type = specta_typescript::Number)]
+    pub id: i64,
+    pub method: PaymentMethodCode,
+    pub received_on: String,
+    #[specta(type = specta_typescript::Number)]
+    pub amount_yen: i64,
+    /// The period whose payment date is nearest (none: no period is paid near that day).
+    pub period: Option<ExpectedDepositRow>,
+    /// Received − expected.
+    #[specta(type = Option<specta_typescript::Number>)]
+    pub difference_yen: Option<i64>,
+    /// Captures and refunds after the period closed, up to the day the money arrived: the
+    /// gateway may have counted them in this deposit.
+    pub explanation: Vec<MovementItem>,
+    /// The explanation's captures less refunds come to exactly the difference.
+    pub explained: bool,
+    /// When nothing explains it: the fee rate the deposit implies (`3.9`), a fee change.
+    pub implied_fee_rate: Option<String>,
+    /// What the contract lacks (then no period and no difference).
+    pub missing: Vec<crate::Text>,
+}
+
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct ReconciliationReport {
+    pub from: String,
+    pub to: String,
+    pub deposits: Vec<ReconciledDeposit>,
+}

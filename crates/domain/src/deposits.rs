@@ -307,3 +307,33 @@ pub fn expected(
         amount: Yen(before_transfer - transfer_fee.0),
     })
 }
+
+/// The period a deposit received on `received_on` pays: the one whose payment date is
+/// nearest, at most `RULES.deposit_match_window` days away (the earlier on a tie); `None`
+/// when no period's payment date is that close (the deposit is listed unmatched).
+pub fn match_period(periods: &[SettlementPeriod], received_on: NaiveDate) -> Option<usize> {
+    periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i, (p.payment_date - received_on).abs()))
+        .filter(|(_, gap)| *gap <= RULES.deposit_match_window)
+        .min_by_key(|(i, gap)| (*gap, *i))
+        .map(|(i, _)| i)
+}
+
+/// Which of the movements after a period's closing (signed: captures positive, refunds
+/// negative) explain a deposit's difference from the expected figure: all of them when
+/// they add up to it, else the first single one that equals it; `None` when neither does
+/// (then a fee change or something outside PayDesk is left).
+pub fn explain(difference: i64, after_closing: &[i64]) -> Option<Vec<usize>> {
+    if difference == 0 {
+        return Some(Vec::new());
+    }
+    if !after_closing.is_empty() && after_closing.iter().sum::<i64>() == difference {
+        return Some((0..after_closing.len()).collect());
+    }
+    after_closing
+        .iter()
+        .position(|m| *m == difference)
+        .map(|i| vec![i])
+}

@@ -79,7 +79,11 @@ pub fn movements(before: Option<&Order>, after: &Order, at: DateTime<Utc>) -> Ve
     out
 }
 
-const DAY_MS: i64 = 86_400_000;
+/// A day in milliseconds (Japan days are all this long: no daylight saving time).
+pub const DAY_MS: i64 = 86_400_000;
+
+/// Japan's offset from UTC in milliseconds.
+pub const JAPAN_OFFSET_MS: i64 = 9 * 3_600_000;
 
 /// The Japan calendar day of an instant.
 pub fn tokyo_day(at: DateTime<Utc>) -> NaiveDate {
@@ -89,7 +93,7 @@ pub fn tokyo_day(at: DateTime<Utc>) -> NaiveDate {
 /// The Japan day of an instant given as Unix milliseconds, as days since 1970-01-01
 /// (Japan): the fast path for adding up many movements.
 pub fn tokyo_day_number(at_ms: i64) -> i64 {
-    (at_ms + i64::from(JAPAN.local_minus_utc()) * 1000).div_euclid(DAY_MS)
+    (at_ms + JAPAN_OFFSET_MS).div_euclid(DAY_MS)
 }
 
 /// The date of a [`tokyo_day_number`].
@@ -179,7 +183,18 @@ pub struct SalesTotals {
 impl SalesTotals {
     /// Adds one movement (its time as Unix milliseconds).
     pub fn add(&mut self, method: PaymentMethod, kind: MovementKind, amount: Yen, at_ms: i64) {
-        let day = tokyo_day_number(at_ms);
+        self.add_many(tokyo_day_number(at_ms), method, kind, amount, 1);
+    }
+
+    /// Adds `count` movements of one Japan day ([`tokyo_day_number`]) that sum to `amount`.
+    pub fn add_many(
+        &mut self,
+        day: i64,
+        method: PaymentMethod,
+        kind: MovementKind,
+        amount: Yen,
+        count: u32,
+    ) {
         let cells = self.days.entry(day).or_insert_with(|| {
             let start = day_of_number(day);
             [
@@ -191,11 +206,11 @@ impl SalesTotals {
         match kind {
             MovementKind::Capture => {
                 cell.captured.0 += amount.0;
-                cell.captures += 1;
+                cell.captures += count;
             }
             MovementKind::Refund => {
                 cell.refunded.0 += amount.0;
-                cell.refunds += 1;
+                cell.refunds += count;
             }
         }
     }

@@ -135,6 +135,9 @@ pub struct Rules {
     /// The highest fee rate a settlement contract may hold, in hundredths of a percent
     /// (20 %): a guard against a rate typed in the wrong unit.
     pub settlement_fee_rate_max_bp: u32,
+    /// A deposit received this many days or fewer from a period's payment date is taken
+    /// as that period's (banks credit a day or two late around weekends and holidays).
+    pub deposit_match_window: TimeDelta,
 }
 
 /// The rules PayDesk runs with.
@@ -183,6 +186,7 @@ pub const RULES: Rules = Rules {
     yayoi_description_max_bytes: 64,
     settlement_pay_months_max: 3,
     settlement_fee_rate_max_bp: 2_000,
+    deposit_match_window: TimeDelta::days(5),
 };
 
 impl Default for Rules {

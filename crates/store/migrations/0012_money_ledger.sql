@@ -28,3 +28,15 @@ END;
 CREATE TRIGGER money_movements_no_delete BEFORE DELETE ON money_movements BEGIN
     SELECT RAISE(ABORT, 'money_movements is append-only');
 END;
+
+-- Deposits the shop received from the gateway (typed; issue 21 point 3). Kept as entered;
+-- which settlement period each one pays is worked out from the contract when shown.
+CREATE TABLE deposits_received (
+    id           INTEGER PRIMARY KEY,
+    method       TEXT    NOT NULL CHECK (method IN ('card', 'paidy')),
+    -- The Japan day the money arrived, 2026-12-15.
+    received_on  TEXT    NOT NULL,
+    amount       INTEGER NOT NULL,
+    recorded_at  INTEGER NOT NULL
+);
+CREATE INDEX deposits_received_day ON deposits_received (received_on, id);

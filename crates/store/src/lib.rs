@@ -37,7 +37,7 @@ pub use details::{DetailsSource, Item, OrderDetails};
 pub use history::HistoryLine;
 pub use imports::{FieldChange, FieldValue, ImportPlan, ImportRecord, KeptField, UndoOutcome};
 pub use journal::JournalOutcome;
-pub use ledger::{MovementPage, MovementRow, MovementSource};
+pub use ledger::{MovementPage, MovementRow, MovementSource, ReceivedDeposit};
 pub use orders::{DeadlineFilter, ListQuery, OrderRow, OrderSort, Page};
 pub use subscriptions::{
     BeginRenewal, CardListQuery, CardListRow, CardRefresh, CycleRow, CycleState, ImportPolicy,

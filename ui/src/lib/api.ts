@@ -220,4 +220,7 @@ export const moneyApi = {
     unwrap(await commands.saveSettlementContract(input)),
   expectedDeposits: async (query: S.ExpectedDepositsQuery): Promise<S.ExpectedDepositsReport> =>
     unwrap(await commands.expectedDeposits(query)),
+  recordDeposit: async (input: S.DepositInput): Promise<S.ReconciledDeposit> => unwrap(await commands.recordDeposit(input)),
+  reconciliation: async (query: S.ExpectedDepositsQuery): Promise<S.ReconciliationReport> =>
+    unwrap(await commands.reconciliation(query)),
 };

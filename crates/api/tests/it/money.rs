@@ -5,8 +5,9 @@
 
 use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest, PaymentMethodCode};
 use api::money_dto::{
-    AccountingFormatCode, AccountingSettings, CycleDto, ExpectedDepositsQuery, MovementKindCode,
-    MovementsQuery, SalesPeriodCode, SalesQuery, SettlementContractInput, TransferFeeBorneByCode,
+    AccountingFormatCode, AccountingSettings, CycleDto, DepositInput, ExpectedDepositsQuery,
+    MovementKindCode, MovementsQuery, SalesPeriodCode, SalesQuery, SettlementContractInput,
+    TransferFeeBorneByCode,
 };
 
 use crate::harness::{Harness, Options, keep};
@@ -254,4 +255,42 @@ async fn sales_add_up_to_the_orders_behind_them_and_export_as_journals() {
     assert!(period.to_come);
     // Paidy has no contract yet: it says so.
     assert!(!deposits.methods[1].missing.is_empty());
+
+    // Reconciliation: the deposit of that period arrives 36 yen short; nothing moved after
+    // the closing day, so no order explains it and the implied fee rate is shown.
+    let short = h
+        .desk
+        .record_deposit(DepositInput {
+            method: PaymentMethodCode::Card,
+            received_on: period.payment_date.clone(),
+            amount_yen: period.expected_yen - 36,
+        })
+        .await
+        .unwrap();
+    keep(&short);
+    assert_eq!(short.period.as_ref().unwrap().start, period.start);
+    assert_eq!(short.difference_yen, Some(-36));
+    assert!(!short.explained);
+    assert!(short.implied_fee_rate.is_some());
+    // A deposit far from any payment date stays listed, unmatched.
+    let stray_day = format!("{}-05", &period.start[..7]);
+    let stray = h
+        .desk
+        .record_deposit(DepositInput {
+            method: PaymentMethodCode::Card,
+            received_on: stray_day.clone(),
+            amount_yen: 1000,
+        })
+        .await
+        .unwrap();
+    assert!(stray.period.is_none());
+    let all = h
+        .desk
+        .reconciliation(ExpectedDepositsQuery {
+            from: Some(stray_day),
+            to: Some(period.payment_date.clone()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.deposits.len(), 2, "both kept");
 }

@@ -170,3 +170,30 @@ fn fee_rates_are_typed_as_percentages() {
     assert_eq!(fee_rate_text(400), "4");
     assert_eq!(fee_rate_text(305), "3.05");
 }
+
+#[test]
+fn a_deposit_is_matched_to_the_nearest_payment_date_within_the_window() {
+    use domain::deposits::match_period;
+    let c = card();
+    let periods = periods_overlapping(&c, d(1, 1), d(2, 29));
+    // Paid 31 January, 15 February, 29 February, 15 March.
+    assert_eq!(match_period(&periods, d(2, 1)), Some(0));
+    assert_eq!(match_period(&periods, d(2, 16)), Some(1));
+    assert_eq!(match_period(&periods, d(3, 2)), Some(2));
+    // Ten days from any payment date: listed unmatched, never dropped.
+    assert_eq!(match_period(&periods, d(2, 7)), None);
+}
+
+#[test]
+fn the_orders_after_closing_explain_a_difference_when_they_add_up_to_it() {
+    use domain::deposits::explain;
+    // A refund of 1,300 after the closing day came off this deposit.
+    assert_eq!(explain(-1_300, &[-1_300]), Some(vec![0]));
+    // A capture and a refund after closing, together.
+    assert_eq!(explain(2_000, &[3_000, -1_000]), Some(vec![0, 1]));
+    // One of several.
+    assert_eq!(explain(-500, &[4_000, -500, 700]), Some(vec![1]));
+    // Nothing adds up: a fee change, or something outside PayDesk.
+    assert_eq!(explain(-36, &[4_000]), None);
+    assert_eq!(explain(0, &[4_000]), Some(vec![]));
+}
