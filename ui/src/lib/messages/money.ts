@@ -72,7 +72,7 @@ export const moneyMessages = {
     "deposits.title": "入金予定",
     "deposits.lead": "精算期間ごとの売上確定 − 返金 − 手数料 − 振込手数料です(手数料は売上確定額に料率を掛けて期間ごとに切り捨て、返金で手数料は戻らない前提)。支払日が土日祝日の場合の前後は反映していません。",
     "deposits.toCome": "これからの入金予定",
-    "deposits.missing": "精算条件が未入力のため、入金予定を計算できません:",
+    "deposits.missing": "入金予定を計算できません:",
     "deposits.period": "精算期間",
     "deposits.paymentDate": "入金予定日",
     "deposits.fee": "手数料",
@@ -94,6 +94,7 @@ export const moneyMessages = {
     "reconcile.explained": "締め日の後の次の受注で説明できます:",
     "reconcile.unexplained": "受注では説明できません。",
     "reconcile.impliedRate": "手数料率が {rate}% なら一致します(手数料の変更を確認してください)。",
+    "reconcile.afterClosing": "締め日の後に動いたお金(参考):",
   },
   en: {
     "nav.sales": "Sales",
@@ -166,7 +167,7 @@ export const moneyMessages = {
     "deposits.title": "Expected deposits",
     "deposits.lead": "Per settlement period: captured − refunded − fees − transfer fee (fees: the rate on captures, rounded down per period; refunds do not return fees). Payment days on weekends or holidays are not moved.",
     "deposits.toCome": "Still to come",
-    "deposits.missing": "The settlement contract is incomplete, so no deposit is computed:",
+    "deposits.missing": "No deposit can be computed:",
     "deposits.period": "Period",
     "deposits.paymentDate": "Payment date",
     "deposits.fee": "Fees",
@@ -188,5 +189,6 @@ export const moneyMessages = {
     "reconcile.explained": "explained by these orders after the closing day:",
     "reconcile.unexplained": "no order explains it.",
     "reconcile.impliedRate": "A fee rate of {rate}% would match (check for a fee change).",
+    "reconcile.afterClosing": "Money that moved after the closing day (for reference):",
   },
 } as const;
