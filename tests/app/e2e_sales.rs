@@ -20,7 +20,7 @@ fn yen(amount: i64) -> String {
     // As the UI's formatYen writes it (Intl's ja-JP grouping after the yen sign).
     let mut out = String::from(if amount < 0 { "¥-" } else { "¥" });
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
             out.push(',');
         }
         out.push(c);
