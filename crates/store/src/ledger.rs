@@ -4,7 +4,8 @@
 //! `domain::money::movements`) in the caller's transaction: `orders::insert_order` calls it
 //! for a new order, `journal::apply_reconciliation` (where sync and operation outcomes
 //! change an order) for every change; [`backfill`] fills the ledger once, in the migration,
-//! for orders that existed before it; then sales over a time range ([`Store::sales`]) and
+//! for orders that existed before it; a trigger keeps the sums per Japan day
+//! (`money_days`); then sales over a range of days ([`Store::sales`]) and
 //! the movements behind one cell ([`Store::movements`]).
 //!
 //! Invariants: append-only (triggers refuse UPDATE and DELETE); per order, captures add up
@@ -240,22 +241,17 @@ fn movement_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MovementRow> {
 }
 
 impl Store {
-    /// Every movement in `[from, to)` added up per Japan day and method (one range scan of
-    /// a covering index).
+    /// Every movement of the Japan days from `from` to `to` (excluded) added up per day
+    /// and method, read from the per-day sums the ledger keeps (`money_days`). The bounds
+    /// are taken as the Japan days they fall in (callers pass 0:00 of a day).
     pub fn sales(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<SalesTotals> {
-        // Added up per Japan day inside SQLite: a year at 100,000 orders is ~110,000
-        // movements but only ~1,500 groups cross into Rust. Times are after 1970, so
-        // integer division is the floor.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT (at + ?3) / ?4 AS day, method, kind, SUM(amount), COUNT(*)
-             FROM money_movements WHERE at >= ?1 AND at < ?2
-             GROUP BY day, method, kind",
+            "SELECT day, method, kind, amount, count FROM money_days
+             WHERE day >= ?1 AND day < ?2",
         )?;
         let mut rows = stmt.query(params![
-            ms(from),
-            ms(to),
-            domain::money::JAPAN_OFFSET_MS,
-            domain::money::DAY_MS
+            domain::money::tokyo_day_number(ms(from)),
+            domain::money::tokyo_day_number(ms(to))
         ])?;
         let mut totals = SalesTotals::default();
         while let Some(r) = rows.next()? {
