@@ -3,12 +3,14 @@
 //! Layout: `commands` holds one thin function per Tauri command (pull state, call one
 //! `api::Desk` method, convert the error), `documents_commands` those of the shop's
 //! documents and the deposit check; `tray` builds the tray icon and its menu;
+//! `api::Desk` method, convert the error), `money_commands` those of money in; `tray` builds the tray icon and its menu;
 //! [`run_cli`] is the command-line entry over the same `api::Desk`. All logic lives in
 //! the `api` crate and below; nothing here decides anything about payments. The backend's
 //! pushes reach the window as one event, `desk-event`, carrying an `api::dto::DeskEvent`.
 
 mod commands;
 mod documents_commands;
+mod money_commands;
 mod notify;
 mod tray;
 
@@ -100,6 +102,16 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             documents_commands::issue_documents,
             documents_commands::mark_deposit,
             documents_commands::undo_deposit,
+            money_commands::sales_report,
+            money_commands::sales_movements,
+            money_commands::accounting_settings,
+            money_commands::save_accounting_settings,
+            money_commands::export_journal,
+            money_commands::settlement_contracts,
+            money_commands::save_settlement_contract,
+            money_commands::expected_deposits,
+            money_commands::record_deposit,
+            money_commands::reconciliation,
         ])
         // The payload of the `desk-event` event.
         .typ::<api::dto::DeskEvent>()

@@ -123,9 +123,47 @@ export const commands = {
 	/**  The deposit check (入金チェック): marks the deposit received. */
 	markDeposit: (orderId: number, input: DepositInput_Deserialize) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("mark_deposit", { orderId, input })),
 	undoDeposit: (orderId: number) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("undo_deposit", { orderId })),
+	/**  Captured, refunded and net per Japan day or month and method. */
+	salesReport: (query: SalesQuery_Deserialize) => typedError<SalesReport, AppError_Serialize>(__TAURI_INVOKE("sales_report", { query })),
+	/**  The captures and refunds behind one cell of the sales table. */
+	salesMovements: (query: MovementsQuery_Deserialize) => typedError<MovementList, AppError_Serialize>(__TAURI_INVOKE("sales_movements", { query })),
+	/**  The account names the accounting exports use. */
+	accountingSettings: () => typedError<AccountingSettings, AppError_Serialize>(__TAURI_INVOKE("accounting_settings")),
+	/**  Saves the account names. */
+	saveAccountingSettings: (input: AccountingSettings) => typedError<AccountingSettings, AppError_Serialize>(__TAURI_INVOKE("save_accounting_settings", { input })),
+	/**  Writes one Japan month's journal entries for freee, Money Forward or Yayoi. */
+	exportJournal: (path: string, format: AccountingFormatCode, month: string) => typedError<JournalExportReport, AppError_Serialize>(__TAURI_INVOKE("export_journal", { path, format, month })),
+	/**  Both payment methods' settlement contracts and what each still lacks. */
+	settlementContracts: () => typedError<SettlementContract_Serialize[], AppError_Serialize>(__TAURI_INVOKE("settlement_contracts")),
+	/**  Saves one payment method's settlement contract. */
+	saveSettlementContract: (input: SettlementContractInput_Deserialize) => typedError<SettlementContract_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_settlement_contract", { input })),
+	/**  Each settlement period's expected deposit per payment method. */
+	expectedDeposits: (query: ExpectedDepositsQuery_Deserialize) => typedError<ExpectedDepositsReport, AppError_Serialize>(__TAURI_INVOKE("expected_deposits", { query })),
+	/**  Records a deposit received from the gateway and returns it matched to its period. */
+	recordDeposit: (input: DepositInput) => typedError<ReconciledDeposit_Serialize, AppError_Serialize>(__TAURI_INVOKE("record_deposit", { input })),
+	/**  The deposits received, each matched to its period, with differences and explanations. */
+	reconciliation: (query: ExpectedDepositsQuery_Deserialize) => typedError<ReconciliationReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("reconciliation", { query })),
 };
 
 /* Types */
+export type AccountingFormatCode = "freee" | "moneyforward" | "yayoi";
+
+/**  The shop's account names and tax categories for the accounting exports (empty = not set). */
+export type AccountingSettings = {
+	/**  売掛金 (what the gateway owes until it pays out). */
+	receivable: string,
+	/**  売上高. */
+	sales: string,
+	/**  Where refunds are booked (売上値引高, or 売上高). */
+	refunds: string,
+	/**  freee's 税区分 of a sale, e.g. `課税売上10%`. */
+	freee_tax: string,
+	/**  Money Forward's 税区分 of a sale, e.g. `課税売上 10%` (empty: the account's own). */
+	moneyforward_tax: string,
+	/**  Yayoi's 税区分 of a sale, e.g. `課税売上込10%`. */
+	yayoi_tax: string,
+};
+
 /**  Who made a history line's change. */
 export type ActorCode = "paydesk" | "gateway" | "outside";
 
@@ -703,6 +741,16 @@ export type CredentialsInput_Serialize = {
 	relay_token: string | null,
 };
 
+/**  One closing day of a settlement contract and when its period is paid. */
+export type CycleDto = {
+	/**  1–31 (31: the month's last day). */
+	closing_day: number,
+	/**  Months after the closing month (0: the same month). */
+	pay_months_after: number,
+	/**  1–31 (31: the month's last day). */
+	pay_day: number,
+};
+
 /**  A deadline as shown next to an order. */
 export type DeadlineDto = {
 	kind: DeadlineKindCode,
@@ -776,6 +824,12 @@ export type DepositInput_Serialize = {
 	/**  The Japan day, `2026-12-01`. */
 	received_on: string,
 	amount_yen: number | null,
+/**  A deposit the shop received, as typed. */
+export type DepositInput = {
+	method: PaymentMethodCode,
+	/**  The Japan day it arrived, `2026-12-15`. */
+	received_on: string,
+	amount_yen: number,
 };
 
 /**  Everything the backend pushes to the UI, as one Tauri event `desk-event`. */
@@ -933,6 +987,55 @@ export type EmailTemplateInput = {
 export type EnvironmentCode = 
 /**  The local simulator (or any custom base URL). */
 "simulator" | "sandbox" | "production";
+
+/**  One settlement period's expected deposit. */
+export type ExpectedDepositRow = {
+	start: string,
+	end: string,
+	payment_date: string,
+	captured_yen: number,
+	captures: number,
+	refunded_yen: number,
+	refunds: number,
+	fee_yen: number,
+	transfer_fee_yen: number,
+	/**  Captured − refunded − fee − transfer fee. */
+	expected_yen: number,
+	/**  The payment date is today or later. */
+	to_come: boolean,
+};
+
+/**
+ *  Which periods to show: those overlapping Japan days `from` to `to`. Left out: the last
+ *  two months up to today (on PayDesk's clock), with what is still to come.
+ */
+export type ExpectedDepositsQuery = ExpectedDepositsQuery_Serialize | ExpectedDepositsQuery_Deserialize;
+
+/**
+ *  Which periods to show: those overlapping Japan days `from` to `to`. Left out: the last
+ *  two months up to today (on PayDesk's clock), with what is still to come.
+ */
+export type ExpectedDepositsQuery_Deserialize = {
+	from?: string | null,
+	to?: string | null,
+};
+
+/**
+ *  Which periods to show: those overlapping Japan days `from` to `to`. Left out: the last
+ *  two months up to today (on PayDesk's clock), with what is still to come.
+ */
+export type ExpectedDepositsQuery_Serialize = {
+	from: string | null,
+	to: string | null,
+};
+
+export type ExpectedDepositsReport = {
+	from: string,
+	to: string,
+	methods: MethodDeposits[],
+	/**  The sum of the periods still to come (methods with a complete contract). */
+	to_come_yen: number,
+};
 
 /**  One month of the 12-month expiry chart. */
 export type ExpiryMonthDto = {
@@ -1436,6 +1539,15 @@ export type ItemDto_Serialize = {
 
 /**  The tax rate of the shop's items: `standard` 10%, `reduced` 8% (food and drink). */
 export type ItemRateCode = "standard" | "reduced";
+/**  A written journal file. */
+export type JournalExportReport = {
+	path: string,
+	format: AccountingFormatCode,
+	/**  The month, `2026-12`. */
+	month: string,
+	/**  Journal entries (lines) written. */
+	entries: number,
+};
 
 export type KeychainStatus = KeychainStatus_Serialize | KeychainStatus_Deserialize;
 
@@ -1525,6 +1637,58 @@ export type MailRunReport_Serialize = {
 	failed: number,
 	/**  The SMTP problem, when sending failed or is not set up (mails stay queued). */
 	problem: AppError_Serialize | null,
+};
+
+/**  One method's periods, or what its contract lacks (then `periods` is empty). */
+export type MethodDeposits = {
+	method: PaymentMethodCode,
+	missing: Text[],
+	periods: ExpectedDepositRow[],
+};
+
+/**  One capture or refund of an order. */
+export type MovementItem = {
+	order_id: number,
+	order_number: string,
+	/**  The transaction ID the order had when the money moved. */
+	payment_id: string,
+	method: PaymentMethodCode,
+	kind: MovementKindCode,
+	amount_yen: number,
+	at: string,
+	/**
+	 *  The time is the order's last change, not the refund's own (an order older than the
+	 *  ledger, refunded outside PayDesk).
+	 */
+	estimated: boolean,
+};
+
+export type MovementKindCode = "capture" | "refund";
+
+/**
+ *  The movements of a cell, oldest first; `total` counts all, `items` holds at most
+ *  `RULES.sales_movements_shown`.
+ */
+export type MovementList = {
+	items: MovementItem[],
+	total: number,
+};
+
+/**  The movements behind one cell: Japan days `from` to `to` (included), one method or all. */
+export type MovementsQuery = MovementsQuery_Serialize | MovementsQuery_Deserialize;
+
+/**  The movements behind one cell: Japan days `from` to `to` (included), one method or all. */
+export type MovementsQuery_Deserialize = {
+	from: string,
+	to: string,
+	method?: PaymentMethodCode | null,
+};
+
+/**  The movements behind one cell: Japan days `from` to `to` (included), one method or all. */
+export type MovementsQuery_Serialize = {
+	from: string,
+	to: string,
+	method: PaymentMethodCode | null,
 };
 
 /**  The desktop notifications the shop can turn off one by one. */
@@ -1975,6 +2139,78 @@ export type QueuedMailDto_Serialize = {
 	sent_at: string | null,
 };
 
+/**
+ *  A received deposit matched to the settlement period it pays, with the difference and
+ *  the orders that explain it.
+ */
+export type ReconciledDeposit = ReconciledDeposit_Serialize | ReconciledDeposit_Deserialize;
+
+/**
+ *  A received deposit matched to the settlement period it pays, with the difference and
+ *  the orders that explain it.
+ */
+export type ReconciledDeposit_Deserialize = {
+	id: number,
+	method: PaymentMethodCode,
+	received_on: string,
+	amount_yen: number,
+	/**  The period whose payment date is nearest (none: no period is paid near that day). */
+	period?: ExpectedDepositRow | null,
+	/**  Received − expected. */
+	difference_yen?: number | null,
+	/**
+	 *  Captures and refunds after the period closed, up to the day the money arrived: the
+	 *  gateway may have counted them in this deposit.
+	 */
+	explanation: MovementItem[],
+	/**  The explanation's captures less refunds come to exactly the difference. */
+	explained: boolean,
+	/**  When nothing explains it: the fee rate the deposit implies (`3.9`), a fee change. */
+	implied_fee_rate?: string | null,
+	/**  What the contract lacks (then no period and no difference). */
+	missing: Text[],
+};
+
+/**
+ *  A received deposit matched to the settlement period it pays, with the difference and
+ *  the orders that explain it.
+ */
+export type ReconciledDeposit_Serialize = {
+	id: number,
+	method: PaymentMethodCode,
+	received_on: string,
+	amount_yen: number,
+	/**  The period whose payment date is nearest (none: no period is paid near that day). */
+	period: ExpectedDepositRow | null,
+	/**  Received − expected. */
+	difference_yen: number | null,
+	/**
+	 *  Captures and refunds after the period closed, up to the day the money arrived: the
+	 *  gateway may have counted them in this deposit.
+	 */
+	explanation: MovementItem[],
+	/**  The explanation's captures less refunds come to exactly the difference. */
+	explained: boolean,
+	/**  When nothing explains it: the fee rate the deposit implies (`3.9`), a fee change. */
+	implied_fee_rate: string | null,
+	/**  What the contract lacks (then no period and no difference). */
+	missing: Text[],
+};
+
+export type ReconciliationReport = ReconciliationReport_Serialize | ReconciliationReport_Deserialize;
+
+export type ReconciliationReport_Deserialize = {
+	from: string,
+	to: string,
+	deposits: ReconciledDeposit_Deserialize[],
+};
+
+export type ReconciliationReport_Serialize = {
+	from: string,
+	to: string,
+	deposits: ReconciledDeposit_Serialize[],
+};
+
 export type RelayTestResult = {
 	ok: boolean,
 	message: Text,
@@ -2082,6 +2318,70 @@ export type RenewalRunReport_Serialize = {
 
 /**  How the consumption tax of each rate is rounded (once per rate per document). */
 export type RoundingCode = "down" | "up" | "half_up";
+/**  Captured, refunded and net, with counts. */
+export type SalesFigures = {
+	captured_yen: number,
+	captures: number,
+	refunded_yen: number,
+	refunds: number,
+	/**  Captured minus refunded. */
+	net_yen: number,
+};
+
+/**  How sales are grouped. */
+export type SalesPeriodCode = "day" | "month";
+
+/**
+ *  Which sales to add up: Japan days `from` to `to`, both included. Left out, they default
+ *  on PayDesk's clock: this month so far (days), the last twelve months (months).
+ */
+export type SalesQuery = SalesQuery_Serialize | SalesQuery_Deserialize;
+
+/**
+ *  Which sales to add up: Japan days `from` to `to`, both included. Left out, they default
+ *  on PayDesk's clock: this month so far (days), the last twelve months (months).
+ */
+export type SalesQuery_Deserialize = {
+	period: SalesPeriodCode,
+	/**  First Japan day, `2026-12-01`. */
+	from?: string | null,
+	/**  Last Japan day (included). */
+	to?: string | null,
+};
+
+/**
+ *  Which sales to add up: Japan days `from` to `to`, both included. Left out, they default
+ *  on PayDesk's clock: this month so far (days), the last twelve months (months).
+ */
+export type SalesQuery_Serialize = {
+	period: SalesPeriodCode,
+	/**  First Japan day, `2026-12-01`. */
+	from: string | null,
+	/**  Last Japan day (included). */
+	to: string | null,
+};
+
+/**  Sales per period over the query's range, every period listed (empty ones too). */
+export type SalesReport = {
+	period: SalesPeriodCode,
+	from: string,
+	to: string,
+	rows: SalesRow[],
+	/**  The whole range. */
+	total: SalesFigures,
+};
+
+/**  One period (day or month) of the table. */
+export type SalesRow = {
+	/**  The period's first Japan day. */
+	start: string,
+	/**  Its last Japan day (included; inside the query's range). */
+	end: string,
+	card: SalesFigures,
+	paidy: SalesFigures,
+	/**  Card and Paidy together. */
+	total: SalesFigures,
+};
 
 /**  Which secrets are stored in the keychain (never their values). */
 export type SecretsSet = {
@@ -2211,6 +2511,46 @@ export type Settings_Serialize = {
 	complete: boolean,
 	/**  The keychain could not be read (locked, absent): `secrets` is then all false. */
 	keychain_problem: AppError_Serialize | null,
+};
+
+/**  A saved contract and what it still lacks (then no deposit is computed for its method). */
+export type SettlementContract = SettlementContract_Serialize | SettlementContract_Deserialize;
+
+/**  The settlement contract of one payment method as the shop entered it. */
+export type SettlementContractInput = SettlementContractInput_Serialize | SettlementContractInput_Deserialize;
+
+/**  The settlement contract of one payment method as the shop entered it. */
+export type SettlementContractInput_Deserialize = {
+	method: PaymentMethodCode,
+	cycles: CycleDto[],
+	/**  A percentage as typed (`3.6`); empty = not set. */
+	fee_rate: string,
+	fee_per_capture_yen?: number | null,
+	transfer_fee_yen?: number | null,
+	transfer_fee_borne_by?: TransferFeeBorneByCode | null,
+};
+
+/**  The settlement contract of one payment method as the shop entered it. */
+export type SettlementContractInput_Serialize = {
+	method: PaymentMethodCode,
+	cycles: CycleDto[],
+	/**  A percentage as typed (`3.6`); empty = not set. */
+	fee_rate: string,
+	fee_per_capture_yen: number | null,
+	transfer_fee_yen: number | null,
+	transfer_fee_borne_by: TransferFeeBorneByCode | null,
+};
+
+/**  A saved contract and what it still lacks (then no deposit is computed for its method). */
+export type SettlementContract_Deserialize = {
+	contract: SettlementContractInput_Deserialize,
+	missing: Text[],
+};
+
+/**  A saved contract and what it still lacks (then no deposit is computed for its method). */
+export type SettlementContract_Serialize = {
+	contract: SettlementContractInput_Serialize,
+	missing: Text[],
 };
 
 export type SetupGuide = {
@@ -2733,6 +3073,8 @@ export type Text = {
 	ja: string,
 	en: string,
 };
+
+export type TransferFeeBorneByCode = "shop" | "gateway";
 
 /**
  *  A card order's 3-D Secure: `code` is `authenticated`, `attempted` (the card company

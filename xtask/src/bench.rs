@@ -16,6 +16,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("api", "sync_bench"),
     ("paygent-sim", "sim_bench"),
     ("store", "store_bench"),
+    ("store", "money_bench"),
     ("domain", "dashboard_bench"),
     ("api", "bulk_bench"),
     ("documents", "documents_bench"),

@@ -23,6 +23,10 @@
 //! paydesk documents issue order-slip|delivery-note|invoice|receipt ORDER_NUMBER... --out FILE.pdf [--json]
 //! paydesk documents shop
 //! paydesk deposit mark ORDER_NUMBER --day 2026-12-01 [--amount N] [--json] | undo ORDER_NUMBER
+//! paydesk money sales [--period day|month] [--from DAY] [--to DAY] [--json]
+//! paydesk money cell --from DAY --to DAY [--method card|paidy] [--json]
+//! paydesk money expected [--from DAY] [--to DAY] [--json]
+//! paydesk money export FILE.csv --format freee|moneyforward|yayoi --month 2026-11 [--json]
 //! ```
 //!
 //! Output is the DTO as JSON with `--json`, else short lines in the language of `LANG`
@@ -41,7 +45,8 @@ use crate::{AppError, Desk, DeskConfig, Text};
 pub fn is_cli_command(word: &str) -> bool {
     matches!(
         word,
-        "orders" | "sync" | "settings" | "bulk" | "documents" | "deposit" | "help" | "--help"
+        "orders" | "sync" | "settings" | "bulk" | "documents" | "deposit" | "money" | "help"
+            | "--help"
     )
 }
 
@@ -65,6 +70,10 @@ const USAGE: &str = "usage:
   paydesk documents issue order-slip|delivery-note|invoice|receipt ORDER_NUMBER... --out FILE.pdf
   paydesk documents shop                                      (the shop's details the documents print)
   paydesk deposit mark ORDER_NUMBER --day 2026-12-01 [--amount N] | undo ORDER_NUMBER
+  paydesk money sales [--period day|month] [--from DAY] [--to DAY]   (captured, refunded, net per Japan day or month)
+  paydesk money cell --from DAY --to DAY [--method card|paidy]       (the captures and refunds behind a cell)
+  paydesk money expected [--from DAY] [--to DAY]                     (expected deposits per settlement period)
+  paydesk money export FILE.csv --format freee|moneyforward|yayoi --month 2026-11
   (add --json for machine-readable output; PAYDESK_DATA_DIR selects the data folder;
    PAYDESK_DEMO=1 or --demo runs the demo in its own folder beside it)";
 
@@ -570,6 +579,7 @@ async fn execute(desk: &Desk, args: &Args) -> Result<(), Failure> {
         }
         (Some("bulk"), sub) => crate::bulk::cli::execute(desk, args, sub).await?,
         (Some("documents" | "deposit"), _) => crate::documents::cli::execute(desk, args).await?,
+        (Some("money"), sub) => crate::money_cli::execute(desk, args, sub).await?,
         _ => return Err(Failure::Usage("unknown command".into())),
     }
     Ok(())

@@ -21,7 +21,11 @@
 //! dashboard and the background scheduler ([`Desk::run_subscriptions`], spawned beside
 //! `run_sync`); `mailing` holds the SMTP settings (password in the keychain), reminder
 //! templates, the mail queue and the monthly summary; their DTOs are in
-//! [`subscriptions_dto`].
+//! [`subscriptions_dto`]. `money` adds up sales per Japan day or month from the store's
+//! money ledger, lists the movements behind a cell, keeps the accounting account names
+//! and writes journal files for freee, Money Forward and Yayoi; `deposits` keeps the
+//! settlement contract per method and computes each period's expected deposit (DTOs in
+//! [`money_dto`]).
 //!
 //! Invariants: no secret reaches a log line, an error, a DTO or the database (secrets are
 //! read from the keychain right before use, wrapped in `Sensitive`/`Secret`); time comes
@@ -34,6 +38,7 @@ pub mod cli;
 mod convert;
 #[cfg(feature = "demo")]
 pub mod demo;
+mod deposits;
 mod details;
 mod documents;
 pub mod documents_dto;
@@ -45,6 +50,9 @@ pub mod guide_dto;
 pub mod identity;
 pub mod log;
 mod mailing;
+mod money;
+mod money_cli;
+pub mod money_dto;
 mod operations;
 mod orders;
 mod settings;

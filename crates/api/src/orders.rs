@@ -45,7 +45,7 @@ fn three_d_secure_dto(
 }
 
 /// A Japan calendar day typed as `2026-12-01`; `field` names it in both languages.
-fn japan_day((ja, en): (&str, &str), value: &str) -> Result<NaiveDate, AppError> {
+pub(crate) fn japan_day((ja, en): (&str, &str), value: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
         AppError::refused(
             "invalid_date",

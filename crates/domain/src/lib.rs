@@ -14,18 +14,24 @@
 //! [`invoice`] holds the qualified-invoice rules (registration number, tax per rate);
 //! [`search`] folds search text and stored fields into one comparable form;
 //! [`three_d_secure`] reads what the gateway reports about a card payment's 3-D Secure.
+//! [`money`] holds the movements of money (captures, refunds) and sales per Japan day or
+//! month, [`deposits`] the settlement contract and each period's expected deposit, and
+//! [`accounting`] writes them as journal entries for freee, Money Forward and Yayoi.
 //!
 //! Invariants: nothing here derives `Serialize` (DTOs live at the IPC boundary); money is
 //! [`Yen`]; no deadline or limit is written outside [`rules`] (a tidy test checks the
 //! other crates).
 
+pub mod accounting;
 pub mod bulk;
 pub mod buyer;
 pub mod deposit;
+pub mod deposits;
 pub mod history;
 pub mod import;
 pub mod invoice;
 pub mod journal;
+pub mod money;
 pub mod notification;
 pub mod operation;
 pub mod order;

@@ -123,6 +123,26 @@ pub struct Rules {
     /// The longest buyer detail the shop owner may type (name, kana, an address part), in
     /// characters: well above any real name or address line, and a cap on what is stored.
     pub buyer_text_max_chars: usize,
+    /// The most captures and refunds one cell of the sales screen lists when clicked
+    /// (its sums always cover all of them; the list says how many are not shown).
+    pub sales_movements_shown: usize,
+    /// The longest range one sales query (or its cell's list) covers: ten years of days,
+    /// a cap on what one request reads.
+    pub sales_range_max: TimeDelta,
+    /// Yayoi reads an account name (勘定科目) of at most 24 half-width bytes (desktop
+    /// 弥生会計; the online edition cuts at 12 characters itself).
+    pub yayoi_account_max_bytes: usize,
+    /// Yayoi's longest description (摘要) in its import file, in Shift_JIS bytes.
+    pub yayoi_description_max_bytes: usize,
+    /// A settlement contract pays a period out at most this many months after its closing
+    /// day (card companies and Paidy pay within the next month or two).
+    pub settlement_pay_months_max: u32,
+    /// The highest fee rate a settlement contract may hold, in hundredths of a percent
+    /// (20 %): a guard against a rate typed in the wrong unit.
+    pub settlement_fee_rate_max_bp: u32,
+    /// A deposit received this many days or fewer from a period's payment date is taken
+    /// as that period's (banks credit a day or two late around weekends and holidays).
+    pub deposit_match_window: TimeDelta,
 }
 
 /// The rules PayDesk runs with.
@@ -167,6 +187,13 @@ pub const RULES: Rules = Rules {
     import_preview_sample: 20,
     max_image_file_bytes: 2 * 1024 * 1024,
     max_orders_per_document_file: 500,
+    sales_movements_shown: 500,
+    sales_range_max: TimeDelta::days(3_660),
+    yayoi_account_max_bytes: 24,
+    yayoi_description_max_bytes: 64,
+    settlement_pay_months_max: 3,
+    settlement_fee_rate_max_bp: 2_000,
+    deposit_match_window: TimeDelta::days(5),
 };
 
 impl Default for Rules {

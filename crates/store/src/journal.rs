@@ -138,7 +138,10 @@ pub(crate) fn apply_reconciliation(
     now: DateTime<Utc>,
 ) -> Result<()> {
     if rec.changed {
+        let before = crate::orders::get_order(conn, order)?;
         crate::orders::update_order(conn, order, &rec.order, now)?;
+        // The one place sync and operation outcomes change an order: its money moves here.
+        crate::ledger::record(conn, order, before.as_ref(), &rec.order, at, now)?;
     }
     for (actor, text) in &rec.lines {
         crate::history::append(conn, order, at, *actor, text)?;

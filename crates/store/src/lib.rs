@@ -9,6 +9,9 @@
 //! [`documents`] the shop's details for its documents, each issued document and the
 //! deposit check;
 //! [`imports`] plans, applies, records and undoes storefront CSV imports field by field; settings are plain key/value rows.
+//! [`imports`] plans, applies, records and undoes storefront CSV imports field by field;
+//! [`ledger`] keeps every capture and refund with its time and amount (sales per day and
+//! month come from it); settings are plain key/value rows.
 //!
 //! Invariants: no column holds a secret; every multi-row change runs in one transaction;
 //! business decisions come from the `domain` crate (the store never decides what a status
@@ -20,6 +23,7 @@ pub mod documents;
 pub mod history;
 pub mod imports;
 pub mod journal;
+pub mod ledger;
 pub mod orders;
 pub mod subscriptions;
 pub mod sync;
@@ -38,6 +42,7 @@ pub use documents::{DocumentIssue, ShopProfile};
 pub use history::HistoryLine;
 pub use imports::{FieldChange, FieldValue, ImportPlan, ImportRecord, KeptField, UndoOutcome};
 pub use journal::JournalOutcome;
+pub use ledger::{MovementPage, MovementRow, MovementSource, ReceivedDeposit};
 pub use orders::{DeadlineFilter, ListQuery, OrderRow, OrderSort, Page};
 pub use subscriptions::{
     BeginRenewal, CardListQuery, CardListRow, CardRefresh, CycleRow, CycleState, ImportPolicy,
@@ -58,8 +63,13 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_shop_owner_details.sql"),
     include_str!("../migrations/0009_list_sorts.sql"),
     include_str!("../migrations/0010_documents_and_deposits.sql"),
+    LEDGER_MIGRATION,
     include_str!("../migrations/0013_three_d_secure.sql"),
 ];
+
+/// Migration 0012 creates the money ledger; right after it, in its transaction, the ledger
+/// is filled for the orders that exist (`ledger::backfill`).
+const LEDGER_MIGRATION: &str = include_str!("../migrations/0012_money_ledger.sql");
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -188,6 +198,9 @@ impl Store {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
+            if *sql == LEDGER_MIGRATION {
+                ledger::backfill(&tx)?;
+            }
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
         }

@@ -269,6 +269,8 @@ pub(crate) fn insert_order(
         "INSERT INTO payment_ids (payment_id, order_id, base_payment_id, created_at) VALUES (?1, ?2, NULL, ?3)",
         params![order.payment_id, id, ms(now)],
     )?;
+    // An order that arrives captured (or refunded) has moved money already.
+    crate::ledger::record(conn, OrderId(id), None, order, now, now)?;
     Ok(OrderId(id))
 }
 

@@ -219,3 +219,23 @@ export const files = {
     defaultPath?: string,
   ): Promise<string | null> => (await saveFileDialog({ title, filters: [filter], defaultPath })) ?? null,
 };
+
+// Money in (issue 21): sales per day or month, the movements behind a cell, the accounting
+// account names and the journal export.
+export const moneyApi = {
+  sales: async (query: S.SalesQuery): Promise<S.SalesReport> => unwrap(await commands.salesReport(query)),
+  movements: async (query: S.MovementsQuery): Promise<S.MovementList> => unwrap(await commands.salesMovements(query)),
+  accountingSettings: async (): Promise<S.AccountingSettings> => unwrap(await commands.accountingSettings()),
+  saveAccountingSettings: async (input: S.AccountingSettings): Promise<S.AccountingSettings> =>
+    unwrap(await commands.saveAccountingSettings(input)),
+  exportJournal: async (path: string, format: S.AccountingFormatCode, month: string): Promise<S.JournalExportReport> =>
+    unwrap(await commands.exportJournal(path, format, month)),
+  settlementContracts: async (): Promise<S.SettlementContract[]> => unwrap(await commands.settlementContracts()),
+  saveSettlementContract: async (input: S.SettlementContractInput): Promise<S.SettlementContract> =>
+    unwrap(await commands.saveSettlementContract(input)),
+  expectedDeposits: async (query: S.ExpectedDepositsQuery): Promise<S.ExpectedDepositsReport> =>
+    unwrap(await commands.expectedDeposits(query)),
+  recordDeposit: async (input: S.DepositInput): Promise<S.ReconciledDeposit> => unwrap(await commands.recordDeposit(input)),
+  reconciliation: async (query: S.ExpectedDepositsQuery): Promise<S.ReconciliationReport> =>
+    unwrap(await commands.reconciliation(query)),
+};

@@ -8,6 +8,7 @@ import { guideMessages } from "./messages/guide";
 import { buyerMessages } from "./messages/buyer";
 import { listMessages } from "./messages/lists";
 import { documentMessages } from "./messages/documents";
+import { moneyMessages } from "./messages/money";
 
 export type Language = "ja" | "en";
 
@@ -20,6 +21,7 @@ const messages = {
     ...buyerMessages.ja,
     ...listMessages.ja,
     ...documentMessages.ja,
+    ...moneyMessages.ja,
     "app.tagline": "ペイジェント決済の受注・売上・定期購入をひとつの画面で",
     "nav.home": "ホーム",
     "nav.orders": "受注",
@@ -306,6 +308,7 @@ const messages = {
     ...buyerMessages.en,
     ...listMessages.en,
     ...documentMessages.en,
+    ...moneyMessages.en,
     "app.tagline": "Orders, captures and subscriptions on Paygent, in one place",
     "nav.home": "Home",
     "nav.orders": "Orders",

@@ -5,13 +5,14 @@ import type { MessageKey } from "./i18n";
 import { clearFilters, initialState, type ListState } from "./orderQuery";
 
 // "guide" (the setup guide) is opened from the first start and from Settings, not the sidebar.
-export type Screen = "home" | "orders" | "bulkCapture" | "subscriptions" | "settings" | "guide";
+export type Screen = "home" | "orders" | "bulkCapture" | "subscriptions" | "sales" | "settings" | "guide";
 
 export const screens: { id: Screen; label: MessageKey }[] = [
   { id: "home", label: "nav.home" },
   { id: "orders", label: "nav.orders" },
   { id: "bulkCapture", label: "nav.bulkCapture" },
   { id: "subscriptions", label: "nav.subscriptions" },
+  { id: "sales", label: "nav.sales" },
   { id: "settings", label: "nav.settings" },
 ];
 

@@ -337,3 +337,70 @@ async fn cli_issues_documents_and_marks_deposits() {
     assert_eq!(marked(), None);
     assert_eq!(run(args(&["deposit", "undo", "cli-d-1"])).await, 1);
 }
+
+/// Issue 21, point 6: money in from the command line: sales, a cell, expected deposits
+/// and the export, which refuses until the accounts are set and then writes the file.
+#[tokio::test]
+async fn cli_money_sales_expected_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || {
+        DeskConfig::new(
+            "jp.paydesk.it.cli",
+            "0.0.0",
+            Build::Test,
+            dir.path().to_owned(),
+        )
+    };
+    let run = |words: Vec<String>| {
+        let config = config();
+        async move { api::cli::run(config, &words).await }
+    };
+    assert!(api::cli::is_cli_command("money"));
+    assert_eq!(run(args(&["money", "sales", "--json"])).await, 0);
+    assert_eq!(run(args(&["money", "sales", "--period", "month"])).await, 0);
+    assert_eq!(run(args(&["money", "sales", "--period", "week"])).await, 2);
+    // A wrong day is the window's plain error.
+    assert_eq!(
+        run(args(&["money", "sales", "--from", "2026-13-01"])).await,
+        1
+    );
+    assert_eq!(
+        run(args(&[
+            "money",
+            "cell",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--method",
+            "card"
+        ]))
+        .await,
+        0
+    );
+    assert_eq!(run(args(&["money", "expected"])).await, 0);
+    let file = dir.path().join("freee.csv");
+    let file = file.display().to_string();
+    let export = || {
+        args(&[
+            "money", "export", &file, "--format", "freee", "--month", "2026-11",
+        ])
+    };
+    assert_eq!(run(export()).await, 1, "no account names yet");
+    assert!(!std::path::Path::new(&file).exists());
+    {
+        let desk = api::Desk::open(config()).await.unwrap();
+        desk.save_accounting_settings(api::money_dto::AccountingSettings {
+            sales: "売上高".into(),
+            refunds: "売上高".into(),
+            freee_tax: "課税売上10%".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+    assert_eq!(run(export()).await, 0);
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with("\u{feff}収支区分,管理番号,発生日".as_bytes()));
+    assert_eq!(run(args(&["money", "frobnicate"])).await, 2);
+}

@@ -15,6 +15,7 @@ mod identity;
 mod issue19;
 mod leak;
 mod lists;
+mod money;
 mod operations;
 mod settings;
 mod subscriptions;

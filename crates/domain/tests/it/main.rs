@@ -1,10 +1,13 @@
 //! Integration tests of the domain crate: each module is one boundary, tests are tables.
 
+mod accounting;
 mod bulk;
 mod conformance;
+mod deposits;
 mod history;
 mod journal;
 mod matrix;
+mod money;
 mod plans;
 mod reconcile;
 mod storefront;

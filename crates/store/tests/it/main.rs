@@ -4,6 +4,7 @@ mod bulk;
 mod details;
 mod history;
 mod journal;
+mod ledger;
 mod lists;
 mod migrations;
 mod notifications;

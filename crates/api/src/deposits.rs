@@ -1,0 +1,498 @@
+//! Expected deposits (issue 21, point 2): the settlement contract per payment method
+//! (a setting, `settlement.contract.<method>`, stored as JSON), and each settlement
+//! period's expected deposit from the money ledger. A contract that lacks something
+//! (no fee rate, no cycle) shows what is missing, never a figure.
+
+use chrono::NaiveDate;
+use domain::PaymentMethod;
+use domain::deposits::{Contract, ContractField, Cycle, TransferFeeBorneBy};
+use domain::money::{Period, tokyo_day, tokyo_day_start};
+use serde::{Deserialize, Serialize};
+
+use crate::convert::method_to;
+use crate::dto::PaymentMethodCode;
+use crate::money_dto::{
+    CycleDto, ExpectedDepositRow, ExpectedDepositsQuery, ExpectedDepositsReport, MethodDeposits,
+    SettlementContract, SettlementContractInput, TransferFeeBorneByCode,
+};
+use crate::orders::japan_day;
+use crate::{AppError, Desk, Text};
+
+/// The contract as stored (the setting's JSON): a private shape, read back leniently.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Stored {
+    cycles: Vec<(u32, u32, u32)>,
+    fee_rate_bp: Option<u32>,
+    fee_per_capture_yen: Option<i64>,
+    transfer_fee_yen: Option<i64>,
+    transfer_fee_borne_by_shop: Option<bool>,
+}
+
+fn key(method: PaymentMethod) -> String {
+    format!("settlement.contract.{}", method.code())
+}
+
+fn method_from(code: PaymentMethodCode) -> PaymentMethod {
+    match code {
+        PaymentMethodCode::Card => PaymentMethod::Card,
+        PaymentMethodCode::Paidy => PaymentMethod::Paidy,
+    }
+}
+
+fn contract_of(method: PaymentMethod, stored: &Stored) -> Contract {
+    Contract {
+        method,
+        cycles: stored
+            .cycles
+            .iter()
+            .map(|&(closing_day, pay_months_after, pay_day)| Cycle {
+                closing_day,
+                pay_months_after,
+                pay_day,
+            })
+            .collect(),
+        fee_rate_bp: stored.fee_rate_bp,
+        fee_per_capture: stored.fee_per_capture_yen.map(domain::Yen),
+        transfer_fee: stored.transfer_fee_yen.map(domain::Yen),
+        transfer_fee_borne_by: stored.transfer_fee_borne_by_shop.map(|shop| {
+            if shop {
+                TransferFeeBorneBy::Shop
+            } else {
+                TransferFeeBorneBy::Gateway
+            }
+        }),
+    }
+}
+
+fn missing_texts(fields: &[ContractField]) -> Vec<Text> {
+    // Nothing entered at all: one line says so rather than five.
+    if fields.len() == 5 {
+        return vec![Text::new(
+            "精算条件がまだ入力されていません(設定画面で入力します)",
+            "No settlement contract is entered yet (enter it in Settings)",
+        )];
+    }
+    fields
+        .iter()
+        .map(|f| {
+            let (ja, en) = f.label();
+            Text::new(
+                &format!("{ja}が未設定です"),
+                &format!("The {en} is not set"),
+            )
+        })
+        .collect()
+}
+
+fn dto_of(method: PaymentMethod, stored: &Stored) -> SettlementContract {
+    let contract = contract_of(method, stored);
+    SettlementContract {
+        missing: missing_texts(&contract.missing()),
+        contract: SettlementContractInput {
+            method: method_to(method),
+            cycles: contract
+                .cycles
+                .iter()
+                .map(|c| CycleDto {
+                    closing_day: c.closing_day,
+                    pay_months_after: c.pay_months_after,
+                    pay_day: c.pay_day,
+                })
+                .collect(),
+            fee_rate: stored
+                .fee_rate_bp
+                .map(domain::deposits::fee_rate_text)
+                .unwrap_or_default(),
+            fee_per_capture_yen: stored.fee_per_capture_yen,
+            transfer_fee_yen: stored.transfer_fee_yen,
+            transfer_fee_borne_by: stored.transfer_fee_borne_by_shop.map(|shop| {
+                if shop {
+                    TransferFeeBorneByCode::Shop
+                } else {
+                    TransferFeeBorneByCode::Gateway
+                }
+            }),
+        },
+    }
+}
+
+fn day_text(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+impl Desk {
+    fn stored_contract(&self, method: PaymentMethod) -> Result<Stored, AppError> {
+        let value = self.store().setting(&key(method))?;
+        Ok(value
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or_default())
+    }
+
+    /// Both methods' settlement contracts, with what each still lacks.
+    pub async fn settlement_contracts(&self) -> Result<Vec<SettlementContract>, AppError> {
+        PaymentMethod::ALL
+            .into_iter()
+            .map(|m| Ok(dto_of(m, &self.stored_contract(m)?)))
+            .collect()
+    }
+
+    /// Saves one method's contract. A value that is there but wrong (a fee rate that is not
+    /// a percentage, a day outside 1–31, a negative fee) is refused and nothing is saved;
+    /// a value left empty is saved as not set and named as missing.
+    pub async fn save_settlement_contract(
+        &self,
+        input: SettlementContractInput,
+    ) -> Result<SettlementContract, AppError> {
+        let method = method_from(input.method);
+        let fee_rate_bp = match input.fee_rate.trim() {
+            "" => None,
+            text => Some(domain::deposits::parse_fee_rate(text).ok_or_else(|| {
+                AppError::refused(
+                    "invalid_fee_rate",
+                    Text::new(
+                        &format!("決済手数料率「{text}」は読めません。3.6 のように、% の数字を小数 2 桁までで入力してください。"),
+                        &format!("The fee rate \"{text}\" is not readable. Enter a percentage with at most two decimals, like 3.6."),
+                    ),
+                )
+            })?),
+        };
+        if input.fee_per_capture_yen.is_some_and(|y| y < 0)
+            || input.transfer_fee_yen.is_some_and(|y| y < 0)
+        {
+            return Err(AppError::refused(
+                "invalid_fee",
+                Text::new(
+                    "手数料に負の金額は入力できません。",
+                    "A fee cannot be negative.",
+                ),
+            ));
+        }
+        let stored = Stored {
+            cycles: input
+                .cycles
+                .iter()
+                .map(|c| (c.closing_day, c.pay_months_after, c.pay_day))
+                .collect(),
+            fee_rate_bp,
+            fee_per_capture_yen: input.fee_per_capture_yen,
+            transfer_fee_yen: input.transfer_fee_yen,
+            transfer_fee_borne_by_shop: input
+                .transfer_fee_borne_by
+                .map(|b| b == TransferFeeBorneByCode::Shop),
+        };
+        let contract = contract_of(method, &stored);
+        if contract.missing().contains(&ContractField::Cycles) && !contract.cycles.is_empty() {
+            return Err(AppError::refused(
+                "invalid_cycle",
+                Text::new(
+                    "締め日と支払日が正しくありません。日は 1〜31(31 は月末)、支払日は締め日より後、締めから 3 か月以内にしてください。",
+                    "The closing and payment days are not valid: days are 1–31 (31 = month end), and the payment comes after the closing day, within three months.",
+                ),
+            ));
+        }
+        if contract.missing().contains(&ContractField::FeeRate) && fee_rate_bp.is_some() {
+            return Err(AppError::refused(
+                "invalid_fee_rate",
+                Text::new(
+                    "決済手数料率が高すぎます。% で入力しているか確かめてください。",
+                    "The fee rate is too high; check it is a percentage.",
+                ),
+            ));
+        }
+        let json = serde_json::to_string(&stored)
+            .map_err(|e| AppError::internal("contract_json", &e.to_string()))?;
+        self.store().set_setting(&key(method), &json)?;
+        Ok(dto_of(method, &stored))
+    }
+
+    /// Each settlement period's expected deposit per method, from the money ledger.
+    pub async fn expected_deposits(
+        &self,
+        query: ExpectedDepositsQuery,
+    ) -> Result<ExpectedDepositsReport, AppError> {
+        let today = tokyo_day(self.now());
+        let default_from = today
+            .checked_sub_months(chrono::Months::new(2))
+            .unwrap_or(today);
+        let from = match &query.from {
+            Some(f) => japan_day(("開始日", "first day"), f)?,
+            None => default_from,
+        };
+        let to = match &query.to {
+            Some(t) => japan_day(("終了日", "last day"), t)?,
+            None => today,
+        };
+        if to < from || to - from > domain::RULES.sales_range_max {
+            return Err(AppError::refused(
+                "invalid_range",
+                Text::new(
+                    "期間が正しくありません(終了日が開始日より前か、10 年を超えています)。",
+                    "The range is not valid (the last day is before the first, or it is longer than ten years).",
+                ),
+            ));
+        }
+        let mut methods = Vec::new();
+        let mut to_come_yen = 0;
+        for method in PaymentMethod::ALL {
+            let contract = contract_of(method, &self.stored_contract(method)?);
+            let missing = contract.missing();
+            if missing.contains(&ContractField::Cycles) {
+                methods.push(MethodDeposits {
+                    method: method_to(method),
+                    missing: missing_texts(&missing),
+                    periods: Vec::new(),
+                });
+                continue;
+            }
+            let periods = domain::deposits::periods_overlapping(&contract, from, to);
+            let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
+                continue;
+            };
+            let end = last.end.succ_opt().unwrap_or(last.end);
+            let cells = self
+                .store()
+                .sales(tokyo_day_start(first.start), tokyo_day_start(end))?
+                .cells(Period::Day);
+            let mut rows = Vec::new();
+            let mut lacking = Vec::new();
+            for p in periods {
+                let mine = cells
+                    .iter()
+                    .filter(|c| c.method == method && c.start >= p.start && c.start <= p.end);
+                let (mut captured, mut captures, mut refunded, mut refunds) = (0, 0, 0, 0);
+                for c in mine {
+                    captured += c.captured.0;
+                    captures += c.captures;
+                    refunded += c.refunded.0;
+                    refunds += c.refunds;
+                }
+                match domain::deposits::expected(
+                    &contract,
+                    p,
+                    domain::Yen(captured),
+                    captures,
+                    domain::Yen(refunded),
+                    refunds,
+                ) {
+                    Ok(e) => {
+                        let to_come = p.payment_date >= today;
+                        if to_come {
+                            to_come_yen += e.amount.0;
+                        }
+                        rows.push(ExpectedDepositRow {
+                            start: day_text(p.start),
+                            end: day_text(p.end),
+                            payment_date: day_text(p.payment_date),
+                            captured_yen: captured,
+                            captures,
+                            refunded_yen: refunded,
+                            refunds,
+                            fee_yen: e.fee.0,
+                            transfer_fee_yen: e.transfer_fee.0,
+                            expected_yen: e.amount.0,
+                            to_come,
+                        });
+                    }
+                    Err(m) => {
+                        lacking = m;
+                        break;
+                    }
+                }
+            }
+            methods.push(MethodDeposits {
+                method: method_to(method),
+                missing: missing_texts(&lacking),
+                periods: if lacking.is_empty() { rows } else { Vec::new() },
+            });
+        }
+        Ok(ExpectedDepositsReport {
+            from: day_text(from),
+            to: day_text(to),
+            methods,
+            to_come_yen,
+        })
+    }
+}
+
+fn signed(m: &crate::money_dto::MovementItem) -> i64 {
+    match m.kind {
+        crate::money_dto::MovementKindCode::Capture => m.amount_yen,
+        crate::money_dto::MovementKindCode::Refund => -m.amount_yen,
+    }
+}
+
+impl Desk {
+    /// The expected deposit of one period of `method` (its captures and refunds from the
+    /// ledger), or what the contract lacks.
+    fn period_row(
+        &self,
+        method: PaymentMethod,
+        contract: &Contract,
+        p: domain::deposits::SettlementPeriod,
+        today: NaiveDate,
+    ) -> Result<Result<ExpectedDepositRow, Vec<ContractField>>, AppError> {
+        let end = p.end.succ_opt().unwrap_or(p.end);
+        let cells = self
+            .store()
+            .sales(tokyo_day_start(p.start), tokyo_day_start(end))?
+            .cells(Period::Month);
+        let (mut captured, mut captures, mut refunded, mut refunds) = (0, 0, 0, 0);
+        for c in cells.iter().filter(|c| c.method == method) {
+            captured += c.captured.0;
+            captures += c.captures;
+            refunded += c.refunded.0;
+            refunds += c.refunds;
+        }
+        Ok(domain::deposits::expected(
+            contract,
+            p,
+            domain::Yen(captured),
+            captures,
+            domain::Yen(refunded),
+            refunds,
+        )
+        .map(|e| ExpectedDepositRow {
+            start: day_text(p.start),
+            end: day_text(p.end),
+            payment_date: day_text(p.payment_date),
+            captured_yen: captured,
+            captures,
+            refunded_yen: refunded,
+            refunds,
+            fee_yen: e.fee.0,
+            transfer_fee_yen: e.transfer_fee.0,
+            expected_yen: e.amount.0,
+            to_come: p.payment_date >= today,
+        }))
+    }
+
+    /// Records a deposit received (typed) and returns it reconciled.
+    pub async fn record_deposit(
+        &self,
+        input: crate::money_dto::DepositInput,
+    ) -> Result<crate::money_dto::ReconciledDeposit, AppError> {
+        let day = japan_day(("入金日", "deposit day"), &input.received_on)?;
+        if input.amount_yen < 0 {
+            return Err(AppError::refused(
+                "invalid_amount",
+                Text::new(
+                    "入金額に負の金額は入力できません。",
+                    "A deposit cannot be negative.",
+                ),
+            ));
+        }
+        let now = self.now();
+        let method = method_from(input.method);
+        let id = self
+            .store()
+            .record_deposit(method, day, domain::Yen(input.amount_yen), now)?;
+        let report = self
+            .reconciliation(crate::money_dto::ExpectedDepositsQuery {
+                from: Some(day_text(day)),
+                to: Some(day_text(day)),
+            })
+            .await?;
+        report
+            .deposits
+            .into_iter()
+            .find(|d| d.id == id)
+            .ok_or_else(|| AppError::internal("deposit_lost", "the deposit just recorded is gone"))
+    }
+
+    /// The deposits received from `from` to `to` (default: the last two months), each
+    /// matched to the period it pays, with the difference and what explains it.
+    pub async fn reconciliation(
+        &self,
+        query: crate::money_dto::ExpectedDepositsQuery,
+    ) -> Result<crate::money_dto::ReconciliationReport, AppError> {
+        let today = tokyo_day(self.now());
+        let from = match &query.from {
+            Some(f) => japan_day(("開始日", "first day"), f)?,
+            None => today
+                .checked_sub_months(chrono::Months::new(2))
+                .unwrap_or(today),
+        };
+        let to = match &query.to {
+            Some(t) => japan_day(("終了日", "last day"), t)?,
+            None => today,
+        };
+        let received = self.store().deposits_received(from, to)?;
+        let mut out = Vec::new();
+        for d in received {
+            let contract = contract_of(d.method, &self.stored_contract(d.method)?);
+            let missing = contract.missing();
+            let mut item = crate::money_dto::ReconciledDeposit {
+                id: d.id,
+                method: method_to(d.method),
+                received_on: day_text(d.received_on),
+                amount_yen: d.amount.0,
+                period: None,
+                difference_yen: None,
+                explanation: Vec::new(),
+                explained: false,
+                implied_fee_rate: None,
+                missing: missing_texts(&missing),
+            };
+            if !missing.is_empty() {
+                out.push(item);
+                continue;
+            }
+            let look_back = d
+                .received_on
+                .checked_sub_months(chrono::Months::new(
+                    domain::RULES.settlement_pay_months_max + 1,
+                ))
+                .unwrap_or(d.received_on);
+            let periods =
+                domain::deposits::periods_overlapping(&contract, look_back, d.received_on);
+            let Some(i) = domain::deposits::match_period(&periods, d.received_on) else {
+                out.push(item);
+                continue;
+            };
+            let p = periods[i];
+            let Ok(row) = self.period_row(d.method, &contract, p, today)? else {
+                out.push(item);
+                continue;
+            };
+            let difference = d.amount.0 - row.expected_yen;
+            // Money that moved after the period closed, up to the day it arrived.
+            let after = match p.end.succ_opt() {
+                Some(next) if next <= d.received_on => {
+                    self.sales_movements(crate::money_dto::MovementsQuery {
+                        from: day_text(next),
+                        to: day_text(d.received_on),
+                        method: Some(method_to(d.method)),
+                    })
+                    .await?
+                    .items
+                }
+                _ => Vec::new(),
+            };
+            let signed_amounts: Vec<i64> = after.iter().map(signed).collect();
+            let (explanation, explained) =
+                match domain::deposits::explain(difference, &signed_amounts) {
+                    Some(which) => (which.into_iter().map(|i| after[i].clone()).collect(), true),
+                    None => (after, false),
+                };
+            if !explained && row.captured_yen > 0 {
+                // The rate that would make the figures meet: a fee change shows here.
+                let fee = row.captured_yen - row.refunded_yen - row.transfer_fee_yen - d.amount.0;
+                if fee >= 0 {
+                    let bp = fee * 10_000 / row.captured_yen;
+                    item.implied_fee_rate =
+                        u32::try_from(bp).ok().map(domain::deposits::fee_rate_text);
+                }
+            }
+            item.period = Some(row);
+            item.difference_yen = Some(difference);
+            item.explanation = explanation;
+            item.explained = explained;
+            out.push(item);
+        }
+        Ok(crate::money_dto::ReconciliationReport {
+            from: day_text(from),
+            to: day_text(to),
+            deposits: out,
+        })
+    }
+}

@@ -1,0 +1,397 @@
+//! Money in (issue 21): sales per Japan day or month from the store's money ledger, the
+//! movements behind one cell, the shop's accounting account names, and the journal export
+//! for freee, Money Forward and Yayoi (formats in `domain::accounting`).
+//!
+//! Layout: Japan days typed by the UI become UTC bounds here (0:00 of the first day to
+//! 0:00 after the last); the store adds up the movements ([`store::Store::sales`]); every
+//! period of the range is listed, empty ones too, so the chart has no gaps. Account names
+//! are plain settings (`accounting.*`); an export whose format needs one that is not set
+//! refuses and names every missing one.
+
+use chrono::{Datelike, NaiveDate};
+use domain::accounting::{AccountField, AccountNames, AccountingFormat, ExportRefusal};
+use domain::money::{Period, SalesCell, month_start, next_month, tokyo_day_start};
+use domain::{PaymentMethod, RULES};
+
+use crate::convert::method_to;
+use crate::money_dto::{
+    AccountingFormatCode, AccountingSettings, JournalExportReport, MovementItem, MovementKindCode,
+    MovementList, MovementsQuery, SalesFigures, SalesPeriodCode, SalesQuery, SalesReport, SalesRow,
+};
+use crate::orders::japan_day;
+use crate::{AppError, Desk, Text};
+
+fn range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
+    let from = japan_day(("開始日", "first day"), from)?;
+    let to = japan_day(("終了日", "last day"), to)?;
+    if to < from {
+        return Err(AppError::refused(
+            "invalid_range",
+            Text::new(
+                "終了日が開始日より前です。",
+                "The last day is before the first day.",
+            ),
+        ));
+    }
+    if to - from > RULES.sales_range_max {
+        return Err(AppError::refused(
+            "range_too_long",
+            Text::new(
+                "期間が長すぎます。10 年以内で指定してください。",
+                "The range is too long; choose at most ten years.",
+            ),
+        ));
+    }
+    Ok((from, to))
+}
+
+fn day_text(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+fn figures(cells: &[&SalesCell]) -> SalesFigures {
+    let mut f = SalesFigures::default();
+    for c in cells {
+        f.captured_yen += c.captured.0;
+        f.captures += c.captures;
+        f.refunded_yen += c.refunded.0;
+        f.refunds += c.refunds;
+    }
+    f.net_yen = f.captured_yen - f.refunded_yen;
+    f
+}
+
+fn add(a: SalesFigures, b: SalesFigures) -> SalesFigures {
+    SalesFigures {
+        captured_yen: a.captured_yen + b.captured_yen,
+        captures: a.captures + b.captures,
+        refunded_yen: a.refunded_yen + b.refunded_yen,
+        refunds: a.refunds + b.refunds,
+        net_yen: a.net_yen + b.net_yen,
+    }
+}
+
+/// The report's rows: every period from `from` to `to`, the store's cells put in place.
+fn rows(period: Period, from: NaiveDate, to: NaiveDate, cells: &[SalesCell]) -> Vec<SalesRow> {
+    let mut out = Vec::new();
+    let mut start = match period {
+        Period::Day => from,
+        Period::Month => month_start(from),
+    };
+    let mut i = 0;
+    while start <= to {
+        let next = match period {
+            Period::Day => start.succ_opt().unwrap_or(NaiveDate::MAX),
+            Period::Month => next_month(start),
+        };
+        while i < cells.len() && cells[i].start < start {
+            i += 1;
+        }
+        let mine: Vec<&SalesCell> = cells[i..].iter().take_while(|c| c.start == start).collect();
+        let of = |m: PaymentMethod| {
+            figures(
+                &mine
+                    .iter()
+                    .copied()
+                    .filter(|c| c.method == m)
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let card = of(PaymentMethod::Card);
+        let paidy = of(PaymentMethod::Paidy);
+        let last = next.pred_opt().unwrap_or(next).min(to);
+        out.push(SalesRow {
+            start: day_text(start.max(from)),
+            end: day_text(last),
+            card,
+            paidy,
+            total: add(card, paidy),
+        });
+        start = next;
+    }
+    out
+}
+
+const ACCOUNT_FIELDS: [AccountField; 6] = [
+    AccountField::Receivable,
+    AccountField::Sales,
+    AccountField::Refunds,
+    AccountField::FreeeTax,
+    AccountField::MoneyForwardTax,
+    AccountField::YayoiTax,
+];
+
+fn setting_key(field: AccountField) -> String {
+    format!("accounting.{}", field.code())
+}
+
+fn format_from(code: AccountingFormatCode) -> AccountingFormat {
+    match code {
+        AccountingFormatCode::Freee => AccountingFormat::Freee,
+        AccountingFormatCode::Moneyforward => AccountingFormat::MoneyForward,
+        AccountingFormatCode::Yayoi => AccountingFormat::Yayoi,
+    }
+}
+
+fn refusal(r: ExportRefusal, format: AccountingFormat) -> AppError {
+    let software = match format {
+        AccountingFormat::Freee => "freee",
+        AccountingFormat::MoneyForward => "マネーフォワード クラウド会計",
+        AccountingFormat::Yayoi => "弥生会計",
+    };
+    let software_en = match format {
+        AccountingFormat::Freee => "freee",
+        AccountingFormat::MoneyForward => "Money Forward",
+        AccountingFormat::Yayoi => "Yayoi",
+    };
+    match r {
+        ExportRefusal::Missing(fields) => {
+            let ja: Vec<&str> = fields.iter().map(|f| f.label().0).collect();
+            let en: Vec<&str> = fields.iter().map(|f| f.label().1).collect();
+            AppError::new(
+                "accounting_accounts_missing",
+                Text::new(
+                    &format!(
+                        "{software} 用の仕訳を書き出すには、次の設定が必要です: {}。",
+                        ja.join("、")
+                    ),
+                    &format!(
+                        "To export journal entries for {software_en}, set first: {}.",
+                        en.join(", ")
+                    ),
+                ),
+                Some(Text::new(
+                    "設定画面の「会計ソフト連携」で、会計ソフトの勘定科目と同じ名前を入力してください。",
+                    "In Settings, under \"Accounting\", enter the names exactly as in your accounting software.",
+                )),
+            )
+        }
+        ExportRefusal::NotShiftJis(field) => AppError::refused(
+            "accounting_account_not_shift_jis",
+            Text::new(
+                &format!(
+                    "{}に、弥生会計のファイル（Shift_JIS）で使えない文字があります。",
+                    field.label().0
+                ),
+                &format!(
+                    "The {} has a character Yayoi's file (Shift_JIS) cannot hold.",
+                    field.label().1
+                ),
+            ),
+        ),
+        ExportRefusal::TooLong(field, max) => AppError::refused(
+            "accounting_account_too_long",
+            Text::new(
+                &format!(
+                    "{}が長すぎます。弥生会計は半角 {max} 文字（全角 {} 文字）までです。",
+                    field.label().0,
+                    max / 2
+                ),
+                &format!(
+                    "The {} is too long: Yayoi takes at most {max} half-width ({} full-width) characters.",
+                    field.label().1,
+                    max / 2
+                ),
+            ),
+        ),
+    }
+}
+
+impl Desk {
+    /// Captured, refunded and net amounts and counts per Japan day or month and method,
+    /// from the money ledger; every period of the range listed.
+    pub async fn sales_report(&self, query: SalesQuery) -> Result<SalesReport, AppError> {
+        let period = match query.period {
+            SalesPeriodCode::Day => Period::Day,
+            SalesPeriodCode::Month => Period::Month,
+        };
+        let today = domain::money::tokyo_day(self.now());
+        let default_from = match period {
+            Period::Day => month_start(today),
+            Period::Month => month_start(today)
+                .checked_sub_months(chrono::Months::new(11))
+                .unwrap_or(today),
+        };
+        let (from, to) = range(
+            &query.from.unwrap_or_else(|| day_text(default_from)),
+            &query.to.unwrap_or_else(|| day_text(today)),
+        )?;
+        let end = to.succ_opt().unwrap_or(to);
+        let totals = self
+            .store()
+            .sales(tokyo_day_start(from), tokyo_day_start(end))?;
+        let cells = totals.cells(period);
+        let rows = rows(period, from, to, &cells);
+        let total = rows
+            .iter()
+            .fold(SalesFigures::default(), |sum, r| add(sum, r.total));
+        Ok(SalesReport {
+            period: query.period,
+            from: day_text(from),
+            to: day_text(to),
+            rows,
+            total,
+        })
+    }
+
+    /// The captures and refunds behind one cell of the sales table (oldest first).
+    pub async fn sales_movements(&self, query: MovementsQuery) -> Result<MovementList, AppError> {
+        let (from, to) = range(&query.from, &query.to)?;
+        let end = to.succ_opt().unwrap_or(to);
+        let method = query.method.map(|m| match m {
+            crate::dto::PaymentMethodCode::Card => PaymentMethod::Card,
+            crate::dto::PaymentMethodCode::Paidy => PaymentMethod::Paidy,
+        });
+        let page = self.store().movements(
+            tokyo_day_start(from),
+            tokyo_day_start(end),
+            method,
+            RULES.sales_movements_shown,
+        )?;
+        Ok(MovementList {
+            items: page
+                .items
+                .into_iter()
+                .map(|m| MovementItem {
+                    order_id: m.order_id.0,
+                    order_number: m.order_number,
+                    payment_id: m.payment_id,
+                    method: method_to(m.method),
+                    kind: match m.kind {
+                        domain::money::MovementKind::Capture => MovementKindCode::Capture,
+                        domain::money::MovementKind::Refund => MovementKindCode::Refund,
+                    },
+                    amount_yen: m.amount.0,
+                    at: m.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    estimated: m.source == store::MovementSource::Estimated,
+                })
+                .collect(),
+            total: u32::try_from(page.total).unwrap_or(u32::MAX),
+        })
+    }
+
+    fn account_names(&self) -> Result<AccountNames, AppError> {
+        let store = self.store();
+        let get = |f: AccountField| -> Result<Option<String>, AppError> {
+            Ok(store.setting(&setting_key(f))?)
+        };
+        Ok(AccountNames {
+            receivable: get(AccountField::Receivable)?,
+            sales: get(AccountField::Sales)?,
+            refunds: get(AccountField::Refunds)?,
+            freee_tax: get(AccountField::FreeeTax)?,
+            moneyforward_tax: get(AccountField::MoneyForwardTax)?,
+            yayoi_tax: get(AccountField::YayoiTax)?,
+        })
+    }
+
+    /// The account names and tax categories the accounting exports use.
+    pub async fn accounting_settings(&self) -> Result<AccountingSettings, AppError> {
+        let names = self.account_names()?;
+        let get = |f| names.get(f).unwrap_or_default().to_owned();
+        Ok(AccountingSettings {
+            receivable: get(AccountField::Receivable),
+            sales: get(AccountField::Sales),
+            refunds: get(AccountField::Refunds),
+            freee_tax: get(AccountField::FreeeTax),
+            moneyforward_tax: get(AccountField::MoneyForwardTax),
+            yayoi_tax: get(AccountField::YayoiTax),
+        })
+    }
+
+    /// Saves the account names (trimmed; empty = not set) all at once.
+    pub async fn save_accounting_settings(
+        &self,
+        input: AccountingSettings,
+    ) -> Result<AccountingSettings, AppError> {
+        {
+            let mut store = self.store();
+            for field in ACCOUNT_FIELDS {
+                let value = match field {
+                    AccountField::Receivable => &input.receivable,
+                    AccountField::Sales => &input.sales,
+                    AccountField::Refunds => &input.refunds,
+                    AccountField::FreeeTax => &input.freee_tax,
+                    AccountField::MoneyForwardTax => &input.moneyforward_tax,
+                    AccountField::YayoiTax => &input.yayoi_tax,
+                };
+                let value = value.trim();
+                if value.chars().count() > RULES.buyer_text_max_chars {
+                    return Err(AppError::refused(
+                        "accounting_account_too_long",
+                        Text::new(
+                            &format!("{}が長すぎます。", field.label().0),
+                            &format!("The {} is too long.", field.label().1),
+                        ),
+                    ));
+                }
+                store.set_setting(&setting_key(field), value)?;
+            }
+        }
+        self.accounting_settings().await
+    }
+
+    /// The journal file of one Japan month (`2026-12`) for `format`, as bytes: one entry
+    /// per day, method and kind (sales, refunds).
+    pub fn journal_file(
+        &self,
+        format: AccountingFormatCode,
+        month: &str,
+    ) -> Result<(Vec<u8>, u32), AppError> {
+        let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
+            .map_err(|_| {
+                AppError::refused(
+                    "invalid_month",
+                    Text::new(
+                        &format!(
+                            "「{month}」は月として読めません。2026-12 の形で入力してください。"
+                        ),
+                        &format!("\"{month}\" is not a month. Enter it as 2026-12."),
+                    ),
+                )
+            })?;
+        let format = format_from(format);
+        let accounts = self.account_names()?;
+        let totals = self
+            .store()
+            .sales(tokyo_day_start(first), tokyo_day_start(next_month(first)))?;
+        let entries = domain::accounting::journal_entries(&totals.cells(Period::Day));
+        let bytes = domain::accounting::export(format, &entries, &accounts)
+            .map_err(|r| refusal(r, format))?;
+        Ok((bytes, u32::try_from(entries.len()).unwrap_or(u32::MAX)))
+    }
+
+    /// Writes one Japan month's journal entries for the shop's accounting software.
+    pub async fn export_journal(
+        &self,
+        path: String,
+        format: AccountingFormatCode,
+        month: String,
+    ) -> Result<JournalExportReport, AppError> {
+        let (bytes, entries) = self.journal_file(format, &month)?;
+        let path = std::path::Path::new(&path);
+        std::fs::write(path, &bytes).map_err(|e| {
+            AppError::refused(
+                "file_unwritable",
+                Text::new(
+                    &format!(
+                        "ファイル「{}」に書き込めませんでした（{e}）。",
+                        path.display()
+                    ),
+                    &format!(
+                        "The file \"{}\" could not be written ({e}).",
+                        path.display()
+                    ),
+                ),
+            )
+        })?;
+        let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
+            .unwrap_or_default();
+        Ok(JournalExportReport {
+            path: path.display().to_string(),
+            format,
+            month: format!("{:04}-{:02}", first.year(), first.month()),
+            entries,
+        })
+    }
+}
