@@ -1,6 +1,7 @@
 //! Tidy checks over the source tree, run first by `cargo xtask test` (and alone by `cargo
-//! xtask tidy`): deadlines and limits live only in the rules table, and the fixtures copied
-//! from the shared notes have not drifted.
+//! xtask tidy`): deadlines and limits live only in the rules table, the fixtures copied
+//! from the shared notes have not drifted, and no locked dependency is older than a release
+//! that fixed a bug PayDesk would meet.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use crate::{Result, fixtures, root};
 pub fn run() -> Result {
     rules_literals()?;
     fixtures::check()?;
+    locked_minimums()?;
     eprintln!("tidy: ok");
     Ok(())
 }
@@ -53,6 +55,67 @@ fn rules_literals() -> Result {
         "deadline or limit literals outside crates/domain/src/rules.rs (use domain::RULES):\n{}",
         offenders.join("\n")
     ))
+}
+
+/// Dependencies whose older releases have a bug PayDesk would meet on a shop's machine, with
+/// the first release that fixed it. Only `Cargo.lock` decides what is built, so a
+/// `cargo update --precise` or a resolver change must not bring one back.
+const LOCKED_MINIMUMS: &[(&str, [u64; 3], &str)] = &[(
+    "mac-notification-sys",
+    [0, 6, 13],
+    "macOS: before 0.6.13 each notification waiting for its click spun a core on a thread \
+     of its own until clicked (mac-notification-sys#86, fixed by #87); \
+     tauri-plugin-notification waits for every click PayDesk listens to",
+)];
+
+fn locked_minimums() -> Result {
+    let lock = root().join("Cargo.lock");
+    let text = std::fs::read_to_string(&lock).map_err(|e| format!("{}: {e}", lock.display()))?;
+    let problems: Vec<String> = LOCKED_MINIMUMS
+        .iter()
+        .filter_map(|(name, minimum, why)| below_minimum(&text, name, *minimum, why))
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(format!("Cargo.lock:\n{}", problems.join("\n")))
+}
+
+/// What is wrong with `name`'s locked versions (every copy in the lock file), if anything:
+/// one older than `minimum`, or none at all (the check would then pass silently forever).
+fn below_minimum(lock: &str, name: &str, minimum: [u64; 3], why: &str) -> Option<String> {
+    let wanted = format!("name = \"{name}\"");
+    let versions: Vec<&str> = lock
+        .split("[[package]]")
+        .filter(|block| block.lines().any(|l| l.trim() == wanted))
+        .filter_map(|block| {
+            block
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("version = \""))
+                .map(|v| v.trim_end_matches('"'))
+        })
+        .collect();
+    let shown = minimum.map(|n| n.to_string()).join(".");
+    if versions.is_empty() {
+        return Some(format!(
+            "{name} is no longer locked: remove it from tidy's LOCKED_MINIMUMS or find what replaced it ({why})"
+        ));
+    }
+    let old: Vec<&str> = versions
+        .into_iter()
+        .filter(|v| parse_version(v).is_none_or(|v| v < minimum))
+        .collect();
+    (!old.is_empty()).then(|| format!("{name} {} is older than {shown}: {why}", old.join(", ")))
+}
+
+/// `major.minor.patch` of a locked version; a pre-release counts as its release.
+fn parse_version(version: &str) -> Option<[u64; 3]> {
+    let mut parts = version.split(['.', '-', '+']).map(str::parse::<u64>);
+    Some([
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+    ])
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -105,7 +168,30 @@ fn numbers(code: &str) -> impl Iterator<Item = &str> {
 
 #[cfg(test)]
 mod tests {
-    use super::suspicious;
+    use super::{below_minimum, suspicious};
+
+    #[test]
+    fn a_locked_dependency_below_its_minimum_is_named_with_the_reason() {
+        let lock = "[[package]]\nname = \"mac-notification-sys\"\nversion = \"0.6.12\"\n\n\
+                    [[package]]\nname = \"other\"\nversion = \"9.9.9\"\n";
+        let found = below_minimum(lock, "mac-notification-sys", [0, 6, 13], "spins a core");
+        assert_eq!(
+            found.as_deref(),
+            Some("mac-notification-sys 0.6.12 is older than 0.6.13: spins a core")
+        );
+        let fixed = lock.replace("0.6.12", "0.6.15");
+        assert_eq!(
+            below_minimum(&fixed, "mac-notification-sys", [0, 6, 13], ""),
+            None
+        );
+        let gone = below_minimum(
+            "[[package]]\nname = \"other\"\n",
+            "mac-notification-sys",
+            [0, 6, 13],
+            "",
+        );
+        assert!(gone.is_some_and(|m| m.contains("no longer locked")));
+    }
 
     #[test]
     fn patterns_catch_literals_and_spare_ordinary_code() {
