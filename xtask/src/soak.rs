@@ -104,7 +104,10 @@ pub fn stream(args: &[String]) -> Result {
             .current_dir(root().join("crates/api"))
             .env("PAYDESK_TEST", "1")
             .env("PAYDESK_FAULT_SEED", seed)
-            .env("PAYDESK_FAULT_SEQUENCES", count),
+            .env("PAYDESK_FAULT_SEQUENCES", count)
+            // Every passed sequence in the log: a soak stopped early still says how far
+            // each stream got.
+            .env("PAYDESK_FAULT_VERBOSE", "1"),
     )
 }
 

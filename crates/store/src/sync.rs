@@ -189,6 +189,19 @@ impl Store {
             .is_some())
     }
 
+    /// The notice ids between `from` and `to` (both inclusive) already applied, lowest
+    /// first, at most `limit`: a relay gap does not name them again.
+    pub fn notifications_seen_between(&self, from: i64, to: i64, limit: u32) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT payment_notice_id FROM seen_notifications
+             WHERE payment_notice_id BETWEEN ?1 AND ?2 ORDER BY payment_notice_id LIMIT ?3",
+        )?;
+        let ids = stmt
+            .query_map(rusqlite::params![from, to, limit], |row| row.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(ids)
+    }
+
     /// The sync cursors.
     pub fn sync_state(&self) -> Result<SyncState> {
         Ok(self.conn.query_row(

@@ -988,7 +988,12 @@ async fn verify(world: &mut World) {
         if caught_up(open_before, result.is_ok(), open_after) {
             break;
         }
-        if tokio::time::Instant::now() >= deadline {
+        // A sync that ended clean with nothing open earns the one more sync that begins
+        // so, even past the deadline: on a starved machine one such sync took 61 s of the
+        // 40 s patience (soak of 2026-12-06, seed 1592598865), and the catch-up stopped
+        // right before the sync that would have shown it caught up.
+        let one_more = result.is_ok() && open_after == 0 && open_before > 0;
+        if tokio::time::Instant::now() >= deadline && !one_more {
             let (events, _) = gateway_events(h, 0).await;
             panic!(
                 "no clean sync with nothing left open: {result:?}\nthe catch-up's syncs:\n  {}\n{}",

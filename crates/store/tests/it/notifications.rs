@@ -52,6 +52,10 @@ fn a_record_delivered_twice_is_applied_once() {
         t0(),
     ));
     assert_eq!(ok(s.sync_state()).last_payment_notice_id, Some(41));
+    // What a relay gap asks about: the ids applied in a range, lowest first, capped.
+    assert_eq!(ok(s.notifications_seen_between(40, 41, 10)), vec![40, 41]);
+    assert_eq!(ok(s.notifications_seen_between(40, 41, 1)), vec![40]);
+    assert!(ok(s.notifications_seen_between(42, i64::MAX, 10)).is_empty());
 }
 
 #[test]
