@@ -2,7 +2,7 @@
 //! `commands` (pull state, call one `api::Desk` method, return its DTO or `AppError`).
 
 use api::documents_dto::{
-    DepositInput, DocumentsReport, IssueDocumentsRequest, ShopDetails, ShopDetailsInput,
+    DepositCheckInput, DocumentsReport, IssueDocumentsRequest, ShopDetails, ShopDetailsInput,
     ShopImageCode,
 };
 use api::dto::OrderDetail;
@@ -52,7 +52,7 @@ pub async fn issue_documents(
 pub async fn mark_deposit(
     desk: State<'_, Desk>,
     order_id: i32,
-    input: DepositInput,
+    input: DepositCheckInput,
 ) -> Result<OrderDetail, AppError> {
     desk.mark_deposit(i64::from(order_id), input).await
 }

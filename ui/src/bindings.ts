@@ -121,7 +121,7 @@ export const commands = {
 	/**  Documents of one kind for one order or a selection, into one PDF at the chosen path. */
 	issueDocuments: (request: IssueDocumentsRequest) => typedError<DocumentsReport, AppError_Serialize>(__TAURI_INVOKE("issue_documents", { request })),
 	/**  The deposit check (入金チェック): marks the deposit received. */
-	markDeposit: (orderId: number, input: DepositInput_Deserialize) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("mark_deposit", { orderId, input })),
+	markDeposit: (orderId: number, input: DepositCheckInput_Deserialize) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("mark_deposit", { orderId, input })),
 	undoDeposit: (orderId: number) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("undo_deposit", { orderId })),
 	/**  Captured, refunded and net per Japan day or month and method. */
 	salesReport: (query: SalesQuery_Deserialize) => typedError<SalesReport, AppError_Serialize>(__TAURI_INVOKE("sales_report", { query })),
@@ -785,6 +785,23 @@ export type DemoStatus = {
 	relay_shop: string,
 };
 
+/**  The deposit as the shop owner marks it. */
+export type DepositCheckInput = DepositCheckInput_Serialize | DepositCheckInput_Deserialize;
+
+/**  The deposit as the shop owner marks it. */
+export type DepositCheckInput_Deserialize = {
+	/**  The Japan day, `2026-12-01`. */
+	received_on: string,
+	amount_yen?: number | null,
+};
+
+/**  The deposit as the shop owner marks it. */
+export type DepositCheckInput_Serialize = {
+	/**  The Japan day, `2026-12-01`. */
+	received_on: string,
+	amount_yen: number | null,
+};
+
 /**  A deposit marked received. */
 export type DepositDto = DepositDto_Serialize | DepositDto_Deserialize;
 
@@ -809,21 +826,6 @@ export type DepositFilterCode =
 /**  Captured and not marked yet (what still waits for its deposit). */
 "waiting";
 
-/**  The deposit as the shop owner marks it. */
-export type DepositInput = DepositInput_Serialize | DepositInput_Deserialize;
-
-/**  The deposit as the shop owner marks it. */
-export type DepositInput_Deserialize = {
-	/**  The Japan day, `2026-12-01`. */
-	received_on: string,
-	amount_yen?: number | null,
-};
-
-/**  The deposit as the shop owner marks it. */
-export type DepositInput_Serialize = {
-	/**  The Japan day, `2026-12-01`. */
-	received_on: string,
-	amount_yen: number | null,
 /**  A deposit the shop received, as typed. */
 export type DepositInput = {
 	method: PaymentMethodCode,
@@ -1539,6 +1541,7 @@ export type ItemDto_Serialize = {
 
 /**  The tax rate of the shop's items: `standard` 10%, `reduced` 8% (food and drink). */
 export type ItemRateCode = "standard" | "reduced";
+
 /**  A written journal file. */
 export type JournalExportReport = {
 	path: string,
@@ -2318,6 +2321,7 @@ export type RenewalRunReport_Serialize = {
 
 /**  How the consumption tax of each rate is rounded (once per rate per document). */
 export type RoundingCode = "down" | "up" | "half_up";
+
 /**  Captured, refunded and net, with counts. */
 export type SalesFigures = {
 	captured_yen: number,
@@ -3074,8 +3078,6 @@ export type Text = {
 	en: string,
 };
 
-export type TransferFeeBorneByCode = "shop" | "gateway";
-
 /**
  *  A card order's 3-D Secure: `code` is `authenticated`, `attempted` (the card company
  *  vouched for a card that does not take part), `not_used`, `interrupted` (the buyer did
@@ -3086,6 +3088,8 @@ export type ThreeDSecureDto = {
 	label: Text,
 	meaning: Text,
 };
+
+export type TransferFeeBorneByCode = "shop" | "gateway";
 
 /**
  *  A choice to take back on a failed renewal: the order's (cancel or switch) or the

@@ -45,7 +45,14 @@ use crate::{AppError, Desk, DeskConfig, Text};
 pub fn is_cli_command(word: &str) -> bool {
     matches!(
         word,
-        "orders" | "sync" | "settings" | "bulk" | "documents" | "deposit" | "money" | "help"
+        "orders"
+            | "sync"
+            | "settings"
+            | "bulk"
+            | "documents"
+            | "deposit"
+            | "money"
+            | "help"
             | "--help"
     )
 }

@@ -21,7 +21,7 @@ use domain::{Order, OrderId, PaymentStatus, RULES, Yen};
 use store::documents::{ItemRate, ShopImage, ShopProfile};
 
 use crate::documents_dto::{
-    DepositDto, DepositInput, DocumentKindCode, DocumentsReport, IssueDocumentsRequest,
+    DepositCheckInput, DepositDto, DocumentKindCode, DocumentsReport, IssueDocumentsRequest,
     IssuedDocument, ItemRateCode, RoundingCode, ShopDetails, ShopDetailsInput, ShopImageCode,
 };
 use crate::dto::OrderDetail;
@@ -558,7 +558,7 @@ impl Desk {
     pub async fn mark_deposit(
         &self,
         order_id: i64,
-        input: DepositInput,
+        input: DepositCheckInput,
     ) -> Result<OrderDetail, AppError> {
         let day = NaiveDate::parse_from_str(input.received_on.trim(), "%Y-%m-%d").map_err(|_| {
             AppError::refused(

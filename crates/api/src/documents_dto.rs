@@ -115,7 +115,7 @@ pub struct DepositDto {
 
 /// The deposit as the shop owner marks it.
 #[derive(Clone, Debug, Serialize, Deserialize, Type)]
-pub struct DepositInput {
+pub struct DepositCheckInput {
     /// The Japan day, `2026-12-01`.
     pub received_on: String,
     #[specta(type = Option<specta_typescript::Number>)]

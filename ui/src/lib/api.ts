@@ -199,7 +199,7 @@ export const docsApi = {
     unwrap(await commands.setShopImage(which, path)),
   issue: async (request: S.IssueDocumentsRequest): Promise<S.DocumentsReport> =>
     unwrap(await commands.issueDocuments(request)),
-  markDeposit: async (orderId: number, input: S.DepositInput): Promise<S.OrderDetail> =>
+  markDeposit: async (orderId: number, input: S.DepositCheckInput): Promise<S.OrderDetail> =>
     unwrap(await commands.markDeposit(orderId, input)),
   undoDeposit: async (orderId: number): Promise<S.OrderDetail> => unwrap(await commands.undoDeposit(orderId)),
 };

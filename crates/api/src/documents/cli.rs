@@ -3,7 +3,7 @@
 //! as the window. Orders are named by their order numbers, as the shop knows them.
 
 use crate::cli::{Args, Failure, print_json, say};
-use crate::documents_dto::{DepositInput, DocumentKindCode, IssueDocumentsRequest};
+use crate::documents_dto::{DepositCheckInput, DocumentKindCode, IssueDocumentsRequest};
 use crate::{AppError, Desk, Text};
 
 fn kind(word: &str) -> Result<DocumentKindCode, Failure> {
@@ -108,7 +108,7 @@ pub(crate) async fn execute(desk: &Desk, args: &Args) -> Result<(), Failure> {
             let order = desk
                 .mark_deposit(
                     id,
-                    DepositInput {
+                    DepositCheckInput {
                         received_on: day.to_owned(),
                         amount_yen: amount,
                     },

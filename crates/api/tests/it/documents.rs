@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use api::documents_dto::{
-    DepositFilterCode, DepositInput, DocumentKindCode, DocumentsReport, IssueDocumentsRequest,
+    DepositCheckInput, DepositFilterCode, DocumentKindCode, DocumentsReport, IssueDocumentsRequest,
     ItemRateCode, RoundingCode, ShopDetailsInput, ShopImageCode,
 };
 use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest, OrderQuery};
@@ -468,7 +468,7 @@ async fn the_deposit_check_follows_the_capture_and_filters_the_lists() {
         .date_naive()
         .format("%Y-%m-%d")
         .to_string();
-    let mark = |amount: Option<i64>| DepositInput {
+    let mark = |amount: Option<i64>| DepositCheckInput {
         received_on: today.clone(),
         amount_yen: amount,
     };
@@ -489,14 +489,14 @@ async fn the_deposit_check_follows_the_capture_and_filters_the_lists() {
         (mark(Some(0)), "deposit_amount_not_positive"),
         (mark(Some(5_001)), "deposit_amount_above_captured"),
         (
-            DepositInput {
+            DepositCheckInput {
                 received_on: "2099-01-01".into(),
                 amount_yen: None,
             },
             "deposit_future_day",
         ),
         (
-            DepositInput {
+            DepositCheckInput {
                 received_on: "12/01".into(),
                 amount_yen: None,
             },
