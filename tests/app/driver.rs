@@ -151,6 +151,13 @@ impl Session {
         // localStorage, which all test runs share and which WebKit may not have flushed
         // when an earlier test's app was stopped.
         session.wait_css("[data-testid='sidebar']").await;
+        // The window paints before the desk is open (the demo makes its sample data
+        // first): wait for the screen, which shows once the desk answers.
+        let mut session = session.waiting(Duration::from_secs(180));
+        session
+            .wait_css("main:not([data-testid='screen-opening'])")
+            .await;
+        session.wait = Duration::from_secs(15);
         if skip_guide {
             session
                 .invoke("skip_setup_guide", serde_json::json!({}))
