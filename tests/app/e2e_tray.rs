@@ -23,26 +23,9 @@ use crate::screen::{css, unique};
 /// after a clock move wait for the scheduler's next look (at most a minute).
 const WAIT: Duration = Duration::from_secs(120);
 
-/// The app process of this session: the test build's binary, run with the session's data
-/// folder.
+/// The app process of this session.
 fn app_pid(s: &Session) -> u32 {
-    let exe = Path::new(env!("CARGO_BIN_EXE_paydesk"))
-        .canonicalize()
-        .unwrap();
-    let wanted = format!("PAYDESK_DATA_DIR={}", s.shop_data_dir.display());
-    let found: Vec<u32> = pids()
-        .filter(|pid| {
-            std::fs::read_link(format!("/proc/{pid}/exe"))
-                .ok()
-                .as_deref()
-                == Some(exe.as_path())
-        })
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .map(|env| env.split(|b| *b == 0).any(|v| v == wanted.as_bytes()))
-                .unwrap_or(false)
-        })
-        .collect();
+    let found = crate::driver::app_pids(&s.shop_data_dir);
     assert_eq!(
         found.len(),
         1,
