@@ -24,6 +24,7 @@ mod e2e_orders;
 mod e2e_sales;
 mod e2e_settings;
 mod e2e_subscriptions;
+mod e2e_tray;
 mod identity_move;
 mod screen;
 
