@@ -287,6 +287,7 @@ pub fn run() {
                 tauri::async_runtime::spawn(desk.clone().run_sync());
                 // Renewals, card checks, scheduled e-mail and notifications, beside sync.
                 tauri::async_runtime::spawn(desk.clone().run_subscriptions());
+                refresh_start_at_login(&handle, &desk).await;
                 handle.manage(desk);
                 start::desk_opened();
             });
@@ -305,16 +306,39 @@ pub fn run() {
         })
         .build(context)
         .expect("PayDesk failed to start")
-        .run(|_app, event| {
+        .run(|_app, event| match event {
             // The last window closed: stay in the tray. An exit with a code (the tray's
-            // "Quit", a relaunch) goes ahead.
-            if let RunEvent::ExitRequested {
+            // "Quit", a relaunch) goes ahead. macOS's Cmd+Q and the Dock's "Quit" end the
+            // app through NSApplication's terminate, which sends no ExitRequested
+            // (tauri#13778): they quit as the tray's "Quit" does.
+            RunEvent::ExitRequested {
                 code: None, api, ..
-            } = event
-            {
-                api.prevent_exit();
-            }
+            } => api.prevent_exit(),
+            // macOS: a click on the Dock icon with no window shown opens it, as the tray's
+            // "Open" does.
+            #[cfg(target_os = "macos")]
+            RunEvent::Reopen {
+                has_visible_windows: false,
+                ..
+            } => window::open(_app),
+            _ => {}
         });
+}
+
+/// Writes the start-at-login entry again when the shop has it on, so it names this
+/// binary where it is now: an app moved after the setting was made (on macOS, dragged from
+/// Downloads to Applications; on Windows, another install folder) would otherwise be
+/// started from its old place at the next login, which no longer exists. A launch from the
+/// new place is enough to mend it.
+async fn refresh_start_at_login(app: &tauri::AppHandle, desk: &api::Desk) {
+    use tauri_plugin_autostart::ManagerExt;
+    let wanted = desk
+        .notification_preferences()
+        .await
+        .is_ok_and(|p| p.start_at_login);
+    if wanted && let Err(e) = app.autolaunch().enable() {
+        tracing::warn!(error = %e, "start at login could not be written again");
+    }
 }
 
 /// Starts this binary again, as the demo (`demo`) or as the shop, and exits this process.

@@ -209,6 +209,17 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Ends the session and its app but keeps the shop's data folder, for a test that
+    /// starts the app again on it ([`Session::start_in`]); returns that folder.
+    pub async fn end_keeping_data(mut self) -> PathBuf {
+        let _ = self.client.clone().close().await;
+        stop(&mut self.driver);
+        stop_app(&self.shop_data_dir);
+        self.shop_data_dir.clone()
+    }
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         stop(&mut self.driver);

@@ -89,6 +89,45 @@ async fn start_at_login_writes_and_removes_the_xdg_autostart_entry() {
     assert_eq!(prefs["start_at_login"], true, "{prefs}");
     s.screenshot("start-at-login").await;
 
+    // The app moved after the setting was made (issue 17: macOS's login item must survive
+    // moving the app): the entry names the old place; the next launch writes it again.
+    let data_dir = s.end_keeping_data().await;
+    std::fs::write(
+        &entries[0],
+        entry.replace(exec, "/Applications/Old Place/paydesk --minimized"),
+    )
+    .unwrap();
+    let s = Session::start_in(
+        data_dir,
+        &[
+            ("HOME", home.to_str().unwrap()),
+            ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+        ],
+        &[],
+    )
+    .await
+    .waiting(WAIT);
+    s.wait_css(&css("sidebar")).await;
+    let rewritten = || {
+        let now = std::fs::read_to_string(&entries[0]).unwrap_or_default();
+        now.lines()
+            .find_map(|l| l.strip_prefix("Exec="))
+            .and_then(|e| e.split_whitespace().next().map(PathBuf::from))
+            .and_then(|p| p.canonicalize().ok())
+    };
+    let deadline = std::time::Instant::now() + WAIT;
+    while rewritten() != app.canonicalize().ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the entry still names the old place: {:?}",
+            std::fs::read_to_string(&entries[0])
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    s.click("nav-subscriptions").await;
+    s.click("subs-tab-settings").await;
+    s.wait_css(&css("notify-start-at-login")).await;
+
     toggle_start_at_login(&s).await;
     assert!(
         autostart_entries(&autostart).is_empty(),

@@ -82,6 +82,15 @@ impl SecretsError {
 /// at most this many UTF-16 units (2,000 bytes; a character outside the BMP, an emoji in a
 /// passphrase, takes two units).
 const CHUNK_UTF16: usize = 1_000;
+/// Where values are split: only Windows needs it. Elsewhere one value is one item, which
+/// matters on macOS, where an unsigned build's every keychain item asks the user on its
+/// own. Reading takes either layout, so a value written before this (split everywhere)
+/// still reads.
+const PART_LIMIT_UTF16: Option<usize> = if cfg!(windows) {
+    Some(CHUNK_UTF16)
+} else {
+    None
+};
 const CHUNK_MARKER: &str = "paydesk-chunked:v1:";
 /// More parts than any value PayDesk stores (a PKCS#12 file as base64 is a few hundred).
 const MAX_PARTS: usize = 10_000;
@@ -118,7 +127,7 @@ impl Keychain {
         // Remove old parts first so a shorter value leaves no stale tail behind.
         self.delete(key)?;
         let text = value.expose();
-        let parts = split_for_keychain(text);
+        let parts = split_for_keychain(text, PART_LIMIT_UTF16);
         if parts.len() == 1 && !text.starts_with(CHUNK_MARKER) {
             return self.set(account, text);
         }
@@ -295,16 +304,18 @@ fn daemon_went_away(e: &keyring::Error) -> bool {
         || text.contains("locked collection")
 }
 
-/// The parts a value is stored in: one when it fits one Windows credential
-/// ([`CHUNK_UTF16`] UTF-16 units), else consecutive slices of at most that many units,
-/// never cutting a character. The same on every platform, so a keychain's layout does not
-/// depend on where it was written.
-pub fn split_for_keychain(text: &str) -> Vec<&str> {
+/// The parts a value is stored in: one when there is no limit or it fits `max_units`
+/// UTF-16 units (one Windows credential: [`CHUNK_UTF16`]), else consecutive slices of at
+/// most that many units, never cutting a character.
+pub fn split_for_keychain(text: &str, max_units: Option<usize>) -> Vec<&str> {
+    let Some(max_units) = max_units else {
+        return vec![text];
+    };
     let mut parts = Vec::new();
     let mut start = 0;
     let mut units = 0;
     for (at, c) in text.char_indices() {
-        if units + c.len_utf16() > CHUNK_UTF16 {
+        if units + c.len_utf16() > max_units {
             parts.push(&text[start..at]);
             start = at;
             units = 0;
@@ -382,7 +393,7 @@ mod tests {
         let emoji = "🔑".repeat(1_500);
         let kana = "証明書".repeat(700);
         for value in [pem.as_str(), emoji.as_str(), kana.as_str(), "short", ""] {
-            let parts = split_for_keychain(value);
+            let parts = split_for_keychain(value, Some(CHUNK_UTF16));
             assert_eq!(parts.concat(), value);
             for part in &parts {
                 assert!(
@@ -392,9 +403,19 @@ mod tests {
                 );
             }
         }
-        assert_eq!(split_for_keychain("short"), vec!["short"]);
+        let windows = Some(CHUNK_UTF16);
+        assert_eq!(split_for_keychain("short", windows), vec!["short"]);
         // 1,000 characters, but 2,000 UTF-16 units: more than one credential holds.
-        assert_eq!(split_for_keychain(&"🔑".repeat(1_000)).len(), 2);
-        assert_eq!(split_for_keychain(&"A".repeat(1_000)).len(), 1);
+        assert_eq!(split_for_keychain(&"🔑".repeat(1_000), windows).len(), 2);
+        assert_eq!(split_for_keychain(&"A".repeat(1_000), windows).len(), 1);
+    }
+
+    /// Issue 17: values are split only where the platform needs it; on macOS each item of
+    /// an unsigned build prompts on its own, so a certificate stays one item there.
+    #[test]
+    fn only_windows_splits_a_long_value() {
+        let pem = "-----BEGIN CERTIFICATE-----\n".to_owned() + &"A".repeat(4_000);
+        assert_eq!(split_for_keychain(&pem, None), vec![pem.as_str()]);
+        assert_eq!(PART_LIMIT_UTF16.is_some(), cfg!(windows));
     }
 }
