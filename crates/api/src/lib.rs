@@ -44,6 +44,8 @@ mod mailing;
 mod operations;
 mod orders;
 mod settings;
+mod shipping;
+pub mod shipping_dto;
 mod subscriptions;
 pub mod subscriptions_dto;
 mod sync;

@@ -12,7 +12,9 @@
 //! storefront order export (CSV) and [`subscription_csv`] the subscription import file into
 //! rows and per-row errors;
 //! [`invoice`] holds the qualified-invoice rules (registration number, tax per rate);
-//! [`search`] folds search text and stored fields into one comparable form.
+//! [`search`] folds search text and stored fields into one comparable form;
+//! [`labels`] writes the carriers' shipping-label files and [`tracking`] reads their
+//! issued-labels files (tracking numbers).
 //!
 //! Invariants: nothing here derives `Serialize` (DTOs live at the IPC boundary); money is
 //! [`Yen`]; no deadline or limit is written outside [`rules`] (a tidy test checks the
@@ -24,6 +26,7 @@ pub mod history;
 pub mod import;
 pub mod invoice;
 pub mod journal;
+pub mod labels;
 pub mod notification;
 pub mod operation;
 pub mod order;
@@ -32,6 +35,7 @@ pub mod search;
 pub mod storefront;
 pub mod subscription;
 pub mod subscription_csv;
+pub mod tracking;
 
 pub use history::Text;
 pub use journal::{

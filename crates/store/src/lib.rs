@@ -18,6 +18,7 @@ pub mod history;
 pub mod imports;
 pub mod journal;
 pub mod orders;
+pub mod shipments;
 pub mod subscriptions;
 pub mod sync;
 
@@ -35,6 +36,7 @@ pub use history::HistoryLine;
 pub use imports::{FieldChange, FieldValue, ImportPlan, ImportRecord, KeptField, UndoOutcome};
 pub use journal::JournalOutcome;
 pub use orders::{DeadlineFilter, ListQuery, OrderRow, OrderSort, Page};
+pub use shipments::{Shipment, TrackingRecorded, TrackingSource};
 pub use subscriptions::{
     BeginRenewal, CardListQuery, CardListRow, CardRefresh, CycleRow, CycleState, ImportPolicy,
     ImportReport, MailId, MailPurpose, MailState, NewMail, QueueOutcome, QueuedMail, ShownBlock,
@@ -53,6 +55,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_choices_and_ends.sql"),
     include_str!("../migrations/0008_shop_owner_details.sql"),
     include_str!("../migrations/0009_list_sorts.sql"),
+    // 0010 (issue 20's shop details) comes from another branch and goes before this one.
+    include_str!("../migrations/0011_shipments.sql"),
 ];
 
 /// What can go wrong in the store.

@@ -4,6 +4,7 @@ mod bulk;
 mod conformance;
 mod history;
 mod journal;
+mod labels;
 mod matrix;
 mod plans;
 mod reconcile;
