@@ -8,6 +8,7 @@
 
 mod commands;
 mod notify;
+mod shipping_commands;
 mod tray;
 
 use std::sync::Arc;
@@ -92,6 +93,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::send_monthly_summary_now,
             commands::notification_preferences,
             commands::save_notification_preferences,
+            shipping_commands::label_settings,
+            shipping_commands::export_labels,
+            shipping_commands::order_tracking,
+            shipping_commands::add_tracking,
+            shipping_commands::import_tracking,
         ])
         // The payload of the `desk-event` event.
         .typ::<api::dto::DeskEvent>()

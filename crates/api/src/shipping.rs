@@ -42,6 +42,22 @@ pub(crate) mod keys {
     ];
     pub const YAMATO_CUSTOMER_CODE: &str = "yamato_customer_code";
     pub const YAMATO_FREIGHT_NUMBER: &str = "yamato_freight_number";
+    pub const DEFAULT_ITEM: &str = "label_default_item";
+}
+
+/// The demo shop as sender, so the demo's label files can be made.
+pub(crate) fn demo_sender() -> Sender {
+    Sender {
+        name: "デモショップ".into(),
+        phone: "03-1234-5678".into(),
+        postal_code: "150-0001".into(),
+        address: [
+            "東京都".into(),
+            "渋谷区".into(),
+            "神宮前1-2-3".into(),
+            String::new(),
+        ],
+    }
 }
 
 pub(crate) fn carrier_from(code: CarrierCode) -> Carrier {
@@ -155,6 +171,7 @@ impl Desk {
             sender_address: some(address),
             yamato_customer_code: self.setting(keys::YAMATO_CUSTOMER_CODE)?,
             yamato_freight_number: self.setting(keys::YAMATO_FREIGHT_NUMBER)?,
+            default_item: self.setting(keys::DEFAULT_ITEM)?,
             today: japan_today(self.now()).format("%Y-%m-%d").to_string(),
         })
     }
@@ -174,6 +191,12 @@ impl Desk {
             ship_date,
             yamato_customer_code: request.yamato_customer_code.clone(),
             yamato_freight_number: request.yamato_freight_number.clone(),
+            default_item: request
+                .default_item
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
         };
         let mut seen = std::collections::HashSet::new();
         let mut orders = Vec::with_capacity(request.order_ids.len());
@@ -252,8 +275,11 @@ impl Desk {
                     )),
                 )
             })?;
+            let mut store = self.store();
+            if let Some(item) = &request.default_item {
+                store.set_setting(keys::DEFAULT_ITEM, item.trim())?;
+            }
             if carrier == Carrier::Yamato {
-                let mut store = self.store();
                 if let Some(code) = &request.yamato_customer_code {
                     store.set_setting(keys::YAMATO_CUSTOMER_CODE, code.trim())?;
                 }
@@ -261,6 +287,7 @@ impl Desk {
                     store.set_setting(keys::YAMATO_FREIGHT_NUMBER, n.trim())?;
                 }
             }
+            drop(store);
             tracing::info!(
                 carrier = carrier.code(),
                 written,

@@ -33,6 +33,9 @@ pub struct LabelExportRequest {
     /// Yamato only: 運賃管理番号 (`null`: `01`).
     #[serde(default)]
     pub yamato_freight_number: Option<String>,
+    /// 品名 for orders whose items PayDesk does not know (kept for next time).
+    #[serde(default)]
+    pub default_item: Option<String>,
 }
 
 /// One value that kept an order out of the file.
@@ -75,6 +78,7 @@ pub struct LabelSettingsDto {
     pub sender_address: Option<String>,
     pub yamato_customer_code: Option<String>,
     pub yamato_freight_number: Option<String>,
+    pub default_item: Option<String>,
     /// Today in Japan, `YYYY-MM-DD` (the default ship date).
     pub today: String,
 }

@@ -129,6 +129,9 @@ pub struct LabelOptions {
     pub yamato_customer_code: Option<String>,
     /// Yamato only: 運賃管理番号 (2 digits, usually `01`).
     pub yamato_freight_number: Option<String>,
+    /// 品名 for an order whose items PayDesk does not know (e.g. "雑貨"); `None`: such an
+    /// order has no 品名 (refused where the carrier requires one).
+    pub default_item: Option<String>,
 }
 
 /// A field of a label row (or of the file's settings) that can be refused.
@@ -787,7 +790,7 @@ fn row(
     ));
     let item = check(text_value(
         LabelField::Item,
-        order.item.as_deref(),
+        order.item.as_deref().or(options.default_item.as_deref()),
         format.item_max,
         format.item_required,
     ));

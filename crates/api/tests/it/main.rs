@@ -15,6 +15,7 @@ mod leak;
 mod lists;
 mod operations;
 mod settings;
+mod shipping;
 mod subscriptions;
 mod sync;
 mod sync_attacks;

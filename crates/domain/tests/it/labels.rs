@@ -27,6 +27,7 @@ fn options() -> LabelOptions {
         ship_date: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap_or_default(),
         yamato_customer_code: Some("０１２３４５６７８９０１".into()),
         yamato_freight_number: None,
+        default_item: None,
     }
 }
 
@@ -259,4 +260,27 @@ fn issued_labels_files_of_each_carrier_give_order_and_tracking_numbers() {
         normalize_tracking_number("4907 1495 5706").as_deref(),
         Some("490714955706")
     );
+}
+
+#[test]
+fn an_order_without_items_takes_the_default_item_or_is_refused_where_one_is_required() {
+    let mut order = sample_orders()[0].clone();
+    order.item = None;
+    let f = label_file(Carrier::Yamato, &sender(), &options(), &[order.clone()]).unwrap();
+    assert_eq!(f.refused[0].problems[0].field, LabelField::Item);
+    // Sagawa and Japan Post do not require it.
+    assert_eq!(
+        label_file(Carrier::Sagawa, &sender(), &options(), &[order.clone()])
+            .unwrap()
+            .written
+            .len(),
+        1
+    );
+    let with_default = LabelOptions {
+        default_item: Some("雑貨".into()),
+        ..options()
+    };
+    let f = label_file(Carrier::Yamato, &sender(), &with_default, &[order]).unwrap();
+    let text = encoding_rs::SHIFT_JIS.decode(&f.bytes).0.into_owned();
+    assert!(text.contains(",,,雑貨,"), "{text}");
 }
