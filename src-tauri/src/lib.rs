@@ -98,6 +98,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             shipping_commands::order_tracking,
             shipping_commands::add_tracking,
             shipping_commands::import_tracking,
+            shipping_commands::open_tracking_page,
         ])
         // The payload of the `desk-event` event.
         .typ::<api::dto::DeskEvent>()

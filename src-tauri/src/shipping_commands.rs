@@ -57,3 +57,51 @@ pub async fn import_tracking(
 ) -> Result<TrackingImportReport, AppError> {
     desk.import_tracking(path, carrier).await
 }
+
+/// Opens the carrier's tracking page for a number in the system browser (the window never
+/// navigates away). The URL is built by the API from the digits, never taken from the UI.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_tracking_page(
+    desk: State<'_, Desk>,
+    carrier: CarrierCode,
+    tracking_number: String,
+) -> Result<(), AppError> {
+    let url = desk.tracking_page(carrier, &tracking_number)?;
+    open_in_browser(&url).map_err(|e| {
+        AppError::new(
+            "browser_not_opened",
+            api::Text::new(
+                &format!("ブラウザを開けませんでした（{e}）。ページ: {url}"),
+                &format!("The browser could not be opened ({e}). Page: {url}"),
+            ),
+            None,
+        )
+    })
+}
+
+fn open_in_browser(url: &str) -> std::io::Result<()> {
+    #[cfg(target_os = "windows")]
+    let mut command = {
+        // `start` would split the URL at `&`; the URL handler takes it whole.
+        let mut c = std::process::Command::new("rundll32");
+        c.args(["url.dll,FileProtocolHandler", url]);
+        c
+    };
+    #[cfg(target_os = "macos")]
+    let mut command = {
+        let mut c = std::process::Command::new("open");
+        c.arg(url);
+        c
+    };
+    #[cfg(not(any(target_os = "windows", target_os = "macos")))]
+    let mut command = {
+        let mut c = std::process::Command::new("xdg-open");
+        c.arg(url);
+        c
+    };
+    let mut child = command.spawn()?;
+    // Reaped on its own thread: the opener exits at once, and no zombie is left behind.
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}

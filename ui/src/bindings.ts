@@ -123,6 +123,11 @@ export const commands = {
 	addTracking: (input: TrackingInput) => typedError<TrackingDto[], AppError_Serialize>(__TAURI_INVOKE("add_tracking", { input })),
 	/**  Imports a carrier's issued-labels file (tracking numbers by order number). */
 	importTracking: (path: string, carrier: CarrierCode) => typedError<TrackingImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("import_tracking", { path, carrier })),
+	/**
+	 *  Opens the carrier's tracking page for a number in the system browser (the window never
+	 *  navigates away). The URL is built by the API from the digits, never taken from the UI.
+	 */
+	openTrackingPage: (carrier: CarrierCode, trackingNumber: string) => typedError<null, AppError_Serialize>(__TAURI_INVOKE("open_tracking_page", { carrier, trackingNumber })),
 };
 
 /* Types */

@@ -377,6 +377,28 @@ impl Desk {
             .collect())
     }
 
+    /// The carrier's tracking page for a number, built here from the number's digits only,
+    /// so the shell opens nothing but one of the three carriers' pages.
+    pub fn tracking_page(&self, carrier: CarrierCode, number: &str) -> Result<String, AppError> {
+        let digits = domain::labels::normalize_tracking_number(number).ok_or_else(|| {
+            AppError::new(
+                "tracking_number_invalid",
+                Text::new(
+                    &format!(
+                        "問合せ番号「{}」は10〜14桁の数字ではありません。",
+                        number.trim()
+                    ),
+                    &format!(
+                        "The tracking number \"{}\" is not 10 to 14 digits.",
+                        number.trim()
+                    ),
+                ),
+                None,
+            )
+        })?;
+        Ok(carrier_from(carrier).tracking_url(&digits))
+    }
+
     /// Keeps a tracking number typed on an order (a second one is a multi-piece shipment)
     /// and returns the order's tracking numbers.
     pub async fn add_tracking(&self, input: TrackingInput) -> Result<Vec<TrackingDto>, AppError> {

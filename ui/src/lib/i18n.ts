@@ -7,6 +7,7 @@ import { importMessages } from "./messages/imports";
 import { guideMessages } from "./messages/guide";
 import { buyerMessages } from "./messages/buyer";
 import { listMessages } from "./messages/lists";
+import { shippingMessages } from "./messages/shipping";
 
 export type Language = "ja" | "en";
 
@@ -18,6 +19,7 @@ const messages = {
     ...guideMessages.ja,
     ...buyerMessages.ja,
     ...listMessages.ja,
+    ...shippingMessages.ja,
     "app.tagline": "ペイジェント決済の受注・売上・定期購入をひとつの画面で",
     "nav.home": "ホーム",
     "nav.orders": "受注",
@@ -303,6 +305,7 @@ const messages = {
     ...guideMessages.en,
     ...buyerMessages.en,
     ...listMessages.en,
+    ...shippingMessages.en,
     "app.tagline": "Orders, captures and subscriptions on Paygent, in one place",
     "nav.home": "Home",
     "nav.orders": "Orders",
