@@ -20,6 +20,7 @@ mod e2e_mail_screens;
 mod e2e_notify;
 mod e2e_orders;
 mod e2e_settings;
+mod e2e_shipping;
 mod e2e_subscriptions;
 mod identity_move;
 mod screen;

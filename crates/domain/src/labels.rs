@@ -1140,6 +1140,57 @@ fn postal_value(
     }
 }
 
+/// The 47 prefectures, for telling a whole address in one line from a partial one.
+const PREFECTURES: [&str; 47] = [
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
+];
+
 /// The address over the format's address columns. First try: prefecture + city (+ line 1
 /// when there are only two columns) in the first column, then one part per column; if a
 /// part is too wide, the whole address flows over the columns at character boundaries
@@ -1151,15 +1202,23 @@ fn address_value(
     widths: &[usize],
 ) -> Result<Vec<String>, LabelProblem> {
     let [pref, city, line1, line2] = parts.clone().map(|p| clean(&p.unwrap_or_default()));
-    if pref.is_empty() || city.is_empty() || line1.is_empty() {
+    // A storefront often gives the whole address in one line: it is complete when it
+    // starts with a prefecture. Otherwise the missing part is named.
+    let one_line =
+        pref.is_empty() && city.is_empty() && PREFECTURES.iter().any(|p| line1.starts_with(p));
+    let missing_part = if one_line {
+        None
+    } else if pref.is_empty() {
+        Some(("都道府県", "prefecture"))
+    } else if city.is_empty() {
+        Some(("市区町村", "city"))
+    } else if line1.is_empty() {
+        Some(("番地", "street and number"))
+    } else {
+        None
+    };
+    if let Some(which) = missing_part {
         let label = field.label();
-        let which = if pref.is_empty() {
-            ("都道府県", "prefecture")
-        } else if city.is_empty() {
-            ("市区町村", "city")
-        } else {
-            ("番地", "street and number")
-        };
         let (ja_where, en_where) = if field.is_sender_side() {
             ("設定画面のショップ情報", "the shop details in Settings")
         } else {
@@ -1193,6 +1252,8 @@ fn address_value(
     }
     let preferred: Vec<String> = if widths.len() == 2 {
         vec![format!("{pref}{city}{line1}"), line2.clone()]
+    } else if one_line {
+        vec![line1.clone(), line2.clone(), String::new()]
     } else {
         vec![format!("{pref}{city}"), line1.clone(), line2.clone()]
     };
@@ -1206,7 +1267,7 @@ fn address_value(
         return Ok(preferred);
     }
     // Two columns: the street line on its own line keeps the building line intact.
-    if widths.len() == 2 && line2.is_empty() {
+    if widths.len() == 2 && line2.is_empty() && !one_line {
         let split = vec![format!("{pref}{city}"), line1.clone()];
         if fits(&split) {
             return Ok(split);

@@ -211,6 +211,29 @@ fn a_row_that_cannot_be_made_is_reported_with_its_field_and_nothing_is_cut() {
 }
 
 #[test]
+fn a_whole_address_in_one_line_is_complete_when_it_starts_with_a_prefecture() {
+    let mut one_line = sample_orders()[0].clone();
+    one_line.address = [None, None, Some("東京都渋谷区神宮前1-2-3".into()), None];
+    let mut no_prefecture = one_line.clone();
+    no_prefecture.order_number = "order00170".into();
+    no_prefecture.address[2] = Some("渋谷区神宮前1-2-3".into());
+    let f = label_file(
+        Carrier::Sagawa,
+        &sender(),
+        &options(),
+        &[one_line, no_prefecture],
+    )
+    .unwrap();
+    assert_eq!(f.written, ["order00158"], "{:?}", f.refused);
+    let text = encoding_rs::SHIFT_JIS.decode(&f.bytes).0.into_owned();
+    assert!(
+        text.contains(",150-0001,東京都渋谷区神宮前1-2-3,,,山田 太郎,"),
+        "{text}"
+    );
+    assert!(f.refused[0].problems[0].reason.ja.contains("都道府県"));
+}
+
+#[test]
 fn an_incomplete_sender_or_yamato_contract_refuses_the_whole_file() {
     let mut s = sender();
     s.phone = String::new();
