@@ -45,6 +45,7 @@ mod operations;
 mod orders;
 mod settings;
 mod shipping;
+mod shipping_cli;
 pub mod shipping_dto;
 mod subscriptions;
 pub mod subscriptions_dto;

@@ -1202,6 +1202,9 @@ fn address_value(
     widths: &[usize],
 ) -> Result<Vec<String>, LabelProblem> {
     let [pref, city, line1, line2] = parts.clone().map(|p| clean(&p.unwrap_or_default()));
+    if [&pref, &city, &line1, &line2].iter().all(|p| p.is_empty()) {
+        return Err(missing(field));
+    }
     // A storefront often gives the whole address in one line: it is complete when it
     // starts with a prefecture. Otherwise the missing part is named.
     let one_line =
