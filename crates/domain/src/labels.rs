@@ -920,16 +920,22 @@ fn width_of(text: &str) -> usize {
 
 /// Width in Windows-31J bytes, or the first character it cannot encode.
 fn sjis_width(text: &str) -> Result<usize, char> {
-    let mut width = 0;
+    if text.is_ascii() {
+        return Ok(text.len());
+    }
+    let (bytes, _, errors) = encoding_rs::SHIFT_JIS.encode(text);
+    if !errors {
+        return Ok(bytes.len());
+    }
+    // Only on failure: find the character to name.
     let mut buf = [0u8; 4];
     for c in text.chars() {
-        let (bytes, _, errors) = encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buf));
+        let (_, _, errors) = encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buf));
         if errors {
             return Err(c);
         }
-        width += bytes.len();
     }
-    Ok(width)
+    Ok(bytes.len())
 }
 
 fn missing(field: LabelField) -> LabelProblem {
