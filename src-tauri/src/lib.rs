@@ -12,6 +12,7 @@ mod commands;
 mod documents_commands;
 mod money_commands;
 mod notify;
+mod shipping_commands;
 mod start;
 mod tray;
 mod window;
@@ -116,6 +117,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             money_commands::expected_deposits,
             money_commands::record_deposit,
             money_commands::reconciliation,
+            shipping_commands::label_settings,
+            shipping_commands::export_labels,
+            shipping_commands::order_tracking,
+            shipping_commands::add_tracking,
+            shipping_commands::import_tracking,
+            shipping_commands::open_tracking_page,
         ])
         // The payload of the `desk-event` event.
         .typ::<api::dto::DeskEvent>()

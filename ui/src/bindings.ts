@@ -150,6 +150,21 @@ export const commands = {
 	recordDeposit: (input: DepositInput) => typedError<ReconciledDeposit_Serialize, AppError_Serialize>(__TAURI_INVOKE("record_deposit", { input })),
 	/**  The deposits received, each matched to its period, with differences and explanations. */
 	reconciliation: (query: ExpectedDepositsQuery_Deserialize) => typedError<ReconciliationReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("reconciliation", { query })),
+	/**  The sender (the shop) and the saved Yamato contract, for the label dialog. */
+	labelSettings: () => typedError<LabelSettingsDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("label_settings")),
+	/**  Writes the carrier's label file for the selected orders to `path`. */
+	exportLabels: (path: string, request: LabelExportRequest_Deserialize) => typedError<LabelExportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("export_labels", { path, request })),
+	/**  An order's tracking numbers with their carrier's tracking page. */
+	orderTracking: (orderId: number) => typedError<TrackingDto[], AppError_Serialize>(__TAURI_INVOKE("order_tracking", { orderId })),
+	/**  Keeps a tracking number typed on an order. */
+	addTracking: (input: TrackingInput) => typedError<TrackingDto[], AppError_Serialize>(__TAURI_INVOKE("add_tracking", { input })),
+	/**  Imports a carrier's issued-labels file (tracking numbers by order number). */
+	importTracking: (path: string, carrier: CarrierCode) => typedError<TrackingImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("import_tracking", { path, carrier })),
+	/**
+	 *  Opens the carrier's tracking page for a number in the system browser (the window never
+	 *  navigates away). The URL is built by the API from the digits, never taken from the UI.
+	 */
+	openTrackingPage: (carrier: CarrierCode, trackingNumber: string) => typedError<null, AppError_Serialize>(__TAURI_INVOKE("open_tracking_page", { carrier, trackingNumber })),
 };
 
 /* Types */
@@ -628,6 +643,15 @@ export type CardDashboardDto_Serialize = {
 
 /**  A stored card's state today; `unknown` = the expiry was never read from Paygent. */
 export type CardStateCode = "valid" | "expiring_soon" | "expired" | "unknown";
+
+/**  A carrier PayDesk writes label files for. */
+export type CarrierCode = 
+/**  ヤマト運輸 (B2クラウド). */
+"yamato" | 
+/**  佐川急便 (e飛伝Ⅲ). */
+"sagawa" | 
+/**  日本郵便 (ゆうパックプリントR). */
+"japan_post";
 
 export type ConnectionOutcomeCode = 
 /**  The gateway accepted the credentials and the certificate. */
@@ -1569,6 +1593,108 @@ export type KeychainStatus_Deserialize = {
 export type KeychainStatus_Serialize = {
 	available: boolean,
 	problem: AppError_Serialize | null,
+};
+
+/**  What an export did. */
+export type LabelExportReport = LabelExportReport_Serialize | LabelExportReport_Deserialize;
+
+/**  What an export did. */
+export type LabelExportReport_Deserialize = {
+	carrier: CarrierCode,
+	/**  The file written; `null` when no order could become a row (no file is written). */
+	path?: string | null,
+	written: number,
+	refused: LabelRefusedOrder[],
+	/**  "3件を書き出しました（2件は書き出せません）" and how to import it. */
+	summary: Text,
+};
+
+/**  What an export did. */
+export type LabelExportReport_Serialize = {
+	carrier: CarrierCode,
+	/**  The file written; `null` when no order could become a row (no file is written). */
+	path: string | null,
+	written: number,
+	refused: LabelRefusedOrder[],
+	/**  "3件を書き出しました（2件は書き出せません）" and how to import it. */
+	summary: Text,
+};
+
+/**  What the label dialog asks for. */
+export type LabelExportRequest = LabelExportRequest_Serialize | LabelExportRequest_Deserialize;
+
+/**  What the label dialog asks for. */
+export type LabelExportRequest_Deserialize = {
+	carrier: CarrierCode,
+	order_ids: number[],
+	/**  `YYYY-MM-DD`, a Japan calendar day; `null`: today in Japan. */
+	ship_date?: string | null,
+	/**  Yamato only: ご請求先顧客コード (kept for next time once a file was written). */
+	yamato_customer_code?: string | null,
+	/**  Yamato only: 運賃管理番号 (`null`: `01`). */
+	yamato_freight_number?: string | null,
+	/**  品名 for orders whose items PayDesk does not know (kept for next time). */
+	default_item?: string | null,
+};
+
+/**  What the label dialog asks for. */
+export type LabelExportRequest_Serialize = {
+	carrier: CarrierCode,
+	order_ids: number[],
+	/**  `YYYY-MM-DD`, a Japan calendar day; `null`: today in Japan. */
+	ship_date: string | null,
+	/**  Yamato only: ご請求先顧客コード (kept for next time once a file was written). */
+	yamato_customer_code: string | null,
+	/**  Yamato only: 運賃管理番号 (`null`: `01`). */
+	yamato_freight_number: string | null,
+	/**  品名 for orders whose items PayDesk does not know (kept for next time). */
+	default_item: string | null,
+};
+
+/**  One value that kept an order out of the file. */
+export type LabelProblemDto = {
+	/**  `name`, `phone`, `postal_code`, `address`, `item`, `order_number`, …. */
+	field: string,
+	field_label: Text,
+	message: Text,
+};
+
+/**  An order that has no row in the file. */
+export type LabelRefusedOrder = {
+	order_id: number,
+	order_number: string,
+	problems: LabelProblemDto[],
+};
+
+/**  The shop as the sender (ご依頼主) and the saved Yamato contract, for the dialog. */
+export type LabelSettingsDto = LabelSettingsDto_Serialize | LabelSettingsDto_Deserialize;
+
+/**  The shop as the sender (ご依頼主) and the saved Yamato contract, for the dialog. */
+export type LabelSettingsDto_Deserialize = {
+	sender_name?: string | null,
+	sender_phone?: string | null,
+	sender_postal_code?: string | null,
+	/**  Prefecture, city, line 1, line 2 joined with spaces; `null` when none is set. */
+	sender_address?: string | null,
+	yamato_customer_code?: string | null,
+	yamato_freight_number?: string | null,
+	default_item?: string | null,
+	/**  Today in Japan, `YYYY-MM-DD` (the default ship date). */
+	today: string,
+};
+
+/**  The shop as the sender (ご依頼主) and the saved Yamato contract, for the dialog. */
+export type LabelSettingsDto_Serialize = {
+	sender_name: string | null,
+	sender_phone: string | null,
+	sender_postal_code: string | null,
+	/**  Prefecture, city, line 1, line 2 joined with spaces; `null` when none is set. */
+	sender_address: string | null,
+	yamato_customer_code: string | null,
+	yamato_freight_number: string | null,
+	default_item: string | null,
+	/**  Today in Japan, `YYYY-MM-DD` (the default ship date). */
+	today: string,
 };
 
 export type Language = "ja" | "en";
@@ -3085,6 +3211,92 @@ export type Text = {
 	en: string,
 };
 
+/**  One tracking number of an order. */
+export type TrackingDto = {
+	carrier: CarrierCode,
+	carrier_name: Text,
+	tracking_number: string,
+	/**  The carrier's public tracking page for this number. */
+	url: string,
+	/**  `typed` or `carrier_file`. */
+	source: string,
+	recorded_at: string,
+};
+
+/**  One line of the import report. */
+export type TrackingImportLine = TrackingImportLine_Serialize | TrackingImportLine_Deserialize;
+
+/**  One line of the import report. */
+export type TrackingImportLine_Deserialize = {
+	line: number,
+	order_number?: string | null,
+	order_id?: number | null,
+	tracking_number?: string | null,
+	outcome: TrackingLineOutcome,
+	message: Text,
+};
+
+/**  One line of the import report. */
+export type TrackingImportLine_Serialize = {
+	line: number,
+	order_number: string | null,
+	order_id: number | null,
+	tracking_number: string | null,
+	outcome: TrackingLineOutcome,
+	message: Text,
+};
+
+/**  What an import of an issued-labels file did, line by line. */
+export type TrackingImportReport = TrackingImportReport_Serialize | TrackingImportReport_Deserialize;
+
+/**  What an import of an issued-labels file did, line by line. */
+export type TrackingImportReport_Deserialize = {
+	file_name: string,
+	carrier: CarrierCode,
+	added: number,
+	already_recorded: number,
+	refused: number,
+	lines: TrackingImportLine_Deserialize[],
+	/**
+	 *  Orders with a tracking number that are still only authorized: what capture on
+	 *  shipment would select.
+	 */
+	awaiting_capture: number,
+	summary: Text,
+};
+
+/**  What an import of an issued-labels file did, line by line. */
+export type TrackingImportReport_Serialize = {
+	file_name: string,
+	carrier: CarrierCode,
+	added: number,
+	already_recorded: number,
+	refused: number,
+	lines: TrackingImportLine_Serialize[],
+	/**
+	 *  Orders with a tracking number that are still only authorized: what capture on
+	 *  shipment would select.
+	 */
+	awaiting_capture: number,
+	summary: Text,
+};
+
+/**  A tracking number typed on an order. */
+export type TrackingInput = {
+	order_id: number,
+	carrier: CarrierCode,
+	tracking_number: string,
+};
+
+/**  What happened to one line of an issued-labels file. */
+export type TrackingLineOutcome = 
+/**  Kept with its order. */
+"added" | 
+/**  The order had it already (a file imported twice changes nothing). */
+"already_recorded" | 
+/**  Not kept: see the message. */
+"refused";
+
 /**
  *  A card order's 3-D Secure: `code` is `authenticated`, `attempted` (the card company
  *  vouched for a card that does not take part), `not_used`, `interrupted` (the buyer did
@@ -3183,6 +3395,8 @@ export type UnprocessedQuery_Deserialize = {
 	selectable_only?: boolean,
 	/**  Only orders whose newest bulk capture failed. */
 	failed_only?: boolean,
+	/**  Only orders with a tracking number: capture on shipment. */
+	shipped_only?: boolean,
 	/**  Transaction ID, order number, buyer name (kanji or kana) or amount. */
 	search?: string | null,
 	/**  Zero-based. */
@@ -3206,6 +3420,8 @@ export type UnprocessedQuery_Serialize = {
 	selectable_only: boolean,
 	/**  Only orders whose newest bulk capture failed. */
 	failed_only: boolean,
+	/**  Only orders with a tracking number: capture on shipment. */
+	shipped_only: boolean,
 	/**  Transaction ID, order number, buyer name (kanji or kana) or amount. */
 	search: string | null,
 	/**  Zero-based. */

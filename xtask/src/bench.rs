@@ -21,6 +21,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("domain", "dashboard_bench"),
     ("api", "bulk_bench"),
     ("documents", "documents_bench"),
+    ("api", "labels_bench"),
 ];
 
 struct Metric {

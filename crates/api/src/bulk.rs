@@ -345,6 +345,7 @@ fn store_query(q: &UnprocessedQuery, now: DateTime<Utc>) -> store::UnprocessedQu
         list: q.list.map(convert::list_from),
         selectable_only: q.selectable_only,
         failed_only: q.failed_only,
+        shipped_only: q.shipped_only,
         search: q
             .search
             .as_deref()

@@ -30,6 +30,9 @@ pub struct UnprocessedQuery {
     /// Only orders whose newest bulk capture failed.
     #[serde(default)]
     pub failed_only: bool,
+    /// Only orders with a tracking number: capture on shipment.
+    #[serde(default)]
+    pub shipped_only: bool,
     /// Transaction ID, order number, buyer name (kanji or kana) or amount.
     #[serde(default)]
     pub search: Option<String>,

@@ -69,10 +69,15 @@ const USAGE: &str = "usage:
   paydesk orders import FILE.csv --apply TOKEN [--clear-empty]  (applies exactly that preview)
   paydesk orders imports | import-undo IMPORT_ID
   paydesk orders export FILE.csv [--list …] [--search …]
+  paydesk orders labels ID... --carrier yamato|sagawa|japan-post --out FILE.csv [--ship-date 2026-12-07]
+                        [--item NAME] [--yamato-code CODE] [--yamato-freight 01]   (exit 1 unless every order was written)
+  paydesk orders tracking ID NUMBER --carrier …
+  paydesk orders tracking-import FILE.csv --carrier …          (exit 1 unless every line was recorded)
   paydesk sync once
   paydesk settings show | test-connection
   paydesk bulk list [--search X] [--selectable] [--failed] [--page N]
-  paydesk bulk capture ID... | --all [--max N] [--search X]   (exit 1 unless every order was captured)
+  paydesk bulk capture ID... | --all [--max N] [--search X] [--shipped]   (exit 1 unless every order was captured;
+                        --shipped: capture on shipment, the orders with a tracking number)
   paydesk bulk log [--run N]
   paydesk documents issue order-slip|delivery-note|invoice|receipt ORDER_NUMBER... --out FILE.pdf
   paydesk documents shop                                      (the shop's details the documents print)
@@ -100,7 +105,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--json" => json = true,
             "--demo" => {}
             // Switches without a value (bulk capture's, the import's).
-            "--all" | "--selectable" | "--failed" | "--clear-empty" => {
+            "--all" | "--selectable" | "--failed" | "--clear-empty" | "--shipped" => {
                 options.push((a.trim_start_matches("--").to_owned(), String::new()));
             }
             flag if flag.starts_with("--") => {
@@ -583,6 +588,9 @@ async fn execute(desk: &Desk, args: &Args) -> Result<(), Failure> {
                     result.action,
                 )));
             }
+        }
+        (Some("orders"), Some(sub @ ("labels" | "tracking" | "tracking-import"))) => {
+            crate::shipping_cli::execute(desk, args, sub).await?
         }
         (Some("bulk"), sub) => crate::bulk::cli::execute(desk, args, sub).await?,
         (Some("documents" | "deposit"), _) => crate::documents::cli::execute(desk, args).await?,

@@ -305,6 +305,7 @@ pub(crate) async fn start(desk: &Desk) -> Result<(), AppError> {
     };
     desk.save_settings_input(settings)?;
     desk.save_credentials_input(credentials)?;
+    desk.set_label_sender(&crate::shipping::demo_sender())?;
     let marker = dir.join(SAMPLE_MARKER);
     if marker.exists() {
         return Ok(());

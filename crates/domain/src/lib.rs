@@ -17,6 +17,8 @@
 //! [`money`] holds the movements of money (captures, refunds) and sales per Japan day or
 //! month, [`deposits`] the settlement contract and each period's expected deposit, and
 //! [`accounting`] writes them as journal entries for freee, Money Forward and Yayoi.
+//! [`labels`] writes the carriers' shipping-label files and [`tracking`] reads their
+//! issued-labels files (tracking numbers).
 //!
 //! Invariants: nothing here derives `Serialize` (DTOs live at the IPC boundary); money is
 //! [`Yen`]; no deadline or limit is written outside [`rules`] (a tidy test checks the
@@ -31,6 +33,7 @@ pub mod history;
 pub mod import;
 pub mod invoice;
 pub mod journal;
+pub mod labels;
 pub mod money;
 pub mod notification;
 pub mod operation;
@@ -41,6 +44,7 @@ pub mod storefront;
 pub mod subscription;
 pub mod subscription_csv;
 pub mod three_d_secure;
+pub mod tracking;
 
 pub use history::Text;
 pub use journal::{

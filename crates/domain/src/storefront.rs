@@ -206,7 +206,7 @@ impl FileError {
 
 /// Physical line numbers of byte offsets, counted forward once. A line ends at `\r\n`,
 /// `\n` or a lone `\r` (the csv reader accepts all three).
-struct LineCounter<'a> {
+pub(crate) struct LineCounter<'a> {
     text: &'a [u8],
     /// Bytes before this offset are counted.
     at: usize,
@@ -215,7 +215,7 @@ struct LineCounter<'a> {
 }
 
 impl<'a> LineCounter<'a> {
-    fn new(text: &'a str) -> LineCounter<'a> {
+    pub(crate) fn new(text: &'a str) -> LineCounter<'a> {
         LineCounter {
             text: text.as_bytes(),
             at: 0,
@@ -227,7 +227,7 @@ impl<'a> LineCounter<'a> {
     /// is taken before it skips blank lines and, in CRLF files, before the `\n` that ends
     /// the previous record, and its line count misses CRLF breaks: so skip line breaks to
     /// the record's first byte, then count breaks up to it.
-    fn record_line(&mut self, offset: usize) -> u32 {
+    pub(crate) fn record_line(&mut self, offset: usize) -> u32 {
         let mut start = offset.min(self.text.len());
         while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
             start += 1;

@@ -43,6 +43,8 @@ pub struct UnprocessedQuery {
     pub selectable_only: bool,
     /// Only orders whose newest bulk capture failed.
     pub failed_only: bool,
+    /// Only orders with a tracking number (capture on shipment).
+    pub shipped_only: bool,
     /// Transaction ID (prefix), order number (prefix), buyer name (prefix; substring from 3
     /// characters) or amount, as in the order lists.
     pub search: Option<String>,
@@ -62,6 +64,7 @@ impl UnprocessedQuery {
             list: None,
             selectable_only: false,
             failed_only: false,
+            shipped_only: false,
             search: None,
             page: 0,
             page_size: 50,
@@ -350,6 +353,9 @@ fn unprocessed_where(query: &UnprocessedQuery) -> (String, Vec<Value>) {
         clauses.push(format!(
             "(SELECT f.state FROM bulk_run_items f WHERE f.order_id = o.id AND f.run_id = {NEWEST_ITEM}) = 'failed'"
         ));
+    }
+    if query.shipped_only {
+        clauses.push("EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id)".to_owned());
     }
     clauses.extend(search_clause(query.search.as_deref(), &mut param));
     (format!("WHERE {}", clauses.join(" AND ")), values)

@@ -25,6 +25,7 @@ pub mod imports;
 pub mod journal;
 pub mod ledger;
 pub mod orders;
+pub mod shipments;
 pub mod subscriptions;
 pub mod sync;
 
@@ -44,6 +45,7 @@ pub use imports::{FieldChange, FieldValue, ImportPlan, ImportRecord, KeptField, 
 pub use journal::JournalOutcome;
 pub use ledger::{MovementPage, MovementRow, MovementSource, ReceivedDeposit};
 pub use orders::{DeadlineFilter, ListQuery, OrderRow, OrderSort, Page};
+pub use shipments::{Shipment, TrackingRecorded, TrackingSource};
 pub use subscriptions::{
     BeginRenewal, CardListQuery, CardListRow, CardRefresh, CycleRow, CycleState, ImportPolicy,
     ImportReport, MailId, MailPurpose, MailState, NewMail, QueueOutcome, QueuedMail, ShownBlock,
@@ -63,6 +65,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_shop_owner_details.sql"),
     include_str!("../migrations/0009_list_sorts.sql"),
     include_str!("../migrations/0010_documents_and_deposits.sql"),
+    include_str!("../migrations/0011_shipments.sql"),
     LEDGER_MIGRATION,
     include_str!("../migrations/0013_three_d_secure.sql"),
 ];

@@ -242,3 +242,18 @@ export const moneyApi = {
   reconciliation: async (query: S.ExpectedDepositsQuery): Promise<S.ReconciliationReport> =>
     unwrap(await commands.reconciliation(query)),
 };
+
+// Fulfilment (issue 20): shipping-label files and tracking numbers. Capture on shipment
+// is the bulk capture with `shipped_only`.
+export const shippingApi = {
+  labelSettings: async (): Promise<S.LabelSettingsDto_Serialize> => unwrap(await commands.labelSettings()),
+  exportLabels: async (path: string, request: S.LabelExportRequest_Deserialize): Promise<S.LabelExportReport_Serialize> =>
+    unwrap(await commands.exportLabels(path, request)),
+  orderTracking: async (orderId: number): Promise<S.TrackingDto[]> => unwrap(await commands.orderTracking(orderId)),
+  addTracking: async (input: S.TrackingInput): Promise<S.TrackingDto[]> => unwrap(await commands.addTracking(input)),
+  importTracking: async (path: string, carrier: S.CarrierCode): Promise<S.TrackingImportReport_Serialize> =>
+    unwrap(await commands.importTracking(path, carrier)),
+  /** Opens the carrier's tracking page in the system browser. */
+  openTrackingPage: async (carrier: S.CarrierCode, trackingNumber: string): Promise<null> =>
+    unwrap(await commands.openTrackingPage(carrier, trackingNumber)),
+};

@@ -9,14 +9,15 @@ describe("toQuery", () => {
       list: null,
       selectable_only: false,
       failed_only: false,
+      shipped_only: false,
       search: null,
       page: 0,
       page_size: 50,
     });
   });
   it("passes filters and trimmed search", () => {
-    const q = toQuery({ ...initialFilters, search: " 山田 ", method: "paidy", list: "completed", failedOnly: true, page: 2 });
-    expect(q).toMatchObject({ method: "paidy", list: "completed", failed_only: true, search: "山田", page: 2 });
+    const q = toQuery({ ...initialFilters, search: " 山田 ", method: "paidy", list: "completed", failedOnly: true, shippedOnly: true, page: 2 });
+    expect(q).toMatchObject({ method: "paidy", list: "completed", failed_only: true, shipped_only: true, search: "山田", page: 2 });
   });
 });
 

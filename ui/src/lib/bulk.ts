@@ -21,6 +21,8 @@ export interface BulkFilters {
   list: "" | OrderListCode;
   selectableOnly: boolean;
   failedOnly: boolean;
+  /** Only orders with a tracking number (capture on shipment). */
+  shippedOnly: boolean;
   page: number;
 }
 
@@ -30,6 +32,7 @@ export const initialFilters: BulkFilters = {
   list: "",
   selectableOnly: false,
   failedOnly: false,
+  shippedOnly: false,
   page: 0,
 };
 
@@ -40,6 +43,7 @@ export function toQuery(f: BulkFilters): UnprocessedQuery {
     list: f.list === "" ? null : f.list,
     selectable_only: f.selectableOnly,
     failed_only: f.failedOnly,
+    shipped_only: f.shippedOnly,
     search: search === "" ? null : search,
     page: f.page,
     page_size: PAGE_SIZE,

@@ -9,6 +9,7 @@ import { buyerMessages } from "./messages/buyer";
 import { listMessages } from "./messages/lists";
 import { documentMessages } from "./messages/documents";
 import { moneyMessages } from "./messages/money";
+import { shippingMessages } from "./messages/shipping";
 
 export type Language = "ja" | "en";
 
@@ -22,6 +23,7 @@ const messages = {
     ...listMessages.ja,
     ...documentMessages.ja,
     ...moneyMessages.ja,
+    ...shippingMessages.ja,
     "app.tagline": "ペイジェント決済の受注・売上・定期購入をひとつの画面で",
     "nav.home": "ホーム",
     "nav.orders": "受注",
@@ -309,6 +311,7 @@ const messages = {
     ...listMessages.en,
     ...documentMessages.en,
     ...moneyMessages.en,
+    ...shippingMessages.en,
     "app.tagline": "Orders, captures and subscriptions on Paygent, in one place",
     "nav.home": "Home",
     "nav.orders": "Orders",

@@ -15,6 +15,7 @@ fn query(args: &Args) -> Result<UnprocessedQuery, Failure> {
         search: args.option("search").map(str::to_owned),
         selectable_only: args.option("selectable").is_some(),
         failed_only: args.option("failed").is_some(),
+        shipped_only: args.option("shipped").is_some(),
         page,
         ..UnprocessedQuery::default()
     })

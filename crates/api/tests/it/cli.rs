@@ -404,3 +404,168 @@ async fn cli_money_sales_expected_and_export() {
     assert!(bytes.starts_with("\u{feff}収支区分,管理番号,発生日".as_bytes()));
     assert_eq!(run(args(&["money", "frobnicate"])).await, 2);
 }
+
+/// Issue 20, point 7: a label file, a typed tracking number and an issued-labels import
+/// from the command line; a partial result exits 1 so a script never takes it for all.
+#[tokio::test]
+async fn cli_writes_labels_and_records_tracking_numbers() {
+    use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
+    let dir = tempfile::tempdir().unwrap();
+    let config = || {
+        DeskConfig::new(
+            "jp.paydesk.it.cli.ship",
+            "0.0.0",
+            Build::Test,
+            dir.path().to_owned(),
+        )
+    };
+    let db = dir.path().join("paydesk.sqlite3");
+    let at = chrono::Utc::now();
+    let mut store = store::Store::open(&db).unwrap();
+    let order = |n: &str, p: &str| Order {
+        order_number: n.into(),
+        payment_id: p.into(),
+        method: PaymentMethod::Card,
+        capture_mode: CaptureMode::AuthorizeOnly,
+        three_d_secure: false,
+        amount: Yen(2000),
+        captured_amount: Yen(0),
+        refunded_amount: Yen(0),
+        status: PaymentStatus::Authorized,
+        ordered_at: at,
+        authorized_at: Some(at),
+        captured_at: None,
+        list: OrderList::Open,
+        outside_change: false,
+        buyer_name: Some("山田 太郎".into()),
+        buyer_name_kana: None,
+        buyer_email: None,
+    };
+    let shipped = store
+        .insert_order(&order("ship-0001", "30000000000000000011"), at)
+        .unwrap();
+    let bare = store
+        .insert_order(&order("ship-0002", "30000000000000000012"), at)
+        .unwrap();
+    store
+        .save_order_details(
+            shipped,
+            &store::OrderDetails {
+                source: store::DetailsSource::ShopOwner,
+                buyer_name: Some("山田 太郎".into()),
+                buyer_name_kana: None,
+                buyer_email: None,
+                buyer_phone: Some("09012345678".into()),
+                shipping_zip: Some("150-0001".into()),
+                shipping_state: None,
+                shipping_city: None,
+                shipping_line1: Some("東京都渋谷区神宮前1-2-3".into()),
+                shipping_line2: None,
+                order_tax: None,
+                order_shipping: None,
+                items: Vec::new(),
+            },
+            at,
+        )
+        .unwrap();
+    for (k, v) in [
+        ("shop_name", "CLI商店"),
+        ("shop_phone", "0312345678"),
+        ("shop_postal_code", "1500001"),
+        ("shop_address_prefecture", "東京都"),
+        ("shop_address_city", "渋谷区"),
+        ("shop_address_line1", "神宮前1-2-3"),
+    ] {
+        store.set_setting(k, v).unwrap();
+    }
+    drop(store);
+    let run = |words: Vec<String>| async move { api::cli::run(config(), &words).await };
+    let out = dir.path().join("sagawa.csv").display().to_string();
+    let (a, b) = (shipped.0.to_string(), bare.0.to_string());
+    // The bare order has no address: the file holds the other, and the exit says so.
+    assert_eq!(
+        run(args(&[
+            "orders",
+            "labels",
+            &a,
+            &b,
+            "--carrier",
+            "sagawa",
+            "--out",
+            &out
+        ]))
+        .await,
+        1
+    );
+    assert_eq!(
+        run(args(&[
+            "orders",
+            "labels",
+            &a,
+            "--carrier",
+            "sagawa",
+            "--out",
+            &out
+        ]))
+        .await,
+        0
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    let (text, _, _) = encoding_rs::SHIFT_JIS.decode(&bytes);
+    assert!(
+        text.contains(",090-1234-5678,150-0001,東京都渋谷区神宮前1-2-3,,,山田 太郎,,ship-0001,")
+    );
+    assert!(text.contains(",CLI商店,"));
+    assert_eq!(
+        run(args(&[
+            "orders",
+            "labels",
+            &a,
+            "--carrier",
+            "dhl",
+            "--out",
+            &out
+        ]))
+        .await,
+        2
+    );
+    assert_eq!(
+        run(args(&[
+            "orders",
+            "tracking",
+            &a,
+            "1234-5678-9012",
+            "--carrier",
+            "sagawa"
+        ]))
+        .await,
+        0
+    );
+    let issued = dir.path().join("issued.csv");
+    std::fs::write(
+        &issued,
+        "お問い合せ送り状No.,お客様管理番号\r\n123456789013,ship-0002\r\n123456789014,nobody\r\n",
+    )
+    .unwrap();
+    let file = issued.display().to_string();
+    assert_eq!(
+        run(args(&[
+            "orders",
+            "tracking-import",
+            &file,
+            "--carrier",
+            "sagawa"
+        ]))
+        .await,
+        1
+    );
+    let store = store::Store::open(&db).unwrap();
+    assert_eq!(
+        store.shipments(shipped).unwrap()[0].tracking_number,
+        "123456789012"
+    );
+    assert_eq!(
+        store.shipments(bare).unwrap()[0].tracking_number,
+        "123456789013"
+    );
+}

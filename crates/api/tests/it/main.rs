@@ -18,6 +18,7 @@ mod lists;
 mod money;
 mod operations;
 mod settings;
+mod shipping;
 mod subscriptions;
 mod sync;
 mod sync_attacks;

@@ -6,6 +6,7 @@ mod conformance;
 mod deposits;
 mod history;
 mod journal;
+mod labels;
 mod matrix;
 mod money;
 mod plans;
