@@ -3211,6 +3211,17 @@ export type Text = {
 	en: string,
 };
 
+/**
+ *  A card order's 3-D Secure: `code` is `authenticated`, `attempted` (the card company
+ *  vouched for a card that does not take part), `not_used`, `interrupted` (the buyer did
+ *  not finish) or `not_reported` (Paygent has not said yet).
+ */
+export type ThreeDSecureDto = {
+	code: string,
+	label: Text,
+	meaning: Text,
+};
+
 /**  One tracking number of an order. */
 export type TrackingDto = {
 	carrier: CarrierCode,
@@ -3296,17 +3307,6 @@ export type TrackingLineOutcome =
 "already_recorded" | 
 /**  Not kept: see the message. */
 "refused";
-
-/**
- *  A card order's 3-D Secure: `code` is `authenticated`, `attempted` (the card company
- *  vouched for a card that does not take part), `not_used`, `interrupted` (the buyer did
- *  not finish) or `not_reported` (Paygent has not said yet).
- */
-export type ThreeDSecureDto = {
-	code: string,
-	label: Text,
-	meaning: Text,
-};
 
 export type TransferFeeBorneByCode = "shop" | "gateway";
 
