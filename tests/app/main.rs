@@ -25,7 +25,6 @@ mod e2e_sales;
 mod e2e_settings;
 mod e2e_shipping;
 mod e2e_subscriptions;
-mod e2e_tray;
 mod identity_move;
 mod screen;
 

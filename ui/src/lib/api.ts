@@ -65,10 +65,7 @@ function unwrap<T>(result: Result<T>): T {
 export const api = {
   appInfo: (): Promise<AppInfo> => commands.appInfo(),
   firstPaint: (): Promise<void> => commands.firstPaint(),
-  firstScreen: (): Promise<void> => commands.firstScreen(),
   takeNotificationClick: (): Promise<Target | null> => commands.takeNotificationClick(),
-  /** The screen shown, kept by the shell for a window made after this one closes. */
-  rememberPlace: (place: string): Promise<void> => commands.rememberPlace(place),
   keychainStatus: (): Promise<KeychainStatus> => commands.keychainStatus(),
   setLanguage: async (language: Language): Promise<Language> => unwrap(await commands.setLanguage(language)),
 
