@@ -444,21 +444,7 @@ impl Desk {
                 .flush()
                 .map_err(|e| AppError::internal("csv_write", &e.to_string()))?;
         }
-        std::fs::write(path, &out).map_err(|e| {
-            AppError::refused(
-                "file_unwritable",
-                Text::new(
-                    &format!(
-                        "ファイル「{}」に書き込めませんでした（{e}）。",
-                        path.display()
-                    ),
-                    &format!(
-                        "The file \"{}\" could not be written ({e}).",
-                        path.display()
-                    ),
-                ),
-            )
-        })?;
+        crate::files::write_user_file(path, &out)?;
         Ok(ExportReport {
             path: path.display().to_string(),
             rows,

@@ -531,7 +531,7 @@ impl Desk {
         };
         // Drawn without the store's lock: 50 documents take about a second.
         let pdf = documents::render(kind, &shop, &pages).map_err(|e| from_document_error(&e))?;
-        write_file(Path::new(path), &pdf)?;
+        crate::files::write_user_file(Path::new(path), &pdf)?;
         // Recorded once the file is there: a failed write records nothing.
         self.store().record_document_issues(&issues, now)?;
         let ids: Vec<i64> = issues.iter().map(|i| i.order.0).collect();
@@ -606,36 +606,4 @@ impl Desk {
         self.orders_changed(&[order_id]);
         self.order_detail(order_id)
     }
-}
-
-/// Writes the file beside its final name, then renames it, so a failure never leaves half
-/// a PDF where the shop owner expects one.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
-    let unwritable = |e: std::io::Error| {
-        AppError::new(
-            "file_unwritable",
-            Text::new(
-                &format!(
-                    "ファイル「{}」に書き込めませんでした（{e}）。",
-                    path.display()
-                ),
-                &format!(
-                    "The file \"{}\" could not be written ({e}).",
-                    path.display()
-                ),
-            ),
-            Some(Text::new(
-                "保存先のフォルダがあるか、ほかのアプリでそのファイルを開いていないか確かめてください。",
-                "Check that the folder exists and that no other app has the file open.",
-            )),
-        )
-    };
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = std::path::PathBuf::from(partial);
-    std::fs::write(&partial, bytes).map_err(unwritable)?;
-    std::fs::rename(&partial, path).map_err(|e| {
-        let _ = std::fs::remove_file(&partial);
-        unwritable(e)
-    })
 }

@@ -120,6 +120,39 @@ pub(crate) fn read_user_file(
     Ok(bytes)
 }
 
+/// Writes a file the shop owner chose (an export, a PDF, a label file) beside its final
+/// name, then renames it, so a failure never leaves half a file where the shop owner
+/// expects one; the one message for a file that cannot be written.
+pub(crate) fn write_user_file(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    let unwritable = |e: std::io::Error| {
+        AppError::new(
+            "file_unwritable",
+            Text::new(
+                &format!(
+                    "ファイル「{}」に書き込めませんでした（{e}）。",
+                    path.display()
+                ),
+                &format!(
+                    "The file \"{}\" could not be written ({e}).",
+                    path.display()
+                ),
+            ),
+            Some(Text::new(
+                "保存先のフォルダがあるか、ほかのアプリでそのファイルを開いていないか確かめてください。",
+                "Check that the folder exists and that no other app has the file open.",
+            )),
+        )
+    };
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    std::fs::write(&partial, bytes).map_err(unwritable)?;
+    std::fs::rename(&partial, path).map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        unwritable(e)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

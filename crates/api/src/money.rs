@@ -370,21 +370,7 @@ impl Desk {
     ) -> Result<JournalExportReport, AppError> {
         let (bytes, entries) = self.journal_file(format, &month)?;
         let path = std::path::Path::new(&path);
-        std::fs::write(path, &bytes).map_err(|e| {
-            AppError::refused(
-                "file_unwritable",
-                Text::new(
-                    &format!(
-                        "ファイル「{}」に書き込めませんでした（{e}）。",
-                        path.display()
-                    ),
-                    &format!(
-                        "The file \"{}\" could not be written ({e}).",
-                        path.display()
-                    ),
-                ),
-            )
-        })?;
+        crate::files::write_user_file(path, &bytes)?;
         let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
             .unwrap_or_default();
         Ok(JournalExportReport {

@@ -276,19 +276,7 @@ impl Desk {
         let written = file.written.len();
         let carrier = carrier_from(request.carrier);
         let written_path = if written > 0 {
-            std::fs::write(&path, &file.bytes).map_err(|e| {
-                AppError::new(
-                    "label_file_not_written",
-                    Text::new(
-                        &format!("送り状ファイル「{path}」を書き込めませんでした（{e}）。"),
-                        &format!("The label file \"{path}\" could not be written ({e})."),
-                    ),
-                    Some(Text::new(
-                        "保存先を確認して、選び直してください。",
-                        "Check the folder and choose it again.",
-                    )),
-                )
-            })?;
+            crate::files::write_user_file(std::path::Path::new(&path), &file.bytes)?;
             let mut store = self.store();
             if let Some(item) = &request.default_item {
                 store.set_setting(keys::DEFAULT_ITEM, item.trim())?;
