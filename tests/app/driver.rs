@@ -207,7 +207,6 @@ impl Session {
     pub async fn end_keeping_data(mut self) -> PathBuf {
         let _ = self.client.clone().close().await;
         stop(&mut self.driver);
-        stop_app(&self.shop_data_dir);
         self.shop_data_dir.clone()
     }
 }
