@@ -2,8 +2,9 @@
 //!
 //! Layout: `commands` holds one thin function per Tauri command (pull state, call one
 //! `api::Desk` method, convert the error), `documents_commands` those of the shop's
-//! documents and the deposit check; `tray` builds the tray icon and its menu;
-//! `api::Desk` method, convert the error), `money_commands` those of money in; `tray` builds the tray icon and its menu;
+//! documents and the deposit check, `money_commands` those of money in; `tray` builds the
+//! tray icon and its menu; `webview_runtime` (Windows) stops a start without WebView2
+//! with a message of ours;
 //! [`run_cli`] is the command-line entry over the same `api::Desk`. All logic lives in
 //! the `api` crate and below; nothing here decides anything about payments. The backend's
 //! pushes reach the window as one event, `desk-event`, carrying an `api::dto::DeskEvent`.
@@ -14,6 +15,8 @@ mod money_commands;
 mod notify;
 mod shipping_commands;
 mod tray;
+#[cfg(windows)]
+mod webview_runtime;
 
 use std::sync::Arc;
 
@@ -240,6 +243,11 @@ fn context() -> tauri::Context<tauri::Wry> {
 }
 
 pub fn run() {
+    #[cfg(windows)]
+    if let Some(message) = webview_runtime::missing() {
+        webview_runtime::tell(&message);
+        std::process::exit(webview_runtime::EXIT_NO_RUNTIME);
+    }
     let specta = specta_builder();
     let context = context();
     let identifier = context.config().identifier.clone();
