@@ -2,9 +2,10 @@
 //!
 //! Layout: `commands` holds one thin function per Tauri command (pull state, call one
 //! `api::Desk` method, convert the error), `documents_commands` those of the shop's
-//! documents and the deposit check, `money_commands` those of money in; `tray` builds the
-//! tray icon and its menu; `webview_runtime` (Windows) stops a start without WebView2
-//! with a message of ours;
+//! documents and the deposit check, `money_commands` those of money in,
+//! `shipping_commands` those of labels and tracking (build.rs lists every command for
+//! [`specta_builder`]); `tray` builds the tray icon and its menu; `webview_runtime`
+//! (Windows) stops a start without WebView2 with a message of ours;
 //! [`run_cli`] is the command-line entry over the same `api::Desk`. All logic lives in
 //! the `api` crate and below; nothing here decides anything about payments. The backend's
 //! pushes reach the window as one event, `desk-event`, carrying an `api::dto::DeskEvent`.
@@ -27,102 +28,14 @@ pub const DESK_EVENT: &str = "desk-event";
 
 /// The command list, shared by the app and by the bindings generator (`bindings()`), so
 /// the TypeScript types can never describe a different set of commands than the app has.
+/// The list is every function marked `#[tauri::command]` (collected by build.rs).
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
-        .commands(tauri_specta::collect_commands![
-            commands::app_info,
-            commands::first_paint,
-            commands::take_notification_click,
-            commands::keychain_status,
-            commands::set_language,
-            commands::list_orders,
-            commands::get_order,
-            commands::move_order,
-            commands::acknowledge_outside_change,
-            commands::refresh_order,
-            commands::perform_operation,
-            commands::home_summary,
-            commands::get_settings,
-            commands::save_settings,
-            commands::save_credentials,
-            commands::test_connection,
-            commands::edit_buyer_details,
-            commands::setup_guide,
-            commands::open_setup_guide,
-            commands::skip_setup_guide,
-            commands::guide_gateway,
-            commands::guide_notifications,
-            commands::guide_mail,
-            commands::finish_setup_guide,
-            commands::relay_guide,
-            commands::open_demo,
-            commands::leave_demo,
-            commands::sync_status,
-            commands::sync_now,
-            commands::preview_orders_import,
-            commands::import_orders_csv,
-            commands::undo_orders_import,
-            commands::orders_imports,
-            commands::export_orders_csv,
-            commands::demo_status,
-            commands::bulk_unprocessed,
-            commands::bulk_select_all,
-            commands::bulk_confirm,
-            commands::bulk_start,
-            commands::bulk_operation_log,
-            commands::bulk_run_detail,
-            commands::list_subscriptions,
-            commands::get_subscription,
-            commands::update_subscription,
-            commands::create_subscription_from_order,
-            commands::import_subscriptions_csv,
-            commands::refresh_card,
-            commands::refresh_all_cards,
-            commands::run_due_renewals,
-            commands::card_dashboard,
-            commands::failed_renewal,
-            commands::choose_failed_renewal,
-            commands::undo_failed_renewal_choice,
-            commands::reopen_subscription,
-            commands::mail_readiness,
-            commands::smtp_settings,
-            commands::save_smtp_settings,
-            commands::test_smtp,
-            commands::email_template,
-            commands::save_email_template,
-            commands::reset_email_template,
-            commands::preview_reminder,
-            commands::send_reminders,
-            commands::list_mails,
-            commands::retry_mail,
-            commands::discard_mail,
-            commands::send_mail_queue,
-            commands::send_monthly_summary_now,
-            commands::notification_preferences,
-            commands::save_notification_preferences,
-            documents_commands::shop_details,
-            documents_commands::save_shop_details,
-            documents_commands::set_shop_image,
-            documents_commands::issue_documents,
-            documents_commands::mark_deposit,
-            documents_commands::undo_deposit,
-            money_commands::sales_report,
-            money_commands::sales_movements,
-            money_commands::accounting_settings,
-            money_commands::save_accounting_settings,
-            money_commands::export_journal,
-            money_commands::settlement_contracts,
-            money_commands::save_settlement_contract,
-            money_commands::expected_deposits,
-            money_commands::record_deposit,
-            money_commands::reconciliation,
-            shipping_commands::label_settings,
-            shipping_commands::export_labels,
-            shipping_commands::order_tracking,
-            shipping_commands::add_tracking,
-            shipping_commands::import_tracking,
-            shipping_commands::open_tracking_page,
-        ])
+        // Every `#[tauri::command]` of this crate, listed by build.rs.
+        .commands(include!(concat!(env!("OUT_DIR"), "/commands.rs")))
+        // A command's AppError is thrown (one adapter in ui/src/lib/api.ts makes it a
+        // CommandError), so the UI calls the generated functions without a wrapper each.
+        .error_handling(tauri_specta::ErrorHandlingMode::Throw)
         // The payload of the `desk-event` event.
         .typ::<api::dto::DeskEvent>()
 }

@@ -1,7 +1,7 @@
 //! Tidy checks over the source tree, run first by `cargo xtask test` (and alone by `cargo
 //! xtask tidy`): deadlines and limits live only in the rules table, the fixtures copied
-//! from the shared notes have not drifted, and no locked dependency is older than a release
-//! that fixed a bug PayDesk would meet.
+//! from the shared notes have not drifted, no locked dependency is older than a release
+//! that fixed a bug PayDesk would meet, and the fuzz targets build on no crate that does I/O.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +11,7 @@ pub fn run() -> Result {
     rules_literals()?;
     fixtures::check()?;
     locked_minimums()?;
+    fuzz_without_io()?;
     eprintln!("tidy: ok");
     Ok(())
 }
@@ -54,6 +55,43 @@ fn rules_literals() -> Result {
     Err(format!(
         "deadline or limit literals outside crates/domain/src/rules.rs (use domain::RULES):\n{}",
         offenders.join("\n")
+    ))
+}
+
+/// The workspace crates `fuzz/` may build on: parsers without I/O (`secrets` for its
+/// `Sensitive` type only, without the keychain).
+const FUZZ_PATH_CRATES: &[&str] = &["paygent-codec-fuzz", "paygent-codec", "domain", "secrets"];
+/// Crates.io crates that mean I/O (database, network, keychain, mail) in `fuzz/Cargo.lock`.
+const FUZZ_IO_CRATES: &[&str] = &[
+    "rusqlite", "tokio", "mio", "reqwest", "hyper", "keyring", "lettre",
+];
+
+/// `fuzz/` fuzzes parsers of outside input; a store or a network crate in its lock file
+/// means a parser moved back behind I/O (issue 18: the subscription CSV parser was in
+/// `store`, so the fuzz workspace built SQLite).
+fn fuzz_without_io() -> Result {
+    let lock =
+        std::fs::read_to_string(root().join("fuzz/Cargo.lock")).map_err(|e| e.to_string())?;
+    let mut offenders = Vec::new();
+    for package in lock.split("[[package]]").skip(1) {
+        let Some(name) = package
+            .lines()
+            .find_map(|l| l.strip_prefix("name = "))
+            .map(|n| n.trim_matches('"'))
+        else {
+            continue;
+        };
+        let from_path = !package.contains("\nsource = ");
+        if (from_path && !FUZZ_PATH_CRATES.contains(&name)) || FUZZ_IO_CRATES.contains(&name) {
+            offenders.push(name.to_owned());
+        }
+    }
+    if offenders.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "fuzz/ depends on crates that do I/O (keep its parsers in domain or paygent-codec): {}",
+        offenders.join(", ")
     ))
 }
 
