@@ -204,7 +204,7 @@ async fn s4_5_the_day_before_check_says_which_check_it_made_on_screen() {
     assert!(listed.contains("確認した内容"), "{listed}");
     s.client
         .execute(
-            "document.querySelector(\"[data-testid='day-before-checks']\").scrollIntoView({block: 'center'});",
+            "document.querySelector(\"[data-testid='day-before-check-made']\").scrollIntoView({block: 'center'});",
             vec![],
         )
         .await

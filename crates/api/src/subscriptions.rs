@@ -45,10 +45,10 @@ use store::{BeginRenewal, CardListQuery, CardRefresh, CycleRow, CycleState, Impo
 
 use crate::dto::DeskEvent;
 use crate::subscriptions_dto::{
-    CardCheckDto, CardCheckKindCode, CardDashboardDto, CardStateCode, DesktopNotification, ExpiryMonthDto,
-    FailedRenewalChoiceCode, FailedRenewalChoiceDto, FailedRenewalChoiceInput, FailedRenewalDto,
-    FailedRenewalMark, NotificationKindCode, OutreachDto, ReminderKindCode, RenewalBlockDto,
-    RenewalCycleDto, RenewalOutcomeDto, RenewalRunReport, SubscriptionDetail,
+    CardCheckDto, CardCheckKindCode, CardDashboardDto, CardStateCode, DesktopNotification,
+    ExpiryMonthDto, FailedRenewalChoiceCode, FailedRenewalChoiceDto, FailedRenewalChoiceInput,
+    FailedRenewalDto, FailedRenewalMark, NotificationKindCode, OutreachDto, ReminderKindCode,
+    RenewalBlockDto, RenewalCycleDto, RenewalOutcomeDto, RenewalRunReport, SubscriptionDetail,
     SubscriptionImportError, SubscriptionImportReport, SubscriptionInput, SubscriptionPage,
     SubscriptionQuery, SubscriptionStatusCode, SubscriptionSummary,
 };
@@ -223,11 +223,12 @@ impl StoredCheck {
     /// Which check this record says was made; an older record without it made the
     /// stored-card read (with the registration's check when one was found).
     fn kind(&self) -> CardCheckKindCode {
-        self.check_kind.unwrap_or(if self.validity_check_unavailable {
-            CardCheckKindCode::StoredCardRead
-        } else {
-            CardCheckKindCode::StoredCardReadWithRegistrationCheck
-        })
+        self.check_kind
+            .unwrap_or(if self.validity_check_unavailable {
+                CardCheckKindCode::StoredCardRead
+            } else {
+                CardCheckKindCode::StoredCardReadWithRegistrationCheck
+            })
     }
 }
 
@@ -259,9 +260,10 @@ fn check_made_text(kind: CardCheckKindCode, validity: Option<(&str, &str)>) -> T
                 "3" => ("請求停止", "billing stopped"),
                 _ => ("不明", "unknown"),
             };
-            let day = (date.len() >= 8)
-                .then(|| format!("{}-{}-{}", &date[..4], &date[4..6], &date[6..8]))
-                .unwrap_or_else(|| "?".to_owned());
+            let day = match (date.get(..4), date.get(4..6), date.get(6..8)) {
+                (Some(y), Some(m), Some(d)) => format!("{y}-{m}-{d}"),
+                _ => "?".to_owned(),
+            };
             Text::new(
                 &format!(
                     "確認した内容: ペイジェントに登録済みカードを照会し、有効期限と期限切れの印、カード登録時（{day}）の有効性チェックの結果「{ja}」を確かめました。{NO_FRESH_CHECK_JA}"
@@ -989,10 +991,8 @@ impl Desk {
             .columns
             .get("valid_check_date")
             .map_or("", String::as_str);
-        check.check_made = check_made_text(
-            check.check_kind,
-            validity.map(|code| (code, checked_on)),
-        );
+        check.check_made =
+            check_made_text(check.check_kind, validity.map(|code| (code, checked_on)));
         let expiry_text = expiry.map_or_else(|| "?".to_owned(), CardExpiry::code);
         check.result = if check.predicted_failure {
             Text::new(
@@ -1013,8 +1013,14 @@ impl Desk {
         };
         if validity_ng {
             // The expiry may be fine: say why the failure is expected.
-            check.result.ja.push_str(" カード登録時の有効性チェックがNGでした。");
-            check.result.en.push_str(" The validity check at the card's registration was not OK.");
+            check
+                .result
+                .ja
+                .push_str(" カード登録時の有効性チェックがNGでした。");
+            check
+                .result
+                .en
+                .push_str(" The validity check at the card's registration was not OK.");
         }
         check
     }

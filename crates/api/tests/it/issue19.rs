@@ -170,7 +170,11 @@ async fn s5_3_card_capture_parked_in_30_is_shown_and_settled_by_sync() {
     assert_eq!(h.payment(&payment).await["status"], "30");
     // Neither done nor refused: the capture is held at Paygent, and the result says so
     // instead of 「できませんでした」 with 2008.
-    assert_eq!(result.outcome, OperationOutcomeCode::Processing, "{result:?}");
+    assert_eq!(
+        result.outcome,
+        OperationOutcomeCode::Processing,
+        "{result:?}"
+    );
     assert!(result.error.is_none(), "{:?}", result.error);
     assert_eq!(
         result.message.ja,

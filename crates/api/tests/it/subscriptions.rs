@@ -9,9 +9,9 @@ use serde_json::json;
 
 use api::dto::{CaptureModeCode, DeskEvent, OrderListCode};
 use api::subscriptions_dto::{
-    CardCheckKindCode, CardStateCode, FailedRenewalChoiceCode, FailedRenewalChoiceInput, NotificationPreferencesDto,
-    ReminderKindCode, SendRemindersRequest, SmtpSettingsInput, SubscriptionImportReport,
-    SubscriptionQuery, SubscriptionStatusCode,
+    CardCheckKindCode, CardStateCode, FailedRenewalChoiceCode, FailedRenewalChoiceInput,
+    NotificationPreferencesDto, ReminderKindCode, SendRemindersRequest, SmtpSettingsInput,
+    SubscriptionImportReport, SubscriptionQuery, SubscriptionStatusCode,
 };
 use mail::testing::{Mode, TestSmtp};
 
@@ -205,15 +205,22 @@ async fn s4_5_the_day_before_check_says_which_check_it_made() {
     );
     let c = of(checked_id);
     assert!(!c.predicted_failure, "{c:?}");
-    assert_eq!(c.check_kind, CardCheckKindCode::StoredCardReadWithRegistrationCheck);
+    assert_eq!(
+        c.check_kind,
+        CardCheckKindCode::StoredCardReadWithRegistrationCheck
+    );
     assert!(!c.validity_check_unavailable);
     assert!(
-        c.check_made.ja.contains("カード登録時（2030-01-14）の有効性チェックの結果「正常」"),
+        c.check_made
+            .ja
+            .contains("カード登録時（2030-01-14）の有効性チェックの結果「正常」"),
         "{:?}",
         c.check_made
     );
     assert!(
-        c.check_made.en.contains("validity check made when it was registered (2030-01-14): OK"),
+        c.check_made
+            .en
+            .contains("validity check made when it was registered (2030-01-14): OK"),
         "{:?}",
         c.check_made
     );
