@@ -587,7 +587,25 @@ export type CardCheckDto = {
 	 *  card without a fresh token); the prediction rests on the expiry.
 	 */
 	validity_check_unavailable: boolean,
+	/**  Which check was made. */
+	check_kind: CardCheckKindCode,
+	/**  Which check was made, in plain words. */
+	check_made: Text,
 };
+
+/**
+ *  Which check the day-before check made (issue 19, point 8). Paygent's validity check
+ *  (025 `valid_check_flg`, §4.5) needs the card's data, which PayDesk never holds for a
+ *  stored card, so it reads the stored card (027) and, for a card registered with a
+ *  validity check, that check's result.
+ */
+export type CardCheckKindCode = 
+/**  The stored card read from Paygent (027): its expiry and expired flag. */
+"stored_card_read" | 
+/**  The same read, with the validity check result of the card's registration. */
+"stored_card_read_with_registration_check" | 
+/**  The stored card could not be read: no check was made. */
+"not_made";
 
 /**  The card-expiry dashboard. */
 export type CardDashboardDto = CardDashboardDto_Serialize | CardDashboardDto_Deserialize;
@@ -1873,7 +1891,13 @@ export type OperationOutcomeCode =
  */
 "unknown" | 
 /**  The payment changed some other way meanwhile; the order adopted the gateway's state. */
-"conflict";
+"conflict" | 
+/**
+ *  The gateway stopped part-way and holds the payment in a processing status for this
+ *  operation (§5.3, §4.9): neither done nor refused; sync settles the order when the
+ *  gateway moves it on.
+ */
+"processing";
 
 /**
  *  What the shop owner asks for. `amount_yen`: the refund for `partial_refund`, the new

@@ -383,6 +383,10 @@ pub enum OperationOutcomeCode {
     Unknown,
     /// The payment changed some other way meanwhile; the order adopted the gateway's state.
     Conflict,
+    /// The gateway stopped part-way and holds the payment in a processing status for this
+    /// operation (§5.3, §4.9): neither done nor refused; sync settles the order when the
+    /// gateway moves it on.
+    Processing,
 }
 
 #[derive(Clone, Debug, Serialize, Type)]
