@@ -5,8 +5,9 @@
 //! documents and the deposit check, `money_commands` those of money in,
 //! `shipping_commands` those of labels and tracking (build.rs lists every command for
 //! [`specta_builder`]); `tray` builds the tray icon and its menu; `webview_runtime`
-//! (Windows) stops a start without WebView2 with a message of ours;
-//! [`run_cli`] is the command-line entry over the same `api::Desk`. All logic lives in
+//! (Windows) stops a start without WebView2 with a message of ours; [`run_cli`] hands a
+//! command line to crate `cli` over the same `api::Desk`; [`demo_servers`] is the demo
+//! (crate `demo`, feature `demo`: development and test builds only). All logic lives in
 //! the `api` crate and below; nothing here decides anything about payments. The backend's
 //! pushes reach the window as one event, `desk-event`, carrying an `api::dto::DeskEvent`.
 
@@ -72,8 +73,12 @@ impl api::EventSink for WindowEvents {
 /// or `None` to start the window.
 pub fn run_cli(args: &[String]) -> Option<i32> {
     let word = args.get(1)?;
-    if !api::cli::is_cli_command(word) {
+    if !cli::is_cli_command(word) {
         return None;
+    }
+    let demo = api::demo_requested(args);
+    if demo && demo_servers().is_none() && !is_help(&args[1..]) {
+        return Some(refuse_demo());
     }
     let context = context();
     let identifier = context.config().identifier.clone();
@@ -81,16 +86,37 @@ pub fn run_cli(args: &[String]) -> Option<i32> {
     // `PAYDESK_DEMO=1 paydesk …` scripts the demo (its own folder and keychain namespace),
     // never the shop's data. The log is the window's: a scripted capture is as traceable
     // as a click.
-    let config = desk_config(
-        &identifier,
-        &version,
-        default_data_dir(&identifier),
-        api::demo_requested(args),
-    );
-    Some(tauri::async_runtime::block_on(api::cli::run(
-        config,
-        &args[1..],
-    )))
+    let config = desk_config(&identifier, &version, default_data_dir(&identifier), demo);
+    Some(tauri::async_runtime::block_on(cli::run(config, &args[1..])))
+}
+
+/// Help and completions open nothing, so they work in any build.
+fn is_help(args: &[String]) -> bool {
+    matches!(
+        args.first().map(String::as_str),
+        Some("help" | "completions")
+    ) || args.iter().any(|a| matches!(a.as_str(), "--help" | "-h"))
+}
+
+/// The demo's servers: only a build with the feature `demo` (development, tests) has them;
+/// a release build has none (`cargo xtask tidy` checks its dependency graph).
+pub fn demo_servers() -> Option<Arc<dyn api::DemoServers>> {
+    #[cfg(feature = "demo")]
+    return Some(demo::servers());
+    #[cfg(not(feature = "demo"))]
+    None
+}
+
+/// `--demo` / `PAYDESK_DEMO=1` in a build without the demo: says so in both languages on
+/// stderr and ends before any folder, log or keychain entry is touched (exit 1).
+fn refuse_demo() -> i32 {
+    let refusal = api::demo_servers::unavailable();
+    eprintln!("error {}: {}", refusal.code, refusal.message.ja);
+    eprintln!("error {}: {}", refusal.code, refusal.message.en);
+    if let Some(action) = &refusal.action {
+        eprintln!("  {}\n  {}", action.ja, action.en);
+    }
+    cli::EXIT_FAILED
 }
 
 /// The desk's configuration at start, with its log open. The shop's desk lives under the
@@ -120,6 +146,7 @@ fn desk_config(
     let place = moved.as_ref().map_or(current, |m| m.place.clone());
     let mut config = api::DeskConfig::new(&place.identifier, version, build, place.data_dir);
     config.demo = demo;
+    config.demo_servers = demo_servers();
     config.notice = moved.as_ref().and_then(|m| m.notice.clone());
     api::log::init(&config.data_dir_in_use(), version);
     if let Some(moved) = &moved {
@@ -167,6 +194,9 @@ pub fn run() {
     let version = context.package_info().version.to_string();
     let args: Vec<String> = std::env::args().collect();
     let demo = api::demo_requested(&args);
+    if demo && demo_servers().is_none() {
+        std::process::exit(refuse_demo());
+    }
     let minimized = args.iter().any(|a| a == "--minimized");
     tauri::Builder::default()
         // A second launch brings the running window forward instead of opening a twin

@@ -237,6 +237,11 @@ export type AppInfo_Deserialize = {
 	/**  Whether this run is the demo (embedded simulator and relay). */
 	demo: boolean,
 	/**
+	 *  Whether this build has the demo at all (development and test builds; a release
+	 *  build has none, so the setup guide does not offer it).
+	 */
+	demo_available: boolean,
+	/**
 	 *  Something the start has to tell the shop owner (the data could not be moved to
 	 *  its new place, or something was left in the old one); shown on the home screen.
 	 */
@@ -257,6 +262,11 @@ export type AppInfo_Serialize = {
 	data_dir: string,
 	/**  Whether this run is the demo (embedded simulator and relay). */
 	demo: boolean,
+	/**
+	 *  Whether this build has the demo at all (development and test builds; a release
+	 *  build has none, so the setup guide does not offer it).
+	 */
+	demo_available: boolean,
 	/**
 	 *  Something the start has to tell the shop owner (the data could not be moved to
 	 *  its new place, or something was left in the old one); shown on the home screen.

@@ -242,7 +242,7 @@ fn windows_build() -> Command {
         "--target",
         WINDOWS,
         "--features",
-        "paydesk/custom-protocol",
+        "paydesk/custom-protocol,paydesk/demo",
         "--no-run",
         "--message-format=json-render-diagnostics",
     ])

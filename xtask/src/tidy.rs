@@ -1,7 +1,9 @@
 //! Tidy checks over the source tree, run first by `cargo xtask test` (and alone by `cargo
 //! xtask tidy`): deadlines and limits live only in the rules table, the fixtures copied
 //! from the shared notes have not drifted, no locked dependency is older than a release
-//! that fixed a bug PayDesk would meet, and the fuzz targets build on no crate that does I/O.
+//! that fixed a bug PayDesk would meet, the fuzz targets build on no crate that does I/O,
+//! and the release app's dependency graph has no demo (the embedded simulator and relay,
+//! their certificate generator and web framework).
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +14,7 @@ pub fn run() -> Result {
     fixtures::check()?;
     locked_minimums()?;
     fuzz_without_io()?;
+    release_has_no_demo()?;
     eprintln!("tidy: ok");
     Ok(())
 }
@@ -93,6 +96,69 @@ fn fuzz_without_io() -> Result {
         "fuzz/ depends on crates that do I/O (keep its parsers in domain or paygent-codec): {}",
         offenders.join(", ")
     ))
+}
+
+/// Packages only the demo brings (crate `demo`, the simulator, its certificate generator,
+/// the relay server's web framework): none may be in the release app's graph.
+pub(crate) const DEMO_ONLY: &[&str] = &["demo", "paygent-sim", "rcgen", "axum"];
+
+/// The release app, as the README's installer command builds it (`tauri build`: the app
+/// package with `custom-protocol`, no `demo`), links none of [`DEMO_ONLY`]. Read from
+/// `cargo tree` over the lock file, for every target platform.
+fn release_has_no_demo() -> Result {
+    let output = crate::cargo()
+        .args([
+            "tree",
+            "--package",
+            "paydesk",
+            "--features",
+            "custom-protocol",
+            "--edges",
+            "normal,build",
+            "--target",
+            "all",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+            "--locked",
+        ])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let tree = String::from_utf8_lossy(&output.stdout);
+    if !tree.lines().any(|l| l.starts_with("api ")) {
+        return Err(format!(
+            "tidy: cargo tree did not list the app's graph:\n{tree}"
+        ));
+    }
+    let found = demo_packages(&tree);
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "the release app's dependency graph has the demo's packages: {} (the demo is the app's \
+         feature `demo`, for development and tests only)",
+        found.join(", ")
+    ))
+}
+
+/// Which of [`DEMO_ONLY`] a `cargo tree --prefix none --format {p}` listing names.
+fn demo_packages(tree: &str) -> Vec<&'static str> {
+    DEMO_ONLY
+        .iter()
+        .copied()
+        .filter(|name| {
+            tree.lines()
+                .any(|l| l.split_whitespace().next() == Some(*name))
+        })
+        .collect()
 }
 
 /// Dependencies whose older releases have a bug PayDesk would meet on a shop's machine, with
@@ -206,7 +272,45 @@ fn numbers(code: &str) -> impl Iterator<Item = &str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{below_minimum, suspicious};
+    use super::{below_minimum, demo_packages, suspicious};
+
+    #[test]
+    fn a_demo_package_in_the_release_graph_is_named() {
+        let tree = "paydesk v0.1.0 (/repo)\napi v0.1.0 (/repo/crates/api)\n\
+                    relay v0.1.0 (/repo/crates/relay)\nrcgen v0.13.2\naxum v0.8.4\n\
+                    paygent-sim v0.1.0 (/repo/crates/paygent-sim)\n";
+        assert_eq!(demo_packages(tree), ["paygent-sim", "rcgen", "axum"]);
+        let clean = "paydesk v0.1.0 (/repo)\napi v0.1.0 (/repo/crates/api)\n\
+                     axum-core v0.5.2\ndemo-like v1.0.0\n";
+        assert!(demo_packages(clean).is_empty());
+    }
+
+    /// The real tree: the release app (no feature `demo`) has none of the demo's packages,
+    /// and the app with `demo` does (so the check can see them at all).
+    #[test]
+    fn the_release_app_has_no_demo_and_the_demo_build_has() {
+        super::release_has_no_demo().unwrap();
+        let output = crate::cargo()
+            .args([
+                "tree",
+                "--package",
+                "paydesk",
+                "--features",
+                "custom-protocol,demo",
+            ])
+            .args([
+                "--edges", "normal", "--prefix", "none", "--format", "{p}", "--locked",
+            ])
+            .current_dir(crate::root())
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let tree = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            demo_packages(&tree),
+            ["demo", "paygent-sim", "rcgen", "axum"]
+        );
+    }
 
     #[test]
     fn a_locked_dependency_below_its_minimum_is_named_with_the_reason() {

@@ -25,6 +25,9 @@ pub struct AppInfo {
     pub data_dir: String,
     /// Whether this run is the demo (embedded simulator and relay).
     pub demo: bool,
+    /// Whether this build has the demo at all (development and test builds; a release
+    /// build has none, so the setup guide does not offer it).
+    pub demo_available: bool,
     /// Something the start has to tell the shop owner (the data could not be moved to
     /// its new place, or something was left in the old one); shown on the home screen.
     pub notice: Option<Text>,

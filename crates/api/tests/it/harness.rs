@@ -2,13 +2,15 @@
 //! loopback, a `Desk` with its own keychain namespace, and helpers that drive the
 //! simulator's control API. Waiting is on the desk's events, never on sleeps.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use api::demo::{Embedded, EmbeddedOptions};
 use api::dto::{CaptureModeCode, DeskEvent, OrderDetail, OrderQuery, SettingsInput};
 use api::{Build, Desk, DeskConfig, EventSink};
+use demo::{Embedded, EmbeddedOptions};
+use secrets::SecretKey;
 use serde_json::{Value, json};
 
 /// The most a test waits for something to arrive before failing.
@@ -226,7 +228,7 @@ impl Harness {
                 "POST",
                 "/control/checkouts/card",
                 json!({
-                    "merchant_id": api::demo::DEMO_MERCHANT_ID,
+                    "merchant_id": demo::DEMO_MERCHANT_ID,
                     "trading_id": order,
                     "amount": amount,
                     "card_number": "4900000000000000",
@@ -246,7 +248,7 @@ impl Harness {
                 "POST",
                 "/control/checkouts/paidy",
                 json!({
-                    "merchant_id": api::demo::DEMO_MERCHANT_ID,
+                    "merchant_id": demo::DEMO_MERCHANT_ID,
                     "trading_id": order,
                     "amount": amount,
                     "buyer": {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "email": "taro@example.jp", "phone": "090-1234-5678"},
@@ -370,4 +372,37 @@ async fn open_desk(
     config.relay_stall_divisor = relay_stall_divisor;
     config.in_flight_window = in_flight_window;
     Desk::open(config).await.unwrap()
+}
+
+/// Every file under `dir` with its bytes: a folder's exact state, to show it untouched.
+pub fn folder_state(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.insert(path.strip_prefix(dir).unwrap().to_owned(), bytes);
+            }
+        }
+    }
+    files
+}
+
+/// A shop's secrets: one of each, the client certificate long enough to be kept in parts.
+pub fn shop_secrets(tag: &str) -> Vec<(SecretKey, String)> {
+    SecretKey::ALL
+        .iter()
+        .map(|&key| {
+            let value = if key == SecretKey::ClientCertificate {
+                format!("SENTINEL-{tag}-certificate-{}", "C".repeat(2_600))
+            } else {
+                format!("SENTINEL-{tag}-{}", key.account())
+            };
+            (key, value)
+        })
+        .collect()
 }

@@ -52,7 +52,7 @@ async fn stored_card(h: &Harness, customer: &str, expiry: &str) -> String {
         .control(
             "POST",
             "/control/stored-cards",
-            json!({"merchant_id": api::demo::DEMO_MERCHANT_ID, "customer_id": customer,
+            json!({"merchant_id": demo::DEMO_MERCHANT_ID, "customer_id": customer,
                    "card_number": "4900000000000000", "expiry": expiry, "holder": "HANAKO YAMADA"}),
         )
         .await;
@@ -685,7 +685,7 @@ async fn a_subscription_starts_from_a_first_purchase_on_a_stored_card() {
         .control(
             "POST",
             "/control/checkouts/card",
-            json!({"merchant_id": api::demo::DEMO_MERCHANT_ID, "trading_id": "FIRST_1", "amount": 4980,
+            json!({"merchant_id": demo::DEMO_MERCHANT_ID, "trading_id": "FIRST_1", "amount": 4980,
                    "card_number": "4900000000000000", "expiry": "0231", "capture_mode": "authorize_only",
                    "three_d_secure": false, "customer_id": "CUST_FP"}),
         )
