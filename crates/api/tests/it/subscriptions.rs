@@ -156,7 +156,7 @@ async fn s4_5_the_day_before_check_says_which_check_it_made() {
         .control(
             "POST",
             "/control/stored-cards",
-            json!({"merchant_id": api::demo::DEMO_MERCHANT_ID, "customer_id": "CUST_CHECKED",
+            json!({"merchant_id": demo::DEMO_MERCHANT_ID, "customer_id": "CUST_CHECKED",
                    "card_number": "4900000000000000", "expiry": "1239",
                    "holder": "HANAKO YAMADA", "valid_check": true}),
         )
