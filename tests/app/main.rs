@@ -21,6 +21,7 @@ mod e2e_issue19;
 mod e2e_lists;
 mod e2e_mail_screens;
 mod e2e_notify;
+mod e2e_order_mails;
 mod e2e_orders;
 mod e2e_sales;
 mod e2e_settings;

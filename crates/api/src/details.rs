@@ -394,6 +394,10 @@ impl Desk {
                     "購入者カナ",
                     "一覧",
                     "期限",
+                    // The deposit check (入金チェック): the day the money arrived, and the
+                    // amount when the shop noted it.
+                    "入金日",
+                    "入金額",
                 ])
                 .map_err(write_err)?;
             let mut page_query = query.clone();
@@ -430,6 +434,15 @@ impl Desk {
                             o.deadline
                                 .as_ref()
                                 .map(|d| d.text.ja.clone())
+                                .unwrap_or_default(),
+                            o.deposit
+                                .as_ref()
+                                .map(|d| d.received_on.clone())
+                                .unwrap_or_default(),
+                            o.deposit
+                                .as_ref()
+                                .and_then(|d| d.amount_yen)
+                                .map(|a| a.to_string())
                                 .unwrap_or_default(),
                         ])
                         .map_err(write_err)?;

@@ -20,8 +20,10 @@
 //! by order number), failed renewals and their four choices, stored-card checks, the card
 //! dashboard and the background scheduler ([`Desk::run_subscriptions`], spawned beside
 //! `run_sync`); `mailing` holds the SMTP settings (password in the keychain), reminder
-//! templates, the mail queue and the monthly summary; their DTOs are in
-//! [`subscriptions_dto`]. `money` adds up sales per Japan day or month from the store's
+//! templates, the mail queue (claimed per attempt, so a mail is never handed to the server
+//! twice) and the monthly summary; their DTOs are in [`subscriptions_dto`].
+//! `order_mails` sends the shipping notice and the order confirmation through that queue
+//! (per-order refusals, preview, "sent before" asks first; DTOs in [`order_mail_dto`]). `money` adds up sales per Japan day or month from the store's
 //! money ledger, lists the movements behind a cell, keeps the accounting account names
 //! and writes journal files for freee, Money Forward and Yayoi; `deposits` keeps the
 //! settlement contract per method and computes each period's expected deposit (DTOs in
@@ -51,6 +53,8 @@ mod mailing;
 mod money;
 pub mod money_dto;
 mod operations;
+pub mod order_mail_dto;
+mod order_mails;
 mod orders;
 mod settings;
 mod shipping;

@@ -31,7 +31,7 @@ use crate::{AppError, Desk, Text, convert};
 /// How long PayDesk waits for the SMTP server.
 const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
-mod keys {
+pub(crate) mod keys {
     pub const HOST: &str = "smtp.host";
     pub const PORT: &str = "smtp.port";
     pub const SECURITY: &str = "smtp.security";
@@ -53,7 +53,7 @@ mod keys {
 /// The summary goes on the 1st at 9:00 (Japan) unless the shop changes it.
 const DEFAULT_SUMMARY_SCHEDULE: &str = "monthly:1:9";
 
-fn smtp_not_configured() -> AppError {
+pub(crate) fn smtp_not_configured() -> AppError {
     AppError::new(
         "smtp_not_configured",
         Text::new(
@@ -87,11 +87,11 @@ fn send_error(e: &mail::SendError) -> AppError {
     AppError::new(e.code(), convert::text(&e.text()), None)
 }
 
-fn template_error(e: &mail::TemplateError) -> AppError {
+pub(crate) fn template_error(e: &mail::TemplateError) -> AppError {
     AppError::new(e.code(), convert::text(&e.text()), None)
 }
 
-fn language_of(code: &str) -> Result<Language, AppError> {
+pub(crate) fn language_of(code: &str) -> Result<Language, AppError> {
     Language::from_code(code).ok_or_else(|| {
         AppError::refused(
             "invalid_language",
@@ -123,7 +123,12 @@ pub(crate) fn mail_dto(m: &store::QueuedMail) -> QueuedMailDto {
     let (purpose, kind) = match m.mail.purpose {
         MailPurpose::Reminder(k) => ("reminder", Some(reminder_subject_kind(k))),
         MailPurpose::MonthlySummary => ("monthly_summary", None),
+        MailPurpose::Order(_, kind) => (kind.code(), None),
         MailPurpose::Other => ("other", None),
+    };
+    let order_id = match m.mail.purpose {
+        MailPurpose::Order(order, _) => Some(order.0),
+        _ => None,
     };
     QueuedMailDto {
         id: m.id.0,
@@ -140,6 +145,7 @@ pub(crate) fn mail_dto(m: &store::QueuedMail) -> QueuedMailDto {
         next_attempt_at: convert::time(m.next_attempt_at),
         created_at: convert::time(m.created_at),
         sent_at: m.sent_at.map(convert::time),
+        order_id,
     }
 }
 
@@ -147,7 +153,7 @@ impl Desk {
     // -----------------------------------------------------------------------------------
     // Settings.
 
-    fn mail_language(&self) -> Language {
+    pub(crate) fn mail_language(&self) -> Language {
         self.setting(keys::LANGUAGE)
             .ok()
             .flatten()
@@ -844,6 +850,19 @@ impl Desk {
             tracing::warn!(code = %e.code, "reminder pruning failed");
         }
         let now = self.now();
+        match self
+            .store()
+            .settle_interrupted_mails(now, &interrupted_error(), &RULES)
+        {
+            Ok(ids) if !ids.is_empty() => {
+                tracing::warn!(
+                    mails = ?ids.iter().map(|m| m.0).collect::<Vec<_>>(),
+                    "mails interrupted mid-send: not sent again automatically"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "cannot settle interrupted mails"),
+        }
         let due = match self.store().mails_to_send(now, &RULES) {
             Ok(d) => d,
             Err(e) => {
@@ -866,6 +885,17 @@ impl Desk {
             }
         };
         for m in due {
+            // Claimed before the server sees it: if PayDesk stops before the outcome is
+            // recorded, the mail is never handed over again automatically; another
+            // process's attempt is left alone.
+            match self.store().claim_mail(m.id, self.now()) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot claim a mail");
+                    continue;
+                }
+            }
             let outgoing = OutgoingMail {
                 to: m.mail.to.clone(),
                 to_name: None,
@@ -878,7 +908,18 @@ impl Desk {
                 Ok(()) => {
                     tracing::info!(mail = m.id.0, "mail sent");
                     self.record_attempt(None, now);
-                    if let Err(e) = self.store().mark_mail_sent(m.id, now) {
+                    let recorded = match m.mail.purpose {
+                        MailPurpose::Order(_, kind) => self.store().mark_order_mail_sent(
+                            m.id,
+                            now,
+                            &domain::order_mail::sent_line(kind, &m.mail.to),
+                        ),
+                        _ => self.store().mark_mail_sent(m.id, now),
+                    };
+                    if let MailPurpose::Order(order, _) = m.mail.purpose {
+                        self.orders_changed(&[order.0]);
+                    }
+                    if let Err(e) = recorded {
                         tracing::error!(error = %e, "cannot record a sent mail");
                     }
                     report.sent += 1;
@@ -1120,13 +1161,23 @@ struct LastAttempt {
 }
 
 /// A failed mail's stored error (`[code] ja / en`) as the boundary error again.
-fn failed_mail_error(stored: &str) -> AppError {
+pub(crate) fn failed_mail_error(stored: &str) -> AppError {
     let (code, rest) = stored
         .strip_prefix('[')
         .and_then(|r| r.split_once("] "))
         .unwrap_or(("smtp_failed", stored));
     let (ja, en) = rest.split_once(" / ").unwrap_or((rest, rest));
     AppError::new(code, Text::new(ja, en), None)
+}
+
+/// The error a mail interrupted mid-send keeps (`[code] ja / en`, as `failed_mail_error`
+/// reads it back).
+fn interrupted_error() -> String {
+    format!(
+        "{} 送信の途中でPayDeskが止まったため、購入者に届いている可能性があります。自動では再送しません。 / \
+         PayDesk stopped while sending it, so the buyer may have it. It is not sent again automatically.",
+        store::INTERRUPTED_PREFIX
+    )
 }
 
 fn no_email_text() -> Text {

@@ -475,7 +475,7 @@ pub struct EmailTemplateInput {
 pub struct QueuedMailDto {
     #[specta(type = specta_typescript::Number)]
     pub id: i64,
-    /// `reminder`, `monthly_summary`, `other`.
+    /// `reminder`, `monthly_summary`, `shipping_notice`, `order_confirmation`, `other`.
     pub purpose: String,
     pub reminder_kind: Option<ReminderKindCode>,
     pub customer_id: Option<String>,
@@ -492,6 +492,10 @@ pub struct QueuedMailDto {
     pub next_attempt_at: String,
     pub created_at: String,
     pub sent_at: Option<String>,
+    /// The order an order mail is about (`purpose` `shipping_notice` or
+    /// `order_confirmation`).
+    #[specta(type = Option<specta_typescript::Number>)]
+    pub order_id: Option<i64>,
 }
 
 /// The SMTP settings (the password stays in the keychain: only whether it is set).

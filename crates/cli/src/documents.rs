@@ -70,7 +70,7 @@ impl KindArg {
 }
 
 /// The order with this order number; a number no order or several orders have is an error.
-fn order_id(desk: &Desk, number: &str) -> Result<i64, Failure> {
+pub(crate) fn order_id(desk: &Desk, number: &str) -> Result<i64, Failure> {
     let ids = desk.orders_with_number(number)?;
     match ids.as_slice() {
         [one] => Ok(*one),

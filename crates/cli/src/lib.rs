@@ -4,7 +4,8 @@
 //! Layout: [`Cli`] is the whole grammar (clap derive: every subcommand and option has its
 //! help, `paydesk help orders list` shows it); [`run`] parses, opens the desk and hands the
 //! command to its module: `orders` (lists, one order, operations, storefront import and
-//! export), `shipping` (`orders labels | tracking | tracking-import`), `bulk`, `documents`
+//! export), `shipping` (`orders labels | tracking | tracking-import`), `notices`
+//! (`orders notify`: shipping notice, order confirmation), `bulk`, `documents`
 //! (`documents` and `deposit`), `money`. `paydesk completions bash|zsh|fish|powershell`
 //! prints a shell completion script and opens nothing.
 //!
@@ -16,6 +17,7 @@
 mod bulk;
 mod documents;
 mod money;
+mod notices;
 mod orders;
 mod shipping;
 
@@ -67,7 +69,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Orders: list, show, capture, cancel, refund, change the amount, move, import, export,
-    /// shipping labels and tracking numbers
+    /// shipping labels, tracking numbers and the buyer's notices
     #[command(subcommand)]
     Orders(orders::OrdersCommand),
     /// Bulk capture: the unprocessed list, capture runs and their log

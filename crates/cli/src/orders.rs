@@ -1,7 +1,7 @@
 //! `paydesk orders …`: the order lists, one order, the payment operations, moving between
 //! lists, the storefront import (preview, apply exactly that preview, undo) and the export,
 //! over the same [`Desk`] calls as the window. Fulfilment (`labels`, `tracking`,
-//! `tracking-import`) is in `shipping`.
+//! `tracking-import`) is in `shipping`, the order mails (`notify`) in `notices`.
 
 use api::dto::{
     DeadlineFilterCode, ImportPreview, OperationKindCode, OperationOutcomeCode, OperationRequest,
@@ -10,6 +10,7 @@ use api::dto::{
 use api::{AppError, Desk};
 use clap::{Args, Subcommand, ValueEnum};
 
+use crate::notices::NotifyArgs;
 use crate::shipping::{LabelsArgs, TrackingArgs, TrackingImportArgs};
 use crate::{Failure, MethodArg, print_json, say};
 
@@ -88,6 +89,9 @@ pub(crate) enum OrdersCommand {
     /// Record the tracking numbers of a carrier's issued-labels file (exit 1 unless every
     /// line was recorded)
     TrackingImport(TrackingImportArgs),
+    /// Send the shipping notice or the order confirmation to the orders' buyers, or
+    /// --preview them (exit 1 unless every order's mail was sent)
+    Notify(NotifyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -261,6 +265,7 @@ pub(crate) async fn execute(
         OrdersCommand::Labels(a) => crate::shipping::labels(desk, a, json).await?,
         OrdersCommand::Tracking(a) => crate::shipping::tracking(desk, a, json).await?,
         OrdersCommand::TrackingImport(a) => crate::shipping::tracking_import(desk, a, json).await?,
+        OrdersCommand::Notify(a) => crate::notices::notify(desk, a, json).await?,
     }
     Ok(())
 }

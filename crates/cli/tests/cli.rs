@@ -591,6 +591,117 @@ async fn cli_writes_labels_and_records_tracking_numbers() {
     );
 }
 
+/// Issue 20, points 5 and 7: `orders notify` previews and sends the shipping notice to a
+/// real SMTP server on loopback, refuses an order without a tracking number with exit 1,
+/// and sends a second mail only with `--resend`.
+#[tokio::test]
+async fn cli_sends_shipping_notices_once_and_a_second_only_when_asked() {
+    use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
+    use mail::testing::{Mode, TestSmtp};
+    let mut server = TestSmtp::start(Mode::Accept).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = || {
+        DeskConfig::new(
+            "jp.paydesk.it.cli.notify",
+            "0.0.0",
+            Build::Test,
+            dir.path().to_owned(),
+        )
+    };
+    let db = dir.path().join("paydesk.sqlite3");
+    let at = chrono::Utc::now();
+    let mut store = store::Store::open(&db).unwrap();
+    let order = |n: &str, p: &str| Order {
+        order_number: n.into(),
+        payment_id: p.into(),
+        method: PaymentMethod::Card,
+        capture_mode: CaptureMode::AuthorizeOnly,
+        three_d_secure: false,
+        amount: Yen(2000),
+        captured_amount: Yen(0),
+        refunded_amount: Yen(0),
+        status: PaymentStatus::Authorized,
+        ordered_at: at,
+        authorized_at: Some(at),
+        captured_at: None,
+        list: OrderList::Open,
+        outside_change: false,
+        buyer_name: Some("山田 太郎".into()),
+        buyer_name_kana: None,
+        buyer_email: Some("taro@example.jp".into()),
+    };
+    let shipped = store
+        .insert_order(&order("note-0001", "30000000000000000021"), at)
+        .unwrap();
+    let untracked = store
+        .insert_order(&order("note-0002", "30000000000000000022"), at)
+        .unwrap();
+    store
+        .record_tracking(
+            shipped,
+            domain::labels::Carrier::Sagawa,
+            "123456789012",
+            store::TrackingSource::Typed,
+            &domain::Text::new("問合せ番号", "tracking number"),
+            at,
+        )
+        .unwrap();
+    let port = server.addr.port().to_string();
+    for (k, v) in [
+        ("shop_name", "CLI商店"),
+        ("mail.shop_contact", "03-1234-5678"),
+        ("smtp.host", "127.0.0.1"),
+        ("smtp.port", port.as_str()),
+        ("smtp.security", "plain"),
+        ("smtp.from_address", "shop@example.jp"),
+    ] {
+        store.set_setting(k, v).unwrap();
+    }
+    drop(store);
+    let run = |words: Vec<String>| async move { cli::run(config(), &words).await };
+    let (a, b) = ("note-0001", "note-0002");
+    let notify = |extra: &[&str]| {
+        let mut words = args(&["orders", "notify", "--kind", "shipping"]);
+        words.extend(extra.iter().map(|w| (*w).to_owned()));
+        words
+    };
+    assert_eq!(run(notify(&[a, "--preview"])).await, 0);
+    assert_eq!(run(notify(&[a, b, "--preview", "--json"])).await, 1);
+    assert!(server.nothing_arrived(), "a preview sends nothing");
+    assert_eq!(run(notify(&["no-such-order"])).await, 1);
+    assert_eq!(
+        run(notify(&[a, b])).await,
+        1,
+        "the untracked order is refused"
+    );
+    let received = server.next().await;
+    assert_eq!(received.rcpt_to, ["<taro@example.jp>"]);
+    let message = mail_parser::MessageParser::default()
+        .parse(&received.data)
+        .unwrap();
+    let text = message.body_text(0).unwrap_or_default().into_owned();
+    assert!(text.contains("123456789012"), "{text}");
+    assert!(text.contains("佐川急便"), "{text}");
+    assert!(server.nothing_arrived());
+    assert_eq!(run(notify(&[a])).await, 1, "sent before: not again");
+    assert!(server.nothing_arrived());
+    assert_eq!(run(notify(&[a, "--resend"])).await, 0);
+    server.next().await;
+    assert_eq!(run(notify(&[a, "--resend", "--preview"])).await, 2);
+    let store = store::Store::open(&db).unwrap();
+    let mails = store.order_mails(shipped).unwrap();
+    assert_eq!(mails.len(), 2);
+    assert!(store.order_mails(untracked).unwrap().is_empty());
+    let lines = store.history(shipped).unwrap();
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.text.ja.contains("発送のお知らせメール"))
+            .count(),
+        2
+    );
+}
+
 /// Issue 18, point 4: every command and sub-command has its help (`paydesk help …` and
 /// `--help` exit 0), the top-level help states the exit codes, and a completion script is
 /// printed for each shell without opening the desk.

@@ -18,7 +18,8 @@
 //! month, [`deposits`] the settlement contract and each period's expected deposit, and
 //! [`accounting`] writes them as journal entries for freee, Money Forward and Yayoi.
 //! [`labels`] writes the carriers' shipping-label files and [`tracking`] reads their
-//! issued-labels files (tracking numbers).
+//! issued-labels files (tracking numbers); [`order_mail`] names the shipping notice and
+//! the order confirmation and says when an order cannot have one.
 //!
 //! Invariants: nothing here derives `Serialize` (DTOs live at the IPC boundary); money is
 //! [`Yen`]; no deadline or limit is written outside [`rules`] (a tidy test checks the
@@ -38,6 +39,7 @@ pub mod money;
 pub mod notification;
 pub mod operation;
 pub mod order;
+pub mod order_mail;
 pub mod rules;
 pub mod search;
 pub mod storefront;

@@ -106,6 +106,11 @@ pub struct Rules {
     pub mail_max_attempts: u32,
     /// The wait before an automatic retry of a failed e-mail.
     pub mail_retry_delay: TimeDelta,
+    /// A mail handed to the SMTP server whose outcome was never recorded (PayDesk stopped
+    /// mid-send) counts as "may have been sent" once this long has passed since the
+    /// attempt began: it is never sent again automatically. Longer than a slow server's
+    /// whole conversation (each of its steps may take the mailer's 20 s timeout).
+    pub mail_interrupted_after: TimeDelta,
     /// The largest CSV file PayDesk reads (storefront and subscription imports), in bytes.
     /// 20 MiB holds about 60,000 storefront orders; reading it takes a few hundred MB at
     /// most, where a 300 MB file took 2.5 GB. Checked before reading, and while reading.
@@ -181,6 +186,7 @@ pub const RULES: Rules = Rules {
     card_check_lead: TimeDelta::days(1),
     mail_max_attempts: 5,
     mail_retry_delay: TimeDelta::minutes(10),
+    mail_interrupted_after: TimeDelta::minutes(5),
     max_csv_file_bytes: 20 * 1024 * 1024,
     max_certificate_file_bytes: 1024 * 1024,
     buyer_text_max_chars: 200,

@@ -1,5 +1,6 @@
 //! PayDesk's e-mail: the seed's two fixed card reminders (expiring soon, expired) in
-//! Japanese and English with their placeholders, the shop's monthly summary, and sending
+//! Japanese and English with their placeholders, the shop's two order mails (shipping
+//! notice, order confirmation; [`order_mail`]), the shop's monthly summary, and sending
 //! over SMTP with lettre.
 //!
 //! Layout: [`template`] holds the built-in texts, placeholder validation (an unknown
@@ -12,11 +13,13 @@
 //! passes the password (a `Sensitive`) and decides when to send; queuing, retries and the
 //! outreach log live in the store. Mail is UTF-8 plain text with MIME-encoded headers.
 
+pub mod order_mail;
 pub mod smtp;
 pub mod template;
 #[cfg(feature = "test-server")]
 pub mod testing;
 
+pub use order_mail::OrderValues;
 pub use smtp::{ConfigError, Mailer, OutgoingMail, Security, SendError, SmtpSettings};
 pub use template::{
     Language, PLACEHOLDERS, Rendered, Template, TemplateError, Values, monthly_summary,

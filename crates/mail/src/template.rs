@@ -121,6 +121,27 @@ pub enum TemplateError {
     /// The subject is empty or has a line break.
     #[error("the subject must be one non-empty line")]
     BadSubject,
+    /// A `{name}` that is not one of an order mail's placeholders (`valid`).
+    #[error(
+        "unknown placeholder {{{name}}} in the {part:?} (line {line}); valid placeholders: {valid:?}"
+    )]
+    NotAPlaceholder {
+        /// The name between the braces.
+        name: String,
+        /// Subject or body.
+        part: Part,
+        /// The line (1-based).
+        line: usize,
+        /// The placeholders this mail may use.
+        valid: &'static [&'static str],
+    },
+    /// An order mail uses a placeholder that has no value for this order: the mail is not
+    /// sent (issue 20: "a mail with an unfilled placeholder is not sent").
+    #[error("the placeholder {{{name}}} has no value for this order")]
+    Unfilled {
+        /// The placeholder.
+        name: String,
+    },
 }
 
 impl TemplateError {
@@ -130,6 +151,8 @@ impl TemplateError {
             TemplateError::UnknownPlaceholder { .. } => "template_unknown_placeholder",
             TemplateError::UnmatchedBrace { .. } => "template_unmatched_brace",
             TemplateError::BadSubject => "template_bad_subject",
+            TemplateError::NotAPlaceholder { .. } => "template_unknown_placeholder",
+            TemplateError::Unfilled { .. } => "template_unfilled_placeholder",
         }
     }
 
@@ -166,6 +189,43 @@ impl TemplateError {
                 "件名は空にせず、1行で入力してください。",
                 "The subject must be one line and not empty.",
             ),
+            TemplateError::NotAPlaceholder {
+                name,
+                part,
+                line,
+                valid,
+            } => {
+                let list = |sep: &str| {
+                    valid
+                        .iter()
+                        .map(|p| format!("{{{p}}}"))
+                        .collect::<Vec<_>>()
+                        .join(sep)
+                };
+                Text::new(
+                    format!(
+                        "{}の{line}行目の「{{{name}}}」は使えない差し込み項目です。使える項目: {}",
+                        part.names().0,
+                        list("、")
+                    ),
+                    format!(
+                        "\"{{{name}}}\" on line {line} of the {} is not a placeholder. Valid placeholders: {}",
+                        part.names().1,
+                        list(", ")
+                    ),
+                )
+            }
+            TemplateError::Unfilled { name } => {
+                let (ja, en) = crate::order_mail::placeholder_meaning(name);
+                Text::new(
+                    format!(
+                        "差し込み項目「{{{name}}}」（{ja}）に入れる値がこの注文にないため、メールは送っていません。"
+                    ),
+                    format!(
+                        "The placeholder \"{{{name}}}\" ({en}) has no value for this order, so the mail was not sent."
+                    ),
+                )
+            }
         }
     }
 }
@@ -175,7 +235,15 @@ enum Piece<'a> {
     Placeholder(&'a str),
 }
 
-fn parse(text: &str, part: Part) -> Result<Vec<Piece<'_>>, TemplateError> {
+/// The placeholders a template may use: the reminders' ([`PLACEHOLDERS`]) or an order
+/// mail's.
+#[derive(Clone, Copy)]
+pub(crate) enum Allowed {
+    Reminder,
+    Order(&'static [&'static str]),
+}
+
+fn parse(text: &str, part: Part, allowed: Allowed) -> Result<Vec<Piece<'_>>, TemplateError> {
     let mut pieces = Vec::new();
     let mut rest = text;
     let mut line = 1;
@@ -199,12 +267,23 @@ fn parse(text: &str, part: Part) -> Result<Vec<Piece<'_>>, TemplateError> {
             if name.contains(['{', '\n']) {
                 return Err(TemplateError::UnmatchedBrace { part, line });
             }
-            if !PLACEHOLDERS.contains(&name.trim()) {
-                return Err(TemplateError::UnknownPlaceholder {
-                    name: name.to_owned(),
-                    part,
-                    line,
-                });
+            match allowed {
+                Allowed::Reminder if !PLACEHOLDERS.contains(&name.trim()) => {
+                    return Err(TemplateError::UnknownPlaceholder {
+                        name: name.to_owned(),
+                        part,
+                        line,
+                    });
+                }
+                Allowed::Order(valid) if !valid.contains(&name.trim()) => {
+                    return Err(TemplateError::NotAPlaceholder {
+                        name: name.to_owned(),
+                        part,
+                        line,
+                        valid,
+                    });
+                }
+                _ => {}
             }
             pieces.push(Piece::Placeholder(name.trim()));
             rest = &after[end + 1..];
@@ -215,12 +294,34 @@ fn parse(text: &str, part: Part) -> Result<Vec<Piece<'_>>, TemplateError> {
 }
 
 fn render_part(text: &str, part: Part, values: &Values) -> Result<String, TemplateError> {
+    fill(
+        text,
+        part,
+        Allowed::Reminder,
+        &|name| values.get(name),
+        false,
+    )
+}
+
+/// Fills one part in; `strict`: a placeholder without a value refuses the mail.
+pub(crate) fn fill<'v>(
+    text: &str,
+    part: Part,
+    allowed: Allowed,
+    get: &dyn Fn(&str) -> Option<&'v str>,
+    strict: bool,
+) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(text.len() + 64);
-    for piece in parse(text, part)? {
+    for piece in parse(text, part, allowed)? {
         match piece {
             Piece::Literal(s) => out.push_str(s),
             Piece::Placeholder(name) => {
-                let v = values.get(name).unwrap_or_default();
+                let v = get(name).unwrap_or_default();
+                if strict && v.trim().is_empty() {
+                    return Err(TemplateError::Unfilled {
+                        name: name.to_owned(),
+                    });
+                }
                 if part == Part::Subject {
                     out.push_str(&v.replace(['\r', '\n'], " "));
                 } else {
@@ -263,11 +364,15 @@ impl Template {
     /// Checks an edited template: only known placeholders, matched braces, a one-line
     /// subject.
     pub fn validate(&self) -> Result<(), TemplateError> {
+        self.check(Allowed::Reminder)
+    }
+
+    pub(crate) fn check(&self, allowed: Allowed) -> Result<(), TemplateError> {
         if self.subject.trim().is_empty() || self.subject.contains(['\r', '\n']) {
             return Err(TemplateError::BadSubject);
         }
-        parse(&self.subject, Part::Subject)?;
-        parse(&self.body, Part::Body)?;
+        parse(&self.subject, Part::Subject, allowed)?;
+        parse(&self.body, Part::Body, allowed)?;
         Ok(())
     }
 

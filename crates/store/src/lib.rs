@@ -10,6 +10,8 @@
 //! deposit check;
 //! [`imports`] plans, applies, records and undoes storefront CSV imports field by field; settings are plain key/value rows.
 //! [`imports`] plans, applies, records and undoes storefront CSV imports field by field;
+//! [`order_mails`] queues the shipping notice and order confirmation (never twice) and
+//! keeps their edited texts;
 //! [`ledger`] keeps every capture and refund with its time and amount (sales per day and
 //! month come from it); settings are plain key/value rows.
 //!
@@ -24,6 +26,7 @@ pub mod history;
 pub mod imports;
 pub mod journal;
 pub mod ledger;
+pub mod order_mails;
 pub mod orders;
 pub mod shipments;
 pub mod subscriptions;
@@ -44,12 +47,13 @@ pub use history::HistoryLine;
 pub use imports::{FieldChange, FieldValue, ImportPlan, ImportRecord, KeptField, UndoOutcome};
 pub use journal::JournalOutcome;
 pub use ledger::{MovementPage, MovementRow, MovementSource, ReceivedDeposit};
+pub use order_mails::OrderMailQueued;
 pub use orders::{DeadlineFilter, ListQuery, OrderRow, OrderSort, Page};
 pub use shipments::{Shipment, TrackingRecorded, TrackingSource};
 pub use subscriptions::{
-    BeginRenewal, CardListQuery, CardListRow, CardRefresh, CycleRow, CycleState, ImportPolicy,
-    ImportReport, MailId, MailPurpose, MailState, NewMail, QueueOutcome, QueuedMail, ShownBlock,
-    StoredCard, StoredTemplate,
+    BeginRenewal, CardListQuery, CardListRow, CardRefresh, CycleRow, CycleState,
+    INTERRUPTED_PREFIX, ImportPolicy, ImportReport, MailId, MailPurpose, MailState, NewMail,
+    QueueOutcome, QueuedMail, ShownBlock, StoredCard, StoredTemplate,
 };
 pub use sync::{Applied, SyncState};
 
@@ -68,6 +72,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_shipments.sql"),
     LEDGER_MIGRATION,
     include_str!("../migrations/0013_three_d_secure.sql"),
+    include_str!("../migrations/0014_order_mails.sql"),
 ];
 
 /// Migration 0012 creates the money ledger; right after it, in its transaction, the ledger

@@ -10,6 +10,7 @@ import { listMessages } from "./messages/lists";
 import { documentMessages } from "./messages/documents";
 import { moneyMessages } from "./messages/money";
 import { shippingMessages } from "./messages/shipping";
+import { orderMailMessages } from "./messages/orderMails";
 
 export type Language = "ja" | "en";
 
@@ -24,6 +25,7 @@ const messages = {
     ...documentMessages.ja,
     ...moneyMessages.ja,
     ...shippingMessages.ja,
+    ...orderMailMessages.ja,
     "app.tagline": "ペイジェント決済の受注・売上・定期購入をひとつの画面で",
     "nav.home": "ホーム",
     "nav.orders": "受注",
@@ -317,6 +319,7 @@ const messages = {
     ...documentMessages.en,
     ...moneyMessages.en,
     ...shippingMessages.en,
+    ...orderMailMessages.en,
     "app.tagline": "Orders, captures and subscriptions on Paygent, in one place",
     "nav.home": "Home",
     "nav.orders": "Orders",

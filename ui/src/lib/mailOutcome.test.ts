@@ -26,6 +26,7 @@ const mail = (state: string): QueuedMailDto => ({
   next_attempt_at: "2030-01-01T00:00:00Z",
   created_at: "2030-01-01T00:00:00Z",
   sent_at: null,
+  order_id: null,
 });
 
 describe("issue 15: e-mail is 'done' only when sent", () => {

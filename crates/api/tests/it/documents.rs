@@ -544,6 +544,25 @@ async fn the_deposit_check_follows_the_capture_and_filters_the_lists() {
         row.deposit.as_ref().map(|d| d.amount_yen),
         Some(Some(4_820))
     );
+    // The order CSV export carries the mark: the day and the amount noted.
+    let export = h.dir.path().join("deposits.csv");
+    h.desk
+        .export_orders_csv(
+            export.display().to_string(),
+            OrderQuery {
+                list: None,
+                ..OrderQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    let csv = String::from_utf8(std::fs::read(&export).unwrap()).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",期限,入金日,入金額"), "{header}");
+    let line = csv.lines().find(|l| l.starts_with("P_3001,")).unwrap();
+    assert!(line.ends_with(&format!(",{today},4820")), "{line}");
+    let waiting_line = csv.lines().find(|l| l.starts_with("P_3002,")).unwrap();
+    assert!(waiting_line.ends_with(",,"), "{waiting_line}");
 
     // Undone: back to waiting, and the history says so.
     let detail = h.desk.undo_deposit(paid).await.unwrap();

@@ -16,6 +16,7 @@ mod leak;
 mod lists;
 mod money;
 mod operations;
+mod order_mails;
 mod settings;
 mod shipping;
 mod subscriptions;

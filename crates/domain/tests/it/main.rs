@@ -10,6 +10,7 @@ mod journal;
 mod labels;
 mod matrix;
 mod money;
+mod order_mail;
 mod plans;
 mod reconcile;
 mod storefront;

@@ -1,8 +1,14 @@
 //! The e-mail queue (retried until the attempts run out) and the buyer outreach log.
+//!
+//! A mail is claimed (`sending_since`) just before it is handed to the SMTP server and the
+//! claim ends with its outcome, so a mail is never sent twice: not by two processes at
+//! once, and not after PayDesk stopped between the server's "accepted" and the record of
+//! it (such a mail becomes failed "may have been sent" and waits for the shop).
 
 use chrono::{DateTime, Utc};
-use domain::Rules;
+use domain::order_mail::OrderMailKind;
 use domain::subscription::{CardExpiry, OutreachEntry, ReminderKind, SubscriptionId};
+use domain::{OrderId, Rules, Text};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::{Error, Result, Store, decode, from_ms, from_ms_opt, ms};
@@ -14,6 +20,8 @@ pub enum MailPurpose {
     Reminder(ReminderKind),
     /// The shop's monthly summary.
     MonthlySummary,
+    /// A shipping notice or order confirmation to an order's buyer.
+    Order(OrderId, OrderMailKind),
     /// Anything else.
     Other,
 }
@@ -97,6 +105,9 @@ pub struct QueuedMail {
     pub created_at: DateTime<Utc>,
     /// When it was sent.
     pub sent_at: Option<DateTime<Utc>>,
+    /// When the attempt that is (or was, if PayDesk stopped mid-send) handing it to the
+    /// SMTP server began.
+    pub sending_since: Option<DateTime<Utc>>,
 }
 
 /// What queuing one mail of a batch did.
@@ -108,19 +119,29 @@ pub enum QueueOutcome {
     AlreadyQueued,
 }
 
-const MAIL_COLUMNS: &str = "id, purpose, reminder_kind, customer_id, subscription_id, card_expiry, \
-    to_address, subject, body, state, attempts, last_error, next_attempt_at, created_at, sent_at";
+pub(crate) const MAIL_COLUMNS: &str = "id, purpose, reminder_kind, customer_id, subscription_id, card_expiry, \
+    to_address, subject, body, state, attempts, last_error, next_attempt_at, created_at, sent_at, \
+    order_id, order_mail, sending_since";
 
-fn mail_row(row: &Row<'_>) -> rusqlite::Result<QueuedMail> {
+/// The last error of a mail whose attempt was interrupted (see `settle_interrupted_mails`);
+/// the api layer shows it as `[code] ja / en`.
+pub const INTERRUPTED_PREFIX: &str = "[mail_interrupted]";
+
+pub(crate) fn mail_row(row: &Row<'_>) -> rusqlite::Result<QueuedMail> {
     let text = |i: usize| -> rusqlite::Result<String> { row.get(i) };
     let kind: Option<String> = row.get(2)?;
-    let purpose = match text(1)?.as_str() {
-        "reminder" => MailPurpose::Reminder(decode(
+    let order_id: Option<i64> = row.get(15)?;
+    let order_mail: Option<String> = row.get(16)?;
+    let purpose = match (text(1)?.as_str(), order_id, order_mail) {
+        ("reminder", _, _) => MailPurpose::Reminder(decode(
             2,
             kind.as_deref().unwrap_or(""),
             ReminderKind::from_code,
         )?),
-        "monthly_summary" => MailPurpose::MonthlySummary,
+        ("monthly_summary", _, _) => MailPurpose::MonthlySummary,
+        (_, Some(order), Some(code)) => {
+            MailPurpose::Order(OrderId(order), decode(16, &code, OrderMailKind::from_code)?)
+        }
         _ => MailPurpose::Other,
     };
     Ok(QueuedMail {
@@ -142,6 +163,7 @@ fn mail_row(row: &Row<'_>) -> rusqlite::Result<QueuedMail> {
         next_attempt_at: from_ms(row.get(12)?)?,
         created_at: from_ms(row.get(13)?)?,
         sent_at: from_ms_opt(row.get(14)?)?,
+        sending_since: from_ms_opt(row.get(17)?)?,
     })
 }
 
@@ -156,33 +178,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut out = Vec::with_capacity(mails.len());
         for m in mails {
-            let (purpose, kind) = match m.purpose {
-                MailPurpose::Reminder(k) => ("reminder", Some(k.code())),
-                MailPurpose::MonthlySummary => ("monthly_summary", None),
-                MailPurpose::Other => ("other", None),
-            };
-            let inserted = tx.execute(
-                "INSERT INTO mail_queue (purpose, reminder_kind, customer_id, subscription_id, card_expiry,
-                    to_address, subject, body, state, next_attempt_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?9)
-                 ON CONFLICT DO NOTHING",
-                params![
-                    purpose,
-                    kind,
-                    m.customer_id,
-                    m.subscription.map(|s| s.0),
-                    m.card_expiry.map(CardExpiry::code),
-                    m.to,
-                    m.subject,
-                    m.body,
-                    ms(now),
-                ],
-            )?;
-            out.push(if inserted == 0 {
-                QueueOutcome::AlreadyQueued
-            } else {
-                QueueOutcome::Queued(MailId(tx.last_insert_rowid()))
-            });
+            out.push(insert_mail(&tx, m, now)?);
         }
         tx.commit()?;
         Ok(out)
@@ -194,6 +190,7 @@ impl Store {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {MAIL_COLUMNS} FROM mail_queue
              WHERE (state = 'queued' OR (state = 'failed' AND attempts < ?2)) AND next_attempt_at <= ?1
+                AND sending_since IS NULL
              ORDER BY id"
         ))?;
         let rows = stmt.query_map(params![ms(now), rules.mail_max_attempts], mail_row)?;
@@ -221,12 +218,73 @@ impl Store {
             .optional()?)
     }
 
+    /// Claims a mail for one attempt, just before it is handed to the SMTP server; `false`
+    /// when it is no longer waiting or another attempt holds it (another process).
+    pub fn claim_mail(&mut self, id: MailId, now: DateTime<Utc>) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE mail_queue SET sending_since = ?2
+             WHERE id = ?1 AND state IN ('queued', 'failed') AND sending_since IS NULL",
+            params![id.0, ms(now)],
+        )? == 1)
+    }
+
+    /// Mails whose attempt began more than `rules.mail_interrupted_after` ago and never
+    /// recorded an outcome (PayDesk stopped mid-send): they may have reached the buyer, so
+    /// they become failed with `error` (starting with [`INTERRUPTED_PREFIX`]) and are not
+    /// retried automatically; the shop decides. Returns them.
+    pub fn settle_interrupted_mails(
+        &mut self,
+        now: DateTime<Utc>,
+        error: &str,
+        rules: &Rules,
+    ) -> Result<Vec<MailId>> {
+        let tx = self.conn.transaction()?;
+        let ids: Vec<MailId> = {
+            let mut stmt = tx.prepare(
+                "SELECT id FROM mail_queue
+                 WHERE sending_since IS NOT NULL AND sending_since <= ?1 AND state IN ('queued', 'failed')
+                    AND (last_error IS NULL OR substr(last_error, 1, length(?2)) <> ?2)
+                 ORDER BY id",
+            )?;
+            let rows = stmt.query_map(
+                params![ms(now - rules.mail_interrupted_after), INTERRUPTED_PREFIX],
+                |r| r.get(0).map(MailId),
+            )?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for id in &ids {
+            tx.execute(
+                "UPDATE mail_queue SET state = 'failed', attempts = max(attempts, ?2), last_error = ?3
+                 WHERE id = ?1",
+                params![id.0, rules.mail_max_attempts, error],
+            )?;
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
     /// The SMTP server accepted the mail; a reminder goes into the buyer's outreach log in
     /// the same transaction.
     pub fn mark_mail_sent(&mut self, id: MailId, now: DateTime<Utc>) -> Result<()> {
+        self.mark_sent(id, now, None)
+    }
+
+    /// The SMTP server accepted an order mail: `line` goes into the order's history in the
+    /// same transaction.
+    pub fn mark_order_mail_sent(
+        &mut self,
+        id: MailId,
+        now: DateTime<Utc>,
+        line: &Text,
+    ) -> Result<()> {
+        self.mark_sent(id, now, Some(line))
+    }
+
+    fn mark_sent(&mut self, id: MailId, now: DateTime<Utc>, line: Option<&Text>) -> Result<()> {
         let tx = self.conn.transaction()?;
         let n = tx.execute(
-            "UPDATE mail_queue SET state = 'sent', attempts = attempts + 1, sent_at = ?2, last_error = NULL
+            "UPDATE mail_queue SET state = 'sent', attempts = attempts + 1, sent_at = ?2, last_error = NULL,
+                sending_since = NULL
              WHERE id = ?1 AND state IN ('queued', 'failed')",
             params![id.0, ms(now)],
         )?;
@@ -242,6 +300,16 @@ impl Store {
              FROM mail_queue WHERE id = ?1 AND purpose = 'reminder'",
             params![id.0, ms(now)],
         )?;
+        if let Some(line) = line {
+            let order: Option<i64> = tx.query_row(
+                "SELECT order_id FROM mail_queue WHERE id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )?;
+            if let Some(order) = order {
+                crate::history::append(&tx, OrderId(order), now, domain::Actor::PayDesk, line)?;
+            }
+        }
         tx.commit()?;
         Ok(())
     }
@@ -256,7 +324,8 @@ impl Store {
         rules: &Rules,
     ) -> Result<()> {
         let n = self.conn.execute(
-            "UPDATE mail_queue SET state = 'failed', attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
+            "UPDATE mail_queue SET state = 'failed', attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3,
+                sending_since = NULL
              WHERE id = ?1 AND state IN ('queued', 'failed')",
             params![id.0, error, ms(now + rules.mail_retry_delay)],
         )?;
@@ -272,7 +341,8 @@ impl Store {
     /// The shop retries a failed mail now (attempts start over).
     pub fn retry_mail(&mut self, id: MailId, now: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
-            "UPDATE mail_queue SET state = 'queued', attempts = 0, next_attempt_at = ?2 WHERE id = ?1 AND state = 'failed'",
+            "UPDATE mail_queue SET state = 'queued', attempts = 0, next_attempt_at = ?2, sending_since = NULL
+             WHERE id = ?1 AND state = 'failed'",
             params![id.0, ms(now)],
         )?;
         Ok(())
@@ -315,4 +385,43 @@ impl Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// Inserts one mail (the unique indexes turn a second open reminder or order mail into
+/// [`QueueOutcome::AlreadyQueued`]).
+pub(crate) fn insert_mail(
+    tx: &rusqlite::Transaction<'_>,
+    m: &NewMail,
+    now: DateTime<Utc>,
+) -> Result<QueueOutcome> {
+    let (purpose, kind, order) = match m.purpose {
+        MailPurpose::Reminder(k) => ("reminder", Some(k.code()), None),
+        MailPurpose::MonthlySummary => ("monthly_summary", None, None),
+        MailPurpose::Order(order, kind) => ("other", None, Some((order.0, kind.code()))),
+        MailPurpose::Other => ("other", None, None),
+    };
+    let inserted = tx.execute(
+        "INSERT INTO mail_queue (purpose, reminder_kind, customer_id, subscription_id, card_expiry,
+            to_address, subject, body, state, next_attempt_at, created_at, order_id, order_mail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?9, ?10, ?11)
+         ON CONFLICT DO NOTHING",
+        params![
+            purpose,
+            kind,
+            m.customer_id,
+            m.subscription.map(|s| s.0),
+            m.card_expiry.map(CardExpiry::code),
+            m.to,
+            m.subject,
+            m.body,
+            ms(now),
+            order.map(|o| o.0),
+            order.map(|o| o.1),
+        ],
+    )?;
+    Ok(if inserted == 0 {
+        QueueOutcome::AlreadyQueued
+    } else {
+        QueueOutcome::Queued(MailId(tx.last_insert_rowid()))
+    })
 }

@@ -9,14 +9,16 @@
 
 mod cards;
 mod import;
-mod mail_queue;
+pub(crate) mod mail_queue;
 mod preferences;
 mod renewals;
 mod templates;
 
 pub use cards::{CardListQuery, CardListRow, CardRefresh, StoredCard};
 pub use import::{ImportPolicy, ImportReport};
-pub use mail_queue::{MailId, MailPurpose, MailState, NewMail, QueueOutcome, QueuedMail};
+pub use mail_queue::{
+    INTERRUPTED_PREFIX, MailId, MailPurpose, MailState, NewMail, QueueOutcome, QueuedMail,
+};
 pub use renewals::{BeginRenewal, CycleRow, CycleState, month_bounds};
 pub use templates::StoredTemplate;
 

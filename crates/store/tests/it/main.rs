@@ -8,6 +8,7 @@ mod ledger;
 mod lists;
 mod migrations;
 mod notifications;
+mod order_mails;
 mod subscriptions;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
