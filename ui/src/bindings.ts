@@ -143,6 +143,18 @@ export const commands = {
 	recordDeposit: (input: DepositInput) => __TAURI_INVOKE<ReconciledDeposit_Serialize>("record_deposit", { input }),
 	/**  The deposits received, each matched to its period, with differences and explanations. */
 	reconciliation: (query: ExpectedDepositsQuery_Deserialize) => __TAURI_INVOKE<ReconciliationReport_Serialize>("reconciliation", { query }),
+	/**  Each selected order's mail as the buyer will get it, or why it cannot go. */
+	previewOrderMails: (request: OrderMailRequest_Deserialize) => __TAURI_INVOKE<OrderMailPreviews_Serialize>("preview_order_mails", { request }),
+	/**  Sends the mail to each selected order's buyer; reports per order. */
+	sendOrderMails: (request: OrderMailRequest_Deserialize) => __TAURI_INVOKE<OrderMailReport_Serialize>("send_order_mails", { request }),
+	/**  An order's mails, newest first. */
+	orderMailLog: (orderId: number) => __TAURI_INVOKE<QueuedMailDto_Serialize[]>("order_mail_log", { orderId }),
+	/**  An order mail's text in a language. */
+	orderMailTemplate: (kind: OrderMailKindCode, language: string) => __TAURI_INVOKE<OrderMailTemplateDto>("order_mail_template", { kind, language }),
+	/**  Saves an edited order mail text (checked first). */
+	saveOrderMailTemplate: (input: OrderMailTemplateInput) => __TAURI_INVOKE<OrderMailTemplateDto>("save_order_mail_template", { input }),
+	/**  Goes back to the built-in text. */
+	resetOrderMailTemplate: (kind: OrderMailKindCode, language: string) => __TAURI_INVOKE<OrderMailTemplateDto>("reset_order_mail_template", { kind, language }),
 	/**  The sender (the shop) and the saved Yamato contract, for the label dialog. */
 	labelSettings: () => __TAURI_INVOKE<LabelSettingsDto_Serialize>("label_settings"),
 	/**  Writes the carrier's label file for the selected orders to `path`. */
@@ -2056,6 +2068,197 @@ export type OrderDetailsDto_Serialize = {
 /**  Where an order sits in the shop's workflow. */
 export type OrderListCode = "open" | "completed" | "cancelled";
 
+/**  Which mail. */
+export type OrderMailKindCode = 
+/**  発送のお知らせ: carrier, tracking number and the carrier's tracking link. */
+"shipping_notice" | 
+/**  ご注文確認: items and amounts as PayDesk has them now. */
+"order_confirmation";
+
+/**  What happened to one order's mail. */
+export type OrderMailOutcomeCode = 
+/**  The SMTP server accepted it; the order's history says so. */
+"sent" | 
+/**
+ *  The server refused it or could not be reached: it stays in the queue (failed, with
+ *  the error) and is retried.
+ */
+"failed" | 
+/**  Queued and not sent yet (another attempt holds the queue). */
+"waiting" | 
+/**  This order cannot have it (the reason says why). */
+"refused" | 
+/**  Sent before; not sent again without the shop's confirmation. */
+"already_sent" | 
+/**
+ *  An earlier attempt stopped mid-send; not sent again without the shop's
+ *  confirmation.
+ */
+"maybe_sent" | 
+/**  The same mail is already waiting in the queue. */
+"already_waiting";
+
+/**  One order's mail as the buyer will get it, or why it cannot go. */
+export type OrderMailPreview = OrderMailPreview_Serialize | OrderMailPreview_Deserialize;
+
+/**  One order's mail as the buyer will get it, or why it cannot go. */
+export type OrderMailPreview_Deserialize = {
+	order_id: number,
+	order_number: string,
+	/**  The buyer's address; `null` when the order has none. */
+	to?: string | null,
+	/**  The filled subject and body; `null` when refused. */
+	subject?: string | null,
+	body?: string | null,
+	/**
+	 *  Why this order cannot have the mail (no address, no tracking number, a placeholder
+	 *  without a value, nothing held); `null`: it can.
+	 */
+	refused?: AppError_Deserialize | null,
+	/**  When this order got this mail already (sending again sends a second one). */
+	already_sent_at?: string | null,
+	/**  An earlier attempt stopped mid-send: the buyer may have it. */
+	maybe_sent: boolean,
+};
+
+/**  One order's mail as the buyer will get it, or why it cannot go. */
+export type OrderMailPreview_Serialize = {
+	order_id: number,
+	order_number: string,
+	/**  The buyer's address; `null` when the order has none. */
+	to: string | null,
+	/**  The filled subject and body; `null` when refused. */
+	subject: string | null,
+	body: string | null,
+	/**
+	 *  Why this order cannot have the mail (no address, no tracking number, a placeholder
+	 *  without a value, nothing held); `null`: it can.
+	 */
+	refused: AppError_Serialize | null,
+	/**  When this order got this mail already (sending again sends a second one). */
+	already_sent_at: string | null,
+	/**  An earlier attempt stopped mid-send: the buyer may have it. */
+	maybe_sent: boolean,
+};
+
+/**  The preview of a selection, with whether mail can go out now. */
+export type OrderMailPreviews = OrderMailPreviews_Serialize | OrderMailPreviews_Deserialize;
+
+/**  The preview of a selection, with whether mail can go out now. */
+export type OrderMailPreviews_Deserialize = {
+	kind: OrderMailKindCode,
+	previews: OrderMailPreview_Deserialize[],
+	readiness: MailReadinessDto_Deserialize,
+};
+
+/**  The preview of a selection, with whether mail can go out now. */
+export type OrderMailPreviews_Serialize = {
+	kind: OrderMailKindCode,
+	previews: OrderMailPreview_Serialize[],
+	readiness: MailReadinessDto_Serialize,
+};
+
+/**  What sending did, per order. */
+export type OrderMailReport = OrderMailReport_Serialize | OrderMailReport_Deserialize;
+
+/**  What sending did, per order. */
+export type OrderMailReport_Deserialize = {
+	kind: OrderMailKindCode,
+	results: OrderMailResult_Deserialize[],
+	sent: number,
+	failed: number,
+	waiting: number,
+	refused: number,
+	/**  Orders that got (or may have got) it before: sending again asks first. */
+	needs_confirmation: number,
+	/**  The server's error when a mail failed or waits. */
+	problem?: AppError_Deserialize | null,
+	summary: Text,
+};
+
+/**  What sending did, per order. */
+export type OrderMailReport_Serialize = {
+	kind: OrderMailKindCode,
+	results: OrderMailResult_Serialize[],
+	sent: number,
+	failed: number,
+	waiting: number,
+	refused: number,
+	/**  Orders that got (or may have got) it before: sending again asks first. */
+	needs_confirmation: number,
+	/**  The server's error when a mail failed or waits. */
+	problem: AppError_Serialize | null,
+	summary: Text,
+};
+
+/**  One order or a selection, for a preview or a send. */
+export type OrderMailRequest = OrderMailRequest_Serialize | OrderMailRequest_Deserialize;
+
+/**  One order or a selection, for a preview or a send. */
+export type OrderMailRequest_Deserialize = {
+	kind: OrderMailKindCode,
+	order_ids: number[],
+	/**
+	 *  The shop confirmed sending again to orders that got (or may have got) this mail:
+	 *  their buyers get a second one. Without it those orders are reported, not sent.
+	 */
+	resend?: boolean,
+};
+
+/**  One order or a selection, for a preview or a send. */
+export type OrderMailRequest_Serialize = {
+	kind: OrderMailKindCode,
+	order_ids: number[],
+	/**
+	 *  The shop confirmed sending again to orders that got (or may have got) this mail:
+	 *  their buyers get a second one. Without it those orders are reported, not sent.
+	 */
+	resend: boolean,
+};
+
+/**  One order's line of a send report. */
+export type OrderMailResult = OrderMailResult_Serialize | OrderMailResult_Deserialize;
+
+/**  One order's line of a send report. */
+export type OrderMailResult_Deserialize = {
+	order_id: number,
+	order_number: string,
+	outcome: OrderMailOutcomeCode,
+	message: Text,
+	to?: string | null,
+	mail_id?: number | null,
+};
+
+/**  One order's line of a send report. */
+export type OrderMailResult_Serialize = {
+	order_id: number,
+	order_number: string,
+	outcome: OrderMailOutcomeCode,
+	message: Text,
+	to: string | null,
+	mail_id: number | null,
+};
+
+/**  An order mail's text (the built-in one or the shop's edit). */
+export type OrderMailTemplateDto = {
+	kind: OrderMailKindCode,
+	language: string,
+	subject: string,
+	body: string,
+	/**  The shop edited it (`false`: the built-in text). */
+	edited: boolean,
+	/**  `{buyer_name}`, … as they may be used. */
+	placeholders: string[],
+};
+
+/**  An edited order mail text to save. */
+export type OrderMailTemplateInput = {
+	kind: OrderMailKindCode,
+	language: string,
+	subject: string,
+	body: string,
+};
+
 export type OrderPage = OrderPage_Serialize | OrderPage_Deserialize;
 
 export type OrderPage_Deserialize = {
@@ -2263,7 +2466,7 @@ export type QueuedMailDto = QueuedMailDto_Serialize | QueuedMailDto_Deserialize;
 /**  A mail in the queue (queued, sent, failed or discarded). */
 export type QueuedMailDto_Deserialize = {
 	id: number,
-	/**  `reminder`, `monthly_summary`, `other`. */
+	/**  `reminder`, `monthly_summary`, `shipping_notice`, `order_confirmation`, `other`. */
 	purpose: string,
 	reminder_kind?: ReminderKindCode | null,
 	customer_id?: string | null,
@@ -2279,12 +2482,17 @@ export type QueuedMailDto_Deserialize = {
 	next_attempt_at: string,
 	created_at: string,
 	sent_at?: string | null,
+	/**
+	 *  The order an order mail is about (`purpose` `shipping_notice` or
+	 *  `order_confirmation`).
+	 */
+	order_id?: number | null,
 };
 
 /**  A mail in the queue (queued, sent, failed or discarded). */
 export type QueuedMailDto_Serialize = {
 	id: number,
-	/**  `reminder`, `monthly_summary`, `other`. */
+	/**  `reminder`, `monthly_summary`, `shipping_notice`, `order_confirmation`, `other`. */
 	purpose: string,
 	reminder_kind: ReminderKindCode | null,
 	customer_id: string | null,
@@ -2300,6 +2508,11 @@ export type QueuedMailDto_Serialize = {
 	next_attempt_at: string,
 	created_at: string,
 	sent_at: string | null,
+	/**
+	 *  The order an order mail is about (`purpose` `shipping_notice` or
+	 *  `order_confirmation`).
+	 */
+	order_id: number | null,
 };
 
 /**
