@@ -35,11 +35,14 @@ fn main() -> ExitCode {
             .and_then(|()| build_frontend())
             .and_then(|()| cross::run(args.iter().any(|a| a == "--full"))),
         Some("soak-stream") => soak::stream(&args[1..]),
+        Some("tidy") if args.get(1).is_some_and(|a| a == "--api-graph") => {
+            tidy::print_api_graph()
+        }
         Some("tidy") => tidy::run(),
         Some("fixtures") => fixtures::refresh(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  bench     build in release mode and print every benchmark figure beside its target (--quick: small and fast, for CI)\n  build-app build the frontend and the app binary\n  bundle    build a debug Linux .deb with the README's installer command (what CI runs)\n  cross     build every package for Windows (windows-gnu) and run the tests below the shell under Wine; check every package it can for macOS (--full: the api crate's tests under Wine too)\n  soak      the fault suite's soak: SEQUENCES sequences (1000) in STREAMS parallel processes (2), each in its own test session\n  tidy      the tree's own checks: no rules-table literal outside the rules table, fixtures in step with ../shared\n  fixtures  copy the captured vectors and the protocol notes' sections from ../shared into fixtures/"
+                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  bench     build in release mode and print every benchmark figure beside its target (--quick: small and fast, for CI)\n  build-app build the frontend and the app binary\n  bundle    build a debug Linux .deb with the README's installer command (what CI runs)\n  cross     build every package for Windows (windows-gnu) and run the tests below the shell under Wine; check every package it can for macOS (--full: the api crate's tests under Wine too)\n  soak      the fault suite's soak: SEQUENCES sequences (1000) in STREAMS parallel processes (2), each in its own test session\n  tidy      the tree's own checks: no rules-table literal outside the rules table, fixtures in step with ../shared, no module cycle in crates/api (--api-graph: print its module graph)\n  fixtures  copy the captured vectors and the protocol notes' sections from ../shared into fixtures/"
             );
             return ExitCode::from(2);
         }
