@@ -6,7 +6,7 @@
 //! `api::Desk` method, convert the error), `money_commands` those of money in; `tray` builds the tray icon and its menu;
 //! [`run_cli`] is the command-line entry over the same `api::Desk`. All logic lives in
 //! the `api` crate and below; nothing here decides anything about payments. The backend's
-//! pushes reach the window as one event, `desk-event`, carrying an `api::dto::DeskEvent`.
+//! pushes reach the window as one event, `desk-event`, carrying an `api::dto::events::DeskEvent`.
 
 mod commands;
 mod documents_commands;
@@ -121,7 +121,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             shipping_commands::open_tracking_page,
         ])
         // The payload of the `desk-event` event.
-        .typ::<api::dto::DeskEvent>()
+        .typ::<api::dto::events::DeskEvent>()
 }
 
 /// Writes the generated TypeScript bindings (what `ui/src/bindings.ts` should contain) to
@@ -146,7 +146,7 @@ fn build() -> api::Build {
 struct WindowEvents(tauri::AppHandle);
 
 impl api::EventSink for WindowEvents {
-    fn emit(&self, event: api::dto::DeskEvent) {
+    fn emit(&self, event: api::dto::events::DeskEvent) {
         notify::on_event(&self.0, &event);
         let _ = self.0.emit(DESK_EVENT, event);
     }

@@ -35,9 +35,7 @@ fn main() -> ExitCode {
             .and_then(|()| build_frontend())
             .and_then(|()| cross::run(args.iter().any(|a| a == "--full"))),
         Some("soak-stream") => soak::stream(&args[1..]),
-        Some("tidy") if args.get(1).is_some_and(|a| a == "--api-graph") => {
-            tidy::print_api_graph()
-        }
+        Some("tidy") if args.get(1).is_some_and(|a| a == "--api-graph") => tidy::print_api_graph(),
         Some("tidy") => tidy::run(),
         Some("fixtures") => fixtures::refresh(),
         _ => {

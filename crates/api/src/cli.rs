@@ -187,8 +187,8 @@ impl Args {
         };
         let deposit = match self.option("deposit") {
             None => None,
-            Some("received") => Some(crate::documents_dto::DepositFilterCode::Received),
-            Some("waiting") => Some(crate::documents_dto::DepositFilterCode::Waiting),
+            Some("received") => Some(crate::dto::documents::DepositFilterCode::Received),
+            Some("waiting") => Some(crate::dto::documents::DepositFilterCode::Waiting),
             Some(other) => return Err(format!("--deposit {other}: use received or waiting")),
         };
         Ok(OrderQuery {

@@ -88,6 +88,12 @@ impl std::fmt::Debug for Embedded {
     }
 }
 
+impl crate::context::DemoRun for Embedded {
+    fn status(&self) -> DemoStatus {
+        Embedded::status(self)
+    }
+}
+
 impl Drop for Embedded {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
@@ -290,19 +296,13 @@ pub(crate) async fn start_embedded(data_dir: &Path) -> Result<Embedded, AppError
 
 /// Connects the desk to its embedded servers and, on the first start, fills it with
 /// sample data.
-pub(crate) async fn start(desk: &Desk) -> Result<(), AppError> {
-    let (settings, credentials, sim, dir) = {
-        let guard = desk.inner.demo.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(embedded) = guard.as_ref() else {
-            return Ok(());
-        };
-        (
-            embedded.settings(),
-            embedded.credentials(),
-            embedded.sim.clone(),
-            embedded.dir.clone(),
-        )
-    };
+pub(crate) async fn start(desk: &Desk, embedded: &Embedded) -> Result<(), AppError> {
+    let (settings, credentials, sim, dir) = (
+        embedded.settings(),
+        embedded.credentials(),
+        embedded.sim.clone(),
+        embedded.dir.clone(),
+    );
     desk.save_settings_input(settings)?;
     desk.save_credentials_input(credentials)?;
     desk.set_label_sender(&crate::shipping::demo_sender())?;
@@ -324,7 +324,7 @@ pub(crate) async fn start(desk: &Desk) -> Result<(), AppError> {
     tracing::info!(orders = summary.orders, "demo sample orders generated");
     // Push the notifications to the relay now, then take them in.
     sim.run_due_work().await;
-    desk.sync_once().await?;
+    desk.sync_now().await?;
     let preview = desk.preview_import(&csv_path, false).await?;
     let report = desk.apply_import(&csv_path, false, &preview.token)?;
     tracing::info!(matched = report.matched, "demo storefront CSV imported");

@@ -4,7 +4,7 @@
 use crate::Desk;
 use crate::cli::{Args, Failure, print_json, say};
 use crate::dto::PaymentMethodCode;
-use crate::money_dto::{
+use crate::dto::money::{
     AccountingFormatCode, ExpectedDepositsQuery, MovementKindCode, MovementsQuery, SalesPeriodCode,
     SalesQuery,
 };

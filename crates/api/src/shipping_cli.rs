@@ -3,7 +3,7 @@
 //! `paydesk bulk capture --all --shipped`.
 
 use crate::cli::{Args, Failure, print_json, say};
-use crate::shipping_dto::{CarrierCode, LabelExportRequest, TrackingInput, TrackingLineOutcome};
+use crate::dto::shipping::{CarrierCode, LabelExportRequest, TrackingInput, TrackingLineOutcome};
 use crate::{AppError, Desk, Text};
 
 fn carrier(args: &Args) -> Result<CarrierCode, Failure> {

@@ -1,8 +1,8 @@
 //! `paydesk bulk list | capture | log`: bulk capture from the command line (automation),
 //! over the same [`Desk`] calls as the window.
 
-use crate::bulk_dto::{BulkItemStatusCode, BulkRunDetail, BulkRunSummary, UnprocessedQuery};
 use crate::cli::{Args, Failure, print_json, say};
+use crate::dto::bulk::{BulkItemStatusCode, BulkRunDetail, BulkRunSummary, UnprocessedQuery};
 use crate::{AppError, Desk, Text};
 
 fn query(args: &Args) -> Result<UnprocessedQuery, Failure> {

@@ -3,7 +3,7 @@
 //! as the window. Orders are named by their order numbers, as the shop knows them.
 
 use crate::cli::{Args, Failure, print_json, say};
-use crate::documents_dto::{DepositCheckInput, DocumentKindCode, IssueDocumentsRequest};
+use crate::dto::documents::{DepositCheckInput, DocumentKindCode, IssueDocumentsRequest};
 use crate::{AppError, Desk, Text};
 
 fn kind(word: &str) -> Result<DocumentKindCode, Failure> {

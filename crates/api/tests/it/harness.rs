@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use api::demo::{Embedded, EmbeddedOptions};
-use api::dto::{CaptureModeCode, DeskEvent, OrderDetail, OrderQuery, SettingsInput};
+use api::dto::events::DeskEvent;
+use api::dto::{CaptureModeCode, OrderDetail, OrderQuery, SettingsInput};
 use api::{Build, Desk, DeskConfig, EventSink};
 use serde_json::{Value, json};
 

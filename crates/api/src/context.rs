@@ -1,0 +1,188 @@
+//! The desk's context: what every feature module works over (the store, the keychain, the
+//! clock, the event sink, the gateway clients, and the little state each background task
+//! keeps in memory), and the [`Desk`] handle that carries it. It sits below every feature
+//! module and calls none of them (`cargo xtask tidy` checks the order).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use clock::Clock;
+use domain::bulk::RunId;
+use paygent_client::Client;
+use secrets::Keychain;
+
+use crate::Text;
+use crate::dto::DemoStatus;
+use crate::dto::events::DeskEvent;
+use crate::sync_state::SyncShared;
+
+/// Which build this is; it picks the keychain namespace so that test and dev builds never
+/// read or overwrite the release app's secrets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Build {
+    Release,
+    Dev,
+    Test,
+}
+
+/// Where the backend's events go: the Tauri shell emits them to the window, tests collect
+/// them, the CLI drops them.
+pub trait EventSink: Send + Sync {
+    fn emit(&self, event: DeskEvent);
+}
+
+/// An event sink that drops everything (the CLI).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoEvents;
+
+impl EventSink for NoEvents {
+    fn emit(&self, _event: DeskEvent) {}
+}
+
+#[cfg(feature = "demo")]
+/// The embedded demo servers (feature `demo`), kept as long as the desk: dropping them
+/// stops them. A trait, so the context does not depend on the demo module, which uses it.
+pub(crate) trait DemoRun: Send {
+    fn status(&self) -> DemoStatus;
+}
+
+pub(crate) struct Inner {
+    pub(crate) identifier: String,
+    pub(crate) version: String,
+    pub(crate) build: Build,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) keychain: Keychain,
+    pub(crate) store: Mutex<store::Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) events: Arc<dyn EventSink>,
+    pub(crate) sync: SyncShared,
+    pub(crate) clients: ClientCache,
+    pub(crate) retry_wait_divisor: u32,
+    pub(crate) relay_stall_divisor: u32,
+    pub(crate) in_flight_window: chrono::TimeDelta,
+    pub(crate) notice: Option<Text>,
+    /// Serializes operations so two clicks never race on one order's journal.
+    pub(crate) operations: tokio::sync::Mutex<()>,
+    /// The bulk-capture run this process executes.
+    pub(crate) bulk: BulkShared,
+    /// The subscription scheduler's wake-up call and locks.
+    pub(crate) subscriptions: SubscriptionsShared,
+    #[cfg(feature = "demo")]
+    pub(crate) demo: Mutex<Option<Box<dyn DemoRun>>>,
+}
+
+/// The application: one per process. Cheap to clone (an `Arc` inside).
+#[derive(Clone)]
+pub struct Desk {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desk")
+            .field("data_dir", &self.inner.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The keychain namespace of a build, and of its demo: the demo stores its own (local
+/// simulator) credentials, and storing one deletes the entry first, so it must never share
+/// a namespace with a shop's real secrets, whatever the build.
+pub fn keychain_namespace(identifier: &str, build: Build, demo: bool) -> String {
+    let base = match build {
+        Build::Release => identifier.to_owned(),
+        Build::Dev => format!("{identifier}.dev"),
+        Build::Test => format!("{identifier}.test"),
+    };
+    if demo { format!("{base}.demo") } else { base }
+}
+
+/// What the process knows about bulk runs beyond the database.
+#[derive(Default)]
+pub(crate) struct BulkShared {
+    /// The run this process is executing (recovery leaves it alone; a second start is
+    /// refused).
+    pub(crate) active: Mutex<Option<RunId>>,
+}
+
+impl BulkShared {
+    pub(crate) fn active(&self) -> Option<RunId> {
+        *self.active.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The clients built from the settings, dropped whenever a setting changes.
+#[derive(Default)]
+pub(crate) struct ClientCache {
+    /// The client, and the settings generation it was built from.
+    pub(crate) gateway: Mutex<(Option<Client>, u64)>,
+}
+
+impl ClientCache {
+    pub(crate) fn clear(&self) {
+        let mut cache = self.gateway.lock().unwrap_or_else(|p| p.into_inner());
+        // A client still being built from the old settings (sync runs alongside) must
+        // not be kept after this: it would send the old password until the next change.
+        *cache = (None, cache.1.wrapping_add(1));
+    }
+}
+
+/// The scheduler's wake-up call and its one-at-a-time lock.
+#[derive(Default)]
+pub(crate) struct SubscriptionsShared {
+    pub(crate) wake: tokio::sync::Notify,
+    /// One renewal pass at a time (the scheduler, or the "run now" button).
+    pub(crate) running: tokio::sync::Mutex<()>,
+    /// One pass over the mail queue at a time.
+    pub(crate) sending: tokio::sync::Mutex<()>,
+}
+
+impl Desk {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// The store, for a short synchronous section (never across an `.await`).
+    pub(crate) fn store(&self) -> MutexGuard<'_, store::Store> {
+        self.inner
+            .store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn emit(&self, event: DeskEvent) {
+        self.inner.events.emit(event);
+    }
+
+    pub fn keychain(&self) -> &Keychain {
+        &self.inner.keychain
+    }
+
+    pub(crate) fn orders_changed(&self, ids: &[i64]) {
+        if !ids.is_empty() {
+            self.emit(DeskEvent::OrdersChanged {
+                order_ids: ids.to_vec(),
+            });
+        }
+    }
+
+    #[cfg(feature = "demo")]
+    pub(crate) fn demo_status_dto(&self) -> Option<DemoStatus> {
+        self.inner
+            .demo
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|d| d.status())
+    }
+
+    #[cfg(not(feature = "demo"))]
+    pub(crate) fn demo_status_dto(&self) -> Option<DemoStatus> {
+        None
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.demo_status_dto().is_some()
+    }
+}
