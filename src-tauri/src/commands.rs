@@ -223,6 +223,10 @@ pub fn relay_guide() -> String {
 #[tauri::command]
 #[specta::specta]
 pub fn open_demo(app: tauri::AppHandle) -> Result<(), AppError> {
+    // The guide offers the demo only where the build has it (`AppInfo::demo_available`).
+    if crate::demo_servers().is_none() {
+        return Err(api::demo_servers::unavailable());
+    }
     crate::relaunch(&app, true)
 }
 

@@ -2,9 +2,12 @@
 //!
 //! Layout: `commands` holds one thin function per Tauri command (pull state, call one
 //! `api::Desk` method, convert the error), `documents_commands` those of the shop's
-//! documents and the deposit check; `tray` builds the tray icon and its menu;
-//! `api::Desk` method, convert the error), `money_commands` those of money in; `tray` builds the tray icon and its menu;
-//! [`run_cli`] is the command-line entry over the same `api::Desk`. All logic lives in
+//! documents and the deposit check, `money_commands` those of money in,
+//! `shipping_commands` those of labels and tracking (build.rs lists every command for
+//! [`specta_builder`]); `tray` builds the tray icon and its menu; `webview_runtime`
+//! (Windows) stops a start without WebView2 with a message of ours; [`run_cli`] hands a
+//! command line to crate `cli` over the same `api::Desk`; [`demo_servers`] is the demo
+//! (crate `demo`, feature `demo`: development and test builds only). All logic lives in
 //! the `api` crate and below; nothing here decides anything about payments. The backend's
 //! pushes reach the window as one event, `desk-event`, carrying an `api::dto::events::DeskEvent`.
 
@@ -14,6 +17,8 @@ mod money_commands;
 mod notify;
 mod shipping_commands;
 mod tray;
+#[cfg(windows)]
+mod webview_runtime;
 
 use std::sync::Arc;
 
@@ -24,102 +29,14 @@ pub const DESK_EVENT: &str = "desk-event";
 
 /// The command list, shared by the app and by the bindings generator (`bindings()`), so
 /// the TypeScript types can never describe a different set of commands than the app has.
+/// The list is every function marked `#[tauri::command]` (collected by build.rs).
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
-        .commands(tauri_specta::collect_commands![
-            commands::app_info,
-            commands::first_paint,
-            commands::take_notification_click,
-            commands::keychain_status,
-            commands::set_language,
-            commands::list_orders,
-            commands::get_order,
-            commands::move_order,
-            commands::acknowledge_outside_change,
-            commands::refresh_order,
-            commands::perform_operation,
-            commands::home_summary,
-            commands::get_settings,
-            commands::save_settings,
-            commands::save_credentials,
-            commands::test_connection,
-            commands::edit_buyer_details,
-            commands::setup_guide,
-            commands::open_setup_guide,
-            commands::skip_setup_guide,
-            commands::guide_gateway,
-            commands::guide_notifications,
-            commands::guide_mail,
-            commands::finish_setup_guide,
-            commands::relay_guide,
-            commands::open_demo,
-            commands::leave_demo,
-            commands::sync_status,
-            commands::sync_now,
-            commands::preview_orders_import,
-            commands::import_orders_csv,
-            commands::undo_orders_import,
-            commands::orders_imports,
-            commands::export_orders_csv,
-            commands::demo_status,
-            commands::bulk_unprocessed,
-            commands::bulk_select_all,
-            commands::bulk_confirm,
-            commands::bulk_start,
-            commands::bulk_operation_log,
-            commands::bulk_run_detail,
-            commands::list_subscriptions,
-            commands::get_subscription,
-            commands::update_subscription,
-            commands::create_subscription_from_order,
-            commands::import_subscriptions_csv,
-            commands::refresh_card,
-            commands::refresh_all_cards,
-            commands::run_due_renewals,
-            commands::card_dashboard,
-            commands::failed_renewal,
-            commands::choose_failed_renewal,
-            commands::undo_failed_renewal_choice,
-            commands::reopen_subscription,
-            commands::mail_readiness,
-            commands::smtp_settings,
-            commands::save_smtp_settings,
-            commands::test_smtp,
-            commands::email_template,
-            commands::save_email_template,
-            commands::reset_email_template,
-            commands::preview_reminder,
-            commands::send_reminders,
-            commands::list_mails,
-            commands::retry_mail,
-            commands::discard_mail,
-            commands::send_mail_queue,
-            commands::send_monthly_summary_now,
-            commands::notification_preferences,
-            commands::save_notification_preferences,
-            documents_commands::shop_details,
-            documents_commands::save_shop_details,
-            documents_commands::set_shop_image,
-            documents_commands::issue_documents,
-            documents_commands::mark_deposit,
-            documents_commands::undo_deposit,
-            money_commands::sales_report,
-            money_commands::sales_movements,
-            money_commands::accounting_settings,
-            money_commands::save_accounting_settings,
-            money_commands::export_journal,
-            money_commands::settlement_contracts,
-            money_commands::save_settlement_contract,
-            money_commands::expected_deposits,
-            money_commands::record_deposit,
-            money_commands::reconciliation,
-            shipping_commands::label_settings,
-            shipping_commands::export_labels,
-            shipping_commands::order_tracking,
-            shipping_commands::add_tracking,
-            shipping_commands::import_tracking,
-            shipping_commands::open_tracking_page,
-        ])
+        // Every `#[tauri::command]` of this crate, listed by build.rs.
+        .commands(include!(concat!(env!("OUT_DIR"), "/commands.rs")))
+        // A command's AppError is thrown (one adapter in ui/src/lib/api.ts makes it a
+        // CommandError), so the UI calls the generated functions without a wrapper each.
+        .error_handling(tauri_specta::ErrorHandlingMode::Throw)
         // The payload of the `desk-event` event.
         .typ::<api::dto::events::DeskEvent>()
 }
@@ -156,8 +73,12 @@ impl api::EventSink for WindowEvents {
 /// or `None` to start the window.
 pub fn run_cli(args: &[String]) -> Option<i32> {
     let word = args.get(1)?;
-    if !api::cli::is_cli_command(word) {
+    if !cli::is_cli_command(word) {
         return None;
+    }
+    let demo = api::demo_requested(args);
+    if demo && demo_servers().is_none() && !is_help(&args[1..]) {
+        return Some(refuse_demo());
     }
     let context = context();
     let identifier = context.config().identifier.clone();
@@ -165,16 +86,37 @@ pub fn run_cli(args: &[String]) -> Option<i32> {
     // `PAYDESK_DEMO=1 paydesk …` scripts the demo (its own folder and keychain namespace),
     // never the shop's data. The log is the window's: a scripted capture is as traceable
     // as a click.
-    let config = desk_config(
-        &identifier,
-        &version,
-        default_data_dir(&identifier),
-        api::demo_requested(args),
-    );
-    Some(tauri::async_runtime::block_on(api::cli::run(
-        config,
-        &args[1..],
-    )))
+    let config = desk_config(&identifier, &version, default_data_dir(&identifier), demo);
+    Some(tauri::async_runtime::block_on(cli::run(config, &args[1..])))
+}
+
+/// Help and completions open nothing, so they work in any build.
+fn is_help(args: &[String]) -> bool {
+    matches!(
+        args.first().map(String::as_str),
+        Some("help" | "completions")
+    ) || args.iter().any(|a| matches!(a.as_str(), "--help" | "-h"))
+}
+
+/// The demo's servers: only a build with the feature `demo` (development, tests) has them;
+/// a release build has none (`cargo xtask tidy` checks its dependency graph).
+pub fn demo_servers() -> Option<Arc<dyn api::DemoServers>> {
+    #[cfg(feature = "demo")]
+    return Some(demo::servers());
+    #[cfg(not(feature = "demo"))]
+    None
+}
+
+/// `--demo` / `PAYDESK_DEMO=1` in a build without the demo: says so in both languages on
+/// stderr and ends before any folder, log or keychain entry is touched (exit 1).
+fn refuse_demo() -> i32 {
+    let refusal = api::demo_servers::unavailable();
+    eprintln!("error {}: {}", refusal.code, refusal.message.ja);
+    eprintln!("error {}: {}", refusal.code, refusal.message.en);
+    if let Some(action) = &refusal.action {
+        eprintln!("  {}\n  {}", action.ja, action.en);
+    }
+    cli::EXIT_FAILED
 }
 
 /// The desk's configuration at start, with its log open. The shop's desk lives under the
@@ -204,6 +146,7 @@ fn desk_config(
     let place = moved.as_ref().map_or(current, |m| m.place.clone());
     let mut config = api::DeskConfig::new(&place.identifier, version, build, place.data_dir);
     config.demo = demo;
+    config.demo_servers = demo_servers();
     config.notice = moved.as_ref().and_then(|m| m.notice.clone());
     api::log::init(&config.data_dir_in_use(), version);
     if let Some(moved) = &moved {
@@ -240,12 +183,20 @@ fn context() -> tauri::Context<tauri::Wry> {
 }
 
 pub fn run() {
+    #[cfg(windows)]
+    if let Some(message) = webview_runtime::missing() {
+        webview_runtime::tell(&message);
+        std::process::exit(webview_runtime::EXIT_NO_RUNTIME);
+    }
     let specta = specta_builder();
     let context = context();
     let identifier = context.config().identifier.clone();
     let version = context.package_info().version.to_string();
     let args: Vec<String> = std::env::args().collect();
     let demo = api::demo_requested(&args);
+    if demo && demo_servers().is_none() {
+        std::process::exit(refuse_demo());
+    }
     let minimized = args.iter().any(|a| a == "--minimized");
     tauri::Builder::default()
         // A second launch brings the running window forward instead of opening a twin

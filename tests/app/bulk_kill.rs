@@ -8,9 +8,9 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use api::demo::{DEMO_MERCHANT_ID, Embedded, EmbeddedOptions};
 use api::dto::CredentialsInput;
 use api::{Build, Desk, DeskConfig};
+use demo::{DEMO_MERCHANT_ID, Embedded, EmbeddedOptions};
 use serde_json::{Value, json};
 use tokio::process::Command;
 

@@ -51,6 +51,12 @@ impl Session {
 
     /// The app with the embedded simulator and relay (`PAYDESK_DEMO=1`).
     pub async fn start_demo() -> Session {
+        if !cfg!(feature = "demo") {
+            panic!(
+                "the end-to-end tests run the app as the demo: build with \
+                 --features paydesk/custom-protocol,paydesk/demo (as `cargo xtask test` does)"
+            );
+        }
         Session::start_with(&[("PAYDESK_DEMO", "1")]).await
     }
 

@@ -4,14 +4,14 @@
 //! connection fails; the finished guide leaves a shop whose Settings test passes; the
 //! demo is one click away from the first page.
 //!
-//! Layout: the simulator and relay run inside this test process (`api::demo::Embedded`),
+//! Layout: the simulator and relay run inside this test process (`demo::Embedded`),
 //! standing in for Paygent and the shop's relay; the app is started as a shop (not the
 //! demo) and set up only through the guide's screen.
 
 use std::path::Path;
 use std::time::Duration;
 
-use api::demo::{Embedded, EmbeddedOptions};
+use demo::{Embedded, EmbeddedOptions};
 use fantoccini::Locator;
 use mail::testing::{Mode, TestSmtp};
 use serde_json::json;

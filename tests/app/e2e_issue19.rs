@@ -69,11 +69,23 @@ async fn s5_3_an_order_in_a_processing_status_is_explained_and_moves_on() {
         )
         .await;
     let outcome = d.operate("capture", None).await;
-    assert_ne!(outcome, "succeeded");
+    assert_eq!(outcome, "processing");
     assert_eq!(
         d.control.get(&format!("/control/payments/{payment}")).await["status"],
         "30"
     );
+    // The result says the capture is being processed at Paygent and sync will settle it,
+    // not 「できませんでした」 with 2008.
+    let result = d.s.text_of(&css("op-result")).await;
+    assert!(
+        result.contains("ペイジェントで処理中") && result.contains("同期で結果が反映"),
+        "{result}"
+    );
+    assert!(
+        !result.contains("できませんでした") && !result.contains("2008"),
+        "{result}"
+    );
+    d.s.screenshot("order-processing-30-result").await;
     // "Check status" asks the gateway (094): the order shows 30 and what it means.
     d.s.click_css("[data-testid='detail-refresh']:not([disabled])")
         .await;
@@ -107,4 +119,96 @@ async fn s5_3_an_order_in_a_processing_status_is_explained_and_moves_on() {
         "no note once captured"
     );
     d.s.end().await;
+}
+
+/// §4.5, issue 19 point 8: the day-before check says which check it made, on the
+/// subscription's screen and the card dashboard. A subscription of the demo is moved to
+/// renew tomorrow; the scheduler (every minute at most) checks its stored card. Also
+/// issue 15's polish: what the last action said stays with the tab it was done on.
+#[tokio::test(flavor = "multi_thread")]
+async fn s4_5_the_day_before_check_says_which_check_it_made_on_screen() {
+    let wait = std::time::Duration::from_secs(180);
+    let s = crate::driver::Session::start_demo().await.waiting(wait);
+    s.wait_css(&css("demo-banner")).await;
+    let page = s
+        .invoke(
+            "list_subscriptions",
+            json!({ "query": { "card_state": "valid", "page": 0, "page_size": 1 } }),
+        )
+        .await;
+    let id = page["items"][0]["id"]
+        .as_i64()
+        .expect("a demo subscription with a valid card");
+    let status = s.invoke("sync_status", json!({})).await;
+    let tomorrow = s
+        .client
+        .execute(
+            "return new Date(new Date(arguments[0]).getTime() + 9 * 3600000 + 86400000)
+               .toISOString().slice(0, 10);",
+            vec![status["now"].clone()],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.invoke(
+        "update_subscription",
+        json!({ "subscriptionId": id, "input": { "next_renewal_date": tomorrow } }),
+    )
+    .await;
+    let check = s
+        .until("the day-before check never ran", wait, async || {
+            let d = s
+                .invoke("get_subscription", json!({ "subscriptionId": id }))
+                .await;
+            let c = d["card_check"].clone();
+            (c["renewal_date"] == json!(tomorrow)).then_some(c)
+        })
+        .await;
+    assert_eq!(check["check_kind"], "stored_card_read", "{check}");
+
+    s.click("nav-subscriptions").await;
+    // A notice from the header's action belongs to the tab it was done on.
+    s.click("refresh-cards").await;
+    s.wait_css(&css("subscriptions-notice")).await;
+    s.click("subs-tab-list").await;
+    s.until("the notice followed to another tab", wait, async || {
+        s.client
+            .find_all(fantoccini::Locator::Css(&css("subscriptions-notice")))
+            .await
+            .ok()?
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+
+    s.click(&format!("open-subscription-{id}")).await;
+    let made = s
+        .text_of("[data-testid='card-check-made'][data-kind='stored_card_read']")
+        .await;
+    assert!(
+        made.contains("確認した内容") && made.contains("登録済みカードを照会"),
+        "{made}"
+    );
+    s.client
+        .execute(
+            "document.querySelector(\"[data-testid='card-check-made']\").scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    s.screenshot("subscription-day-before-check").await;
+    s.click("subs-tab-cards").await;
+    let listed = s.text_of(&css("day-before-check-made")).await;
+    assert!(listed.contains("確認した内容"), "{listed}");
+    s.client
+        .execute(
+            "document.querySelector(\"[data-testid='day-before-check-made']\").scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    s.screenshot("dashboard-day-before-check").await;
+    s.end().await;
 }

@@ -324,6 +324,30 @@ async fn authorize_only_card_order_has_its_amount_changed_and_is_captured() {
     assert!(chain[0].text().await.unwrap().contains(&first_id));
     let new_id = attr(&d.s, &css("detail-header"), "data-transaction-id").await;
     assert_ne!(new_id, first_id);
+    // Issue 15: the way to this payment in Paygent's admin site is its current transaction
+    // ID, ready to copy, and the screen says why there is no direct link.
+    assert_eq!(
+        d.s.wait_css(&css("detail-admin-transaction-id"))
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(new_id.as_str())
+    );
+    let admin = d.s.text_of(&css("detail-admin-site")).await;
+    assert!(
+        admin.contains("ペイジェントオンライン") && admin.contains("直接は開けません"),
+        "{admin}"
+    );
+    d.s.client
+        .execute(
+            "document.querySelector(\"[data-testid='detail-admin-site']\").scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    d.s.screenshot("issue15-order-admin-site").await;
 
     assert_eq!(d.operate("capture", None).await, "succeeded");
     d.wait_status("40").await;
@@ -365,6 +389,12 @@ async fn outside_cancel_is_detected_and_shown() {
     // Home counts it, says what it means and opens the orders (issue 15).
     d.s.click("nav-home").await;
     d.s.wait_css(&css("count-outside-open")).await;
+    // The 「外部で変更」 card says what it counts and what to do (issue 15's polish).
+    let caption = d.s.text_of(&css("count-attention")).await;
+    assert!(
+        caption.contains("PayDesk の外で決済が変更") && caption.contains("該当の受注を見る"),
+        "{caption}"
+    );
     d.s.screenshot("home-outside").await;
     d.s.click("count-outside-open").await;
     d.s.wait_css(&css("screen-orders")).await;

@@ -221,7 +221,7 @@ async fn credentials_entered_on_the_settings_screen_are_tested_and_kept_only_in_
     let control = Control::new(status["control_url"].as_str().unwrap());
     let gateway_url = status["gateway_url"].as_str().unwrap().to_owned();
     let relay_url = status["relay_url"].as_str().unwrap().to_owned();
-    // The embedded simulator's certificate kit, as the demo wrote it (see `api::demo`).
+    // The embedded simulator's certificate kit, as the demo wrote it (see crate `demo`).
     let kit = s.data_dir.join("demo");
     let certificate = kit.join("demo-client.pem");
     let ca = kit.join("demo-ca.pem");

@@ -14,6 +14,7 @@ mod e2e_autostart;
 mod e2e_bulk;
 mod e2e_buyer;
 mod e2e_documents;
+mod e2e_file_dialog;
 mod e2e_guide;
 mod e2e_import;
 mod e2e_issue19;

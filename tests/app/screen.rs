@@ -163,5 +163,9 @@ impl Session {
 /// ("Node with identifier … was not found").
 fn is_stale(e: &fantoccini::error::CmdError) -> bool {
     let debug = format!("{e:?}");
-    debug.contains("StaleElementReference") || debug.contains("was not found")
+    debug.contains("StaleElementReference")
+        || debug.contains("was not found")
+        // The page unloaded under the lookup (a reload the test asked for had not begun
+        // when the lookup started): the new document is looked in again.
+        || debug.contains("before the unload event")
 }

@@ -14,33 +14,33 @@ export const commands = {
 	takeNotificationClick: () => __TAURI_INVOKE<Target_Serialize | null>("take_notification_click"),
 	keychainStatus: () => __TAURI_INVOKE<KeychainStatus_Serialize>("keychain_status"),
 	/**  The UI keeps the choice; the shell relabels the tray menu to match. */
-	setLanguage: (language: string) => typedError<Language, AppError_Serialize>(__TAURI_INVOKE("set_language", { language })),
+	setLanguage: (language: string) => __TAURI_INVOKE<Language>("set_language", { language }),
 	/**  One page of an order list (open / completed / cancelled), filtered and searched. */
-	listOrders: (query: OrderQuery_Deserialize) => typedError<OrderPage_Serialize, AppError_Serialize>(__TAURI_INVOKE("list_orders", { query })),
+	listOrders: (query: OrderQuery_Deserialize) => __TAURI_INVOKE<OrderPage_Serialize>("list_orders", { query }),
 	/**  The order detail: summary, operations (with the reason a button is disabled), history. */
-	getOrder: (orderId: number) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("get_order", { orderId })),
-	moveOrder: (orderId: number, list: OrderListCode) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("move_order", { orderId, list })),
-	acknowledgeOutsideChange: (orderId: number) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("acknowledge_outside_change", { orderId })),
+	getOrder: (orderId: number) => __TAURI_INVOKE<OrderDetail_Serialize>("get_order", { orderId }),
+	moveOrder: (orderId: number, list: OrderListCode) => __TAURI_INVOKE<OrderDetail_Serialize>("move_order", { orderId, list }),
+	acknowledgeOutsideChange: (orderId: number) => __TAURI_INVOKE<OrderDetail_Serialize>("acknowledge_outside_change", { orderId }),
 	/**  Asks the gateway (094) for the order's current state. */
-	refreshOrder: (orderId: number) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("refresh_order", { orderId })),
+	refreshOrder: (orderId: number) => __TAURI_INVOKE<OrderDetail_Serialize>("refresh_order", { orderId }),
 	/**  Capture, cancel, full refund, partial refund or amount change. */
-	performOperation: (orderId: number, request: OperationRequest_Deserialize) => typedError<OperationResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("perform_operation", { orderId, request })),
-	homeSummary: () => typedError<HomeSummary_Serialize, AppError_Serialize>(__TAURI_INVOKE("home_summary")),
-	getSettings: () => typedError<Settings_Serialize, AppError_Serialize>(__TAURI_INVOKE("get_settings")),
-	saveSettings: (input: SettingsInput_Deserialize) => typedError<Settings_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_settings", { input })),
+	performOperation: (orderId: number, request: OperationRequest_Deserialize) => __TAURI_INVOKE<OperationResult_Serialize>("perform_operation", { orderId, request }),
+	homeSummary: () => __TAURI_INVOKE<HomeSummary_Serialize>("home_summary"),
+	getSettings: () => __TAURI_INVOKE<Settings_Serialize>("get_settings"),
+	saveSettings: (input: SettingsInput_Deserialize) => __TAURI_INVOKE<Settings_Serialize>("save_settings", { input }),
 	/**  Secrets go to the OS keychain; they are never sent back. */
-	saveCredentials: (input: CredentialsInput_Deserialize) => typedError<Settings_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_credentials", { input })),
-	testConnection: (form: ConnectionTestInput_Deserialize | null) => typedError<ConnectionTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_connection", { form })),
+	saveCredentials: (input: CredentialsInput_Deserialize) => __TAURI_INVOKE<Settings_Serialize>("save_credentials", { input }),
+	testConnection: (form: ConnectionTestInput_Deserialize | null) => __TAURI_INVOKE<ConnectionTestResult_Serialize>("test_connection", { form }),
 	/**  The buyer's details edited on the order's screen (recorded in its history). */
-	editBuyerDetails: (orderId: number, input: BuyerDetailsInput) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("edit_buyer_details", { orderId, input })),
-	setupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("setup_guide")),
-	openSetupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("open_setup_guide")),
-	skipSetupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("skip_setup_guide")),
+	editBuyerDetails: (orderId: number, input: BuyerDetailsInput) => __TAURI_INVOKE<OrderDetail_Serialize>("edit_buyer_details", { orderId, input }),
+	setupGuide: () => __TAURI_INVOKE<SetupGuide>("setup_guide"),
+	openSetupGuide: () => __TAURI_INVOKE<SetupGuide>("open_setup_guide"),
+	skipSetupGuide: () => __TAURI_INVOKE<SetupGuide>("skip_setup_guide"),
 	/**  Step 1's test; the values are saved (secrets to the keychain) only if it passed. */
-	guideGateway: (input: ConnectionTestInput_Deserialize) => typedError<GuideGatewayResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("guide_gateway", { input })),
-	guideNotifications: (input: GuideNotificationsInput_Deserialize) => typedError<GuideNotificationsResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("guide_notifications", { input })),
-	guideMail: (input: SmtpSettingsInput_Deserialize | null) => typedError<GuideMailResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("guide_mail", { input })),
-	finishSetupGuide: () => typedError<SetupGuide, AppError_Serialize>(__TAURI_INVOKE("finish_setup_guide")),
+	guideGateway: (input: ConnectionTestInput_Deserialize) => __TAURI_INVOKE<GuideGatewayResult_Serialize>("guide_gateway", { input }),
+	guideNotifications: (input: GuideNotificationsInput_Deserialize) => __TAURI_INVOKE<GuideNotificationsResult_Serialize>("guide_notifications", { input }),
+	guideMail: (input: SmtpSettingsInput_Deserialize | null) => __TAURI_INVOKE<GuideMailResult_Serialize>("guide_mail", { input }),
+	finishSetupGuide: () => __TAURI_INVOKE<SetupGuide>("finish_setup_guide"),
 	/**  The relay's operator guide, shipped inside the app (see `api::RELAY_OPERATOR_GUIDE`). */
 	relayGuide: () => __TAURI_INVOKE<string>("relay_guide"),
 	/**
@@ -48,116 +48,116 @@ export const commands = {
 	 *  namespace) and ends this window. The single-instance lock is released first, or the
 	 *  new process would only bring this window forward.
 	 */
-	openDemo: () => typedError<null, AppError_Serialize>(__TAURI_INVOKE("open_demo")),
+	openDemo: () => __TAURI_INVOKE<null>("open_demo"),
 	/**  "Leave the demo": starts PayDesk again as the shop and ends the demo's window. */
-	leaveDemo: () => typedError<null, AppError_Serialize>(__TAURI_INVOKE("leave_demo")),
-	syncStatus: () => typedError<SyncStatus_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_status")),
-	syncNow: () => typedError<SyncReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("sync_now")),
-	previewOrdersImport: (path: string, clearEmpty: boolean) => typedError<ImportPreview_Serialize, AppError_Serialize>(__TAURI_INVOKE("preview_orders_import", { path, clearEmpty })),
-	importOrdersCsv: (path: string, clearEmpty: boolean, token: string) => typedError<ImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("import_orders_csv", { path, clearEmpty, token })),
-	undoOrdersImport: (importId: number) => typedError<UndoImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("undo_orders_import", { importId })),
-	ordersImports: () => typedError<ImportRecord_Serialize[], AppError_Serialize>(__TAURI_INVOKE("orders_imports")),
-	exportOrdersCsv: (path: string, query: OrderQuery_Deserialize) => typedError<ExportReport, AppError_Serialize>(__TAURI_INVOKE("export_orders_csv", { path, query })),
+	leaveDemo: () => __TAURI_INVOKE<null>("leave_demo"),
+	syncStatus: () => __TAURI_INVOKE<SyncStatus_Serialize>("sync_status"),
+	syncNow: () => __TAURI_INVOKE<SyncReport_Serialize>("sync_now"),
+	previewOrdersImport: (path: string, clearEmpty: boolean) => __TAURI_INVOKE<ImportPreview_Serialize>("preview_orders_import", { path, clearEmpty }),
+	importOrdersCsv: (path: string, clearEmpty: boolean, token: string) => __TAURI_INVOKE<ImportReport_Serialize>("import_orders_csv", { path, clearEmpty, token }),
+	undoOrdersImport: (importId: number) => __TAURI_INVOKE<UndoImportReport_Serialize>("undo_orders_import", { importId }),
+	ordersImports: () => __TAURI_INVOKE<ImportRecord_Serialize[]>("orders_imports"),
+	exportOrdersCsv: (path: string, query: OrderQuery_Deserialize) => __TAURI_INVOKE<ExportReport>("export_orders_csv", { path, query }),
 	/**  The embedded simulator and relay of a demo run (`null` otherwise). */
-	demoStatus: () => typedError<DemoStatus | null, AppError_Serialize>(__TAURI_INVOKE("demo_status")),
+	demoStatus: () => __TAURI_INVOKE<DemoStatus | null>("demo_status"),
 	/**  One page of the unprocessed list (authorized, not captured, within the window). */
-	bulkUnprocessed: (query: UnprocessedQuery_Deserialize) => typedError<UnprocessedPage_Serialize, AppError_Serialize>(__TAURI_INVOKE("bulk_unprocessed", { query })),
+	bulkUnprocessed: (query: UnprocessedQuery_Deserialize) => __TAURI_INVOKE<UnprocessedPage_Serialize>("bulk_unprocessed", { query }),
 	/**  "Select all": the selectable orders matching the filters, at most one run's worth. */
-	bulkSelectAll: (query: UnprocessedQuery_Deserialize) => typedError<BulkSelectAll, AppError_Serialize>(__TAURI_INVOKE("bulk_select_all", { query })),
+	bulkSelectAll: (query: UnprocessedQuery_Deserialize) => __TAURI_INVOKE<BulkSelectAll>("bulk_select_all", { query }),
 	/**  The confirmation screen: the orders a run would capture, the total, the ones left out. */
-	bulkConfirm: (orderIds: number[]) => typedError<BulkConfirmation_Serialize, AppError_Serialize>(__TAURI_INVOKE("bulk_confirm", { orderIds })),
+	bulkConfirm: (orderIds: number[]) => __TAURI_INVOKE<BulkConfirmation_Serialize>("bulk_confirm", { orderIds }),
 	/**
 	 *  Starts a run; progress comes as `bulk_item_changed` events, the end as
 	 *  `bulk_run_finished`.
 	 */
-	bulkStart: (orderIds: number[]) => typedError<BulkRunDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("bulk_start", { orderIds })),
+	bulkStart: (orderIds: number[]) => __TAURI_INVOKE<BulkRunDetail_Serialize>("bulk_start", { orderIds }),
 	/**  The operation log (the newest runs). */
-	bulkOperationLog: () => typedError<BulkOperationLog_Serialize, AppError_Serialize>(__TAURI_INVOKE("bulk_operation_log")),
+	bulkOperationLog: () => __TAURI_INVOKE<BulkOperationLog_Serialize>("bulk_operation_log"),
 	/**  A run's detailed log. */
-	bulkRunDetail: (runId: number) => typedError<BulkRunDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("bulk_run_detail", { runId })),
+	bulkRunDetail: (runId: number) => __TAURI_INVOKE<BulkRunDetail_Serialize>("bulk_run_detail", { runId }),
 	/**  Subscriptions (and the card dashboard's list), filtered, searched and paged. */
-	listSubscriptions: (query: SubscriptionQuery_Deserialize) => typedError<SubscriptionPage_Serialize, AppError_Serialize>(__TAURI_INVOKE("list_subscriptions", { query })),
-	getSubscription: (subscriptionId: number) => typedError<SubscriptionDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("get_subscription", { subscriptionId })),
-	updateSubscription: (subscriptionId: number, input: SubscriptionInput_Deserialize) => typedError<SubscriptionDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("update_subscription", { subscriptionId, input })),
+	listSubscriptions: (query: SubscriptionQuery_Deserialize) => __TAURI_INVOKE<SubscriptionPage_Serialize>("list_subscriptions", { query }),
+	getSubscription: (subscriptionId: number) => __TAURI_INVOKE<SubscriptionDetail_Serialize>("get_subscription", { subscriptionId }),
+	updateSubscription: (subscriptionId: number, input: SubscriptionInput_Deserialize) => __TAURI_INVOKE<SubscriptionDetail_Serialize>("update_subscription", { subscriptionId, input }),
 	/**  Starts a subscription from a first purchase paid with a stored card. */
-	createSubscriptionFromOrder: (orderId: number, cycle: string) => typedError<SubscriptionSummary_Serialize, AppError_Serialize>(__TAURI_INVOKE("create_subscription_from_order", { orderId, cycle })),
-	importSubscriptionsCsv: (path: string, allOrNothing: boolean) => typedError<SubscriptionImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("import_subscriptions_csv", { path, allOrNothing })),
+	createSubscriptionFromOrder: (orderId: number, cycle: string) => __TAURI_INVOKE<SubscriptionSummary_Serialize>("create_subscription_from_order", { orderId, cycle }),
+	importSubscriptionsCsv: (path: string, allOrNothing: boolean) => __TAURI_INVOKE<SubscriptionImportReport_Serialize>("import_subscriptions_csv", { path, allOrNothing }),
 	/**  Reads the stored card's expiry from Paygent (027). */
-	refreshCard: (subscriptionId: number) => typedError<SubscriptionSummary_Serialize, AppError_Serialize>(__TAURI_INVOKE("refresh_card", { subscriptionId })),
-	refreshAllCards: () => typedError<number, AppError_Serialize>(__TAURI_INVOKE("refresh_all_cards")),
-	runDueRenewals: () => typedError<RenewalRunReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("run_due_renewals")),
-	cardDashboard: () => typedError<CardDashboardDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("card_dashboard")),
+	refreshCard: (subscriptionId: number) => __TAURI_INVOKE<SubscriptionSummary_Serialize>("refresh_card", { subscriptionId }),
+	refreshAllCards: () => __TAURI_INVOKE<number>("refresh_all_cards"),
+	runDueRenewals: () => __TAURI_INVOKE<RenewalRunReport_Serialize>("run_due_renewals"),
+	cardDashboard: () => __TAURI_INVOKE<CardDashboardDto_Serialize>("card_dashboard"),
 	/**  The failed-renewal panel of an order (`null` when the order is not a failed renewal). */
-	failedRenewal: (orderId: number) => typedError<FailedRenewalDto_Serialize | null, AppError_Serialize>(__TAURI_INVOKE("failed_renewal", { orderId })),
-	chooseFailedRenewal: (orderId: number, input: FailedRenewalChoiceInput_Deserialize) => typedError<FailedRenewalDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("choose_failed_renewal", { orderId, input })),
+	failedRenewal: (orderId: number) => __TAURI_INVOKE<FailedRenewalDto_Serialize | null>("failed_renewal", { orderId }),
+	chooseFailedRenewal: (orderId: number, input: FailedRenewalChoiceInput_Deserialize) => __TAURI_INVOKE<FailedRenewalDto_Serialize>("choose_failed_renewal", { orderId, input }),
 	/**  Takes back a choice made on a failed renewal (cancel, switch, or the end). */
-	undoFailedRenewalChoice: (orderId: number, input: UndoChoiceInput) => typedError<FailedRenewalDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("undo_failed_renewal_choice", { orderId, input })),
+	undoFailedRenewalChoice: (orderId: number, input: UndoChoiceInput) => __TAURI_INVOKE<FailedRenewalDto_Serialize>("undo_failed_renewal_choice", { orderId, input }),
 	/**  Takes back the end of a subscription (the status it had before returns). */
-	reopenSubscription: (id: number) => typedError<SubscriptionDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("reopen_subscription", { id })),
+	reopenSubscription: (id: number) => __TAURI_INVOKE<SubscriptionDetail_Serialize>("reopen_subscription", { id }),
 	/**  Whether e-mail can go out now (before anything is queued). */
-	mailReadiness: () => typedError<MailReadinessDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("mail_readiness")),
-	smtpSettings: () => typedError<SmtpSettingsDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("smtp_settings")),
+	mailReadiness: () => __TAURI_INVOKE<MailReadinessDto_Serialize>("mail_readiness"),
+	smtpSettings: () => __TAURI_INVOKE<SmtpSettingsDto_Serialize>("smtp_settings"),
 	/**  The SMTP password goes to the OS keychain; it is never sent back. */
-	saveSmtpSettings: (input: SmtpSettingsInput_Deserialize) => typedError<SmtpSettingsDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_smtp_settings", { input })),
-	testSmtp: (form: SmtpSettingsInput_Deserialize | null) => typedError<SmtpTestResult_Serialize, AppError_Serialize>(__TAURI_INVOKE("test_smtp", { form })),
-	emailTemplate: (kind: ReminderKindCode, language: string) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("email_template", { kind, language })),
-	saveEmailTemplate: (input: EmailTemplateInput) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("save_email_template", { input })),
-	resetEmailTemplate: (kind: ReminderKindCode, language: string) => typedError<EmailTemplateDto, AppError_Serialize>(__TAURI_INVOKE("reset_email_template", { kind, language })),
-	previewReminder: (subscriptionId: number, kind: ReminderKindCode | null, subject: string | null, body: string | null) => typedError<MailPreview_Serialize, AppError_Serialize>(__TAURI_INVOKE("preview_reminder", { subscriptionId, kind, subject, body })),
-	sendReminders: (request: SendRemindersRequest_Deserialize) => typedError<SendRemindersReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("send_reminders", { request })),
-	listMails: (state: string | null) => typedError<QueuedMailDto_Serialize[], AppError_Serialize>(__TAURI_INVOKE("list_mails", { state })),
-	retryMail: (mailId: number) => typedError<MailRunReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("retry_mail", { mailId })),
-	discardMail: (mailId: number) => typedError<QueuedMailDto_Serialize[], AppError_Serialize>(__TAURI_INVOKE("discard_mail", { mailId })),
-	sendMailQueue: () => typedError<MailRunReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("send_mail_queue")),
-	sendMonthlySummaryNow: () => typedError<MailRunReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("send_monthly_summary_now")),
-	notificationPreferences: () => typedError<NotificationPreferencesDto, AppError_Serialize>(__TAURI_INVOKE("notification_preferences")),
+	saveSmtpSettings: (input: SmtpSettingsInput_Deserialize) => __TAURI_INVOKE<SmtpSettingsDto_Serialize>("save_smtp_settings", { input }),
+	testSmtp: (form: SmtpSettingsInput_Deserialize | null) => __TAURI_INVOKE<SmtpTestResult_Serialize>("test_smtp", { form }),
+	emailTemplate: (kind: ReminderKindCode, language: string) => __TAURI_INVOKE<EmailTemplateDto>("email_template", { kind, language }),
+	saveEmailTemplate: (input: EmailTemplateInput) => __TAURI_INVOKE<EmailTemplateDto>("save_email_template", { input }),
+	resetEmailTemplate: (kind: ReminderKindCode, language: string) => __TAURI_INVOKE<EmailTemplateDto>("reset_email_template", { kind, language }),
+	previewReminder: (subscriptionId: number, kind: ReminderKindCode | null, subject: string | null, body: string | null) => __TAURI_INVOKE<MailPreview_Serialize>("preview_reminder", { subscriptionId, kind, subject, body }),
+	sendReminders: (request: SendRemindersRequest_Deserialize) => __TAURI_INVOKE<SendRemindersReport_Serialize>("send_reminders", { request }),
+	listMails: (state: string | null) => __TAURI_INVOKE<QueuedMailDto_Serialize[]>("list_mails", { state }),
+	retryMail: (mailId: number) => __TAURI_INVOKE<MailRunReport_Serialize>("retry_mail", { mailId }),
+	discardMail: (mailId: number) => __TAURI_INVOKE<QueuedMailDto_Serialize[]>("discard_mail", { mailId }),
+	sendMailQueue: () => __TAURI_INVOKE<MailRunReport_Serialize>("send_mail_queue"),
+	sendMonthlySummaryNow: () => __TAURI_INVOKE<MailRunReport_Serialize>("send_monthly_summary_now"),
+	notificationPreferences: () => __TAURI_INVOKE<NotificationPreferencesDto>("notification_preferences"),
 	/**  Saves the preferences; "start at login" is applied with tauri-plugin-autostart. */
-	saveNotificationPreferences: (preferences: NotificationPreferencesDto) => typedError<NotificationPreferencesDto, AppError_Serialize>(__TAURI_INVOKE("save_notification_preferences", { preferences })),
+	saveNotificationPreferences: (preferences: NotificationPreferencesDto) => __TAURI_INVOKE<NotificationPreferencesDto>("save_notification_preferences", { preferences }),
 	/**  The shop's details its documents print (Settings). */
-	shopDetails: () => typedError<ShopDetails, AppError_Serialize>(__TAURI_INVOKE("shop_details")),
-	saveShopDetails: (input: ShopDetailsInput) => typedError<ShopDetails, AppError_Serialize>(__TAURI_INVOKE("save_shop_details", { input })),
+	shopDetails: () => __TAURI_INVOKE<ShopDetails>("shop_details"),
+	saveShopDetails: (input: ShopDetailsInput) => __TAURI_INVOKE<ShopDetails>("save_shop_details", { input }),
 	/**  Sets the logo or seal from a PNG file the shop owner chose; `null` removes it. */
-	setShopImage: (which: ShopImageCode, path: string | null) => typedError<ShopDetails, AppError_Serialize>(__TAURI_INVOKE("set_shop_image", { which, path })),
+	setShopImage: (which: ShopImageCode, path: string | null) => __TAURI_INVOKE<ShopDetails>("set_shop_image", { which, path }),
 	/**  Documents of one kind for one order or a selection, into one PDF at the chosen path. */
-	issueDocuments: (request: IssueDocumentsRequest) => typedError<DocumentsReport, AppError_Serialize>(__TAURI_INVOKE("issue_documents", { request })),
+	issueDocuments: (request: IssueDocumentsRequest) => __TAURI_INVOKE<DocumentsReport>("issue_documents", { request }),
 	/**  The deposit check (入金チェック): marks the deposit received. */
-	markDeposit: (orderId: number, input: DepositCheckInput_Deserialize) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("mark_deposit", { orderId, input })),
-	undoDeposit: (orderId: number) => typedError<OrderDetail_Serialize, AppError_Serialize>(__TAURI_INVOKE("undo_deposit", { orderId })),
+	markDeposit: (orderId: number, input: DepositCheckInput_Deserialize) => __TAURI_INVOKE<OrderDetail_Serialize>("mark_deposit", { orderId, input }),
+	undoDeposit: (orderId: number) => __TAURI_INVOKE<OrderDetail_Serialize>("undo_deposit", { orderId }),
 	/**  Captured, refunded and net per Japan day or month and method. */
-	salesReport: (query: SalesQuery_Deserialize) => typedError<SalesReport, AppError_Serialize>(__TAURI_INVOKE("sales_report", { query })),
+	salesReport: (query: SalesQuery_Deserialize) => __TAURI_INVOKE<SalesReport>("sales_report", { query }),
 	/**  The captures and refunds behind one cell of the sales table. */
-	salesMovements: (query: MovementsQuery_Deserialize) => typedError<MovementList, AppError_Serialize>(__TAURI_INVOKE("sales_movements", { query })),
+	salesMovements: (query: MovementsQuery_Deserialize) => __TAURI_INVOKE<MovementList>("sales_movements", { query }),
 	/**  The account names the accounting exports use. */
-	accountingSettings: () => typedError<AccountingSettings, AppError_Serialize>(__TAURI_INVOKE("accounting_settings")),
+	accountingSettings: () => __TAURI_INVOKE<AccountingSettings>("accounting_settings"),
 	/**  Saves the account names. */
-	saveAccountingSettings: (input: AccountingSettings) => typedError<AccountingSettings, AppError_Serialize>(__TAURI_INVOKE("save_accounting_settings", { input })),
+	saveAccountingSettings: (input: AccountingSettings) => __TAURI_INVOKE<AccountingSettings>("save_accounting_settings", { input }),
 	/**  Writes one Japan month's journal entries for freee, Money Forward or Yayoi. */
-	exportJournal: (path: string, format: AccountingFormatCode, month: string) => typedError<JournalExportReport, AppError_Serialize>(__TAURI_INVOKE("export_journal", { path, format, month })),
+	exportJournal: (path: string, format: AccountingFormatCode, month: string) => __TAURI_INVOKE<JournalExportReport>("export_journal", { path, format, month }),
 	/**  Both payment methods' settlement contracts and what each still lacks. */
-	settlementContracts: () => typedError<SettlementContract_Serialize[], AppError_Serialize>(__TAURI_INVOKE("settlement_contracts")),
+	settlementContracts: () => __TAURI_INVOKE<SettlementContract_Serialize[]>("settlement_contracts"),
 	/**  Saves one payment method's settlement contract. */
-	saveSettlementContract: (input: SettlementContractInput_Deserialize) => typedError<SettlementContract_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_settlement_contract", { input })),
+	saveSettlementContract: (input: SettlementContractInput_Deserialize) => __TAURI_INVOKE<SettlementContract_Serialize>("save_settlement_contract", { input }),
 	/**  Each settlement period's expected deposit per payment method. */
-	expectedDeposits: (query: ExpectedDepositsQuery_Deserialize) => typedError<ExpectedDepositsReport, AppError_Serialize>(__TAURI_INVOKE("expected_deposits", { query })),
+	expectedDeposits: (query: ExpectedDepositsQuery_Deserialize) => __TAURI_INVOKE<ExpectedDepositsReport>("expected_deposits", { query }),
 	/**  Records a deposit received from the gateway and returns it matched to its period. */
-	recordDeposit: (input: DepositInput) => typedError<ReconciledDeposit_Serialize, AppError_Serialize>(__TAURI_INVOKE("record_deposit", { input })),
+	recordDeposit: (input: DepositInput) => __TAURI_INVOKE<ReconciledDeposit_Serialize>("record_deposit", { input }),
 	/**  The deposits received, each matched to its period, with differences and explanations. */
-	reconciliation: (query: ExpectedDepositsQuery_Deserialize) => typedError<ReconciliationReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("reconciliation", { query })),
+	reconciliation: (query: ExpectedDepositsQuery_Deserialize) => __TAURI_INVOKE<ReconciliationReport_Serialize>("reconciliation", { query }),
 	/**  The sender (the shop) and the saved Yamato contract, for the label dialog. */
-	labelSettings: () => typedError<LabelSettingsDto_Serialize, AppError_Serialize>(__TAURI_INVOKE("label_settings")),
+	labelSettings: () => __TAURI_INVOKE<LabelSettingsDto_Serialize>("label_settings"),
 	/**  Writes the carrier's label file for the selected orders to `path`. */
-	exportLabels: (path: string, request: LabelExportRequest_Deserialize) => typedError<LabelExportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("export_labels", { path, request })),
+	exportLabels: (path: string, request: LabelExportRequest_Deserialize) => __TAURI_INVOKE<LabelExportReport_Serialize>("export_labels", { path, request }),
 	/**  An order's tracking numbers with their carrier's tracking page. */
-	orderTracking: (orderId: number) => typedError<TrackingDto[], AppError_Serialize>(__TAURI_INVOKE("order_tracking", { orderId })),
+	orderTracking: (orderId: number) => __TAURI_INVOKE<TrackingDto[]>("order_tracking", { orderId }),
 	/**  Keeps a tracking number typed on an order. */
-	addTracking: (input: TrackingInput) => typedError<TrackingDto[], AppError_Serialize>(__TAURI_INVOKE("add_tracking", { input })),
+	addTracking: (input: TrackingInput) => __TAURI_INVOKE<TrackingDto[]>("add_tracking", { input }),
 	/**  Imports a carrier's issued-labels file (tracking numbers by order number). */
-	importTracking: (path: string, carrier: CarrierCode) => typedError<TrackingImportReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("import_tracking", { path, carrier })),
+	importTracking: (path: string, carrier: CarrierCode) => __TAURI_INVOKE<TrackingImportReport_Serialize>("import_tracking", { path, carrier }),
 	/**
 	 *  Opens the carrier's tracking page for a number in the system browser (the window never
 	 *  navigates away). The URL is built by the API from the digits, never taken from the UI.
 	 */
-	openTrackingPage: (carrier: CarrierCode, trackingNumber: string) => typedError<null, AppError_Serialize>(__TAURI_INVOKE("open_tracking_page", { carrier, trackingNumber })),
+	openTrackingPage: (carrier: CarrierCode, trackingNumber: string) => __TAURI_INVOKE<null>("open_tracking_page", { carrier, trackingNumber }),
 };
 
 /* Types */
@@ -237,6 +237,11 @@ export type AppInfo_Deserialize = {
 	/**  Whether this run is the demo (embedded simulator and relay). */
 	demo: boolean,
 	/**
+	 *  Whether this build has the demo at all (development and test builds; a release
+	 *  build has none, so the setup guide does not offer it).
+	 */
+	demo_available: boolean,
+	/**
 	 *  Something the start has to tell the shop owner (the data could not be moved to
 	 *  its new place, or something was left in the old one); shown on the home screen.
 	 */
@@ -257,6 +262,11 @@ export type AppInfo_Serialize = {
 	data_dir: string,
 	/**  Whether this run is the demo (embedded simulator and relay). */
 	demo: boolean,
+	/**
+	 *  Whether this build has the demo at all (development and test builds; a release
+	 *  build has none, so the setup guide does not offer it).
+	 */
+	demo_available: boolean,
 	/**
 	 *  Something the start has to tell the shop owner (the data could not be moved to
 	 *  its new place, or something was left in the old one); shown on the home screen.
@@ -587,7 +597,25 @@ export type CardCheckDto = {
 	 *  card without a fresh token); the prediction rests on the expiry.
 	 */
 	validity_check_unavailable: boolean,
+	/**  Which check was made. */
+	check_kind: CardCheckKindCode,
+	/**  Which check was made, in plain words. */
+	check_made: Text,
 };
+
+/**
+ *  Which check the day-before check made (issue 19, point 8). Paygent's validity check
+ *  (025 `valid_check_flg`, §4.5) needs the card's data, which PayDesk never holds for a
+ *  stored card, so it reads the stored card (027) and, for a card registered with a
+ *  validity check, that check's result.
+ */
+export type CardCheckKindCode = 
+/**  The stored card read from Paygent (027): its expiry and expired flag. */
+"stored_card_read" | 
+/**  The same read, with the validity check result of the card's registration. */
+"stored_card_read_with_registration_check" | 
+/**  The stored card could not be read: no check was made. */
+"not_made";
 
 /**  The card-expiry dashboard. */
 export type CardDashboardDto = CardDashboardDto_Serialize | CardDashboardDto_Deserialize;
@@ -1873,7 +1901,13 @@ export type OperationOutcomeCode =
  */
 "unknown" | 
 /**  The payment changed some other way meanwhile; the order adopted the gateway's state. */
-"conflict";
+"conflict" | 
+/**
+ *  The gateway stopped part-way and holds the payment in a processing status for this
+ *  operation (§5.3, §4.9): neither done nor refused; sync settles the order when the
+ *  gateway moves it on.
+ */
+"processing";
 
 /**
  *  What the shop owner asks for. `amount_yen`: the refund for `partial_refund`, the new
@@ -3451,14 +3485,4 @@ export type UnprocessedRow_Serialize = {
 	/**  Its newest bulk capture failed (it stays in the list). */
 	last_failure: BulkFailure_Serialize | null,
 };
-
-/* Tauri Specta runtime */
-async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
-    try {
-        return { status: "ok", data: await result };
-    } catch (e) {
-        if (e instanceof Error) throw e;
-        return { status: "error", error: e as any };
-    }
-}
 

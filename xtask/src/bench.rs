@@ -98,7 +98,7 @@ fn app_startup(quick: bool, demo: bool, metrics: &mut Vec<Metric>) -> Result {
             "--package",
             "paydesk",
             "--features",
-            "custom-protocol",
+            "custom-protocol,demo",
         ]))?;
     }
     let bin = root()

@@ -111,7 +111,7 @@ fn test() -> Result {
         "--workspace",
         "--all-targets",
         "--features",
-        "paydesk/custom-protocol",
+        "paydesk/custom-protocol,paydesk/demo",
         "--",
         "-D",
         "warnings",
@@ -136,10 +136,11 @@ fn test() -> Result {
 }
 
 /// The README's installer command through the Tauri CLI (which runs `beforeBuildCommand`
-/// itself), so CI proves it works from a fresh clone: a debug Linux `.deb`. The arguments
-/// after `--` go to its `cargo build`; with them (and `--features custom-protocol`) that
-/// build is the test build (same packages, features and dev-dependencies) and reuses it:
-/// only the app is compiled again, for its freshly built frontend.
+/// itself), so CI proves it works from a fresh clone: a debug Linux `.deb`, without the
+/// demo as a shop's release. The arguments after `--` go to its `cargo build`; with them
+/// (and `--features custom-protocol`) that build is the test build (same packages and
+/// dev-dependencies) but for the app's feature `demo`, so it reuses it: only the app is
+/// compiled again, without the demo and for its freshly built frontend.
 const BUNDLE: &[&str] = &[
     "build",
     "--debug",
@@ -172,16 +173,54 @@ fn bundle() -> Result {
         let _ = std::fs::remove_dir_all(staging);
     }
     eprintln!("bundle: {}", deb.display());
+    bundled_app_refuses_the_demo()
+}
+
+/// The app the bundle built has no demo: asked for one it says so in both languages,
+/// exits 1 and makes no folder; its help still works.
+fn bundled_app_refuses_the_demo() -> Result {
+    let bin = root().join("target/debug/paydesk");
+    let scratch = tempdir("paydesk-no-demo")?;
+    let data = scratch.join("shop");
+    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(scratch.join("shop.demo"));
+    let out = Command::new(&bin)
+        .args(["orders", "list"])
+        .env("PAYDESK_DEMO", "1")
+        .env("PAYDESK_DATA_DIR", &data)
+        .output()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let refused = out.status.code() == Some(1)
+        && stderr.contains("デモが入っていません")
+        && stderr.contains("has no demo");
+    if !refused || data.exists() || scratch.join("shop.demo").exists() {
+        return Err(format!(
+            "the bundled app did not refuse the demo plainly ({}): {stderr}",
+            out.status
+        ));
+    }
+    let help = Command::new(&bin)
+        .arg("help")
+        .output()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    if !help.status.success() {
+        return Err(format!(
+            "`paydesk help` of the bundled app failed ({})",
+            help.status
+        ));
+    }
+    eprintln!("bundle: the app has no demo and says so");
     Ok(())
 }
 
 /// The one debug build of the workspace that the tests, the end-to-end tests (the app with
-/// its frontend inside) and the quick benchmarks share.
+/// its frontend inside, and the demo) and the quick benchmarks share.
 pub(crate) const TEST_BUILD: &[&str] = &[
     "test",
     "--workspace",
     "--features",
-    "paydesk/custom-protocol",
+    "paydesk/custom-protocol,paydesk/demo",
 ];
 
 fn test_in_session() -> Result {
@@ -324,6 +363,8 @@ pub(crate) fn build_frontend() -> Result {
     run(&mut npm(&["run", "build"]))
 }
 
+/// The app with the demo (`cargo xtask demo | build-app`); a release for shops is built by
+/// the README's installer command, without it.
 fn build_app(release: bool) -> Result {
     build_frontend()?;
     let mut c = cargo();
@@ -332,7 +373,7 @@ fn build_app(release: bool) -> Result {
         "--package",
         "paydesk",
         "--features",
-        "custom-protocol",
+        "custom-protocol,demo",
     ]);
     if release {
         c.arg("--release");
@@ -364,7 +405,7 @@ fn codegen() -> Result {
             "--package",
             "paydesk",
             "--features",
-            "custom-protocol",
+            "custom-protocol,demo",
             "--test",
             "app",
             "bindings",

@@ -1,8 +1,10 @@
 //! Tidy checks over the source tree, run first by `cargo xtask test` (and alone by `cargo
 //! xtask tidy`): deadlines and limits live only in the rules table, the fixtures copied
 //! from the shared notes have not drifted, no locked dependency is older than a release
-//! that fixed a bug PayDesk would meet, and the api crate's modules depend on each other
-//! one way only (`module_cycles`).
+//! that fixed a bug PayDesk would meet, the fuzz targets build on no crate that does I/O,
+//! the release app's dependency graph has no demo (the embedded simulator and relay,
+//! their certificate generator and web framework), and the api crate's modules depend
+//! on each other one way only (`module_cycles`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -14,6 +16,8 @@ pub fn run() -> Result {
     fixtures::check()?;
     locked_minimums()?;
     api_module_cycles()?;
+    fuzz_without_io()?;
+    release_has_no_demo()?;
     eprintln!("tidy: ok");
     Ok(())
 }
@@ -58,6 +62,106 @@ fn rules_literals() -> Result {
         "deadline or limit literals outside crates/domain/src/rules.rs (use domain::RULES):\n{}",
         offenders.join("\n")
     ))
+}
+
+/// The workspace crates `fuzz/` may build on: parsers without I/O (`secrets` for its
+/// `Sensitive` type only, without the keychain).
+const FUZZ_PATH_CRATES: &[&str] = &["paygent-codec-fuzz", "paygent-codec", "domain", "secrets"];
+/// Crates.io crates that mean I/O (database, network, keychain, mail) in `fuzz/Cargo.lock`.
+const FUZZ_IO_CRATES: &[&str] = &[
+    "rusqlite", "tokio", "mio", "reqwest", "hyper", "keyring", "lettre",
+];
+
+/// `fuzz/` fuzzes parsers of outside input; a store or a network crate in its lock file
+/// means a parser moved back behind I/O (issue 18: the subscription CSV parser was in
+/// `store`, so the fuzz workspace built SQLite).
+fn fuzz_without_io() -> Result {
+    let lock =
+        std::fs::read_to_string(root().join("fuzz/Cargo.lock")).map_err(|e| e.to_string())?;
+    let mut offenders = Vec::new();
+    for package in lock.split("[[package]]").skip(1) {
+        let Some(name) = package
+            .lines()
+            .find_map(|l| l.strip_prefix("name = "))
+            .map(|n| n.trim_matches('"'))
+        else {
+            continue;
+        };
+        let from_path = !package.contains("\nsource = ");
+        if (from_path && !FUZZ_PATH_CRATES.contains(&name)) || FUZZ_IO_CRATES.contains(&name) {
+            offenders.push(name.to_owned());
+        }
+    }
+    if offenders.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "fuzz/ depends on crates that do I/O (keep its parsers in domain or paygent-codec): {}",
+        offenders.join(", ")
+    ))
+}
+
+/// Packages only the demo brings (crate `demo`, the simulator, its certificate generator,
+/// the relay server's web framework): none may be in the release app's graph.
+pub(crate) const DEMO_ONLY: &[&str] = &["demo", "paygent-sim", "rcgen", "axum"];
+
+/// The release app, as the README's installer command builds it (`tauri build`: the app
+/// package with `custom-protocol`, no `demo`), links none of [`DEMO_ONLY`]. Read from
+/// `cargo tree` over the lock file, for every target platform.
+fn release_has_no_demo() -> Result {
+    let output = crate::cargo()
+        .args([
+            "tree",
+            "--package",
+            "paydesk",
+            "--features",
+            "custom-protocol",
+            "--edges",
+            "normal,build",
+            "--target",
+            "all",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+            "--locked",
+        ])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let tree = String::from_utf8_lossy(&output.stdout);
+    if !tree.lines().any(|l| l.starts_with("api ")) {
+        return Err(format!(
+            "tidy: cargo tree did not list the app's graph:\n{tree}"
+        ));
+    }
+    let found = demo_packages(&tree);
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "the release app's dependency graph has the demo's packages: {} (the demo is the app's \
+         feature `demo`, for development and tests only)",
+        found.join(", ")
+    ))
+}
+
+/// Which of [`DEMO_ONLY`] a `cargo tree --prefix none --format {p}` listing names.
+fn demo_packages(tree: &str) -> Vec<&'static str> {
+    DEMO_ONLY
+        .iter()
+        .copied()
+        .filter(|name| {
+            tree.lines()
+                .any(|l| l.split_whitespace().next() == Some(*name))
+        })
+        .collect()
 }
 
 /// Dependencies whose older releases have a bug PayDesk would meet on a shop's machine, with
@@ -169,23 +273,6 @@ fn numbers(code: &str) -> impl Iterator<Item = &str> {
         .filter(|t| t.starts_with(|c: char| c.is_ascii_digit()))
 }
 
-/// Modules still in a cycle while the api crate is being taken apart (issue 18): a cycle
-/// among these alone passes, one that any other module joins fails. Only ever shrinks. Left:
-/// the command line (`cli`, `money_cli`, `shipping_cli`, and `bulk/cli.rs` and
-/// `documents/cli.rs` inside their features) is a client of the facade that the features
-/// reach back into; it leaves for a crate of its own (issue 18, point 4), and with it this
-/// list.
-const CYCLES_LEFT: &[&str] = &[
-    "bulk",
-    "cli",
-    "details",
-    "documents",
-    "lib",
-    "money_cli",
-    "shipping_cli",
-    "sync",
-];
-
 /// A folder of modules that must depend on each other one way only.
 struct Tree {
     /// The folder whose files (and subfolders) are the modules, from the repository root.
@@ -220,10 +307,8 @@ fn api_module_cycles() -> Result {
     let mut found = Vec::new();
     for tree in TREES {
         let files = module_files(tree)?;
-        for (members, shown) in cycles(&module_graph(&files, tree.root, tree.prefix)) {
-            if !members.iter().all(|m| CYCLES_LEFT.contains(&m.as_str())) {
-                found.push(format!("{}: {shown}", tree.dir));
-            }
+        for (_, shown) in cycles(&module_graph(&files, tree.root, tree.prefix)) {
+            found.push(format!("{}: {shown}", tree.dir));
         }
     }
     if found.is_empty() {
@@ -573,7 +658,7 @@ fn circle_through(
 
 #[cfg(test)]
 mod tests {
-    use super::{below_minimum, cycles, module_graph, suspicious};
+    use super::{below_minimum, cycles, demo_packages, module_graph, suspicious};
 
     fn file(module: &str, depth: usize, code: &str) -> (String, usize, String) {
         (module.to_owned(), depth, super::code_of(code))
@@ -640,6 +725,48 @@ mod tests {
         assert_eq!(
             found,
             ["3 modules in a circle (lib, operations, sync), e.g. lib → operations → sync → lib"]
+        );
+    }
+
+    #[test]
+    fn a_demo_package_in_the_release_graph_is_named() {
+        let tree = "paydesk v0.1.0 (/repo)\napi v0.1.0 (/repo/crates/api)\n\
+                    relay v0.1.0 (/repo/crates/relay)\nrcgen v0.13.2\naxum v0.8.4\n\
+                    paygent-sim v0.1.0 (/repo/crates/paygent-sim)\n";
+        assert_eq!(demo_packages(tree), ["paygent-sim", "rcgen", "axum"]);
+        let clean = "paydesk v0.1.0 (/repo)\napi v0.1.0 (/repo/crates/api)\n\
+                     axum-core v0.5.2\ndemo-like v1.0.0\n";
+        assert!(demo_packages(clean).is_empty());
+    }
+
+    /// The real tree: the release app (no feature `demo`) has none of the demo's packages,
+    /// and the app with `demo` does (so the check can see them at all).
+    #[test]
+    fn the_release_app_has_no_demo_and_the_demo_build_has() {
+        // It runs cargo on the tree; Wine's prefix (`cargo xtask cross`) has no cargo.
+        if std::env::var_os("PAYDESK_UNDER_WINE").is_some() {
+            return;
+        }
+        super::release_has_no_demo().unwrap();
+        let output = crate::cargo()
+            .args([
+                "tree",
+                "--package",
+                "paydesk",
+                "--features",
+                "custom-protocol,demo",
+            ])
+            .args([
+                "--edges", "normal", "--prefix", "none", "--format", "{p}", "--locked",
+            ])
+            .current_dir(crate::root())
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let tree = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            demo_packages(&tree),
+            ["demo", "paygent-sim", "rcgen", "axum"]
         );
     }
 

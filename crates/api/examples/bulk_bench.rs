@@ -14,8 +14,8 @@
 use std::time::{Duration, Instant};
 
 use api::Desk;
-use api::demo::{DEMO_MERCHANT_ID, Embedded};
 use api::dto::bulk::{BulkItemStatusCode, UnprocessedQuery};
+use demo::{DEMO_MERCHANT_ID, Embedded};
 use domain::RULES;
 use serde_json::{Value, json};
 

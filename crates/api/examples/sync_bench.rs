@@ -25,8 +25,8 @@
 
 use std::time::{Duration, Instant};
 
-use api::demo::{DEMO_MERCHANT_ID, Embedded};
 use api::dto::OrderQuery;
+use demo::{DEMO_MERCHANT_ID, Embedded};
 use paygent_sim::checkout::{CaptureMode, CardCheckout};
 use paygent_sim::ledger::EventDetail;
 

@@ -30,8 +30,6 @@
 //! settled by the run or its recovery only (`settle_entry` leaves it alone); one run at a
 //! time per process.
 
-pub(crate) mod cli;
-
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

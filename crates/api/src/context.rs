@@ -3,7 +3,9 @@
 //! keeps in memory), and the [`Desk`] handle that carries it. It sits below every feature
 //! module and calls none of them (`cargo xtask tidy` checks the order).
 
-use std::path::PathBuf;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -12,9 +14,9 @@ use domain::bulk::RunId;
 use paygent_client::Client;
 use secrets::Keychain;
 
-use crate::Text;
 use crate::dto::DemoStatus;
 use crate::dto::events::DeskEvent;
+use crate::error::{AppError, Text};
 use crate::sync_state::SyncShared;
 
 /// Which build this is; it picks the keychain namespace so that test and dev builds never
@@ -40,11 +42,26 @@ impl EventSink for NoEvents {
     fn emit(&self, _event: DeskEvent) {}
 }
 
-#[cfg(feature = "demo")]
-/// The embedded demo servers (feature `demo`), kept as long as the desk: dropping them
-/// stops them. A trait, so the context does not depend on the demo module, which uses it.
-pub(crate) trait DemoRun: Send {
+// The demo's seam (crate `demo` implements it; `demo_servers` names it for the outside):
+// here because the desk carries the running demo and the demo prepares the desk.
+
+/// What a demo step returns: a boxed future, so the traits stay object-safe.
+pub type DemoFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, AppError>> + Send + 'a>>;
+
+/// Starts the demo's servers (crate `demo`).
+pub trait DemoServers: Send + Sync {
+    /// Starts the servers with their state in `dir`, inside the demo's own data folder.
+    fn start<'a>(&'a self, dir: &'a Path) -> DemoFuture<'a, Box<dyn RunningDemo>>;
+}
+
+/// The demo's running servers; dropping them stops them.
+pub trait RunningDemo: Send + Sync {
     fn status(&self) -> DemoStatus;
+    /// The simulator's clock, which the demo's desk follows.
+    fn clock(&self) -> Arc<dyn Clock>;
+    /// Connects the desk to the servers (settings and secrets as a shop enters them) and,
+    /// on the first start, fills it with sample data.
+    fn prepare<'a>(&'a self, desk: &'a Desk) -> DemoFuture<'a, ()>;
 }
 
 pub(crate) struct Inner {
@@ -68,8 +85,10 @@ pub(crate) struct Inner {
     pub(crate) bulk: BulkShared,
     /// The subscription scheduler's wake-up call and locks.
     pub(crate) subscriptions: SubscriptionsShared,
-    #[cfg(feature = "demo")]
-    pub(crate) demo: Mutex<Option<Box<dyn DemoRun>>>,
+    /// The demo's running servers, in a demo run (dropping them stops them).
+    pub(crate) demo: Option<Box<dyn RunningDemo>>,
+    /// Whether this build can run the demo (the setup guide offers it only then).
+    pub(crate) demo_available: bool,
 }
 
 /// The application: one per process. Cheap to clone (an `Arc` inside).
@@ -167,19 +186,8 @@ impl Desk {
         }
     }
 
-    #[cfg(feature = "demo")]
     pub(crate) fn demo_status_dto(&self) -> Option<DemoStatus> {
-        self.inner
-            .demo
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .map(|d| d.status())
-    }
-
-    #[cfg(not(feature = "demo"))]
-    pub(crate) fn demo_status_dto(&self) -> Option<DemoStatus> {
-        None
+        self.inner.demo.as_ref().map(|running| running.status())
     }
 
     pub fn is_demo(&self) -> bool {

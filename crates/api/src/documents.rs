@@ -9,8 +9,6 @@
 //! the second issue of a kind is marked 再発行. A selection is issued whole or not at all:
 //! one order that cannot have the document refuses the file and is named.
 
-pub(crate) mod cli;
-
 use std::path::Path;
 
 use chrono::NaiveDate;

@@ -40,6 +40,9 @@ pub struct AppInfo {
     pub data_dir: String,
     /// Whether this run is the demo (embedded simulator and relay).
     pub demo: bool,
+    /// Whether this build has the demo at all (development and test builds; a release
+    /// build has none, so the setup guide does not offer it).
+    pub demo_available: bool,
     /// Something the start has to tell the shop owner (the data could not be moved to
     /// its new place, or something was left in the old one); shown on the home screen.
     pub notice: Option<Text>,
@@ -398,6 +401,10 @@ pub enum OperationOutcomeCode {
     Unknown,
     /// The payment changed some other way meanwhile; the order adopted the gateway's state.
     Conflict,
+    /// The gateway stopped part-way and holds the payment in a processing status for this
+    /// operation (§5.3, §4.9): neither done nor refused; sync settles the order when the
+    /// gateway moves it on.
+    Processing,
 }
 
 #[derive(Clone, Debug, Serialize, Type)]

@@ -1,7 +1,7 @@
 //! PayDesk's host-agnostic API.
 //!
 //! Layout: [`Desk`] is the one entry point the Tauri commands (`src-tauri`), the
-//! command-line entry ([`cli`]) and the tests call; this file is its facade (opening a
+//! command-line entry (crate `cli`) and the tests call; this file is its facade (opening a
 //! desk, the app's info, and the public methods that belong to no feature). `context`
 //! holds what every feature works over: the store, the keychain, the clock, the event
 //! sink, the gateway clients, and the little state each background task keeps in memory
@@ -28,7 +28,9 @@
 //!   then `subscriptions` (renewals on stored cards, failed renewals and their choices,
 //!   the card dashboard, the scheduler [`Desk::run_subscriptions`]);
 //! - `guide` (the setup guide, over settings' tests and saves); [`identity`] (moving a
-//!   desk from the previous identifier at start); with the `demo` feature, [`demo`].
+//!   desk from the previous identifier at start); [`demo_servers`] (the seam to crate
+//!   `demo`, the embedded simulator and relay with sample data, which only development and
+//!   test builds link).
 //!
 //! [`dto`] holds the only types that cross the IPC boundary (they derive `Serialize` and
 //! `specta::Type`, so the frontend's TypeScript types are generated from them), one file
@@ -40,11 +42,9 @@
 //! synchronous sections, never across an `.await`.
 
 mod bulk;
-pub mod cli;
 mod context;
 mod convert;
-#[cfg(feature = "demo")]
-pub mod demo;
+pub mod demo_servers;
 mod deposits;
 mod details;
 mod documents;
@@ -56,12 +56,10 @@ pub mod identity;
 pub mod log;
 mod mailing;
 mod money;
-mod money_cli;
 mod operations;
 mod orders;
 mod settings;
 mod shipping;
-mod shipping_cli;
 mod subscriptions;
 mod sync;
 mod sync_state;
@@ -71,6 +69,7 @@ use std::sync::{Arc, Mutex};
 
 pub use context::{Build, Desk, EventSink, NoEvents, keychain_namespace};
 use context::{BulkShared, ClientCache, Inner, SubscriptionsShared};
+pub use demo_servers::{DemoServers, RunningDemo};
 pub use error::{AppError, Text};
 /// The relay's operator guide, shown from the setup guide (see `relay::OPERATOR_GUIDE`).
 pub use relay::OPERATOR_GUIDE as RELAY_OPERATOR_GUIDE;
@@ -98,9 +97,12 @@ pub struct DeskConfig {
     pub data_dir: PathBuf,
     pub clock: Arc<dyn Clock>,
     pub events: Arc<dyn EventSink>,
-    /// Start the embedded simulator and relay with sample data (feature `demo`), in the
-    /// demo's own data folder and keychain namespace.
+    /// Run as the demo: the embedded simulator and relay with sample data
+    /// ([`DeskConfig::demo_servers`]), in the demo's own data folder and keychain namespace.
     pub demo: bool,
+    /// The demo's servers (crate `demo`), `None` in a build without the demo (a release):
+    /// then [`Desk::open`] refuses `demo` before touching any folder.
+    pub demo_servers: Option<Arc<dyn DemoServers>>,
     /// Divides the back-off waits of sync (busy answers, relay reconnects); 1 in the app,
     /// larger in tests so a 9004 back-off does not take 30 real seconds.
     pub retry_wait_divisor: u32,
@@ -131,6 +133,7 @@ impl DeskConfig {
             clock: Arc::new(SystemClock),
             events: Arc::new(NoEvents),
             demo: false,
+            demo_servers: None,
             retry_wait_divisor: 1,
             relay_stall_divisor: 1,
             in_flight_window: in_flight_window_for(build),
@@ -198,7 +201,11 @@ impl Desk {
     /// background sync.
     pub async fn open(config: DeskConfig) -> Result<Desk, AppError> {
         // The demo gets its own folder and keychain namespace here, in the one place every
-        // host goes through, so no host can run it over a shop's data or secrets.
+        // host goes through, so no host can run it over a shop's data or secrets. A build
+        // without it refuses before creating or opening anything.
+        if config.demo && config.demo_servers.is_none() {
+            return Err(demo_servers::unavailable());
+        }
         let data_dir = config.data_dir_in_use();
         let namespace = config.keychain_namespace();
         std::fs::create_dir_all(&data_dir).map_err(|e| {
@@ -208,20 +215,15 @@ impl Desk {
             )
         })?;
         let store = store::Store::open(data_dir.join("paydesk.sqlite3"))?;
-        #[cfg(feature = "demo")]
-        let embedded = if config.demo {
-            Some(demo::start_embedded(&data_dir).await?)
-        } else {
-            None
+        let demo = match (&config.demo_servers, config.demo) {
+            (Some(servers), true) => Some(servers.start(&data_dir.join("demo")).await?),
+            _ => None,
         };
-        #[cfg(feature = "demo")]
-        let clock = match &embedded {
+        let clock = match &demo {
             // The demo follows the simulator's clock, so moving simulated time moves ours.
-            Some(e) => e.clock(),
+            Some(running) => running.clock(),
             None => config.clock,
         };
-        #[cfg(not(feature = "demo"))]
-        let clock = config.clock;
         let keychain = Keychain::new(namespace);
         let inner = Inner {
             identifier: config.identifier,
@@ -241,23 +243,15 @@ impl Desk {
             relay_stall_divisor: config.relay_stall_divisor.max(1),
             in_flight_window: config.in_flight_window,
             notice: config.notice,
-            #[cfg(feature = "demo")]
-            demo: Mutex::new(None),
+            demo,
+            demo_available: config.demo_servers.is_some(),
         };
         let desk = Desk {
             inner: Arc::new(inner),
         };
-        #[cfg(feature = "demo")]
-        if let Some(embedded) = embedded {
-            demo::start(&desk, &embedded).await?;
-            *desk.inner.demo.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(embedded));
-        }
-        #[cfg(not(feature = "demo"))]
-        if config.demo {
-            return Err(AppError::internal(
-                "demo_unavailable",
-                "this build has no demo (feature `demo`)",
-            ));
+        if let Some(running) = &desk.inner.demo {
+            // Before recovery: a resumed demo's servers listen on new ports.
+            running.prepare(&desk).await?;
         }
         // Bulk runs first: their journal entries close with the run's one line each.
         desk.recover_bulk_runs().await;
@@ -279,6 +273,7 @@ impl Desk {
             .into(),
             data_dir: self.inner.data_dir.display().to_string(),
             demo: self.is_demo(),
+            demo_available: self.inner.demo_available,
             notice: self.inner.notice.clone(),
         }
     }
@@ -327,6 +322,19 @@ impl Desk {
     /// The order detail screen: summary, operations with reasons, history, details.
     pub async fn get_order(&self, order_id: i64) -> Result<OrderDetail, AppError> {
         self.order_detail(order_id)
+    }
+
+    /// The orders with this order number (the shop's own number; several orders may share
+    /// one): the command line names orders by it.
+    pub fn orders_with_number(&self, order_number: &str) -> Result<Vec<i64>, AppError> {
+        let ids = self.store().orders_by_number(order_number)?;
+        Ok(ids.into_iter().map(|id| id.0).collect())
+    }
+
+    /// The order of a gateway payment ID, if PayDesk has it (the demo's sample data).
+    pub fn order_with_payment_id(&self, payment_id: &str) -> Result<Option<i64>, AppError> {
+        let found = self.store().order_by_payment_id(payment_id)?;
+        Ok(found.map(|(id, _)| id.0))
     }
 
     /// Moves an order to another list (its payment is unchanged).

@@ -19,7 +19,7 @@ const ROTATE_AT_BYTES: u64 = 10 * 1024 * 1024;
 
 /// PayDesk's own crates (and the Tauri shell, `paydesk_app`) at `info`, everything else
 /// (HTTP, TLS, D-Bus, WebKit glue) at `warn`.
-const DEFAULT_FILTER: &str = "warn,paydesk_app=info,api=info,domain=info,store=info,paygent_client=info,relay=info,paygent_sim=info,secrets=info,mail=info";
+const DEFAULT_FILTER: &str = "warn,paydesk_app=info,api=info,cli=info,demo=info,domain=info,store=info,paygent_client=info,relay=info,paygent_sim=info,secrets=info,mail=info";
 
 /// Where the log lives inside the data directory.
 pub fn log_path(data_dir: &Path) -> PathBuf {

@@ -256,15 +256,24 @@ impl Desk {
                             // The resend stopped part-way too: the payment may wait in a
                             // processing status for the retry (§5.3); the order shows it
                             // as its own operation's before the entry closes.
-                            self.adopt_processing_status(&client, id, &op).await;
-                            let error = AppError::from_client(&e, context(&op));
+                            let parked = self.adopt_processing_status(&client, id, &op).await;
+                            // Parked for this operation, it is neither done nor refused:
+                            // the gateway finishes it (or PayDesk's retry does) and sync
+                            // settles the order, so nothing reads "could not" (§5.3).
+                            let code = if parked {
+                                domain::history::GATEWAY_PROCESSING
+                            } else {
+                                "not_applied"
+                            };
                             self.store().journal_settle(
                                 &key,
-                                &JournalOutcome::Failed {
-                                    code: "not_applied".into(),
-                                },
+                                &JournalOutcome::Failed { code: code.into() },
                                 self.now(),
                             )?;
+                            if parked {
+                                break (OperationOutcomeCode::Processing, None);
+                            }
+                            let error = AppError::from_client(&e, context(&op));
                             break (OperationOutcomeCode::Failed, Some(error));
                         }
                         Settled::Open(problem) => {
@@ -288,9 +297,10 @@ impl Desk {
     /// Adopts the payment's status when it is the processing status holding `op`
     /// (`domain::PROCESSING_RULES`), while `op`'s entry is still open, so the order shows
     /// it as PayDesk's own operation stopped part-way, not as an outside change.
-    async fn adopt_processing_status(&self, client: &Client, id: OrderId, op: &Operation) {
+    /// Says whether the payment is parked for `op`.
+    async fn adopt_processing_status(&self, client: &Client, id: OrderId, op: &Operation) -> bool {
         let Ok(Some(order)) = self.store().get_order(id) else {
-            return;
+            return false;
         };
         let now = self.now();
         let report = match inquire(
@@ -301,10 +311,10 @@ impl Desk {
         .await
         {
             Ok(Some(report)) => report,
-            Ok(None) => return,
+            Ok(None) => return false,
             Err(e) => {
                 tracing::info!(error = %e, "inquiry after a stopped operation failed");
-                return;
+                return false;
             }
         };
         let holds = domain::processing_rule(order.method, report.status).is_some_and(|r| {
@@ -318,6 +328,7 @@ impl Desk {
                 tracing::warn!(error = %e, "processing status not stored");
             }
         }
+        holds
     }
 
     fn operation_result(
@@ -343,6 +354,15 @@ impl Desk {
                 ),
                 &format!(
                     "The result of the {} is not confirmed yet. PayDesk keeps checking with Paygent; this order's operations are locked until then.",
+                    en.to_lowercase()
+                ),
+            ),
+            OperationOutcomeCode::Processing => Text::new(
+                &format!(
+                    "{ja}はペイジェントで処理中です。ペイジェントが処理を終えると、同期で結果が反映されます。"
+                ),
+                &format!(
+                    "The {} is being processed at Paygent. Sync will show the result once Paygent finishes it.",
                     en.to_lowercase()
                 ),
             ),

@@ -45,21 +45,6 @@ pub(crate) mod keys {
     pub const DEFAULT_ITEM: &str = "label_default_item";
 }
 
-/// The demo shop as sender, so the demo's label files can be made.
-pub(crate) fn demo_sender() -> Sender {
-    Sender {
-        name: "デモショップ".into(),
-        phone: "03-1234-5678".into(),
-        postal_code: "150-0001".into(),
-        address: [
-            "東京都".into(),
-            "渋谷区".into(),
-            "神宮前1-2-3".into(),
-            String::new(),
-        ],
-    }
-}
-
 pub(crate) fn carrier_from(code: CarrierCode) -> Carrier {
     match code {
         CarrierCode::Yamato => Carrier::Yamato,

@@ -18,8 +18,9 @@
 //! for normal and subscription orders, seed 1-1). Paygent's validity check (025
 //! `valid_check_flg`) needs a fresh card token, which a stored card does not have, so the
 //! day-before check reads the stored card (027: expiry, expired flag, and the validity
-//! check result when the card was registered with one) and says plainly that the
-//! validity check itself was not available.
+//! check result when the card was registered with one), and records and says which of
+//! the two it made (`CardCheckKindCode`, issue 19 point 8) and that a validity check of
+//! its own could not be made.
 
 use std::time::Duration;
 
@@ -44,12 +45,12 @@ use store::{BeginRenewal, CardListQuery, CardRefresh, CycleRow, CycleState, Impo
 
 use crate::dto::events::DeskEvent;
 use crate::dto::subscriptions::{
-    CardCheckDto, CardDashboardDto, CardStateCode, DesktopNotification, ExpiryMonthDto,
-    FailedRenewalChoiceCode, FailedRenewalChoiceDto, FailedRenewalChoiceInput, FailedRenewalDto,
-    FailedRenewalMark, NotificationKindCode, OutreachDto, RenewalBlockDto, RenewalCycleDto,
-    RenewalOutcomeDto, RenewalRunReport, SubscriptionDetail, SubscriptionImportError,
-    SubscriptionImportReport, SubscriptionInput, SubscriptionPage, SubscriptionQuery,
-    SubscriptionStatusCode, SubscriptionSummary,
+    CardCheckDto, CardCheckKindCode, CardDashboardDto, CardStateCode, DesktopNotification,
+    ExpiryMonthDto, FailedRenewalChoiceCode, FailedRenewalChoiceDto, FailedRenewalChoiceInput,
+    FailedRenewalDto, FailedRenewalMark, NotificationKindCode, OutreachDto, RenewalBlockDto,
+    RenewalCycleDto, RenewalOutcomeDto, RenewalRunReport, SubscriptionDetail,
+    SubscriptionImportError, SubscriptionImportReport, SubscriptionInput, SubscriptionPage,
+    SubscriptionQuery, SubscriptionStatusCode, SubscriptionSummary,
 };
 use crate::mailing::{reminder_code, subscription_not_found};
 use crate::{AppError, Desk, Text, convert};
@@ -175,6 +176,70 @@ struct StoredCheck {
     result_ja: String,
     result_en: String,
     validity_check_unavailable: bool,
+    /// Which check was made (absent in records written before it was kept).
+    #[serde(default)]
+    check_kind: Option<CardCheckKindCode>,
+    #[serde(default)]
+    check_made_ja: Option<String>,
+    #[serde(default)]
+    check_made_en: Option<String>,
+}
+
+impl StoredCheck {
+    /// Which check this record says was made; an older record without it made the
+    /// stored-card read (with the registration's check when one was found).
+    fn kind(&self) -> CardCheckKindCode {
+        self.check_kind
+            .unwrap_or(if self.validity_check_unavailable {
+                CardCheckKindCode::StoredCardRead
+            } else {
+                CardCheckKindCode::StoredCardReadWithRegistrationCheck
+            })
+    }
+}
+
+/// Which check the day-before check made, in plain words (issue 19, point 8). `validity`:
+/// the registration's check result (§4.5: 0 OK, 1 NG, 2 card-company match error, 3 billing
+/// stopped) and its date, `YYYYMMDDhhmmss` as 027 gives it.
+fn check_made_text(kind: CardCheckKindCode, validity: Option<(&str, &str)>) -> Text {
+    const NO_FRESH_CHECK_JA: &str = "その日の有効性チェック（カード会社への確認）はカード番号が必要なため、登録済みカードにはできません。";
+    const NO_FRESH_CHECK_EN: &str = "A validity check with the card company today needs the card's number, so it cannot be made on a stored card.";
+    match kind {
+        CardCheckKindCode::NotMade => Text::new(
+            "確認できませんでした: ペイジェントに登録済みカードを照会できませんでした。",
+            "No check was made: the stored card could not be read from Paygent.",
+        ),
+        CardCheckKindCode::StoredCardRead => Text::new(
+            &format!(
+                "確認した内容: ペイジェントに登録済みカードを照会し、有効期限と期限切れの印を確かめました。{NO_FRESH_CHECK_JA}"
+            ),
+            &format!(
+                "Check made: the stored card read from Paygent, its expiry and expired flag. {NO_FRESH_CHECK_EN}"
+            ),
+        ),
+        CardCheckKindCode::StoredCardReadWithRegistrationCheck => {
+            let (code, date) = validity.unwrap_or(("", ""));
+            let (ja, en) = match code {
+                "0" => ("正常", "OK"),
+                "1" => ("NG", "NG"),
+                "2" => ("カード会社との照合エラー", "card company match error"),
+                "3" => ("請求停止", "billing stopped"),
+                _ => ("不明", "unknown"),
+            };
+            let day = match (date.get(..4), date.get(4..6), date.get(6..8)) {
+                (Some(y), Some(m), Some(d)) => format!("{y}-{m}-{d}"),
+                _ => "?".to_owned(),
+            };
+            Text::new(
+                &format!(
+                    "確認した内容: ペイジェントに登録済みカードを照会し、有効期限と期限切れの印、カード登録時（{day}）の有効性チェックの結果「{ja}」を確かめました。{NO_FRESH_CHECK_JA}"
+                ),
+                &format!(
+                    "Check made: the stored card read from Paygent, its expiry, expired flag and the validity check made when it was registered ({day}): {en}. {NO_FRESH_CHECK_EN}"
+                ),
+            )
+        }
+    }
 }
 
 /// How a renewal ended: `authorized`, `failed` or `unknown`, its order, its error.
@@ -497,6 +562,11 @@ impl Desk {
             .flatten()
             .and_then(|json| serde_json::from_str::<StoredCheck>(&json).ok())
             .map(|c| CardCheckDto {
+                check_kind: c.kind(),
+                check_made: match (&c.check_made_ja, &c.check_made_en) {
+                    (Some(ja), Some(en)) => Text::new(ja, en),
+                    _ => check_made_text(c.kind(), None),
+                },
                 subscription_id: c.subscription_id,
                 buyer_name: c.buyer_name,
                 renewal_date: c.renewal_date,
@@ -831,7 +901,11 @@ impl Desk {
                 result_ja: check.result.ja.clone(),
                 result_en: check.result.en.clone(),
                 validity_check_unavailable: check.validity_check_unavailable,
+                check_kind: Some(check.check_kind),
+                check_made_ja: Some(check.check_made.ja.clone()),
+                check_made_en: Some(check.check_made.en.clone()),
             };
+            tracing::info!(subscription = id.0, renewal = %renewal, check = ?check.check_kind, "stored card checked the day before");
             if let Ok(json) = serde_json::to_string(&stored) {
                 let _ = self.store().set_setting(&keys::card_check(id.0), &json);
             }
@@ -852,6 +926,8 @@ impl Desk {
             predicted_failure: false,
             result: Text::new("", ""),
             validity_check_unavailable: true,
+            check_kind: CardCheckKindCode::NotMade,
+            check_made: check_made_text(CardCheckKindCode::NotMade, None),
         };
         let card = match self.refresh_card_of(sub).await {
             Ok((_, card)) => card,
@@ -872,11 +948,18 @@ impl Desk {
         let validity_ng = matches!(validity, Some("1" | "2" | "3"));
         check.validity_check_unavailable = !matches!(validity, Some("0" | "1" | "2" | "3"));
         check.predicted_failure = card.expired || expires_first || validity_ng;
+        check.check_kind = if check.validity_check_unavailable {
+            CardCheckKindCode::StoredCardRead
+        } else {
+            CardCheckKindCode::StoredCardReadWithRegistrationCheck
+        };
+        let checked_on = card
+            .columns
+            .get("valid_check_date")
+            .map_or("", String::as_str);
+        check.check_made =
+            check_made_text(check.check_kind, validity.map(|code| (code, checked_on)));
         let expiry_text = expiry.map_or_else(|| "?".to_owned(), CardExpiry::code);
-        let unavailable = Text::new(
-            "ペイジェントの有効性チェックは、登録済みカードにはご契約上または新しいカードトークンがないため使えません。有効期限で判定しています。",
-            "Paygent's validity check is not available for this stored card (not allowed by the contract, or no fresh card token); the prediction uses the expiry.",
-        );
         check.result = if check.predicted_failure {
             Text::new(
                 &format!(
@@ -894,11 +977,16 @@ impl Desk {
                 &format!("Expiry {expiry_text}: no problem found."),
             )
         };
-        if check.validity_check_unavailable {
-            check.result.ja.push(' ');
-            check.result.ja.push_str(&unavailable.ja);
-            check.result.en.push(' ');
-            check.result.en.push_str(&unavailable.en);
+        if validity_ng {
+            // The expiry may be fine: say why the failure is expected.
+            check
+                .result
+                .ja
+                .push_str(" カード登録時の有効性チェックがNGでした。");
+            check
+                .result
+                .en
+                .push_str(" The validity check at the card's registration was not OK.");
         }
         check
     }
@@ -1860,71 +1948,4 @@ fn cycle_dto(c: &CycleRow) -> RenewalCycleDto {
 fn last4(masked: &str) -> Option<String> {
     let digits: String = masked.chars().filter(char::is_ascii_digit).collect();
     (digits.len() >= 4).then(|| digits[digits.len() - 4..].to_owned())
-}
-
-#[cfg(feature = "demo")]
-impl Desk {
-    /// The demo's subscriptions: every subscription first purchase of the storefront
-    /// generator's CSV becomes a monthly PayDesk subscription on its stored card, so the
-    /// card dashboard shows the generator's expiring and expired cards and the first
-    /// renewals (due while "PayDesk was off") run late, some failing with P010.
-    pub(crate) async fn demo_subscriptions(
-        &self,
-        csv_path: &std::path::Path,
-    ) -> Result<u32, AppError> {
-        let text = std::fs::read_to_string(csv_path)
-            .map_err(|e| AppError::internal("demo_failed", &format!("storefront CSV: {e}")))?;
-        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-        let headers = reader
-            .headers()
-            .map_err(|e| AppError::internal("demo_failed", &format!("storefront CSV: {e}")))?
-            .clone();
-        let column = |name: &str| headers.iter().position(|h| h == name);
-        let (Some(payment), Some(customer), Some(note), Some(email)) = (
-            column("payment_id"),
-            column("customer_id"),
-            column("note"),
-            column("email"),
-        ) else {
-            return Ok(0);
-        };
-        let mut created = 0;
-        for record in reader.records().flatten() {
-            let get = |i: usize| record.get(i).unwrap_or("").to_owned();
-            if get(customer).is_empty() || get(note) != "subscription first purchase" {
-                continue;
-            }
-            let Some((order_id, _)) = self.store().order_by_payment_id(&get(payment))? else {
-                continue;
-            };
-            match self
-                .create_subscription_from_order(order_id.0, "1m".into())
-                .await
-            {
-                Ok(sub) => {
-                    created += 1;
-                    // The first renewal falls on the demo's first day at the latest, so the
-                    // first start shows renewals running (late) and P010 failures.
-                    let today = date_text(japan_date(self.now()));
-                    let email = get(email);
-                    self.update_subscription(
-                        sub.id,
-                        SubscriptionInput {
-                            buyer_email: (sub.buyer_email.is_none() && !email.is_empty())
-                                .then_some(email),
-                            next_renewal_date: sub
-                                .next_renewal_date
-                                .is_some_and(|d| d > today)
-                                .then_some(today),
-                            ..SubscriptionInput::default()
-                        },
-                    )
-                    .await?;
-                }
-                Err(e) => tracing::info!(code = %e.code, "demo subscription not created"),
-            }
-        }
-        tracing::info!(created, "demo subscriptions created");
-        Ok(created)
-    }
 }

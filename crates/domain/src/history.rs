@@ -155,8 +155,18 @@ pub fn outcome_unknown(operation: &str) -> Text {
     )
 }
 
-/// An operation failed at the gateway.
+/// The journal code of an operation that stopped part-way and is held in a processing
+/// status for it (§5.3, §4.9): closed without "failed", since the gateway may finish it.
+pub const GATEWAY_PROCESSING: &str = "gateway_processing";
+
+/// An operation failed at the gateway (or, with [`GATEWAY_PROCESSING`], is held there).
 pub fn operation_failed(operation_ja: &str, operation_en: &str, code: &str) -> Text {
+    if code == GATEWAY_PROCESSING {
+        return Text::new(
+            format!("{operation_ja}はペイジェントで処理中です（同期で結果を反映します）"),
+            format!("{operation_en} is being processed at Paygent (sync will show the result)"),
+        );
+    }
     Text::new(
         format!("{operation_ja}に失敗しました エラーコード: {code}"),
         format!("{operation_en} failed, error code: {code}"),

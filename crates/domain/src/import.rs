@@ -5,6 +5,8 @@
 use chrono::NaiveDate;
 use paygent_codec::Yen;
 
+use crate::history::Text;
+
 /// How a file was encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -39,6 +41,14 @@ pub fn decode(bytes: &[u8]) -> Option<(String, Encoding)> {
     // Without BOM sniffing: a UTF-16 mark must not turn a "Shift_JIS" file into UTF-16.
     let (text, errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes);
     (!errors).then(|| (text.into_owned(), Encoding::ShiftJis))
+}
+
+/// What every import says when [`decode`] reads nothing: the whole file is refused.
+pub fn encoding_problem() -> Text {
+    Text::new(
+        "ファイルの文字コードを読み取れません。UTF-8 か Shift_JIS で保存したファイルを選んでください。",
+        "The file's encoding cannot be read. Select a file saved as UTF-8 or Shift_JIS.",
+    )
 }
 
 /// A whole, non-negative yen amount as shops write it: `1980`, `1,980`, `¥1,980`,

@@ -192,10 +192,7 @@ impl FileError {
     /// What is wrong and what to do, in plain words.
     pub fn message(self) -> Text {
         match self {
-            FileError::Encoding => Text::new(
-                "CSVファイルの文字コードを読み取れません。UTF-8 か Shift_JIS で保存したファイルを選んでください。",
-                "The CSV file's encoding cannot be read. Select a file saved as UTF-8 or Shift_JIS.",
-            ),
+            FileError::Encoding => crate::import::encoding_problem(),
             FileError::NoOrderNumber => Text::new(
                 "CSVに「order_number」（注文番号）の列がありません。1行目に列名を入れてください。",
                 "The CSV has no \"order_number\" column. Put the column names in the first line.",

@@ -27,7 +27,7 @@ use chrono::NaiveDate;
 
 use crate::Yen;
 use crate::history::Text;
-use crate::import::{decode, parse_date, parse_yen};
+use crate::import::{decode, encoding_problem, parse_date, parse_yen};
 use crate::subscription::{
     CardExpiry, Cycle, SubscriptionStatus, valid_customer_card_id, valid_customer_id,
 };
@@ -148,12 +148,11 @@ fn parse_flag(s: &str) -> Option<bool> {
 pub fn parse_subscriptions_csv(bytes: &[u8]) -> (Vec<ImportRow>, Vec<RowError>) {
     let mut errors = Vec::new();
     let Some((text, _)) = decode(bytes) else {
-        errors.push(RowError::new(
-            0,
-            None,
-            "ファイルの文字コードを読み取れません。UTF-8 または Shift_JIS で保存してください。",
-            "The file is neither UTF-8 nor Shift_JIS. Save it as UTF-8 or Shift_JIS.",
-        ));
+        errors.push(RowError {
+            line: 0,
+            column: None,
+            message: encoding_problem(),
+        });
         return (Vec::new(), errors);
     };
     // The csv reader counts lines by '\n' but ends a record at the '\r' of "\r\n", so the

@@ -15,7 +15,7 @@
 //! Encoding as every import: UTF-8 (with or without BOM) or Shift_JIS.
 
 use crate::history::Text;
-use crate::import::decode;
+use crate::import::{decode, encoding_problem};
 use crate::labels::normalize_tracking_number;
 
 /// Header names of the order-number column.
@@ -62,10 +62,7 @@ pub struct TrackingFile {
 /// header with both columns).
 pub fn parse_tracking_file(bytes: &[u8]) -> Result<TrackingFile, Text> {
     let Some((text, _)) = decode(bytes) else {
-        return Err(Text::new(
-            "ファイルの文字コードを読めません（Shift_JIS か UTF-8 のCSVを選んでください）。",
-            "The file's encoding cannot be read (choose a CSV in Shift_JIS or UTF-8).",
-        ));
+        return Err(encoding_problem());
     };
     let mut lines = crate::storefront::LineCounter::new(&text);
     let mut reader = csv::ReaderBuilder::new()

@@ -320,6 +320,10 @@ struct StoredCardRequest {
     expiry: String,
     #[serde(default)]
     holder: Option<String>,
+    /// Registered with a validity check (025 `valid_check_flg=1`, §4.5), which passed: the
+    /// card's 027 rows carry its result.
+    #[serde(default)]
+    valid_check: bool,
 }
 
 async fn create_stored_card(
@@ -332,7 +336,13 @@ async fn create_stored_card(
             expiry: req.expiry.clone(),
             holder: req.holder.clone(),
         };
-        l.add_stored_card(now, rules, &req.merchant_id, &req.customer_id, input)
+        let id = l.add_stored_card(now, rules, &req.merchant_id, &req.customer_id, input)?;
+        if req.valid_check
+            && let Some(card) = l.stored_card_mut(&req.merchant_id, &req.customer_id, &id)
+        {
+            card.valid_checked_at = Some(now);
+        }
+        Ok::<_, LedgerError>(id)
     })?;
     Ok((StatusCode::CREATED, Json(json!({ "customer_card_id": id }))))
 }

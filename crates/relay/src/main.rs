@@ -52,6 +52,7 @@ enum Command {
     },
     /// Add a desktop to a shop; prints its token once.
     AddDesktop {
+        /// The shop's merchant ID (as given to add-shop).
         #[arg(long)]
         shop: String,
         /// A name that tells the shop owner which desktop this is.

@@ -2,7 +2,13 @@
 // plain Japanese/English `message` and `action` written on the Rust side. Message strings
 // are never parsed.
 import type { AppError } from "../bindings";
-import { CommandError } from "./api";
+
+/** Thrown by every command of `api` (lib/api.ts) when it returns its AppError. */
+export class CommandError extends Error {
+  constructor(public readonly error: AppError) {
+    super(`${error.code}: ${error.message.en}`);
+  }
+}
 
 /** A failure that is not an AppError (a bug, or the IPC itself failing). */
 export function unexpected(detail: string): AppError {

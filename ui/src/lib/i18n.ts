@@ -134,6 +134,10 @@ const messages = {
     "detail.summary": "受注情報",
     "detail.orderNumber": "注文番号",
     "detail.transactionId": "取引ID",
+    "detail.admin": "ペイジェントの管理画面で見る",
+    "detail.admin.hint": "この決済は、ペイジェントの売上管理の画面「ペイジェントオンライン」で取引IDを検索すると表示されます。",
+    "detail.admin.search": "検索する取引ID（クリックで選択、Ctrl+C でコピー）",
+    "detail.admin.noLink": "管理画面での決済ごとのアドレスはペイジェントの資料に載っていないため、PayDesk から直接は開けません。管理画面のアドレスとログイン方法は、ペイジェントとの契約時の案内にあります。",
     "txid.none": "—（取引IDなし）",
     "detail.status": "決済状況",
     "detail.method": "支払方法",
@@ -181,6 +185,7 @@ const messages = {
     "op.outcome.failed": "できませんでした",
     "op.outcome.unknown": "結果を確認中",
     "op.outcome.conflict": "ほかで変更されていました",
+    "op.outcome.processing": "ペイジェントで処理中",
     "op.disabledBecause": "できない理由",
     "detail.buyer": "購入者情報",
     "detail.buyer.name": "氏名",
@@ -422,6 +427,10 @@ const messages = {
     "detail.summary": "Order",
     "detail.orderNumber": "Order number",
     "detail.transactionId": "Transaction ID",
+    "detail.admin": "See it in Paygent's admin site",
+    "detail.admin.hint": "Search for the transaction ID in Paygent Online (ペイジェントオンライン), Paygent's sales admin site, to see this payment there.",
+    "detail.admin.search": "Transaction ID to search for (click to select, Ctrl+C to copy)",
+    "detail.admin.noLink": "Paygent's documents give no address for a payment's page in its admin site, so PayDesk cannot open it directly. The admin site's address and how to sign in are in Paygent's contract documents.",
     "txid.none": "— (no transaction ID)",
     "detail.status": "Payment status",
     "detail.method": "Method",
@@ -469,6 +478,7 @@ const messages = {
     "op.outcome.failed": "Not done",
     "op.outcome.unknown": "Result being confirmed",
     "op.outcome.conflict": "Changed elsewhere",
+    "op.outcome.processing": "Processing at Paygent",
     "op.disabledBecause": "Why not",
     "detail.buyer": "Buyer",
     "detail.buyer.name": "Name",
@@ -621,6 +631,23 @@ export function placeholderMismatches(): string[] {
   return (Object.keys(messages.ja) as MessageKey[]).filter(
     (k) => names(messages.ja[k]) !== names(messages.en[k]),
   );
+}
+
+/** Messages that show the shop owner jargon (checked by a unit test): a telegram number
+ *  such as "（027）", a cycle shorthand such as "1m" or "2w", or a field name such as
+ *  `customer_id` that is not in parentheses beside its plain name (a mail template's
+ *  `{placeholder}` is the shop's own word). */
+export function jargon(): string[] {
+  const found: string[] = [];
+  for (const language of ["ja", "en"] as const) {
+    for (const [key, value] of Object.entries(messages[language]) as [MessageKey, string][]) {
+      const telegram = /[（(]\s*0\d{2}\s*[）)]/.test(value);
+      const shorthand = /(^|[^\w{])\d+[mw](?![\w}])/.test(value);
+      const field = [...value.matchAll(/[a-z]+(?:_[a-z]+)+/g)].some((m) => !["（", "(", "{"].includes(value[(m.index ?? 0) - 1] ?? ""));
+      if (telegram || shorthand || field) found.push(`${language}:${key}`);
+    }
+  }
+  return found;
 }
 
 const STORAGE_KEY = "paydesk.language";

@@ -52,6 +52,8 @@ describe("outcomeTone", () => {
     expect(outcomeTone("failed")).toBe("error");
     expect(outcomeTone("unknown")).toBe("waiting");
     expect(outcomeTone("conflict")).toBe("warn");
+    // Parked at the gateway for this operation: neither done nor refused (issue 19).
+    expect(outcomeTone("processing")).toBe("waiting");
   });
 });
 

@@ -6,7 +6,7 @@ import { formatYen } from "./format";
 import type { MessageKey, Vars } from "./i18n";
 
 export type OperationKind = "capture" | "cancel" | "full_refund" | "partial_refund" | "amount_change";
-export type Outcome = "succeeded" | "failed" | "unknown" | "conflict";
+export type Outcome = "succeeded" | "failed" | "unknown" | "conflict" | "processing";
 
 /** What the confirmation step needs to know about the order. */
 export interface OrderFigures {
@@ -62,6 +62,7 @@ export function outcomeTone(outcome: Outcome): OutcomeTone {
     case "failed":
       return "error";
     case "unknown":
+    case "processing":
       return "waiting";
     case "conflict":
       return "warn";

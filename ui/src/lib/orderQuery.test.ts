@@ -1,5 +1,6 @@
 import { get } from "svelte/store";
 import { describe, expect, it } from "vitest";
+import { translate } from "./i18n";
 import { go, openOrder, route } from "./nav";
 import {
   activeFilters,
@@ -76,6 +77,14 @@ describe("list hints (issue 15, polish)", () => {
     expect(emptyKey("completed", false)).toBe("orders.empty.completed");
     expect(emptyKey("cancelled", false)).toBe("orders.empty.cancelled");
     expect(emptyKey("cancelled", true)).toBe("orders.empty.filtered");
+    // The words: they are moved there, never "when a payment notification comes".
+    for (const language of ["ja", "en"] as const) {
+      for (const tab of ["completed", "cancelled"] as const) {
+        const words = translate(language, emptyKey(tab, false));
+        expect(words).toMatch(language === "ja" ? /移/ : /move/i);
+        expect(words).not.toMatch(language === "ja" ? /通知/ : /notification/i);
+      }
+    }
   });
   it("suggests moving a fully refunded order out of the open list", () => {
     expect(moveHint({ status: { code: "60" }, list: "open" })).toBe("cancelled");

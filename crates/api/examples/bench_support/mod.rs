@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use api::demo::{Embedded, EmbeddedOptions};
 use api::{Build, Desk, DeskConfig, NoEvents};
+use demo::{Embedded, EmbeddedOptions};
 
 /// Set in the benchmark's second run, inside the private session.
 const SESSION_MARK: &str = "PAYDESK_BENCH_SESSION";

@@ -189,6 +189,21 @@ pub struct OutreachDto {
     pub card_expiry: Option<String>,
 }
 
+/// Which check the day-before check made (issue 19, point 8). Paygent's validity check
+/// (025 `valid_check_flg`, §4.5) needs the card's data, which PayDesk never holds for a
+/// stored card, so it reads the stored card (027) and, for a card registered with a
+/// validity check, that check's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum CardCheckKindCode {
+    /// The stored card read from Paygent (027): its expiry and expired flag.
+    StoredCardRead,
+    /// The same read, with the validity check result of the card's registration.
+    StoredCardReadWithRegistrationCheck,
+    /// The stored card could not be read: no check was made.
+    NotMade,
+}
+
 /// The day-before check of a stored card.
 #[derive(Clone, Debug, Serialize, Type)]
 pub struct CardCheckDto {
@@ -208,6 +223,10 @@ pub struct CardCheckDto {
     /// Paygent's validity check could not be used for this card (contract, or a stored
     /// card without a fresh token); the prediction rests on the expiry.
     pub validity_check_unavailable: bool,
+    /// Which check was made.
+    pub check_kind: CardCheckKindCode,
+    /// Which check was made, in plain words.
+    pub check_made: Text,
 }
 
 /// The subscription detail.

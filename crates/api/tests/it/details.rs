@@ -45,7 +45,7 @@ async fn storefront(h: &Harness) -> std::path::PathBuf {
     h.control(
         "POST",
         "/control/storefront/generate",
-        json!({"merchant_id": api::demo::DEMO_MERCHANT_ID, "orders": 12, "seed": 7, "csv_path": csv}),
+        json!({"merchant_id": demo::DEMO_MERCHANT_ID, "orders": 12, "seed": 7, "csv_path": csv}),
     )
     .await;
     h.sync().await;
@@ -69,7 +69,7 @@ async fn storefront_csv_import_and_excel_export() {
         .control(
             "POST",
             "/control/storefront/generate",
-            json!({"merchant_id": api::demo::DEMO_MERCHANT_ID, "orders": 12, "seed": 7, "csv_path": csv}),
+            json!({"merchant_id": demo::DEMO_MERCHANT_ID, "orders": 12, "seed": 7, "csv_path": csv}),
         )
         .await;
     h.sync().await;

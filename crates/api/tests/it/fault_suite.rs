@@ -56,7 +56,7 @@ const CLIENT_TIMEOUT_SECS: &str = "1";
 const PATIENCE: Duration = Duration::from_secs(40);
 /// How often a condition without an event to wait on is checked again.
 const POLL: Duration = Duration::from_millis(10);
-const MERCHANT: &str = api::demo::DEMO_MERCHANT_ID;
+const MERCHANT: &str = demo::DEMO_MERCHANT_ID;
 /// Telegrams that change a payment (091 and 094 only read).
 const OPERATION_TELEGRAMS: [&str; 8] = ["021", "022", "023", "028", "029", "340", "341", "342"];
 const CAPTURES: [&str; 2] = ["022", "341"];

@@ -2,15 +2,18 @@
 //! loopback, a `Desk` with its own keychain namespace, and helpers that drive the
 //! simulator's control API. Waiting is on the desk's events, never on sleeps.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use api::demo::{Embedded, EmbeddedOptions};
 use api::dto::events::DeskEvent;
 use api::dto::{CaptureModeCode, OrderDetail, OrderQuery, SettingsInput};
 use api::{Build, Desk, DeskConfig, EventSink};
+use demo::{Embedded, EmbeddedOptions};
+use secrets::SecretKey;
 use serde_json::{Value, json};
+pub use test_support::{folder_state, shop_secrets};
 
 /// The most a test waits for something to arrive before failing.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -227,7 +230,7 @@ impl Harness {
                 "POST",
                 "/control/checkouts/card",
                 json!({
-                    "merchant_id": api::demo::DEMO_MERCHANT_ID,
+                    "merchant_id": demo::DEMO_MERCHANT_ID,
                     "trading_id": order,
                     "amount": amount,
                     "card_number": "4900000000000000",
@@ -247,7 +250,7 @@ impl Harness {
                 "POST",
                 "/control/checkouts/paidy",
                 json!({
-                    "merchant_id": api::demo::DEMO_MERCHANT_ID,
+                    "merchant_id": demo::DEMO_MERCHANT_ID,
                     "trading_id": order,
                     "amount": amount,
                     "buyer": {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "email": "taro@example.jp", "phone": "090-1234-5678"},
@@ -372,3 +375,4 @@ async fn open_desk(
     config.in_flight_window = in_flight_window;
     Desk::open(config).await.unwrap()
 }
+

@@ -12,7 +12,7 @@ use api::identity::{Place, move_from_previous};
 use api::{Build, Desk, DeskConfig, keychain_namespace};
 use secrets::{Keychain, SecretKey, Sensitive};
 
-use crate::demo::{folder_state, shop_secrets};
+use crate::harness::{folder_state, shop_secrets};
 
 struct OldDesk {
     previous: Place,

@@ -167,8 +167,42 @@ async fn s5_3_card_capture_parked_in_30_is_shown_and_settled_by_sync() {
         .await
         .unwrap();
     keep(&result);
-    assert_ne!(result.outcome, OperationOutcomeCode::Succeeded);
     assert_eq!(h.payment(&payment).await["status"], "30");
+    // Neither done nor refused: the capture is held at Paygent, and the result says so
+    // instead of 「できませんでした」 with 2008.
+    assert_eq!(
+        result.outcome,
+        OperationOutcomeCode::Processing,
+        "{result:?}"
+    );
+    assert!(result.error.is_none(), "{:?}", result.error);
+    assert_eq!(
+        result.message.ja,
+        "売上確定はペイジェントで処理中です。ペイジェントが処理を終えると、同期で結果が反映されます。"
+    );
+    assert!(
+        result.message.en.contains("being processed at Paygent")
+            && result.message.en.contains("Sync"),
+        "{}",
+        result.message.en
+    );
+    assert!(
+        !result.message.ja.contains("できません") && !result.message.ja.contains("2008"),
+        "{}",
+        result.message.ja
+    );
+    // Its history line says the same, not "failed, error code".
+    let history = &result.order.history;
+    assert!(
+        history
+            .iter()
+            .any(|l| l.text.ja.contains("売上確定はペイジェントで処理中")),
+        "{history:?}"
+    );
+    assert!(
+        !history.iter().any(|l| l.text.ja.contains("売上確定に失敗")),
+        "{history:?}"
+    );
 
     // The operation's own inquiry already put 30 on the order; checking again (094)
     // changes nothing and it still says what 30 means.

@@ -205,7 +205,7 @@ async fn stored_card(h: &Harness, customer: &str, expiry: &str) -> String {
         .control(
             "POST",
             "/control/stored-cards",
-            json!({"merchant_id": api::demo::DEMO_MERCHANT_ID, "customer_id": customer,
+            json!({"merchant_id": demo::DEMO_MERCHANT_ID, "customer_id": customer,
                    "card_number": "4900000000000000", "expiry": expiry, "holder": "HANAKO YAMADA"}),
         )
         .await;

@@ -5,8 +5,7 @@ mod harness;
 
 mod boundary;
 mod bulk;
-mod cli;
-mod demo;
+mod demo_refusal;
 mod details;
 mod documents;
 mod fault_suite;

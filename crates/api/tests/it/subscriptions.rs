@@ -9,9 +9,9 @@ use serde_json::json;
 
 use api::dto::events::DeskEvent;
 use api::dto::subscriptions::{
-    CardStateCode, FailedRenewalChoiceCode, FailedRenewalChoiceInput, NotificationPreferencesDto,
-    ReminderKindCode, SendRemindersRequest, SmtpSettingsInput, SubscriptionImportReport,
-    SubscriptionQuery, SubscriptionStatusCode,
+    CardCheckKindCode, CardStateCode, FailedRenewalChoiceCode, FailedRenewalChoiceInput,
+    NotificationPreferencesDto, ReminderKindCode, SendRemindersRequest, SmtpSettingsInput,
+    SubscriptionImportReport, SubscriptionQuery, SubscriptionStatusCode,
 };
 use api::dto::{CaptureModeCode, OrderListCode};
 use mail::testing::{Mode, TestSmtp};
@@ -53,7 +53,7 @@ async fn stored_card(h: &Harness, customer: &str, expiry: &str) -> String {
         .control(
             "POST",
             "/control/stored-cards",
-            json!({"merchant_id": api::demo::DEMO_MERCHANT_ID, "customer_id": customer,
+            json!({"merchant_id": demo::DEMO_MERCHANT_ID, "customer_id": customer,
                    "card_number": "4900000000000000", "expiry": expiry, "holder": "HANAKO YAMADA"}),
         )
         .await;
@@ -140,6 +140,103 @@ async fn choose(
         .unwrap();
     keep(&panel);
     panel
+}
+
+/// Issue 19, point 8 (§4.5): the day-before check records and shows which check it made.
+/// A validity check of its own needs the card's data (025), which PayDesk never holds for
+/// a stored card, so it reads the stored card (027); for a card registered with a
+/// validity check it also reads that check's result. The record keeps which it was, and
+/// the subscription detail and the card dashboard say it.
+#[tokio::test]
+async fn s4_5_the_day_before_check_says_which_check_it_made() {
+    let h = start("sub_check_kind").await;
+    let sim = h.embedded.simulator();
+    sim.set_time(jst(2030, 1, 14, 0, 0, 30));
+    let plain = stored_card(&h, "CUST_PLAIN", "1239").await;
+    let checked = h
+        .control(
+            "POST",
+            "/control/stored-cards",
+            json!({"merchant_id": demo::DEMO_MERCHANT_ID, "customer_id": "CUST_CHECKED",
+                   "card_number": "4900000000000000", "expiry": "1239",
+                   "holder": "HANAKO YAMADA", "valid_check": true}),
+        )
+        .await["customer_card_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let report = import(
+        &h,
+        &format!(
+            "CUST_PLAIN,{plain},山田 花子,hanako@example.jp,1m,1980,2030-01-15\n\
+             CUST_CHECKED,{checked},佐藤 一郎,ichiro@example.jp,1m,2980,2030-01-15\n"
+        ),
+    )
+    .await;
+    assert_eq!(report.imported, 2, "{:?}", report.errors);
+    let plain_id = subscription_id(&h, "CUST_PLAIN").await;
+    let checked_id = subscription_id(&h, "CUST_CHECKED").await;
+    let run = h.desk.subscriptions_tick().await;
+    keep(&run);
+
+    let dash = h.desk.card_dashboard().await.unwrap();
+    keep(&dash);
+    let of = |id: i64| {
+        dash.day_before_checks
+            .iter()
+            .find(|c| c.subscription_id == id)
+            .unwrap_or_else(|| panic!("subscription {id} was checked the day before"))
+            .clone()
+    };
+    let p = of(plain_id);
+    assert_eq!(p.renewal_date, "2030-01-15");
+    assert!(!p.predicted_failure, "{p:?}");
+    assert_eq!(p.check_kind, CardCheckKindCode::StoredCardRead);
+    assert!(p.validity_check_unavailable);
+    assert!(
+        p.check_made.ja.contains("登録済みカードを照会")
+            && !p.check_made.ja.contains("カード登録時"),
+        "{:?}",
+        p.check_made
+    );
+    assert!(
+        p.check_made.en.contains("cannot be made on a stored card"),
+        "{:?}",
+        p.check_made
+    );
+    let c = of(checked_id);
+    assert!(!c.predicted_failure, "{c:?}");
+    assert_eq!(
+        c.check_kind,
+        CardCheckKindCode::StoredCardReadWithRegistrationCheck
+    );
+    assert!(!c.validity_check_unavailable);
+    assert!(
+        c.check_made
+            .ja
+            .contains("カード登録時（2030-01-14）の有効性チェックの結果「正常」"),
+        "{:?}",
+        c.check_made
+    );
+    assert!(
+        c.check_made
+            .en
+            .contains("validity check made when it was registered (2030-01-14): OK"),
+        "{:?}",
+        c.check_made
+    );
+    // The label carries no jargon (issue 15): no telegram numbers.
+    for t in [&p.check_made, &c.check_made] {
+        assert!(!t.ja.contains("027") && !t.en.contains("025"), "{t:?}");
+    }
+
+    // The record is what the subscription's own screen shows, after a restart too.
+    let desk = h.reopen().await;
+    let detail = desk.get_subscription(checked_id).await.unwrap();
+    keep(&detail);
+    let kept = detail.card_check.expect("the check is recorded");
+    assert_eq!(kept.check_kind, c.check_kind);
+    assert_eq!(kept.check_made, c.check_made);
 }
 
 #[tokio::test]
@@ -589,7 +686,7 @@ async fn a_subscription_starts_from_a_first_purchase_on_a_stored_card() {
         .control(
             "POST",
             "/control/checkouts/card",
-            json!({"merchant_id": api::demo::DEMO_MERCHANT_ID, "trading_id": "FIRST_1", "amount": 4980,
+            json!({"merchant_id": demo::DEMO_MERCHANT_ID, "trading_id": "FIRST_1", "amount": 4980,
                    "card_number": "4900000000000000", "expiry": "0231", "capture_mode": "authorize_only",
                    "three_d_secure": false, "customer_id": "CUST_FP"}),
         )

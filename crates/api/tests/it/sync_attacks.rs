@@ -15,7 +15,7 @@ async fn gateway_record(h: &Harness, notice: u64) -> Vec<(String, String)> {
             "GET",
             &format!(
                 "/control/notifications?merchant_id={}",
-                api::demo::DEMO_MERCHANT_ID
+                demo::DEMO_MERCHANT_ID
             ),
             Value::Null,
         )

@@ -122,7 +122,7 @@ async fn a_relay_gap_is_fetched_by_id_with_091() {
     let shop = |hash_key: &str| {
         let credentials = h.embedded.credentials();
         json!({
-            "merchant_id": api::demo::DEMO_MERCHANT_ID,
+            "merchant_id": demo::DEMO_MERCHANT_ID,
             "connect_id": credentials.connect_id,
             "connect_password": SENTINEL_PASSWORD,
             "hash_key": hash_key,
@@ -472,7 +472,7 @@ async fn a_lost_091_answer_is_fetched_again_by_id() {
             "GET",
             &format!(
                 "/control/notifications?merchant_id={}",
-                api::demo::DEMO_MERCHANT_ID
+                demo::DEMO_MERCHANT_ID
             ),
             Value::Null,
         )

@@ -5,6 +5,7 @@ mod bulk;
 mod conformance;
 mod deposits;
 mod history;
+mod imports_agree;
 mod journal;
 mod labels;
 mod matrix;

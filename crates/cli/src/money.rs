@@ -1,40 +1,90 @@
 //! `paydesk money sales | cell | expected | export`: money in (issue 21) from the command
 //! line, over the same [`Desk`] calls as the window.
 
-use crate::Desk;
-use crate::cli::{Args, Failure, print_json, say};
-use crate::dto::PaymentMethodCode;
-use crate::dto::money::{
+use api::Desk;
+use api::dto::money::{
     AccountingFormatCode, ExpectedDepositsQuery, MovementKindCode, MovementsQuery, SalesPeriodCode,
     SalesQuery,
 };
+use clap::{Subcommand, ValueEnum};
 
-fn method(args: &Args) -> Result<Option<PaymentMethodCode>, Failure> {
-    match args.option("method") {
-        None => Ok(None),
-        Some("card") => Ok(Some(PaymentMethodCode::Card)),
-        Some("paidy") => Ok(Some(PaymentMethodCode::Paidy)),
-        Some(other) => Err(format!("--method {other}: use card or paidy").into()),
-    }
+use crate::{Failure, MethodArg, print_json, say};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MoneyCommand {
+    /// Captured, refunded and net per Japan day or month
+    Sales {
+        /// Rows per day or per month
+        #[arg(long, default_value = "day")]
+        period: PeriodArg,
+        /// The first Japan day (2026-12-01)
+        #[arg(long, value_name = "DAY")]
+        from: Option<String>,
+        /// The last Japan day (2026-12-31)
+        #[arg(long, value_name = "DAY")]
+        to: Option<String>,
+    },
+    /// The captures and refunds behind a cell of the sales table
+    Cell {
+        /// The first Japan day (2026-12-01)
+        #[arg(long, value_name = "DAY")]
+        from: String,
+        /// The last Japan day (2026-12-31)
+        #[arg(long, value_name = "DAY")]
+        to: String,
+        /// Only this payment method
+        #[arg(long)]
+        method: Option<MethodArg>,
+    },
+    /// Expected deposits per settlement period
+    Expected {
+        /// The first Japan day (2026-12-01)
+        #[arg(long, value_name = "DAY")]
+        from: Option<String>,
+        /// The last Japan day (2026-12-31)
+        #[arg(long, value_name = "DAY")]
+        to: Option<String>,
+    },
+    /// Write a month's journal entries as an accounting software's import file (refused
+    /// until every account name is set)
+    Export {
+        /// The file to write
+        file: String,
+        /// The accounting software
+        #[arg(long)]
+        format: FormatArg,
+        /// The month (2026-11)
+        #[arg(long)]
+        month: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum PeriodArg {
+    Day,
+    Month,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// freee
+    Freee,
+    /// マネーフォワード クラウド会計
+    Moneyforward,
+    /// 弥生会計
+    Yayoi,
 }
 
 /// Runs one `money` sub-command.
-pub(crate) async fn execute(desk: &Desk, args: &Args, sub: Option<&str>) -> Result<(), Failure> {
-    match sub {
-        Some("sales") => {
-            let period = match args.option("period") {
-                None | Some("day") => SalesPeriodCode::Day,
-                Some("month") => SalesPeriodCode::Month,
-                Some(other) => return Err(format!("--period {other}: use day or month").into()),
+pub(crate) async fn execute(desk: &Desk, command: MoneyCommand, json: bool) -> Result<(), Failure> {
+    match command {
+        MoneyCommand::Sales { period, from, to } => {
+            let period = match period {
+                PeriodArg::Day => SalesPeriodCode::Day,
+                PeriodArg::Month => SalesPeriodCode::Month,
             };
-            let report = desk
-                .sales_report(SalesQuery {
-                    period,
-                    from: args.option("from").map(str::to_owned),
-                    to: args.option("to").map(str::to_owned),
-                })
-                .await?;
-            if args.json {
+            let report = desk.sales_report(SalesQuery { period, from, to }).await?;
+            if json {
                 print_json(&report);
                 return Ok(());
             }
@@ -68,18 +118,14 @@ pub(crate) async fn execute(desk: &Desk, args: &Args, sub: Option<&str>) -> Resu
                 report.total.net_yen
             );
         }
-        Some("cell") => {
-            let (Some(from), Some(to)) = (args.option("from"), args.option("to")) else {
-                return Err("--from and --to are needed (Japan days: 2026-12-01)".into());
+        MoneyCommand::Cell { from, to, method } => {
+            let query = MovementsQuery {
+                from,
+                to,
+                method: method.map(MethodArg::code),
             };
-            let list = desk
-                .sales_movements(MovementsQuery {
-                    from: from.to_owned(),
-                    to: to.to_owned(),
-                    method: method(args)?,
-                })
-                .await?;
-            if args.json {
+            let list = desk.sales_movements(query).await?;
+            if json {
                 print_json(&list);
                 return Ok(());
             }
@@ -104,14 +150,11 @@ pub(crate) async fn execute(desk: &Desk, args: &Args, sub: Option<&str>) -> Resu
             }
             println!("({} of {})", list.items.len(), list.total);
         }
-        Some("expected") => {
+        MoneyCommand::Expected { from, to } => {
             let report = desk
-                .expected_deposits(ExpectedDepositsQuery {
-                    from: args.option("from").map(str::to_owned),
-                    to: args.option("to").map(str::to_owned),
-                })
+                .expected_deposits(ExpectedDepositsQuery { from, to })
                 .await?;
-            if args.json {
+            if json {
                 print_json(&report);
                 return Ok(());
             }
@@ -137,19 +180,18 @@ pub(crate) async fn execute(desk: &Desk, args: &Args, sub: Option<&str>) -> Resu
             }
             println!("still to come: {}", report.to_come_yen);
         }
-        Some("export") => {
-            let path = args.word(2).ok_or("the file to write is needed")?;
-            let format = match args.option("format") {
-                Some("freee") => AccountingFormatCode::Freee,
-                Some("moneyforward") => AccountingFormatCode::Moneyforward,
-                Some("yayoi") => AccountingFormatCode::Yayoi,
-                _ => return Err("--format freee|moneyforward|yayoi is needed".into()),
+        MoneyCommand::Export {
+            file,
+            format,
+            month,
+        } => {
+            let format = match format {
+                FormatArg::Freee => AccountingFormatCode::Freee,
+                FormatArg::Moneyforward => AccountingFormatCode::Moneyforward,
+                FormatArg::Yayoi => AccountingFormatCode::Yayoi,
             };
-            let month = args.option("month").ok_or("--month 2026-11 is needed")?;
-            let report = desk
-                .export_journal(path.to_owned(), format, month.to_owned())
-                .await?;
-            if args.json {
+            let report = desk.export_journal(file, format, month).await?;
+            if json {
                 print_json(&report);
             } else {
                 println!(
@@ -158,7 +200,6 @@ pub(crate) async fn execute(desk: &Desk, args: &Args, sub: Option<&str>) -> Resu
                 );
             }
         }
-        _ => return Err("money: use sales, cell, expected or export".into()),
     }
     Ok(())
 }

@@ -1,4 +1,6 @@
-//! The demo starts its simulator and relay, fills itself with sample orders, and resumes.
+//! The demo starts its simulator and relay, fills itself with sample orders, and resumes;
+//! it never touches a shop's data folder or keychain entries. Needs the OS keychain (run
+//! inside a Secret Service session, as `cargo xtask test` does).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -6,26 +8,30 @@ use std::path::{Path, PathBuf};
 use api::dto::{OrderQuery, SettingsInput, SyncModeCode};
 use api::{Build, Desk, DeskConfig, keychain_namespace};
 use secrets::{Keychain, SecretKey, Sensitive};
+use test_support::{folder_state, shop_secrets};
 
-use crate::harness::keep;
+fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("info")
+        .with_test_writer()
+        .try_init();
+}
+
+/// A configuration of this build as the demo.
+fn demo_config(identifier: &str, build: Build, dir: &Path) -> DeskConfig {
+    let mut c = DeskConfig::new(identifier, "0.0.0", build, dir.to_owned());
+    c.demo = true;
+    c.demo_servers = Some(demo::servers());
+    c
+}
 
 #[tokio::test]
 async fn demo_starts_with_sample_orders_and_resumes() {
-    crate::harness::init_logs();
+    init_logs();
     let dir = tempfile::tempdir().unwrap();
-    let config = || {
-        let mut c = DeskConfig::new(
-            "jp.paydesk.it.demo",
-            "0.0.0",
-            Build::Test,
-            dir.path().to_owned(),
-        );
-        c.demo = true;
-        c
-    };
+    let config = || demo_config("jp.paydesk.it.demo", Build::Test, dir.path());
     let desk = Desk::open(config()).await.unwrap();
     let status = desk.demo_status().await.unwrap().expect("demo status");
-    keep(&status);
     assert!(status.control_url.starts_with("http://127.0.0.1:"));
     let page = desk.list_orders(OrderQuery::default()).await.unwrap();
     assert!(page.total >= 40, "{}", page.total);
@@ -33,7 +39,6 @@ async fn demo_starts_with_sample_orders_and_resumes() {
     let settings = desk.get_settings().await.unwrap();
     assert!(settings.complete && settings.secrets.relay_token);
     let home = desk.home_summary().await.unwrap();
-    keep(&home);
     assert!(home.open_orders > 0);
     let total = page.total;
     drop(desk);
@@ -56,46 +61,13 @@ async fn demo_starts_with_sample_orders_and_resumes() {
     }
 }
 
-/// Every file under `dir` with its bytes: a folder's exact state, to show it untouched.
-pub fn folder_state(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut todo = vec![dir.to_owned()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                files.insert(path.strip_prefix(dir).unwrap().to_owned(), bytes);
-            }
-        }
-    }
-    files
-}
-
-/// A shop's secrets: one of each, the client certificate long enough to be kept in parts.
-pub fn shop_secrets(tag: &str) -> Vec<(SecretKey, String)> {
-    SecretKey::ALL
-        .iter()
-        .map(|&key| {
-            let value = if key == SecretKey::ClientCertificate {
-                format!("SENTINEL-{tag}-certificate-{}", "C".repeat(2_600))
-            } else {
-                format!("SENTINEL-{tag}-{}", key.account())
-            };
-            (key, value)
-        })
-        .collect()
-}
-
 /// Issue 15, point 2: a release build started as the demo (`--demo`, `PAYDESK_DEMO=1`)
 /// used the shop's data folder and the release keychain namespace, so the demo's
 /// credentials replaced the shop's and its sample orders went into the shop's database.
 /// The demo now runs in its own folder beside the shop's and its own namespace.
 #[tokio::test]
 async fn the_demo_of_a_release_build_leaves_the_shops_data_and_secrets_untouched() {
-    crate::harness::init_logs();
+    init_logs();
     let root = tempfile::tempdir().unwrap();
     let shop_dir = root.path().join("jp.paydesk.it.demo-release");
     // A release build's identity (the test's own identifier, in the test session's keyring).
@@ -130,9 +102,9 @@ async fn the_demo_of_a_release_build_leaves_the_shops_data_and_secrets_untouched
     );
 
     // The demo, as the app starts it: the shop's folder and identity, plus `demo`.
-    let mut config = DeskConfig::new(identifier, "0.0.0", Build::Release, shop_dir.clone());
-    config.demo = true;
-    let demo = Desk::open(config).await.unwrap();
+    let demo = Desk::open(demo_config(identifier, Build::Release, &shop_dir))
+        .await
+        .unwrap();
     let info = demo.app_info();
     assert!(demo.list_orders(OrderQuery::default()).await.unwrap().total >= 40);
     let demo_settings = demo.get_settings().await.unwrap();

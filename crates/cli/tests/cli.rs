@@ -1,6 +1,30 @@
-//! The command-line entry runs over the same core.
+//! The command-line entry runs over the same core: exit codes, help for every command,
+//! shell completions, and the refusal of the demo in a build without it.
+
+use std::path::Path;
+use std::process::Command;
 
 use api::{Build, DeskConfig};
+
+/// The text of a PDF (poppler's `pdftotext`), words joined by single spaces.
+fn pdf_text(path: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by `cargo xtask setup`");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 fn args(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| (*w).to_owned()).collect()
@@ -18,25 +42,22 @@ async fn cli_lists_orders_and_reports_usage_errors() {
         )
     };
     assert_eq!(
-        api::cli::run(config(), &args(&["orders", "list", "--json"])).await,
+        cli::run(config(), &args(&["orders", "list", "--json"])).await,
         0
     );
+    assert_eq!(cli::run(config(), &args(&["orders", "show", "x"])).await, 2);
     assert_eq!(
-        api::cli::run(config(), &args(&["orders", "show", "x"])).await,
-        2
-    );
-    assert_eq!(
-        api::cli::run(config(), &args(&["orders", "show", "42"])).await,
+        cli::run(config(), &args(&["orders", "show", "42"])).await,
         1
     );
     assert_eq!(
-        api::cli::run(config(), &args(&["orders", "frobnicate"])).await,
+        cli::run(config(), &args(&["orders", "frobnicate"])).await,
         2
     );
     // Without credentials there is nothing to sync with: not an error.
-    assert_eq!(api::cli::run(config(), &args(&["sync", "once"])).await, 0);
-    assert!(api::cli::is_cli_command("orders"));
-    assert!(!api::cli::is_cli_command("--demo"));
+    assert_eq!(cli::run(config(), &args(&["sync", "once"])).await, 0);
+    assert!(cli::is_cli_command("orders"));
+    assert!(!cli::is_cli_command("--demo"));
 }
 
 /// Issue 15, point 10: the command line filters and sorts as the window does; a wrong
@@ -54,7 +75,7 @@ async fn cli_lists_orders_filtered_and_sorted() {
     };
     let run = |words: &'static [&'static str]| {
         let config = config();
-        async move { api::cli::run(config, &args(words)).await }
+        async move { cli::run(config, &args(words)).await }
     };
     assert_eq!(
         run(&[
@@ -147,7 +168,7 @@ async fn cli_import_previews_then_applies_exactly_that_and_undoes() {
     )
     .unwrap();
     let file = csv.display().to_string();
-    let run = |words: Vec<String>| async move { api::cli::run(config(), &words).await };
+    let run = |words: Vec<String>| async move { cli::run(config(), &words).await };
     assert_eq!(run(args(&["orders", "import", &file])).await, 0);
     assert_eq!(
         email().as_deref(),
@@ -245,7 +266,7 @@ async fn cli_issues_documents_and_marks_deposits() {
     }
     let pdf = dir.path().join("receipts.pdf");
     let out = pdf.display().to_string();
-    let run = |words: Vec<String>| async move { api::cli::run(config(), &words).await };
+    let run = |words: Vec<String>| async move { cli::run(config(), &words).await };
     assert_eq!(
         run(args(&[
             "documents",
@@ -258,7 +279,7 @@ async fn cli_issues_documents_and_marks_deposits() {
         .await,
         0
     );
-    let text = crate::documents::pdf_text(&pdf);
+    let text = pdf_text(&pdf);
     assert!(text.contains("領収書") && text.contains("¥2,200"), "{text}");
     // The authorized order gets no receipt: exit 1, and no order number is a usage error.
     assert_eq!(
@@ -353,9 +374,9 @@ async fn cli_money_sales_expected_and_export() {
     };
     let run = |words: Vec<String>| {
         let config = config();
-        async move { api::cli::run(config, &words).await }
+        async move { cli::run(config, &words).await }
     };
-    assert!(api::cli::is_cli_command("money"));
+    assert!(cli::is_cli_command("money"));
     assert_eq!(run(args(&["money", "sales", "--json"])).await, 0);
     assert_eq!(run(args(&["money", "sales", "--period", "month"])).await, 0);
     assert_eq!(run(args(&["money", "sales", "--period", "week"])).await, 2);
@@ -479,7 +500,7 @@ async fn cli_writes_labels_and_records_tracking_numbers() {
         store.set_setting(k, v).unwrap();
     }
     drop(store);
-    let run = |words: Vec<String>| async move { api::cli::run(config(), &words).await };
+    let run = |words: Vec<String>| async move { cli::run(config(), &words).await };
     let out = dir.path().join("sagawa.csv").display().to_string();
     let (a, b) = (shipped.0.to_string(), bare.0.to_string());
     // The bare order has no address: the file holds the other, and the exit says so.
@@ -568,4 +589,98 @@ async fn cli_writes_labels_and_records_tracking_numbers() {
         store.shipments(bare).unwrap()[0].tracking_number,
         "123456789013"
     );
+}
+
+/// Issue 18, point 4: every command and sub-command has its help (`paydesk help …` and
+/// `--help` exit 0), the top-level help states the exit codes, and a completion script is
+/// printed for each shell without opening the desk.
+#[tokio::test]
+async fn every_command_has_help_and_completions_open_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = || DeskConfig::new("jp.paydesk.it.cli-help", "0.0.0", Build::Test, data.clone());
+    let root = cli::command();
+    let mut paths: Vec<Vec<String>> = Vec::new();
+    for sub in root.get_subcommands() {
+        let name = sub.get_name().to_owned();
+        assert!(sub.get_about().is_some(), "{name} has no help");
+        if name == "help" {
+            continue;
+        }
+        assert!(cli::is_cli_command(&name), "{name}");
+        for leaf in sub.get_subcommands() {
+            assert!(
+                leaf.get_about().is_some(),
+                "{name} {} has no help",
+                leaf.get_name()
+            );
+            for arg in leaf.get_arguments() {
+                assert!(
+                    arg.get_help().is_some() || arg.is_global_set(),
+                    "{name} {} {} has no help",
+                    leaf.get_name(),
+                    arg.get_id()
+                );
+            }
+            paths.push(vec![name.clone(), leaf.get_name().to_owned()]);
+        }
+        paths.push(vec![name]);
+    }
+    assert!(paths.len() > 30, "{paths:?}");
+    for path in &paths {
+        let mut help = vec!["help".to_owned()];
+        help.extend(path.iter().cloned());
+        assert_eq!(cli::run(config(), &help).await, 0, "{help:?}");
+        let mut flag = path.clone();
+        flag.push("--help".into());
+        assert_eq!(cli::run(config(), &flag).await, 0, "{flag:?}");
+    }
+    assert_eq!(cli::run(config(), &args(&["help"])).await, 0);
+    assert_eq!(cli::run(config(), &args(&["--help"])).await, 0);
+    let top = root.clone().render_long_help().to_string();
+    assert!(
+        top.contains("Exit codes:") && top.contains("2  usage error"),
+        "{top}"
+    );
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        assert_eq!(
+            cli::run(config(), &args(&["completions", shell])).await,
+            0,
+            "{shell}"
+        );
+    }
+    assert_eq!(cli::run(config(), &args(&["completions", "tcsh"])).await, 2);
+    assert!(!data.exists(), "help or completions opened the desk");
+}
+
+/// Issue 18, point 5: a build without the demo (no `demo_servers`, as a release) refuses
+/// `--demo` / `PAYDESK_DEMO=1` with exit 1 and touches no folder.
+#[tokio::test]
+async fn the_demo_is_refused_in_a_build_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = dir.path().join("jp.paydesk.it.cli-no-demo");
+    let config = |demo: bool| {
+        let mut c = DeskConfig::new(
+            "jp.paydesk.it.cli-no-demo",
+            "0.0.0",
+            Build::Release,
+            shop.clone(),
+        );
+        c.demo = demo;
+        c
+    };
+    // PAYDESK_DEMO=1 (the host sets `demo`) and --demo alike.
+    assert_eq!(cli::run(config(true), &args(&["orders", "list"])).await, 1);
+    assert_eq!(
+        cli::run(config(false), &args(&["orders", "list", "--demo"])).await,
+        1
+    );
+    assert!(!shop.exists(), "the shop's folder was made");
+    assert!(
+        !api::demo_data_dir(&shop).exists(),
+        "a demo folder was made"
+    );
+    let refusal = api::demo_servers::unavailable();
+    assert!(refusal.message.ja.contains("デモが入っていません"));
+    assert!(refusal.message.en.contains("has no demo"));
 }

@@ -1,14 +1,18 @@
-//! The demo: an embedded gateway simulator and relay on loopback, with sample data.
+//! The demo: an embedded gateway simulator and relay on loopback, with sample data. A crate
+//! of its own so that only development and test builds carry it (the app's feature `demo`,
+//! which `cargo xtask demo`, the tests and the quick benchmarks turn on); a release build
+//! has none of it (`cargo xtask tidy` checks the release dependency graph).
 //!
 //! Layout: [`Embedded::start`] runs the simulator (library, mutual TLS with a generated
 //! certificate kit, state file in the data dir so the demo resumes) and the relay (library,
 //! its own SQLite in the data dir, a shop and a desktop token created programmatically),
 //! both on `127.0.0.1:0`, and registers the simulator shop with `notify_url` = the relay's
-//! notification URL and the same hash key. [`start`] (what `Desk::open` calls in demo
-//! mode) then stores the demo shop's credentials the way a real shop's are stored (secrets
-//! in the keychain, the rest in settings), runs the storefront generator once (60 orders,
-//! fixed seed), syncs, and imports the generated CSV so buyer names show. Tests use
-//! [`Embedded`] directly with their own options.
+//! notification URL and the same hash key. [`servers`] is what a host puts in
+//! `DeskConfig::demo_servers`: `Desk::open` in demo mode starts [`Embedded`] through it in
+//! the demo's own data folder, then [`prepare`] stores the demo shop's credentials the way
+//! a real shop's are stored (secrets in the keychain, the rest in settings), runs the
+//! storefront generator once (60 orders, fixed seed), syncs, and imports the generated CSV
+//! so buyer names show. Tests use [`Embedded`] directly with their own options.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,8 +25,12 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::dto::{CredentialsInput, DemoStatus, EnvironmentCode, SettingsInput};
-use crate::{AppError, Clock, Desk};
+use api::demo_servers::DemoFuture;
+use api::dto::subscriptions::SubscriptionInput;
+use api::dto::{CredentialsInput, DemoStatus, EnvironmentCode, SettingsInput};
+use api::{AppError, Clock, DemoServers, Desk, RunningDemo};
+use domain::labels::Sender;
+use domain::subscription::japan_date;
 
 /// The demo shop (a local simulator's shop: these values are not secrets anywhere else).
 pub const DEMO_MERCHANT_ID: &str = "70000";
@@ -85,12 +93,6 @@ impl std::fmt::Debug for Embedded {
             .field("control_url", &self.control_url)
             .field("gateway_url", &self.gateway_url)
             .finish_non_exhaustive()
-    }
-}
-
-impl crate::context::DemoRun for Embedded {
-    fn status(&self) -> DemoStatus {
-        Embedded::status(self)
     }
 }
 
@@ -289,30 +291,64 @@ fn rand_suffix() -> u64 {
     h.finish()
 }
 
-/// Starts the embedded servers for `Desk::open` in demo mode.
-pub(crate) async fn start_embedded(data_dir: &Path) -> Result<Embedded, AppError> {
-    Embedded::start(&data_dir.join("demo"), EmbeddedOptions::default()).await
+/// The demo for `DeskConfig::demo_servers`: `Desk::open` in demo mode starts it.
+pub fn servers() -> Arc<dyn DemoServers> {
+    Arc::new(DemoLauncher)
+}
+
+struct DemoLauncher;
+
+impl DemoServers for DemoLauncher {
+    fn start<'a>(&'a self, dir: &'a Path) -> DemoFuture<'a, Box<dyn RunningDemo>> {
+        Box::pin(async move {
+            let embedded = Embedded::start(dir, EmbeddedOptions::default()).await?;
+            Ok(Box::new(embedded) as Box<dyn RunningDemo>)
+        })
+    }
+}
+
+impl RunningDemo for Embedded {
+    fn status(&self) -> DemoStatus {
+        Embedded::status(self)
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        Embedded::clock(self)
+    }
+
+    fn prepare<'a>(&'a self, desk: &'a Desk) -> DemoFuture<'a, ()> {
+        Box::pin(prepare(self, desk))
+    }
+}
+
+/// The demo shop as sender, so the demo's label files can be made.
+fn demo_sender() -> Sender {
+    Sender {
+        name: "デモショップ".into(),
+        phone: "03-1234-5678".into(),
+        postal_code: "150-0001".into(),
+        address: [
+            "東京都".into(),
+            "渋谷区".into(),
+            "神宮前1-2-3".into(),
+            String::new(),
+        ],
+    }
 }
 
 /// Connects the desk to its embedded servers and, on the first start, fills it with
 /// sample data.
-pub(crate) async fn start(desk: &Desk, embedded: &Embedded) -> Result<(), AppError> {
-    let (settings, credentials, sim, dir) = (
-        embedded.settings(),
-        embedded.credentials(),
-        embedded.sim.clone(),
-        embedded.dir.clone(),
-    );
-    desk.save_settings_input(settings)?;
-    desk.save_credentials_input(credentials)?;
-    desk.set_label_sender(&crate::shipping::demo_sender())?;
-    let marker = dir.join(SAMPLE_MARKER);
+pub async fn prepare(embedded: &Embedded, desk: &Desk) -> Result<(), AppError> {
+    desk.save_settings(embedded.settings()).await?;
+    desk.save_credentials(embedded.credentials()).await?;
+    desk.set_label_sender(&demo_sender())?;
+    let marker = embedded.dir.join(SAMPLE_MARKER);
     if marker.exists() {
         return Ok(());
     }
-    let csv_path = dir.join("storefront-orders.csv");
+    let csv_path = embedded.dir.join("storefront-orders.csv");
     let summary = generate(
-        &sim,
+        &embedded.sim,
         &GenerateRequest {
             merchant_id: DEMO_MERCHANT_ID.into(),
             orders: DEMO_ORDERS,
@@ -323,13 +359,78 @@ pub(crate) async fn start(desk: &Desk, embedded: &Embedded) -> Result<(), AppErr
     .map_err(|e| failed("storefront generator", e))?;
     tracing::info!(orders = summary.orders, "demo sample orders generated");
     // Push the notifications to the relay now, then take them in.
-    sim.run_due_work().await;
+    embedded.sim.run_due_work().await;
     desk.sync_now().await?;
-    let preview = desk.preview_import(&csv_path, false).await?;
-    let report = desk.apply_import(&csv_path, false, &preview.token)?;
+    let path = csv_path.display().to_string();
+    let preview = desk.preview_orders_import(path.clone(), false).await?;
+    let report = desk.import_orders_csv(path, false, preview.token).await?;
     tracing::info!(matched = report.matched, "demo storefront CSV imported");
     // The generator's subscription customers become PayDesk subscriptions.
-    desk.demo_subscriptions(&csv_path).await?;
+    demo_subscriptions(desk, &embedded.sim, &csv_path).await?;
     std::fs::write(&marker, b"").map_err(|e| failed("demo marker", e))?;
     Ok(())
+}
+
+/// The demo's subscriptions: every subscription first purchase of the storefront
+/// generator's CSV becomes a monthly PayDesk subscription on its stored card, so the card
+/// dashboard shows the generator's expiring and expired cards and the first renewals (due
+/// while "PayDesk was off") run late, some failing with P010.
+async fn demo_subscriptions(
+    desk: &Desk,
+    clock: &dyn Clock,
+    csv_path: &Path,
+) -> Result<u32, AppError> {
+    let text = std::fs::read_to_string(csv_path).map_err(|e| failed("storefront CSV", e))?;
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| failed("storefront CSV", e))?
+        .clone();
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(payment), Some(customer), Some(note), Some(email)) = (
+        column("payment_id"),
+        column("customer_id"),
+        column("note"),
+        column("email"),
+    ) else {
+        return Ok(0);
+    };
+    let mut created = 0;
+    for record in reader.records().flatten() {
+        let get = |i: usize| record.get(i).unwrap_or("").to_owned();
+        if get(customer).is_empty() || get(note) != "subscription first purchase" {
+            continue;
+        }
+        let Some(order_id) = desk.order_with_payment_id(&get(payment))? else {
+            continue;
+        };
+        match desk
+            .create_subscription_from_order(order_id, "1m".into())
+            .await
+        {
+            Ok(sub) => {
+                created += 1;
+                // The first renewal falls on the demo's first day at the latest, so the
+                // first start shows renewals running (late) and P010 failures.
+                let today = japan_date(clock.now()).format("%Y-%m-%d").to_string();
+                let email = get(email);
+                desk.update_subscription(
+                    sub.id,
+                    SubscriptionInput {
+                        buyer_email: (sub.buyer_email.is_none() && !email.is_empty())
+                            .then_some(email),
+                        next_renewal_date: sub
+                            .next_renewal_date
+                            .is_some_and(|d| d > today)
+                            .then_some(today),
+                        ..SubscriptionInput::default()
+                    },
+                )
+                .await?;
+            }
+            Err(e) => tracing::info!(code = %e.code, "demo subscription not created"),
+        }
+    }
+    tracing::info!(created, "demo subscriptions created");
+    Ok(created)
 }

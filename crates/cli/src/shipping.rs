@@ -1,0 +1,169 @@
+//! `paydesk orders labels | tracking | tracking-import`: fulfilment from the command line
+//! (scripting), over the same [`Desk`] calls as the window. Capture on shipment is
+//! `paydesk bulk capture --all --shipped`.
+
+use api::dto::shipping::{CarrierCode, LabelExportRequest, TrackingInput, TrackingLineOutcome};
+use api::{AppError, Desk, Text};
+use clap::{Args, ValueEnum};
+
+use crate::{Failure, print_json, say};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum CarrierArg {
+    /// ヤマト運輸 (B2クラウド)
+    Yamato,
+    /// 佐川急便 (e飛伝Ⅲ)
+    Sagawa,
+    /// 日本郵便 (ゆうパックプリントR)
+    #[value(alias = "japan_post")]
+    JapanPost,
+}
+
+impl CarrierArg {
+    fn code(self) -> CarrierCode {
+        match self {
+            CarrierArg::Yamato => CarrierCode::Yamato,
+            CarrierArg::Sagawa => CarrierCode::Sagawa,
+            CarrierArg::JapanPost => CarrierCode::JapanPost,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LabelsArgs {
+    /// The orders' IDs
+    #[arg(required = true, value_name = "ID")]
+    ids: Vec<i64>,
+    /// The carrier whose label file to write
+    #[arg(long)]
+    carrier: CarrierArg,
+    /// The file to write (Shift_JIS CSV, as the carrier's software reads it)
+    #[arg(long, value_name = "FILE.csv")]
+    out: String,
+    /// The shipping day (2026-12-07); today without it
+    #[arg(long, value_name = "DAY")]
+    ship_date: Option<String>,
+    /// The item name for orders without items
+    #[arg(long, value_name = "NAME")]
+    item: Option<String>,
+    /// Yamato's customer code (B2クラウド)
+    #[arg(long, value_name = "CODE")]
+    yamato_code: Option<String>,
+    /// Yamato's freight number (01)
+    #[arg(long, value_name = "NUMBER")]
+    yamato_freight: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TrackingArgs {
+    /// The order's ID
+    id: i64,
+    /// The tracking number
+    number: String,
+    /// The carrier
+    #[arg(long)]
+    carrier: CarrierArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TrackingImportArgs {
+    /// The carrier's issued-labels CSV
+    file: String,
+    /// The carrier
+    #[arg(long)]
+    carrier: CarrierArg,
+}
+
+/// `orders labels`: a script must not take a partial file for the whole selection.
+pub(crate) async fn labels(desk: &Desk, a: LabelsArgs, json: bool) -> Result<(), Failure> {
+    let report = desk
+        .export_labels(
+            a.out,
+            LabelExportRequest {
+                carrier: a.carrier.code(),
+                order_ids: a.ids,
+                ship_date: a.ship_date,
+                yamato_customer_code: a.yamato_code,
+                yamato_freight_number: a.yamato_freight,
+                default_item: a.item,
+            },
+        )
+        .await?;
+    if json {
+        print_json(&report);
+    } else {
+        println!("{}", say(&report.summary));
+        for r in &report.refused {
+            for p in &r.problems {
+                println!("  {:<20} {}", r.order_number, say(&p.message));
+            }
+        }
+    }
+    if report.refused.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::App(AppError::refused(
+        "labels_not_all_written",
+        Text::new(
+            &format!("{}件の受注を書き出せませんでした。", report.refused.len()),
+            &format!("{} orders were not written.", report.refused.len()),
+        ),
+    )))
+}
+
+/// `orders tracking`.
+pub(crate) async fn tracking(desk: &Desk, a: TrackingArgs, json: bool) -> Result<(), Failure> {
+    let tracking = desk
+        .add_tracking(TrackingInput {
+            order_id: a.id,
+            carrier: a.carrier.code(),
+            tracking_number: a.number,
+        })
+        .await?;
+    if json {
+        print_json(&tracking);
+    } else {
+        for t in &tracking {
+            println!("{} {}  {}", say(&t.carrier_name), t.tracking_number, t.url);
+        }
+    }
+    Ok(())
+}
+
+/// `orders tracking-import`: exit 1 unless every line was recorded.
+pub(crate) async fn tracking_import(
+    desk: &Desk,
+    a: TrackingImportArgs,
+    json: bool,
+) -> Result<(), Failure> {
+    let report = desk.import_tracking(a.file, a.carrier.code()).await?;
+    if json {
+        print_json(&report);
+    } else {
+        for l in &report.lines {
+            println!(
+                "line {:<5} {:<20} {:<14} {}",
+                l.line,
+                l.order_number.as_deref().unwrap_or("-"),
+                l.tracking_number.as_deref().unwrap_or("-"),
+                say(&l.message)
+            );
+        }
+        println!("{}", say(&report.summary));
+    }
+    if report.refused == 0 {
+        return Ok(());
+    }
+    let refused = report
+        .lines
+        .iter()
+        .filter(|l| l.outcome == TrackingLineOutcome::Refused)
+        .count();
+    Err(Failure::App(AppError::refused(
+        "tracking_not_all_recorded",
+        Text::new(
+            &format!("{refused}行の問合せ番号を登録できませんでした。"),
+            &format!("{refused} lines were not recorded."),
+        ),
+    )))
+}

@@ -1,0 +1,82 @@
+//! Issue 15's polish: the system's file dialog fits a 1280x800 screen (the session's Xvfb
+//! screen, the size a shop's small laptop has). Measured on the X server the dialog is
+//! mapped on, with `xdotool`, the way a person sees it.
+
+use std::time::Duration;
+
+use crate::driver::Session;
+use crate::screen::css;
+
+const WAIT: Duration = Duration::from_secs(90);
+
+/// The session's screen (`in-session.sh`, `cargo xtask test`: `-screen 0 1280x800x24`).
+const SCREEN_HEIGHT: i64 = 800;
+
+async fn xdotool(args: &[&str]) -> String {
+    let out = tokio::time::timeout(
+        WAIT,
+        tokio::process::Command::new("xdotool").args(args).output(),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("xdotool {args:?} did not finish"))
+    .expect("xdotool is installed by `cargo xtask setup`");
+    assert!(out.status.success(), "xdotool {args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `X`, `Y`, `WIDTH`, `HEIGHT` of an X window, from `getwindowgeometry --shell`.
+async fn geometry(window: &str) -> (i64, i64, i64, i64) {
+    let shell = xdotool(&["getwindowgeometry", "--shell", window]).await;
+    let value = |key: &str| -> i64 {
+        shell
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no {key} in {shell}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    (value("X"), value("Y"), value("WIDTH"), value("HEIGHT"))
+}
+
+/// Reproduces the bug: measured 1096x822 at 0,0 under Xvfb (no window manager to clamp
+/// it). Not fixed yet: tauri-plugin-dialog (rfd's GTK dialog) takes no size, and GTK's
+/// remembered size is a per-user setting of every GTK program, not PayDesk's to change.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "issue 15: the GTK file dialog is 822 px tall on a 1280x800 screen; not fixed yet"]
+async fn issue15_the_file_dialog_fits_an_800_pixel_screen() {
+    let s = Session::start_demo().await.waiting(WAIT);
+    s.wait_css(&css("demo-banner")).await;
+    s.click("nav-orders").await;
+    s.click("orders-import").await;
+    s.click("import-choose").await;
+    let found = xdotool(&[
+        "search",
+        "--sync",
+        "--onlyvisible",
+        "--name",
+        "取り込むCSVファイルを選択",
+    ])
+    .await;
+    let window = found.lines().next().expect("the file dialog's window");
+    // GTK sizes the dialog once it is mapped: measure until two looks agree.
+    let mut last = geometry(window).await;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = geometry(window).await;
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    let (x, y, width, height) = last;
+    eprintln!("file dialog: {width}x{height} at {x},{y}");
+    s.screenshot("issue15-file-dialog-app").await;
+    assert!(
+        height <= SCREEN_HEIGHT && y >= 0 && y + height <= SCREEN_HEIGHT,
+        "the file dialog is {height} pixels tall at y = {y}: it does not fit a {SCREEN_HEIGHT}-pixel screen"
+    );
+    xdotool(&["windowfocus", "--sync", window]).await;
+    xdotool(&["key", "Escape"]).await;
+    s.end().await;
+}
