@@ -154,7 +154,7 @@ pub async fn edit_buyer_details(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn setup_guide(desk: State<'_, Desk>) -> Result<api::guide_dto::SetupGuide, AppError> {
+pub async fn setup_guide(desk: State<'_, Desk>) -> Result<api::dto::guide::SetupGuide, AppError> {
     desk.setup_guide().await
 }
 
@@ -162,7 +162,7 @@ pub async fn setup_guide(desk: State<'_, Desk>) -> Result<api::guide_dto::SetupG
 #[specta::specta]
 pub async fn open_setup_guide(
     desk: State<'_, Desk>,
-) -> Result<api::guide_dto::SetupGuide, AppError> {
+) -> Result<api::dto::guide::SetupGuide, AppError> {
     desk.open_setup_guide().await
 }
 
@@ -170,7 +170,7 @@ pub async fn open_setup_guide(
 #[specta::specta]
 pub async fn skip_setup_guide(
     desk: State<'_, Desk>,
-) -> Result<api::guide_dto::SetupGuide, AppError> {
+) -> Result<api::dto::guide::SetupGuide, AppError> {
     desk.skip_setup_guide().await
 }
 
@@ -180,7 +180,7 @@ pub async fn skip_setup_guide(
 pub async fn guide_gateway(
     desk: State<'_, Desk>,
     input: api::dto::ConnectionTestInput,
-) -> Result<api::guide_dto::GuideGatewayResult, AppError> {
+) -> Result<api::dto::guide::GuideGatewayResult, AppError> {
     desk.guide_gateway(input).await
 }
 
@@ -188,8 +188,8 @@ pub async fn guide_gateway(
 #[specta::specta]
 pub async fn guide_notifications(
     desk: State<'_, Desk>,
-    input: api::guide_dto::GuideNotificationsInput,
-) -> Result<api::guide_dto::GuideNotificationsResult, AppError> {
+    input: api::dto::guide::GuideNotificationsInput,
+) -> Result<api::dto::guide::GuideNotificationsResult, AppError> {
     desk.guide_notifications(input).await
 }
 
@@ -197,8 +197,8 @@ pub async fn guide_notifications(
 #[specta::specta]
 pub async fn guide_mail(
     desk: State<'_, Desk>,
-    input: Option<api::subscriptions_dto::SmtpSettingsInput>,
-) -> Result<api::guide_dto::GuideMailResult, AppError> {
+    input: Option<api::dto::subscriptions::SmtpSettingsInput>,
+) -> Result<api::dto::guide::GuideMailResult, AppError> {
     desk.guide_mail(input).await
 }
 
@@ -206,7 +206,7 @@ pub async fn guide_mail(
 #[specta::specta]
 pub async fn finish_setup_guide(
     desk: State<'_, Desk>,
-) -> Result<api::guide_dto::SetupGuide, AppError> {
+) -> Result<api::dto::guide::SetupGuide, AppError> {
     desk.finish_setup_guide().await
 }
 
@@ -309,8 +309,8 @@ pub async fn demo_status(desk: State<'_, Desk>) -> Result<Option<DemoStatus>, Ap
 #[specta::specta]
 pub async fn bulk_unprocessed(
     desk: State<'_, Desk>,
-    query: api::bulk_dto::UnprocessedQuery,
-) -> Result<api::bulk_dto::UnprocessedPage, AppError> {
+    query: api::dto::bulk::UnprocessedQuery,
+) -> Result<api::dto::bulk::UnprocessedPage, AppError> {
     desk.bulk_unprocessed(query).await
 }
 
@@ -319,8 +319,8 @@ pub async fn bulk_unprocessed(
 #[specta::specta]
 pub async fn bulk_select_all(
     desk: State<'_, Desk>,
-    query: api::bulk_dto::UnprocessedQuery,
-) -> Result<api::bulk_dto::BulkSelectAll, AppError> {
+    query: api::dto::bulk::UnprocessedQuery,
+) -> Result<api::dto::bulk::BulkSelectAll, AppError> {
     desk.bulk_select_all(query).await
 }
 
@@ -330,7 +330,7 @@ pub async fn bulk_select_all(
 pub async fn bulk_confirm(
     desk: State<'_, Desk>,
     order_ids: Vec<i32>,
-) -> Result<api::bulk_dto::BulkConfirmation, AppError> {
+) -> Result<api::dto::bulk::BulkConfirmation, AppError> {
     desk.bulk_confirm(order_ids.into_iter().map(i64::from).collect())
         .await
 }
@@ -342,7 +342,7 @@ pub async fn bulk_confirm(
 pub async fn bulk_start(
     desk: State<'_, Desk>,
     order_ids: Vec<i32>,
-) -> Result<api::bulk_dto::BulkRunDetail, AppError> {
+) -> Result<api::dto::bulk::BulkRunDetail, AppError> {
     desk.bulk_start(order_ids.into_iter().map(i64::from).collect())
         .await
 }
@@ -352,7 +352,7 @@ pub async fn bulk_start(
 #[specta::specta]
 pub async fn bulk_operation_log(
     desk: State<'_, Desk>,
-) -> Result<api::bulk_dto::BulkOperationLog, AppError> {
+) -> Result<api::dto::bulk::BulkOperationLog, AppError> {
     desk.bulk_operation_log().await
 }
 
@@ -362,13 +362,13 @@ pub async fn bulk_operation_log(
 pub async fn bulk_run_detail(
     desk: State<'_, Desk>,
     run_id: i32,
-) -> Result<api::bulk_dto::BulkRunDetail, AppError> {
+) -> Result<api::dto::bulk::BulkRunDetail, AppError> {
     desk.bulk_run_detail(i64::from(run_id)).await
 }
 
 // --- Subscriptions, card dashboard, e-mail, notifications --------------------------------
 
-use api::subscriptions_dto as sub;
+use api::dto::subscriptions as sub;
 
 /// Subscriptions (and the card dashboard's list), filtered, searched and paged.
 #[tauri::command]

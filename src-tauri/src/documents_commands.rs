@@ -1,11 +1,11 @@
 //! The Tauri commands of the shop's documents and the deposit check: thin, like
 //! `commands` (pull state, call one `api::Desk` method, return its DTO or `AppError`).
 
-use api::documents_dto::{
+use api::dto::OrderDetail;
+use api::dto::documents::{
     DepositCheckInput, DocumentsReport, IssueDocumentsRequest, ShopDetails, ShopDetailsInput,
     ShopImageCode,
 };
-use api::dto::OrderDetail;
 use api::{AppError, Desk};
 use tauri::State;
 

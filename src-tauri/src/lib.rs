@@ -10,7 +10,7 @@
 //! command line to crate `cli` over the same `api::Desk`; [`demo_servers`] is the demo
 //! (crate `demo`, feature `demo`: development and test builds only). All logic lives in
 //! the `api` crate and below; nothing here decides anything about payments. The backend's
-//! pushes reach the window as one event, `desk-event`, carrying an `api::dto::DeskEvent`.
+//! pushes reach the window as one event, `desk-event`, carrying an `api::dto::events::DeskEvent`.
 
 mod commands;
 mod documents_commands;
@@ -40,7 +40,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         // CommandError), so the UI calls the generated functions without a wrapper each.
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)
         // The payload of the `desk-event` event.
-        .typ::<api::dto::DeskEvent>()
+        .typ::<api::dto::events::DeskEvent>()
 }
 
 /// Writes the generated TypeScript bindings (what `ui/src/bindings.ts` should contain) to
@@ -65,7 +65,7 @@ fn build() -> api::Build {
 struct WindowEvents(tauri::AppHandle);
 
 impl api::EventSink for WindowEvents {
-    fn emit(&self, event: api::dto::DeskEvent) {
+    fn emit(&self, event: api::dto::events::DeskEvent) {
         notify::on_event(&self.0, &event);
         let _ = self.0.emit(DESK_EVENT, event);
     }

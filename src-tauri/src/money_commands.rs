@@ -3,7 +3,7 @@
 //! expected deposits. Thin, like `commands`: pull state,
 //! call the API, return its DTO or its `AppError`.
 
-use api::money_dto::{
+use api::dto::money::{
     AccountingFormatCode, AccountingSettings, DepositInput, ExpectedDepositsQuery,
     ExpectedDepositsReport, JournalExportReport, MovementList, MovementsQuery, ReconciledDeposit,
     ReconciliationReport, SalesQuery, SalesReport, SettlementContract, SettlementContractInput,

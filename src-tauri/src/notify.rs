@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use api::dto::DeskEvent;
+use api::dto::events::DeskEvent;
 use serde::Serialize;
 use tauri::{Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;
@@ -41,7 +41,7 @@ pub const OPEN_SCREEN: &str = "open-screen";
 const BULK_RUN_SCREEN: &str = "bulk_run";
 
 /// Where a click on a notification leads: the same two fields as
-/// `api::subscriptions_dto::DesktopNotification`, which the UI already reads.
+/// `api::dto::subscriptions::DesktopNotification`, which the UI already reads.
 #[derive(Clone, Debug, PartialEq, Serialize, specta::Type)]
 pub struct Target {
     pub screen: String,

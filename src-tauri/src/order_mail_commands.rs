@@ -1,11 +1,11 @@
 //! The order mail commands (issue 20, point 5: shipping notice, order confirmation), thin
 //! like `commands`: pull state, call the API, return its DTO or its `AppError`.
 
-use api::order_mail_dto::{
+use api::dto::order_mail::{
     OrderMailKindCode, OrderMailPreviews, OrderMailReport, OrderMailRequest, OrderMailTemplateDto,
     OrderMailTemplateInput,
 };
-use api::subscriptions_dto::QueuedMailDto;
+use api::dto::subscriptions::QueuedMailDto;
 use api::{AppError, Desk};
 use tauri::State;
 

@@ -1,8 +1,8 @@
 //! The fulfilment commands (issue 20: label files, tracking numbers), thin like
 //! `commands`: pull state, call the API, return its DTO or its `AppError`.
 
-use api::shipping_dto::CarrierCode;
-use api::shipping_dto::{
+use api::dto::shipping::CarrierCode;
+use api::dto::shipping::{
     LabelExportReport, LabelExportRequest, LabelSettingsDto, TrackingDto, TrackingImportReport,
     TrackingInput,
 };

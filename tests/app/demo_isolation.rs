@@ -4,7 +4,7 @@
 //! and its own keychain namespace.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use api::dto::OrderQuery;
@@ -12,30 +12,14 @@ use api::{Build, keychain_namespace};
 use secrets::{Keychain, SecretKey, Sensitive};
 use serde_json::{Value, json};
 
+use test_support::{folder_state, shop_secrets};
+
 use crate::driver::Session;
 use crate::screen::css;
 
 /// The app's identifier (tauri.conf.json).
 const IDENTIFIER: &str = "jp.paydesk.desk";
 const WAIT: Duration = Duration::from_secs(60);
-
-/// Every file under `dir` with its bytes.
-fn folder_state(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut todo = vec![dir.to_owned()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                files.insert(path.strip_prefix(dir).unwrap().to_owned(), bytes);
-            }
-        }
-    }
-    files
-}
 
 /// The shop as the binary of this test run keeps it: its secrets in the test build's
 /// namespace, and a database with its own settings.
@@ -57,17 +41,7 @@ impl Shop {
             .iter()
             .map(|&k| (k, keychain.read(k).unwrap().map(|v| v.expose().clone())))
             .collect();
-        let secrets: Vec<(SecretKey, String)> = SecretKey::ALL
-            .iter()
-            .map(|&key| {
-                let value = if key == SecretKey::ClientCertificate {
-                    format!("SENTINEL-shop-certificate-{}", "C".repeat(2_600))
-                } else {
-                    format!("SENTINEL-shop-{}", key.account())
-                };
-                (key, value)
-            })
-            .collect();
+        let secrets = shop_secrets("shop");
         for (key, value) in &secrets {
             keychain
                 .store(*key, &Sensitive::new(value.clone()))

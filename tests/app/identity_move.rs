@@ -9,26 +9,10 @@ use api::identity::PREVIOUS_IDENTIFIER;
 use api::{Build, keychain_namespace};
 use secrets::{Keychain, SecretKey, Sensitive};
 use serde_json::Value;
+use test_support::folder_state;
 
 /// The app's identifier (tauri.conf.json).
 const IDENTIFIER: &str = "jp.paydesk.desk";
-
-fn files(dir: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut todo = vec![dir.to_owned()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                found.push(path.strip_prefix(dir).unwrap().display().to_string());
-            }
-        }
-    }
-    found.sort();
-    found
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_start_moves_a_desk_from_the_previous_identifier() {
@@ -63,7 +47,7 @@ async fn the_first_start_moves_a_desk_from_the_previous_identifier() {
     old_keychain
         .store(SecretKey::ConnectPassword, &"SENTINEL-move-password".into())
         .unwrap();
-    let old_files = files(&old_dir);
+    let old_files = file_names(&old_dir);
 
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_paydesk"))
         .args(["settings", "show", "--json"])
@@ -83,7 +67,7 @@ async fn the_first_start_moves_a_desk_from_the_previous_identifier() {
     assert_eq!(settings["shop_name"], "引っ越す店", "{settings}");
 
     assert!(!old_dir.exists(), "the previous folder is gone");
-    let new_files = files(&new_dir);
+    let new_files = file_names(&new_dir);
     for file in &old_files {
         assert!(new_files.contains(file), "{file} moved: {new_files:?}");
     }
@@ -143,7 +127,7 @@ async fn a_failed_move_is_shown_on_the_home_screen_and_the_desk_runs_from_the_ol
     let old_dir = data_home.join(PREVIOUS_IDENTIFIER);
     crate::saved_shop(PREVIOUS_IDENTIFIER, &old_dir, "残る店").await;
     std::fs::write(data_home.join(IDENTIFIER), "in the way").unwrap();
-    let before = files(&old_dir);
+    let before = file_names(&old_dir);
 
     // No PAYDESK_DATA_DIR: the folders are the platform's, named by the identifiers.
     let data_home_text = data_home.display().to_string();
@@ -161,9 +145,17 @@ async fn a_failed_move_is_shown_on_the_home_screen_and_the_desk_runs_from_the_ol
     assert_eq!(info["data_dir"], old_dir.display().to_string(), "{info}");
     s.screenshot("home-identity-move-failed").await;
     drop(s);
-    let after = files(&old_dir);
+    let after = file_names(&old_dir);
     for file in &before {
         assert!(after.contains(file), "{file} is still in the old folder");
     }
     let _ = std::fs::remove_dir_all(&home);
+}
+
+/// The names of every file under `dir`, sorted.
+fn file_names(dir: &Path) -> Vec<String> {
+    folder_state(dir)
+        .into_keys()
+        .map(|p| p.display().to_string())
+        .collect()
 }

@@ -3412,13 +3412,13 @@ export type SyncStatus_Serialize = {
 
 /**
  *  Where a click on a notification leads: the same two fields as
- *  `api::subscriptions_dto::DesktopNotification`, which the UI already reads.
+ *  `api::dto::subscriptions::DesktopNotification`, which the UI already reads.
  */
 export type Target = Target_Serialize | Target_Deserialize;
 
 /**
  *  Where a click on a notification leads: the same two fields as
- *  `api::subscriptions_dto::DesktopNotification`, which the UI already reads.
+ *  `api::dto::subscriptions::DesktopNotification`, which the UI already reads.
  */
 export type Target_Deserialize = {
 	screen: string,
@@ -3428,7 +3428,7 @@ export type Target_Deserialize = {
 
 /**
  *  Where a click on a notification leads: the same two fields as
- *  `api::subscriptions_dto::DesktopNotification`, which the UI already reads.
+ *  `api::dto::subscriptions::DesktopNotification`, which the UI already reads.
  */
 export type Target_Serialize = {
 	screen: string,

@@ -2,9 +2,11 @@
 //! xtask tidy`): deadlines and limits live only in the rules table, the fixtures copied
 //! from the shared notes have not drifted, no locked dependency is older than a release
 //! that fixed a bug PayDesk would meet, the fuzz targets build on no crate that does I/O,
-//! and the release app's dependency graph has no demo (the embedded simulator and relay,
-//! their certificate generator and web framework).
+//! the release app's dependency graph has no demo (the embedded simulator and relay,
+//! their certificate generator and web framework), and the api crate's modules depend
+//! on each other one way only (`module_cycles`).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::{Result, fixtures, root};
@@ -13,6 +15,7 @@ pub fn run() -> Result {
     rules_literals()?;
     fixtures::check()?;
     locked_minimums()?;
+    api_module_cycles()?;
     fuzz_without_io()?;
     release_has_no_demo()?;
     eprintln!("tidy: ok");
@@ -270,9 +273,460 @@ fn numbers(code: &str) -> impl Iterator<Item = &str> {
         .filter(|t| t.starts_with(|c: char| c.is_ascii_digit()))
 }
 
+/// A folder of modules that must depend on each other one way only.
+struct Tree {
+    /// The folder whose files (and subfolders) are the modules, from the repository root.
+    dir: &'static str,
+    /// The file that declares them; a node of its own (`root`).
+    root_file: &'static str,
+    root: &'static str,
+    /// How a path to one of them starts (`crate::x` or `crate::dto::x`).
+    prefix: &'static str,
+}
+
+/// The api crate's top-level modules (`src/x.rs` with `src/x/`), where `lib.rs`, the facade,
+/// is a node too ("lib"): a feature module that reaches back to anything defined there
+/// closes a cycle. And the DTO files below `src/dto.rs`.
+const TREES: &[Tree] = &[
+    Tree {
+        dir: "crates/api/src",
+        root_file: "crates/api/src/lib.rs",
+        root: "lib",
+        prefix: "crate::",
+    },
+    Tree {
+        dir: "crates/api/src/dto",
+        root_file: "crates/api/src/dto.rs",
+        root: "dto",
+        prefix: "crate::dto::",
+    },
+];
+
+/// Fails naming every cycle among the modules of each of [`TREES`].
+fn api_module_cycles() -> Result {
+    let mut found = Vec::new();
+    for tree in TREES {
+        let files = module_files(tree)?;
+        for (_, shown) in cycles(&module_graph(&files, tree.root, tree.prefix)) {
+            found.push(format!("{}: {shown}", tree.dir));
+        }
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "modules depend on each other in a circle (each module may use only the ones below it; \
+         `cargo xtask tidy --api-graph` shows the edges, read from `crate::`/`super::` paths and from \
+         calls of `Desk` methods implemented in another module):\n{}",
+        found.join("\n")
+    ))
+}
+
+/// `cargo xtask tidy --api-graph`: each tree's module graph as the cycle check reads it, one
+/// line per module with the modules it uses, then its cycles.
+pub fn print_api_graph() -> Result {
+    for tree in TREES {
+        println!("{}:", tree.dir);
+        let graph = module_graph(&module_files(tree)?, tree.root, tree.prefix);
+        for (module, uses) in &graph {
+            let uses: Vec<&str> = uses.iter().map(String::as_str).collect();
+            println!("  {module} → {}", uses.join(", "));
+        }
+        for (_, cycle) in cycles(&graph) {
+            println!("  cycle: {cycle}");
+        }
+    }
+    Ok(())
+}
+
+/// Every Rust file of a tree, as (module, depth below its folder, code before its unit
+/// tests with line comments removed): a file's module is the first part of its path below
+/// the folder; the root file is the tree's root module.
+fn module_files(tree: &Tree) -> Result<Vec<(String, usize, String)>> {
+    let dir = root().join(tree.dir);
+    let root_file = root().join(tree.root_file);
+    let read =
+        |path: &Path| std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()));
+    // The root file's `super::` leaves the tree: no depth it could climb.
+    let mut files = vec![(
+        tree.root.to_owned(),
+        usize::MAX,
+        code_of(&read(&root_file)?),
+    )];
+    let mut paths = Vec::new();
+    rust_files(&dir, &mut paths);
+    if paths.is_empty() {
+        return Err(format!("tidy: no Rust files in {}", dir.display()));
+    }
+    for path in paths.into_iter().filter(|p| *p != root_file) {
+        let relative = path.strip_prefix(&dir).map_err(|e| e.to_string())?;
+        let depth = relative.components().count();
+        let first = relative
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy());
+        let module = first
+            .map(|f| f.trim_end_matches(".rs").to_owned())
+            .unwrap_or_default();
+        files.push((module, depth, code_of(&read(&path)?)));
+    }
+    Ok(files)
+}
+
+/// A file's code before its first `#[cfg(test)]`, without line comments (doc comments
+/// mention other modules freely).
+fn code_of(text: &str) -> String {
+    text.lines()
+        .take_while(|l| !l.contains("#[cfg(test)]"))
+        .map(|l| match l.find("//") {
+            // `"https://…"` is code; a comment starts after whitespace or at the line's start.
+            Some(i) if l[..i].matches('"').count() % 2 == 0 => &l[..i],
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Which module uses which: (a) paths `crate::m`, `crate::{m, …}` and `super::m` (with
+/// `prefix` for `crate::`; a path to an item of the root file is an edge to `root`, one to
+/// an item the root re-exports from a module is an edge to that module), (b) calls
+/// `self.f(`, `desk.f(` and `Desk::f(` of a `Desk` method implemented in another module.
+fn module_graph(
+    files: &[(String, usize, String)],
+    root: &str,
+    prefix: &str,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let modules: BTreeSet<&str> = files.iter().map(|(m, _, _)| m.as_str()).collect();
+    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    for (module, _, code) in files {
+        for method in desk_methods(code) {
+            owner.insert(method, module);
+        }
+    }
+    let reexports: BTreeMap<&str, &str> = files
+        .iter()
+        .filter(|(m, _, _)| m == root)
+        .flat_map(|(_, _, code)| reexports(code, &modules))
+        .collect();
+    let target = |name: &str| -> Option<String> {
+        if modules.contains(name) && name != root {
+            Some(name.to_owned())
+        } else if let Some(module) = reexports.get(name) {
+            Some((*module).to_owned())
+        } else if name.starts_with(|c: char| c.is_ascii_alphabetic()) && name != "self" {
+            Some(root.to_owned())
+        } else {
+            None
+        }
+    };
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (module, depth, code) in files {
+        let uses = graph.entry(module.clone()).or_default();
+        for name in crate_paths(code, *depth, prefix) {
+            uses.extend(target(name));
+        }
+        for name in method_calls(code) {
+            if let Some(other) = owner.get(name) {
+                uses.insert((*other).to_owned());
+            }
+        }
+        uses.remove(module);
+    }
+    graph
+}
+
+/// The names of the methods in a file's `impl Desk` blocks.
+fn desk_methods(code: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    for (start, _) in code.match_indices("impl Desk {") {
+        let block = braced(&code[start..]);
+        for (i, _) in block.match_indices("fn ") {
+            let before = block[..i].chars().last();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let name = identifier(&block[i + 3..]);
+            if !name.is_empty() {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// From the opening `{` on: the text up to its matching `}`.
+fn braced(text: &str) -> &str {
+    let Some(open) = text.find('{') else {
+        return "";
+    };
+    let mut depth = 0usize;
+    for (i, c) in text[open..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &text[open..open + i + 1];
+                }
+            }
+            _ => {}
+        }
+    }
+    &text[open..]
+}
+
+/// The identifier at the start of `text`.
+fn identifier(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+/// `pub use m::{A, B};` and `pub use m::A;` in lib.rs: A and B come from module m.
+fn reexports<'a>(code: &'a str, modules: &BTreeSet<&str>) -> Vec<(&'a str, &'a str)> {
+    let mut found = Vec::new();
+    for line in code.lines() {
+        let Some(rest) = line.trim().strip_prefix("pub use ") else {
+            continue;
+        };
+        let module = identifier(rest);
+        if !modules.contains(module) {
+            continue;
+        }
+        let items = rest[module.len()..].trim_start_matches("::");
+        let items = items.trim_end_matches(';').trim_matches(['{', '}']);
+        for item in items.split(',') {
+            let name = item.split(" as ").last().unwrap_or("").trim();
+            let name = identifier(name);
+            if !name.is_empty() {
+                found.push((name, module));
+            }
+        }
+    }
+    found
+}
+
+/// The first name after each `prefix` (every name of a `prefix{…}` group) and after
+/// `super::` chains that climb to the tree's root from a file `depth` folders down.
+fn crate_paths<'a>(code: &'a str, depth: usize, prefix: &str) -> Vec<&'a str> {
+    let mut names = Vec::new();
+    for (i, _) in code.match_indices(prefix) {
+        if code[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '$') {
+            continue;
+        }
+        names.extend(path_heads(&code[i + prefix.len()..]));
+    }
+    for (i, _) in code.match_indices("super::") {
+        if code[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue;
+        }
+        let mut rest = &code[i..];
+        let mut climbs = 0;
+        while let Some(r) = rest.strip_prefix("super::") {
+            rest = r;
+            climbs += 1;
+        }
+        if climbs >= depth {
+            names.extend(path_heads(rest));
+        }
+    }
+    names
+}
+
+/// The first name of a path, or each top-level name of a `{…}` group.
+fn path_heads(rest: &str) -> Vec<&str> {
+    if !rest.starts_with('{') {
+        return vec![identifier(rest)];
+    }
+    let group = braced(rest);
+    let inner = &group[1..group.len().saturating_sub(1)];
+    let mut heads = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                heads.push(identifier(inner[start..i].trim()));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    heads.push(identifier(inner[start..].trim()));
+    heads.retain(|h| !h.is_empty());
+    heads
+}
+
+/// The method names of `self.f(`, `desk.f(` and `Desk::f(` calls (whitespace may break the
+/// chain across lines).
+fn method_calls(code: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    for receiver in ["self", "desk", "Desk"] {
+        for (i, _) in code.match_indices(receiver) {
+            if code[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.') {
+                continue;
+            }
+            let rest = code[i + receiver.len()..].trim_start();
+            let Some(rest) = rest.strip_prefix(if receiver == "Desk" { "::" } else { "." }) else {
+                continue;
+            };
+            let name = identifier(rest);
+            if !name.is_empty() && rest[name.len()..].starts_with('(') {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// Every cycle of the graph: the members of each strongly connected component with more
+/// than one module, and a line naming them with one circle through them.
+fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<(BTreeSet<String>, String)> {
+    let reaches = |from: &str| -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![from.to_owned()];
+        while let Some(m) = todo.pop() {
+            for next in graph.get(&m).into_iter().flatten() {
+                if seen.insert(next.clone()) {
+                    todo.push(next.clone());
+                }
+            }
+        }
+        seen
+    };
+    let reach: BTreeMap<&str, BTreeSet<String>> =
+        graph.keys().map(|m| (m.as_str(), reaches(m))).collect();
+    let mut done = BTreeSet::new();
+    let mut found = Vec::new();
+    for (module, from_here) in &reach {
+        if done.contains(*module) || !from_here.contains(*module) {
+            continue;
+        }
+        let component: BTreeSet<String> = from_here
+            .iter()
+            .filter(|other| reach[other.as_str()].contains(*module))
+            .cloned()
+            .collect();
+        done.extend(component.iter().cloned());
+        let circle = circle_through(graph, module, &component);
+        let shown = format!(
+            "{} modules in a circle ({}), e.g. {}",
+            component.len(),
+            component.iter().cloned().collect::<Vec<_>>().join(", "),
+            circle.join(" → ")
+        );
+        found.push((component, shown));
+    }
+    found
+}
+
+/// A shortest path from `start` back to itself inside `component` (breadth first).
+fn circle_through(
+    graph: &BTreeMap<String, BTreeSet<String>>,
+    start: &str,
+    component: &BTreeSet<String>,
+) -> Vec<String> {
+    let mut came_from: BTreeMap<String, String> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start.to_owned()]);
+    while let Some(m) = queue.pop_front() {
+        for next in graph.get(&m).into_iter().flatten() {
+            if !component.contains(next) {
+                continue;
+            }
+            if next == start {
+                let mut path = vec![m.clone()];
+                let mut at = m;
+                while let Some(prev) = came_from.get(&at) {
+                    path.push(prev.clone());
+                    at = prev.clone();
+                }
+                path.reverse();
+                path.push(start.to_owned());
+                return path;
+            }
+            if !came_from.contains_key(next) && next != start {
+                came_from.insert(next.clone(), m.clone());
+                queue.push_back(next.clone());
+            }
+        }
+    }
+    vec![start.to_owned()]
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{below_minimum, demo_packages, suspicious};
+    use super::{below_minimum, cycles, demo_packages, module_graph, suspicious};
+
+    fn file(module: &str, depth: usize, code: &str) -> (String, usize, String) {
+        (module.to_owned(), depth, super::code_of(code))
+    }
+
+    fn edges(files: &[(String, usize, String)]) -> Vec<String> {
+        module_graph(files, "lib", "crate::")
+            .into_iter()
+            .flat_map(|(m, uses)| uses.into_iter().map(move |u| format!("{m} → {u}")))
+            .collect()
+    }
+
+    #[test]
+    fn module_uses_are_read_from_paths_groups_reexports_and_desk_calls() {
+        let files = [
+            file(
+                "lib",
+                1,
+                "mod a; mod b; mod c; mod error;\npub use error::{AppError, Text};\n\
+                 pub struct Desk;\nimpl Desk {\n    pub fn go(&self) { self.in_a() }\n}",
+            ),
+            file(
+                "a",
+                1,
+                "use crate::{b::Thing, error};\n// crate::c in a comment is no use\n\
+                 impl Desk {\n    pub(crate) fn in_a(&self) -> crate::AppError { todo!() }\n}",
+            ),
+            file("b", 1, "fn f(desk: &Desk) {\n    desk\n        .in_c(1)\n}"),
+            file("c", 1, "impl Desk {\n    fn in_c(&self, n: u8) {}\n}"),
+            file("c", 2, "use super::super::error::Text;\nuse super::in_c;"),
+            file("error", 1, "pub struct AppError;"),
+        ];
+        assert_eq!(
+            edges(&files),
+            ["a → b", "a → error", "b → c", "c → error", "lib → a"]
+        );
+        assert!(cycles(&module_graph(&files, "lib", "crate::")).is_empty());
+    }
+
+    #[test]
+    fn a_cycle_is_named_with_its_modules_and_one_circle() {
+        let files = [
+            file(
+                "lib",
+                1,
+                "impl Desk {\n    pub fn go(&self) { self.capture() }\n}",
+            ),
+            file(
+                "operations",
+                1,
+                "impl Desk {\n    pub(crate) fn capture(&self) { crate::sync::poll(); }\n}",
+            ),
+            file(
+                "sync",
+                1,
+                "pub(crate) fn poll() {}\nfn wake(desk: &crate::Desk) { desk.go() }",
+            ),
+            file("settings", 1, "pub(crate) fn load() {}"),
+        ];
+        let found: Vec<String> = cycles(&module_graph(&files, "lib", "crate::"))
+            .into_iter()
+            .map(|(_, shown)| shown)
+            .collect();
+        assert_eq!(
+            found,
+            ["3 modules in a circle (lib, operations, sync), e.g. lib → operations → sync → lib"]
+        );
+    }
 
     #[test]
     fn a_demo_package_in_the_release_graph_is_named() {
@@ -362,5 +816,32 @@ mod tests {
         ] {
             assert!(!suspicious(fine), "{fine}");
         }
+    }
+
+    #[test]
+    fn a_subtree_reads_its_own_prefix_and_names_its_cycle() {
+        let files = [
+            file(
+                "dto",
+                usize::MAX,
+                "pub mod bulk; pub mod events;\npub struct OrderSummary;\nuse crate::dto::events::Event;",
+            ),
+            file(
+                "bulk",
+                1,
+                "use crate::dto::{OrderSummary};\nuse crate::AppError;\npub struct BulkItem;",
+            ),
+            file(
+                "events",
+                1,
+                "use super::bulk::BulkItem;\npub enum Event { Item(BulkItem) }",
+            ),
+        ];
+        let graph = module_graph(&files, "dto", "crate::dto::");
+        let found: Vec<String> = cycles(&graph).into_iter().map(|(_, shown)| shown).collect();
+        assert_eq!(
+            found,
+            ["3 modules in a circle (bulk, dto, events), e.g. bulk → dto → events → bulk"]
+        );
     }
 }

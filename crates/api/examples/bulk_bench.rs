@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use api::Desk;
-use api::bulk_dto::{BulkItemStatusCode, UnprocessedQuery};
+use api::dto::bulk::{BulkItemStatusCode, UnprocessedQuery};
 use demo::{DEMO_MERCHANT_ID, Embedded};
 use domain::RULES;
 use serde_json::{Value, json};

@@ -10,7 +10,7 @@ mod bench_support;
 
 use std::time::{Duration, Instant};
 
-use api::shipping_dto::{CarrierCode, LabelExportRequest};
+use api::dto::shipping::{CarrierCode, LabelExportRequest};
 use api::{Build, Desk, DeskConfig};
 use domain::labels::{Carrier, LabelOptions, LabelOrder, Sender, label_file};
 use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};

@@ -50,13 +50,13 @@ use paygent_codec::request::PaymentRef;
 use paygent_codec::{ErrorContext, explain_with_detail};
 use store::{ItemStatus, JournalOutcome, RunEnd, RunStatus};
 
-use crate::bulk_dto::{
+use crate::dto::bulk::{
     BulkConfirmation, BulkFailure, BulkItem, BulkItemStatusCode, BulkOperationLog,
     BulkPlannedOrder, BulkProgress, BulkRefusedOrder, BulkRunDetail, BulkRunStatusCode,
     BulkRunSummary, BulkSelectAll, EligibilityCode, UnprocessedPage, UnprocessedQuery,
     UnprocessedRow,
 };
-use crate::dto::DeskEvent;
+use crate::dto::events::DeskEvent;
 use crate::operations::{Sent, inquire, send};
 use crate::{AppError, Desk, Text, convert};
 
@@ -70,22 +70,8 @@ const MAX_PAGE_SIZE: u32 = 500;
 const JOURNAL_RUN_STOPPED: &str = "run_stopped";
 const JOURNAL_INTERRUPTED: &str = "interrupted";
 
-/// What the process knows about bulk runs beyond the database.
-#[derive(Default)]
-pub(crate) struct BulkShared {
-    /// The run this process is executing (recovery leaves it alone; a second start is
-    /// refused).
-    active: Mutex<Option<RunId>>,
-}
-
-impl BulkShared {
-    fn active(&self) -> Option<RunId> {
-        *self.active.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
 /// Clears the active run when the run ends, however it ends.
-struct ActiveRun<'a>(&'a BulkShared);
+struct ActiveRun<'a>(&'a crate::context::BulkShared);
 
 impl Drop for ActiveRun<'_> {
     fn drop(&mut self) {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::convert::method_to;
 use crate::dto::PaymentMethodCode;
-use crate::money_dto::{
+use crate::dto::money::{
     CycleDto, ExpectedDepositRow, ExpectedDepositsQuery, ExpectedDepositsReport, MethodDeposits,
     SettlementContract, SettlementContractInput, TransferFeeBorneByCode,
 };
@@ -314,10 +314,10 @@ impl Desk {
     }
 }
 
-fn signed(m: &crate::money_dto::MovementItem) -> i64 {
+fn signed(m: &crate::dto::money::MovementItem) -> i64 {
     match m.kind {
-        crate::money_dto::MovementKindCode::Capture => m.amount_yen,
-        crate::money_dto::MovementKindCode::Refund => -m.amount_yen,
+        crate::dto::money::MovementKindCode::Capture => m.amount_yen,
+        crate::dto::money::MovementKindCode::Refund => -m.amount_yen,
     }
 }
 
@@ -369,8 +369,8 @@ impl Desk {
     /// Records a deposit received (typed) and returns it reconciled.
     pub async fn record_deposit(
         &self,
-        input: crate::money_dto::DepositInput,
-    ) -> Result<crate::money_dto::ReconciledDeposit, AppError> {
+        input: crate::dto::money::DepositInput,
+    ) -> Result<crate::dto::money::ReconciledDeposit, AppError> {
         let day = japan_day(("入金日", "deposit day"), &input.received_on)?;
         if input.amount_yen < 0 {
             return Err(AppError::refused(
@@ -387,7 +387,7 @@ impl Desk {
             .store()
             .record_deposit(method, day, domain::Yen(input.amount_yen), now)?;
         let report = self
-            .reconciliation(crate::money_dto::ExpectedDepositsQuery {
+            .reconciliation(crate::dto::money::ExpectedDepositsQuery {
                 from: Some(day_text(day)),
                 to: Some(day_text(day)),
             })
@@ -403,8 +403,8 @@ impl Desk {
     /// matched to the period it pays, with the difference and what explains it.
     pub async fn reconciliation(
         &self,
-        query: crate::money_dto::ExpectedDepositsQuery,
-    ) -> Result<crate::money_dto::ReconciliationReport, AppError> {
+        query: crate::dto::money::ExpectedDepositsQuery,
+    ) -> Result<crate::dto::money::ReconciliationReport, AppError> {
         let today = tokyo_day(self.now());
         let from = match &query.from {
             Some(f) => japan_day(("開始日", "first day"), f)?,
@@ -421,7 +421,7 @@ impl Desk {
         for d in received {
             let contract = contract_of(d.method, &self.stored_contract(d.method)?);
             let missing = contract.missing();
-            let mut item = crate::money_dto::ReconciledDeposit {
+            let mut item = crate::dto::money::ReconciledDeposit {
                 id: d.id,
                 method: method_to(d.method),
                 received_on: day_text(d.received_on),
@@ -458,7 +458,7 @@ impl Desk {
             // Money that moved after the period closed, up to the day it arrived.
             let after = match p.end.succ_opt() {
                 Some(next) if next <= d.received_on => {
-                    self.sales_movements(crate::money_dto::MovementsQuery {
+                    self.sales_movements(crate::dto::money::MovementsQuery {
                         from: day_text(next),
                         to: day_text(d.received_on),
                         method: Some(method_to(d.method)),
@@ -489,7 +489,7 @@ impl Desk {
             item.explained = explained;
             out.push(item);
         }
-        Ok(crate::money_dto::ReconciliationReport {
+        Ok(crate::dto::money::ReconciliationReport {
             from: day_text(from),
             to: day_text(to),
             deposits: out,

@@ -11,13 +11,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use domain::storefront::{DetailField, StorefrontRow, parse_storefront_csv, parse_yen};
-use domain::{OrderId, Yen};
-use paygent_codec::request::PaidyVerify;
+use domain::Yen;
+use domain::storefront::{DetailField, StorefrontRow, parse_storefront_csv};
 use store::imports::{self, ImportRow};
-use store::{DetailsSource, FieldChange, FieldValue, Item, OrderDetails};
+use store::{FieldChange, FieldValue, Item};
 
-use crate::dto::DeskEvent;
+use crate::dto::events::DeskEvent;
 use crate::dto::{
     ExportReport, ImportChange, ImportPreview, ImportRecord as ImportRecordDto, ImportReport,
     ImportRowError, OrderQuery, UndoImportReport,
@@ -225,12 +224,6 @@ fn cell(text: &str) -> String {
     }
 }
 
-fn some(text: Option<&String>) -> Option<String> {
-    text.map(|t| t.trim())
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-}
-
 impl Desk {
     /// What importing the file would change (nothing of the shop's details is written).
     /// Payments the file names that PayDesk has no order for are adopted first (094), as
@@ -315,8 +308,8 @@ impl Desk {
         })
     }
 
-    /// Undoes an applied import as a whole (fields changed since are kept, and listed).
-    pub(crate) fn undo_import(&self, import_id: i64) -> Result<UndoImportReport, AppError> {
+    /// Undoes an applied import as a whole; fields changed since it are kept and listed.
+    pub async fn undo_orders_import(&self, import_id: i64) -> Result<UndoImportReport, AppError> {
         let now = self.now();
         let outcome = self
             .store()
@@ -349,8 +342,8 @@ impl Desk {
         })
     }
 
-    /// The latest applied imports, newest first.
-    pub(crate) fn recent_imports(&self) -> Result<Vec<ImportRecordDto>, AppError> {
+    /// The latest applied imports (to undo one), newest first.
+    pub async fn orders_imports(&self) -> Result<Vec<ImportRecordDto>, AppError> {
         Ok(self
             .store()
             .details_imports(20)?
@@ -462,71 +455,5 @@ impl Desk {
             path: path.display().to_string(),
             rows,
         })
-    }
-
-    /// Fills a new Paidy order's buyer, shipping and items from Paidy's verify telegram.
-    pub(crate) async fn fill_from_paidy_verify(
-        &self,
-        id: OrderId,
-        trading_id: &str,
-        paidy_payment_id: &str,
-    ) {
-        let Ok(client) = self.gateway() else {
-            return;
-        };
-        let request = PaidyVerify {
-            trading_id: (!trading_id.is_empty()).then(|| trading_id.to_owned()),
-            paidy_payment_id: paidy_payment_id.to_owned(),
-        };
-        let answer = match client.send(&request).await {
-            Ok(a) if a.exists => a,
-            Ok(_) => {
-                tracing::info!(order = id.0, "Paidy verify: payment not found at Paidy");
-                return;
-            }
-            Err(e) => {
-                tracing::warn!(order = id.0, error = %e, "Paidy verify failed");
-                return;
-            }
-        };
-        let f = &answer.fields;
-        let mut items = Vec::new();
-        for i in 0.. {
-            let Some(title) = some(f.get(&format!("order_items_title[{i}]"))) else {
-                break;
-            };
-            items.push(Item {
-                item_id: some(f.get(&format!("order_items_id[{i}]"))),
-                title,
-                description: some(f.get(&format!("order_items_description[{i}]"))),
-                unit_price: f
-                    .get(&format!("order_items_unit_price[{i}]"))
-                    .and_then(|v| parse_yen(v))
-                    .unwrap_or(Yen(0)),
-                quantity: f
-                    .get(&format!("order_items_quantity[{i}]"))
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(1),
-            });
-        }
-        let details = OrderDetails {
-            source: DetailsSource::PaidyVerify,
-            buyer_name: some(f.get("buyer_name_kanji")),
-            buyer_name_kana: some(f.get("buyer_name_kana")),
-            buyer_email: some(f.get("buyer_email")),
-            buyer_phone: some(f.get("buyer_phone")),
-            shipping_zip: some(f.get("shipping_address_zip")),
-            shipping_state: some(f.get("shipping_address_state")),
-            shipping_city: some(f.get("shipping_address_city")),
-            shipping_line1: some(f.get("shipping_address_line1")),
-            shipping_line2: some(f.get("shipping_address_line2")),
-            order_tax: f.get("order_tax").and_then(|v| parse_yen(v)),
-            order_shipping: f.get("order_shipping").and_then(|v| parse_yen(v)),
-            items,
-        };
-        let now = self.now();
-        if let Err(e) = self.store().save_order_details(id, &details, now) {
-            tracing::warn!(order = id.0, error = %e, "Paidy details not saved");
-        }
     }
 }

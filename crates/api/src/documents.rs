@@ -18,11 +18,11 @@ use domain::invoice::RegistrationNumber;
 use domain::{Order, OrderId, PaymentStatus, RULES, Yen};
 use store::documents::{ItemRate, ShopImage, ShopProfile};
 
-use crate::documents_dto::{
-    DepositCheckInput, DepositDto, DocumentKindCode, DocumentsReport, IssueDocumentsRequest,
-    IssuedDocument, ItemRateCode, RoundingCode, ShopDetails, ShopDetailsInput, ShopImageCode,
-};
 use crate::dto::OrderDetail;
+use crate::dto::documents::{
+    DepositCheckInput, DocumentKindCode, DocumentsReport, IssueDocumentsRequest, IssuedDocument,
+    ItemRateCode, RoundingCode, ShopDetails, ShopDetailsInput, ShopImageCode,
+};
 use crate::files::{UserFile, read_user_file};
 use crate::{AppError, Desk, Text};
 
@@ -125,13 +125,6 @@ fn shop_of(name: String, p: &ShopProfile) -> Shop {
         rounding: p.rounding,
         logo_png: p.logo_png.clone(),
         seal_png: p.seal_png.clone(),
-    }
-}
-
-pub(crate) fn deposit_dto(d: &domain::deposit::Deposit) -> DepositDto {
-    DepositDto {
-        received_on: d.received_on.format("%Y-%m-%d").to_string(),
-        amount_yen: d.amount.map(|a| a.0),
     }
 }
 

@@ -1,11 +1,27 @@
 //! The types that cross the IPC boundary. Each derives `specta::Type`, so
 //! `ui/src/bindings.ts` is generated from them; a test fails when that file is stale.
 //!
+//! Layout: this file holds the desk's own (app, orders, operations, settings, sync,
+//! import and export); each feature's are in a file of their own below it (`bulk`,
+//! `documents`, `guide`, `money`, `shipping`, `subscriptions`), and [`events`] holds the
+//! one event the backend pushes. They depend one way: `documents` on nothing, this file
+//! on `documents`, the features on this file, `guide` on `subscriptions`, `events` on
+//! all of them.
+//!
 //! Conventions: money is integer yen in fields named `*_yen`; times are RFC 3339 strings
 //! in UTC (the UI shows them in Asia/Tokyo); user-facing text is a [`Text`] pair filled
 //! in on the Rust side; codes are lowercase snake_case enums the UI can switch on. Domain
 //! types never appear here: `convert.rs` builds these by hand. The contract is append-only
 //! (see /work/notes/api-contract.md): fields and variants are added, never renamed.
+
+pub mod bulk;
+pub mod documents;
+pub mod events;
+pub mod guide;
+pub mod money;
+pub mod order_mail;
+pub mod shipping;
+pub mod subscriptions;
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -175,7 +191,7 @@ pub struct OrderQuery {
     pub ordered_to: Option<String>,
     /// Only orders whose deposit is marked received, or captured ones still waiting for it.
     #[serde(default)]
-    pub deposit: Option<crate::documents_dto::DepositFilterCode>,
+    pub deposit: Option<crate::dto::documents::DepositFilterCode>,
     #[serde(default)]
     pub sort: Option<OrderSortCode>,
     /// Zero-based.
@@ -240,7 +256,7 @@ pub struct OrderSummary {
     /// how this order is paid.
     pub payment_method_label: Option<String>,
     /// The deposit check (入金チェック): marked received, on this day.
-    pub deposit: Option<crate::documents_dto::DepositDto>,
+    pub deposit: Option<crate::dto::documents::DepositDto>,
 }
 
 #[derive(Clone, Debug, Serialize, Type)]
@@ -748,60 +764,4 @@ pub struct DemoStatus {
     pub merchant_id: String,
     /// The relay's shop id.
     pub relay_shop: String,
-}
-
-// ---------------------------------------------------------------------------------------
-// Events
-// ---------------------------------------------------------------------------------------
-
-/// Everything the backend pushes to the UI, as one Tauri event `desk-event`.
-#[derive(Clone, Debug, Serialize, Type)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum DeskEvent {
-    /// These orders changed (notification, sync, operation, import): reload what shows them.
-    OrdersChanged {
-        #[specta(type = Vec<specta_typescript::Number>)]
-        order_ids: Vec<i64>,
-    },
-    /// Sync liveness changed.
-    SyncStatusChanged { status: SyncStatus },
-    /// An operation finished (also one settled in the background after a timeout).
-    OperationFinished { result: Box<OperationResult> },
-    /// A bulk-capture run started (its items, all pending).
-    BulkRunStarted {
-        run: Box<crate::bulk_dto::BulkRunDetail>,
-    },
-    /// One order of a bulk-capture run changed (sent, settled): the live per-order result
-    /// and the run's progress.
-    BulkItemChanged {
-        #[specta(type = specta_typescript::Number)]
-        run_id: i64,
-        item: Box<crate::bulk_dto::BulkItem>,
-        progress: crate::bulk_dto::BulkProgress,
-    },
-    /// A bulk-capture run finished (also one settled at start after a crash): its summary
-    /// (the desktop notification when the window is hidden).
-    BulkRunFinished {
-        run: Box<crate::bulk_dto::BulkRunSummary>,
-    },
-    /// A renewal failed: the desktop notification (sent at once; the shop can turn it off).
-    RenewalFailed {
-        notification: crate::subscriptions_dto::DesktopNotification,
-    },
-    /// Cards entered "expiring soon" or "expired" (the daily digest notification).
-    CardDigest {
-        notification: crate::subscriptions_dto::DesktopNotification,
-    },
-    /// Orders are near their capture deadline (the daily notification).
-    DeadlineNear {
-        notification: crate::subscriptions_dto::DesktopNotification,
-    },
-    /// These subscriptions changed (renewal, choice, card refresh, import); an empty list
-    /// means "reload everything".
-    SubscriptionsChanged {
-        #[specta(type = Vec<specta_typescript::Number>)]
-        subscription_ids: Vec<i64>,
-    },
-    /// The mail queue changed (queued, sent, failed, discarded).
-    MailQueueChanged {},
 }

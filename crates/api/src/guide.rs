@@ -8,12 +8,12 @@
 //! progress is four rows of the store's settings table. "Finish" tests the saved settings
 //! once more, so the guide never says "done" over a connection that does not work.
 
-use crate::dto::{ConnectionTestInput, CredentialsInput, SettingsInput};
-use crate::guide_dto::{
+use crate::dto::guide::{
     GuideGatewayResult, GuideMailResult, GuideNotificationsInput, GuideNotificationsResult,
     GuideStatusCode, GuideStepStateCode, SetupGuide,
 };
-use crate::subscriptions_dto::SmtpSettingsInput;
+use crate::dto::subscriptions::SmtpSettingsInput;
+use crate::dto::{ConnectionTestInput, CredentialsInput, SettingsInput};
 use crate::{AppError, Desk, Text};
 
 mod keys {
@@ -110,15 +110,16 @@ impl Desk {
         self.guide_dto()
     }
 
-    pub(crate) fn guide_skip(&self) -> Result<SetupGuide, AppError> {
+    /// "Set up later": the guide stays closed until reopened from Settings.
+    pub async fn skip_setup_guide(&self) -> Result<SetupGuide, AppError> {
         self.guide_set(keys::STATUS, status_str(GuideStatusCode::Skipped))?;
         tracing::info!("setup guide skipped");
         self.guide_dto()
     }
 
-    /// Step 1: the connection test with the values typed in the guide (the relay is step
-    /// 2's and left out); saved exactly as Settings saves them, only when it passed.
-    pub(crate) async fn guide_gateway_step(
+    /// Step 1: tests the typed connection values; saves them (secrets to the keychain) only
+    /// when the test passed.
+    pub async fn guide_gateway(
         &self,
         mut input: ConnectionTestInput,
     ) -> Result<GuideGatewayResult, AppError> {
@@ -143,9 +144,8 @@ impl Desk {
         })
     }
 
-    /// Step 2: a relay (its URL and token proven by the relay test, then saved) or none
-    /// (PayDesk then asks Paygent itself, and the relay URL is cleared).
-    pub(crate) async fn guide_notifications_step(
+    /// Step 2: a relay proven by the relay test, or none.
+    pub async fn guide_notifications(
         &self,
         input: GuideNotificationsInput,
     ) -> Result<GuideNotificationsResult, AppError> {
@@ -217,9 +217,8 @@ impl Desk {
         })
     }
 
-    /// Step 3: the shop's outgoing mail, proven by the SMTP test and then saved as the mail
-    /// settings save it; `None` leaves e-mail for later.
-    pub(crate) async fn guide_mail_step(
+    /// Step 3: e-mail proven by the SMTP test, or later (`None`).
+    pub async fn guide_mail(
         &self,
         input: Option<SmtpSettingsInput>,
     ) -> Result<GuideMailResult, AppError> {
@@ -254,9 +253,8 @@ impl Desk {
         })
     }
 
-    /// "Done": every step taken, and the saved settings pass the connection test (and the
-    /// relay test, with a relay) right now.
-    pub(crate) async fn guide_finish(&self) -> Result<SetupGuide, AppError> {
+    /// "Done", refused while a step is open or the saved settings fail their test.
+    pub async fn finish_setup_guide(&self) -> Result<SetupGuide, AppError> {
         let guide = self.guide_dto()?;
         if guide.gateway != GuideStepStateCode::Done
             || guide.notifications == GuideStepStateCode::Todo

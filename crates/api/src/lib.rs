@@ -1,33 +1,43 @@
 //! PayDesk's host-agnostic API.
 //!
-//! Layout: [`Desk`] is the application's state and the one entry point the Tauri commands
-//! (`src-tauri`), the command-line entry (crate `cli`) and the tests call. [`dto`] holds the
-//! only types that cross the IPC boundary (they derive `Serialize` and `specta::Type`, so
-//! the frontend's TypeScript types are generated from them) and `convert` builds them from
-//! domain and store types by hand; [`AppError`] is the one error that crosses it. Behind
-//! `Desk`: `settings` (non-secret settings in the store, secrets in the OS keychain, the
-//! Paygent client built from both, the connection test), `operations` (capture, cancel,
-//! refunds, amount change: checked, journaled, sent, settled by 094 after a timeout or
-//! crash), `bulk` (bulk capture: the unprocessed list, runs with bounded concurrency
-//! journaled per order, the operation and detailed logs, and settling at start the runs a
-//! crash left open; DTOs in [`bulk_dto`]), `sync` (the background task: relay stream, 091
-//! polling, stall and wake detection), [`identity`] (moving a desk's data folder and
-//! keychain entries from the app's previous identifier at start), `details` (Paidy 343 verify, storefront CSV import, CSV export), `documents` (the shop's
-//! documents as PDF, the shop's details they print, the deposit check; DTOs in
-//! [`documents_dto`]) and [`demo_servers`] (the seam to crate `demo`, the embedded
-//! simulator and relay with sample data, which only development and test builds link).
-//! `subscriptions` runs renewals on stored cards (journaled per cycle, settled by inquiry
-//! by order number), failed renewals and their four choices, stored-card checks, the card
-//! dashboard and the background scheduler ([`Desk::run_subscriptions`], spawned beside
-//! `run_sync`); `mailing` holds the SMTP settings (password in the keychain), reminder
-//! templates, the mail queue (claimed per attempt, so a mail is never handed to the server
-//! twice) and the monthly summary; their DTOs are in [`subscriptions_dto`].
-//! `order_mails` sends the shipping notice and the order confirmation through that queue
-//! (per-order refusals, preview, "sent before" asks first; DTOs in [`order_mail_dto`]). `money` adds up sales per Japan day or month from the store's
-//! money ledger, lists the movements behind a cell, keeps the accounting account names
-//! and writes journal files for freee, Money Forward and Yayoi; `deposits` keeps the
-//! settlement contract per method and computes each period's expected deposit (DTOs in
-//! [`money_dto`]).
+//! Layout: [`Desk`] is the one entry point the Tauri commands (`src-tauri`), the
+//! command-line entry (crate `cli`) and the tests call; this file is its facade (opening a
+//! desk, the app's info, and the public methods that belong to no feature). `context`
+//! holds what every feature works over: the store, the keychain, the clock, the event
+//! sink, the gateway clients, and the little state each background task keeps in memory
+//! (`sync_state` for sync's). Each feature is a module of `impl Desk` methods over that
+//! context, and the modules depend on each other one way only, lowest first (`cargo xtask
+//! tidy` fails on a cycle):
+//!
+//! - `files` (every file the shop owner picks, read under its cap), `convert` (DTOs
+//!   built from domain and store types by hand), `error` ([`AppError`]);
+//! - `settings` (non-secret settings in the store, secrets in the OS keychain, the
+//!   Paygent client built from both, the connection and relay tests);
+//! - `orders` (lists and the order detail); `documents` (the shop's documents as PDF, the
+//!   shop's details they print, the deposit check), `shipping` (label files, tracking
+//!   numbers), `money` (sales per Japan day or month from the ledger, the journal files),
+//!   `deposits` (the settlement contract, expected and received deposits);
+//! - `operations` (capture, cancel, refunds, amount change: checked, journaled, sent,
+//!   settled by 094 after a timeout or crash);
+//! - `bulk` (bulk capture: runs with bounded concurrency journaled per order, their logs,
+//!   settling at start the runs a crash left open);
+//! - `sync` (the background tasks: relay stream, 091 polling, stall and wake detection,
+//!   the settler that retries open entries; the home screen's counts);
+//! - `details` (Paidy 343 verify is sync's; storefront CSV import, undo, CSV export);
+//! - `mailing` (SMTP settings, reminder templates, the mail queue — each mail claimed
+//!   before it is handed to the server, so never sent twice — the monthly summary), then
+//!   `order_mails` (the shipping notice and the order confirmation through that queue:
+//!   per-order refusals, preview, "sent before" asks first) and `subscriptions` (renewals
+//!   on stored cards, failed renewals and their choices, the card dashboard, the scheduler
+//!   [`Desk::run_subscriptions`]);
+//! - `guide` (the setup guide, over settings' tests and saves); [`identity`] (moving a
+//!   desk from the previous identifier at start); [`demo_servers`] (the seam to crate
+//!   `demo`, the embedded simulator and relay with sample data, which only development and
+//!   test builds link).
+//!
+//! [`dto`] holds the only types that cross the IPC boundary (they derive `Serialize` and
+//! `specta::Type`, so the frontend's TypeScript types are generated from them), one file
+//! per feature below it; [`AppError`] is the one error that crosses it.
 //!
 //! Invariants: no secret reaches a log line, an error, a DTO or the database (secrets are
 //! read from the keychain right before use, wrapped in `Sensitive`/`Secret`); time comes
@@ -35,78 +45,50 @@
 //! synchronous sections, never across an `.await`.
 
 mod bulk;
-pub mod bulk_dto;
+mod context;
 mod convert;
 pub mod demo_servers;
 mod deposits;
 mod details;
 mod documents;
-pub mod documents_dto;
 pub mod dto;
 mod error;
 mod files;
 mod guide;
-pub mod guide_dto;
 pub mod identity;
 pub mod log;
 mod mailing;
 mod money;
-pub mod money_dto;
 mod operations;
-pub mod order_mail_dto;
 mod order_mails;
 mod orders;
 mod settings;
 mod shipping;
-pub mod shipping_dto;
 mod subscriptions;
-pub mod subscriptions_dto;
 mod sync;
+mod sync_state;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
+pub use context::{Build, Desk, EventSink, NoEvents, keychain_namespace};
+use context::{BulkShared, ClientCache, Inner, SubscriptionsShared};
 pub use demo_servers::{DemoServers, RunningDemo};
 pub use error::{AppError, Text};
 /// The relay's operator guide, shown from the setup guide (see `relay::OPERATOR_GUIDE`).
 pub use relay::OPERATOR_GUIDE as RELAY_OPERATOR_GUIDE;
 
 use dto::{
-    AppInfo, ConnectionTestResult, CredentialsInput, DemoStatus, DeskEvent, ExportReport,
-    HomeSummary, ImportPreview, ImportRecord, ImportReport, KeychainStatus, Language,
-    OperationRequest, OperationResult, OrderDetail, OrderListCode, OrderPage, OrderQuery, Settings,
-    SettingsInput, SyncReport, SyncStatus, UndoImportReport,
+    AppInfo, ConnectionTestResult, CredentialsInput, DemoStatus, ExportReport, HomeSummary,
+    ImportPreview, ImportReport, KeychainStatus, Language, OrderDetail, OrderListCode, OrderPage,
+    OrderQuery, Settings, SettingsInput, SyncStatus,
 };
 use secrets::Keychain;
-
-/// Which build this is; it picks the keychain namespace so that test and dev builds never
-/// read or overwrite the release app's secrets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Build {
-    Release,
-    Dev,
-    Test,
-}
 
 /// Where PayDesk gets the time from (the workspace's one clock): the app uses
 /// [`SystemClock`]; the demo follows the embedded simulator's clock so that moving the
 /// simulated time moves PayDesk's too.
 pub use clock::{Clock, SystemClock};
-
-/// Where the backend's events go: the Tauri shell emits them to the window, tests collect
-/// them, the CLI drops them.
-pub trait EventSink: Send + Sync {
-    fn emit(&self, event: DeskEvent);
-}
-
-/// An event sink that drops everything (the CLI).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoEvents;
-
-impl EventSink for NoEvents {
-    fn emit(&self, _event: DeskEvent) {}
-}
 
 /// What [`Desk::open`] needs from its host.
 pub struct DeskConfig {
@@ -216,59 +198,6 @@ pub fn demo_requested(args: &[String]) -> bool {
         || std::env::var("PAYDESK_DEMO").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
-pub(crate) struct Inner {
-    identifier: String,
-    version: String,
-    build: Build,
-    data_dir: PathBuf,
-    keychain: Keychain,
-    store: Mutex<store::Store>,
-    clock: Arc<dyn Clock>,
-    events: Arc<dyn EventSink>,
-    sync: sync::SyncShared,
-    clients: settings::ClientCache,
-    retry_wait_divisor: u32,
-    relay_stall_divisor: u32,
-    in_flight_window: chrono::TimeDelta,
-    notice: Option<Text>,
-    /// Serializes operations so two clicks never race on one order's journal.
-    operations: tokio::sync::Mutex<()>,
-    /// The bulk-capture run this process executes.
-    bulk: bulk::BulkShared,
-    /// The subscription scheduler's wake-up call and locks.
-    subscriptions: subscriptions::SubscriptionsShared,
-    /// The demo's running servers, in a demo run (dropping them stops them).
-    demo: Option<Box<dyn RunningDemo>>,
-    /// Whether this build can run the demo (the setup guide offers it only then).
-    demo_available: bool,
-}
-
-/// The application: one per process. Cheap to clone (an `Arc` inside).
-#[derive(Clone)]
-pub struct Desk {
-    inner: Arc<Inner>,
-}
-
-impl std::fmt::Debug for Desk {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Desk")
-            .field("data_dir", &self.inner.data_dir)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The keychain namespace of a build, and of its demo: the demo stores its own (local
-/// simulator) credentials, and storing one deletes the entry first, so it must never share
-/// a namespace with a shop's real secrets, whatever the build.
-pub fn keychain_namespace(identifier: &str, build: Build, demo: bool) -> String {
-    let base = match build {
-        Build::Release => identifier.to_owned(),
-        Build::Dev => format!("{identifier}.dev"),
-        Build::Test => format!("{identifier}.test"),
-    };
-    if demo { format!("{base}.demo") } else { base }
-}
-
 impl Desk {
     /// Opens the database in `data_dir` (creating it), settles every operation a crash
     /// left open (by 094 inquiry, when credentials are set), and in demo mode starts the
@@ -309,11 +238,11 @@ impl Desk {
             store: Mutex::new(store),
             clock,
             events: config.events,
-            sync: sync::SyncShared::default(),
-            clients: settings::ClientCache::default(),
+            sync: sync_state::SyncShared::default(),
+            clients: ClientCache::default(),
             operations: tokio::sync::Mutex::new(()),
-            bulk: bulk::BulkShared::default(),
-            subscriptions: subscriptions::SubscriptionsShared::default(),
+            bulk: BulkShared::default(),
+            subscriptions: SubscriptionsShared::default(),
             retry_wait_divisor: config.retry_wait_divisor.max(1),
             relay_stall_divisor: config.relay_stall_divisor.max(1),
             in_flight_window: config.in_flight_window,
@@ -332,22 +261,6 @@ impl Desk {
         desk.recover_bulk_runs().await;
         desk.settle_open_operations().await;
         Ok(desk)
-    }
-
-    pub(crate) fn now(&self) -> DateTime<Utc> {
-        self.inner.clock.now()
-    }
-
-    /// The store, for a short synchronous section (never across an `.await`).
-    pub(crate) fn store(&self) -> MutexGuard<'_, store::Store> {
-        self.inner
-            .store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    pub(crate) fn emit(&self, event: DeskEvent) {
-        self.inner.events.emit(event);
     }
 
     pub fn app_info(&self) -> AppInfo {
@@ -381,10 +294,6 @@ impl Desk {
                 problem: Some(AppError::from(e)),
             },
         }
-    }
-
-    pub fn keychain(&self) -> &Keychain {
-        &self.inner.keychain
     }
 
     /// Validates a language choice coming from the UI or the CLI.
@@ -527,18 +436,6 @@ impl Desk {
         self.order_detail(order_id)
     }
 
-    /// Capture, cancel, full or partial refund, amount change: every rule is checked
-    /// before sending; the operation is journaled, sent, and settled by 094 after a
-    /// timeout. Refusals and gateway errors come back as `Err` with the code and the plain
-    /// explanation; an unknown outcome is `Ok` with outcome `unknown`.
-    pub async fn perform_operation(
-        &self,
-        order_id: i64,
-        request: OperationRequest,
-    ) -> Result<OperationResult, AppError> {
-        self.perform(order_id, request).await
-    }
-
     /// The home screen's counts and sync status.
     pub async fn home_summary(&self) -> Result<HomeSummary, AppError> {
         self.home_summary_sync()
@@ -581,59 +478,19 @@ impl Desk {
     // --- Setup guide ----------------------------------------------------------------------
 
     /// Where the setup guide stands, and whether the window opens on it.
-    pub async fn setup_guide(&self) -> Result<guide_dto::SetupGuide, AppError> {
+    pub async fn setup_guide(&self) -> Result<dto::guide::SetupGuide, AppError> {
         self.guide_dto()
     }
 
     /// The guide was opened (or reopened from Settings): it is in progress.
-    pub async fn open_setup_guide(&self) -> Result<guide_dto::SetupGuide, AppError> {
+    pub async fn open_setup_guide(&self) -> Result<dto::guide::SetupGuide, AppError> {
         self.guide_open()
-    }
-
-    /// "Set up later": the guide stays closed until reopened from Settings.
-    pub async fn skip_setup_guide(&self) -> Result<guide_dto::SetupGuide, AppError> {
-        self.guide_skip()
-    }
-
-    /// Step 1: tests the typed connection values; saves them (secrets to the keychain) only
-    /// when the test passed.
-    pub async fn guide_gateway(
-        &self,
-        input: dto::ConnectionTestInput,
-    ) -> Result<guide_dto::GuideGatewayResult, AppError> {
-        self.guide_gateway_step(input).await
-    }
-
-    /// Step 2: a relay proven by the relay test, or none.
-    pub async fn guide_notifications(
-        &self,
-        input: guide_dto::GuideNotificationsInput,
-    ) -> Result<guide_dto::GuideNotificationsResult, AppError> {
-        self.guide_notifications_step(input).await
-    }
-
-    /// Step 3: e-mail proven by the SMTP test, or later (`None`).
-    pub async fn guide_mail(
-        &self,
-        input: Option<subscriptions_dto::SmtpSettingsInput>,
-    ) -> Result<guide_dto::GuideMailResult, AppError> {
-        self.guide_mail_step(input).await
-    }
-
-    /// "Done", refused while a step is open or the saved settings fail their test.
-    pub async fn finish_setup_guide(&self) -> Result<guide_dto::SetupGuide, AppError> {
-        self.guide_finish().await
     }
 
     // --- Sync ---------------------------------------------------------------------------
 
     pub async fn sync_status(&self) -> Result<SyncStatus, AppError> {
         Ok(self.sync_status_dto())
-    }
-
-    /// Catches up now: relay backlog if configured, else 091 until no record is left.
-    pub async fn sync_now(&self) -> Result<SyncReport, AppError> {
-        self.sync_once().await
     }
 
     // --- Import / export ----------------------------------------------------------------
@@ -661,16 +518,6 @@ impl Desk {
         self.apply_import(std::path::Path::new(&path), clear_empty, &token)
     }
 
-    /// Undoes an applied import as a whole; fields changed since it are kept and listed.
-    pub async fn undo_orders_import(&self, import_id: i64) -> Result<UndoImportReport, AppError> {
-        self.undo_import(import_id)
-    }
-
-    /// The latest applied imports (to undo one), newest first.
-    pub async fn orders_imports(&self) -> Result<Vec<ImportRecord>, AppError> {
-        self.recent_imports()
-    }
-
     /// Writes the orders matching `query` (every page) as CSV for Excel (UTF-8 BOM, CRLF).
     pub async fn export_orders_csv(
         &self,
@@ -685,21 +532,5 @@ impl Desk {
     /// The embedded simulator and relay, in a demo run; `None` otherwise.
     pub async fn demo_status(&self) -> Result<Option<DemoStatus>, AppError> {
         Ok(self.demo_status_dto())
-    }
-
-    fn demo_status_dto(&self) -> Option<DemoStatus> {
-        self.inner.demo.as_ref().map(|running| running.status())
-    }
-
-    pub fn is_demo(&self) -> bool {
-        self.demo_status_dto().is_some()
-    }
-
-    pub(crate) fn orders_changed(&self, ids: &[i64]) {
-        if !ids.is_empty() {
-            self.emit(DeskEvent::OrdersChanged {
-                order_ids: ids.to_vec(),
-            });
-        }
     }
 }

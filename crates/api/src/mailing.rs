@@ -20,8 +20,7 @@ use mail::{Language, Mailer, OutgoingMail, Security, SmtpSettings, Template};
 use secrets::{SecretKey, Sensitive};
 use store::{MailId, MailPurpose, MailState, NewMail, QueueOutcome};
 
-use crate::subscriptions::{reminder_code, reminder_from};
-use crate::subscriptions_dto::{
+use crate::dto::subscriptions::{
     EmailTemplateDto, EmailTemplateInput, MailPreview, MailReadinessDto, MailRunReport,
     QueuedMailDto, ReminderKindCode, SendRemindersReport, SendRemindersRequest, SkippedReminder,
     SmtpSettingsDto, SmtpSettingsInput, SmtpTestResult,
@@ -623,7 +622,7 @@ impl Desk {
         let sub = self
             .store()
             .get_subscription(domain::subscription::SubscriptionId(subscription_id))?
-            .ok_or_else(|| crate::subscriptions::subscription_not_found(subscription_id))?;
+            .ok_or_else(|| subscription_not_found(subscription_id))?;
         let kind = kind
             .map(reminder_from)
             .unwrap_or_else(|| self.kind_for(&sub));
@@ -686,7 +685,7 @@ impl Desk {
     ) -> Result<Vec<QueueOutcome>, AppError> {
         let now = self.now();
         let outcomes = self.store().queue_mails(&mails, now)?;
-        self.emit(crate::dto::DeskEvent::MailQueueChanged {});
+        self.emit(crate::dto::events::DeskEvent::MailQueueChanged {});
         self.nudge_subscriptions();
         Ok(outcomes)
     }
@@ -715,7 +714,7 @@ impl Desk {
                 .store()
                 .get_subscription(domain::subscription::SubscriptionId(*id))?
             else {
-                return Err(crate::subscriptions::subscription_not_found(*id));
+                return Err(subscription_not_found(*id));
             };
             let kind = request
                 .kind
@@ -833,7 +832,7 @@ impl Desk {
 
     pub async fn discard_mail(&self, id: i64) -> Result<Vec<QueuedMailDto>, AppError> {
         self.store().discard_mail(MailId(id))?;
-        self.emit(crate::dto::DeskEvent::MailQueueChanged {});
+        self.emit(crate::dto::events::DeskEvent::MailQueueChanged {});
         self.list_mails(None).await
     }
 
@@ -940,7 +939,7 @@ impl Desk {
                 }
             }
         }
-        self.emit(crate::dto::DeskEvent::MailQueueChanged {});
+        self.emit(crate::dto::events::DeskEvent::MailQueueChanged {});
         report
     }
 
@@ -1133,7 +1132,7 @@ impl Desk {
             now,
         )?;
         tracing::info!(year, month, "monthly summary queued");
-        self.emit(crate::dto::DeskEvent::MailQueueChanged {});
+        self.emit(crate::dto::events::DeskEvent::MailQueueChanged {});
         Ok(outcome.first().and_then(|o| match o {
             QueueOutcome::Queued(id) => Some(id.0),
             QueueOutcome::AlreadyQueued => None,
@@ -1184,5 +1183,37 @@ fn no_email_text() -> Text {
     Text::new(
         "購入者のメールアドレスが登録されていません。",
         "The buyer has no e-mail address.",
+    )
+}
+
+impl Desk {
+    /// Wakes the scheduler now (settings changed, a subscription was edited).
+    pub(crate) fn nudge_subscriptions(&self) {
+        self.inner.subscriptions.wake.notify_one();
+    }
+}
+
+pub(crate) fn reminder_code(k: ReminderKind) -> ReminderKindCode {
+    match k {
+        ReminderKind::ExpiringSoon => ReminderKindCode::ExpiringSoon,
+        ReminderKind::Expired => ReminderKindCode::Expired,
+    }
+}
+
+pub(crate) fn reminder_from(k: ReminderKindCode) -> ReminderKind {
+    match k {
+        ReminderKindCode::ExpiringSoon => ReminderKind::ExpiringSoon,
+        ReminderKindCode::Expired => ReminderKind::Expired,
+    }
+}
+
+pub(crate) fn subscription_not_found(id: i64) -> AppError {
+    AppError::new(
+        "subscription_not_found",
+        Text::new(
+            &format!("定期購入 {id} が見つかりません。一覧を再読み込みしてください。"),
+            &format!("Subscription {id} was not found. Reload the list."),
+        ),
+        None,
     )
 }

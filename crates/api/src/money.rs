@@ -14,7 +14,7 @@ use domain::money::{Period, SalesCell, month_start, next_month, tokyo_day_start}
 use domain::{PaymentMethod, RULES};
 
 use crate::convert::method_to;
-use crate::money_dto::{
+use crate::dto::money::{
     AccountingFormatCode, AccountingSettings, JournalExportReport, MovementItem, MovementKindCode,
     MovementList, MovementsQuery, SalesFigures, SalesPeriodCode, SalesQuery, SalesReport, SalesRow,
 };

@@ -1,6 +1,6 @@
 //! Operations on an order: capture, cancel, full refund, partial refund, amount change.
 //!
-//! Layout: [`Desk::perform`] checks every rule (`domain::check`) before anything is sent,
+//! Layout: [`Desk::perform_operation`] checks every rule (`domain::check`) before anything is sent,
 //! journals the operation, sends its telegram and settles the journal entry from the
 //! answer. When no usable answer came (timeout, dropped connection), the entry is marked
 //! unknown and settled with a 094 inquiry (`domain::settle`) before anything is resent:
@@ -27,7 +27,8 @@ use paygent_codec::request::{
 use paygent_codec::response::{PaymentInquiryResult, PaymentRecord};
 use store::JournalOutcome;
 
-use crate::dto::{DeskEvent, OperationOutcomeCode, OperationRequest, OperationResult};
+use crate::dto::events::DeskEvent;
+use crate::dto::{OperationOutcomeCode, OperationRequest, OperationResult};
 use crate::{AppError, Desk, Text, convert};
 
 /// What one send produced.
@@ -177,7 +178,11 @@ enum Settled {
 }
 
 impl Desk {
-    pub(crate) async fn perform(
+    /// Capture, cancel, full or partial refund, amount change: every rule is checked
+    /// before sending; the operation is journaled, sent, and settled by 094 after a
+    /// timeout. Refusals and gateway errors come back as `Err` with the code and the plain
+    /// explanation; an unknown outcome is `Ok` with outcome `unknown`.
+    pub async fn perform_operation(
         &self,
         order_id: i64,
         request: OperationRequest,
@@ -499,22 +504,6 @@ impl Desk {
         )
     }
 
-    /// Whether an open revision is past its in-flight window with no complete 091 round
-    /// begun since: its settlement may need that round ([`Desk::no_successor_recorded`]).
-    fn awaits_complete_records(&self) -> bool {
-        let Ok(open) = self.store().pending_journal() else {
-            return false;
-        };
-        let now = self.now();
-        let complete_at = self.records_complete_at();
-        open.iter().any(|p| {
-            let done_by = p.sent_at.unwrap_or(p.created_at) + self.inner.in_flight_window;
-            p.plan.creates_new_payment
-                && done_by <= now
-                && complete_at.is_none_or(|at| at < done_by)
-        })
-    }
-
     /// For a revision: the payment that replaced the target, if the gateway can say.
     /// `Some(None)` = looked and there is none; `None` = cannot tell (the search by order
     /// number matched several payments).
@@ -647,43 +636,6 @@ impl Desk {
         self.orders_changed(&[order_id]);
         Ok(())
     }
-
-    /// Settles entries left open (called by the background sync now and then); waits for
-    /// a running operation to finish first, so it never inquires about one in flight.
-    pub(crate) async fn retry_open_settlements(&self) {
-        let _one_at_a_time = self.inner.operations.lock().await;
-        self.recover_bulk_runs().await;
-        self.settle_open_operations().await;
-    }
-
-    /// The background settler (spawned by `run_sync`): every
-    /// `RULES.settlement_recheck_interval` it settles what is still open, so an entry whose
-    /// telegram may have been in flight is decided once the in-flight window closes, even
-    /// while a healthy relay stream keeps the sync loop from coming round to it.
-    pub(crate) async fn run_settlements(self) {
-        let every = RULES
-            .settlement_recheck_interval
-            .to_std()
-            .unwrap_or(std::time::Duration::from_secs(20))
-            / self.inner.retry_wait_divisor;
-        // Tests divide the waits; a floor keeps their 094s from flooding the simulator.
-        let every = every.max(std::time::Duration::from_millis(100));
-        loop {
-            tokio::time::sleep(every).await;
-            let open = {
-                let store = self.store();
-                let entries = store.pending_journal().map(|e| !e.is_empty());
-                let runs = store.unfinished_runs().map(|r| !r.is_empty());
-                entries.unwrap_or(false) || runs.unwrap_or(false)
-            };
-            if open {
-                if self.awaits_complete_records() {
-                    self.poll_for_settlement().await;
-                }
-                self.retry_open_settlements().await;
-            }
-        }
-    }
 }
 
 fn operation_name(op: &Operation) -> (&'static str, &'static str) {
@@ -695,5 +647,12 @@ fn operation_name(op: &Operation) -> (&'static str, &'static str) {
         Operation::AmountChange(_) => {
             ("金額変更（取引更新）", "Amount change (transaction update)")
         }
+    }
+}
+
+impl Desk {
+    /// See [`crate::sync_state::Liveness::records_complete_at`].
+    pub(crate) fn records_complete_at(&self) -> Option<DateTime<Utc>> {
+        self.inner.sync.live().records_complete_at
     }
 }

@@ -18,11 +18,11 @@ use mail::order_mail::{OrderValues, builtin, placeholders};
 use mail::{Language, Template};
 use store::{MailPurpose, MailState, NewMail, OrderMailQueued};
 
-use crate::mailing::{failed_mail_error, keys, language_of, smtp_not_configured, template_error};
-use crate::order_mail_dto::{
+use crate::dto::order_mail::{
     OrderMailKindCode, OrderMailOutcomeCode, OrderMailPreview, OrderMailPreviews, OrderMailReport,
     OrderMailRequest, OrderMailResult, OrderMailTemplateDto, OrderMailTemplateInput,
 };
+use crate::mailing::{failed_mail_error, keys, language_of, smtp_not_configured, template_error};
 use crate::{AppError, Desk, Text, convert};
 
 pub(crate) fn kind_of(code: OrderMailKindCode) -> OrderMailKind {
@@ -459,7 +459,7 @@ impl Desk {
             }
         }
         if !queued.is_empty() {
-            self.emit(crate::dto::DeskEvent::MailQueueChanged {});
+            self.emit(crate::dto::events::DeskEvent::MailQueueChanged {});
         }
         // Sent at once, so the report says what really happened to each mail.
         let run = if queued.is_empty() {
@@ -555,7 +555,7 @@ impl Desk {
     pub async fn order_mail_log(
         &self,
         order_id: i64,
-    ) -> Result<Vec<crate::subscriptions_dto::QueuedMailDto>, AppError> {
+    ) -> Result<Vec<crate::dto::subscriptions::QueuedMailDto>, AppError> {
         Ok(self
             .store()
             .order_mails(OrderId(order_id))?

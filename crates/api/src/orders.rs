@@ -1,12 +1,13 @@
-//! Order lists, the order detail and the home screen's counts (read-only queries).
+//! Order lists and the order detail (read-only queries).
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use domain::{OrderId, OrderList, PaymentMethod, PaymentStatus};
+use domain::{OrderId, PaymentMethod, PaymentStatus};
 use store::{DeadlineFilter, ListQuery, OrderSort};
 
+use crate::dto::documents::DepositDto;
 use crate::dto::{
-    DeadlineFilterCode, HistoryLineDto, HomeSummary, OrderDetail, OrderPage, OrderQuery,
-    OrderSortCode, PaymentMethodCode, PendingOperationDto, ThreeDSecureDto,
+    DeadlineFilterCode, HistoryLineDto, OrderDetail, OrderPage, OrderQuery, OrderSortCode,
+    PaymentMethodCode, PendingOperationDto, ThreeDSecureDto,
 };
 use crate::{AppError, Desk, Text, convert};
 
@@ -140,7 +141,7 @@ pub(crate) fn list_query(
         ordered_until,
         deposit: query
             .deposit
-            .map(|d| d == crate::documents_dto::DepositFilterCode::Received),
+            .map(|d| d == crate::dto::documents::DepositFilterCode::Received),
         sort: query.sort.map(|s| match s {
             OrderSortCode::Newest => OrderSort::Newest,
             OrderSortCode::Oldest => OrderSort::Oldest,
@@ -188,7 +189,7 @@ impl Desk {
                 if let Some(method) = switched_method(&store, row.id, &row.order)? {
                     convert::switched_to(&mut summary, method);
                 }
-                summary.deposit = deposits.get(&row.id).map(crate::documents::deposit_dto);
+                summary.deposit = deposits.get(&row.id).map(deposit_dto);
                 Ok(summary)
             })
             .collect::<Result<Vec<_>, store::Error>>()?;
@@ -232,7 +233,7 @@ impl Desk {
         if let Some(method) = switched {
             convert::switched_to(&mut summary, method);
         }
-        summary.deposit = deposit.as_ref().map(crate::documents::deposit_dto);
+        summary.deposit = deposit.as_ref().map(deposit_dto);
         Ok(OrderDetail {
             summary,
             transaction_ids: chain
@@ -259,41 +260,11 @@ impl Desk {
             pending_operation,
         })
     }
+}
 
-    pub(crate) fn home_summary_sync(&self) -> Result<HomeSummary, AppError> {
-        let now = self.now();
-        let (open, completed, cancelled, near, lapsed, unsettled, outside, failed) = {
-            let store = self.store();
-            let count = |list: Option<OrderList>, deadline: Option<DeadlineFilter>| {
-                let mut q = ListQuery::list(OrderList::Open, now);
-                q.list = list;
-                q.deadline = deadline;
-                q.page_size = 1;
-                store.list_orders(&q).map(|p| p.total)
-            };
-            (
-                count(Some(OrderList::Open), None)?,
-                count(Some(OrderList::Completed), None)?,
-                count(Some(OrderList::Cancelled), None)?,
-                store.count_near_deadline(now)?,
-                count(None, Some(DeadlineFilter::Lapsed))?,
-                store.pending_journal()?.len() as u64,
-                store.count_outside_changes()?,
-                store.failed_renewals_waiting(None)?,
-            )
-        };
-        let n = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-        Ok(HomeSummary {
-            open_orders: n(open),
-            completed_orders: n(completed),
-            cancelled_orders: n(cancelled),
-            near_deadline: n(near),
-            lapsed: n(lapsed),
-            outside_changes: n(outside),
-            unsettled_operations: n(unsettled),
-            failed_renewals: n(failed.len() as u64),
-            oldest_failed_renewal_order: failed.first().and_then(|c| c.order_id).map(|o| o.0),
-            sync: self.sync_status_dto(),
-        })
+pub(crate) fn deposit_dto(d: &domain::deposit::Deposit) -> DepositDto {
+    DepositDto {
+        received_on: d.received_on.format("%Y-%m-%d").to_string(),
+        amount_yen: d.amount.map(|a| a.0),
     }
 }

@@ -2,8 +2,6 @@
 //! (and nowhere else), the Paygent client and relay client built from both, and the
 //! connection test.
 
-use std::sync::Mutex;
-
 use base64::Engine as _;
 use paygent_client::{Client, ClientConfig, ClientError, ClientIdentity, Endpoint};
 use paygent_codec::dictionary::Category;
@@ -82,22 +80,6 @@ fn relay_limits(divisor: u32) -> relay::client::Limits {
         request_timeout: duration(domain::RULES.relay_request_timeout),
         max_answer_bytes: domain::RULES.relay_max_answer_bytes,
         max_line_bytes: domain::RULES.relay_max_line_bytes,
-    }
-}
-
-/// The clients built from the settings, dropped whenever a setting changes.
-#[derive(Default)]
-pub(crate) struct ClientCache {
-    /// The client, and the settings generation it was built from.
-    gateway: Mutex<(Option<Client>, u64)>,
-}
-
-impl ClientCache {
-    pub(crate) fn clear(&self) {
-        let mut cache = self.gateway.lock().unwrap_or_else(|p| p.into_inner());
-        // A client still being built from the old settings (sync runs alongside) must
-        // not be kept after this: it would send the old password until the next change.
-        *cache = (None, cache.1.wrapping_add(1));
     }
 }
 
@@ -744,8 +726,39 @@ impl Desk {
             },
             Err(e) => RelayTestResult {
                 ok: false,
-                message: crate::sync::relay_error(&e).message,
+                message: relay_error(&e).message,
             },
         })
+    }
+}
+
+pub(crate) fn relay_error(e: &relay::client::ClientError) -> AppError {
+    use relay::client::ClientError as E;
+    match e {
+        E::Unauthorized => AppError::new(
+            "relay_unauthorized",
+            Text::new(
+                "中継サーバーが端末トークンを受け付けませんでした。",
+                "The relay refused the desktop token.",
+            ),
+            Some(Text::new(
+                "中継サーバーの管理者に新しい端末トークンを発行してもらい（paydesk-relay add-desktop）、設定画面に入力してください。",
+                "Ask the relay's administrator for a new desktop token (paydesk-relay add-desktop) and enter it in Settings.",
+            )),
+        ),
+        E::InsecureUrl => insecure_url(UrlKind::Relay),
+        other => AppError::new(
+            "relay_unreachable",
+            Text::new(
+                "中継サーバーに接続できません。PayDesk はペイジェントへの差分照会（091）で状態を取得し続けます。",
+                &format!(
+                    "The relay cannot be reached ({other}). PayDesk keeps fetching status from Paygent with the difference inquiry (091)."
+                ),
+            ),
+            Some(Text::new(
+                "インターネット接続と中継サーバーのURLを確認してください。",
+                "Check the internet connection and the relay URL.",
+            )),
+        ),
     }
 }

@@ -17,12 +17,12 @@ use domain::labels::{Carrier, LabelFile, LabelOptions, LabelOrder, LabelProblem,
 use domain::tracking::parse_tracking_file;
 use store::{TrackingRecorded, TrackingSource};
 
-use crate::files::{UserFile, read_user_file};
-use crate::shipping_dto::{
+use crate::dto::shipping::{
     CarrierCode, LabelExportReport, LabelExportRequest, LabelProblemDto, LabelRefusedOrder,
     LabelSettingsDto, TrackingDto, TrackingImportLine, TrackingImportReport, TrackingInput,
     TrackingLineOutcome,
 };
+use crate::files::{UserFile, read_user_file};
 use crate::{AppError, Desk, Text, convert};
 
 /// Settings keys of the sender and the Yamato contract.

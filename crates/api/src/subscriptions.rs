@@ -43,15 +43,16 @@ use paygent_codec::request::{
 };
 use store::{BeginRenewal, CardListQuery, CardRefresh, CycleRow, CycleState, ImportPolicy};
 
-use crate::dto::DeskEvent;
-use crate::subscriptions_dto::{
+use crate::dto::events::DeskEvent;
+use crate::dto::subscriptions::{
     CardCheckDto, CardCheckKindCode, CardDashboardDto, CardStateCode, DesktopNotification,
     ExpiryMonthDto, FailedRenewalChoiceCode, FailedRenewalChoiceDto, FailedRenewalChoiceInput,
-    FailedRenewalDto, FailedRenewalMark, NotificationKindCode, OutreachDto, ReminderKindCode,
-    RenewalBlockDto, RenewalCycleDto, RenewalOutcomeDto, RenewalRunReport, SubscriptionDetail,
+    FailedRenewalDto, FailedRenewalMark, NotificationKindCode, OutreachDto, RenewalBlockDto,
+    RenewalCycleDto, RenewalOutcomeDto, RenewalRunReport, SubscriptionDetail,
     SubscriptionImportError, SubscriptionImportReport, SubscriptionInput, SubscriptionPage,
     SubscriptionQuery, SubscriptionStatusCode, SubscriptionSummary,
 };
+use crate::mailing::{reminder_code, subscription_not_found};
 use crate::{AppError, Desk, Text, convert};
 
 /// The longest the scheduler sleeps between passes: a simulated clock moved ahead (demo,
@@ -74,16 +75,6 @@ mod keys {
     pub fn late_note(id: i64) -> String {
         format!("subscriptions.late_notes.{id}")
     }
-}
-
-/// The scheduler's wake-up call and its one-at-a-time lock.
-#[derive(Default)]
-pub(crate) struct SubscriptionsShared {
-    wake: tokio::sync::Notify,
-    /// One renewal pass at a time (the scheduler, or the "run now" button).
-    running: tokio::sync::Mutex<()>,
-    /// One pass over the mail queue at a time.
-    pub(crate) sending: tokio::sync::Mutex<()>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -111,20 +102,6 @@ pub(crate) fn card_state_code(s: Option<CardState>) -> CardStateCode {
         Some(CardState::Valid) => CardStateCode::Valid,
         Some(CardState::ExpiringSoon) => CardStateCode::ExpiringSoon,
         Some(CardState::Expired) => CardStateCode::Expired,
-    }
-}
-
-pub(crate) fn reminder_code(k: ReminderKind) -> ReminderKindCode {
-    match k {
-        ReminderKind::ExpiringSoon => ReminderKindCode::ExpiringSoon,
-        ReminderKind::Expired => ReminderKindCode::Expired,
-    }
-}
-
-pub(crate) fn reminder_from(k: ReminderKindCode) -> ReminderKind {
-    match k {
-        ReminderKindCode::ExpiringSoon => ReminderKind::ExpiringSoon,
-        ReminderKindCode::Expired => ReminderKind::Expired,
     }
 }
 
@@ -167,17 +144,6 @@ fn cycle_state_label(s: CycleState) -> Text {
         CycleState::Missed => ("未実行（停止中）", "Missed (PayDesk was off)"),
     };
     Text::new(ja, en)
-}
-
-pub(crate) fn subscription_not_found(id: i64) -> AppError {
-    AppError::new(
-        "subscription_not_found",
-        Text::new(
-            &format!("定期購入 {id} が見つかりません。一覧を再読み込みしてください。"),
-            &format!("Subscription {id} was not found. Reload the list."),
-        ),
-        None,
-    )
 }
 
 fn not_a_renewal_order(order_id: i64) -> AppError {
@@ -1740,9 +1706,9 @@ impl Desk {
     /// The desktop notification preferences (and start at login).
     pub async fn notification_preferences(
         &self,
-    ) -> Result<crate::subscriptions_dto::NotificationPreferencesDto, AppError> {
+    ) -> Result<crate::dto::subscriptions::NotificationPreferencesDto, AppError> {
         let store = self.store();
-        Ok(crate::subscriptions_dto::NotificationPreferencesDto {
+        Ok(crate::dto::subscriptions::NotificationPreferencesDto {
             renewal_failed: store.notification_enabled(NotificationKind::RenewalFailed)?,
             card_digest: store.notification_enabled(NotificationKind::CardDigest)?,
             capture_deadline: store.notification_enabled(NotificationKind::CaptureDeadline)?,
@@ -1754,8 +1720,8 @@ impl Desk {
 
     pub async fn save_notification_preferences(
         &self,
-        prefs: crate::subscriptions_dto::NotificationPreferencesDto,
-    ) -> Result<crate::subscriptions_dto::NotificationPreferencesDto, AppError> {
+        prefs: crate::dto::subscriptions::NotificationPreferencesDto,
+    ) -> Result<crate::dto::subscriptions::NotificationPreferencesDto, AppError> {
         {
             let mut store = self.store();
             store
@@ -1841,11 +1807,6 @@ impl Desk {
 
     // -----------------------------------------------------------------------------------
     // The scheduler.
-
-    /// Wakes the scheduler now (settings changed, a subscription was edited).
-    pub(crate) fn nudge_subscriptions(&self) {
-        self.inner.subscriptions.wake.notify_one();
-    }
 
     /// One pass of the scheduler: settle open renewals, renew what is due, check
     /// tomorrow's cards, the daily notifications, scheduled e-mails, the mail queue.

@@ -16,29 +16,32 @@
 //! falls back to polling 091 until no record is left, then reconnects with back-off.
 //! Without a relay it polls 091 every `RULES.difference_inquiry_interval` (one record per
 //! call; a busy answer such as 9004 backs off by `domain::journal::busy_backoff`).
-//! [`Desk::sync_once`] does one full catch-up on demand (the "sync now" button and the CLI).
+//! [`Desk::sync_now`] does one full catch-up on demand (the "sync now" button and the CLI).
 //!
 //! The store applies each record: one that names an unknown payment creates the order
 //! (with the record's 3-D Secure flag), and a late record about a state PayDesk already
 //! moved past changes nothing (`domain::reconcile` decides, without asking the gateway).
 //! A new Paidy order is then filled from Paidy's verify telegram (343).
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use domain::storefront::parse_yen;
+use domain::{OrderId, OrderList, Yen};
 use domain::{PaymentMethod, RULES, StatusReport};
 use futures_util::StreamExt;
 use paygent_client::{Client, ClientError};
 use paygent_codec::ErrorContext;
 use paygent_codec::request::DifferenceInquiry;
+use paygent_codec::request::PaidyVerify;
 use paygent_codec::response::{DifferenceInquiryResult, PaymentRecord};
 use relay::client::{DesktopClient, StreamItem};
 use relay::dto::RelayEvent;
-use store::Applied;
+use store::{Applied, DeadlineFilter, DetailsSource, Item, ListQuery, OrderDetails};
 
-use crate::dto::{DeskEvent, SyncModeCode, SyncReport, SyncStatus};
+use crate::dto::events::DeskEvent;
+use crate::dto::{HomeSummary, SyncModeCode, SyncReport, SyncStatus};
+use crate::settings::relay_error;
+use crate::sync_state::Liveness;
 use crate::{AppError, Desk, Text, convert};
 
 /// The most 091 records one polling round fetches before yielding.
@@ -47,183 +50,6 @@ const MAX_RECORDS_PER_ROUND: u32 = 10_000;
 const MAX_RECONNECT_WAIT: Duration = Duration::from_secs(60);
 /// How often the stream loop checks for a wake from sleep.
 const WAKE_CHECK: Duration = Duration::from_secs(15);
-
-/// Liveness, kept in memory and published as [`SyncStatus`].
-#[derive(Default)]
-struct Liveness {
-    mode: Option<SyncModeCode>,
-    relay_connected: bool,
-    last_event_at: Option<DateTime<Utc>>,
-    last_heartbeat_at: Option<DateTime<Utc>>,
-    last_poll_at: Option<DateTime<Utc>>,
-    /// Every record Paygent made before this time has been taken in: the start of the
-    /// last 091 round that ran until the gateway had nothing left, with every record
-    /// applied. Lets settlement conclude that a revision made no new payment when the
-    /// search by order number cannot tell (see `Desk::inquire_outcome`).
-    records_complete_at: Option<DateTime<Utc>>,
-    missing: MissingNotices,
-    quarantined: u64,
-    problem: Option<AppError>,
-}
-
-/// Notice ids to fetch from Paygent by id: ids of relay gaps and pushed records not yet
-/// confirmed. Kept as ranges, so a gap of twenty million ids is one entry.
-#[derive(Debug, Default)]
-struct MissingNotices {
-    /// Start → end, both inclusive; disjoint and never adjacent.
-    ranges: BTreeMap<u64, u64>,
-    /// Pushed records among them: notice id → the payment ID the record named (up to
-    /// `RULES.unconfirmed_records_kept`), to ask 094 when Paygent no longer has the record.
-    pushed: BTreeMap<u64, String>,
-}
-
-impl MissingNotices {
-    fn insert_range(&mut self, start: u64, end: u64) {
-        if start > end {
-            return;
-        }
-        let (mut start, mut end) = (start, end);
-        if let Some((&s, &e)) = self.ranges.range(..=start).next_back()
-            && e.saturating_add(1) >= start
-        {
-            start = s;
-            end = end.max(e);
-        }
-        let absorbed: Vec<(u64, u64)> = self
-            .ranges
-            .range(start..=end.saturating_add(1))
-            .map(|(&s, &e)| (s, e))
-            .collect();
-        for (s, e) in absorbed {
-            self.ranges.remove(&s);
-            end = end.max(e);
-        }
-        self.ranges.insert(start, end);
-    }
-
-    /// A relay gap: `start..=end` are missing except the ids `seen` already.
-    fn insert_gap(&mut self, start: u64, end: u64, seen: &[i64]) {
-        self.insert_range(start, end);
-        for id in seen.iter().filter_map(|&id| u64::try_from(id).ok()) {
-            if (start..=end).contains(&id) {
-                self.remove(id);
-            }
-        }
-    }
-
-    fn insert_pushed(&mut self, id: u64, payment_id: &str) {
-        self.insert_range(id, id);
-        if self.pushed.len() < RULES.unconfirmed_records_kept {
-            self.pushed.insert(id, payment_id.to_owned());
-        }
-    }
-
-    /// Removes `start..=end`; pushed records inside stay as single ids when `keep_pushed`.
-    fn remove_range(&mut self, start: u64, end: u64, keep_pushed: bool) {
-        let overlapping: Vec<(u64, u64)> = self
-            .ranges
-            .range(..=end)
-            .rev()
-            .take_while(|&(_, &e)| e >= start)
-            .map(|(&s, &e)| (s, e))
-            .collect();
-        for (s, e) in overlapping {
-            self.ranges.remove(&s);
-            if s < start {
-                self.ranges.insert(s, start - 1);
-            }
-            if e > end {
-                self.ranges.insert(end + 1, e);
-            }
-        }
-        if keep_pushed {
-            let kept: Vec<u64> = self.pushed.range(start..=end).map(|(&id, _)| id).collect();
-            for id in kept {
-                self.insert_range(id, id);
-            }
-        } else {
-            let gone: Vec<u64> = self.pushed.range(start..=end).map(|(&id, _)| id).collect();
-            for id in gone {
-                self.pushed.remove(&id);
-            }
-        }
-    }
-
-    fn remove(&mut self, id: u64) {
-        self.remove_range(id, id, false);
-    }
-
-    fn first(&self) -> Option<u64> {
-        self.ranges.keys().next().copied()
-    }
-
-    /// The last id of the range holding `id`.
-    fn range_end(&self, id: u64) -> Option<u64> {
-        self.ranges
-            .range(..=id)
-            .next_back()
-            .filter(|&(_, &e)| e >= id)
-            .map(|(_, &e)| e)
-    }
-
-    fn len(&self) -> u64 {
-        self.ranges.iter().map(|(s, e)| e - s + 1).sum()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
-    }
-}
-
-#[derive(Default)]
-pub(crate) struct SyncShared {
-    /// Settings changed or "sync now" was pressed: wake the loop.
-    wake: tokio::sync::Notify,
-    live: Mutex<Liveness>,
-    /// One 091 caller at a time (the gateway answers 9004 to concurrent ones).
-    polling: tokio::sync::Mutex<()>,
-}
-
-impl SyncShared {
-    pub(crate) fn nudge(&self) {
-        self.wake.notify_one();
-    }
-
-    fn live(&self) -> std::sync::MutexGuard<'_, Liveness> {
-        self.live.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-pub(crate) fn relay_error(e: &relay::client::ClientError) -> AppError {
-    use relay::client::ClientError as E;
-    match e {
-        E::Unauthorized => AppError::new(
-            "relay_unauthorized",
-            Text::new(
-                "中継サーバーが端末トークンを受け付けませんでした。",
-                "The relay refused the desktop token.",
-            ),
-            Some(Text::new(
-                "中継サーバーの管理者に新しい端末トークンを発行してもらい（paydesk-relay add-desktop）、設定画面に入力してください。",
-                "Ask the relay's administrator for a new desktop token (paydesk-relay add-desktop) and enter it in Settings.",
-            )),
-        ),
-        E::InsecureUrl => crate::settings::insecure_url(crate::settings::UrlKind::Relay),
-        other => AppError::new(
-            "relay_unreachable",
-            Text::new(
-                "中継サーバーに接続できません。PayDesk はペイジェントへの差分照会（091）で状態を取得し続けます。",
-                &format!(
-                    "The relay cannot be reached ({other}). PayDesk keeps fetching status from Paygent with the difference inquiry (091)."
-                ),
-            ),
-            Some(Text::new(
-                "インターネット接続と中継サーバーのURLを確認してください。",
-                "Check the internet connection and the relay URL.",
-            )),
-        ),
-    }
-}
 
 fn stalled_problem(minutes: i64) -> AppError {
     AppError::new(
@@ -250,11 +76,6 @@ struct Tally {
 }
 
 impl Desk {
-    /// See [`Liveness::records_complete_at`].
-    pub(crate) fn records_complete_at(&self) -> Option<DateTime<Utc>> {
-        self.inner.sync.live().records_complete_at
-    }
-
     /// One 091 round for the background settler (see `Desk::run_settlements`): with a
     /// healthy relay stream the sync loop runs none, and a revision's settlement may wait
     /// for one.
@@ -668,7 +489,8 @@ impl Desk {
         }
     }
 
-    pub(crate) async fn sync_once(&self) -> Result<SyncReport, AppError> {
+    /// Catches up now: relay backlog if configured, else 091 until no record is left.
+    pub async fn sync_now(&self) -> Result<SyncReport, AppError> {
         let mut tally = Tally::default();
         match self.relay_client() {
             Ok(Some(relay)) => match self.relay_catch_up(&relay, &mut tally).await {
@@ -968,58 +790,166 @@ impl Desk {
             }
         }
     }
+
+    pub(crate) fn home_summary_sync(&self) -> Result<HomeSummary, AppError> {
+        let now = self.now();
+        let (open, completed, cancelled, near, lapsed, unsettled, outside, failed) = {
+            let store = self.store();
+            let count = |list: Option<OrderList>, deadline: Option<DeadlineFilter>| {
+                let mut q = ListQuery::list(OrderList::Open, now);
+                q.list = list;
+                q.deadline = deadline;
+                q.page_size = 1;
+                store.list_orders(&q).map(|p| p.total)
+            };
+            (
+                count(Some(OrderList::Open), None)?,
+                count(Some(OrderList::Completed), None)?,
+                count(Some(OrderList::Cancelled), None)?,
+                store.count_near_deadline(now)?,
+                count(None, Some(DeadlineFilter::Lapsed))?,
+                store.pending_journal()?.len() as u64,
+                store.count_outside_changes()?,
+                store.failed_renewals_waiting(None)?,
+            )
+        };
+        let n = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        Ok(HomeSummary {
+            open_orders: n(open),
+            completed_orders: n(completed),
+            cancelled_orders: n(cancelled),
+            near_deadline: n(near),
+            lapsed: n(lapsed),
+            outside_changes: n(outside),
+            unsettled_operations: n(unsettled),
+            failed_renewals: n(failed.len() as u64),
+            oldest_failed_renewal_order: failed.first().and_then(|c| c.order_id).map(|o| o.0),
+            sync: self.sync_status_dto(),
+        })
+    }
+
+    /// The background settler (spawned by `run_sync`): every
+    /// `RULES.settlement_recheck_interval` it settles what is still open, so an entry whose
+    /// telegram may have been in flight is decided once the in-flight window closes, even
+    /// while a healthy relay stream keeps the sync loop from coming round to it.
+    pub(crate) async fn run_settlements(self) {
+        let every = RULES
+            .settlement_recheck_interval
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(20))
+            / self.inner.retry_wait_divisor;
+        // Tests divide the waits; a floor keeps their 094s from flooding the simulator.
+        let every = every.max(std::time::Duration::from_millis(100));
+        loop {
+            tokio::time::sleep(every).await;
+            let open = {
+                let store = self.store();
+                let entries = store.pending_journal().map(|e| !e.is_empty());
+                let runs = store.unfinished_runs().map(|r| !r.is_empty());
+                entries.unwrap_or(false) || runs.unwrap_or(false)
+            };
+            if open {
+                if self.awaits_complete_records() {
+                    self.poll_for_settlement().await;
+                }
+                self.retry_open_settlements().await;
+            }
+        }
+    }
+
+    /// Whether an open revision is past its in-flight window with no complete 091 round
+    /// begun since: its settlement may need that round ([`Desk::no_successor_recorded`]).
+    fn awaits_complete_records(&self) -> bool {
+        let Ok(open) = self.store().pending_journal() else {
+            return false;
+        };
+        let now = self.now();
+        let complete_at = self.records_complete_at();
+        open.iter().any(|p| {
+            let done_by = p.sent_at.unwrap_or(p.created_at) + self.inner.in_flight_window;
+            p.plan.creates_new_payment
+                && done_by <= now
+                && complete_at.is_none_or(|at| at < done_by)
+        })
+    }
+
+    /// Settles entries left open (called by the background sync now and then); waits for
+    /// a running operation to finish first, so it never inquires about one in flight.
+    pub(crate) async fn retry_open_settlements(&self) {
+        let _one_at_a_time = self.inner.operations.lock().await;
+        self.recover_bulk_runs().await;
+        self.settle_open_operations().await;
+    }
+
+    /// Fills a new Paidy order's buyer, shipping and items from Paidy's verify telegram.
+    pub(crate) async fn fill_from_paidy_verify(
+        &self,
+        id: OrderId,
+        trading_id: &str,
+        paidy_payment_id: &str,
+    ) {
+        let Ok(client) = self.gateway() else {
+            return;
+        };
+        let request = PaidyVerify {
+            trading_id: (!trading_id.is_empty()).then(|| trading_id.to_owned()),
+            paidy_payment_id: paidy_payment_id.to_owned(),
+        };
+        let answer = match client.send(&request).await {
+            Ok(a) if a.exists => a,
+            Ok(_) => {
+                tracing::info!(order = id.0, "Paidy verify: payment not found at Paidy");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(order = id.0, error = %e, "Paidy verify failed");
+                return;
+            }
+        };
+        let f = &answer.fields;
+        let mut items = Vec::new();
+        for i in 0.. {
+            let Some(title) = some(f.get(&format!("order_items_title[{i}]"))) else {
+                break;
+            };
+            items.push(Item {
+                item_id: some(f.get(&format!("order_items_id[{i}]"))),
+                title,
+                description: some(f.get(&format!("order_items_description[{i}]"))),
+                unit_price: f
+                    .get(&format!("order_items_unit_price[{i}]"))
+                    .and_then(|v| parse_yen(v))
+                    .unwrap_or(Yen(0)),
+                quantity: f
+                    .get(&format!("order_items_quantity[{i}]"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(1),
+            });
+        }
+        let details = OrderDetails {
+            source: DetailsSource::PaidyVerify,
+            buyer_name: some(f.get("buyer_name_kanji")),
+            buyer_name_kana: some(f.get("buyer_name_kana")),
+            buyer_email: some(f.get("buyer_email")),
+            buyer_phone: some(f.get("buyer_phone")),
+            shipping_zip: some(f.get("shipping_address_zip")),
+            shipping_state: some(f.get("shipping_address_state")),
+            shipping_city: some(f.get("shipping_address_city")),
+            shipping_line1: some(f.get("shipping_address_line1")),
+            shipping_line2: some(f.get("shipping_address_line2")),
+            order_tax: f.get("order_tax").and_then(|v| parse_yen(v)),
+            order_shipping: f.get("order_shipping").and_then(|v| parse_yen(v)),
+            items,
+        };
+        let now = self.now();
+        if let Err(e) = self.store().save_order_details(id, &details, now) {
+            tracing::warn!(order = id.0, error = %e, "Paidy details not saved");
+        }
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A gap of twenty million ids is one range, and one round takes only its share
-    /// (issue 16, point 9).
-    #[test]
-    fn missing_notices_are_ranges() {
-        let mut m = MissingNotices::default();
-        m.insert_range(2, 19_999_999);
-        m.insert_pushed(20_000_000, "P20M");
-        assert_eq!(m.ranges.len(), 1);
-        assert_eq!(m.len(), 19_999_999);
-        assert_eq!(m.first(), Some(2));
-        assert_eq!(m.range_end(5), Some(20_000_000));
-        m.remove(2);
-        assert_eq!(m.first(), Some(3));
-        m.remove(10);
-        assert_eq!(m.ranges.len(), 2);
-        assert_eq!(m.len(), 19_999_997);
-        // Dropping a range keeps the pushed records inside it, one id each.
-        m.remove_range(3, 20_000_000, true);
-        assert_eq!(
-            m.ranges.iter().collect::<Vec<_>>(),
-            vec![(&20_000_000, &20_000_000)]
-        );
-        m.remove(20_000_000);
-        assert!(m.is_empty() && m.pushed.is_empty());
-        // Overlapping and adjacent ranges merge.
-        m.insert_range(10, 20);
-        m.insert_range(30, 40);
-        m.insert_range(21, 29);
-        m.insert_range(5, 12);
-        assert_eq!(m.ranges.iter().collect::<Vec<_>>(), vec![(&5, &40)]);
-        m.insert_range(7, 6);
-        assert_eq!(m.len(), 36);
-    }
-
-    /// A gap the relay reports again (after a reconnect) or late (after a 091 round took
-    /// the records in) names ids already applied: they are not missing. CI once saw the
-    /// status say "1 missing" after every record of a gap had been taken in.
-    #[test]
-    fn a_gap_leaves_out_the_ids_already_taken_in() {
-        let mut m = MissingNotices::default();
-        m.insert_gap(2, 2, &[2]);
-        assert!(m.is_empty());
-        m.insert_gap(2, 6, &[3, 5, 9]);
-        assert_eq!(
-            m.ranges.iter().collect::<Vec<_>>(),
-            vec![(&2, &2), (&4, &4), (&6, &6)]
-        );
-    }
+fn some(text: Option<&String>) -> Option<String> {
+    text.map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
 }

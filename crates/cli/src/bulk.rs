@@ -1,7 +1,7 @@
 //! `paydesk bulk list | capture | log`: bulk capture from the command line (automation),
 //! over the same [`Desk`] calls as the window.
 
-use api::bulk_dto::{BulkItemStatusCode, BulkRunDetail, BulkRunSummary, UnprocessedQuery};
+use api::dto::bulk::{BulkItemStatusCode, BulkRunDetail, BulkRunSummary, UnprocessedQuery};
 use api::{AppError, Desk, Text};
 use clap::{Args, Subcommand};
 

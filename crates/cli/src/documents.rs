@@ -2,7 +2,7 @@
 //! and the deposit check from the command line (scripting), over the same [`Desk`] calls
 //! as the window. Orders are named by their order numbers, as the shop knows them.
 
-use api::documents_dto::{DepositCheckInput, DocumentKindCode, IssueDocumentsRequest};
+use api::dto::documents::{DepositCheckInput, DocumentKindCode, IssueDocumentsRequest};
 use api::{AppError, Desk, Text};
 use clap::{Subcommand, ValueEnum};
 

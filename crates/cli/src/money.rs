@@ -2,7 +2,7 @@
 //! line, over the same [`Desk`] calls as the window.
 
 use api::Desk;
-use api::money_dto::{
+use api::dto::money::{
     AccountingFormatCode, ExpectedDepositsQuery, MovementKindCode, MovementsQuery, SalesPeriodCode,
     SalesQuery,
 };

@@ -4,7 +4,7 @@
 //! and reported. An order that got the mail before is not sent again unless `--resend`
 //! says the buyer is to get a second one.
 
-use api::order_mail_dto::{OrderMailKindCode, OrderMailOutcomeCode, OrderMailRequest};
+use api::dto::order_mail::{OrderMailKindCode, OrderMailOutcomeCode, OrderMailRequest};
 use api::{AppError, Desk, Text};
 use clap::{Args, ValueEnum};
 

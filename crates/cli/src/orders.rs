@@ -181,8 +181,8 @@ impl QueryArgs {
         OrderQuery {
             list: self.list.map(ListArg::code),
             deposit: self.deposit.map(|d| match d {
-                DepositArg::Received => api::documents_dto::DepositFilterCode::Received,
-                DepositArg::Waiting => api::documents_dto::DepositFilterCode::Waiting,
+                DepositArg::Received => api::dto::documents::DepositFilterCode::Received,
+                DepositArg::Waiting => api::dto::documents::DepositFilterCode::Waiting,
             }),
             statuses: self.statuses,
             deadline: self.deadline.map(|d| match d {

@@ -2,7 +2,7 @@
 //! (scripting), over the same [`Desk`] calls as the window. Capture on shipment is
 //! `paydesk bulk capture --all --shipped`.
 
-use api::shipping_dto::{CarrierCode, LabelExportRequest, TrackingInput, TrackingLineOutcome};
+use api::dto::shipping::{CarrierCode, LabelExportRequest, TrackingInput, TrackingLineOutcome};
 use api::{AppError, Desk, Text};
 use clap::{Args, ValueEnum};
 

@@ -411,7 +411,7 @@ async fn cli_money_sales_expected_and_export() {
     assert!(!std::path::Path::new(&file).exists());
     {
         let desk = api::Desk::open(config()).await.unwrap();
-        desk.save_accounting_settings(api::money_dto::AccountingSettings {
+        desk.save_accounting_settings(api::dto::money::AccountingSettings {
             sales: "売上高".into(),
             refunds: "売上高".into(),
             freee_tax: "課税売上10%".into(),

@@ -26,8 +26,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use api::demo_servers::DemoFuture;
+use api::dto::subscriptions::SubscriptionInput;
 use api::dto::{CredentialsInput, DemoStatus, EnvironmentCode, SettingsInput};
-use api::subscriptions_dto::SubscriptionInput;
 use api::{AppError, Clock, DemoServers, Desk, RunningDemo};
 use domain::labels::Sender;
 use domain::subscription::japan_date;

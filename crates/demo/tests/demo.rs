@@ -2,12 +2,12 @@
 //! it never touches a shop's data folder or keychain entries. Needs the OS keychain (run
 //! inside a Secret Service session, as `cargo xtask test` does).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use api::dto::{OrderQuery, SettingsInput, SyncModeCode};
 use api::{Build, Desk, DeskConfig, keychain_namespace};
 use secrets::{Keychain, SecretKey, Sensitive};
+use test_support::{folder_state, shop_secrets};
 
 fn init_logs() {
     let _ = tracing_subscriber::fmt()
@@ -58,39 +58,6 @@ async fn demo_starts_with_sample_orders_and_resumes() {
     for key in secrets::SecretKey::ALL {
         let _ = again.keychain().delete(key);
     }
-}
-
-/// Every file under `dir` with its bytes: a folder's exact state, to show it untouched.
-fn folder_state(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut todo = vec![dir.to_owned()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                files.insert(path.strip_prefix(dir).unwrap().to_owned(), bytes);
-            }
-        }
-    }
-    files
-}
-
-/// A shop's secrets: one of each, the client certificate long enough to be kept in parts.
-fn shop_secrets(tag: &str) -> Vec<(SecretKey, String)> {
-    SecretKey::ALL
-        .iter()
-        .map(|&key| {
-            let value = if key == SecretKey::ClientCertificate {
-                format!("SENTINEL-{tag}-certificate-{}", "C".repeat(2_600))
-            } else {
-                format!("SENTINEL-{tag}-{}", key.account())
-            };
-            (key, value)
-        })
-        .collect()
 }
 
 /// Issue 15, point 2: a release build started as the demo (`--demo`, `PAYDESK_DEMO=1`)

@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
-use api::bulk_dto::{
+use api::dto::bulk::{
     BulkItemStatusCode, BulkRunDetail, BulkRunStatusCode, EligibilityCode, UnprocessedQuery,
 };
-use api::dto::{CaptureModeCode, DeskEvent, OrderDetail};
+use api::dto::events::DeskEvent;
+use api::dto::{CaptureModeCode, OrderDetail};
 use serde_json::{Value, json};
 
 use crate::harness::{Harness, Options, keep};
@@ -80,7 +81,7 @@ fn bulk_lines(detail: &OrderDetail) -> Vec<String> {
         .collect()
 }
 
-fn item<'a>(run: &'a BulkRunDetail, order_number: &str) -> &'a api::bulk_dto::BulkItem {
+fn item<'a>(run: &'a BulkRunDetail, order_number: &str) -> &'a api::dto::bulk::BulkItem {
     run.items
         .iter()
         .find(|i| i.order_number == order_number)
@@ -156,7 +157,7 @@ async fn bulk_capture_of_50_with_injected_failures() {
         .unwrap()
         .iter()
         .find_map(|e| match e {
-            api::dto::DeskEvent::BulkRunStarted { run } => Some(run.summary.clone()),
+            api::dto::events::DeskEvent::BulkRunStarted { run } => Some(run.summary.clone()),
             _ => None,
         })
         .expect("the run's start was announced");

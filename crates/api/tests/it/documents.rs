@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use api::documents_dto::{
+use api::dto::documents::{
     DepositCheckInput, DepositFilterCode, DocumentKindCode, DocumentsReport, IssueDocumentsRequest,
     ItemRateCode, RoundingCode, ShopDetailsInput, ShopImageCode,
 };

@@ -3,9 +3,9 @@
 //! Settings' path (secrets to the keychain) only when the test passed; a failed test keeps
 //! the step open and "done" is refused while the saved settings fail their test.
 
+use api::dto::guide::{GuideNotificationsInput, GuideStatusCode, GuideStepStateCode};
+use api::dto::subscriptions::SmtpSettingsInput;
 use api::dto::{ConnectionTestInput, CredentialsInput, SettingsInput};
-use api::guide_dto::{GuideNotificationsInput, GuideStatusCode, GuideStepStateCode};
-use api::subscriptions_dto::SmtpSettingsInput;
 use mail::testing::{Mode, TestSmtp};
 
 use crate::harness::{Harness, Options, dto_log, keep, logs};

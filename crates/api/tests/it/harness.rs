@@ -2,16 +2,16 @@
 //! loopback, a `Desk` with its own keychain namespace, and helpers that drive the
 //! simulator's control API. Waiting is on the desk's events, never on sleeps.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use api::dto::{CaptureModeCode, DeskEvent, OrderDetail, OrderQuery, SettingsInput};
+use api::dto::events::DeskEvent;
+use api::dto::{CaptureModeCode, OrderDetail, OrderQuery, SettingsInput};
 use api::{Build, Desk, DeskConfig, EventSink};
 use demo::{Embedded, EmbeddedOptions};
-use secrets::SecretKey;
 use serde_json::{Value, json};
+pub use test_support::{folder_state, shop_secrets};
 
 /// The most a test waits for something to arrive before failing.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -372,37 +372,4 @@ async fn open_desk(
     config.relay_stall_divisor = relay_stall_divisor;
     config.in_flight_window = in_flight_window;
     Desk::open(config).await.unwrap()
-}
-
-/// Every file under `dir` with its bytes: a folder's exact state, to show it untouched.
-pub fn folder_state(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut todo = vec![dir.to_owned()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                files.insert(path.strip_prefix(dir).unwrap().to_owned(), bytes);
-            }
-        }
-    }
-    files
-}
-
-/// A shop's secrets: one of each, the client certificate long enough to be kept in parts.
-pub fn shop_secrets(tag: &str) -> Vec<(SecretKey, String)> {
-    SecretKey::ALL
-        .iter()
-        .map(|&key| {
-            let value = if key == SecretKey::ClientCertificate {
-                format!("SENTINEL-{tag}-certificate-{}", "C".repeat(2_600))
-            } else {
-                format!("SENTINEL-{tag}-{}", key.account())
-            };
-            (key, value)
-        })
-        .collect()
 }

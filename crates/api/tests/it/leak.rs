@@ -25,10 +25,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
+use api::dto::subscriptions::SmtpSettingsInput;
 use api::dto::{
     CredentialsInput, OperationKindCode, OperationOutcomeCode, OperationRequest, OrderQuery,
 };
-use api::subscriptions_dto::SmtpSettingsInput;
 use mail::testing::{Mode, TestSmtp};
 use serde_json::{Value, json};
 
@@ -237,7 +237,7 @@ async fn scenario() {
     assert!(gateway.test.ok, "{gateway:?}");
     let relay = h
         .desk
-        .guide_notifications(api::guide_dto::GuideNotificationsInput {
+        .guide_notifications(api::dto::guide::GuideNotificationsInput {
             use_relay: true,
             relay_url: h.embedded.settings().relay_url,
             relay_token: Some(relay_token.clone()),

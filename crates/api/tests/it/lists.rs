@@ -6,11 +6,11 @@
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use serde_json::json;
 
-use api::bulk_dto::UnprocessedQuery;
-use api::dto::{OrderQuery, OrderSortCode, PaymentMethodCode};
-use api::subscriptions_dto::{
+use api::dto::bulk::UnprocessedQuery;
+use api::dto::subscriptions::{
     FailedRenewalChoiceCode, FailedRenewalChoiceInput, SubscriptionQuery,
 };
+use api::dto::{OrderQuery, OrderSortCode, PaymentMethodCode};
 
 use crate::harness::{Harness, Options, keep};
 

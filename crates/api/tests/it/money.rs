@@ -3,12 +3,12 @@
 //! cancellation, Paidy), each cell lists them, and the journal export refuses until the
 //! accounts it needs are set.
 
-use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest, PaymentMethodCode};
-use api::money_dto::{
+use api::dto::money::{
     AccountingFormatCode, AccountingSettings, CycleDto, DepositInput, ExpectedDepositsQuery,
     MovementKindCode, MovementsQuery, SalesPeriodCode, SalesQuery, SettlementContractInput,
     TransferFeeBorneByCode,
 };
+use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest, PaymentMethodCode};
 
 use crate::harness::{Harness, Options, keep};
 

@@ -5,11 +5,11 @@
 //! and never twice across a stop between the server's "accepted" and its record.
 
 use api::dto::BuyerDetailsInput;
-use api::order_mail_dto::{
+use api::dto::order_mail::{
     OrderMailKindCode, OrderMailOutcomeCode, OrderMailRequest, OrderMailTemplateInput,
 };
-use api::shipping_dto::{CarrierCode, TrackingInput};
-use api::subscriptions_dto::SmtpSettingsInput;
+use api::dto::shipping::{CarrierCode, TrackingInput};
+use api::dto::subscriptions::SmtpSettingsInput;
 use mail::testing::{Mode, TestSmtp};
 
 use crate::harness::{Harness, Options, keep};

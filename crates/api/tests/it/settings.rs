@@ -225,7 +225,7 @@ async fn issue15_the_connection_test_uses_the_unsaved_values_on_screen() {
 /// tests those values (it said "not set up yet"), and saves none of them.
 #[tokio::test]
 async fn issue15_the_smtp_test_uses_the_unsaved_values_on_screen() {
-    use api::subscriptions_dto::SmtpSettingsInput;
+    use api::dto::subscriptions::SmtpSettingsInput;
     use mail::testing::{Mode, TestSmtp};
     const TYPED_PASSWORD: &str = "SENTINEL-smtp-typed-4b1a";
     let h = Harness::start(

@@ -3,9 +3,9 @@
 //! or imported from an issued-labels file with a per-line report; capture on shipment as
 //! one bulk capture run of the shipped orders.
 
-use api::bulk_dto::{BulkItemStatusCode, UnprocessedQuery};
 use api::dto::BuyerDetailsInput;
-use api::shipping_dto::{CarrierCode, LabelExportRequest, TrackingInput, TrackingLineOutcome};
+use api::dto::bulk::{BulkItemStatusCode, UnprocessedQuery};
+use api::dto::shipping::{CarrierCode, LabelExportRequest, TrackingInput, TrackingLineOutcome};
 use domain::labels::Sender;
 
 use crate::harness::{Harness, Options, keep};
@@ -351,7 +351,7 @@ async fn capture_on_shipment_is_one_bulk_run_of_the_shipped_orders() {
 /// documents print); the label-only keys fill only what those leave empty.
 #[tokio::test]
 async fn the_label_sender_is_the_shop_details_of_settings() {
-    use api::documents_dto::{ItemRateCode, RoundingCode, ShopDetailsInput};
+    use api::dto::documents::{ItemRateCode, RoundingCode, ShopDetailsInput};
     let h = Harness::start("label_sender", options()).await;
     h.desk.set_label_sender(&sender()).unwrap();
     h.desk

@@ -7,12 +7,13 @@
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde_json::json;
 
-use api::dto::{CaptureModeCode, DeskEvent, OrderListCode};
-use api::subscriptions_dto::{
+use api::dto::events::DeskEvent;
+use api::dto::subscriptions::{
     CardCheckKindCode, CardStateCode, FailedRenewalChoiceCode, FailedRenewalChoiceInput,
     NotificationPreferencesDto, ReminderKindCode, SendRemindersRequest, SmtpSettingsInput,
     SubscriptionImportReport, SubscriptionQuery, SubscriptionStatusCode,
 };
+use api::dto::{CaptureModeCode, OrderListCode};
 use mail::testing::{Mode, TestSmtp};
 
 use crate::harness::{Harness, Options, dto_log, keep, logs};
@@ -123,7 +124,7 @@ async fn choose(
     order: i64,
     kind: FailedRenewalChoiceCode,
     method: Option<&str>,
-) -> api::subscriptions_dto::FailedRenewalDto {
+) -> api::dto::subscriptions::FailedRenewalDto {
     let panel = h
         .desk
         .choose_failed_renewal(
@@ -463,7 +464,7 @@ async fn catch_up_after_being_off_runs_the_latest_cycle_late_and_says_which_were
         .wait_until("the catch-up renewals", || async {
             let weekly = h.desk.get_subscription(w).await.unwrap();
             let monthly = h.desk.get_subscription(m).await.unwrap();
-            let done = |d: &api::subscriptions_dto::SubscriptionDetail| {
+            let done = |d: &api::dto::subscriptions::SubscriptionDetail| {
                 d.cycles.iter().any(|c| c.state == "authorized")
             };
             (done(&weekly) && done(&monthly)).then_some((weekly, monthly))
@@ -613,7 +614,7 @@ async fn blocked_renewals_are_not_attempted_and_say_why() {
     h.desk
         .update_subscription(
             r,
-            api::subscriptions_dto::SubscriptionInput {
+            api::dto::subscriptions::SubscriptionInput {
                 amount_yen: Some(10_000_000),
                 ..Default::default()
             },
@@ -623,7 +624,7 @@ async fn blocked_renewals_are_not_attempted_and_say_why() {
     h.desk
         .update_subscription(
             f,
-            api::subscriptions_dto::SubscriptionInput {
+            api::dto::subscriptions::SubscriptionInput {
                 fees_to_be_advised: Some(true),
                 ..Default::default()
             },
@@ -651,7 +652,7 @@ async fn blocked_renewals_are_not_attempted_and_say_why() {
     h.desk
         .update_subscription(
             f,
-            api::subscriptions_dto::SubscriptionInput {
+            api::dto::subscriptions::SubscriptionInput {
                 fees_to_be_advised: Some(false),
                 ..Default::default()
             },
@@ -1217,7 +1218,7 @@ async fn issue15_failed_renewal_choices_tell_the_truth_and_can_be_taken_back() {
     h.desk
         .update_subscription(
             id,
-            api::subscriptions_dto::SubscriptionInput {
+            api::dto::subscriptions::SubscriptionInput {
                 status: Some(SubscriptionStatusCode::Paused),
                 ..Default::default()
             },
@@ -1228,7 +1229,7 @@ async fn issue15_failed_renewal_choices_tell_the_truth_and_can_be_taken_back() {
         .desk
         .update_subscription(
             id,
-            api::subscriptions_dto::SubscriptionInput {
+            api::dto::subscriptions::SubscriptionInput {
                 status: Some(SubscriptionStatusCode::Ended),
                 ..Default::default()
             },

@@ -80,7 +80,7 @@ async fn polling_091_without_relay_backs_off_on_9004() {
 /// instead of at the next heartbeat or manual sync.
 #[tokio::test]
 async fn issue15_applying_a_notification_publishes_the_last_event_time_with_the_desks_now() {
-    use api::dto::DeskEvent;
+    use api::dto::events::DeskEvent;
     let h = Harness::start(
         "sync_status_clock",
         Options {

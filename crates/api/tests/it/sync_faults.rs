@@ -3,9 +3,8 @@
 
 use std::time::Duration;
 
-use api::dto::{
-    DeskEvent, OperationKindCode, OperationOutcomeCode, OperationRequest, SyncModeCode,
-};
+use api::dto::events::DeskEvent;
+use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest, SyncModeCode};
 use serde_json::{Value, json};
 
 use crate::harness::{Harness, Options, SENTINEL_PASSWORD, Tuning, keep};

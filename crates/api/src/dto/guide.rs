@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+use crate::dto::subscriptions::SmtpTestResult;
 use crate::dto::{ConnectionTestResult, RelayTestResult};
-use crate::subscriptions_dto::SmtpTestResult;
 
 /// Where the guide stands as a whole.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]

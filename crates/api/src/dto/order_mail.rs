@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::subscriptions_dto::MailReadinessDto;
+use crate::dto::subscriptions::MailReadinessDto;
 use crate::{AppError, Text};
 
 /// Which mail.
