@@ -25,7 +25,9 @@
 //! money ledger, lists the movements behind a cell, keeps the accounting account names
 //! and writes journal files for freee, Money Forward and Yayoi; `deposits` keeps the
 //! settlement contract per method and computes each period's expected deposit (DTOs in
-//! [`money_dto`]).
+//! [`money_dto`]); `statements` imports the bank's statement (preview, apply exactly the
+//! preview, nothing twice) and checks that the deposit check agrees with the recorded
+//! deposits (DTOs in [`statement_dto`]).
 //!
 //! Invariants: no secret reaches a log line, an error, a DTO or the database (secrets are
 //! read from the keychain right before use, wrapped in `Sensitive`/`Secret`); time comes
@@ -50,11 +52,14 @@ pub mod log;
 mod mailing;
 mod money;
 pub mod money_dto;
+mod money_summary;
 mod operations;
 mod orders;
 mod settings;
 mod shipping;
 pub mod shipping_dto;
+pub mod statement_dto;
+mod statements;
 mod subscriptions;
 pub mod subscriptions_dto;
 mod sync;

@@ -26,6 +26,7 @@ pub mod journal;
 pub mod ledger;
 pub mod orders;
 pub mod shipments;
+pub mod statements;
 pub mod subscriptions;
 pub mod sync;
 
@@ -46,6 +47,7 @@ pub use journal::JournalOutcome;
 pub use ledger::{MovementPage, MovementRow, MovementSource, ReceivedDeposit};
 pub use orders::{DeadlineFilter, ListQuery, OrderRow, OrderSort, Page};
 pub use shipments::{Shipment, TrackingRecorded, TrackingSource};
+pub use statements::{CapturedOrder, DepositMark, StatementOutcome, StatementPlan, StatementRow};
 pub use subscriptions::{
     BeginRenewal, CardListQuery, CardListRow, CardRefresh, CycleRow, CycleState, ImportPolicy,
     ImportReport, MailId, MailPurpose, MailState, NewMail, QueueOutcome, QueuedMail, ShownBlock,
@@ -68,6 +70,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_shipments.sql"),
     LEDGER_MIGRATION,
     include_str!("../migrations/0013_three_d_secure.sql"),
+    include_str!("../migrations/0014_bank_statements.sql"),
 ];
 
 /// Migration 0012 creates the money ledger; right after it, in its transaction, the ledger
@@ -105,6 +108,10 @@ pub enum Error {
     /// A storefront import's plan is not the one previewed (the file or an order changed).
     #[error("the import's changes differ from its preview")]
     ImportPlanChanged,
+    /// A statement import's plan is not the one previewed (the file or the recorded
+    /// deposits changed).
+    #[error("the statement import differs from its preview")]
+    StatementPlanChanged,
     /// No applied import with this number.
     #[error("import {0} not found")]
     ImportNotFound(i64),

@@ -18,6 +18,7 @@ mod money;
 mod operations;
 mod settings;
 mod shipping;
+mod statements;
 mod subscriptions;
 mod sync;
 mod sync_attacks;
