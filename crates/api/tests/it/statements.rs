@@ -443,7 +443,7 @@ async fn the_monthly_summary_mail_carries_the_screens_money_figures() {
         let digits = n.unsigned_abs().to_string();
         let mut out = String::from(if n < 0 { "-¥" } else { "¥" });
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
