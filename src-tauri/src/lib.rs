@@ -3,8 +3,9 @@
 //! Layout: `commands` holds one thin function per Tauri command (pull state, call one
 //! `api::Desk` method, convert the error), `documents_commands` those of the shop's
 //! documents and the deposit check, `money_commands` those of money in,
-//! `shipping_commands` those of labels and tracking, `order_mail_commands` those of the
-//! shipping notice and order confirmation (build.rs lists every command for
+//! `statement_commands` the bank statement import's, `shipping_commands` those of labels
+//! and tracking, `order_mail_commands` those of the shipping notice and order confirmation
+//! (build.rs lists every command for
 //! [`specta_builder`]); `tray` builds the tray icon and its menu; `webview_runtime`
 //! (Windows) stops a start without WebView2 with a message of ours; [`run_cli`] hands a
 //! command line to crate `cli` over the same `api::Desk`; [`demo_servers`] is the demo
@@ -18,6 +19,7 @@ mod money_commands;
 mod notify;
 mod order_mail_commands;
 mod shipping_commands;
+mod statement_commands;
 mod tray;
 #[cfg(windows)]
 mod webview_runtime;

@@ -26,6 +26,7 @@ mod e2e_orders;
 mod e2e_sales;
 mod e2e_settings;
 mod e2e_shipping;
+mod e2e_statement;
 mod e2e_subscriptions;
 mod identity_move;
 mod screen;

@@ -170,6 +170,16 @@ export const commands = {
 	 *  navigates away). The URL is built by the API from the digits, never taken from the UI.
 	 */
 	openTrackingPage: (carrier: CarrierCode, trackingNumber: string) => __TAURI_INVOKE<null>("open_tracking_page", { carrier, trackingNumber }),
+	/**  The bank statement's column mapping. */
+	statementMapping: () => __TAURI_INVOKE<StatementMappingDto>("statement_mapping"),
+	/**  Saves the bank statement's column mapping. */
+	saveStatementMapping: (input: StatementMappingDto) => __TAURI_INVOKE<StatementMappingDto>("save_statement_mapping", { input }),
+	/**  What importing a bank statement would record (nothing is recorded). */
+	previewStatement: (path: string) => __TAURI_INVOKE<StatementImport_Serialize>("preview_statement", { path }),
+	/**  Imports exactly the previewed statement. */
+	importStatement: (path: string, token: string) => __TAURI_INVOKE<StatementImport_Serialize>("import_statement", { path, token }),
+	/**  Whether the deposit check (入金チェック) agrees with the recorded deposits. */
+	depositCheckAgreement: (query: ExpectedDepositsQuery_Deserialize) => __TAURI_INVOKE<DepositCheckAgreement_Serialize>("deposit_check_agreement", { query }),
 };
 
 /* Types */
@@ -193,6 +203,27 @@ export type AccountingSettings = {
 
 /**  Who made a history line's change. */
 export type ActorCode = "paydesk" | "gateway" | "outside";
+
+/**  An order in an agreement list. */
+export type AgreementOrder = AgreementOrder_Serialize | AgreementOrder_Deserialize;
+
+/**  An order in an agreement list. */
+export type AgreementOrder_Deserialize = {
+	order_id: number,
+	order_number: string,
+	method: PaymentMethodCode,
+	/**  Its deposit check's day (none: not marked). */
+	marked_on?: string | null,
+};
+
+/**  An order in an agreement list. */
+export type AgreementOrder_Serialize = {
+	order_id: number,
+	order_number: string,
+	method: PaymentMethodCode,
+	/**  Its deposit check's day (none: not marked). */
+	marked_on: string | null,
+};
 
 /**
  *  The one error that crosses the IPC boundary (and the CLI's output).
@@ -847,6 +878,43 @@ export type DemoStatus = {
 	merchant_id: string,
 	/**  The relay's shop id. */
 	relay_shop: string,
+};
+
+/**
+ *  Whether the per-order deposit check and the period view agree: every order captured in
+ *  a period whose deposit is recorded is marked received, and every order marked received
+ *  belongs to a period whose deposit is recorded.
+ */
+export type DepositCheckAgreement = DepositCheckAgreement_Serialize | DepositCheckAgreement_Deserialize;
+
+/**
+ *  Whether the per-order deposit check and the period view agree: every order captured in
+ *  a period whose deposit is recorded is marked received, and every order marked received
+ *  belongs to a period whose deposit is recorded.
+ */
+export type DepositCheckAgreement_Deserialize = {
+	from: string,
+	to: string,
+	agree: boolean,
+	/**  Per recorded deposit (matched to a period) with orders not marked. */
+	periods: PeriodUnmarked_Deserialize[],
+	/**  Orders marked received (marked from `from` to `to`) whose period has no deposit. */
+	marked_without_deposit: MarkedWithoutDeposit_Deserialize[],
+};
+
+/**
+ *  Whether the per-order deposit check and the period view agree: every order captured in
+ *  a period whose deposit is recorded is marked received, and every order marked received
+ *  belongs to a period whose deposit is recorded.
+ */
+export type DepositCheckAgreement_Serialize = {
+	from: string,
+	to: string,
+	agree: boolean,
+	/**  Per recorded deposit (matched to a period) with orders not marked. */
+	periods: PeriodUnmarked_Serialize[],
+	/**  Orders marked received (marked from `from` to `to`) whose period has no deposit. */
+	marked_without_deposit: MarkedWithoutDeposit_Serialize[],
 };
 
 /**  The deposit as the shop owner marks it. */
@@ -1808,6 +1876,27 @@ export type MailRunReport_Serialize = {
 	problem: AppError_Serialize | null,
 };
 
+/**  An order marked received whose settlement period has no recorded deposit. */
+export type MarkedWithoutDeposit = MarkedWithoutDeposit_Serialize | MarkedWithoutDeposit_Deserialize;
+
+/**  An order marked received whose settlement period has no recorded deposit. */
+export type MarkedWithoutDeposit_Deserialize = {
+	order: AgreementOrder_Deserialize,
+	/**  The period its capture falls in and when it is paid. */
+	start: string,
+	end: string,
+	payment_date: string,
+};
+
+/**  An order marked received whose settlement period has no recorded deposit. */
+export type MarkedWithoutDeposit_Serialize = {
+	order: AgreementOrder_Serialize,
+	/**  The period its capture falls in and when it is paid. */
+	start: string,
+	end: string,
+	payment_date: string,
+};
+
 /**  One method's periods, or what its contract lacks (then `periods` is empty). */
 export type MethodDeposits = {
 	method: PaymentMethodCode,
@@ -2460,6 +2549,39 @@ export type PendingOperationDto_Serialize = {
 	message: Text,
 };
 
+/**  A recorded deposit's period, and its captured orders whose deposit check is not marked. */
+export type PeriodUnmarked = PeriodUnmarked_Serialize | PeriodUnmarked_Deserialize;
+
+/**  A recorded deposit's period, and its captured orders whose deposit check is not marked. */
+export type PeriodUnmarked_Deserialize = {
+	deposit_id: number,
+	method: PaymentMethodCode,
+	received_on: string,
+	start: string,
+	end: string,
+	/**  Orders captured in the period. */
+	orders: number,
+	/**  Those not marked received (at most `RULES.sales_movements_shown`). */
+	unmarked: AgreementOrder_Deserialize[],
+	/**  How many are not marked in all. */
+	unmarked_count: number,
+};
+
+/**  A recorded deposit's period, and its captured orders whose deposit check is not marked. */
+export type PeriodUnmarked_Serialize = {
+	deposit_id: number,
+	method: PaymentMethodCode,
+	received_on: string,
+	start: string,
+	end: string,
+	/**  Orders captured in the period. */
+	orders: number,
+	/**  Those not marked received (at most `RULES.sales_movements_shown`). */
+	unmarked: AgreementOrder_Serialize[],
+	/**  How many are not marked in all. */
+	unmarked_count: number,
+};
+
 /**  A mail in the queue (queued, sent, failed or discarded). */
 export type QueuedMailDto = QueuedMailDto_Serialize | QueuedMailDto_Deserialize;
 
@@ -3092,6 +3214,142 @@ export type SmtpTestResult_Serialize = {
 	 *  "saved").
 	 */
 	tested: Text | null,
+};
+
+/**  A statement previewed or imported. The preview's `token` applies exactly it. */
+export type StatementImport = StatementImport_Serialize | StatementImport_Deserialize;
+
+/**  A statement previewed or imported. The preview's `token` applies exactly it. */
+export type StatementImport_Deserialize = {
+	path: string,
+	/**  `utf-8` or `shift_jis`. */
+	encoding: string,
+	token: string,
+	/**  False: a preview, nothing recorded. */
+	applied: boolean,
+	/**  The import's number (none: a preview, or nothing was new). */
+	import_id?: number | null,
+	/**  Every line after the header, in file order. */
+	lines: StatementLineDto_Deserialize[],
+	/**  The gateway's deposits in the file. */
+	deposits: number,
+	/**  Recorded new (preview: to record). */
+	recorded: number,
+	/**  Recorded before (imported or typed): not recorded again. */
+	already: number,
+	/**  Gateway deposits matched to a settlement period. */
+	matched: number,
+	/**  Gateway deposits matched to no period (each says why). */
+	unmatched: number,
+	/**  Matched deposits whose amount differs from the expected deposit. */
+	differences: number,
+	/**  Lines that are not the gateway's deposits. */
+	other_lines: number,
+};
+
+/**  A statement previewed or imported. The preview's `token` applies exactly it. */
+export type StatementImport_Serialize = {
+	path: string,
+	/**  `utf-8` or `shift_jis`. */
+	encoding: string,
+	token: string,
+	/**  False: a preview, nothing recorded. */
+	applied: boolean,
+	/**  The import's number (none: a preview, or nothing was new). */
+	import_id: number | null,
+	/**  Every line after the header, in file order. */
+	lines: StatementLineDto_Serialize[],
+	/**  The gateway's deposits in the file. */
+	deposits: number,
+	/**  Recorded new (preview: to record). */
+	recorded: number,
+	/**  Recorded before (imported or typed): not recorded again. */
+	already: number,
+	/**  Gateway deposits matched to a settlement period. */
+	matched: number,
+	/**  Gateway deposits matched to no period (each says why). */
+	unmatched: number,
+	/**  Matched deposits whose amount differs from the expected deposit. */
+	differences: number,
+	/**  Lines that are not the gateway's deposits. */
+	other_lines: number,
+};
+
+/**  One line of the statement and what became of it. */
+export type StatementLineDto = StatementLineDto_Serialize | StatementLineDto_Deserialize;
+
+/**  One line of the statement and what became of it. */
+export type StatementLineDto_Deserialize = {
+	/**  The file's line number. */
+	line: number,
+	/**  The date as written. */
+	date: string,
+	amount_yen?: number | null,
+	description: string,
+	method?: PaymentMethodCode | null,
+	status: StatementLineStatusCode,
+	/**  Why a line is not recorded, or why a gateway deposit matches no period. */
+	reason?: Text | null,
+	/**
+	 *  A gateway deposit matched to its period, with the difference and the orders that
+	 *  explain it (`id` 0 in a preview of a line not recorded yet).
+	 */
+	deposit?: ReconciledDeposit_Deserialize | null,
+};
+
+/**  One line of the statement and what became of it. */
+export type StatementLineDto_Serialize = {
+	/**  The file's line number. */
+	line: number,
+	/**  The date as written. */
+	date: string,
+	amount_yen: number | null,
+	description: string,
+	method: PaymentMethodCode | null,
+	status: StatementLineStatusCode,
+	/**  Why a line is not recorded, or why a gateway deposit matches no period. */
+	reason: Text | null,
+	/**
+	 *  A gateway deposit matched to its period, with the difference and the orders that
+	 *  explain it (`id` 0 in a preview of a line not recorded yet).
+	 */
+	deposit: ReconciledDeposit_Serialize | null,
+};
+
+/**  What a statement line is, and what the import does or did with it. */
+export type StatementLineStatusCode = 
+/**  A gateway deposit recorded by this import (preview: to be recorded). */
+"record" | 
+/**  A gateway deposit imported before: not recorded twice. */
+"already_imported" | 
+/**
+ *  A gateway deposit typed by hand before (same method, day and amount): that deposit
+ *  is taken as this line's, nothing new is recorded.
+ */
+"already_typed" | 
+/**  A deposit from someone else. */
+"not_gateway" | 
+/**  A withdrawal. */
+"withdrawal" | 
+/**  The date or the amount cannot be read. */
+"unreadable";
+
+/**
+ *  The statement's column mapping, set once. Empty = the default (documented on the
+ *  screen and in README: the usual header names of Japanese banks' statements; card
+ *  ペイジェント, PAYGENT; Paidy ペイディ, PAIDY).
+ */
+export type StatementMappingDto = {
+	/**  The date column: its header (`日付`) or its number from 1. */
+	date_column: string,
+	/**  The deposit amount column (`お預入金額`), header or number. */
+	amount_column: string,
+	/**  The description column (`摘要`), header or number; empty: every other cell. */
+	description_column: string,
+	/**  Texts of a card deposit's description, separated by commas. */
+	card_texts: string,
+	/**  Texts of a Paidy deposit's description, separated by commas. */
+	paidy_texts: string,
 };
 
 /**  A payment status code with its label. */

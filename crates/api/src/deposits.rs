@@ -419,75 +419,10 @@ impl Desk {
         let received = self.store().deposits_received(from, to)?;
         let mut out = Vec::new();
         for d in received {
-            let contract = contract_of(d.method, &self.stored_contract(d.method)?);
-            let missing = contract.missing();
-            let mut item = crate::dto::money::ReconciledDeposit {
-                id: d.id,
-                method: method_to(d.method),
-                received_on: day_text(d.received_on),
-                amount_yen: d.amount.0,
-                period: None,
-                difference_yen: None,
-                explanation: Vec::new(),
-                explained: false,
-                implied_fee_rate: None,
-                missing: missing_texts(&missing),
-            };
-            if !missing.is_empty() {
-                out.push(item);
-                continue;
-            }
-            let look_back = d
-                .received_on
-                .checked_sub_months(chrono::Months::new(
-                    domain::RULES.settlement_pay_months_max + 1,
-                ))
-                .unwrap_or(d.received_on);
-            let periods =
-                domain::deposits::periods_overlapping(&contract, look_back, d.received_on);
-            let Some(i) = domain::deposits::match_period(&periods, d.received_on) else {
-                out.push(item);
-                continue;
-            };
-            let p = periods[i];
-            let Ok(row) = self.period_row(d.method, &contract, p, today)? else {
-                out.push(item);
-                continue;
-            };
-            let difference = d.amount.0 - row.expected_yen;
-            // Money that moved after the period closed, up to the day it arrived.
-            let after = match p.end.succ_opt() {
-                Some(next) if next <= d.received_on => {
-                    self.sales_movements(crate::dto::money::MovementsQuery {
-                        from: day_text(next),
-                        to: day_text(d.received_on),
-                        method: Some(method_to(d.method)),
-                    })
-                    .await?
-                    .items
-                }
-                _ => Vec::new(),
-            };
-            let signed_amounts: Vec<i64> = after.iter().map(signed).collect();
-            let (explanation, explained) =
-                match domain::deposits::explain(difference, &signed_amounts) {
-                    Some(which) => (which.into_iter().map(|i| after[i].clone()).collect(), true),
-                    None => (after, false),
-                };
-            if !explained && row.captured_yen > 0 {
-                // The rate that would make the figures meet: a fee change shows here.
-                let fee = row.captured_yen - row.refunded_yen - row.transfer_fee_yen - d.amount.0;
-                if fee >= 0 {
-                    let bp = fee * 10_000 / row.captured_yen;
-                    item.implied_fee_rate =
-                        u32::try_from(bp).ok().map(domain::deposits::fee_rate_text);
-                }
-            }
-            item.period = Some(row);
-            item.difference_yen = Some(difference);
-            item.explanation = explanation;
-            item.explained = explained;
-            out.push(item);
+            out.push(
+                self.reconcile_one(d.id, d.method, d.received_on, d.amount, today)
+                    .await?,
+            );
         }
         Ok(crate::dto::money::ReconciliationReport {
             from: day_text(from),
@@ -495,4 +430,94 @@ impl Desk {
             deposits: out,
         })
     }
+}
+
+impl Desk {
+    /// One deposit (recorded, or a statement line not recorded yet: `id` 0) matched to the
+    /// period it pays, with its difference from the expected deposit and what explains it.
+    pub(crate) async fn reconcile_one(
+        &self,
+        id: i64,
+        method: PaymentMethod,
+        received_on: NaiveDate,
+        amount: domain::Yen,
+        today: NaiveDate,
+    ) -> Result<crate::dto::money::ReconciledDeposit, AppError> {
+        let contract = contract_of(method, &self.stored_contract(method)?);
+        let missing = contract.missing();
+        let mut item = crate::dto::money::ReconciledDeposit {
+            id,
+            method: method_to(method),
+            received_on: day_text(received_on),
+            amount_yen: amount.0,
+            period: None,
+            difference_yen: None,
+            explanation: Vec::new(),
+            explained: false,
+            implied_fee_rate: None,
+            missing: missing_texts(&missing),
+        };
+        if !missing.is_empty() {
+            return Ok(item);
+        }
+        let Some(p) = matched_period(&contract, received_on) else {
+            return Ok(item);
+        };
+        let Ok(row) = self.period_row(method, &contract, p, today)? else {
+            return Ok(item);
+        };
+        let difference = amount.0 - row.expected_yen;
+        // Money that moved after the period closed, up to the day it arrived.
+        let after = match p.end.succ_opt() {
+            Some(next) if next <= received_on => {
+                self.sales_movements(crate::dto::money::MovementsQuery {
+                    from: day_text(next),
+                    to: day_text(received_on),
+                    method: Some(method_to(method)),
+                })
+                .await?
+                .items
+            }
+            _ => Vec::new(),
+        };
+        let signed_amounts: Vec<i64> = after.iter().map(signed).collect();
+        let (explanation, explained) = match domain::deposits::explain(difference, &signed_amounts)
+        {
+            Some(which) => (which.into_iter().map(|i| after[i].clone()).collect(), true),
+            None => (after, false),
+        };
+        if !explained && row.captured_yen > 0 {
+            // The rate that would make the figures meet: a fee change shows here.
+            let fee = row.captured_yen - row.refunded_yen - row.transfer_fee_yen - amount.0;
+            if fee >= 0 {
+                let bp = fee * 10_000 / row.captured_yen;
+                item.implied_fee_rate = u32::try_from(bp).ok().map(domain::deposits::fee_rate_text);
+            }
+        }
+        item.period = Some(row);
+        item.difference_yen = Some(difference);
+        item.explanation = explanation;
+        item.explained = explained;
+        Ok(item)
+    }
+
+    /// The contract of `method` as saved.
+    pub(crate) fn contract(&self, method: PaymentMethod) -> Result<Contract, AppError> {
+        Ok(contract_of(method, &self.stored_contract(method)?))
+    }
+}
+
+/// The settlement period a deposit received on `received_on` pays (the contract's cycles
+/// must be valid), if any is paid near that day.
+pub(crate) fn matched_period(
+    contract: &Contract,
+    received_on: NaiveDate,
+) -> Option<domain::deposits::SettlementPeriod> {
+    let look_back = received_on
+        .checked_sub_months(chrono::Months::new(
+            domain::RULES.settlement_pay_months_max + 1,
+        ))
+        .unwrap_or(received_on);
+    let periods = domain::deposits::periods_overlapping(contract, look_back, received_on);
+    domain::deposits::match_period(&periods, received_on).map(|i| periods[i])
 }

@@ -21,6 +21,7 @@ pub mod guide;
 pub mod money;
 pub mod order_mail;
 pub mod shipping;
+pub mod statement;
 pub mod subscriptions;
 
 use serde::{Deserialize, Serialize};

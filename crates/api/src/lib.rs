@@ -16,7 +16,9 @@
 //! - `orders` (lists and the order detail); `documents` (the shop's documents as PDF, the
 //!   shop's details they print, the deposit check), `shipping` (label files, tracking
 //!   numbers), `money` (sales per Japan day or month from the ledger, the journal files),
-//!   `deposits` (the settlement contract, expected and received deposits);
+//!   `deposits` (the settlement contract, expected and received deposits), `statements`
+//!   (the bank statement's import, the deposit check against the recorded deposits),
+//!   `money_summary` (the monthly summary's sales and deposits, from the screens' calls);
 //! - `operations` (capture, cancel, refunds, amount change: checked, journaled, sent,
 //!   settled by 094 after a timeout or crash);
 //! - `bulk` (bulk capture: runs with bounded concurrency journaled per order, their logs,
@@ -59,11 +61,13 @@ pub mod identity;
 pub mod log;
 mod mailing;
 mod money;
+mod money_summary;
 mod operations;
 mod order_mails;
 mod orders;
 mod settings;
 mod shipping;
+mod statements;
 mod subscriptions;
 mod sync;
 mod sync_state;

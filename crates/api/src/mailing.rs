@@ -993,7 +993,7 @@ impl Desk {
         if let Err(e) = self.automatic_reminders(now) {
             tracing::warn!(code = %e.code, "automatic reminders failed");
         }
-        if let Err(e) = self.monthly_summary_mail(now) {
+        if let Err(e) = self.monthly_summary_mail(now).await {
             tracing::warn!(code = %e.code, "monthly summary failed");
         }
         self.send_mail_queue().await;
@@ -1055,7 +1055,7 @@ impl Desk {
         Ok(())
     }
 
-    fn monthly_summary_mail(&self, now: DateTime<Utc>) -> Result<(), AppError> {
+    async fn monthly_summary_mail(&self, now: DateTime<Utc>) -> Result<(), AppError> {
         if !self.schedule_due(
             keys::SUMMARY_SCHEDULE,
             DEFAULT_SUMMARY_SCHEDULE,
@@ -1064,14 +1064,14 @@ impl Desk {
         )? {
             return Ok(());
         }
-        self.queue_monthly_summary(now)?;
+        self.queue_monthly_summary(now).await?;
         self.store()
             .set_setting(keys::LAST_SUMMARY_RUN, &now.timestamp_millis().to_string())?;
         Ok(())
     }
 
     /// Queues the summary of the month before `now`'s (Japan) month to the shop.
-    pub(crate) fn queue_monthly_summary(
+    pub(crate) async fn queue_monthly_summary(
         &self,
         now: DateTime<Utc>,
     ) -> Result<Option<i64>, AppError> {
@@ -1118,7 +1118,12 @@ impl Desk {
         let shop = self
             .setting(crate::settings::keys::SHOP_NAME)?
             .unwrap_or_default();
-        let rendered = mail::monthly_summary(&summary, &shop, self.mail_language());
+        let language = self.mail_language();
+        let mut rendered = mail::monthly_summary(&summary, &shop, language);
+        let money = self.money_summary(first, last).await?;
+        rendered
+            .body
+            .push_str(&mail::money_section(&money, language));
         let outcome = self.store().queue_mails(
             &[NewMail {
                 purpose: MailPurpose::MonthlySummary,
@@ -1142,7 +1147,7 @@ impl Desk {
     /// Queues last month's summary now (the settings screen's "send now" and tests).
     pub async fn send_monthly_summary_now(&self) -> Result<MailRunReport, AppError> {
         let now = self.now();
-        if self.queue_monthly_summary(now)?.is_none() {
+        if self.queue_monthly_summary(now).await?.is_none() {
             return Err(smtp_not_configured());
         }
         Ok(self.send_mail_queue().await)

@@ -88,7 +88,8 @@ enum Command {
     #[command(subcommand)]
     Deposit(documents::DepositCommand),
     /// Money in: sales per day or month, the movements behind a cell, expected deposits,
-    /// journal files for accounting software
+    /// deposits received (typed or from the bank's statement) reconciled, journal files
+    /// for accounting software
     #[command(subcommand)]
     Money(money::MoneyCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout

@@ -1,12 +1,13 @@
-//! `paydesk money sales | cell | expected | export`: money in (issue 21) from the command
-//! line, over the same [`Desk`] calls as the window.
+//! `paydesk money sales | cell | expected | export | reconcile`: money in (issue 21) from
+//! the command line, over the same [`Desk`] calls as the window.
 
 use api::Desk;
 use api::dto::money::{
-    AccountingFormatCode, ExpectedDepositsQuery, MovementKindCode, MovementsQuery, SalesPeriodCode,
-    SalesQuery,
+    AccountingFormatCode, DepositInput, ExpectedDepositsQuery, MovementKindCode, MovementsQuery,
+    ReconciledDeposit, SalesPeriodCode, SalesQuery,
 };
-use clap::{Subcommand, ValueEnum};
+use api::dto::statement::{StatementImport, StatementLineStatusCode};
+use clap::{Args, Subcommand, ValueEnum};
 
 use crate::{Failure, MethodArg, print_json, say};
 
@@ -57,6 +58,52 @@ pub(crate) enum MoneyCommand {
         #[arg(long)]
         month: String,
     },
+    /// Deposits received: record one, import the bank's statement, list them matched to
+    /// their settlement periods
+    #[command(subcommand)]
+    Reconcile(ReconcileCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReconcileCommand {
+    /// Record a deposit received from the gateway and show it matched to its period
+    Record {
+        /// The payment method the deposit pays
+        #[arg(long)]
+        method: MethodArg,
+        /// The Japan day it arrived (2026-12-15)
+        #[arg(long, value_name = "DAY")]
+        day: String,
+        /// The amount received, in yen
+        #[arg(long)]
+        amount: i64,
+    },
+    /// Import the bank's statement (CSV, UTF-8 or Shift_JIS; columns as set in the
+    /// window's "Statement columns"): --preview shows every line and records nothing;
+    /// --apply TOKEN records exactly that preview; neither: preview, then record it
+    Import(ImportArgs),
+    /// The deposits received, each matched to its period with the difference and the
+    /// orders that explain it, and where the deposit check disagrees
+    List {
+        /// The first Japan day (2026-12-01)
+        #[arg(long, value_name = "DAY")]
+        from: Option<String>,
+        /// The last Japan day (2026-12-31)
+        #[arg(long, value_name = "DAY")]
+        to: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// The bank's statement
+    file: String,
+    /// Show what would be recorded; record nothing
+    #[arg(long, conflicts_with = "apply")]
+    preview: bool,
+    /// Record the preview with this token (printed by --preview)
+    #[arg(long, value_name = "TOKEN")]
+    apply: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -198,6 +245,192 @@ pub(crate) async fn execute(desk: &Desk, command: MoneyCommand, json: bool) -> R
                     "{} journal entries written to {}",
                     report.entries, report.path
                 );
+            }
+        }
+        MoneyCommand::Reconcile(c) => reconcile(desk, c, json).await?,
+    }
+    Ok(())
+}
+
+fn print_deposit(d: &ReconciledDeposit) {
+    let method = match d.method {
+        api::dto::PaymentMethodCode::Card => "card",
+        api::dto::PaymentMethodCode::Paidy => "paidy",
+    };
+    println!("{} {method} received {}", d.received_on, d.amount_yen);
+    for m in &d.missing {
+        println!("  {}", say(m));
+    }
+    let Some(p) = &d.period else {
+        if d.missing.is_empty() {
+            println!("  no settlement period is paid near this day (unmatched)");
+        }
+        return;
+    };
+    println!(
+        "  period {} – {} paid {}: expected {}, difference {}{}",
+        p.start,
+        p.end,
+        p.payment_date,
+        p.expected_yen,
+        d.difference_yen.unwrap_or(0),
+        match (d.difference_yen, d.explained) {
+            (Some(0), _) => "",
+            (_, true) => " (explained by the orders below)",
+            (_, false) => " (not explained by the orders)",
+        }
+    );
+    if let Some(rate) = &d.implied_fee_rate {
+        println!("  a fee rate of {rate}% would make it meet");
+    }
+    for m in &d.explanation {
+        let sign = if m.kind == MovementKindCode::Refund {
+            -1
+        } else {
+            1
+        };
+        println!("    {} {} {}", m.at, m.order_number, sign * m.amount_yen);
+    }
+}
+
+fn print_statement(s: &StatementImport) {
+    for l in &s.lines {
+        let status = match l.status {
+            StatementLineStatusCode::Record if s.applied => "recorded",
+            StatementLineStatusCode::Record => "to record",
+            StatementLineStatusCode::AlreadyImported => "imported before",
+            StatementLineStatusCode::AlreadyTyped => "typed before",
+            StatementLineStatusCode::NotGateway => "not the gateway's",
+            StatementLineStatusCode::Withdrawal => "withdrawal",
+            StatementLineStatusCode::Unreadable => "unreadable",
+        };
+        let amount = l.amount_yen.map(|a| a.to_string()).unwrap_or_default();
+        println!(
+            "line {:>4}  {:<10} {:>10}  {:<16} {}",
+            l.line, l.date, amount, status, l.description
+        );
+        let matched = l
+            .deposit
+            .as_ref()
+            .and_then(|d| d.period.as_ref().map(|p| (d, p)));
+        if let Some((d, p)) = matched {
+            println!(
+                "           period {} – {} paid {}: expected {}, difference {}{}",
+                p.start,
+                p.end,
+                p.payment_date,
+                p.expected_yen,
+                d.difference_yen.unwrap_or(0),
+                if d.difference_yen != Some(0) && d.explained {
+                    " (explained)"
+                } else {
+                    ""
+                }
+            );
+        }
+        if let Some(r) = &l.reason {
+            println!("           {}", say(r));
+        }
+    }
+    println!(
+        "{} lines ({}): {} gateway deposits, {} {}, {} recorded before; {} matched to a period, {} unmatched, {} with a difference",
+        s.lines.len(),
+        s.encoding,
+        s.deposits,
+        s.recorded,
+        if s.applied { "recorded" } else { "to record" },
+        s.already,
+        s.matched,
+        s.unmatched,
+        s.differences
+    );
+}
+
+async fn reconcile(desk: &Desk, command: ReconcileCommand, json: bool) -> Result<(), Failure> {
+    match command {
+        ReconcileCommand::Record {
+            method,
+            day,
+            amount,
+        } => {
+            let d = desk
+                .record_deposit(DepositInput {
+                    method: method.code(),
+                    received_on: day,
+                    amount_yen: amount,
+                })
+                .await?;
+            if json {
+                print_json(&d);
+            } else {
+                print_deposit(&d);
+            }
+        }
+        ReconcileCommand::Import(a) => {
+            let token = match a.apply {
+                Some(token) => token,
+                None => {
+                    let preview = desk.preview_statement(a.file.clone()).await?;
+                    if a.preview {
+                        if json {
+                            print_json(&preview);
+                        } else {
+                            print_statement(&preview);
+                            println!(
+                                "record it: paydesk money reconcile import {} --apply {}",
+                                a.file, preview.token
+                            );
+                        }
+                        return Ok(());
+                    }
+                    preview.token
+                }
+            };
+            let report = desk.import_statement(a.file, token).await?;
+            if json {
+                print_json(&report);
+            } else {
+                print_statement(&report);
+            }
+        }
+        ReconcileCommand::List { from, to } => {
+            let query = ExpectedDepositsQuery { from, to };
+            let report = desk.reconciliation(query.clone()).await?;
+            let agreement = desk.deposit_check_agreement(query).await?;
+            if json {
+                print_json(&serde_json::json!({
+                    "reconciliation": report,
+                    "deposit_check": agreement,
+                }));
+                return Ok(());
+            }
+            for d in &report.deposits {
+                print_deposit(d);
+            }
+            if report.deposits.is_empty() {
+                println!("no deposit recorded from {} to {}", report.from, report.to);
+            }
+            for p in &agreement.periods {
+                println!(
+                    "deposit check: {} of {} orders of the period {} – {} (deposit of {}) are not marked received:",
+                    p.unmarked_count, p.orders, p.start, p.end, p.received_on
+                );
+                for o in &p.unmarked {
+                    println!("  {}", o.order_number);
+                }
+            }
+            for m in &agreement.marked_without_deposit {
+                println!(
+                    "deposit check: {} is marked received on {}, but no deposit is recorded for its period {} – {} (paid {})",
+                    m.order.order_number,
+                    m.order.marked_on.as_deref().unwrap_or(""),
+                    m.start,
+                    m.end,
+                    m.payment_date
+                );
+            }
+            if agreement.agree {
+                println!("the deposit check agrees with the recorded deposits");
             }
         }
     }

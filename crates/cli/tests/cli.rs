@@ -426,6 +426,126 @@ async fn cli_money_sales_expected_and_export() {
     assert_eq!(run(args(&["money", "frobnicate"])).await, 2);
 }
 
+/// Issue 21, point 6: `money reconcile`: a typed deposit, a bank statement previewed
+/// (nothing recorded), applied with the preview's token, and imported again (nothing twice).
+#[tokio::test]
+async fn cli_money_reconcile_records_a_deposit_and_imports_a_statement_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || {
+        DeskConfig::new(
+            "jp.paydesk.it.cli",
+            "0.0.0",
+            Build::Test,
+            dir.path().to_owned(),
+        )
+    };
+    let run = |words: Vec<String>| {
+        let config = config();
+        async move { cli::run(config, &words).await }
+    };
+    let file = dir.path().join("statement.csv");
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(
+        "日付,摘要,入金額\r\n2026/11/15,ﾌﾘｺﾐ ﾍﾟｲｼﾞｴﾝﾄ(ｶ,\"96,004\"\r\n2026/11/16,ﾔﾏﾀﾞ ﾀﾛｳ,100\r\n",
+    );
+    std::fs::write(&file, &sjis).unwrap();
+    let file = file.display().to_string();
+    let deposits = || async {
+        let desk = api::Desk::open(config()).await.unwrap();
+        desk.reconciliation(api::dto::money::ExpectedDepositsQuery {
+            from: Some("2026-11-01".into()),
+            to: Some("2026-11-30".into()),
+        })
+        .await
+        .unwrap()
+        .deposits
+        .len()
+    };
+    let record = |day: &str| {
+        args(&[
+            "money",
+            "reconcile",
+            "record",
+            "--method",
+            "card",
+            "--day",
+            day,
+            "--amount",
+            "1000",
+        ])
+    };
+    assert_eq!(run(record("2026-11-01")).await, 0);
+    assert_eq!(run(record("2026-13-01")).await, 1, "not a day");
+    assert_eq!(deposits().await, 1);
+    assert_eq!(
+        run(args(&["money", "reconcile", "import", &file, "--preview"])).await,
+        0
+    );
+    assert_eq!(deposits().await, 1, "a preview records nothing");
+    let token = {
+        let desk = api::Desk::open(config()).await.unwrap();
+        desk.preview_statement(file.clone()).await.unwrap().token
+    };
+    assert_eq!(
+        run(args(&[
+            "money",
+            "reconcile",
+            "import",
+            &file,
+            "--apply",
+            &token
+        ]))
+        .await,
+        0
+    );
+    assert_eq!(deposits().await, 2);
+    // The same token again: the plan is not the previewed one any more.
+    assert_eq!(
+        run(args(&[
+            "money",
+            "reconcile",
+            "import",
+            &file,
+            "--apply",
+            &token
+        ]))
+        .await,
+        1
+    );
+    // Preview and record at once: nothing is new.
+    assert_eq!(
+        run(args(&["money", "reconcile", "import", &file, "--json"])).await,
+        0
+    );
+    assert_eq!(deposits().await, 2, "nothing twice");
+    assert_eq!(
+        run(args(&[
+            "money",
+            "reconcile",
+            "import",
+            &file,
+            "--preview",
+            "--apply",
+            &token
+        ]))
+        .await,
+        2,
+        "--preview and --apply together are a usage error"
+    );
+    assert_eq!(
+        run(args(&[
+            "money",
+            "reconcile",
+            "list",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30"
+        ]))
+        .await,
+        0
+    );
+}
+
 /// Issue 20, point 7: a label file, a typed tracking number and an issued-labels import
 /// from the command line; a partial result exits 1 so a script never takes it for all.
 #[tokio::test]

@@ -68,11 +68,16 @@ pub fn parse_yen(text: &str) -> Option<Yen> {
     Yen::parse_digits(&digits)
 }
 
-/// A Japan calendar date as shops write it: `2024-05-31` or `2024/05/31`.
+/// A Japan calendar date as shops and banks write it: `2024-05-31`, `2024/05/31`,
+/// `2024年5月31日` or `20240531` (banks' statements).
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
+    if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(text, "%Y%m%d").ok();
+    }
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(text, "%Y/%m/%d"))
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y年%m月%d日"))
         .ok()
 }
 
@@ -127,5 +132,9 @@ mod tests {
         assert_eq!(parse_date(" 2024/05/31 "), d);
         assert_eq!(parse_date("2024-02-30"), None);
         assert_eq!(parse_date("31/05/2024"), None);
+        assert_eq!(parse_date("2024年5月31日"), d);
+        assert_eq!(parse_date("20240531"), d);
+        assert_eq!(parse_date("20240532"), None);
+        assert_eq!(parse_date("2024053"), None);
     }
 }

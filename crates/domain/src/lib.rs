@@ -26,6 +26,7 @@
 //! other crates).
 
 pub mod accounting;
+pub mod bank_statement;
 pub mod bulk;
 pub mod buyer;
 pub mod deposit;

@@ -29,6 +29,7 @@ pub mod ledger;
 pub mod order_mails;
 pub mod orders;
 pub mod shipments;
+pub mod statements;
 pub mod subscriptions;
 pub mod sync;
 
@@ -50,6 +51,7 @@ pub use ledger::{MovementPage, MovementRow, MovementSource, ReceivedDeposit};
 pub use order_mails::OrderMailQueued;
 pub use orders::{DeadlineFilter, ListQuery, OrderRow, OrderSort, Page};
 pub use shipments::{Shipment, TrackingRecorded, TrackingSource};
+pub use statements::{CapturedOrder, DepositMark, StatementOutcome, StatementPlan, StatementRow};
 pub use subscriptions::{
     BeginRenewal, CardListQuery, CardListRow, CardRefresh, CycleRow, CycleState,
     INTERRUPTED_PREFIX, ImportPolicy, ImportReport, MailId, MailPurpose, MailState, NewMail,
@@ -73,6 +75,7 @@ const MIGRATIONS: &[&str] = &[
     LEDGER_MIGRATION,
     include_str!("../migrations/0013_three_d_secure.sql"),
     include_str!("../migrations/0014_order_mails.sql"),
+    include_str!("../migrations/0015_bank_statements.sql"),
 ];
 
 /// Migration 0012 creates the money ledger; right after it, in its transaction, the ledger
@@ -110,6 +113,10 @@ pub enum Error {
     /// A storefront import's plan is not the one previewed (the file or an order changed).
     #[error("the import's changes differ from its preview")]
     ImportPlanChanged,
+    /// A statement import's plan is not the one previewed (the file or the recorded
+    /// deposits changed).
+    #[error("the statement import differs from its preview")]
+    StatementPlanChanged,
     /// No applied import with this number.
     #[error("import {0} not found")]
     ImportNotFound(i64),

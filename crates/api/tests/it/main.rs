@@ -19,6 +19,7 @@ mod operations;
 mod order_mails;
 mod settings;
 mod shipping;
+mod statements;
 mod subscriptions;
 mod sync;
 mod sync_attacks;
