@@ -3,7 +3,9 @@
 //! API, return its DTO or its `AppError`.
 
 use api::dto::money::ExpectedDepositsQuery;
-use api::dto::statement::{DepositCheckAgreement, StatementImport, StatementMappingDto};
+use api::dto::statement::{
+    DepositCheckAgreement, OrderDepositPeriod, StatementImport, StatementMappingDto,
+};
 use api::{AppError, Desk};
 use tauri::State;
 
@@ -53,4 +55,14 @@ pub async fn deposit_check_agreement(
     query: ExpectedDepositsQuery,
 ) -> Result<DepositCheckAgreement, AppError> {
     desk.deposit_check_agreement(query).await
+}
+
+/// Where one order stands against the recorded deposits (beside its deposit check).
+#[tauri::command]
+#[specta::specta]
+pub async fn order_deposit_period(
+    desk: State<'_, Desk>,
+    order_id: i32,
+) -> Result<Option<OrderDepositPeriod>, AppError> {
+    desk.order_deposit_period(i64::from(order_id)).await
 }

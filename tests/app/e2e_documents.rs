@@ -70,6 +70,20 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
     fill(&s, "shop-docs-phone", "03-1234-5678").await;
     s.click("shop-docs-save").await;
     s.wait_css(&css("shop-docs-saved")).await;
+    // The name saved in the connection form above shows here at once (it stayed stale
+    // until the screen was opened again).
+    fill(&s, "settings-shop-name", "PayDesk 雑貨店 本店").await;
+    s.click("settings-save").await;
+    s.wait_css(&css("settings-saved")).await;
+    s.until(
+        "the documents' section to show the new name",
+        WAIT,
+        async || {
+            let name = s.text_of(&css("shop-docs-name")).await;
+            (name == "PayDesk 雑貨店 本店").then_some(())
+        },
+    )
+    .await;
     s.screenshot("documents-settings-saved").await;
 
     // An authorized order's detail: issue its invoice.

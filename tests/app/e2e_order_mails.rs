@@ -113,6 +113,22 @@ async fn issue20_a_shipping_notice_reaches_a_real_smtp_server_from_the_order() {
         .await
         .unwrap();
     s.screenshot("order-mail-preview").await;
+    // The preview stays inside its card (a review saw it run ~500 px past the card's
+    // right edge: the tracking link did not wrap and widened the grid).
+    let overflow = s
+        .client
+        .execute(
+            "const card = document.querySelector(\"[data-testid='detail-mails']\").getBoundingClientRect();
+             const body = document.querySelector(\"[data-testid='omail-body']\").getBoundingClientRect();
+             return Math.round(body.right - card.right);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap_or(i64::MAX) <= 0,
+        "the preview runs {overflow} px past its card"
+    );
 
     // Sent: the server has it, the report and the history say so.
     s.click("omail-send").await;
@@ -157,6 +173,22 @@ async fn issue20_a_shipping_notice_reaches_a_real_smtp_server_from_the_order() {
     s.click("omail-send").await;
     s.wait_css("[data-testid='omail-result'][data-outcome='already_sent']")
         .await;
+    // The outcome stays on one line (it was squeezed to one word per line).
+    let lines = s
+        .client
+        .execute(
+            "const cell = document.querySelector(\"[data-testid='omail-result'] td:nth-child(2)\");
+             const range = document.createRange();
+             range.selectNodeContents(cell);
+             return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        lines.as_i64().unwrap_or(99) <= 1,
+        "the outcome takes {lines} lines"
+    );
     s.click("omail-resend").await;
     let text = s.text_of(&css("omail-resend-confirm-text")).await;
     assert!(text.contains("2通目"), "{text}");

@@ -1,7 +1,8 @@
 //! Issue 21, point 3 through the real window (demo): the bank's statement (Shift_JIS, as
 //! banks give it) previewed with every line, the gateway's deposit matched to the last
 //! closed settlement period with its difference explained by the money that moved after
-//! the closing day, imported, and not recorded again on a second import.
+//! the closing day, imported, and not recorded again on a second import; then an order of
+//! that period, not marked received, says so on its detail.
 
 use std::time::Duration;
 
@@ -204,5 +205,41 @@ async fn e2e_a_bank_statement_is_previewed_imported_once_and_its_difference_expl
         )
         .await;
     assert_eq!(kept["deposits"].as_array().unwrap().len(), 1);
+
+    // An order of the paid period, not marked: its detail says the deposit is recorded
+    // but its own deposit check is not (the two views disagree, and it shows there).
+    let agreement = s
+        .invoke(
+            "deposit_check_agreement",
+            json!({"query": {"from": paid, "to": paid}}),
+        )
+        .await;
+    let number = agreement["periods"][0]["unmarked"][0]["order_number"]
+        .as_str()
+        .expect("an order of the paid period not marked")
+        .to_owned();
+    s.click("nav-orders").await;
+    s.click("tab-all").await;
+    let search = s.wait_css(&css("orders-search")).await;
+    search.clear().await.unwrap();
+    search.send_keys(&number).await.unwrap();
+    s.wait_css(&format!(
+        "tr[data-testid='order-row'][data-order-number='{number}'] [data-testid='open-order']"
+    ))
+    .await
+    .click()
+    .await
+    .unwrap();
+    let period = "[data-testid='deposit-period'][data-agrees='false']";
+    let said = s.text_of(period).await;
+    assert!(said.contains("入金チェックが付いていません"), "{said}");
+    s.client
+        .execute(
+            "document.querySelector(\"[data-testid='deposit-panel']\").scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    s.screenshot("order-deposit-period-disagrees").await;
     s.end().await;
 }

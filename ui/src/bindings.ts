@@ -180,6 +180,8 @@ export const commands = {
 	importStatement: (path: string, token: string) => __TAURI_INVOKE<StatementImport_Serialize>("import_statement", { path, token }),
 	/**  Whether the deposit check (入金チェック) agrees with the recorded deposits. */
 	depositCheckAgreement: (query: ExpectedDepositsQuery_Deserialize) => __TAURI_INVOKE<DepositCheckAgreement_Serialize>("deposit_check_agreement", { query }),
+	/**  Where one order stands against the recorded deposits (beside its deposit check). */
+	orderDepositPeriod: (orderId: number) => __TAURI_INVOKE<OrderDepositPeriod_Serialize | null>("order_deposit_period", { orderId }),
 };
 
 /* Types */
@@ -199,6 +201,17 @@ export type AccountingSettings = {
 	moneyforward_tax: string,
 	/**  Yayoi's 税区分 of a sale, e.g. `課税売上込10%`. */
 	yayoi_tax: string,
+	/**
+	 *  Where the gateway's fees are booked, e.g. 支払手数料 (needed once a deposit is in a
+	 *  Money Forward or Yayoi file).
+	 */
+	fees: string,
+	/**  The bank account deposits arrive in, e.g. 普通預金. */
+	bank: string,
+	/**  Money Forward's 税区分 of a fee (empty: the account's own). */
+	moneyforward_fee_tax: string,
+	/**  Yayoi's 税区分 of a fee, e.g. `非課仕入`. */
+	yayoi_fee_tax: string,
 };
 
 /**  Who made a history line's change. */
@@ -1682,6 +1695,11 @@ export type JournalExportReport = {
 	month: string,
 	/**  Journal entries (lines) written. */
 	entries: number,
+	/**
+	 *  What the shop should know about the file: deposits left to the software's own
+	 *  matching (freee), a deposit booked without its fee (no period matched).
+	 */
+	notes: Text[],
 };
 
 export type KeychainStatus = KeychainStatus_Serialize | KeychainStatus_Deserialize;
@@ -2058,6 +2076,55 @@ export type OperationResult_Serialize = {
 	error: AppError_Serialize | null,
 	/**  The order afterwards. */
 	order: OrderDetail_Serialize,
+};
+
+/**
+ *  Where one order stands against the recorded deposits (shown beside its deposit check):
+ *  the settlement period its first capture falls in, when that period is paid, the
+ *  deposit recorded for it if any, and whether the order's deposit check agrees.
+ */
+export type OrderDepositPeriod = OrderDepositPeriod_Serialize | OrderDepositPeriod_Deserialize;
+
+/**
+ *  Where one order stands against the recorded deposits (shown beside its deposit check):
+ *  the settlement period its first capture falls in, when that period is paid, the
+ *  deposit recorded for it if any, and whether the order's deposit check agrees.
+ */
+export type OrderDepositPeriod_Deserialize = {
+	method: PaymentMethodCode,
+	start: string,
+	end: string,
+	payment_date: string,
+	/**  The day the deposit paying this period was received, when it is recorded. */
+	deposit_received_on?: string | null,
+	/**
+	 *  The order's deposit check agrees with the recorded deposits: both marked and
+	 *  recorded, or neither.
+	 */
+	agrees: boolean,
+	/**  What the shop owner should read, in plain words. */
+	message: Text,
+};
+
+/**
+ *  Where one order stands against the recorded deposits (shown beside its deposit check):
+ *  the settlement period its first capture falls in, when that period is paid, the
+ *  deposit recorded for it if any, and whether the order's deposit check agrees.
+ */
+export type OrderDepositPeriod_Serialize = {
+	method: PaymentMethodCode,
+	start: string,
+	end: string,
+	payment_date: string,
+	/**  The day the deposit paying this period was received, when it is recorded. */
+	deposit_received_on: string | null,
+	/**
+	 *  The order's deposit check agrees with the recorded deposits: both marked and
+	 *  recorded, or neither.
+	 */
+	agrees: boolean,
+	/**  What the shop owner should read, in plain words. */
+	message: Text,
 };
 
 /**  The order detail screen. */

@@ -324,7 +324,7 @@ fn signed(m: &crate::dto::money::MovementItem) -> i64 {
 impl Desk {
     /// The expected deposit of one period of `method` (its captures and refunds from the
     /// ledger), or what the contract lacks.
-    fn period_row(
+    pub(crate) fn period_row(
         &self,
         method: PaymentMethod,
         contract: &Contract,

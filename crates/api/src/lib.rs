@@ -46,6 +46,7 @@
 //! from the [`Clock`] given to [`Desk::open`]; the store's mutex is held only for short
 //! synchronous sections, never across an `.await`.
 
+mod accounting;
 mod bulk;
 mod context;
 mod convert;

@@ -1,6 +1,6 @@
 //! Money in (issue 21): sales per Japan day or month from the store's money ledger, the
-//! movements behind one cell, the shop's accounting account names, and the journal export
-//! for freee, Money Forward and Yayoi (formats in `domain::accounting`).
+//! movements behind one cell, and the shop's accounting account names (the journal export
+//! that uses them is `accounting`, after the deposits it books).
 //!
 //! Layout: Japan days typed by the UI become UTC bounds here (0:00 of the first day to
 //! 0:00 after the last); the store adds up the movements ([`store::Store::sales`]); every
@@ -8,15 +8,15 @@
 //! are plain settings (`accounting.*`); an export whose format needs one that is not set
 //! refuses and names every missing one.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use domain::accounting::{AccountField, AccountNames, AccountingFormat, ExportRefusal};
 use domain::money::{Period, SalesCell, month_start, next_month, tokyo_day_start};
 use domain::{PaymentMethod, RULES};
 
 use crate::convert::method_to;
 use crate::dto::money::{
-    AccountingFormatCode, AccountingSettings, JournalExportReport, MovementItem, MovementKindCode,
-    MovementList, MovementsQuery, SalesFigures, SalesPeriodCode, SalesQuery, SalesReport, SalesRow,
+    AccountingFormatCode, AccountingSettings, MovementItem, MovementKindCode, MovementList,
+    MovementsQuery, SalesFigures, SalesPeriodCode, SalesQuery, SalesReport, SalesRow,
 };
 use crate::orders::japan_day;
 use crate::{AppError, Desk, Text};
@@ -112,20 +112,24 @@ fn rows(period: Period, from: NaiveDate, to: NaiveDate, cells: &[SalesCell]) -> 
     out
 }
 
-const ACCOUNT_FIELDS: [AccountField; 6] = [
+const ACCOUNT_FIELDS: [AccountField; 10] = [
     AccountField::Receivable,
     AccountField::Sales,
     AccountField::Refunds,
     AccountField::FreeeTax,
     AccountField::MoneyForwardTax,
     AccountField::YayoiTax,
+    AccountField::Fees,
+    AccountField::Bank,
+    AccountField::MoneyForwardFeeTax,
+    AccountField::YayoiFeeTax,
 ];
 
 fn setting_key(field: AccountField) -> String {
     format!("accounting.{}", field.code())
 }
 
-fn format_from(code: AccountingFormatCode) -> AccountingFormat {
+pub(crate) fn format_from(code: AccountingFormatCode) -> AccountingFormat {
     match code {
         AccountingFormatCode::Freee => AccountingFormat::Freee,
         AccountingFormatCode::Moneyforward => AccountingFormat::MoneyForward,
@@ -133,7 +137,7 @@ fn format_from(code: AccountingFormatCode) -> AccountingFormat {
     }
 }
 
-fn refusal(r: ExportRefusal, format: AccountingFormat) -> AppError {
+pub(crate) fn refusal(r: ExportRefusal, format: AccountingFormat) -> AppError {
     let software = match format {
         AccountingFormat::Freee => "freee",
         AccountingFormat::MoneyForward => "マネーフォワード クラウド会計",
@@ -270,7 +274,7 @@ impl Desk {
         })
     }
 
-    fn account_names(&self) -> Result<AccountNames, AppError> {
+    pub(crate) fn account_names(&self) -> Result<AccountNames, AppError> {
         let store = self.store();
         let get = |f: AccountField| -> Result<Option<String>, AppError> {
             Ok(store.setting(&setting_key(f))?)
@@ -282,6 +286,10 @@ impl Desk {
             freee_tax: get(AccountField::FreeeTax)?,
             moneyforward_tax: get(AccountField::MoneyForwardTax)?,
             yayoi_tax: get(AccountField::YayoiTax)?,
+            fees: get(AccountField::Fees)?,
+            bank: get(AccountField::Bank)?,
+            moneyforward_fee_tax: get(AccountField::MoneyForwardFeeTax)?,
+            yayoi_fee_tax: get(AccountField::YayoiFeeTax)?,
         })
     }
 
@@ -296,6 +304,10 @@ impl Desk {
             freee_tax: get(AccountField::FreeeTax),
             moneyforward_tax: get(AccountField::MoneyForwardTax),
             yayoi_tax: get(AccountField::YayoiTax),
+            fees: get(AccountField::Fees),
+            bank: get(AccountField::Bank),
+            moneyforward_fee_tax: get(AccountField::MoneyForwardFeeTax),
+            yayoi_fee_tax: get(AccountField::YayoiFeeTax),
         })
     }
 
@@ -314,6 +326,10 @@ impl Desk {
                     AccountField::FreeeTax => &input.freee_tax,
                     AccountField::MoneyForwardTax => &input.moneyforward_tax,
                     AccountField::YayoiTax => &input.yayoi_tax,
+                    AccountField::Fees => &input.fees,
+                    AccountField::Bank => &input.bank,
+                    AccountField::MoneyForwardFeeTax => &input.moneyforward_fee_tax,
+                    AccountField::YayoiFeeTax => &input.yayoi_fee_tax,
                 };
                 let value = value.trim();
                 if value.chars().count() > RULES.buyer_text_max_chars {
@@ -329,55 +345,5 @@ impl Desk {
             }
         }
         self.accounting_settings().await
-    }
-
-    /// The journal file of one Japan month (`2026-12`) for `format`, as bytes: one entry
-    /// per day, method and kind (sales, refunds).
-    pub fn journal_file(
-        &self,
-        format: AccountingFormatCode,
-        month: &str,
-    ) -> Result<(Vec<u8>, u32), AppError> {
-        let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
-            .map_err(|_| {
-                AppError::refused(
-                    "invalid_month",
-                    Text::new(
-                        &format!(
-                            "「{month}」は月として読めません。2026-12 の形で入力してください。"
-                        ),
-                        &format!("\"{month}\" is not a month. Enter it as 2026-12."),
-                    ),
-                )
-            })?;
-        let format = format_from(format);
-        let accounts = self.account_names()?;
-        let totals = self
-            .store()
-            .sales(tokyo_day_start(first), tokyo_day_start(next_month(first)))?;
-        let entries = domain::accounting::journal_entries(&totals.cells(Period::Day));
-        let bytes = domain::accounting::export(format, &entries, &accounts)
-            .map_err(|r| refusal(r, format))?;
-        Ok((bytes, u32::try_from(entries.len()).unwrap_or(u32::MAX)))
-    }
-
-    /// Writes one Japan month's journal entries for the shop's accounting software.
-    pub async fn export_journal(
-        &self,
-        path: String,
-        format: AccountingFormatCode,
-        month: String,
-    ) -> Result<JournalExportReport, AppError> {
-        let (bytes, entries) = self.journal_file(format, &month)?;
-        let path = std::path::Path::new(&path);
-        crate::files::write_user_file(path, &bytes)?;
-        let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
-            .unwrap_or_default();
-        Ok(JournalExportReport {
-            path: path.display().to_string(),
-            format,
-            month: format!("{:04}-{:02}", first.year(), first.month()),
-            entries,
-        })
     }
 }

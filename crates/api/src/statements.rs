@@ -20,8 +20,9 @@ use serde::{Deserialize, Serialize};
 use crate::convert::method_to;
 use crate::dto::money::{ExpectedDepositsQuery, ReconciledDeposit};
 use crate::dto::statement::{
-    AgreementOrder, DepositCheckAgreement, MarkedWithoutDeposit, PeriodUnmarked, StatementImport,
-    StatementLineDto, StatementLineStatusCode, StatementMappingDto,
+    AgreementOrder, DepositCheckAgreement, MarkedWithoutDeposit, OrderDepositPeriod,
+    PeriodUnmarked, StatementImport, StatementLineDto, StatementLineStatusCode,
+    StatementMappingDto,
 };
 use crate::files::{UserFile, read_user_file};
 use crate::orders::japan_day;
@@ -467,5 +468,91 @@ impl Desk {
             periods,
             marked_without_deposit,
         })
+    }
+
+    /// Where one order stands against the recorded deposits ([`OrderDepositPeriod`]);
+    /// `None` before its capture, or while the contract has no settlement cycle.
+    pub async fn order_deposit_period(
+        &self,
+        order_id: i64,
+    ) -> Result<Option<OrderDepositPeriod>, AppError> {
+        let order = domain::OrderId(order_id);
+        let Some((method, captured_at)) = self.store().first_capture(order)? else {
+            return Ok(None);
+        };
+        let contract = self.contract(method)?;
+        if contract
+            .missing()
+            .contains(&domain::deposits::ContractField::Cycles)
+        {
+            return Ok(None);
+        }
+        let p = domain::deposits::period_of(&contract, tokyo_day(captured_at));
+        let paid_on = self
+            .store()
+            .deposits_received(
+                p.payment_date - RULES.deposit_match_window,
+                p.payment_date + RULES.deposit_match_window,
+            )?
+            .into_iter()
+            .find(|d| {
+                d.method == method
+                    && crate::deposits::matched_period(&contract, d.received_on) == Some(p)
+            })
+            .map(|d| d.received_on);
+        let marked = self.store().deposit(order)?.is_some();
+        let period = format!("{}〜{}", day_text(p.start), day_text(p.end));
+        let period_en = format!("{} to {}", day_text(p.start), day_text(p.end));
+        let message = match (paid_on, marked) {
+            (Some(on), true) => Text::new(
+                &format!(
+                    "精算期間 {period} の入金は {} に記録済みで、入金チェックと合っています。",
+                    day_text(on)
+                ),
+                &format!(
+                    "The deposit of the period {period_en} was recorded on {}; the deposit check agrees.",
+                    day_text(on)
+                ),
+            ),
+            (Some(on), false) => Text::new(
+                &format!(
+                    "精算期間 {period} の入金は {} に記録済みですが、この注文の入金チェックが付いていません。",
+                    day_text(on)
+                ),
+                &format!(
+                    "The deposit of the period {period_en} was recorded on {}, but this order's deposit check is not marked.",
+                    day_text(on)
+                ),
+            ),
+            (None, true) => Text::new(
+                &format!(
+                    "入金チェックは付いていますが、精算期間 {period} の入金(予定日 {})はまだ記録されていません。",
+                    day_text(p.payment_date)
+                ),
+                &format!(
+                    "The deposit check is marked, but the deposit of the period {period_en} (due {}) is not recorded yet.",
+                    day_text(p.payment_date)
+                ),
+            ),
+            (None, false) => Text::new(
+                &format!(
+                    "精算期間 {period} の入金予定日は {} です。",
+                    day_text(p.payment_date)
+                ),
+                &format!(
+                    "The period {period_en} is due to be paid on {}.",
+                    day_text(p.payment_date)
+                ),
+            ),
+        };
+        Ok(Some(OrderDepositPeriod {
+            method: method_to(method),
+            start: day_text(p.start),
+            end: day_text(p.end),
+            payment_date: day_text(p.payment_date),
+            deposit_received_on: paid_on.map(day_text),
+            agrees: paid_on.is_some() == marked,
+            message,
+        }))
     }
 }

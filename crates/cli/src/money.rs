@@ -245,6 +245,9 @@ pub(crate) async fn execute(desk: &Desk, command: MoneyCommand, json: bool) -> R
                     "{} journal entries written to {}",
                     report.entries, report.path
                 );
+                for note in &report.notes {
+                    println!("note: {}", crate::say(note));
+                }
             }
         }
         MoneyCommand::Reconcile(c) => reconcile(desk, c, json).await?,

@@ -4,14 +4,18 @@
 //!
 //! Layout: [`journal_entries`] turns sales cells of Japan days into one entry per day,
 //! method and kind (sales: receivable from the gateway / sales; refunds: refunds /
-//! receivable); [`AccountNames`] are the shop's own account names (set once in Settings,
+//! receivable); [`deposit_entries`] turns each deposit received into its fee (fees /
+//! receivable) and the deposit itself (bank / receivable), on the day it arrived, so the
+//! receivable left open is exactly what the gateway still owes; [`AccountNames`] are the shop's own account names (set once in Settings,
 //! they must match its chart of accounts); [`export`] writes one format's file, or refuses
 //! and names every account the format needs that is not set (or that Yayoi cannot hold).
 //!
 //! Formats, exactly as written:
 //! - freee 取引インポート: the 21-column header, UTF-8 with BOM, CRLF. A sale is an
 //!   unsettled 収入 deal (freee books it against 売掛金 itself); a refund is an 収入 deal
-//!   with a negative amount, which reduces both.
+//!   with a negative amount, which reduces both. Fees and deposits are not deals: freee
+//!   books them when the bank line is matched to the unsettled sales (消込, the fee as
+//!   the difference), so its file leaves them out ([`AccountingFormat::carries`]).
 //! - Money Forward 仕訳帳インポート: the 23-column header, UTF-8 with BOM, CRLF; 取引No
 //!   numbers the entries from 1; a blank tax category takes the account's default.
 //! - 弥生インポート形式: 25 columns, no header, Shift_JIS, CRLF, 識別フラグ `2000` (one
@@ -58,6 +62,27 @@ impl AccountingFormat {
         AccountingFormat::ALL.into_iter().find(|f| f.code() == code)
     }
 
+    /// Whether this format's file holds entries of `kind` (freee's deal import has no
+    /// place for a fee or a deposit: see the module's notes).
+    pub fn carries(self, kind: EntryKind) -> bool {
+        match self {
+            AccountingFormat::Freee => matches!(kind, EntryKind::Sales | EntryKind::Refund),
+            AccountingFormat::MoneyForward | AccountingFormat::Yayoi => true,
+        }
+    }
+
+    /// The account names a file of this format with entries of `kind` needs besides
+    /// [`AccountingFormat::required`].
+    pub fn required_for(self, kind: EntryKind) -> &'static [AccountField] {
+        use AccountField as F;
+        match (self, kind) {
+            (_, EntryKind::Sales | EntryKind::Refund) | (AccountingFormat::Freee, _) => &[],
+            (AccountingFormat::MoneyForward, EntryKind::Fee) => &[F::Fees],
+            (AccountingFormat::Yayoi, EntryKind::Fee) => &[F::Fees, F::YayoiFeeTax],
+            (_, EntryKind::Deposit) => &[F::Bank],
+        }
+    }
+
     /// The account names this format's file needs.
     pub fn required(self) -> &'static [AccountField] {
         use AccountField as F;
@@ -85,6 +110,15 @@ pub enum AccountField {
     MoneyForwardTax,
     /// Yayoi's 税区分 of a sale (e.g. `課税売上込10%`).
     YayoiTax,
+    /// Where the gateway's fees are booked (e.g. 支払手数料).
+    Fees,
+    /// The bank account deposits arrive in (e.g. 普通預金).
+    Bank,
+    /// Money Forward's 税区分 of a fee; blank takes the account's.
+    MoneyForwardFeeTax,
+    /// Yayoi's 税区分 of a fee (e.g. `非課仕入`: card fees are usually exempt; the shop's
+    /// accountant decides).
+    YayoiFeeTax,
 }
 
 impl AccountField {
@@ -97,6 +131,10 @@ impl AccountField {
             AccountField::FreeeTax => "freee_tax",
             AccountField::MoneyForwardTax => "moneyforward_tax",
             AccountField::YayoiTax => "yayoi_tax",
+            AccountField::Fees => "fees",
+            AccountField::Bank => "bank",
+            AccountField::MoneyForwardFeeTax => "moneyforward_fee_tax",
+            AccountField::YayoiFeeTax => "yayoi_fee_tax",
         }
     }
 
@@ -111,6 +149,13 @@ impl AccountField {
                 ("マネーフォワードの税区分", "Money Forward tax category")
             }
             AccountField::YayoiTax => ("弥生の税区分", "Yayoi tax category"),
+            AccountField::Fees => ("決済手数料の勘定科目", "fees account"),
+            AccountField::Bank => ("入金口座の勘定科目", "bank account of the deposits"),
+            AccountField::MoneyForwardFeeTax => (
+                "マネーフォワードの手数料の税区分",
+                "Money Forward tax category of fees",
+            ),
+            AccountField::YayoiFeeTax => ("弥生の手数料の税区分", "Yayoi tax category of fees"),
         }
     }
 }
@@ -124,6 +169,10 @@ pub struct AccountNames {
     pub freee_tax: Option<String>,
     pub moneyforward_tax: Option<String>,
     pub yayoi_tax: Option<String>,
+    pub fees: Option<String>,
+    pub bank: Option<String>,
+    pub moneyforward_fee_tax: Option<String>,
+    pub yayoi_fee_tax: Option<String>,
 }
 
 impl AccountNames {
@@ -136,18 +185,27 @@ impl AccountNames {
             AccountField::FreeeTax => &self.freee_tax,
             AccountField::MoneyForwardTax => &self.moneyforward_tax,
             AccountField::YayoiTax => &self.yayoi_tax,
+            AccountField::Fees => &self.fees,
+            AccountField::Bank => &self.bank,
+            AccountField::MoneyForwardFeeTax => &self.moneyforward_fee_tax,
+            AccountField::YayoiFeeTax => &self.yayoi_fee_tax,
         };
         value.as_deref().map(str::trim).filter(|v| !v.is_empty())
     }
 }
 
-/// Sales or refunds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What an entry books.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum EntryKind {
     /// The day's captures: receivable / sales.
     Sales,
     /// The day's refunds: refunds / receivable.
     Refund,
+    /// A settlement period's fees (and the transfer fee the shop bears), on the day its
+    /// deposit arrived: fees / receivable.
+    Fee,
+    /// A deposit received: bank / receivable.
+    Deposit,
 }
 
 /// One journal entry: one Japan day, one method, one kind.
@@ -158,8 +216,21 @@ pub struct JournalEntry {
     pub kind: EntryKind,
     /// Positive.
     pub amount: Yen,
-    /// How many captures or refunds it adds up.
+    /// How many captures or refunds it adds up (1 for a fee or a deposit).
     pub count: u32,
+    /// The settlement period (first and last day) a fee or deposit belongs to, when known.
+    pub period: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// A deposit received, as the journal books it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepositReceived {
+    pub method: PaymentMethod,
+    pub received_on: NaiveDate,
+    pub amount: Yen,
+    /// The period it pays and that period's fees (rate, per capture and the transfer fee
+    /// the shop bears), when the contract matches it to one; `None` books no fee.
+    pub settled: Option<((NaiveDate, NaiveDate), Yen)>,
 }
 
 impl JournalEntry {
@@ -172,8 +243,20 @@ impl JournalEntry {
         let kind = match self.kind {
             EntryKind::Sales => "売上",
             EntryKind::Refund => "返金",
+            EntryKind::Fee => "決済手数料",
+            EntryKind::Deposit => "入金",
         };
-        format!("PayDesk {method}{kind} {}件", self.count)
+        match self.period {
+            Some((start, end)) => format!(
+                "PayDesk {method}{kind} {}～{}分",
+                start.format("%-m/%-d"),
+                end.format("%-m/%-d")
+            ),
+            None if matches!(self.kind, EntryKind::Sales | EntryKind::Refund) => {
+                format!("PayDesk {method}{kind} {}件", self.count)
+            }
+            None => format!("PayDesk {method}{kind}"),
+        }
     }
 
     /// A management number unique per entry (freee's 管理番号).
@@ -181,6 +264,8 @@ impl JournalEntry {
         let kind = match self.kind {
             EntryKind::Sales => "S",
             EntryKind::Refund => "R",
+            EntryKind::Fee => "F",
+            EntryKind::Deposit => "D",
         };
         format!(
             "PD{}-{}-{kind}",
@@ -203,6 +288,7 @@ pub fn journal_entries(day_cells: &[SalesCell]) -> Vec<JournalEntry> {
                 kind: EntryKind::Sales,
                 amount: cell.captured,
                 count: cell.captures,
+                period: None,
             });
         }
         if cell.refunds > 0 {
@@ -212,10 +298,48 @@ pub fn journal_entries(day_cells: &[SalesCell]) -> Vec<JournalEntry> {
                 kind: EntryKind::Refund,
                 amount: cell.refunded,
                 count: cell.refunds,
+                period: None,
             });
         }
     }
     out
+}
+
+/// Each deposit's fee (when its period and fee are known and not zero), then the deposit
+/// itself, both on the day it arrived.
+pub fn deposit_entries(deposits: &[DepositReceived]) -> Vec<JournalEntry> {
+    let mut out = Vec::new();
+    for d in deposits {
+        let period = d.settled.map(|(period, _)| period);
+        if let Some((_, fee)) = d.settled.filter(|(_, fee)| fee.0 > 0) {
+            out.push(JournalEntry {
+                date: d.received_on,
+                method: d.method,
+                kind: EntryKind::Fee,
+                amount: fee,
+                count: 1,
+                period,
+            });
+        }
+        if d.amount.0 > 0 {
+            out.push(JournalEntry {
+                date: d.received_on,
+                method: d.method,
+                kind: EntryKind::Deposit,
+                amount: d.amount,
+                count: 1,
+                period,
+            });
+        }
+    }
+    out
+}
+
+/// One month's entries in the order the files list them: by day, then method, then kind.
+pub fn in_book_order(mut entries: Vec<JournalEntry>) -> Vec<JournalEntry> {
+    let method_rank = |m: PaymentMethod| PaymentMethod::ALL.iter().position(|x| *x == m);
+    entries.sort_by_key(|e| (e.date, method_rank(e.method), e.kind));
+    entries
 }
 
 /// Why a file was not written.
@@ -235,8 +359,21 @@ pub fn export(
     entries: &[JournalEntry],
     accounts: &AccountNames,
 ) -> Result<Vec<u8>, ExportRefusal> {
-    let missing: Vec<AccountField> = format
-        .required()
+    let entries: Vec<JournalEntry> = entries
+        .iter()
+        .filter(|e| format.carries(e.kind))
+        .cloned()
+        .collect();
+    let entries = &entries[..];
+    let mut needed: Vec<AccountField> = format.required().to_vec();
+    for e in entries {
+        for f in format.required_for(e.kind) {
+            if !needed.contains(f) {
+                needed.push(*f);
+            }
+        }
+    }
+    let missing: Vec<AccountField> = needed
         .iter()
         .copied()
         .filter(|f| accounts.get(*f).is_none())
@@ -248,7 +385,7 @@ pub fn export(
     match format {
         AccountingFormat::Freee => Ok(freee(entries, &get)),
         AccountingFormat::MoneyForward => Ok(money_forward(entries, accounts, &get)),
-        AccountingFormat::Yayoi => yayoi(entries, &get),
+        AccountingFormat::Yayoi => yayoi(entries, &needed, &get),
     }
 }
 
@@ -330,6 +467,8 @@ fn freee(entries: &[JournalEntry], get: &dyn Fn(AccountField) -> String) -> Vec<
         let (account, amount) = match e.kind {
             EntryKind::Sales => (get(AccountField::Sales), e.amount.0),
             EntryKind::Refund => (get(AccountField::Refunds), -e.amount.0),
+            // Not carried (filtered out by `export`).
+            EntryKind::Fee | EntryKind::Deposit => continue,
         };
         let mut row = vec![String::new(); 21];
         row[0] = "収入".into();
@@ -354,6 +493,10 @@ fn money_forward(
         .get(AccountField::MoneyForwardTax)
         .unwrap_or_default()
         .to_owned();
+    let fee_tax = accounts
+        .get(AccountField::MoneyForwardFeeTax)
+        .unwrap_or_default()
+        .to_owned();
     let mut rows = vec![MONEY_FORWARD_HEADER.iter().map(|s| s.to_string()).collect()];
     for (n, e) in entries.iter().enumerate() {
         let (debit, debit_tax, credit, credit_tax) = match e.kind {
@@ -366,6 +509,18 @@ fn money_forward(
             EntryKind::Refund => (
                 get(AccountField::Refunds),
                 tax.clone(),
+                get(AccountField::Receivable),
+                String::new(),
+            ),
+            EntryKind::Fee => (
+                get(AccountField::Fees),
+                fee_tax.clone(),
+                get(AccountField::Receivable),
+                String::new(),
+            ),
+            EntryKind::Deposit => (
+                get(AccountField::Bank),
+                String::new(),
                 get(AccountField::Receivable),
                 String::new(),
             ),
@@ -411,13 +566,18 @@ fn cut_shift_jis(text: &str, max: usize) -> String {
 
 fn yayoi(
     entries: &[JournalEntry],
+    needed: &[AccountField],
     get: &dyn Fn(AccountField) -> String,
 ) -> Result<Vec<u8>, ExportRefusal> {
-    for field in AccountingFormat::Yayoi.required() {
+    for field in needed {
         let len = shift_jis(*field, &get(*field))?;
         let is_account = matches!(
             field,
-            AccountField::Receivable | AccountField::Sales | AccountField::Refunds
+            AccountField::Receivable
+                | AccountField::Sales
+                | AccountField::Refunds
+                | AccountField::Fees
+                | AccountField::Bank
         );
         if is_account && len > RULES.yayoi_account_max_bytes {
             return Err(ExportRefusal::TooLong(
@@ -427,6 +587,7 @@ fn yayoi(
         }
     }
     let tax = get(AccountField::YayoiTax);
+    let fee_tax = get(AccountField::YayoiFeeTax);
     let mut rows = Vec::new();
     for e in entries {
         let (debit, debit_tax, credit, credit_tax) = match e.kind {
@@ -439,6 +600,18 @@ fn yayoi(
             EntryKind::Refund => (
                 get(AccountField::Refunds),
                 tax.clone(),
+                get(AccountField::Receivable),
+                "対象外".to_owned(),
+            ),
+            EntryKind::Fee => (
+                get(AccountField::Fees),
+                fee_tax.clone(),
+                get(AccountField::Receivable),
+                "対象外".to_owned(),
+            ),
+            EntryKind::Deposit => (
+                get(AccountField::Bank),
+                "対象外".to_owned(),
                 get(AccountField::Receivable),
                 "対象外".to_owned(),
             ),

@@ -133,6 +133,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         freee_tax: Some("課税売上10%".into()),
         moneyforward_tax: Some("課税売上 10%".into()),
         yayoi_tax: Some("課税売上込10%".into()),
+        ..AccountNames::default()
     };
     let june = NaiveDate::from_ymd_opt(2025, 6, 1).ok_or("date")?;
     let mut export_worst = Duration::ZERO;

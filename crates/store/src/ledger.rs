@@ -14,7 +14,7 @@
 use chrono::{DateTime, Utc};
 use domain::money::{Movement, MovementKind, SalesTotals};
 use domain::{Order, OrderId, PaymentMethod, Yen};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{Result, Store, decode, from_ms, ms};
 
@@ -331,9 +331,108 @@ pub struct ReceivedDeposit {
     pub received_on: chrono::NaiveDate,
     pub amount: Yen,
     pub recorded_at: DateTime<Utc>,
+    /// From the bank's statement (never corrected here), not typed.
+    pub imported: bool,
+}
+
+/// What a correction of a typed deposit does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepositCorrection {
+    /// New values: method, Japan day, amount.
+    Correct(PaymentMethod, chrono::NaiveDate, Yen),
+    /// Typed by mistake: no longer counted (kept, marked).
+    Withdraw,
+}
+
+/// Why a correction was not made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepositNotCorrected {
+    /// No such deposit, or it was withdrawn before.
+    NotFound,
+    /// Imported from the bank's statement.
+    Imported,
 }
 
 impl Store {
+    /// Corrects or withdraws a typed deposit, keeping the values it replaces
+    /// (`deposit_corrections`), in one transaction.
+    pub fn correct_deposit(
+        &mut self,
+        id: i64,
+        correction: DepositCorrection,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<(), DepositNotCorrected>> {
+        let tx = self.conn.transaction()?;
+        let before: Option<(String, String, i64, bool)> = tx
+            .query_row(
+                "SELECT method, received_on, amount, statement_key IS NOT NULL
+                 FROM deposits_received WHERE id = ?1 AND withdrawn_at IS NULL",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((method, day, amount, imported)) = before else {
+            return Ok(Err(DepositNotCorrected::NotFound));
+        };
+        if imported {
+            return Ok(Err(DepositNotCorrected::Imported));
+        }
+        tx.execute(
+            "INSERT INTO deposit_corrections (deposit_id, method, received_on, amount, withdrawn, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                method,
+                day,
+                amount,
+                correction == DepositCorrection::Withdraw,
+                ms(now)
+            ],
+        )?;
+        match correction {
+            DepositCorrection::Correct(method, day, amount) => tx.execute(
+                "UPDATE deposits_received SET method = ?2, received_on = ?3, amount = ?4
+                 WHERE id = ?1",
+                params![
+                    id,
+                    method.code(),
+                    day.format("%Y-%m-%d").to_string(),
+                    amount.0
+                ],
+            )?,
+            DepositCorrection::Withdraw => tx.execute(
+                "UPDATE deposits_received SET withdrawn_at = ?2 WHERE id = ?1",
+                params![id, ms(now)],
+            )?,
+        };
+        tx.commit()?;
+        Ok(Ok(()))
+    }
+
+    /// The values a deposit had before each of its corrections, oldest first: (method,
+    /// Japan day, amount, whether that correction withdrew it).
+    pub fn deposit_corrections(
+        &self,
+        id: i64,
+    ) -> Result<Vec<(PaymentMethod, chrono::NaiveDate, Yen, bool)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT method, received_on, amount, withdrawn FROM deposit_corrections
+             WHERE deposit_id = ?1 ORDER BY id",
+        )?;
+        Ok(stmt
+            .query_map([id], |r| {
+                Ok((
+                    decode(0, &r.get::<_, String>(0)?, PaymentMethod::from_code)?,
+                    decode(1, &r.get::<_, String>(1)?, |s| {
+                        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+                    })?,
+                    Yen(r.get(2)?),
+                    r.get(3)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// Records a deposit received (issue 21, point 3).
     pub fn record_deposit(
         &mut self,
@@ -361,8 +460,10 @@ impl Store {
         to: chrono::NaiveDate,
     ) -> Result<Vec<ReceivedDeposit>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, method, received_on, amount, recorded_at FROM deposits_received
-             WHERE received_on >= ?1 AND received_on <= ?2 ORDER BY received_on, id",
+            "SELECT id, method, received_on, amount, recorded_at, statement_key IS NOT NULL
+             FROM deposits_received
+             WHERE received_on >= ?1 AND received_on <= ?2 AND withdrawn_at IS NULL
+             ORDER BY received_on, id",
         )?;
         let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
         Ok(stmt
@@ -375,6 +476,7 @@ impl Store {
                     })?,
                     amount: Yen(r.get(3)?),
                     recorded_at: from_ms(r.get(4)?)?,
+                    imported: r.get(5)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?)

@@ -47,7 +47,10 @@ pub use documents::{DocumentIssue, ShopProfile};
 pub use history::HistoryLine;
 pub use imports::{FieldChange, FieldValue, ImportPlan, ImportRecord, KeptField, UndoOutcome};
 pub use journal::JournalOutcome;
-pub use ledger::{MovementPage, MovementRow, MovementSource, ReceivedDeposit};
+pub use ledger::{
+    DepositCorrection, DepositNotCorrected, MovementPage, MovementRow, MovementSource,
+    ReceivedDeposit,
+};
 pub use order_mails::OrderMailQueued;
 pub use orders::{DeadlineFilter, ListQuery, OrderRow, OrderSort, Page};
 pub use shipments::{Shipment, TrackingRecorded, TrackingSource};
@@ -76,6 +79,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_three_d_secure.sql"),
     include_str!("../migrations/0014_order_mails.sql"),
     include_str!("../migrations/0015_bank_statements.sql"),
+    include_str!("../migrations/0016_deposit_corrections.sql"),
 ];
 
 /// Migration 0012 creates the money ledger; right after it, in its transaction, the ledger

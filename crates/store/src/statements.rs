@@ -86,7 +86,8 @@ fn plan(conn: &Connection, rows: &[StatementRow]) -> Result<StatementPlan> {
         conn.prepare_cached("SELECT id FROM deposits_received WHERE statement_key = ?1")?;
     let mut typed = conn.prepare_cached(
         "SELECT id FROM deposits_received
-         WHERE statement_key IS NULL AND method = ?1 AND received_on = ?2 AND amount = ?3
+         WHERE statement_key IS NULL AND withdrawn_at IS NULL
+           AND method = ?1 AND received_on = ?2 AND amount = ?3
          ORDER BY id",
     )?;
     let mut claimed = HashSet::new();
@@ -271,6 +272,22 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// The method and time of an order's first capture, if it has one.
+    pub fn first_capture(&self, order: OrderId) -> Result<Option<(PaymentMethod, DateTime<Utc>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT method, at FROM money_movements
+             WHERE order_id = ?1 AND kind = 'capture' ORDER BY at, id LIMIT 1",
+        )?;
+        let mut rows = stmt.query(params![order.0])?;
+        let Some(r) = rows.next()? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            decode(0, &r.get::<_, String>(0)?, PaymentMethod::from_code)?,
+            from_ms(r.get(1)?)?,
+        )))
+    }
+
     /// The orders whose deposit is marked received on a Japan day from `from` to `to`
     /// (both included), with their first capture.
     pub fn deposit_marks(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DepositMark>> {
@@ -299,6 +316,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{DepositCorrection, DepositNotCorrected};
 
     fn row(key: &str, amount: i64) -> StatementRow {
         StatementRow {
@@ -362,5 +380,76 @@ mod tests {
             .unwrap();
         assert_eq!(import, None);
         assert_eq!(store.deposits_received(day, day).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_typed_deposit_is_corrected_or_withdrawn_keeping_what_it_was_and_an_imported_one_is_not() {
+        let mut store = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let day = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
+        let typo = store
+            .record_deposit(PaymentMethod::Card, day, Yen(14_310), now)
+            .unwrap();
+        store
+            .correct_deposit(
+                typo,
+                DepositCorrection::Correct(PaymentMethod::Card, day, Yen(14_130)),
+                now,
+            )
+            .unwrap()
+            .unwrap();
+        let kept = store.deposits_received(day, day).unwrap();
+        assert_eq!((kept.len(), kept[0].amount), (1, Yen(14_130)));
+        assert_eq!(
+            store.deposit_corrections(typo).unwrap(),
+            [(PaymentMethod::Card, day, Yen(14_310), false)]
+        );
+        // A statement line of the corrected amount now claims it (not a second deposit).
+        let plan = store.plan_statement(&[row("x|0", 14_130)]).unwrap();
+        assert_eq!(plan.outcomes, [StatementOutcome::AlreadyTyped(typo)]);
+
+        let wrong = store
+            .record_deposit(PaymentMethod::Paidy, day, Yen(2_000), now)
+            .unwrap();
+        store
+            .correct_deposit(wrong, DepositCorrection::Withdraw, now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(store.deposits_received(day, day).unwrap().len(), 1);
+        assert_eq!(
+            store
+                .correct_deposit(wrong, DepositCorrection::Withdraw, now)
+                .unwrap(),
+            Err(DepositNotCorrected::NotFound)
+        );
+        assert_eq!(
+            store.deposit_corrections(wrong).unwrap(),
+            [(PaymentMethod::Paidy, day, Yen(2_000), true)]
+        );
+
+        let rows = vec![row("b|0", 9_000)];
+        let plan = store.plan_statement(&rows).unwrap();
+        store
+            .apply_statement(&rows, &plan.fingerprint, "s.csv", 1, now)
+            .unwrap();
+        let imported = store
+            .deposits_received(day, day)
+            .unwrap()
+            .into_iter()
+            .find(|d| d.imported)
+            .unwrap();
+        assert_eq!(
+            store
+                .correct_deposit(imported.id, DepositCorrection::Withdraw, now)
+                .unwrap(),
+            Err(DepositNotCorrected::Imported)
+        );
+        // The append-only record cannot be rewritten.
+        assert!(
+            store
+                .conn
+                .execute("DELETE FROM deposit_corrections", [])
+                .is_err()
+        );
     }
 }

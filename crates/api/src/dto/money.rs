@@ -121,6 +121,15 @@ pub struct AccountingSettings {
     pub moneyforward_tax: String,
     /// Yayoi's 税区分 of a sale, e.g. `課税売上込10%`.
     pub yayoi_tax: String,
+    /// Where the gateway's fees are booked, e.g. 支払手数料 (needed once a deposit is in a
+    /// Money Forward or Yayoi file).
+    pub fees: String,
+    /// The bank account deposits arrive in, e.g. 普通預金.
+    pub bank: String,
+    /// Money Forward's 税区分 of a fee (empty: the account's own).
+    pub moneyforward_fee_tax: String,
+    /// Yayoi's 税区分 of a fee, e.g. `非課仕入`.
+    pub yayoi_fee_tax: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -140,6 +149,9 @@ pub struct JournalExportReport {
     pub month: String,
     /// Journal entries (lines) written.
     pub entries: u32,
+    /// What the shop should know about the file: deposits left to the software's own
+    /// matching (freee), a deposit booked without its fee (no period matched).
+    pub notes: Vec<crate::Text>,
 }
 
 /// One closing day of a settlement contract and when its period is paid.

@@ -144,3 +144,21 @@ pub struct DepositCheckAgreement {
     /// Orders marked received (marked from `from` to `to`) whose period has no deposit.
     pub marked_without_deposit: Vec<MarkedWithoutDeposit>,
 }
+
+/// Where one order stands against the recorded deposits (shown beside its deposit check):
+/// the settlement period its first capture falls in, when that period is paid, the
+/// deposit recorded for it if any, and whether the order's deposit check agrees.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct OrderDepositPeriod {
+    pub method: PaymentMethodCode,
+    pub start: String,
+    pub end: String,
+    pub payment_date: String,
+    /// The day the deposit paying this period was received, when it is recorded.
+    pub deposit_received_on: Option<String>,
+    /// The order's deposit check agrees with the recorded deposits: both marked and
+    /// recorded, or neither.
+    pub agrees: bool,
+    /// What the shop owner should read, in plain words.
+    pub message: crate::Text,
+}

@@ -2,15 +2,16 @@
 //! statement (Shift_JIS or UTF-8) previewed, imported exactly as previewed and only once;
 //! every line listed (unmatched deposits with why); a deposit's difference explained by a
 //! refund after the closing day and a capture in the next period; the deposit check
-//! (入金チェック) checked against the recorded deposits; and the monthly summary mail's
-//! money figures equal to the screens'.
+//! (入金チェック) checked against the recorded deposits; the monthly summary mail's
+//! money figures equal to the screens'; and a deposit with its period's fees in the
+//! journal files (issue 21, point 4).
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 
 use api::dto::documents::DepositCheckInput;
 use api::dto::money::{
-    CycleDto, DepositInput, ExpectedDepositsQuery, MovementKindCode, SalesPeriodCode, SalesQuery,
-    SettlementContractInput, TransferFeeBorneByCode,
+    AccountingFormatCode, AccountingSettings, CycleDto, DepositInput, ExpectedDepositsQuery,
+    MovementKindCode, SalesPeriodCode, SalesQuery, SettlementContractInput, TransferFeeBorneByCode,
 };
 use api::dto::statement::{StatementLineStatusCode, StatementMappingDto};
 use api::dto::subscriptions::SmtpSettingsInput;
@@ -483,5 +484,247 @@ async fn the_monthly_summary_mail_carries_the_screens_money_figures() {
     assert!(
         body.contains(&format!("差額 +{}", yen(open.difference_yen.unwrap()))),
         "{body}"
+    );
+}
+
+/// The receivable's balance a Money Forward file leaves: debits to it less credits.
+fn receivable_balance(file: &str) -> i64 {
+    file.lines()
+        .skip(1)
+        .map(|l| {
+            let cols: Vec<&str> = l.split(',').collect();
+            let amount: i64 = cols[8].parse().unwrap();
+            match (cols[2], cols[10]) {
+                ("売掛金", _) => amount,
+                (_, "売掛金") => -amount,
+                _ => 0,
+            }
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn a_deposit_and_its_periods_fees_clear_the_receivable_in_the_journal_files() {
+    let h = Harness::start(
+        "journal_deposits",
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await;
+    let sim = h.embedded.simulator();
+    card_contract(&h).await;
+    // May: 15,000 captured; paid 15 June less 3.6 % (540) and the transfer fee (330).
+    sim.set_time(jst(2030, 5, 10, 10));
+    captured_order(&h, "JRNL_A", 10_000).await;
+    sim.set_time(jst(2030, 5, 20, 10));
+    captured_order(&h, "JRNL_B", 5_000).await;
+    sim.set_time(jst(2030, 6, 16, 10));
+    h.desk
+        .record_deposit(DepositInput {
+            method: PaymentMethodCode::Card,
+            received_on: "2030-06-15".into(),
+            amount_yen: 14_130,
+        })
+        .await
+        .unwrap();
+    h.desk
+        .save_accounting_settings(AccountingSettings {
+            receivable: "売掛金".into(),
+            sales: "売上高".into(),
+            refunds: "売上値引高".into(),
+            freee_tax: "課税売上10%".into(),
+            yayoi_tax: "課税売上込10%".into(),
+            ..AccountingSettings::default()
+        })
+        .await
+        .unwrap();
+
+    // A month with a deposit needs the fee and bank accounts, and names them.
+    let file = |name: &str| h.dir.path().join(name).display().to_string();
+    let refused = h
+        .desk
+        .export_journal(
+            file("june.csv"),
+            AccountingFormatCode::Yayoi,
+            "2030-06".into(),
+        )
+        .await
+        .unwrap_err();
+    keep(&refused);
+    assert_eq!(refused.code, "accounting_accounts_missing");
+    for name in [
+        "決済手数料の勘定科目",
+        "弥生の手数料の税区分",
+        "入金口座の勘定科目",
+    ] {
+        assert!(refused.message.ja.contains(name), "{}", refused.message.ja);
+    }
+    // May's file (no deposit) still needs none of them.
+    let may = h
+        .desk
+        .export_journal(
+            file("may.csv"),
+            AccountingFormatCode::Moneyforward,
+            "2030-05".into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((may.entries, may.notes.len()), (2, 0));
+
+    h.desk
+        .save_accounting_settings(AccountingSettings {
+            receivable: "売掛金".into(),
+            sales: "売上高".into(),
+            refunds: "売上値引高".into(),
+            freee_tax: "課税売上10%".into(),
+            yayoi_tax: "課税売上込10%".into(),
+            fees: "支払手数料".into(),
+            bank: "普通預金".into(),
+            yayoi_fee_tax: "非課仕入".into(),
+            ..AccountingSettings::default()
+        })
+        .await
+        .unwrap();
+    let june = h
+        .desk
+        .export_journal(
+            file("june.csv"),
+            AccountingFormatCode::Moneyforward,
+            "2030-06".into(),
+        )
+        .await
+        .unwrap();
+    keep(&june);
+    assert_eq!((june.entries, june.notes.len()), (2, 0), "{june:?}");
+    let text = String::from_utf8(std::fs::read(file("june.csv")).unwrap()).unwrap();
+    assert!(
+        text.contains(",2030/06/15,支払手数料,,,,,,870,,売掛金,"),
+        "fee = 540 + 330: {text}"
+    );
+    assert!(
+        text.contains(",2030/06/15,普通預金,,,,,,14130,,売掛金,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PayDesk クレジットカード入金 5/1～5/31分"),
+        "{text}"
+    );
+    // May's sales, June's fee and deposit: nothing left owed by the gateway.
+    let may_text = String::from_utf8(std::fs::read(file("may.csv")).unwrap()).unwrap();
+    assert_eq!(receivable_balance(&may_text) + receivable_balance(&text), 0);
+
+    let yayoi = h
+        .desk
+        .export_journal(
+            file("june-yayoi.csv"),
+            AccountingFormatCode::Yayoi,
+            "2030-06".into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(yayoi.entries, 2);
+    // freee books deposits and fees when the bank line is matched: left out, and said.
+    let freee = h
+        .desk
+        .export_journal(
+            file("june-freee.csv"),
+            AccountingFormatCode::Freee,
+            "2030-06".into(),
+        )
+        .await
+        .unwrap();
+    keep(&freee);
+    assert_eq!(freee.entries, 0);
+    assert_eq!(freee.notes.len(), 1);
+    assert!(freee.notes[0].ja.contains("入金 1 件"), "{:?}", freee.notes);
+}
+
+#[tokio::test]
+async fn an_orders_deposit_check_is_shown_against_its_periods_recorded_deposit() {
+    let h = Harness::start(
+        "order_deposit_period",
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await;
+    let sim = h.embedded.simulator();
+    sim.set_time(jst(2030, 5, 10, 10));
+    let a = captured_order(&h, "ODP_A", 10_000).await;
+    // No contract yet: nothing to compare with.
+    assert!(h.desk.order_deposit_period(a).await.unwrap().is_none());
+    card_contract(&h).await;
+    let due = h.desk.order_deposit_period(a).await.unwrap().unwrap();
+    keep(&due);
+    assert_eq!(
+        (
+            due.start.as_str(),
+            due.end.as_str(),
+            due.payment_date.as_str()
+        ),
+        ("2030-05-01", "2030-05-31", "2030-06-15")
+    );
+    assert!(due.agrees && due.deposit_received_on.is_none());
+    assert!(
+        due.message.ja.contains("入金予定日は 2030-06-15"),
+        "{:?}",
+        due.message
+    );
+    sim.set_time(jst(2030, 6, 3, 10));
+    let c = captured_order(&h, "ODP_C", 3_000).await;
+
+    sim.set_time(jst(2030, 6, 16, 10));
+    h.desk
+        .record_deposit(DepositInput {
+            method: PaymentMethodCode::Card,
+            received_on: "2030-06-15".into(),
+            amount_yen: 9_310,
+        })
+        .await
+        .unwrap();
+    // May's deposit is recorded, the order is not marked: they disagree, and it says so.
+    let unmarked = h.desk.order_deposit_period(a).await.unwrap().unwrap();
+    assert!(!unmarked.agrees);
+    assert_eq!(unmarked.deposit_received_on.as_deref(), Some("2030-06-15"));
+    assert!(
+        unmarked.message.ja.contains("入金チェックが付いていません"),
+        "{:?}",
+        unmarked.message
+    );
+    let mark = |id| {
+        h.desk.mark_deposit(
+            id,
+            DepositCheckInput {
+                received_on: "2030-06-15".into(),
+                amount_yen: None,
+            },
+        )
+    };
+    mark(a).await.unwrap();
+    assert!(
+        h.desk
+            .order_deposit_period(a)
+            .await
+            .unwrap()
+            .unwrap()
+            .agrees
+    );
+    // June's capture marked before June's deposit is recorded: they disagree.
+    mark(c).await.unwrap();
+    let early = h.desk.order_deposit_period(c).await.unwrap().unwrap();
+    keep(&early);
+    assert!(!early.agrees);
+    assert!(
+        early.message.ja.contains("まだ記録されていません"),
+        "{:?}",
+        early.message
+    );
+    assert!(
+        early.message.en.contains("due 2030-07-15"),
+        "{:?}",
+        early.message
     );
 }

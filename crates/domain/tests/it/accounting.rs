@@ -4,8 +4,8 @@
 
 use chrono::NaiveDate;
 use domain::accounting::{
-    AccountField, AccountNames, AccountingFormat, EntryKind, ExportRefusal, JournalEntry, export,
-    journal_entries,
+    AccountField, AccountNames, AccountingFormat, DepositReceived, EntryKind, ExportRefusal,
+    JournalEntry, deposit_entries, export, in_book_order, journal_entries,
 };
 use domain::money::{MovementKind, Period, SalesTotals, tokyo_day_start};
 use domain::{PaymentMethod, Yen};
@@ -66,11 +66,53 @@ fn accounts() -> AccountNames {
         freee_tax: Some("課税売上10%".into()),
         moneyforward_tax: Some("課税売上 10%".into()),
         yayoi_tax: Some("課税売上込10%".into()),
+        ..AccountNames::default()
     }
 }
 
-fn check_golden(format: AccountingFormat, file: &str) {
-    let bytes = export(format, &entries(), &accounts()).unwrap_or_else(|r| panic!("{r:?}"));
+/// The accounts a month with deposits needs besides.
+fn with_deposit_accounts() -> AccountNames {
+    AccountNames {
+        fees: Some("支払手数料".into()),
+        bank: Some("普通預金".into()),
+        moneyforward_fee_tax: Some("非課税仕入".into()),
+        yayoi_fee_tax: Some("非課仕入".into()),
+        ..accounts()
+    }
+}
+
+/// November with October's card deposit (fee 1,200 + the transfer fee 330 the shop bears)
+/// on the 15th, and a Paidy deposit no period was matched to (no fee booked).
+fn entries_with_deposits() -> Vec<JournalEntry> {
+    let october = (
+        NaiveDate::from_ymd_opt(2026, 10, 1).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(2026, 10, 31).unwrap_or_default(),
+    );
+    let mut all = entries();
+    all.extend(deposit_entries(&[
+        DepositReceived {
+            method: PaymentMethod::Card,
+            received_on: day(15),
+            amount: Yen(31_470),
+            settled: Some((october, Yen(1_530))),
+        },
+        DepositReceived {
+            method: PaymentMethod::Paidy,
+            received_on: day(20),
+            amount: Yen(2_000),
+            settled: None,
+        },
+    ]));
+    in_book_order(all)
+}
+
+fn check_golden_of(
+    format: AccountingFormat,
+    entries: &[JournalEntry],
+    accounts: &AccountNames,
+    file: &str,
+) -> Vec<u8> {
+    let bytes = export(format, entries, accounts).unwrap_or_else(|r| panic!("{r:?}"));
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(file);
@@ -84,6 +126,11 @@ fn check_golden(format: AccountingFormat, file: &str) {
         "{file} differs from the golden file:\n{}",
         String::from_utf8_lossy(&bytes)
     );
+    bytes
+}
+
+fn check_golden(format: AccountingFormat, file: &str) {
+    check_golden_of(format, &entries(), &accounts(), file);
 }
 
 #[test]
@@ -164,5 +211,118 @@ fn yayoi_refuses_names_shift_jis_cannot_hold_or_too_long() {
     assert_eq!(
         export(AccountingFormat::Yayoi, &entries(), &a),
         Err(ExportRefusal::TooLong(AccountField::Sales, 24))
+    );
+}
+
+#[test]
+fn a_deposit_books_its_periods_fee_then_itself_on_the_day_it_arrived() {
+    let e = entries_with_deposits();
+    let day15: Vec<(PaymentMethod, EntryKind, i64)> = e
+        .iter()
+        .filter(|e| e.date == day(15))
+        .map(|e| (e.method, e.kind, e.amount.0))
+        .collect();
+    use EntryKind::{Deposit, Fee, Refund, Sales};
+    use PaymentMethod::Card;
+    assert_eq!(
+        day15,
+        [
+            (Card, Sales, 45_000),
+            (Card, Refund, 1_100),
+            (Card, Fee, 1_530),
+            (Card, Deposit, 31_470),
+        ]
+    );
+    // The fee and the deposit clear what October's sales left open: 33,000.
+    let fee = &e[e.iter().position(|x| x.kind == Fee).unwrap_or_default()];
+    assert_eq!(
+        fee.description(),
+        "PayDesk クレジットカード決済手数料 10/1～10/31分"
+    );
+    // A deposit no period was matched to books no fee.
+    let paidy: Vec<EntryKind> = e
+        .iter()
+        .filter(|x| x.date == day(20))
+        .map(|x| x.kind)
+        .collect();
+    assert_eq!(paidy, [Deposit]);
+}
+
+#[test]
+fn money_forward_and_yayoi_files_with_fees_and_deposits_match_their_golden_files() {
+    let e = entries_with_deposits();
+    let a = with_deposit_accounts();
+    let mf = check_golden_of(
+        AccountingFormat::MoneyForward,
+        &e,
+        &a,
+        "moneyforward-deposits.csv",
+    );
+    let mf = String::from_utf8_lossy(&mf);
+    assert!(
+        mf.contains(",2026/11/15,支払手数料,,,,非課税仕入,,1530,,売掛金,"),
+        "{mf}"
+    );
+    assert!(
+        mf.contains(",2026/11/15,普通預金,,,,,,31470,,売掛金,"),
+        "{mf}"
+    );
+    let yayoi = check_golden_of(AccountingFormat::Yayoi, &e, &a, "yayoi-deposits.csv");
+    let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(&yayoi);
+    assert!(!bad);
+    assert!(text.contains("2000,,,2026/11/15,支払手数料,,,非課仕入,1530,,売掛金,,,対象外,1530,"));
+    assert!(text.contains("2000,,,2026/11/20,普通預金,,,対象外,2000,,売掛金,,,対象外,2000,"));
+    assert_eq!(text.lines().count(), e.len());
+}
+
+#[test]
+fn freee_leaves_fees_and_deposits_to_its_own_matching() {
+    let with = export(
+        AccountingFormat::Freee,
+        &entries_with_deposits(),
+        &accounts(),
+    );
+    // The same file as without deposits, and no fee or bank account asked for.
+    assert_eq!(
+        with,
+        export(AccountingFormat::Freee, &entries(), &accounts())
+    );
+    assert!(!AccountingFormat::Freee.carries(EntryKind::Fee));
+    assert!(!AccountingFormat::Freee.carries(EntryKind::Deposit));
+}
+
+#[test]
+fn fee_and_bank_accounts_are_asked_for_only_when_the_month_has_deposits() {
+    // Without deposits, the accounts of sales and refunds are enough.
+    assert!(export(AccountingFormat::Yayoi, &entries(), &accounts()).is_ok());
+    assert_eq!(
+        export(
+            AccountingFormat::Yayoi,
+            &entries_with_deposits(),
+            &accounts()
+        ),
+        Err(ExportRefusal::Missing(vec![
+            AccountField::Fees,
+            AccountField::YayoiFeeTax,
+            AccountField::Bank
+        ]))
+    );
+    // Money Forward's fee tax category may stay blank (the account's own).
+    assert_eq!(
+        export(
+            AccountingFormat::MoneyForward,
+            &entries_with_deposits(),
+            &accounts()
+        ),
+        Err(ExportRefusal::Missing(vec![
+            AccountField::Fees,
+            AccountField::Bank
+        ]))
+    );
+    let mut long = with_deposit_accounts();
+    long.bank = Some("とても長い普通預金の口座の名前".into());
+    assert_eq!(
+        export(AccountingFormat::Yayoi, &entries_with_deposits(), &long),
+        Err(ExportRefusal::TooLong(AccountField::Bank, 24))
     );
 }
