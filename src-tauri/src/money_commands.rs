@@ -99,6 +99,24 @@ pub async fn record_deposit(
     desk.record_deposit(input).await
 }
 
+/// Corrects a deposit typed by hand (the earlier values are kept) and returns it matched.
+#[tauri::command]
+#[specta::specta]
+pub async fn correct_deposit(
+    desk: State<'_, Desk>,
+    id: i32,
+    input: DepositInput,
+) -> Result<ReconciledDeposit, AppError> {
+    desk.correct_deposit(i64::from(id), input).await
+}
+
+/// Withdraws a deposit typed by mistake (kept in the store, no longer counted).
+#[tauri::command]
+#[specta::specta]
+pub async fn withdraw_deposit(desk: State<'_, Desk>, id: i32) -> Result<(), AppError> {
+    desk.withdraw_deposit(i64::from(id)).await
+}
+
 /// The deposits received, each matched to its period, with differences and explanations.
 #[tauri::command]
 #[specta::specta]

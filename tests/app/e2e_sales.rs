@@ -270,6 +270,42 @@ async fn e2e_sales_screen_follows_captures_and_refunds_and_lists_the_orders_behi
         .unwrap();
     s.screenshot("sales-reconcile").await;
 
+    // The amount was mistyped: corrected, the difference goes, the correction is kept.
+    let id = s
+        .attr_of("[data-testid='deposit'][data-difference='-100']", "data-id")
+        .await;
+    let deposit = format!("[data-testid='deposit'][data-id='{id}']");
+    s.click_css(&format!("{deposit} [data-testid='deposit-edit']"))
+        .await;
+    let typed = s.wait_css(&css("deposit-edit-amount")).await;
+    typed.clear().await.unwrap();
+    typed.send_keys(&expected.to_string()).await.unwrap();
+    s.click("deposit-edit-save").await;
+    let corrected = format!("{deposit}[data-difference='0'] [data-testid='deposit-corrected']");
+    s.wait_css(&corrected).await;
+    s.screenshot("sales-deposit-corrected").await;
+    // Withdrawn only after a confirmation that names what it leaves.
+    s.click_css(&format!("{deposit} [data-testid='deposit-withdraw']"))
+        .await;
+    let text = s.text_of(&css("deposit-withdraw-confirm-text")).await;
+    assert!(text.contains("仕訳"), "{text}");
+    s.screenshot("sales-deposit-withdraw-confirm").await;
+    s.click("deposit-withdraw-confirm-go").await;
+    s.until(
+        "the withdrawn deposit to leave the list",
+        WAIT,
+        async || {
+            let gone = s
+                .client
+                .find_all(fantoccini::Locator::Css(&deposit))
+                .await
+                .ok()?
+                .is_empty();
+            gone.then_some(())
+        },
+    )
+    .await;
+
     // A movement opens its order.
     s.click("sales-period-day").await;
     s.click(&format!("cell-{today}-card-refunded")).await;

@@ -141,6 +141,10 @@ export const commands = {
 	expectedDeposits: (query: ExpectedDepositsQuery_Deserialize) => __TAURI_INVOKE<ExpectedDepositsReport>("expected_deposits", { query }),
 	/**  Records a deposit received from the gateway and returns it matched to its period. */
 	recordDeposit: (input: DepositInput) => __TAURI_INVOKE<ReconciledDeposit_Serialize>("record_deposit", { input }),
+	/**  Corrects a deposit typed by hand (the earlier values are kept) and returns it matched. */
+	correctDeposit: (id: number, input: DepositInput) => __TAURI_INVOKE<ReconciledDeposit_Serialize>("correct_deposit", { id, input }),
+	/**  Withdraws a deposit typed by mistake (kept in the store, no longer counted). */
+	withdrawDeposit: (id: number) => __TAURI_INVOKE<null>("withdraw_deposit", { id }),
 	/**  The deposits received, each matched to its period, with differences and explanations. */
 	reconciliation: (query: ExpectedDepositsQuery_Deserialize) => __TAURI_INVOKE<ReconciliationReport_Serialize>("reconciliation", { query }),
 	/**  Each selected order's mail as the buyer will get it, or why it cannot go. */
@@ -2734,6 +2738,13 @@ export type ReconciledDeposit_Deserialize = {
 	implied_fee_rate?: string | null,
 	/**  What the contract lacks (then no period and no difference). */
 	missing: Text[],
+	/**
+	 *  From the bank's statement: the bank's record, never corrected in PayDesk. A typed
+	 *  one can be corrected or withdrawn.
+	 */
+	imported: boolean,
+	/**  How many times it was corrected (the earlier values are kept). */
+	corrections: number,
 };
 
 /**
@@ -2760,6 +2771,13 @@ export type ReconciledDeposit_Serialize = {
 	implied_fee_rate: string | null,
 	/**  What the contract lacks (then no period and no difference). */
 	missing: Text[],
+	/**
+	 *  From the bank's statement: the bank's record, never corrected in PayDesk. A typed
+	 *  one can be corrected or withdrawn.
+	 */
+	imported: boolean,
+	/**  How many times it was corrected (the earlier values are kept). */
+	corrections: number,
 };
 
 export type ReconciliationReport = ReconciliationReport_Serialize | ReconciliationReport_Deserialize;

@@ -116,6 +116,27 @@ fn dto_of(method: PaymentMethod, stored: &Stored) -> SettlementContract {
     }
 }
 
+/// A typed deposit's method, Japan day and amount, or why it cannot be recorded.
+fn typed_deposit(
+    input: &crate::dto::money::DepositInput,
+) -> Result<(PaymentMethod, NaiveDate, domain::Yen), AppError> {
+    let day = japan_day(("入金日", "deposit day"), &input.received_on)?;
+    if input.amount_yen < 0 {
+        return Err(AppError::refused(
+            "invalid_amount",
+            Text::new(
+                "入金額に負の金額は入力できません。",
+                "A deposit cannot be negative.",
+            ),
+        ));
+    }
+    Ok((
+        method_from(input.method),
+        day,
+        domain::Yen(input.amount_yen),
+    ))
+}
+
 fn day_text(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
@@ -371,21 +392,65 @@ impl Desk {
         &self,
         input: crate::dto::money::DepositInput,
     ) -> Result<crate::dto::money::ReconciledDeposit, AppError> {
-        let day = japan_day(("入金日", "deposit day"), &input.received_on)?;
-        if input.amount_yen < 0 {
-            return Err(AppError::refused(
-                "invalid_amount",
-                Text::new(
-                    "入金額に負の金額は入力できません。",
-                    "A deposit cannot be negative.",
-                ),
-            ));
-        }
-        let now = self.now();
-        let method = method_from(input.method);
+        let (method, day, amount) = typed_deposit(&input)?;
         let id = self
             .store()
-            .record_deposit(method, day, domain::Yen(input.amount_yen), now)?;
+            .record_deposit(method, day, amount, self.now())?;
+        self.reconciled(id, day).await
+    }
+
+    /// Corrects a deposit typed by hand (method, day, amount); the values it replaces are
+    /// kept. A deposit imported from the bank's statement is refused: it is the bank's.
+    pub async fn correct_deposit(
+        &self,
+        id: i64,
+        input: crate::dto::money::DepositInput,
+    ) -> Result<crate::dto::money::ReconciledDeposit, AppError> {
+        let (method, day, amount) = typed_deposit(&input)?;
+        self.apply_correction(id, store::DepositCorrection::Correct(method, day, amount))?;
+        self.reconciled(id, day).await
+    }
+
+    /// Withdraws a deposit typed by mistake: no longer counted in the reconciliation, the
+    /// deposit check or the journal files; kept, with its values, in the store.
+    pub async fn withdraw_deposit(&self, id: i64) -> Result<(), AppError> {
+        self.apply_correction(id, store::DepositCorrection::Withdraw)
+    }
+
+    fn apply_correction(
+        &self,
+        id: i64,
+        correction: store::DepositCorrection,
+    ) -> Result<(), AppError> {
+        let done = self.store().correct_deposit(id, correction, self.now())?;
+        match done {
+            Ok(()) => {
+                tracing::info!(deposit = id, ?correction, "deposit corrected");
+                Ok(())
+            }
+            Err(store::DepositNotCorrected::NotFound) => Err(AppError::refused(
+                "deposit_not_found",
+                Text::new(
+                    "この入金の記録が見つかりません(取り消し済みかもしれません)。画面を開き直してください。",
+                    "This deposit is not recorded (it may have been withdrawn). Open the screen again.",
+                ),
+            )),
+            Err(store::DepositNotCorrected::Imported) => Err(AppError::refused(
+                "deposit_imported",
+                Text::new(
+                    "銀行の明細から取り込んだ入金は訂正できません。明細の記録どおりに残します。",
+                    "A deposit imported from the bank's statement cannot be corrected: it stays as the bank recorded it.",
+                ),
+            )),
+        }
+    }
+
+    /// One recorded deposit, reconciled.
+    async fn reconciled(
+        &self,
+        id: i64,
+        day: NaiveDate,
+    ) -> Result<crate::dto::money::ReconciledDeposit, AppError> {
         let report = self
             .reconciliation(crate::dto::money::ExpectedDepositsQuery {
                 from: Some(day_text(day)),
@@ -419,10 +484,13 @@ impl Desk {
         let received = self.store().deposits_received(from, to)?;
         let mut out = Vec::new();
         for d in received {
-            out.push(
-                self.reconcile_one(d.id, d.method, d.received_on, d.amount, today)
-                    .await?,
-            );
+            let mut item = self
+                .reconcile_one(d.id, d.method, d.received_on, d.amount, today)
+                .await?;
+            item.imported = d.imported;
+            let corrections = self.store().deposit_corrections(d.id)?.len();
+            item.corrections = u32::try_from(corrections).unwrap_or(u32::MAX);
+            out.push(item);
         }
         Ok(crate::dto::money::ReconciliationReport {
             from: day_text(from),
@@ -456,6 +524,8 @@ impl Desk {
             explained: false,
             implied_fee_rate: None,
             missing: missing_texts(&missing),
+            imported: false,
+            corrections: 0,
         };
         if !missing.is_empty() {
             return Ok(item);

@@ -78,6 +78,31 @@ pub(crate) enum ReconcileCommand {
         #[arg(long)]
         amount: i64,
     },
+    /// Correct a deposit typed by hand (its number is in `list`); the earlier values are
+    /// kept. A deposit imported from the bank's statement cannot be corrected
+    Correct {
+        /// The deposit's number (`#N` in `list`)
+        id: i64,
+        /// The payment method the deposit pays
+        #[arg(long)]
+        method: MethodArg,
+        /// The Japan day it arrived (2026-12-15)
+        #[arg(long, value_name = "DAY")]
+        day: String,
+        /// The amount received, in yen
+        #[arg(long)]
+        amount: i64,
+    },
+    /// Withdraw a deposit typed by mistake: it leaves the reconciliation, the deposit
+    /// check's comparison and the journal files (its values stay recorded). Asks for
+    /// --yes, since it cannot be undone from PayDesk
+    Withdraw {
+        /// The deposit's number (`#N` in `list`)
+        id: i64,
+        /// Confirm the withdrawal
+        #[arg(long)]
+        yes: bool,
+    },
     /// Import the bank's statement (CSV, UTF-8 or Shift_JIS; columns as set in the
     /// window's "Statement columns"): --preview shows every line and records nothing;
     /// --apply TOKEN records exactly that preview; neither: preview, then record it
@@ -260,7 +285,17 @@ fn print_deposit(d: &ReconciledDeposit) {
         api::dto::PaymentMethodCode::Card => "card",
         api::dto::PaymentMethodCode::Paidy => "paidy",
     };
-    println!("{} {method} received {}", d.received_on, d.amount_yen);
+    let origin = if d.imported {
+        " (bank statement)"
+    } else if d.corrections > 0 {
+        " (typed, corrected)"
+    } else {
+        " (typed)"
+    };
+    println!(
+        "#{} {} {method} received {}{origin}",
+        d.id, d.received_on, d.amount_yen
+    );
     for m in &d.missing {
         println!("  {}", say(m));
     }
@@ -367,6 +402,44 @@ async fn reconcile(desk: &Desk, command: ReconcileCommand, json: bool) -> Result
                 print_json(&d);
             } else {
                 print_deposit(&d);
+            }
+        }
+        ReconcileCommand::Correct {
+            id,
+            method,
+            day,
+            amount,
+        } => {
+            let d = desk
+                .correct_deposit(
+                    id,
+                    DepositInput {
+                        method: method.code(),
+                        received_on: day,
+                        amount_yen: amount,
+                    },
+                )
+                .await?;
+            if json {
+                print_json(&d);
+            } else {
+                print_deposit(&d);
+            }
+        }
+        ReconcileCommand::Withdraw { id, yes } => {
+            if !yes {
+                return Err(Failure::Usage(
+                    "withdrawing a deposit cannot be undone from PayDesk: it leaves the \
+                     reconciliation, the deposit check's comparison and the journal files. \
+                     Run it again with --yes"
+                        .into(),
+                ));
+            }
+            desk.withdraw_deposit(id).await?;
+            if json {
+                print_json(&serde_json::json!({ "withdrawn": id }));
+            } else {
+                println!("deposit #{id} withdrawn (its values stay recorded)");
             }
         }
         ReconcileCommand::Import(a) => {

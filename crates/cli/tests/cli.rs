@@ -544,6 +544,49 @@ async fn cli_money_reconcile_records_a_deposit_and_imports_a_statement_once() {
         .await,
         0
     );
+    // The typed deposit: corrected, then withdrawn only with --yes; the imported one not.
+    let typed_id = {
+        let desk = api::Desk::open(config()).await.unwrap();
+        let listed = desk
+            .reconciliation(api::dto::money::ExpectedDepositsQuery {
+                from: Some("2026-11-01".into()),
+                to: Some("2026-11-30".into()),
+            })
+            .await
+            .unwrap()
+            .deposits;
+        let typed = listed.iter().find(|d| !d.imported).unwrap().id;
+        let imported = listed.iter().find(|d| d.imported).unwrap().id;
+        (typed, imported)
+    };
+    let (typed, imported) = (typed_id.0.to_string(), typed_id.1.to_string());
+    let correct = |id: &str| {
+        args(&[
+            "money",
+            "reconcile",
+            "correct",
+            id,
+            "--method",
+            "card",
+            "--day",
+            "2026-11-02",
+            "--amount",
+            "1100",
+        ])
+    };
+    assert_eq!(run(correct(&typed)).await, 0);
+    assert_eq!(run(correct(&imported)).await, 1, "the bank's record");
+    let withdraw = |id: &str, yes: bool| {
+        let mut words = vec!["money", "reconcile", "withdraw", id];
+        if yes {
+            words.push("--yes");
+        }
+        args(&words)
+    };
+    assert_eq!(run(withdraw(&typed, false)).await, 2, "asks for --yes");
+    assert_eq!(deposits().await, 2);
+    assert_eq!(run(withdraw(&typed, true)).await, 0);
+    assert_eq!(deposits().await, 1);
 }
 
 /// Issue 20, point 7: a label file, a typed tracking number and an issued-labels import

@@ -13,6 +13,8 @@ const deposit = (over: Partial<ReconciledDeposit>): ReconciledDeposit => ({
   explained: false,
   implied_fee_rate: null,
   missing: [],
+  imported: true,
+  corrections: 0,
   ...over,
 });
 

@@ -276,6 +276,11 @@ pub struct ReconciledDeposit {
     pub implied_fee_rate: Option<String>,
     /// What the contract lacks (then no period and no difference).
     pub missing: Vec<crate::Text>,
+    /// From the bank's statement: the bank's record, never corrected in PayDesk. A typed
+    /// one can be corrected or withdrawn.
+    pub imported: bool,
+    /// How many times it was corrected (the earlier values are kept).
+    pub corrections: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Type)]

@@ -728,3 +728,119 @@ async fn an_orders_deposit_check_is_shown_against_its_periods_recorded_deposit()
         early.message
     );
 }
+
+#[tokio::test]
+async fn a_typed_deposit_is_corrected_or_withdrawn_and_an_imported_one_is_the_banks() {
+    let h = Harness::start(
+        "deposit_corrections",
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await;
+    let sim = h.embedded.simulator();
+    card_contract(&h).await;
+    sim.set_time(jst(2030, 5, 10, 10));
+    captured_order(&h, "CORR_A", 15_000).await;
+    sim.set_time(jst(2030, 6, 21, 10));
+    // 14,130 expected; typed with two digits swapped.
+    let typo = h
+        .desk
+        .record_deposit(DepositInput {
+            method: PaymentMethodCode::Card,
+            received_on: "2030-06-15".into(),
+            amount_yen: 14_310,
+        })
+        .await
+        .unwrap();
+    assert_eq!(typo.difference_yen, Some(180));
+    let id = i32::try_from(typo.id).unwrap();
+    let fixed = h
+        .desk
+        .correct_deposit(
+            i64::from(id),
+            DepositInput {
+                method: PaymentMethodCode::Card,
+                received_on: "2030-06-15".into(),
+                amount_yen: 14_130,
+            },
+        )
+        .await
+        .unwrap();
+    keep(&fixed);
+    assert_eq!((fixed.difference_yen, fixed.corrections), (Some(0), 1));
+    assert!(!fixed.imported);
+    // A bad correction is refused and changes nothing.
+    let refused = h
+        .desk
+        .correct_deposit(
+            typo.id,
+            DepositInput {
+                method: PaymentMethodCode::Card,
+                received_on: "2030-06-15".into(),
+                amount_yen: -1,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "invalid_amount");
+
+    // A deposit typed by mistake is withdrawn: no longer listed or booked.
+    let wrong = h
+        .desk
+        .record_deposit(DepositInput {
+            method: PaymentMethodCode::Paidy,
+            received_on: "2030-06-20".into(),
+            amount_yen: 2_000,
+        })
+        .await
+        .unwrap();
+    h.desk.withdraw_deposit(wrong.id).await.unwrap();
+    let listed = h
+        .desk
+        .reconciliation(ExpectedDepositsQuery {
+            from: Some("2030-06-01".into()),
+            to: Some("2030-06-30".into()),
+        })
+        .await
+        .unwrap();
+    let ids: Vec<i64> = listed.deposits.iter().map(|d| d.id).collect();
+    assert_eq!(ids, [typo.id]);
+    let again = h.desk.withdraw_deposit(wrong.id).await.unwrap_err();
+    assert_eq!(again.code, "deposit_not_found");
+
+    // A line imported from the bank's statement stays as the bank recorded it.
+    let text = [
+        "日付,摘要,摘要内容,支払い金額,預かり金額,差引残高",
+        "2030/06/25,振込,ﾍﾟｲｼﾞｴﾝﾄ(ｶ,,\"1,000\",\"1,000\"",
+        "",
+    ]
+    .join("\r\n");
+    let path = h.dir.path().join("statement.csv");
+    std::fs::write(&path, text.as_bytes()).unwrap();
+    let preview = h
+        .desk
+        .preview_statement(path.display().to_string())
+        .await
+        .unwrap();
+    h.desk
+        .import_statement(path.display().to_string(), preview.token.clone())
+        .await
+        .unwrap();
+    let imported = h
+        .desk
+        .reconciliation(ExpectedDepositsQuery {
+            from: Some("2030-06-25".into()),
+            to: Some("2030-06-25".into()),
+        })
+        .await
+        .unwrap()
+        .deposits
+        .remove(0);
+    assert!(imported.imported);
+    let refused = h.desk.withdraw_deposit(imported.id).await.unwrap_err();
+    keep(&refused);
+    assert_eq!(refused.code, "deposit_imported");
+    assert!(refused.message.ja.contains("銀行の明細"));
+}
