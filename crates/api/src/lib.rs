@@ -26,7 +26,9 @@
 //! - `sync` (the background tasks: relay stream, 091 polling, stall and wake detection,
 //!   the settler that retries open entries; the home screen's counts);
 //! - `details` (Paidy 343 verify is sync's; storefront CSV import, undo, CSV export);
-//! - `mailing` (SMTP settings, reminder templates, the mail queue — each mail claimed
+//! - `templates` (the shop's editable e-mail texts of every kind: one store, one save
+//!   path checked against the kind's placeholders);
+//! - `mailing` (SMTP settings, the reminders, the mail queue — each mail claimed
 //!   before it is handed to the server, so never sent twice — the monthly summary), then
 //!   `order_mails` (the shipping notice and the order confirmation through that queue:
 //!   per-order refusals, preview, "sent before" asks first) and `subscriptions` (renewals
@@ -71,6 +73,7 @@ mod statements;
 mod subscriptions;
 mod sync;
 mod sync_state;
+mod templates;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

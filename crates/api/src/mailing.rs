@@ -25,6 +25,7 @@ use crate::dto::subscriptions::{
     QueuedMailDto, ReminderKindCode, SendRemindersReport, SendRemindersRequest, SkippedReminder,
     SmtpSettingsDto, SmtpSettingsInput, SmtpTestResult,
 };
+use crate::templates::{TemplateText, language_of, template_error};
 use crate::{AppError, Desk, Text, convert};
 
 /// How long PayDesk waits for the SMTP server.
@@ -86,22 +87,6 @@ fn send_error(e: &mail::SendError) -> AppError {
     AppError::new(e.code(), convert::text(&e.text()), None)
 }
 
-pub(crate) fn template_error(e: &mail::TemplateError) -> AppError {
-    AppError::new(e.code(), convert::text(&e.text()), None)
-}
-
-pub(crate) fn language_of(code: &str) -> Result<Language, AppError> {
-    Language::from_code(code).ok_or_else(|| {
-        AppError::refused(
-            "invalid_language",
-            Text::new(
-                &format!("「{code}」は使えない言語です（ja か en）。"),
-                &format!("\"{code}\" is not a language (ja or en)."),
-            ),
-        )
-    })
-}
-
 fn schedule_of(code: &str) -> Result<SendSchedule, AppError> {
     SendSchedule::from_code(code.trim()).ok_or_else(|| {
         AppError::refused(
@@ -112,6 +97,17 @@ fn schedule_of(code: &str) -> Result<SendSchedule, AppError> {
             ),
         )
     })
+}
+
+fn email_template_dto(kind: ReminderKindCode, text: TemplateText) -> EmailTemplateDto {
+    EmailTemplateDto {
+        kind,
+        language: text.language.code().into(),
+        subject: text.template.subject,
+        body: text.template.body,
+        edited: text.edited,
+        placeholders: text.placeholders,
+    }
 }
 
 fn reminder_subject_kind(kind: ReminderKind) -> ReminderKindCode {
@@ -458,41 +454,13 @@ impl Desk {
     // -----------------------------------------------------------------------------------
     // Templates.
 
-    fn template_of(
-        &self,
-        kind: ReminderKind,
-        language: Language,
-    ) -> Result<(Template, bool), AppError> {
-        Ok(match self.store().email_template(kind, language.code())? {
-            Some(t) => (
-                Template {
-                    subject: t.subject,
-                    body: t.body,
-                },
-                true,
-            ),
-            None => (Template::builtin(kind, language), false),
-        })
-    }
-
     pub async fn email_template(
         &self,
         kind: ReminderKindCode,
         language: String,
     ) -> Result<EmailTemplateDto, AppError> {
-        let lang = language_of(&language)?;
-        let (t, edited) = self.template_of(reminder_from(kind), lang)?;
-        Ok(EmailTemplateDto {
-            kind,
-            language: lang.code().into(),
-            subject: t.subject,
-            body: t.body,
-            edited,
-            placeholders: mail::PLACEHOLDERS
-                .iter()
-                .map(|p| format!("{{{p}}}"))
-                .collect(),
-        })
+        let text = self.template_text(reminder_from(kind).into(), &language)?;
+        Ok(email_template_dto(kind, text))
     }
 
     /// Saves an edited template; an unknown placeholder or an unmatched brace is refused
@@ -501,21 +469,13 @@ impl Desk {
         &self,
         input: EmailTemplateInput,
     ) -> Result<EmailTemplateDto, AppError> {
-        let lang = language_of(&input.language)?;
-        let template = Template {
-            subject: input.subject.clone(),
-            body: input.body.replace("\r\n", "\n"),
-        };
-        template.validate().map_err(|e| template_error(&e))?;
-        let now = self.now();
-        self.store().set_email_template(
-            reminder_from(input.kind),
-            lang.code(),
-            &template.subject,
-            &template.body,
-            now,
+        let text = self.save_template(
+            reminder_from(input.kind).into(),
+            &input.language,
+            &input.subject,
+            &input.body,
         )?;
-        self.email_template(input.kind, input.language).await
+        Ok(email_template_dto(input.kind, text))
     }
 
     pub async fn reset_email_template(
@@ -523,10 +483,8 @@ impl Desk {
         kind: ReminderKindCode,
         language: String,
     ) -> Result<EmailTemplateDto, AppError> {
-        let lang = language_of(&language)?;
-        self.store()
-            .reset_email_template(reminder_from(kind), lang.code())?;
-        self.email_template(kind, language).await
+        let text = self.reset_template(reminder_from(kind).into(), &language)?;
+        Ok(email_template_dto(kind, text))
     }
 
     // -----------------------------------------------------------------------------------
@@ -576,7 +534,7 @@ impl Desk {
         subject: Option<&str>,
         body: Option<&str>,
     ) -> Result<mail::Rendered, AppError> {
-        let (mut template, _) = self.template_of(kind, self.mail_language())?;
+        let (mut template, _) = self.template_of(kind.into(), self.mail_language())?;
         if let Some(s) = subject {
             template.subject = s.to_owned();
         }
