@@ -284,12 +284,7 @@ impl Desk {
         for m in mine {
             match m.state {
                 MailState::Sent => sent = sent.max(m.sent_at),
-                MailState::Failed => {
-                    maybe |= m
-                        .last_error
-                        .as_deref()
-                        .is_some_and(|e| e.starts_with(store::INTERRUPTED_PREFIX));
-                }
+                MailState::Failed => maybe |= m.may_have_been_sent(),
                 _ => {}
             }
         }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use domain::OrderId;
 use rusqlite::{OptionalExtension, params};
 
-use crate::subscriptions::mail_queue::{INTERRUPTED_PREFIX, MAIL_COLUMNS, insert_mail, mail_row};
+use crate::subscriptions::mail_queue::{MAIL_COLUMNS, insert_mail, mail_row, was_interrupted};
 use crate::subscriptions::{MailId, MailPurpose, NewMail, QueueOutcome, QueuedMail};
 use crate::{Error, Result, Store, from_ms};
 
@@ -64,10 +64,7 @@ impl Store {
             )
             .optional()?;
         if let Some((id, state, sending_since, last_error)) = open {
-            let interrupted = last_error
-                .as_deref()
-                .is_some_and(|e| e.starts_with(INTERRUPTED_PREFIX));
-            if interrupted {
+            if was_interrupted(last_error.as_deref()) {
                 if !resend {
                     return Ok(OrderMailQueued::MaybeSent(MailId(id)));
                 }
