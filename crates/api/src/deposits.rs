@@ -9,6 +9,7 @@ use domain::deposits::{Contract, ContractField, Cycle, TransferFeeBorneBy};
 use domain::money::{Period, tokyo_day, tokyo_day_start};
 use serde::{Deserialize, Serialize};
 
+use crate::ErrorCode;
 use crate::convert::method_to;
 use crate::dto::PaymentMethodCode;
 use crate::dto::money::{
@@ -148,7 +149,7 @@ impl Desk {
             "" => None,
             text => Some(domain::deposits::parse_fee_rate(text).ok_or_else(|| {
                 AppError::refused(
-                    "invalid_fee_rate",
+                    ErrorCode::InvalidFeeRate,
                     Text::new(
                         &format!("決済手数料率「{text}」は読めません。3.6 のように、% の数字を小数 2 桁までで入力してください。"),
                         &format!("The fee rate \"{text}\" is not readable. Enter a percentage with at most two decimals, like 3.6."),
@@ -160,7 +161,7 @@ impl Desk {
             || input.transfer_fee_yen.is_some_and(|y| y < 0)
         {
             return Err(AppError::refused(
-                "invalid_fee",
+                ErrorCode::InvalidFee,
                 Text::new(
                     "手数料に負の金額は入力できません。",
                     "A fee cannot be negative.",
@@ -183,7 +184,7 @@ impl Desk {
         let contract = contract_of(method, &stored);
         if contract.missing().contains(&ContractField::Cycles) && !contract.cycles.is_empty() {
             return Err(AppError::refused(
-                "invalid_cycle",
+                ErrorCode::InvalidCycle,
                 Text::new(
                     "締め日と支払日が正しくありません。日は 1〜31(31 は月末)、支払日は締め日より後、締めから 3 か月以内にしてください。",
                     "The closing and payment days are not valid: days are 1–31 (31 = month end), and the payment comes after the closing day, within three months.",
@@ -192,7 +193,7 @@ impl Desk {
         }
         if contract.missing().contains(&ContractField::FeeRate) && fee_rate_bp.is_some() {
             return Err(AppError::refused(
-                "invalid_fee_rate",
+                ErrorCode::InvalidFeeRate,
                 Text::new(
                     "決済手数料率が高すぎます。% で入力しているか確かめてください。",
                     "The fee rate is too high; check it is a percentage.",
@@ -200,7 +201,7 @@ impl Desk {
             ));
         }
         let json = serde_json::to_string(&stored)
-            .map_err(|e| AppError::internal("contract_json", &e.to_string()))?;
+            .map_err(|e| AppError::internal(ErrorCode::ContractJson, &e.to_string()))?;
         self.store().set_setting(&key(method), &json)?;
         Ok(dto_of(method, &stored))
     }
@@ -224,7 +225,7 @@ impl Desk {
         };
         if to < from || to - from > domain::RULES.sales_range_max {
             return Err(AppError::refused(
-                "invalid_range",
+                ErrorCode::InvalidRange,
                 Text::new(
                     "期間が正しくありません(終了日が開始日より前か、10 年を超えています)。",
                     "The range is not valid (the last day is before the first, or it is longer than ten years).",
@@ -374,7 +375,7 @@ impl Desk {
         let day = japan_day(("入金日", "deposit day"), &input.received_on)?;
         if input.amount_yen < 0 {
             return Err(AppError::refused(
-                "invalid_amount",
+                ErrorCode::InvalidAmount,
                 Text::new(
                     "入金額に負の金額は入力できません。",
                     "A deposit cannot be negative.",
@@ -396,7 +397,9 @@ impl Desk {
             .deposits
             .into_iter()
             .find(|d| d.id == id)
-            .ok_or_else(|| AppError::internal("deposit_lost", "the deposit just recorded is gone"))
+            .ok_or_else(|| {
+                AppError::internal(ErrorCode::DepositLost, "the deposit just recorded is gone")
+            })
     }
 
     /// The deposits received from `from` to `to` (default: the last two months), each

@@ -57,6 +57,7 @@ mod details;
 mod documents;
 pub mod dto;
 mod error;
+mod error_code;
 mod files;
 mod guide;
 pub mod identity;
@@ -81,7 +82,7 @@ use std::sync::{Arc, Mutex};
 pub use context::{Build, Desk, EventSink, NoEvents, keychain_namespace};
 use context::{BulkShared, ClientCache, Inner, SubscriptionsShared};
 pub use demo_servers::{DemoServers, RunningDemo};
-pub use error::{AppError, Text};
+pub use error::{AppError, ErrorCode, Text};
 /// The relay's operator guide, shown from the setup guide (see `relay::OPERATOR_GUIDE`).
 pub use relay::OPERATOR_GUIDE as RELAY_OPERATOR_GUIDE;
 
@@ -221,7 +222,7 @@ impl Desk {
         let namespace = config.keychain_namespace();
         std::fs::create_dir_all(&data_dir).map_err(|e| {
             AppError::internal(
-                "data_dir_unusable",
+                ErrorCode::DataDirUnusable,
                 &format!("the data folder cannot be created: {e}"),
             )
         })?;
@@ -309,7 +310,7 @@ impl Desk {
             "ja" => Ok(Language::Ja),
             "en" => Ok(Language::En),
             other => Err(AppError::new(
-                "invalid_language",
+                ErrorCode::InvalidLanguage,
                 Text::new(
                     &format!(
                         "「{other}」は使えない言語です。日本語(ja)か英語(en)を選んでください。"
@@ -397,7 +398,7 @@ impl Desk {
                     .join(if ja { "" } else { " " })
             };
             AppError::new(
-                "invalid_buyer_details",
+                ErrorCode::InvalidBuyerDetails,
                 Text::new(&join(true), &join(false)),
                 Some(Text::new(
                     "直してからもう一度保存してください。入力した内容はそのまま残っています。",

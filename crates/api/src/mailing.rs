@@ -20,6 +20,7 @@ use mail::{Language, Mailer, OutgoingMail, Security, SmtpSettings, Template};
 use secrets::{SecretKey, Sensitive};
 use store::{MailId, MailPurpose, MailState, NewMail, QueueOutcome};
 
+use crate::ErrorCode;
 use crate::dto::subscriptions::{
     EmailTemplateDto, EmailTemplateInput, MailPreview, MailReadinessDto, MailRunReport,
     QueuedMailDto, ReminderKindCode, SendRemindersReport, SendRemindersRequest, SkippedReminder,
@@ -55,7 +56,7 @@ const DEFAULT_SUMMARY_SCHEDULE: &str = "monthly:1:9";
 
 pub(crate) fn smtp_not_configured() -> AppError {
     AppError::new(
-        "smtp_not_configured",
+        ErrorCode::SmtpNotConfigured,
         Text::new(
             "メール送信（SMTP）の設定がまだありません。メールは送信待ちのまま残ります。",
             "E-mail (SMTP) is not set up yet. Mails stay queued.",
@@ -80,17 +81,17 @@ fn config_error(e: &mail::ConfigError) -> AppError {
             "暗号化通信の準備に失敗しました。サーバー名を確認してください。"
         }
     };
-    AppError::new(e.code(), Text::new(ja, &e.to_string()), None)
+    AppError::foreign(e.code(), Text::new(ja, &e.to_string()), None)
 }
 
 fn send_error(e: &mail::SendError) -> AppError {
-    AppError::new(e.code(), convert::text(&e.text()), None)
+    AppError::foreign(e.code(), convert::text(&e.text()), None)
 }
 
 fn schedule_of(code: &str) -> Result<SendSchedule, AppError> {
     SendSchedule::from_code(code.trim()).ok_or_else(|| {
         AppError::refused(
-            "invalid_schedule",
+            ErrorCode::InvalidSchedule,
             Text::new(
                 &format!("送信スケジュール「{code}」は使えません。例: off、daily:9、weekly:mon:9、monthly:1:9。"),
                 &format!("\"{code}\" is not a schedule. Examples: off, daily:9, weekly:mon:9, monthly:1:9."),
@@ -201,7 +202,7 @@ impl Desk {
             && Security::from_code(s).is_none()
         {
             return Err(AppError::refused(
-                "invalid_smtp_security",
+                ErrorCode::InvalidSmtpSecurity,
                 Text::new(
                     "暗号化方式は tls、starttls、plain のどれかを選んでください。",
                     "Choose tls, starttls or plain.",
@@ -379,7 +380,7 @@ impl Desk {
                 .as_ref()
                 .and_then(|a| DateTime::from_timestamp_millis(a.at))
                 .map(convert::time),
-            last_failure: last.map(|a| AppError::new(&a.code, Text::new(&a.ja, &a.en), None)),
+            last_failure: last.map(|a| AppError::foreign(&a.code, Text::new(&a.ja, &a.en), None)),
             waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
         })
     }
@@ -410,7 +411,7 @@ impl Desk {
             && Security::from_code(s).is_none()
         {
             return Err(AppError::refused(
-                "invalid_smtp_security",
+                ErrorCode::InvalidSmtpSecurity,
                 Text::new(
                     "暗号化方式は tls、starttls、plain のどれかを選んでください。",
                     "Choose tls, starttls or plain.",
@@ -611,7 +612,7 @@ impl Desk {
         let to = sub
             .buyer_email
             .clone()
-            .ok_or_else(|| AppError::refused("buyer_email_missing", no_email_text()))?;
+            .ok_or_else(|| AppError::refused(ErrorCode::BuyerEmailMissing, no_email_text()))?;
         let decision = self.decision_for(sub, kind)?;
         let stop = match decision {
             ReminderDecision::Send => false,
@@ -623,7 +624,7 @@ impl Desk {
                 .text()
                 .map(|t| convert::text(&t))
                 .unwrap_or_else(|| Text::new("", ""));
-            return Err(AppError::refused("reminder_not_sent", text));
+            return Err(AppError::refused(ErrorCode::ReminderNotSent, text));
         }
         let rendered = self.render(sub, kind, subject, body)?;
         Ok(NewMail {
@@ -771,7 +772,7 @@ impl Desk {
             None | Some("") => None,
             Some(s) => Some(MailState::from_code(s).ok_or_else(|| {
                 AppError::refused(
-                    "invalid_mail_state",
+                    ErrorCode::InvalidMailState,
                     Text::new(
                         &format!("「{s}」はメールの状態ではありません。"),
                         &format!("\"{s}\" is not a mail state."),
@@ -834,7 +835,7 @@ impl Desk {
             Ok(m) => m,
             Err(e) => {
                 tracing::info!(code = %e.code, waiting = due.len(), "mails wait for SMTP settings");
-                if e.code != "smtp_not_configured" {
+                if !e.is(ErrorCode::SmtpNotConfigured) {
                     self.record_attempt(Some(&e), now);
                 }
                 report.problem = Some(e);
@@ -1047,7 +1048,7 @@ impl Desk {
             return Ok(None);
         };
         let (first, last) = store::subscriptions::month_bounds(year, month)
-            .ok_or_else(|| AppError::internal("bad_month", "month out of range"))?;
+            .ok_or_else(|| AppError::internal(ErrorCode::BadMonth, "month out of range"))?;
         let (cycles, subs, lapsed) = {
             let store = self.store();
             let mut q = store::ListQuery::list(domain::OrderList::Open, now);
@@ -1127,9 +1128,9 @@ pub(crate) fn failed_mail_error(stored: &str) -> AppError {
     let (code, rest) = stored
         .strip_prefix('[')
         .and_then(|r| r.split_once("] "))
-        .unwrap_or(("smtp_failed", stored));
+        .unwrap_or((ErrorCode::SmtpFailed.as_str(), stored));
     let (ja, en) = rest.split_once(" / ").unwrap_or((rest, rest));
-    AppError::new(code, Text::new(ja, en), None)
+    AppError::foreign(code, Text::new(ja, en), None)
 }
 
 /// The error a mail interrupted mid-send keeps (`[code] ja / en`, as `failed_mail_error`
@@ -1172,7 +1173,7 @@ pub(crate) fn reminder_from(k: ReminderKindCode) -> ReminderKind {
 
 pub(crate) fn subscription_not_found(id: i64) -> AppError {
     AppError::new(
-        "subscription_not_found",
+        ErrorCode::SubscriptionNotFound,
         Text::new(
             &format!("定期購入 {id} が見つかりません。一覧を再読み込みしてください。"),
             &format!("Subscription {id} was not found. Reload the list."),

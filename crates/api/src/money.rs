@@ -13,6 +13,7 @@ use domain::accounting::{AccountField, AccountNames, AccountingFormat, ExportRef
 use domain::money::{Period, SalesCell, month_start, next_month, tokyo_day_start};
 use domain::{PaymentMethod, RULES};
 
+use crate::ErrorCode;
 use crate::convert::method_to;
 use crate::dto::money::{
     AccountingFormatCode, AccountingSettings, JournalExportReport, MovementItem, MovementKindCode,
@@ -26,7 +27,7 @@ fn range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
     let to = japan_day(("終了日", "last day"), to)?;
     if to < from {
         return Err(AppError::refused(
-            "invalid_range",
+            ErrorCode::InvalidRange,
             Text::new(
                 "終了日が開始日より前です。",
                 "The last day is before the first day.",
@@ -35,7 +36,7 @@ fn range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
     }
     if to - from > RULES.sales_range_max {
         return Err(AppError::refused(
-            "range_too_long",
+            ErrorCode::RangeTooLong,
             Text::new(
                 "期間が長すぎます。10 年以内で指定してください。",
                 "The range is too long; choose at most ten years.",
@@ -149,7 +150,7 @@ fn refusal(r: ExportRefusal, format: AccountingFormat) -> AppError {
             let ja: Vec<&str> = fields.iter().map(|f| f.label().0).collect();
             let en: Vec<&str> = fields.iter().map(|f| f.label().1).collect();
             AppError::new(
-                "accounting_accounts_missing",
+                ErrorCode::AccountingAccountsMissing,
                 Text::new(
                     &format!(
                         "{software} 用の仕訳を書き出すには、次の設定が必要です: {}。",
@@ -167,7 +168,7 @@ fn refusal(r: ExportRefusal, format: AccountingFormat) -> AppError {
             )
         }
         ExportRefusal::NotShiftJis(field) => AppError::refused(
-            "accounting_account_not_shift_jis",
+            ErrorCode::AccountingAccountNotShiftJis,
             Text::new(
                 &format!(
                     "{}に、弥生会計のファイル（Shift_JIS）で使えない文字があります。",
@@ -180,7 +181,7 @@ fn refusal(r: ExportRefusal, format: AccountingFormat) -> AppError {
             ),
         ),
         ExportRefusal::TooLong(field, max) => AppError::refused(
-            "accounting_account_too_long",
+            ErrorCode::AccountingAccountTooLong,
             Text::new(
                 &format!(
                     "{}が長すぎます。弥生会計は半角 {max} 文字（全角 {} 文字）までです。",
@@ -318,7 +319,7 @@ impl Desk {
                 let value = value.trim();
                 if value.chars().count() > RULES.buyer_text_max_chars {
                     return Err(AppError::refused(
-                        "accounting_account_too_long",
+                        ErrorCode::AccountingAccountTooLong,
                         Text::new(
                             &format!("{}が長すぎます。", field.label().0),
                             &format!("The {} is too long.", field.label().1),
@@ -341,7 +342,7 @@ impl Desk {
         let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
             .map_err(|_| {
                 AppError::refused(
-                    "invalid_month",
+                    ErrorCode::InvalidMonth,
                     Text::new(
                         &format!(
                             "「{month}」は月として読めません。2026-12 の形で入力してください。"

@@ -18,6 +18,7 @@ use mail::Language;
 use mail::order_mail::OrderValues;
 use store::{MailPurpose, MailState, NewMail, OrderMailQueued};
 
+use crate::ErrorCode;
 use crate::dto::order_mail::{
     OrderMailKindCode, OrderMailOutcomeCode, OrderMailPreview, OrderMailPreviews, OrderMailReport,
     OrderMailRequest, OrderMailResult, OrderMailTemplateDto, OrderMailTemplateInput,
@@ -177,7 +178,7 @@ impl Desk {
         if let Some(why) = order_mail::refusal(kind, &order, to.as_deref(), !shipments.is_empty()) {
             return Ok(Err((
                 name,
-                AppError::refused("order_mail_refused", convert::text(&why)),
+                AppError::refused(ErrorCode::OrderMailRefused, convert::text(&why)),
             )));
         }
         let (items, shipping) = items_text(&order, details.as_ref(), language);
@@ -245,7 +246,7 @@ impl Desk {
         };
         let Some(to) = to else {
             return Err(AppError::internal(
-                "order_mail",
+                ErrorCode::OrderMail,
                 "no address after the check",
             ));
         };

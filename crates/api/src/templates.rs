@@ -7,16 +7,17 @@
 use domain::mail_template::TemplateKind;
 use mail::{Language, Template};
 
+use crate::ErrorCode;
 use crate::{AppError, Desk, Text, convert};
 
 pub(crate) fn template_error(e: &mail::TemplateError) -> AppError {
-    AppError::new(e.code(), convert::text(&e.text()), None)
+    AppError::foreign(e.code(), convert::text(&e.text()), None)
 }
 
 pub(crate) fn language_of(code: &str) -> Result<Language, AppError> {
     Language::from_code(code).ok_or_else(|| {
         AppError::refused(
-            "invalid_language",
+            ErrorCode::InvalidLanguage,
             Text::new(
                 &format!("「{code}」は使えない言語です（ja か en）。"),
                 &format!("\"{code}\" is not a language (ja or en)."),
