@@ -67,28 +67,7 @@ async fn issue20_a_shipping_notice_reaches_a_real_smtp_server_from_the_order() {
 
     s.click("nav-orders").await;
     s.wait_css(&css("order-row")).await;
-    s.fill("orders-search", &number).await;
-    let row = s
-        .until("the searched order alone in the list", WAIT, async || {
-            let rows = s
-                .client
-                .find_all(Locator::Css(&css("order-row")))
-                .await
-                .ok()?;
-            let [row] = rows.as_slice() else { return None };
-            row.text()
-                .await
-                .ok()?
-                .contains(number.as_str())
-                .then(|| row.clone())
-        })
-        .await;
-    row.find(Locator::Css(&css("open-order")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.open_searched_order(&number).await;
 
     // The preview: the mail as the buyer will get it.
     s.wait_css(&css("detail-mails")).await;

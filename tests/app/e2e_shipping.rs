@@ -128,28 +128,7 @@ async fn issue20_labels_are_exported_tracking_imported_and_shipped_orders_captur
         .await;
     assert_eq!(tracking[0]["tracking_number"], "490714955700");
     s.click("orders-tracking").await;
-    s.fill("orders-search", &numbers[0]).await;
-    let row = s
-        .until("the searched order alone in the list", WAIT, async || {
-            let rows = s
-                .client
-                .find_all(Locator::Css(&css("order-row")))
-                .await
-                .ok()?;
-            let [row] = rows.as_slice() else { return None };
-            row.text()
-                .await
-                .ok()?
-                .contains(numbers[0].as_str())
-                .then(|| row.clone())
-        })
-        .await;
-    row.find(Locator::Css(&css("open-order")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.open_searched_order(&numbers[0]).await;
     let link = css("tracking-link");
     let href = s.attr_of(&link, "href").await;
     assert!(

@@ -51,6 +51,33 @@ impl Session {
         input.send_keys(value).await.unwrap();
     }
 
+    /// Searches the order list (open on screen) for `number` and opens the order once it
+    /// is the only row.
+    pub async fn open_searched_order(&self, number: &str) {
+        self.fill("orders-search", number).await;
+        let row = self
+            .until(
+                "the searched order alone in the list",
+                self.wait,
+                async || {
+                    let rows = self
+                        .client
+                        .find_all(Locator::Css(&css("order-row")))
+                        .await
+                        .ok()?;
+                    let [row] = rows.as_slice() else { return None };
+                    row.text().await.ok()?.contains(number).then(|| row.clone())
+                },
+            )
+            .await;
+        row.find(Locator::Css(&css("open-order")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
     /// Polls `check` until it returns something (at most `patience`), waiting for the next
     /// backend event between tries rather than a fixed time.
     pub async fn until<T>(
