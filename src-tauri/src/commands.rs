@@ -643,7 +643,7 @@ pub async fn save_notification_preferences(
     };
     if let Err(e) = applied {
         return Err(AppError::new(
-            "autostart_failed",
+            api::ErrorCode::AutostartFailed,
             api::Text::new(
                 "ログイン時の自動起動を設定できませんでした。",
                 &format!("Start at login could not be changed: {e}"),

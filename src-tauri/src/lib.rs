@@ -287,7 +287,7 @@ pub(crate) fn relaunch(app: &tauri::AppHandle, demo: bool) -> Result<(), api::Ap
     let failed = |e: std::io::Error| {
         tracing::warn!(error = %e, "relaunch failed");
         api::AppError::new(
-            "relaunch_failed",
+            api::ErrorCode::RelaunchFailed,
             api::Text::new(
                 "PayDesk をもう一度起動できませんでした。PayDesk を終了し、デモは「paydesk --demo」で起動してください。",
                 "PayDesk could not start again. Quit PayDesk and start the demo with \"paydesk --demo\".",

@@ -70,7 +70,7 @@ pub async fn open_tracking_page(
     let url = desk.tracking_page(carrier, &tracking_number)?;
     open_in_browser(&url).map_err(|e| {
         AppError::new(
-            "browser_not_opened",
+            api::ErrorCode::BrowserNotOpened,
             api::Text::new(
                 &format!("ブラウザを開けませんでした（{e}）。ページ: {url}"),
                 &format!("The browser could not be opened ({e}). Page: {url}"),

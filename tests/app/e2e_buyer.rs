@@ -9,12 +9,6 @@ use crate::screen::css;
 
 const WAIT: Duration = Duration::from_secs(60);
 
-async fn fill(s: &Session, testid: &str, value: &str) {
-    let input = s.wait_css(&css(testid)).await;
-    input.clear().await.unwrap();
-    input.send_keys(value).await.unwrap();
-}
-
 async fn value_of(s: &Session, testid: &str) -> String {
     s.wait_css(&css(testid))
         .await
@@ -33,8 +27,8 @@ async fn issue15_buyer_details_are_edited_on_the_order_and_recorded_in_its_histo
     s.wait_css(&css("detail-header")).await;
 
     s.click("buyer-edit").await;
-    fill(&s, "buyer-edit-email", "hanako@example").await;
-    fill(&s, "buyer-edit-phone", "090-12").await;
+    s.fill("buyer-edit-email", "hanako@example").await;
+    s.fill("buyer-edit-phone", "090-12").await;
     s.click("buyer-edit-save").await;
     let error = s.text_of(&css("buyer-edit-error")).await;
     assert!(
@@ -48,10 +42,11 @@ async fn issue15_buyer_details_are_edited_on_the_order_and_recorded_in_its_histo
     );
     s.screenshot("buyer-edit-refused").await;
 
-    fill(&s, "buyer-edit-name", "編集 花子").await;
-    fill(&s, "buyer-edit-email", "hanako@example.jp").await;
-    fill(&s, "buyer-edit-phone", "０９０－１２３４－５６７８").await;
-    fill(&s, "buyer-edit-postal_code", "1500001").await;
+    s.fill("buyer-edit-name", "編集 花子").await;
+    s.fill("buyer-edit-email", "hanako@example.jp").await;
+    s.fill("buyer-edit-phone", "０９０－１２３４－５６７８")
+        .await;
+    s.fill("buyer-edit-postal_code", "1500001").await;
     s.click("buyer-edit-save").await;
     s.wait_css(&css("buyer-edit-notice")).await;
     assert_eq!(s.text_of(&css("buyer-name")).await, "編集 花子");

@@ -25,12 +25,6 @@ async fn show(s: &Session, testid: &str) {
         .unwrap();
 }
 
-async fn fill(s: &Session, testid: &str, value: &str) {
-    let input = s.wait_css(&css(testid)).await;
-    input.clear().await.unwrap();
-    input.send_keys(value).await.unwrap();
-}
-
 fn pdf_text(path: &Path) -> String {
     let out = Command::new("pdftotext")
         .args(["-layout", "-enc", "UTF-8"])
@@ -59,20 +53,20 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
     // The section's boxes are there once the saved details are in them.
     s.wait_css("[data-testid='shop-docs'][data-loaded='true']")
         .await;
-    fill(&s, "shop-docs-registration", "T7010705000726").await;
+    s.fill("shop-docs-registration", "T7010705000726").await;
     s.click("shop-docs-save").await;
     let error = s.text_of(&css("shop-docs-error")).await;
     assert!(error.contains("登録番号"), "{error}");
     show(&s, "shop-docs-error").await;
     s.screenshot("documents-settings-refused").await;
-    fill(&s, "shop-docs-registration", "T7010705000725").await;
-    fill(&s, "shop-docs-address", "東京都渋谷区神宮前1-2-3").await;
-    fill(&s, "shop-docs-phone", "03-1234-5678").await;
+    s.fill("shop-docs-registration", "T7010705000725").await;
+    s.fill("shop-docs-address", "東京都渋谷区神宮前1-2-3").await;
+    s.fill("shop-docs-phone", "03-1234-5678").await;
     s.click("shop-docs-save").await;
     s.wait_css(&css("shop-docs-saved")).await;
     // The name saved in the connection form above shows here at once (it stayed stale
     // until the screen was opened again).
-    fill(&s, "settings-shop-name", "PayDesk 雑貨店 本店").await;
+    s.fill("settings-shop-name", "PayDesk 雑貨店 本店").await;
     s.click("settings-save").await;
     s.wait_css(&css("settings-saved")).await;
     s.until(
@@ -106,7 +100,7 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
         .select_by_value("invoice")
         .await
         .unwrap();
-    fill(&s, "docs-path", &first.display().to_string()).await;
+    s.fill("docs-path", &first.display().to_string()).await;
     s.click("docs-issue").await;
     let done = css("docs-done");
     s.wait_css(&done).await;
@@ -145,7 +139,7 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
 
     // Issued again: a new number, marked 再発行; the history holds both issues.
     let second = dir.join("invoice-again.pdf");
-    fill(&s, "docs-path", &second.display().to_string()).await;
+    s.fill("docs-path", &second.display().to_string()).await;
     s.click("docs-issue").await;
     s.until("the second issue", WAIT, async || {
         let n = s.attr_of(&done, "data-numbers").await;
@@ -190,7 +184,7 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
         serde_json::json!({"orderId": order_id, "request": {"kind": "capture", "amount_yen": null}}),
     )
     .await;
-    fill(&s, "deposit-amount", "1000").await;
+    s.fill("deposit-amount", "1000").await;
     s.click("deposit-mark").await;
     s.wait_css("[data-testid='deposit-panel'][data-marked='true']")
         .await;

@@ -23,12 +23,6 @@ use crate::screen::{css, unique};
 /// A connection test waits for the simulator over mutual TLS on a loaded machine.
 const WAIT: Duration = Duration::from_secs(60);
 
-async fn fill(s: &Session, testid: &str, value: &str) {
-    let input = s.wait_css(&css(testid)).await;
-    input.clear().await.unwrap();
-    input.send_keys(value).await.unwrap();
-}
-
 /// Whether a button is disabled now.
 async fn disabled(s: &Session, selector: &str) -> bool {
     s.wait_css(selector)
@@ -130,29 +124,25 @@ async fn issue15_a_shops_first_start_walks_through_the_tested_setup_guide() {
     s.click("guide-begin").await;
     s.wait_css(&css("guide-page-gateway")).await;
     s.click("guide-env-simulator").await;
-    fill(
-        &s,
+    s.fill(
         "guide-custom-url",
         settings.custom_base_url.as_deref().unwrap(),
     )
     .await;
-    fill(
-        &s,
+    s.fill(
         "guide-custom-ca",
         settings.custom_ca_path.as_deref().unwrap(),
     )
     .await;
-    fill(&s, "guide-merchant_id", &merchant_id).await;
-    fill(&s, "guide-connect_id", &connect_id).await;
-    fill(&s, "guide-connect_password", &wrong_password).await;
-    fill(
-        &s,
+    s.fill("guide-merchant_id", &merchant_id).await;
+    s.fill("guide-connect_id", &connect_id).await;
+    s.fill("guide-connect_password", &wrong_password).await;
+    s.fill(
         "guide-certificate",
         credentials.client_certificate_path.as_deref().unwrap(),
     )
     .await;
-    fill(
-        &s,
+    s.fill(
         "guide-passphrase",
         credentials
             .client_certificate_passphrase
@@ -179,7 +169,7 @@ async fn issue15_a_shops_first_start_walks_through_the_tested_setup_guide() {
     s.screenshot("guide-gateway-failed").await;
 
     // The right password: tested, saved to the keychain, the next step opens.
-    fill(&s, "guide-connect_password", &password).await;
+    s.fill("guide-connect_password", &password).await;
     s.click("guide-gateway-test").await;
     s.wait_css("[data-testid='guide-gateway-result'][data-ok='true']")
         .await;
@@ -199,14 +189,9 @@ async fn issue15_a_shops_first_start_walks_through_the_tested_setup_guide() {
     // Step 2: a relay with a wrong token fails its test; the desktop's token passes.
     s.wait_css(&css("guide-page-notifications")).await;
     s.click("guide-relay-use").await;
-    fill(
-        &s,
-        "guide-relay-url",
-        settings.relay_url.as_deref().unwrap(),
-    )
-    .await;
-    fill(
-        &s,
+    s.fill("guide-relay-url", settings.relay_url.as_deref().unwrap())
+        .await;
+    s.fill(
         "guide-relay-token",
         "pdr_1_notthetoken000000000000000000000000",
     )
@@ -223,8 +208,7 @@ async fn issue15_a_shops_first_start_walks_through_the_tested_setup_guide() {
     );
     s.screenshot("guide-relay-failed").await;
     s.click("guide-operator-guide-toggle").await;
-    fill(
-        &s,
+    s.fill(
         "guide-relay-token",
         credentials.relay_token.as_deref().unwrap(),
     )
@@ -236,8 +220,9 @@ async fn issue15_a_shops_first_start_walks_through_the_tested_setup_guide() {
 
     // Step 3: a refused SMTP password, then the right one.
     s.wait_css(&css("guide-page-mail")).await;
-    fill(&s, "guide-smtp-host", "127.0.0.1").await;
-    fill(&s, "guide-smtp-port", &smtp.addr.port().to_string()).await;
+    s.fill("guide-smtp-host", "127.0.0.1").await;
+    s.fill("guide-smtp-port", &smtp.addr.port().to_string())
+        .await;
     s.client
         .find(Locator::Css(&format!(
             "{} option[value='plain']",
@@ -248,14 +233,14 @@ async fn issue15_a_shops_first_start_walks_through_the_tested_setup_guide() {
         .click()
         .await
         .unwrap();
-    fill(&s, "guide-smtp-user", "shop@example.jp").await;
-    fill(&s, "guide-smtp-password", "not-the-password").await;
-    fill(&s, "guide-smtp-from", "shop@example.jp").await;
+    s.fill("guide-smtp-user", "shop@example.jp").await;
+    s.fill("guide-smtp-password", "not-the-password").await;
+    s.fill("guide-smtp-from", "shop@example.jp").await;
     s.click("guide-mail-test").await;
     s.wait_css("[data-testid='guide-mail-result'][data-ok='false']")
         .await;
     assert!(disabled(&s, &css("guide-next")).await);
-    fill(&s, "guide-smtp-password", &smtp_password).await;
+    s.fill("guide-smtp-password", &smtp_password).await;
     s.click("guide-mail-test").await;
     s.wait_css("[data-testid='guide-mail-result'][data-ok='true']")
         .await;
@@ -290,7 +275,7 @@ async fn issue15_a_shops_first_start_walks_through_the_tested_setup_guide() {
 
     // Step 1 again with the new password, then "done".
     s.click("guide-nav-gateway").await;
-    fill(&s, "guide-connect_password", &changed).await;
+    s.fill("guide-connect_password", &changed).await;
     s.click("guide-gateway-test").await;
     s.wait_css("[data-testid='guide-gateway-result'][data-ok='true']")
         .await;

@@ -8,61 +8,14 @@ use std::time::Duration;
 use fantoccini::Locator;
 use serde_json::json;
 
-use crate::control::Control;
+use crate::demo::Demo;
 use crate::driver::Session;
 use crate::screen::{css, unique};
 
 /// Orders arrive by notification; the demo's catch-up renewals take a while at start.
 const WAIT: Duration = Duration::from_secs(90);
 
-struct Demo {
-    s: Session,
-    control: Control,
-    merchant_id: String,
-}
-
 impl Demo {
-    async fn start() -> Demo {
-        let s = Session::start_demo().await.waiting(WAIT);
-        s.wait_css(&css("demo-banner")).await;
-        let status = s.invoke("demo_status", json!({})).await;
-        let control = Control::new(status["control_url"].as_str().unwrap());
-        let merchant_id = status["merchant_id"].as_str().unwrap().to_owned();
-        Demo {
-            s,
-            control,
-            merchant_id,
-        }
-    }
-
-    async fn card(&self, number: &str, amount: i64) {
-        let r = self
-            .control
-            .post(
-                "/control/checkouts/card",
-                json!({"merchant_id": self.merchant_id, "trading_id": number, "amount": amount,
-                       "card_number": "4900000000000000", "expiry": "1239",
-                       "capture_mode": "authorize_only", "three_d_secure": false}),
-            )
-            .await;
-        assert_eq!(r["status"], "20", "{r}");
-    }
-
-    async fn paidy(&self, number: &str, amount: i64) {
-        let r = self
-            .control
-            .post(
-                "/control/checkouts/paidy",
-                json!({"merchant_id": self.merchant_id, "trading_id": number, "amount": amount,
-                       "buyer": {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "email": "taro@example.jp", "phone": "090-1234-5678"},
-                       "items": [{"title": "有機緑茶", "unit_price": amount, "quantity": 1}],
-                       "shipping_address": {"zip": "150-0001", "state": "東京都", "city": "渋谷区", "line1": "神宮前1-2-3"},
-                       "order_shipping": 0, "capture_mode": "authorize_only"}),
-            )
-            .await;
-        assert_eq!(r["status"], "20", "{r}");
-    }
-
     /// The order numbers of the rows shown (`row` is the rows' test ID), once there are
     /// exactly `n` of them.
     async fn rows(&self, row: &str, n: usize) -> Vec<String> {
@@ -179,13 +132,13 @@ async fn today_and_tomorrow(s: &Session) -> (String, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn issue15_the_orders_list_filters_by_method_and_day_sorts_and_forgets_filters_when_left() {
-    let d = Demo::start().await;
+    let d = Demo::start(WAIT).await;
     let s = &d.s;
     let p = unique("LST");
     let (a, b, c) = (format!("{p}A"), format!("{p}B"), format!("{p}C"));
-    d.card(&a, 5_000).await;
-    d.paidy(&b, 3_000).await;
-    d.card(&c, 9_000).await;
+    d.card_order(&a, 5_000).await;
+    d.paidy_order(&b, 3_000).await;
+    d.card_order(&c, 9_000).await;
 
     // Every list, searched by the prefix: newest first by default.
     s.click("nav-orders").await;
@@ -270,14 +223,14 @@ async fn issue15_the_orders_list_filters_by_method_and_day_sorts_and_forgets_fil
 
 #[tokio::test(flavor = "multi_thread")]
 async fn issue15_the_bulk_capture_list_puts_the_most_urgent_deadline_first() {
-    let d = Demo::start().await;
+    let d = Demo::start(WAIT).await;
     let s = &d.s;
     let p = unique("BLK");
     // Paidy's 90 days to capture end after a card's 60, though it was paid later.
     let (card1, paidy, card2) = (format!("{p}A"), format!("{p}B"), format!("{p}C"));
-    d.card(&card1, 1_000).await;
-    d.paidy(&paidy, 2_000).await;
-    d.card(&card2, 3_000).await;
+    d.card_order(&card1, 1_000).await;
+    d.paidy_order(&paidy, 2_000).await;
+    d.card_order(&card2, 3_000).await;
     s.click("nav-bulkCapture").await;
     let search = s.wait_css(&css("bulk-search")).await;
     search.send_keys(&p).await.unwrap();
@@ -388,10 +341,10 @@ async fn table_top(s: &Session) -> f64 {
 /// table; what the last action said does not follow the shop owner to another tab.
 #[tokio::test(flavor = "multi_thread")]
 async fn issue15_a_refunded_order_says_so_the_table_stays_put_and_notices_stay_with_their_tab() {
-    let d = Demo::start().await;
+    let d = Demo::start(WAIT).await;
     let s = &d.s;
     let number = unique("RFD");
-    d.card(&number, 4_000).await;
+    d.card_order(&number, 4_000).await;
     let id = s
         .until("the order never arrived", WAIT, async || {
             let page = s

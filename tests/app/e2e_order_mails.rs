@@ -10,21 +10,14 @@ use fantoccini::Locator;
 use mail::testing::{Mode, TestSmtp};
 use serde_json::json;
 
-use crate::driver::Session;
+use crate::demo::Demo;
 use crate::screen::css;
 
 const WAIT: Duration = Duration::from_secs(60);
 
-async fn fill(s: &Session, testid: &str, value: &str) {
-    let input = s.wait_css(&css(testid)).await;
-    input.clear().await.unwrap();
-    input.send_keys(value).await.unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn issue20_a_shipping_notice_reaches_a_real_smtp_server_from_the_order() {
-    let s = Session::start_demo().await.waiting(WAIT);
-    s.wait_css(&css("demo-banner")).await;
+    let Demo { s, .. } = Demo::start(WAIT).await;
     let mut server = TestSmtp::start(Mode::Accept).await;
     s.invoke(
         "save_smtp_settings",
@@ -74,28 +67,7 @@ async fn issue20_a_shipping_notice_reaches_a_real_smtp_server_from_the_order() {
 
     s.click("nav-orders").await;
     s.wait_css(&css("order-row")).await;
-    fill(&s, "orders-search", &number).await;
-    let row = s
-        .until("the searched order alone in the list", WAIT, async || {
-            let rows = s
-                .client
-                .find_all(Locator::Css(&css("order-row")))
-                .await
-                .ok()?;
-            let [row] = rows.as_slice() else { return None };
-            row.text()
-                .await
-                .ok()?
-                .contains(number.as_str())
-                .then(|| row.clone())
-        })
-        .await;
-    row.find(Locator::Css(&css("open-order")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.open_searched_order(&number).await;
 
     // The preview: the mail as the buyer will get it.
     s.wait_css(&css("detail-mails")).await;

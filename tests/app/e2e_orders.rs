@@ -10,98 +10,25 @@ use std::time::Duration;
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
-use crate::control::Control;
+use crate::demo::Demo;
 use crate::driver::Session;
 use crate::screen::{css, unique};
 
 /// Notifications travel simulator → relay → app; operations may wait for an inquiry.
 const WAIT: Duration = Duration::from_secs(60);
 
-pub(crate) struct Demo {
-    pub(crate) s: Session,
-    pub(crate) control: Control,
-    pub(crate) merchant_id: String,
-}
-
-pub(crate) async fn fill(s: &Session, testid: &str, value: &str) {
-    // An input is disabled while its operation cannot work (or one is being settled).
-    let input = s
-        .wait_css(&format!("{}:not([disabled])", css(testid)))
-        .await;
-    input.clear().await.unwrap();
-    input.send_keys(value).await.unwrap();
-}
-
 async fn attr(s: &Session, selector: &str, name: &str) -> String {
     s.attr_of(selector, name).await
 }
 
 impl Demo {
-    pub(crate) async fn start() -> Demo {
-        let s = Session::start_demo().await.waiting(WAIT);
-        // The demo banner shows once the app has opened its demo world.
-        s.wait_css(&css("demo-banner")).await;
-        let status = s.invoke("demo_status", json!({})).await;
-        assert!(!status.is_null(), "the app did not start its demo");
-        let control = Control::new(status["control_url"].as_str().unwrap());
-        let merchant_id = status["merchant_id"].as_str().unwrap().to_owned();
-        Demo {
-            s,
-            control,
-            merchant_id,
-        }
-    }
-
-    /// A buyer pays by card; the gateway authorizes (status 20).
-    pub(crate) async fn card_order(&self, order_number: &str, amount: i64) -> String {
-        let r = self
-            .control
-            .post(
-                "/control/checkouts/card",
-                json!({
-                    "merchant_id": self.merchant_id,
-                    "trading_id": order_number,
-                    "amount": amount,
-                    "card_number": "4900000000000000",
-                    "expiry": "1239",
-                    "capture_mode": "authorize_only",
-                    "three_d_secure": false,
-                }),
-            )
-            .await;
-        assert_eq!(r["status"], "20", "{r}");
-        r["payment_id"].as_str().unwrap().to_owned()
-    }
-
-    /// A buyer pays with Paidy; authorized, to be captured by the shop.
-    pub(crate) async fn paidy_order(&self, order_number: &str, amount: i64) -> String {
-        let r = self
-            .control
-            .post(
-                "/control/checkouts/paidy",
-                json!({
-                    "merchant_id": self.merchant_id,
-                    "trading_id": order_number,
-                    "amount": amount,
-                    "buyer": {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "email": "taro@example.jp", "phone": "090-1234-5678"},
-                    "items": [{"title": "有機緑茶", "unit_price": amount, "quantity": 1}],
-                    "shipping_address": {"zip": "150-0001", "state": "東京都", "city": "渋谷区", "line1": "神宮前1-2-3"},
-                    "order_shipping": 0,
-                    "capture_mode": "authorize_only",
-                }),
-            )
-            .await;
-        assert_eq!(r["status"], "20", "{r}");
-        r["payment_id"].as_str().unwrap().to_owned()
-    }
-
     /// Opens the order list on "all lists", searches the order number and waits until the
     /// order has arrived (by notification: nothing here asks the app to fetch it).
     async fn find_order(&self, order_number: &str) {
         let s = &self.s;
         s.click("nav-orders").await;
         s.click("tab-all").await;
-        fill(s, "orders-search", order_number).await;
+        s.fill("orders-search", order_number).await;
         s.wait_css(&format!(
             "tr[data-testid='order-row'][data-order-number='{order_number}']"
         ))
@@ -134,7 +61,7 @@ impl Demo {
     pub(crate) async fn operate(&self, kind: &str, amount: Option<&str>) -> String {
         let s = &self.s;
         if let Some(a) = amount {
-            fill(s, &format!("op-{kind}-amount"), a).await;
+            s.fill(&format!("op-{kind}-amount"), a).await;
         }
         s.click_css(&format!("[data-testid='op-{kind}']:not([disabled])"))
             .await;
@@ -218,7 +145,7 @@ impl Demo {
 /// refunded, then fully refunded; the list and the detail show each step.
 #[tokio::test(flavor = "multi_thread")]
 async fn card_and_paidy_orders_arrive_by_notification_and_are_captured_and_refunded() {
-    let d = Demo::start().await;
+    let d = Demo::start(WAIT).await;
     let card = unique("E2ECARD");
     let paidy = unique("E2EPAIDY");
     d.card_order(&card, 12000).await;
@@ -226,7 +153,7 @@ async fn card_and_paidy_orders_arrive_by_notification_and_are_captured_and_refun
 
     // Both arrive in the open list, with their method, amount and status.
     d.s.click("nav-orders").await;
-    fill(&d.s, "orders-search", "E2E").await;
+    d.s.fill("orders-search", "E2E").await;
     for (number, method, amount) in [(&card, "card", "¥12,000"), (&paidy, "paidy", "¥5,000")] {
         let row = format!("tr[data-testid='order-row'][data-order-number='{number}']");
         d.s.wait_css(&row).await;
@@ -257,7 +184,8 @@ async fn card_and_paidy_orders_arrive_by_notification_and_are_captured_and_refun
         );
 
         // The refundable amount is shown; more than it is refused before anything is sent.
-        fill(&d.s, "op-partial_refund-amount", &(amount + 1).to_string()).await;
+        d.s.fill("op-partial_refund-amount", &(amount + 1).to_string())
+            .await;
         d.s.click("op-partial_refund").await;
         d.s.wait_css(&css("op-partial_refund-problem")).await;
 
@@ -301,14 +229,14 @@ async fn card_and_paidy_orders_arrive_by_notification_and_are_captured_and_refun
 /// new amount; the transaction ID chain shows both IDs.
 #[tokio::test(flavor = "multi_thread")]
 async fn authorize_only_card_order_has_its_amount_changed_and_is_captured() {
-    let d = Demo::start().await;
+    let d = Demo::start(WAIT).await;
     let number = unique("E2EAMT");
     let first_id = d.card_order(&number, 12000).await;
     d.open_order(&number).await;
     d.wait_status("20").await;
 
     // Raising the amount is refused on the screen, with the reason.
-    fill(&d.s, "op-amount_change-amount", "13000").await;
+    d.s.fill("op-amount_change-amount", "13000").await;
     d.s.click("op-amount_change").await;
     d.s.wait_css(&css("op-amount_change-problem")).await;
 
@@ -361,7 +289,7 @@ async fn authorize_only_card_order_has_its_amount_changed_and_is_captured() {
 /// gateway's state and says so on the order.
 #[tokio::test(flavor = "multi_thread")]
 async fn outside_cancel_is_detected_and_shown() {
-    let d = Demo::start().await;
+    let d = Demo::start(WAIT).await;
     let number = unique("E2EOUT");
     let payment_id = d.card_order(&number, 3000).await;
     d.find_order(&number).await;
@@ -419,7 +347,7 @@ async fn outside_cancel_is_detected_and_shown() {
 /// PayDesk finds out by inquiry instead of sending the capture again.
 #[tokio::test(flavor = "multi_thread")]
 async fn lost_capture_answer_causes_no_double_capture() {
-    let d = Demo::start().await;
+    let d = Demo::start(WAIT).await;
     let number = unique("E2EDROP");
     let payment_id = d.card_order(&number, 4500).await;
     d.control
@@ -465,7 +393,7 @@ async fn lost_capture_answer_causes_no_double_capture() {
 /// "just now" on the home screen, at once (no manual sync), and never "in 10 min".
 #[tokio::test(flavor = "multi_thread")]
 async fn issue15_the_home_screen_says_a_notification_just_came_not_in_ten_minutes() {
-    let d = Demo::start().await;
+    let d = Demo::start(WAIT).await;
     let s = &d.s;
     d.control
         .post("/control/clock/advance", json!({"minutes": 10}))

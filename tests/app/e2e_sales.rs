@@ -8,24 +8,16 @@ use std::time::Duration;
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
-use crate::control::Control;
+use crate::demo::Demo;
 use crate::driver::Session;
-use crate::screen::{css, unique};
+use crate::screen::{css, grouped, unique};
 
 /// Orders arrive by notification; the demo's catch-up renewals take a while at start.
 const WAIT: Duration = Duration::from_secs(90);
 
+/// As the UI's formatYen writes it (Intl's ja-JP grouping after the yen sign).
 fn yen(amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
-    // As the UI's formatYen writes it (Intl's ja-JP grouping after the yen sign).
-    let mut out = String::from(if amount < 0 { "¥-" } else { "¥" });
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    format!("¥{}", grouped(amount))
 }
 
 async fn report(s: &Session, period: &str) -> Value {
@@ -36,50 +28,19 @@ async fn report(s: &Session, period: &str) -> Value {
     .await
 }
 
-async fn operate(s: &Session, order_id: i64, kind: &str, amount: Option<i64>) {
-    let r = s
-        .invoke(
-            "perform_operation",
-            json!({"orderId": order_id, "request": {"kind": kind, "amount_yen": amount}}),
-        )
-        .await;
-    assert_eq!(r["outcome"], "succeeded", "{r}");
-}
-
 #[tokio::test]
 async fn e2e_sales_screen_follows_captures_and_refunds_and_lists_the_orders_behind_a_cell() {
-    let s = Session::start_demo().await.waiting(WAIT);
-    s.wait_css(&css("demo-banner")).await;
-    let status = s.invoke("demo_status", json!({})).await;
-    let control = Control::new(status["control_url"].as_str().unwrap());
-    let merchant_id = status["merchant_id"].as_str().unwrap().to_owned();
+    let d = Demo::start(WAIT).await;
+    let s = &d.s;
 
     // A buyer pays 7,300 yen by card; the order arrives by notification.
     let number = unique("SALES");
-    let r = control
-        .post(
-            "/control/checkouts/card",
-            json!({"merchant_id": merchant_id, "trading_id": number, "amount": 7300,
-                   "card_number": "4900000000000000", "expiry": "1239",
-                   "capture_mode": "authorize_only", "three_d_secure": false}),
-        )
-        .await;
-    assert_eq!(r["status"], "20", "{r}");
-    let order_id = s
-        .until("the order never arrived", WAIT, async || {
-            let page = s
-                .invoke(
-                    "list_orders",
-                    json!({"query": {"search": number, "page": 0, "page_size": 10}}),
-                )
-                .await;
-            page["items"].as_array()?.first()?["id"].as_i64()
-        })
-        .await;
+    d.card_order(&number, 7300).await;
+    let order_id = d.order_id(&number).await;
 
     s.click("nav-sales").await;
     s.wait_css(&css("sales-table")).await;
-    let before = report(&s, "day").await;
+    let before = report(s, "day").await;
     let today = before["to"].as_str().unwrap().to_owned();
     let shown = s.text_of(&css("sales-total-captured")).await;
     assert_eq!(
@@ -88,9 +49,9 @@ async fn e2e_sales_screen_follows_captures_and_refunds_and_lists_the_orders_behi
     );
 
     // Captured, then partly refunded: the screen follows without a reload.
-    operate(&s, order_id, "capture", None).await;
-    operate(&s, order_id, "partial_refund", Some(1300)).await;
-    let after = report(&s, "day").await;
+    d.perform(order_id, "capture", None).await;
+    d.perform(order_id, "partial_refund", Some(1300)).await;
+    let after = report(s, "day").await;
     let captured = after["total"]["captured_yen"].as_i64().unwrap();
     let refunded = after["total"]["refunded_yen"].as_i64().unwrap();
     assert_eq!(
@@ -153,7 +114,7 @@ async fn e2e_sales_screen_follows_captures_and_refunds_and_lists_the_orders_behi
 
     // Months: the same money in this month's row.
     s.click("sales-period-month").await;
-    let months = report(&s, "month").await;
+    let months = report(s, "month").await;
     let month = months["rows"].as_array().unwrap().last().unwrap()["start"]
         .as_str()
         .unwrap()
@@ -216,7 +177,7 @@ async fn e2e_sales_screen_follows_captures_and_refunds_and_lists_the_orders_behi
         read("data-expected").await,
     );
     // This month's card sales are the period's (the contract closes at the month's end).
-    let card_month = report(&s, "month").await["rows"]
+    let card_month = report(s, "month").await["rows"]
         .as_array()
         .unwrap()
         .last()
@@ -312,5 +273,5 @@ async fn e2e_sales_screen_follows_captures_and_refunds_and_lists_the_orders_behi
     s.click_css(&format!("{row} [data-testid='sales-movement-order']"))
         .await;
     s.wait_css(&css("detail-header")).await;
-    s.end().await;
+    d.s.end().await;
 }

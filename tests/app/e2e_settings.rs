@@ -99,12 +99,6 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
-async fn fill(s: &Session, testid: &str, value: &str) {
-    let input = s.wait_css(&css(testid)).await;
-    input.clear().await.unwrap();
-    input.send_keys(value).await.unwrap();
-}
-
 /// Scrolls the element into view (for a screenshot: WebDriver's shows the viewport).
 async fn show(s: &Session, testid: &str) {
     let element = s.wait_css(&css(testid)).await;
@@ -266,9 +260,10 @@ async fn credentials_entered_on_the_settings_screen_are_tested_and_kept_only_in_
     }
     assert_eq!(keychain("connect_password"), None);
 
-    fill(&s, "settings-merchant_id", &sentinel.merchant_id).await;
-    fill(&s, "settings-connect_id", &sentinel.connect_id).await;
-    fill(&s, "settings-connect_password", &sentinel.wrong_password).await;
+    s.fill("settings-merchant_id", &sentinel.merchant_id).await;
+    s.fill("settings-connect_id", &sentinel.connect_id).await;
+    s.fill("settings-connect_password", &sentinel.wrong_password)
+        .await;
     // The certificate is picked in the system's file dialog; the CA path is typed (both
     // ways fill the same box).
     let chosen = choose_with_file_dialog(
@@ -283,14 +278,16 @@ async fn credentials_entered_on_the_settings_screen_are_tested_and_kept_only_in_
         certificate.display().to_string(),
         "the path chosen in the file dialog fills the box"
     );
-    fill(&s, "settings-client_certificate_passphrase", &passphrase).await;
-    fill(&s, "settings-hash_key", &sentinel.hash_key).await;
+    s.fill("settings-client_certificate_passphrase", &passphrase)
+        .await;
+    s.fill("settings-hash_key", &sentinel.hash_key).await;
     s.click("env-simulator").await;
-    fill(&s, "settings-custom-url", &gateway_url).await;
+    s.fill("settings-custom-url", &gateway_url).await;
     s.wait_css(&css("settings-custom-ca-choose")).await;
-    fill(&s, "settings-custom-ca", &ca.display().to_string()).await;
-    fill(&s, "settings-relay-url", &relay_url).await;
-    fill(&s, "settings-relay_token", &relay_token).await;
+    s.fill("settings-custom-ca", &ca.display().to_string())
+        .await;
+    s.fill("settings-relay-url", &relay_url).await;
+    s.fill("settings-relay_token", &relay_token).await;
     s.click("settings-save").await;
     s.wait_css(&css("settings-saved")).await;
     s.wait_css("[data-testid='settings-complete'][data-complete='true']")
@@ -325,7 +322,8 @@ async fn credentials_entered_on_the_settings_screen_are_tested_and_kept_only_in_
     std::fs::copy(&shot, docs.join("screenshot-settings.png")).unwrap();
 
     // The corrected password connects.
-    fill(&s, "settings-connect_password", &sentinel.password).await;
+    s.fill("settings-connect_password", &sentinel.password)
+        .await;
     s.click("settings-save").await;
     s.wait_css(&css("settings-saved")).await;
     s.click("settings-test").await;
@@ -498,7 +496,7 @@ async fn issue15_connection_tests_test_the_values_on_screen() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let wrong = format!("https://127.0.0.1:{}", closed.local_addr().unwrap().port());
     drop(closed);
-    fill(&s, "settings-custom-url", &wrong).await;
+    s.fill("settings-custom-url", &wrong).await;
     s.click("settings-test").await;
     s.until("the wrong URL was not tested", WAIT, async || {
         let text = s.text_of(&css("test-result-tested")).await;
@@ -529,14 +527,14 @@ async fn issue15_connection_tests_test_the_values_on_screen() {
     // The saved settings (none) load first and would overwrite what is typed before:
     // the notification box shows once they have.
     s.wait_css(&css("notification-settings")).await;
-    fill(&s, "smtp-host", "127.0.0.1").await;
-    fill(&s, "smtp-port", &server.addr.port().to_string()).await;
+    s.fill("smtp-host", "127.0.0.1").await;
+    s.fill("smtp-port", &server.addr.port().to_string()).await;
     s.wait_css(&css("smtp-security"))
         .await
         .select_by_value("plain")
         .await
         .unwrap();
-    fill(&s, "smtp-from", "shop@example.jp").await;
+    s.fill("smtp-from", "shop@example.jp").await;
     s.click("smtp-test").await;
     s.wait_css(&css("smtp-test-ok")).await;
     let tested = s.text_of(&css("smtp-test-tested")).await;

@@ -7,21 +7,14 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 
-use crate::driver::Session;
+use crate::demo::Demo;
 use crate::screen::css;
 
 const WAIT: Duration = Duration::from_secs(60);
 
-async fn fill(s: &Session, testid: &str, value: &str) {
-    let input = s.wait_css(&css(testid)).await;
-    input.clear().await.unwrap();
-    input.send_keys(value).await.unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn issue20_labels_are_exported_tracking_imported_and_shipped_orders_captured() {
-    let s = Session::start_demo().await.waiting(WAIT);
-    s.wait_css(&css("demo-banner")).await;
+    let Demo { s, .. } = Demo::start(WAIT).await;
     s.click("nav-orders").await;
     s.wait_css(&css("order-row")).await;
     // Three orders ticked in the list: two with the buyer's address and phone (from the
@@ -69,10 +62,10 @@ async fn issue20_labels_are_exported_tracking_imported_and_shipped_orders_captur
         sender.contains("デモショップ") && sender.contains("150-0001"),
         "{sender}"
     );
-    fill(&s, "labels-yamato-code", "012345678901").await;
-    fill(&s, "labels-default-item", "雑貨").await;
+    s.fill("labels-yamato-code", "012345678901").await;
+    s.fill("labels-default-item", "雑貨").await;
     let file = s.data_dir.join("yamato-labels.csv");
-    fill(&s, "labels-path", &file.display().to_string()).await;
+    s.fill("labels-path", &file.display().to_string()).await;
     s.click("labels-run").await;
     let summary = css("labels-summary");
     s.wait_css(&summary).await;
@@ -109,7 +102,8 @@ async fn issue20_labels_are_exported_tracking_imported_and_shipped_orders_captur
     let issued_path = s.data_dir.join("issued.csv");
     std::fs::write(&issued_path, &sjis).unwrap();
     s.click("orders-tracking").await;
-    fill(&s, "tracking-path", &issued_path.display().to_string()).await;
+    s.fill("tracking-path", &issued_path.display().to_string())
+        .await;
     s.click("tracking-run").await;
     let summary = css("tracking-summary");
     s.wait_css(&summary).await;
@@ -134,28 +128,7 @@ async fn issue20_labels_are_exported_tracking_imported_and_shipped_orders_captur
         .await;
     assert_eq!(tracking[0]["tracking_number"], "490714955700");
     s.click("orders-tracking").await;
-    fill(&s, "orders-search", &numbers[0]).await;
-    let row = s
-        .until("the searched order alone in the list", WAIT, async || {
-            let rows = s
-                .client
-                .find_all(Locator::Css(&css("order-row")))
-                .await
-                .ok()?;
-            let [row] = rows.as_slice() else { return None };
-            row.text()
-                .await
-                .ok()?
-                .contains(numbers[0].as_str())
-                .then(|| row.clone())
-        })
-        .await;
-    row.find(Locator::Css(&css("open-order")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.open_searched_order(&numbers[0]).await;
     let link = css("tracking-link");
     let href = s.attr_of(&link, "href").await;
     assert!(

@@ -8,9 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::control::Control;
-use crate::driver::Session;
-use crate::screen::{css, unique};
+use crate::demo::Demo;
+use crate::screen::{css, grouped, unique};
 
 const WAIT: Duration = Duration::from_secs(90);
 
@@ -35,55 +34,16 @@ fn next_day(day: &str) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-fn with_commas(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn e2e_a_bank_statement_is_previewed_imported_once_and_its_difference_explained() {
-    let s = Session::start_demo().await.waiting(WAIT);
-    s.wait_css(&css("demo-banner")).await;
-    let status = s.invoke("demo_status", json!({})).await;
-    let control = Control::new(status["control_url"].as_str().unwrap());
-    let merchant_id = status["merchant_id"].as_str().unwrap().to_owned();
+    let d = Demo::start(WAIT).await;
+    let s = &d.s;
 
     // A capture today: money that moves after last month's closing day.
     let number = unique("STMT");
-    let r = control
-        .post(
-            "/control/checkouts/card",
-            json!({"merchant_id": merchant_id, "trading_id": number, "amount": 4400,
-                   "card_number": "4900000000000000", "expiry": "1239",
-                   "capture_mode": "authorize_only", "three_d_secure": false}),
-        )
-        .await;
-    assert_eq!(r["status"], "20", "{r}");
-    let order_id = s
-        .until("the order never arrived", WAIT, async || {
-            let page = s
-                .invoke(
-                    "list_orders",
-                    json!({"query": {"search": number, "page": 0, "page_size": 10}}),
-                )
-                .await;
-            page["items"].as_array()?.first()?["id"].as_i64()
-        })
-        .await;
-    let done = s
-        .invoke(
-            "perform_operation",
-            json!({"orderId": order_id, "request": {"kind": "capture", "amount_yen": null}}),
-        )
-        .await;
-    assert_eq!(done["outcome"], "succeeded", "{done}");
+    d.card_order(&number, 4400).await;
+    let order_id = d.order_id(&number).await;
+    d.perform(order_id, "capture", None).await;
 
     // The card contract: month end, paid on the 15th of the next month.
     s.invoke(
@@ -120,7 +80,7 @@ async fn e2e_a_bank_statement_is_previewed_imported_once_and_its_difference_expl
         ahead += 1;
     }
     if ahead > 0 {
-        control
+        d.control
             .post("/control/clock/advance", json!({"days": ahead}))
             .await;
     }
@@ -143,7 +103,7 @@ async fn e2e_a_bank_statement_is_previewed_imported_once_and_its_difference_expl
     let statement = format!(
         "口座番号,普通 7654321\r\n日付,摘要,摘要内容,支払い金額,預かり金額,差引残高\r\n{},振込,ﾍﾟｲｼﾞｴﾝﾄ(ｶ,,\"{}\",\r\n{},振込,ﾔﾏﾀﾞ ﾀﾛｳ,,\"3,000\",\r\n",
         paid.replace('-', "/"),
-        with_commas(expected + difference),
+        grouped(expected + difference),
         paid.replace('-', "/"),
     );
     let (sjis, _, bad) = encoding_rs::SHIFT_JIS.encode(&statement);
@@ -220,16 +180,7 @@ async fn e2e_a_bank_statement_is_previewed_imported_once_and_its_difference_expl
         .to_owned();
     s.click("nav-orders").await;
     s.click("tab-all").await;
-    let search = s.wait_css(&css("orders-search")).await;
-    search.clear().await.unwrap();
-    search.send_keys(&number).await.unwrap();
-    s.wait_css(&format!(
-        "tr[data-testid='order-row'][data-order-number='{number}'] [data-testid='open-order']"
-    ))
-    .await
-    .click()
-    .await
-    .unwrap();
+    s.open_searched_order(&number).await;
     let period = "[data-testid='deposit-period'][data-agrees='false']";
     let said = s.text_of(period).await;
     assert!(said.contains("入金チェックが付いていません"), "{said}");
@@ -241,5 +192,5 @@ async fn e2e_a_bank_statement_is_previewed_imported_once_and_its_difference_expl
         .await
         .unwrap();
     s.screenshot("order-deposit-period-disagrees").await;
-    s.end().await;
+    d.s.end().await;
 }

@@ -7,6 +7,7 @@
 mod bindings;
 mod bulk_kill;
 mod control;
+mod demo;
 mod demo_isolation;
 mod driver;
 mod e2e;
@@ -17,7 +18,6 @@ mod e2e_documents;
 mod e2e_file_dialog;
 mod e2e_guide;
 mod e2e_import;
-mod e2e_issue19;
 mod e2e_lists;
 mod e2e_mail_screens;
 mod e2e_notify;
@@ -28,6 +28,7 @@ mod e2e_settings;
 mod e2e_shipping;
 mod e2e_statement;
 mod e2e_subscriptions;
+mod e2e_three_d_secure_and_processing;
 mod identity_move;
 mod screen;
 

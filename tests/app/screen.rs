@@ -2,8 +2,8 @@
 //! `data-testid` (waiting for it), click it, read its text, and call a backend command the
 //! way the UI does.
 //!
-//! Layout: [`css`] turns a test ID into a selector and [`unique`] makes order numbers no
-//! other test run uses; the `Session` methods wait at most the session's `wait`, which each
+//! Layout: [`css`] turns a test ID into a selector, [`unique`] makes order numbers no
+//! other test run uses and [`grouped`] writes amounts as the screens do; the `Session` methods wait at most the session's `wait`, which each
 //! test file sets to its own patience with `Session::waiting`.
 
 use fantoccini::Locator;
@@ -26,7 +26,58 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}{nanos:09}")
 }
 
+/// `n` with its thousands grouped (`96004` → `96,004`, `-1300` → `-1,300`), as the
+/// screens and the banks' files write amounts.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::from(if n < 0 { "-" } else { "" });
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl Session {
+    /// Types `value` into the input with this test ID, replacing what it held, once the
+    /// input is there and enabled (an input is disabled while what it feeds cannot run).
+    pub async fn fill(&self, testid: &str, value: &str) {
+        let input = self
+            .wait_css(&format!("{}:not([disabled])", css(testid)))
+            .await;
+        input.clear().await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+
+    /// Searches the order list (open on screen) for `number` and opens the order once it
+    /// is the only row.
+    pub async fn open_searched_order(&self, number: &str) {
+        self.fill("orders-search", number).await;
+        let row = self
+            .until(
+                "the searched order alone in the list",
+                self.wait,
+                async || {
+                    let rows = self
+                        .client
+                        .find_all(Locator::Css(&css("order-row")))
+                        .await
+                        .ok()?;
+                    let [row] = rows.as_slice() else { return None };
+                    row.text().await.ok()?.contains(number).then(|| row.clone())
+                },
+            )
+            .await;
+        row.find(Locator::Css(&css("open-order")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
     /// Polls `check` until it returns something (at most `patience`), waiting for the next
     /// backend event between tries rather than a fixed time.
     pub async fn until<T>(

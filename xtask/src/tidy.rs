@@ -4,7 +4,8 @@
 //! that fixed a bug PayDesk would meet, the fuzz targets build on no crate that does I/O,
 //! the release app's dependency graph has no demo (the embedded simulator and relay,
 //! their certificate generator and web framework), and the api crate's modules depend
-//! on each other one way only (`module_cycles`).
+//! on each other one way only (`module_cycles`), and PayDesk's own error codes are only
+//! in `api::ErrorCode`'s table (`error_codes_in_the_table`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ pub fn run() -> Result {
     api_module_cycles()?;
     fuzz_without_io()?;
     release_has_no_demo()?;
+    error_codes_in_the_table()?;
     eprintln!("tidy: ok");
     Ok(())
 }
@@ -60,6 +62,41 @@ fn rules_literals() -> Result {
     }
     Err(format!(
         "deadline or limit literals outside crates/domain/src/rules.rs (use domain::RULES):\n{}",
+        offenders.join("\n")
+    ))
+}
+
+/// PayDesk's own error codes are `api::ErrorCode` variants; `AppError::foreign` is for a
+/// code another crate's table made, so a string literal handed to it is a code made up
+/// inline (a typo there would compile). Scans the crates that build `AppError`s.
+fn error_codes_in_the_table() -> Result {
+    let root = root();
+    let mut files = Vec::new();
+    for dir in [
+        "crates/api/src",
+        "crates/cli/src",
+        "crates/demo/src",
+        "src-tauri/src",
+    ] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    let mut offenders = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        for (at, _) in text.match_indices("AppError::foreign(") {
+            let rest = text[at + "AppError::foreign(".len()..].trim_start();
+            if rest.starts_with('"') {
+                let line = text[..at].lines().count();
+                let shown = file.strip_prefix(&root).unwrap_or(file).display();
+                offenders.push(format!("{shown}:{line}"));
+            }
+        }
+    }
+    if offenders.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "error codes made up inline (add the code to crates/api/src/error_code.rs and use AppError::new):\n{}",
         offenders.join("\n")
     ))
 }

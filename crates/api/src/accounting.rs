@@ -11,7 +11,7 @@ use domain::money::{Period, next_month, tokyo_day, tokyo_day_start};
 
 use crate::dto::money::{AccountingFormatCode, JournalExportReport};
 use crate::money::{format_from, refusal};
-use crate::{AppError, Desk, Text};
+use crate::{AppError, Desk, ErrorCode, Text};
 
 /// A written file's bytes, its entries and what the shop should know about it.
 pub(crate) struct JournalFile {
@@ -23,7 +23,7 @@ pub(crate) struct JournalFile {
 fn first_of(month: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d").map_err(|_| {
         AppError::refused(
-            "invalid_month",
+            ErrorCode::InvalidMonth,
             Text::new(
                 &format!("「{month}」は月として読めません。2026-12 の形で入力してください。"),
                 &format!("\"{month}\" is not a month. Enter it as 2026-12."),

@@ -50,6 +50,7 @@ use paygent_codec::request::PaymentRef;
 use paygent_codec::{ErrorContext, explain_with_detail};
 use store::{ItemStatus, JournalOutcome, RunEnd, RunStatus};
 
+use crate::ErrorCode;
 use crate::dto::bulk::{
     BulkConfirmation, BulkFailure, BulkItem, BulkItemStatusCode, BulkOperationLog,
     BulkPlannedOrder, BulkProgress, BulkRefusedOrder, BulkRunDetail, BulkRunStatusCode,
@@ -107,7 +108,7 @@ impl RunCtx {
 
 fn not_found(run_id: i64) -> AppError {
     AppError::refused(
-        "bulk_run_not_found",
+        ErrorCode::BulkRunNotFound,
         Text::new(
             &format!(
                 "一括処理 {run_id} は操作ログにありません（古いログは{}件を超えると削除されます）。",
@@ -123,7 +124,7 @@ fn not_found(run_id: i64) -> AppError {
 
 fn run_in_progress() -> AppError {
     AppError::refused(
-        "bulk_run_in_progress",
+        ErrorCode::BulkRunInProgress,
         Text::new(
             "別の売上確定一括処理を実行中です。終わってから実行してください。",
             "Another bulk capture is running. Start this one when it has finished.",
@@ -132,7 +133,7 @@ fn run_in_progress() -> AppError {
 }
 
 fn selection_error(e: &SelectionError) -> AppError {
-    AppError::refused(e.code(), convert::text(&e.message()))
+    AppError::foreign(e.code(), convert::text(&e.message()), None)
 }
 
 fn ids_of(order_ids: &[i64]) -> Vec<OrderId> {
@@ -747,7 +748,7 @@ impl Desk {
         let step = ctx
             .state()
             .apply(id, &Outcome::Refused(refusal), &RULES)
-            .map_err(|e| AppError::internal("bulk_transition", &e.to_string()))?;
+            .map_err(|e| AppError::internal(ErrorCode::BulkTransition, &e.to_string()))?;
         self.settle_bulk_item(ctx, id, &step.state, None)
     }
 
@@ -766,7 +767,7 @@ impl Desk {
             let step = ctx
                 .state()
                 .apply(id, &outcome, &RULES)
-                .map_err(|e| AppError::internal("bulk_transition", &e.to_string()))?;
+                .map_err(|e| AppError::internal(ErrorCode::BulkTransition, &e.to_string()))?;
             let divisor = self.inner.retry_wait_divisor;
             match step.action {
                 Action::Done => {

@@ -3,13 +3,14 @@
 //! has no [`DemoServers`], and [`Desk::open`](crate::Desk::open) then refuses the demo with
 //! [`unavailable`] before it creates or opens any folder.
 
+use crate::ErrorCode;
 pub use crate::context::{DemoFuture, DemoServers, RunningDemo};
 use crate::error::{AppError, Text};
 
 /// The refusal of `--demo` / `PAYDESK_DEMO=1` in a build without the demo.
 pub fn unavailable() -> AppError {
     AppError::new(
-        "demo_unavailable",
+        ErrorCode::DemoUnavailable,
         Text::new(
             "この PayDesk にはデモが入っていません。お店のデータには何も触れていません。",
             "This build of PayDesk has no demo. The shop's data was not touched.",

@@ -9,6 +9,7 @@ use domain::deposits::{Contract, ContractField, Cycle, TransferFeeBorneBy};
 use domain::money::{Period, tokyo_day, tokyo_day_start};
 use serde::{Deserialize, Serialize};
 
+use crate::ErrorCode;
 use crate::convert::method_to;
 use crate::dto::PaymentMethodCode;
 use crate::dto::money::{
@@ -123,7 +124,7 @@ fn typed_deposit(
     let day = japan_day(("入金日", "deposit day"), &input.received_on)?;
     if input.amount_yen < 0 {
         return Err(AppError::refused(
-            "invalid_amount",
+            ErrorCode::InvalidAmount,
             Text::new(
                 "入金額に負の金額は入力できません。",
                 "A deposit cannot be negative.",
@@ -169,7 +170,7 @@ impl Desk {
             "" => None,
             text => Some(domain::deposits::parse_fee_rate(text).ok_or_else(|| {
                 AppError::refused(
-                    "invalid_fee_rate",
+                    ErrorCode::InvalidFeeRate,
                     Text::new(
                         &format!("決済手数料率「{text}」は読めません。3.6 のように、% の数字を小数 2 桁までで入力してください。"),
                         &format!("The fee rate \"{text}\" is not readable. Enter a percentage with at most two decimals, like 3.6."),
@@ -181,7 +182,7 @@ impl Desk {
             || input.transfer_fee_yen.is_some_and(|y| y < 0)
         {
             return Err(AppError::refused(
-                "invalid_fee",
+                ErrorCode::InvalidFee,
                 Text::new(
                     "手数料に負の金額は入力できません。",
                     "A fee cannot be negative.",
@@ -204,7 +205,7 @@ impl Desk {
         let contract = contract_of(method, &stored);
         if contract.missing().contains(&ContractField::Cycles) && !contract.cycles.is_empty() {
             return Err(AppError::refused(
-                "invalid_cycle",
+                ErrorCode::InvalidCycle,
                 Text::new(
                     "締め日と支払日が正しくありません。日は 1〜31(31 は月末)、支払日は締め日より後、締めから 3 か月以内にしてください。",
                     "The closing and payment days are not valid: days are 1–31 (31 = month end), and the payment comes after the closing day, within three months.",
@@ -213,7 +214,7 @@ impl Desk {
         }
         if contract.missing().contains(&ContractField::FeeRate) && fee_rate_bp.is_some() {
             return Err(AppError::refused(
-                "invalid_fee_rate",
+                ErrorCode::InvalidFeeRate,
                 Text::new(
                     "決済手数料率が高すぎます。% で入力しているか確かめてください。",
                     "The fee rate is too high; check it is a percentage.",
@@ -221,7 +222,7 @@ impl Desk {
             ));
         }
         let json = serde_json::to_string(&stored)
-            .map_err(|e| AppError::internal("contract_json", &e.to_string()))?;
+            .map_err(|e| AppError::internal(ErrorCode::ContractJson, &e.to_string()))?;
         self.store().set_setting(&key(method), &json)?;
         Ok(dto_of(method, &stored))
     }
@@ -245,7 +246,7 @@ impl Desk {
         };
         if to < from || to - from > domain::RULES.sales_range_max {
             return Err(AppError::refused(
-                "invalid_range",
+                ErrorCode::InvalidRange,
                 Text::new(
                     "期間が正しくありません(終了日が開始日より前か、10 年を超えています)。",
                     "The range is not valid (the last day is before the first, or it is longer than ten years).",
@@ -429,14 +430,14 @@ impl Desk {
                 Ok(())
             }
             Err(store::DepositNotCorrected::NotFound) => Err(AppError::refused(
-                "deposit_not_found",
+                ErrorCode::DepositNotFound,
                 Text::new(
                     "この入金の記録が見つかりません(取り消し済みかもしれません)。画面を開き直してください。",
                     "This deposit is not recorded (it may have been withdrawn). Open the screen again.",
                 ),
             )),
             Err(store::DepositNotCorrected::Imported) => Err(AppError::refused(
-                "deposit_imported",
+                ErrorCode::DepositImported,
                 Text::new(
                     "銀行の明細から取り込んだ入金は訂正できません。明細の記録どおりに残します。",
                     "A deposit imported from the bank's statement cannot be corrected: it stays as the bank recorded it.",
@@ -461,7 +462,9 @@ impl Desk {
             .deposits
             .into_iter()
             .find(|d| d.id == id)
-            .ok_or_else(|| AppError::internal("deposit_lost", "the deposit just recorded is gone"))
+            .ok_or_else(|| {
+                AppError::internal(ErrorCode::DepositLost, "the deposit just recorded is gone")
+            })
     }
 
     /// The deposits received from `from` to `to` (default: the last two months), each

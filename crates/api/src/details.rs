@@ -16,6 +16,7 @@ use domain::storefront::{DetailField, StorefrontRow, parse_storefront_csv};
 use store::imports::{self, ImportRow};
 use store::{FieldChange, FieldValue, Item};
 
+use crate::ErrorCode;
 use crate::dto::events::DeskEvent;
 use crate::dto::{
     ExportReport, ImportChange, ImportPreview, ImportRecord as ImportRecordDto, ImportReport,
@@ -120,7 +121,7 @@ impl ParsedImport {
         let bytes = read_user_file(path, UserFile::Csv, "", "")?;
         let export = parse_storefront_csv(&bytes).map_err(|e| {
             let message = e.message();
-            AppError::refused(e.code(), Text::new(&message.ja, &message.en))
+            AppError::foreign(e.code(), Text::new(&message.ja, &message.en), None)
         })?;
         drop(bytes);
         let errors = export
@@ -187,7 +188,7 @@ fn count(n: usize) -> u32 {
 fn import_error(e: store::Error) -> AppError {
     match e {
         store::Error::ImportPlanChanged => AppError::new(
-            "import_changed",
+            ErrorCode::ImportChanged,
             Text::new(
                 "確認した内容のあとで、ファイルか受注が変わりました。何も変更していません。",
                 "The file or the orders changed after the preview. Nothing was changed.",
@@ -198,14 +199,14 @@ fn import_error(e: store::Error) -> AppError {
             )),
         ),
         store::Error::ImportNotFound(id) => AppError::refused(
-            "import_not_found",
+            ErrorCode::ImportNotFound,
             Text::new(
                 &format!("取り込み #{id} が見つかりません。"),
                 &format!("Import #{id} was not found."),
             ),
         ),
         store::Error::ImportAlreadyUndone(id) => AppError::refused(
-            "import_already_undone",
+            ErrorCode::ImportAlreadyUndone,
             Text::new(
                 &format!("取り込み #{id} はすでに取り消しています。"),
                 &format!("Import #{id} was already undone."),
@@ -371,7 +372,7 @@ impl Desk {
             let mut writer = csv::WriterBuilder::new()
                 .terminator(csv::Terminator::CRLF)
                 .from_writer(&mut out);
-            let write_err = |e: csv::Error| AppError::internal("csv_write", &e.to_string());
+            let write_err = |e: csv::Error| AppError::internal(ErrorCode::CsvWrite, &e.to_string());
             writer
                 .write_record([
                     "注文番号",
@@ -448,7 +449,7 @@ impl Desk {
             }
             writer
                 .flush()
-                .map_err(|e| AppError::internal("csv_write", &e.to_string()))?;
+                .map_err(|e| AppError::internal(ErrorCode::CsvWrite, &e.to_string()))?;
         }
         crate::files::write_user_file(path, &out)?;
         Ok(ExportReport {

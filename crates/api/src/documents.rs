@@ -18,6 +18,7 @@ use domain::invoice::RegistrationNumber;
 use domain::{Order, OrderId, PaymentStatus, RULES, Yen};
 use store::documents::{ItemRate, ShopImage, ShopProfile};
 
+use crate::ErrorCode;
 use crate::dto::OrderDetail;
 use crate::dto::documents::{
     DepositCheckInput, DocumentKindCode, DocumentsReport, IssueDocumentsRequest, IssuedDocument,
@@ -81,7 +82,7 @@ fn shop_name(store: &store::Store) -> Result<String, AppError> {
 
 fn from_document_error(e: &DocumentError) -> AppError {
     let action = matches!(e, DocumentError::NoRegistrationNumber).then(in_settings);
-    AppError::new(e.code(), crate::convert::text(&e.message()), action)
+    AppError::foreign(e.code(), crate::convert::text(&e.message()), action)
 }
 
 /// Optional text: blank is none.
@@ -294,7 +295,9 @@ impl Desk {
             None => None,
             Some(typed) => Some(
                 RegistrationNumber::parse(&typed)
-                    .map_err(|e| AppError::refused(e.code(), crate::convert::text(&e.message())))?
+                    .map_err(|e| {
+                        AppError::foreign(e.code(), crate::convert::text(&e.message()), None)
+                    })?
                     .as_str()
                     .to_owned(),
             ),
@@ -307,7 +310,7 @@ impl Desk {
         ] {
             if value.trim().chars().count() > limit {
                 return Err(AppError::refused(
-                    "shop_detail_too_long",
+                    ErrorCode::ShopDetailTooLong,
                     Text::new(
                         &format!("{ja}が長すぎます（{limit}文字まで）。"),
                         &format!("The {en} is too long ({limit} characters at most)."),
@@ -348,7 +351,7 @@ impl Desk {
                 let bytes = read_user_file(Path::new(path), UserFile::Image, "画像", "image ")?;
                 documents::check_image(&bytes).map_err(|_| {
                     AppError::new(
-                        "image_not_png",
+                        ErrorCode::ImageNotPng,
                         Text::new(
                             &format!("「{path}」はPNG画像として読めませんでした。"),
                             &format!("\"{path}\" could not be read as a PNG image."),
@@ -382,7 +385,7 @@ impl Desk {
         let path = request.path.trim();
         if path.is_empty() {
             return Err(AppError::refused(
-                "no_path",
+                ErrorCode::NoPath,
                 Text::new(
                     "保存先のファイルを選んでください。",
                     "Choose the file to save to.",
@@ -392,7 +395,7 @@ impl Desk {
         if request.order_ids.len() > RULES.max_orders_per_document_file {
             let max = RULES.max_orders_per_document_file;
             return Err(AppError::refused(
-                "too_many_documents",
+                ErrorCode::TooManyDocuments,
                 Text::new(
                     &format!("一度に発行できるのは{max}件までです。選ぶ注文を減らしてください。"),
                     &format!("At most {max} orders can be issued at once. Select fewer."),
@@ -406,7 +409,7 @@ impl Desk {
             let name = shop_name(&store)?;
             if name.is_empty() {
                 return Err(AppError::new(
-                    "shop_name_missing",
+                    ErrorCode::ShopNameMissing,
                     Text::new(
                         "帳票に載せるショップ名がまだ設定されていません。",
                         "The shop's name for its documents is not set yet.",
@@ -496,9 +499,9 @@ impl Desk {
                     .collect();
                 return Err(AppError::new(
                     if kind == DocumentKind::Receipt {
-                        "receipt_refused"
+                        ErrorCode::ReceiptRefused
                     } else {
-                        "document_refused"
+                        ErrorCode::DocumentRefused
                     },
                     Text::new(
                         &format!(
@@ -553,7 +556,7 @@ impl Desk {
     ) -> Result<OrderDetail, AppError> {
         let day = NaiveDate::parse_from_str(input.received_on.trim(), "%Y-%m-%d").map_err(|_| {
             AppError::refused(
-                "invalid_date",
+                ErrorCode::InvalidDate,
                 Text::new(
                     &format!(
                         "入金日「{}」は日付として読めません。2026-12-01 の形で入力してください。",
@@ -574,7 +577,9 @@ impl Desk {
                 .ok_or_else(|| AppError::order_not_found(order_id))?;
             let deposit =
                 domain::deposit::check(&order, day, input.amount_yen.map(Yen), japan_day(now))
-                    .map_err(|r| AppError::refused(r.code(), crate::convert::text(&r.message())))?;
+                    .map_err(|r| {
+                        AppError::foreign(r.code(), crate::convert::text(&r.message()), None)
+                    })?;
             store.mark_deposit(OrderId(order_id), &deposit, now)?;
         }
         self.orders_changed(&[order_id]);
@@ -587,7 +592,7 @@ impl Desk {
         let undone = self.store().undo_deposit(OrderId(order_id), now)?;
         if undone.is_none() {
             return Err(AppError::refused(
-                "deposit_not_marked",
+                ErrorCode::DepositNotMarked,
                 Text::new(
                     "この注文の入金チェックはされていません。",
                     "This order's deposit is not marked.",

@@ -1,6 +1,8 @@
 use serde::Serialize;
 use specta::Type;
 
+pub use crate::error_code::ErrorCode;
+
 /// A message in both of the app's languages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
 pub struct Text {
@@ -32,12 +34,25 @@ pub struct AppError {
 }
 
 impl AppError {
-    pub fn new(code: &str, message: Text, action: Option<Text>) -> Self {
+    /// An error with one of PayDesk's own codes.
+    pub fn new(code: ErrorCode, message: Text, action: Option<Text>) -> Self {
+        AppError::foreign(code.as_str(), message, action)
+    }
+
+    /// An error whose code comes from another crate's own table (the gateway's error
+    /// dictionary, the mail crate, the keychain, domain's refusals) or was stored earlier
+    /// (a failed mail's), kept as it is. PayDesk's own codes go through [`ErrorCode`].
+    pub fn foreign(code: &str, message: Text, action: Option<Text>) -> Self {
         AppError {
             code: code.to_owned(),
             message,
             action,
         }
+    }
+
+    /// Whether this is the error `code`.
+    pub fn is(&self, code: ErrorCode) -> bool {
+        self.code == code.as_str()
     }
 }
 
@@ -66,7 +81,7 @@ impl From<secrets::SecretsError> for AppError {
                 "Restart the computer and try again; contact support if it persists.",
             ),
         };
-        AppError::new(
+        AppError::foreign(
             e.code(),
             Text::new(ja, &e.to_string()),
             Some(Text::new(action_ja, action_en)),
@@ -77,7 +92,7 @@ impl From<secrets::SecretsError> for AppError {
 impl AppError {
     /// A problem on PayDesk's side (database, file, bug). `detail` is English for the log
     /// and support; it must not hold a secret.
-    pub fn internal(code: &str, detail: &str) -> Self {
+    pub fn internal(code: ErrorCode, detail: &str) -> Self {
         AppError::new(
             code,
             Text::new(
@@ -92,13 +107,13 @@ impl AppError {
     }
 
     /// A plain refusal with its own text.
-    pub fn refused(code: &str, message: Text) -> Self {
+    pub fn refused(code: ErrorCode, message: Text) -> Self {
         AppError::new(code, message, None)
     }
 
     /// An explanation from the one error dictionary.
     pub fn from_explanation(e: &paygent_codec::Explanation) -> Self {
-        AppError::new(
+        AppError::foreign(
             &e.code,
             Text::new(&e.ja, &e.en),
             Some(Text::new(&e.action_ja, &e.action_en)),
@@ -116,12 +131,12 @@ impl AppError {
     /// A rule refused the operation before anything was sent.
     pub fn from_refusal(r: &domain::Refusal) -> Self {
         let m = r.message();
-        AppError::new(r.code(), Text::new(&m.ja, &m.en), None)
+        AppError::foreign(r.code(), Text::new(&m.ja, &m.en), None)
     }
 
     pub fn order_not_found(id: i64) -> Self {
         AppError::new(
-            "order_not_found",
+            ErrorCode::OrderNotFound,
             Text::new(
                 &format!("受注 {id} が見つかりません。一覧を再読み込みしてください。"),
                 &format!("Order {id} was not found. Reload the list."),
@@ -132,7 +147,7 @@ impl AppError {
 
     pub fn not_configured() -> Self {
         AppError::new(
-            "not_configured",
+            ErrorCode::NotConfigured,
             Text::new(
                 "ペイジェントの接続情報（マーチャントID・接続ID・接続パスワード・クライアント証明書）がまだ設定されていません。",
                 "Paygent's connection details (merchant ID, connect ID, connect password, client certificate) are not set yet.",
@@ -153,7 +168,7 @@ impl From<store::Error> for AppError {
                 AppError::from_refusal(&domain::Refusal::OperationUnsettled)
             }
             store::Error::TooNew { .. } => AppError::new(
-                "database_too_new",
+                ErrorCode::DatabaseTooNew,
                 Text::new(
                     "このデータは新しいバージョンの PayDesk で作られています。PayDesk を更新してください。",
                     &e.to_string(),
@@ -162,7 +177,7 @@ impl From<store::Error> for AppError {
             ),
             other => {
                 tracing::error!(error = %other, "store error");
-                AppError::internal("database_error", &other.to_string())
+                AppError::internal(ErrorCode::DatabaseError, &other.to_string())
             }
         }
     }

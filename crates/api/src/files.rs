@@ -6,6 +6,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use crate::ErrorCode;
 use crate::{AppError, Text};
 
 /// What kind of file it is, for the messages.
@@ -66,7 +67,7 @@ fn too_large(path: &Path, kind: UserFile, found: Option<u64>) -> AppError {
         ),
     };
     AppError::new(
-        "file_too_large",
+        ErrorCode::FileTooLarge,
         Text::new(
             &format!(
                 "ファイル「{name}」は{is_ja}PayDesk が読み込めるファイルの上限（{cap}）を超えています。読み込んでいません。"
@@ -82,7 +83,7 @@ fn too_large(path: &Path, kind: UserFile, found: Option<u64>) -> AppError {
 fn unreadable(path: &Path, e: &std::io::Error, what_ja: &str, what_en: &str) -> AppError {
     let name = path.display();
     AppError::new(
-        "file_unreadable",
+        ErrorCode::FileUnreadable,
         Text::new(
             &format!("{what_ja}ファイル「{name}」を読めませんでした（{e}）。"),
             &format!("The {what_en}file \"{name}\" could not be read ({e})."),
@@ -126,7 +127,7 @@ pub(crate) fn read_user_file(
 pub(crate) fn write_user_file(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
     let unwritable = |e: std::io::Error| {
         AppError::new(
-            "file_unwritable",
+            ErrorCode::FileUnwritable,
             Text::new(
                 &format!(
                     "ファイル「{}」に書き込めませんでした（{e}）。",

@@ -8,6 +8,7 @@
 //! progress is four rows of the store's settings table. "Finish" tests the saved settings
 //! once more, so the guide never says "done" over a connection that does not work.
 
+use crate::ErrorCode;
 use crate::dto::guide::{
     GuideGatewayResult, GuideMailResult, GuideNotificationsInput, GuideNotificationsResult,
     GuideStatusCode, GuideStepStateCode, SetupGuide,
@@ -60,7 +61,7 @@ fn step_str(state: GuideStepStateCode) -> &'static str {
 /// A step taken before the one it needs.
 fn step_order(ja: &str, en: &str) -> AppError {
     AppError::new(
-        "guide_step_order",
+        ErrorCode::GuideStepOrder,
         Text::new(ja, en),
         Some(Text::new(
             "前の手順に戻り、テストが成功してから進んでください。",
@@ -178,7 +179,7 @@ impl Desk {
         let url = input.relay_url.as_deref().map(str::trim).unwrap_or("");
         if url.is_empty() {
             return Err(AppError::refused(
-                "guide_relay_url_missing",
+                ErrorCode::GuideRelayUrlMissing,
                 Text::new(
                     "中継サーバー（リレー）のURLを入力してください。リレーを使わない場合は「リレーを使わない」を選んでください。",
                     "Enter the relay's URL, or choose \"No relay\".",
@@ -276,7 +277,7 @@ impl Desk {
             self.guide_set(state, step_str(GuideStepStateCode::Todo))?;
             let what = what.unwrap_or_else(|| Text::new("", ""));
             return Err(AppError::new(
-                "guide_test_failed",
+                ErrorCode::GuideTestFailed,
                 Text::new(
                     &format!(
                         "保存した設定でのテストが失敗したため、まだ完了できません：{}",

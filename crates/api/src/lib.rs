@@ -26,7 +26,9 @@
 //! - `sync` (the background tasks: relay stream, 091 polling, stall and wake detection,
 //!   the settler that retries open entries; the home screen's counts);
 //! - `details` (Paidy 343 verify is sync's; storefront CSV import, undo, CSV export);
-//! - `mailing` (SMTP settings, reminder templates, the mail queue — each mail claimed
+//! - `templates` (the shop's editable e-mail texts of every kind: one store, one save
+//!   path checked against the kind's placeholders);
+//! - `mailing` (SMTP settings, the reminders, the mail queue — each mail claimed
 //!   before it is handed to the server, so never sent twice — the monthly summary), then
 //!   `order_mails` (the shipping notice and the order confirmation through that queue:
 //!   per-order refusals, preview, "sent before" asks first) and `subscriptions` (renewals
@@ -56,6 +58,7 @@ mod details;
 mod documents;
 pub mod dto;
 mod error;
+mod error_code;
 mod files;
 mod guide;
 pub mod identity;
@@ -72,6 +75,7 @@ mod statements;
 mod subscriptions;
 mod sync;
 mod sync_state;
+mod templates;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -79,7 +83,7 @@ use std::sync::{Arc, Mutex};
 pub use context::{Build, Desk, EventSink, NoEvents, keychain_namespace};
 use context::{BulkShared, ClientCache, Inner, SubscriptionsShared};
 pub use demo_servers::{DemoServers, RunningDemo};
-pub use error::{AppError, Text};
+pub use error::{AppError, ErrorCode, Text};
 /// The relay's operator guide, shown from the setup guide (see `relay::OPERATOR_GUIDE`).
 pub use relay::OPERATOR_GUIDE as RELAY_OPERATOR_GUIDE;
 
@@ -219,7 +223,7 @@ impl Desk {
         let namespace = config.keychain_namespace();
         std::fs::create_dir_all(&data_dir).map_err(|e| {
             AppError::internal(
-                "data_dir_unusable",
+                ErrorCode::DataDirUnusable,
                 &format!("the data folder cannot be created: {e}"),
             )
         })?;
@@ -307,7 +311,7 @@ impl Desk {
             "ja" => Ok(Language::Ja),
             "en" => Ok(Language::En),
             other => Err(AppError::new(
-                "invalid_language",
+                ErrorCode::InvalidLanguage,
                 Text::new(
                     &format!(
                         "「{other}」は使えない言語です。日本語(ja)か英語(en)を選んでください。"
@@ -395,7 +399,7 @@ impl Desk {
                     .join(if ja { "" } else { " " })
             };
             AppError::new(
-                "invalid_buyer_details",
+                ErrorCode::InvalidBuyerDetails,
                 Text::new(&join(true), &join(false)),
                 Some(Text::new(
                     "直してからもう一度保存してください。入力した内容はそのまま残っています。",

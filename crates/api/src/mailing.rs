@@ -20,11 +20,13 @@ use mail::{Language, Mailer, OutgoingMail, Security, SmtpSettings, Template};
 use secrets::{SecretKey, Sensitive};
 use store::{MailId, MailPurpose, MailState, NewMail, QueueOutcome};
 
+use crate::ErrorCode;
 use crate::dto::subscriptions::{
     EmailTemplateDto, EmailTemplateInput, MailPreview, MailReadinessDto, MailRunReport,
     QueuedMailDto, ReminderKindCode, SendRemindersReport, SendRemindersRequest, SkippedReminder,
     SmtpSettingsDto, SmtpSettingsInput, SmtpTestResult,
 };
+use crate::templates::{TemplateText, language_of, template_error};
 use crate::{AppError, Desk, Text, convert};
 
 /// How long PayDesk waits for the SMTP server.
@@ -54,7 +56,7 @@ const DEFAULT_SUMMARY_SCHEDULE: &str = "monthly:1:9";
 
 pub(crate) fn smtp_not_configured() -> AppError {
     AppError::new(
-        "smtp_not_configured",
+        ErrorCode::SmtpNotConfigured,
         Text::new(
             "メール送信（SMTP）の設定がまだありません。メールは送信待ちのまま残ります。",
             "E-mail (SMTP) is not set up yet. Mails stay queued.",
@@ -79,39 +81,34 @@ fn config_error(e: &mail::ConfigError) -> AppError {
             "暗号化通信の準備に失敗しました。サーバー名を確認してください。"
         }
     };
-    AppError::new(e.code(), Text::new(ja, &e.to_string()), None)
+    AppError::foreign(e.code(), Text::new(ja, &e.to_string()), None)
 }
 
 fn send_error(e: &mail::SendError) -> AppError {
-    AppError::new(e.code(), convert::text(&e.text()), None)
-}
-
-pub(crate) fn template_error(e: &mail::TemplateError) -> AppError {
-    AppError::new(e.code(), convert::text(&e.text()), None)
-}
-
-pub(crate) fn language_of(code: &str) -> Result<Language, AppError> {
-    Language::from_code(code).ok_or_else(|| {
-        AppError::refused(
-            "invalid_language",
-            Text::new(
-                &format!("「{code}」は使えない言語です（ja か en）。"),
-                &format!("\"{code}\" is not a language (ja or en)."),
-            ),
-        )
-    })
+    AppError::foreign(e.code(), convert::text(&e.text()), None)
 }
 
 fn schedule_of(code: &str) -> Result<SendSchedule, AppError> {
     SendSchedule::from_code(code.trim()).ok_or_else(|| {
         AppError::refused(
-            "invalid_schedule",
+            ErrorCode::InvalidSchedule,
             Text::new(
                 &format!("送信スケジュール「{code}」は使えません。例: off、daily:9、weekly:mon:9、monthly:1:9。"),
                 &format!("\"{code}\" is not a schedule. Examples: off, daily:9, weekly:mon:9, monthly:1:9."),
             ),
         )
     })
+}
+
+fn email_template_dto(kind: ReminderKindCode, text: TemplateText) -> EmailTemplateDto {
+    EmailTemplateDto {
+        kind,
+        language: text.language.code().into(),
+        subject: text.template.subject,
+        body: text.template.body,
+        edited: text.edited,
+        placeholders: text.placeholders,
+    }
 }
 
 fn reminder_subject_kind(kind: ReminderKind) -> ReminderKindCode {
@@ -205,7 +202,7 @@ impl Desk {
             && Security::from_code(s).is_none()
         {
             return Err(AppError::refused(
-                "invalid_smtp_security",
+                ErrorCode::InvalidSmtpSecurity,
                 Text::new(
                     "暗号化方式は tls、starttls、plain のどれかを選んでください。",
                     "Choose tls, starttls or plain.",
@@ -383,7 +380,7 @@ impl Desk {
                 .as_ref()
                 .and_then(|a| DateTime::from_timestamp_millis(a.at))
                 .map(convert::time),
-            last_failure: last.map(|a| AppError::new(&a.code, Text::new(&a.ja, &a.en), None)),
+            last_failure: last.map(|a| AppError::foreign(&a.code, Text::new(&a.ja, &a.en), None)),
             waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
         })
     }
@@ -414,7 +411,7 @@ impl Desk {
             && Security::from_code(s).is_none()
         {
             return Err(AppError::refused(
-                "invalid_smtp_security",
+                ErrorCode::InvalidSmtpSecurity,
                 Text::new(
                     "暗号化方式は tls、starttls、plain のどれかを選んでください。",
                     "Choose tls, starttls or plain.",
@@ -458,41 +455,13 @@ impl Desk {
     // -----------------------------------------------------------------------------------
     // Templates.
 
-    fn template_of(
-        &self,
-        kind: ReminderKind,
-        language: Language,
-    ) -> Result<(Template, bool), AppError> {
-        Ok(match self.store().email_template(kind, language.code())? {
-            Some(t) => (
-                Template {
-                    subject: t.subject,
-                    body: t.body,
-                },
-                true,
-            ),
-            None => (Template::builtin(kind, language), false),
-        })
-    }
-
     pub async fn email_template(
         &self,
         kind: ReminderKindCode,
         language: String,
     ) -> Result<EmailTemplateDto, AppError> {
-        let lang = language_of(&language)?;
-        let (t, edited) = self.template_of(reminder_from(kind), lang)?;
-        Ok(EmailTemplateDto {
-            kind,
-            language: lang.code().into(),
-            subject: t.subject,
-            body: t.body,
-            edited,
-            placeholders: mail::PLACEHOLDERS
-                .iter()
-                .map(|p| format!("{{{p}}}"))
-                .collect(),
-        })
+        let text = self.template_text(reminder_from(kind).into(), &language)?;
+        Ok(email_template_dto(kind, text))
     }
 
     /// Saves an edited template; an unknown placeholder or an unmatched brace is refused
@@ -501,21 +470,13 @@ impl Desk {
         &self,
         input: EmailTemplateInput,
     ) -> Result<EmailTemplateDto, AppError> {
-        let lang = language_of(&input.language)?;
-        let template = Template {
-            subject: input.subject.clone(),
-            body: input.body.replace("\r\n", "\n"),
-        };
-        template.validate().map_err(|e| template_error(&e))?;
-        let now = self.now();
-        self.store().set_email_template(
-            reminder_from(input.kind),
-            lang.code(),
-            &template.subject,
-            &template.body,
-            now,
+        let text = self.save_template(
+            reminder_from(input.kind).into(),
+            &input.language,
+            &input.subject,
+            &input.body,
         )?;
-        self.email_template(input.kind, input.language).await
+        Ok(email_template_dto(input.kind, text))
     }
 
     pub async fn reset_email_template(
@@ -523,10 +484,8 @@ impl Desk {
         kind: ReminderKindCode,
         language: String,
     ) -> Result<EmailTemplateDto, AppError> {
-        let lang = language_of(&language)?;
-        self.store()
-            .reset_email_template(reminder_from(kind), lang.code())?;
-        self.email_template(kind, language).await
+        let text = self.reset_template(reminder_from(kind).into(), &language)?;
+        Ok(email_template_dto(kind, text))
     }
 
     // -----------------------------------------------------------------------------------
@@ -576,7 +535,7 @@ impl Desk {
         subject: Option<&str>,
         body: Option<&str>,
     ) -> Result<mail::Rendered, AppError> {
-        let (mut template, _) = self.template_of(kind, self.mail_language())?;
+        let (mut template, _) = self.template_of(kind.into(), self.mail_language())?;
         if let Some(s) = subject {
             template.subject = s.to_owned();
         }
@@ -653,7 +612,7 @@ impl Desk {
         let to = sub
             .buyer_email
             .clone()
-            .ok_or_else(|| AppError::refused("buyer_email_missing", no_email_text()))?;
+            .ok_or_else(|| AppError::refused(ErrorCode::BuyerEmailMissing, no_email_text()))?;
         let decision = self.decision_for(sub, kind)?;
         let stop = match decision {
             ReminderDecision::Send => false,
@@ -665,7 +624,7 @@ impl Desk {
                 .text()
                 .map(|t| convert::text(&t))
                 .unwrap_or_else(|| Text::new("", ""));
-            return Err(AppError::refused("reminder_not_sent", text));
+            return Err(AppError::refused(ErrorCode::ReminderNotSent, text));
         }
         let rendered = self.render(sub, kind, subject, body)?;
         Ok(NewMail {
@@ -813,7 +772,7 @@ impl Desk {
             None | Some("") => None,
             Some(s) => Some(MailState::from_code(s).ok_or_else(|| {
                 AppError::refused(
-                    "invalid_mail_state",
+                    ErrorCode::InvalidMailState,
                     Text::new(
                         &format!("「{s}」はメールの状態ではありません。"),
                         &format!("\"{s}\" is not a mail state."),
@@ -876,7 +835,7 @@ impl Desk {
             Ok(m) => m,
             Err(e) => {
                 tracing::info!(code = %e.code, waiting = due.len(), "mails wait for SMTP settings");
-                if e.code != "smtp_not_configured" {
+                if !e.is(ErrorCode::SmtpNotConfigured) {
                     self.record_attempt(Some(&e), now);
                 }
                 report.problem = Some(e);
@@ -1089,7 +1048,7 @@ impl Desk {
             return Ok(None);
         };
         let (first, last) = store::subscriptions::month_bounds(year, month)
-            .ok_or_else(|| AppError::internal("bad_month", "month out of range"))?;
+            .ok_or_else(|| AppError::internal(ErrorCode::BadMonth, "month out of range"))?;
         let (cycles, subs, lapsed) = {
             let store = self.store();
             let mut q = store::ListQuery::list(domain::OrderList::Open, now);
@@ -1169,9 +1128,9 @@ pub(crate) fn failed_mail_error(stored: &str) -> AppError {
     let (code, rest) = stored
         .strip_prefix('[')
         .and_then(|r| r.split_once("] "))
-        .unwrap_or(("smtp_failed", stored));
+        .unwrap_or((ErrorCode::SmtpFailed.as_str(), stored));
     let (ja, en) = rest.split_once(" / ").unwrap_or((rest, rest));
-    AppError::new(code, Text::new(ja, en), None)
+    AppError::foreign(code, Text::new(ja, en), None)
 }
 
 /// The error a mail interrupted mid-send keeps (`[code] ja / en`, as `failed_mail_error`
@@ -1214,7 +1173,7 @@ pub(crate) fn reminder_from(k: ReminderKindCode) -> ReminderKind {
 
 pub(crate) fn subscription_not_found(id: i64) -> AppError {
     AppError::new(
-        "subscription_not_found",
+        ErrorCode::SubscriptionNotFound,
         Text::new(
             &format!("定期購入 {id} が見つかりません。一覧を再読み込みしてください。"),
             &format!("Subscription {id} was not found. Reload the list."),

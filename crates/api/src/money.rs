@@ -13,6 +13,7 @@ use domain::accounting::{AccountField, AccountNames, AccountingFormat, ExportRef
 use domain::money::{Period, SalesCell, month_start, next_month, tokyo_day_start};
 use domain::{PaymentMethod, RULES};
 
+use crate::ErrorCode;
 use crate::convert::method_to;
 use crate::dto::money::{
     AccountingFormatCode, AccountingSettings, MovementItem, MovementKindCode, MovementList,
@@ -26,7 +27,7 @@ fn range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
     let to = japan_day(("終了日", "last day"), to)?;
     if to < from {
         return Err(AppError::refused(
-            "invalid_range",
+            ErrorCode::InvalidRange,
             Text::new(
                 "終了日が開始日より前です。",
                 "The last day is before the first day.",
@@ -35,7 +36,7 @@ fn range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
     }
     if to - from > RULES.sales_range_max {
         return Err(AppError::refused(
-            "range_too_long",
+            ErrorCode::RangeTooLong,
             Text::new(
                 "期間が長すぎます。10 年以内で指定してください。",
                 "The range is too long; choose at most ten years.",
@@ -153,7 +154,7 @@ pub(crate) fn refusal(r: ExportRefusal, format: AccountingFormat) -> AppError {
             let ja: Vec<&str> = fields.iter().map(|f| f.label().0).collect();
             let en: Vec<&str> = fields.iter().map(|f| f.label().1).collect();
             AppError::new(
-                "accounting_accounts_missing",
+                ErrorCode::AccountingAccountsMissing,
                 Text::new(
                     &format!(
                         "{software} 用の仕訳を書き出すには、次の設定が必要です: {}。",
@@ -171,7 +172,7 @@ pub(crate) fn refusal(r: ExportRefusal, format: AccountingFormat) -> AppError {
             )
         }
         ExportRefusal::NotShiftJis(field) => AppError::refused(
-            "accounting_account_not_shift_jis",
+            ErrorCode::AccountingAccountNotShiftJis,
             Text::new(
                 &format!(
                     "{}に、弥生会計のファイル（Shift_JIS）で使えない文字があります。",
@@ -184,7 +185,7 @@ pub(crate) fn refusal(r: ExportRefusal, format: AccountingFormat) -> AppError {
             ),
         ),
         ExportRefusal::TooLong(field, max) => AppError::refused(
-            "accounting_account_too_long",
+            ErrorCode::AccountingAccountTooLong,
             Text::new(
                 &format!(
                     "{}が長すぎます。弥生会計は半角 {max} 文字（全角 {} 文字）までです。",
@@ -334,7 +335,7 @@ impl Desk {
                 let value = value.trim();
                 if value.chars().count() > RULES.buyer_text_max_chars {
                     return Err(AppError::refused(
-                        "accounting_account_too_long",
+                        ErrorCode::AccountingAccountTooLong,
                         Text::new(
                             &format!("{}が長すぎます。", field.label().0),
                             &format!("The {} is too long.", field.label().1),

@@ -27,6 +27,7 @@ use paygent_codec::request::{
 use paygent_codec::response::{PaymentInquiryResult, PaymentRecord};
 use store::JournalOutcome;
 
+use crate::ErrorCode;
 use crate::dto::events::DeskEvent;
 use crate::dto::{OperationOutcomeCode, OperationRequest, OperationResult};
 use crate::{AppError, Desk, Text, convert};
@@ -579,7 +580,7 @@ impl Desk {
             self.orders_changed(&[order_id]);
             let error = (outcome == OperationOutcomeCode::Failed).then(|| {
                 AppError::refused(
-                    "not_applied",
+                    ErrorCode::NotApplied,
                     Text::new(
                         "前回の操作はペイジェントに届いていませんでした。必要ならもう一度操作してください。",
                         "The earlier operation never reached Paygent. Do it again if it is still needed.",
@@ -603,7 +604,7 @@ impl Desk {
             .ok_or_else(|| AppError::order_not_found(order_id))?;
         if domain::order::shown_transaction_id(&order.payment_id).is_none() {
             return Err(AppError::refused(
-                "no_transaction",
+                ErrorCode::NoTransaction,
                 Text::new(
                     "この受注にはペイジェントの取引がありません（決済が作られる前に断られました）。問い合わせることはありません。",
                     "This order has no transaction at Paygent (it was refused before a payment existed), so there is nothing to check.",

@@ -14,21 +14,34 @@ use domain::deposit::held_amount;
 use domain::history::{JAPAN, yen};
 use domain::order_mail::{self, OrderMailKind};
 use domain::{Order, OrderId, Yen};
-use mail::order_mail::{OrderValues, builtin, placeholders};
-use mail::{Language, Template};
+use mail::Language;
+use mail::order_mail::OrderValues;
 use store::{MailPurpose, MailState, NewMail, OrderMailQueued};
 
+use crate::ErrorCode;
 use crate::dto::order_mail::{
     OrderMailKindCode, OrderMailOutcomeCode, OrderMailPreview, OrderMailPreviews, OrderMailReport,
     OrderMailRequest, OrderMailResult, OrderMailTemplateDto, OrderMailTemplateInput,
 };
-use crate::mailing::{failed_mail_error, keys, language_of, smtp_not_configured, template_error};
+use crate::mailing::{failed_mail_error, keys, smtp_not_configured};
+use crate::templates::{TemplateText, template_error};
 use crate::{AppError, Desk, Text, convert};
 
 pub(crate) fn kind_of(code: OrderMailKindCode) -> OrderMailKind {
     match code {
         OrderMailKindCode::ShippingNotice => OrderMailKind::ShippingNotice,
         OrderMailKindCode::OrderConfirmation => OrderMailKind::OrderConfirmation,
+    }
+}
+
+fn order_mail_template_dto(kind: OrderMailKindCode, text: TemplateText) -> OrderMailTemplateDto {
+    OrderMailTemplateDto {
+        kind,
+        language: text.language.code().into(),
+        subject: text.template.subject,
+        body: text.template.body,
+        edited: text.edited,
+        placeholders: text.placeholders,
     }
 }
 
@@ -103,44 +116,14 @@ impl Desk {
     // -----------------------------------------------------------------------------------
     // Texts.
 
-    fn order_mail_template_of(
-        &self,
-        kind: OrderMailKind,
-        language: Language,
-    ) -> Result<(Template, bool), AppError> {
-        Ok(
-            match self.store().order_mail_template(kind, language.code())? {
-                Some(t) => (
-                    Template {
-                        subject: t.subject,
-                        body: t.body,
-                    },
-                    true,
-                ),
-                None => (builtin(kind, language), false),
-            },
-        )
-    }
-
     /// An order mail's text in a language (`ja`, `en`): the shop's edit or the built-in.
     pub async fn order_mail_template(
         &self,
         kind: OrderMailKindCode,
         language: String,
     ) -> Result<OrderMailTemplateDto, AppError> {
-        let lang = language_of(&language)?;
-        let (t, edited) = self.order_mail_template_of(kind_of(kind), lang)?;
-        Ok(OrderMailTemplateDto {
-            kind,
-            language: lang.code().into(),
-            subject: t.subject,
-            body: t.body,
-            edited,
-            placeholders: placeholders(kind_of(kind))
-                .iter()
-                .map(|p| format!("{{{p}}}"))
-                .collect(),
-        })
+        let text = self.template_text(kind_of(kind).into(), &language)?;
+        Ok(order_mail_template_dto(kind, text))
     }
 
     /// Saves an edited order mail text; an unknown placeholder or an unmatched brace is
@@ -149,23 +132,13 @@ impl Desk {
         &self,
         input: OrderMailTemplateInput,
     ) -> Result<OrderMailTemplateDto, AppError> {
-        let lang = language_of(&input.language)?;
-        let template = Template {
-            subject: input.subject.clone(),
-            body: input.body.replace("\r\n", "\n"),
-        };
-        let kind = kind_of(input.kind);
-        mail::order_mail::validate(&template, kind).map_err(|e| template_error(&e))?;
-        let now = self.now();
-        self.store().set_order_mail_template(
-            kind,
-            lang.code(),
-            &template.subject,
-            &template.body,
-            now,
+        let text = self.save_template(
+            kind_of(input.kind).into(),
+            &input.language,
+            &input.subject,
+            &input.body,
         )?;
-        tracing::info!(kind = kind.code(), "order mail text saved");
-        self.order_mail_template(input.kind, input.language).await
+        Ok(order_mail_template_dto(input.kind, text))
     }
 
     /// Goes back to the built-in text.
@@ -174,10 +147,8 @@ impl Desk {
         kind: OrderMailKindCode,
         language: String,
     ) -> Result<OrderMailTemplateDto, AppError> {
-        let lang = language_of(&language)?;
-        self.store()
-            .reset_order_mail_template(kind_of(kind), lang.code())?;
-        self.order_mail_template(kind, language).await
+        let text = self.reset_template(kind_of(kind).into(), &language)?;
+        Ok(order_mail_template_dto(kind, text))
     }
 
     // -----------------------------------------------------------------------------------
@@ -190,7 +161,7 @@ impl Desk {
         order_id: i64,
     ) -> Result<Preparation, AppError> {
         let language = self.mail_language();
-        let (template, _) = self.order_mail_template_of(kind, language)?;
+        let (template, _) = self.template_of(kind.into(), language)?;
         let store = self.store();
         let order = store
             .get_order(OrderId(order_id))?
@@ -207,7 +178,7 @@ impl Desk {
         if let Some(why) = order_mail::refusal(kind, &order, to.as_deref(), !shipments.is_empty()) {
             return Ok(Err((
                 name,
-                AppError::refused("order_mail_refused", convert::text(&why)),
+                AppError::refused(ErrorCode::OrderMailRefused, convert::text(&why)),
             )));
         }
         let (items, shipping) = items_text(&order, details.as_ref(), language);
@@ -275,7 +246,7 @@ impl Desk {
         };
         let Some(to) = to else {
             return Err(AppError::internal(
-                "order_mail",
+                ErrorCode::OrderMail,
                 "no address after the check",
             ));
         };
@@ -314,12 +285,7 @@ impl Desk {
         for m in mine {
             match m.state {
                 MailState::Sent => sent = sent.max(m.sent_at),
-                MailState::Failed => {
-                    maybe |= m
-                        .last_error
-                        .as_deref()
-                        .is_some_and(|e| e.starts_with(store::INTERRUPTED_PREFIX));
-                }
+                MailState::Failed => maybe |= m.may_have_been_sent(),
                 _ => {}
             }
         }

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use domain::{OrderId, PaymentMethod, PaymentStatus};
 use store::{DeadlineFilter, ListQuery, OrderSort};
 
+use crate::ErrorCode;
 use crate::dto::documents::DepositDto;
 use crate::dto::{
     DeadlineFilterCode, HistoryLineDto, OrderDetail, OrderPage, OrderQuery, OrderSortCode,
@@ -49,7 +50,7 @@ fn three_d_secure_dto(
 pub(crate) fn japan_day((ja, en): (&str, &str), value: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
         AppError::refused(
-            "invalid_date",
+            ErrorCode::InvalidDate,
             Text::new(
                 &format!(
                     "{ja}「{value}」は日付として読めません。2026-12-01 の形で入力してください。"
@@ -87,7 +88,7 @@ fn ordered_range(query: &OrderQuery) -> Result<OrderedBounds, AppError> {
         && from > to
     {
         return Err(AppError::refused(
-            "date_range_reversed",
+            ErrorCode::DateRangeReversed,
             Text::new(
                 &format!("開始日（{from}）が終了日（{to}）より後です。日付を入れ替えてください。"),
                 &format!("The start date ({from}) is after the end date ({to}). Swap the dates."),
@@ -110,7 +111,7 @@ pub(crate) fn list_query(
         .map(|code| {
             PaymentStatus::from_code(code).ok_or_else(|| {
                 AppError::refused(
-                    "invalid_status",
+                    ErrorCode::InvalidStatus,
                     Text::new(
                         &format!("「{code}」は決済状況のコードではありません。"),
                         &format!("\"{code}\" is not a payment status code."),

@@ -10,6 +10,7 @@ use paygent_codec::{CommonHeader, ErrorContext, Secret, explain};
 use relay::client::DesktopClient;
 use secrets::{SecretKey, Sensitive};
 
+use crate::ErrorCode;
 use crate::dto::{
     CaptureModeCode, ConnectionOutcomeCode, ConnectionTestInput, ConnectionTestResult,
     CredentialsInput, EnvironmentCode, RelayTestResult, SecretsSet, Settings, SettingsInput,
@@ -56,7 +57,7 @@ pub(crate) fn insecure_url(kind: UrlKind) -> AppError {
         ),
     };
     AppError::new(
-        "insecure_url",
+        ErrorCode::InsecureUrl,
         Text::new(
             &format!(
                 "{what_ja}のURLは https:// で始めてください。http:// では{secret_ja}が暗号化されずに送られます（http:// はこのコンピューター自身：localhost・127.0.0.1・::1 にだけ使えます）。"
@@ -232,7 +233,7 @@ impl Desk {
                     .filter(|t| t.contains("-----BEGIN CERTIFICATE-----"))
                     .ok_or_else(|| {
                         AppError::refused(
-                            "ca_not_pem",
+                            ErrorCode::CaNotPem,
                             Text::new(
                                 "CA証明書は PEM 形式（-----BEGIN CERTIFICATE----- で始まるテキスト）のファイルを選んでください。",
                                 "Select a PEM CA certificate file (text starting with -----BEGIN CERTIFICATE-----).",
@@ -251,7 +252,7 @@ impl Desk {
         {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(AppError::refused(
-                    "invalid_relay_url",
+                    ErrorCode::InvalidRelayUrl,
                     Text::new(
                         "中継サーバーのURLは https:// で始まるURLを入力してください。",
                         "Enter the relay URL starting with https://.",
@@ -736,7 +737,7 @@ pub(crate) fn relay_error(e: &relay::client::ClientError) -> AppError {
     use relay::client::ClientError as E;
     match e {
         E::Unauthorized => AppError::new(
-            "relay_unauthorized",
+            ErrorCode::RelayUnauthorized,
             Text::new(
                 "中継サーバーが端末トークンを受け付けませんでした。",
                 "The relay refused the desktop token.",
@@ -748,7 +749,7 @@ pub(crate) fn relay_error(e: &relay::client::ClientError) -> AppError {
         ),
         E::InsecureUrl => insecure_url(UrlKind::Relay),
         other => AppError::new(
-            "relay_unreachable",
+            ErrorCode::RelayUnreachable,
             Text::new(
                 "中継サーバーに接続できません。PayDesk はペイジェントへの差分照会（091）で状態を取得し続けます。",
                 &format!(

@@ -17,6 +17,7 @@ use domain::labels::{Carrier, LabelFile, LabelOptions, LabelOrder, LabelProblem,
 use domain::tracking::parse_tracking_file;
 use store::{TrackingRecorded, TrackingSource};
 
+use crate::ErrorCode;
 use crate::dto::shipping::{
     CarrierCode, LabelExportReport, LabelExportRequest, LabelProblemDto, LabelRefusedOrder,
     LabelSettingsDto, TrackingDto, TrackingImportLine, TrackingImportReport, TrackingInput,
@@ -97,7 +98,7 @@ fn tracking_line(carrier: Carrier, number: &str, source: TrackingSource) -> doma
 
 fn bad_date(text: &str) -> AppError {
     AppError::new(
-        "label_bad_ship_date",
+        ErrorCode::LabelBadShipDate,
         Text::new(
             &format!("出荷予定日「{text}」は日付ではありません（例：2026-12-07）。"),
             &format!("The ship date \"{text}\" is not a date (e.g. 2026-12-07)."),
@@ -243,7 +244,7 @@ impl Desk {
     ) -> Result<LabelExportReport, AppError> {
         if request.order_ids.is_empty() {
             return Err(AppError::new(
-                "label_no_orders",
+                ErrorCode::LabelNoOrders,
                 Text::new("注文が選ばれていません。", "No order is selected."),
                 None,
             ));
@@ -369,7 +370,7 @@ impl Desk {
     pub fn tracking_page(&self, carrier: CarrierCode, number: &str) -> Result<String, AppError> {
         let digits = domain::labels::normalize_tracking_number(number).ok_or_else(|| {
             AppError::new(
-                "tracking_number_invalid",
+                ErrorCode::TrackingNumberInvalid,
                 Text::new(
                     &format!(
                         "問合せ番号「{}」は10〜14桁の数字ではありません。",
@@ -391,7 +392,7 @@ impl Desk {
     pub async fn add_tracking(&self, input: TrackingInput) -> Result<Vec<TrackingDto>, AppError> {
         let Some(number) = domain::labels::normalize_tracking_number(&input.tracking_number) else {
             return Err(AppError::new(
-                "tracking_number_invalid",
+                ErrorCode::TrackingNumberInvalid,
                 Text::new(
                     &format!(
                         "問合せ番号「{}」は10〜14桁の数字ではありません。",
@@ -427,7 +428,7 @@ impl Desk {
         };
         if let TrackingRecorded::OtherOrder(other) = outcome {
             return Err(AppError::new(
-                "tracking_number_taken",
+                ErrorCode::TrackingNumberTaken,
                 Text::new(
                     &format!("問合せ番号 {number} は注文 {other} に登録済みです。"),
                     &format!("Tracking number {number} is already recorded on order {other}."),
@@ -453,7 +454,7 @@ impl Desk {
         let bytes = read_user_file(path_ref, UserFile::Csv, "", "")?;
         let file = parse_tracking_file(&bytes).map_err(|t| {
             AppError::new(
-                "tracking_file_unreadable",
+                ErrorCode::TrackingFileUnreadable,
                 convert::text(&t),
                 Some(Text::new(
                     "送り状ソフトから発行済みデータを出力し直して、選び直してください。ファイルは何も取り込んでいません。",
@@ -596,7 +597,7 @@ fn incomplete(problems: &[LabelProblem]) -> AppError {
     let ja: Vec<String> = problems.iter().map(|p| p.reason.ja.clone()).collect();
     let en: Vec<String> = problems.iter().map(|p| p.reason.en.clone()).collect();
     AppError::new(
-        "label_sender_incomplete",
+        ErrorCode::LabelSenderIncomplete,
         Text::new(&ja.join(" "), &en.join(" ")),
         Some(Text::new(
             "ショップ情報（名前・住所・電話番号）を設定画面で入力してから、もう一度出力してください。ファイルは作っていません。",

@@ -17,6 +17,7 @@ use domain::bank_statement::{LineKind, NotDeposit, StatementMapping, read_statem
 use domain::money::{tokyo_day, tokyo_day_start};
 use serde::{Deserialize, Serialize};
 
+use crate::ErrorCode;
 use crate::convert::method_to;
 use crate::dto::money::{ExpectedDepositsQuery, ReconciledDeposit};
 use crate::dto::statement::{
@@ -107,7 +108,7 @@ fn unmatched_reason(d: &ReconciledDeposit) -> Option<Text> {
 
 fn plan_changed() -> AppError {
     AppError::new(
-        "statement_changed",
+        ErrorCode::StatementChanged,
         Text::new(
             "確認した内容のあとで、明細ファイルか記録済みの入金が変わりました。何も記録していません。",
             "The statement file or the recorded deposits changed after the preview. Nothing was recorded.",
@@ -153,7 +154,7 @@ impl Desk {
             let v = value.trim();
             if v == "0" || v.starts_with('-') || v.chars().count() > RULES.buyer_text_max_chars {
                 return Err(AppError::refused(
-                    "invalid_statement_column",
+                    ErrorCode::InvalidStatementColumn,
                     Text::new(
                         &format!(
                             "{ja}「{v}」は使えません。明細の見出しの名前か、1 から数えた列の番号を入力してください。"
@@ -173,7 +174,7 @@ impl Desk {
             paidy_texts: split_texts(&input.paidy_texts),
         };
         let json = serde_json::to_string(&stored)
-            .map_err(|e| AppError::internal("mapping_json", &e.to_string()))?;
+            .map_err(|e| AppError::internal(ErrorCode::MappingJson, &e.to_string()))?;
         self.store().set_setting(MAPPING_KEY, &json)?;
         Ok(dto_of(&stored))
     }
@@ -182,7 +183,7 @@ impl Desk {
         let mapping = mapping_of(&self.stored_mapping()?);
         let bytes = read_user_file(path, UserFile::Csv, "", "")?;
         let statement = read_statement(&bytes, &mapping)
-            .map_err(|t| AppError::refused("statement_unreadable", text(&t)))?;
+            .map_err(|t| AppError::refused(ErrorCode::StatementUnreadable, text(&t)))?;
         let rows = statement
             .lines
             .iter()

@@ -43,6 +43,7 @@ use paygent_codec::request::{
 };
 use store::{BeginRenewal, CardListQuery, CardRefresh, CycleRow, CycleState, ImportPolicy};
 
+use crate::ErrorCode;
 use crate::dto::events::DeskEvent;
 use crate::dto::subscriptions::{
     CardCheckDto, CardCheckKindCode, CardDashboardDto, CardStateCode, DesktopNotification,
@@ -125,7 +126,7 @@ fn date_text(d: NaiveDate) -> String {
 fn parse_date(field: &str, s: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
         AppError::refused(
-            "invalid_date",
+            ErrorCode::InvalidDate,
             Text::new(
                 &format!("{field}「{s}」は YYYY-MM-DD 形式の日付で入力してください。"),
                 &format!("Enter {field} \"{s}\" as a date YYYY-MM-DD."),
@@ -148,7 +149,7 @@ fn cycle_state_label(s: CycleState) -> Text {
 
 fn not_a_renewal_order(order_id: i64) -> AppError {
     AppError::refused(
-        "not_a_failed_renewal",
+        ErrorCode::NotAFailedRenewal,
         Text::new(
             &format!("受注 {order_id} は失敗した継続決済の受注ではありません。"),
             &format!("Order {order_id} is not a failed renewal."),
@@ -591,7 +592,7 @@ impl Desk {
     ) -> Result<SubscriptionSummary, AppError> {
         let cycle = Cycle::parse(&cycle).ok_or_else(|| {
             AppError::refused(
-                "invalid_cycle",
+                ErrorCode::InvalidCycle,
                 Text::new(
                     &format!("周期「{cycle}」は使えません。例: 1m（毎月）、2m、1w（毎週）。"),
                     &format!(
@@ -626,7 +627,7 @@ impl Desk {
             capture_mode: self.capture_mode_for_new(),
         };
         let sub = Subscription::from_first_purchase(SubscriptionId(0), &purchase)
-            .map_err(|e| AppError::refused("not_renewable", convert::text(&e.text())))?;
+            .map_err(|e| AppError::refused(ErrorCode::NotRenewable, convert::text(&e.text())))?;
         let now = self.now();
         let id = self
             .store()
@@ -822,7 +823,7 @@ impl Desk {
             .find(|c| c.customer_card_id == sub.customer_card_id)
             .ok_or_else(|| {
                 AppError::new(
-                    "stored_card_not_found",
+                    ErrorCode::StoredCardNotFound,
                     Text::new(
                         &format!(
                             "会員「{}」のカードID「{}」はペイジェントに登録されていません（削除されたか、IDが誤っています）。",
@@ -841,7 +842,7 @@ impl Desk {
             })?;
         let expiry = CardExpiry::parse(&card.card_valid_term).ok_or_else(|| {
             AppError::internal(
-                "card_expiry_unreadable",
+                ErrorCode::CardExpiryUnreadable,
                 &format!("the gateway reported expiry {:?}", card.card_valid_term),
             )
         })?;
@@ -932,7 +933,7 @@ impl Desk {
         let card = match self.refresh_card_of(sub).await {
             Ok((_, card)) => card,
             Err(e) => {
-                check.predicted_failure = e.code == "stored_card_not_found";
+                check.predicted_failure = e.is(ErrorCode::StoredCardNotFound);
                 check.result = e.message;
                 return check;
             }
@@ -1065,9 +1066,10 @@ impl Desk {
             );
             self.store().record_renewal_block(sub.id, block, now)?;
             outcome.outcome = "blocked".into();
-            outcome.error = Some(AppError::refused(
+            outcome.error = Some(AppError::foreign(
                 block.code(),
                 convert::text(&block.text()),
+                None,
             ));
             return Ok(outcome);
         }
@@ -1078,7 +1080,7 @@ impl Desk {
             BeginRenewal::AlreadyRecorded(state) => {
                 outcome.outcome = "already_recorded".into();
                 outcome.error = Some(AppError::refused(
-                    "renewal_already_recorded",
+                    ErrorCode::RenewalAlreadyRecorded,
                     Text::new(
                         &format!(
                             "この回の継続決済は記録済みです（{}）。二重には決済しません。",
@@ -1103,10 +1105,9 @@ impl Desk {
                 .send(&renewal_telegram(sub, &order_number, mode))
                 .await,
         );
-        let cycle = self
-            .store()
-            .renewal_cycle(&key)?
-            .ok_or_else(|| AppError::internal("renewal_lost", "a journaled renewal vanished"))?;
+        let cycle = self.store().renewal_cycle(&key)?.ok_or_else(|| {
+            AppError::internal(ErrorCode::RenewalLost, "a journaled renewal vanished")
+        })?;
         let settled = self.apply_answer(sub, &cycle, answer).await?;
         outcome.outcome = settled.0.into();
         outcome.order_id = settled.1;
@@ -1542,7 +1543,7 @@ impl Desk {
             && !c.enabled
         {
             return Err(AppError::refused(
-                "choice_not_available",
+                ErrorCode::ChoiceNotAvailable,
                 c.reason
                     .clone()
                     .unwrap_or_else(|| Text::new("選択できません。", "Not available.")),
@@ -1566,7 +1567,7 @@ impl Desk {
             .map(|e| card_state(e, japan_date(self.now()), &RULES));
         let effects = choice
             .effects(card)
-            .map_err(|e| AppError::refused("invalid_choice", convert::text(&e.text())))?;
+            .map_err(|e| AppError::refused(ErrorCode::InvalidChoice, convert::text(&e.text())))?;
         // The reminder is rendered (and checked) before anything is recorded, so a bad
         // template or a missing address leaves nothing half-done.
         let mail = match effects.reminder {
@@ -1642,7 +1643,7 @@ impl Desk {
         };
         if !undone {
             return Err(AppError::refused(
-                "nothing_to_undo",
+                ErrorCode::NothingToUndo,
                 Text::new(
                     "取り消せる対応はありません。",
                     "There is no choice to take back.",
@@ -1664,7 +1665,7 @@ impl Desk {
     pub async fn reopen_subscription(&self, id: i64) -> Result<SubscriptionDetail, AppError> {
         let Some((_, before)) = self.store().subscription_end(SubscriptionId(id))? else {
             return Err(AppError::refused(
-                "not_ended",
+                ErrorCode::NotEnded,
                 Text::new(
                     "この定期購入は終了していません。",
                     "This subscription has not ended.",

@@ -38,6 +38,7 @@ use relay::client::{DesktopClient, StreamItem};
 use relay::dto::RelayEvent;
 use store::{Applied, DeadlineFilter, DetailsSource, Item, ListQuery, OrderDetails};
 
+use crate::ErrorCode;
 use crate::dto::events::DeskEvent;
 use crate::dto::{HomeSummary, SyncModeCode, SyncReport, SyncStatus};
 use crate::settings::relay_error;
@@ -53,7 +54,7 @@ const WAKE_CHECK: Duration = Duration::from_secs(15);
 
 fn stalled_problem(minutes: i64) -> AppError {
     AppError::new(
-        "relay_stalled",
+        ErrorCode::RelayStalled,
         Text::new(
             &format!(
                 "中継サーバーから{minutes}分以上何も届いていません（接続が止まっている可能性があります）。差分照会（091）に切り替えて取得しています。"
@@ -510,7 +511,7 @@ impl Desk {
                     l.problem = None;
                 }
             }),
-            Err(e) if e.code == "not_configured" => {}
+            Err(e) if e.is(ErrorCode::NotConfigured) => {}
             Err(e) => {
                 self.set_live(|l| l.problem = Some(e.clone()));
                 return Err(e);
@@ -675,7 +676,7 @@ impl Desk {
             if wall_elapsed > mono_elapsed + stall {
                 tracing::info!("woke from sleep; catching up with 091");
                 return Err(AppError::new(
-                    "woke_from_sleep",
+                    ErrorCode::WokeFromSleep,
                     Text::new(
                         "スリープから復帰しました。取りこぼしがないか確認しています。",
                         "Woke from sleep; checking for anything missed.",
@@ -751,7 +752,7 @@ impl Desk {
                     let mut tally = Tally::default();
                     match self.poll_until_done(&mut tally).await {
                         Ok(()) => {}
-                        Err(e) if e.code == "not_configured" => {}
+                        Err(e) if e.is(ErrorCode::NotConfigured) => {}
                         Err(e) => self.set_live(|l| l.problem = Some(e)),
                     }
                     if let Err(e) = self.relay_catch_up(&relay, &mut tally).await {
@@ -760,7 +761,7 @@ impl Desk {
                     self.publish_changes(&mut tally);
                     if problem
                         .as_ref()
-                        .is_some_and(|p| p.code == "woke_from_sleep")
+                        .is_some_and(|p| p.is(ErrorCode::WokeFromSleep))
                     {
                         reconnect_wait = Duration::from_secs(1);
                     } else {
@@ -775,7 +776,7 @@ impl Desk {
                             l.mode = Some(SyncModeCode::Polling);
                             l.problem = None;
                         }),
-                        Err(e) if e.code == "not_configured" => self.set_live(|l| {
+                        Err(e) if e.is(ErrorCode::NotConfigured) => self.set_live(|l| {
                             l.mode = Some(SyncModeCode::NotConfigured);
                             l.problem = None;
                         }),

@@ -190,7 +190,7 @@ async fn capture(desk: &Desk, ids: Vec<i64>, json: bool) -> Result<(), Failure> 
         return Ok(());
     }
     Err(Failure::App(AppError::refused(
-        "bulk_not_all_captured",
+        api::ErrorCode::BulkNotAllCaptured,
         run.summary.message.clone().unwrap_or_else(|| {
             Text::new(
                 "売上確定できなかった注文があります。各注文の結果を確認してください。",

@@ -75,7 +75,7 @@ pub(crate) fn order_id(desk: &Desk, number: &str) -> Result<i64, Failure> {
     match ids.as_slice() {
         [one] => Ok(*one),
         [] => Err(Failure::App(AppError::refused(
-            "order_number_not_found",
+            api::ErrorCode::OrderNumberNotFound,
             Text::new(
                 &format!("注文番号「{number}」の注文はありません。"),
                 &format!("No order has the order number \"{number}\"."),
@@ -84,7 +84,7 @@ pub(crate) fn order_id(desk: &Desk, number: &str) -> Result<i64, Failure> {
         many => {
             let ids: Vec<String> = many.iter().map(i64::to_string).collect();
             Err(Failure::App(AppError::refused(
-                "order_number_ambiguous",
+                api::ErrorCode::OrderNumberAmbiguous,
                 Text::new(
                     &format!(
                         "注文番号「{number}」の注文が複数あります（ID {}）。",

@@ -278,8 +278,11 @@ async fn execute(desk: &Desk, command: Command, json: bool) -> Result<(), Failur
             if result.ok {
                 return Ok(());
             }
-            Err(Failure::App(AppError::new(
-                result.code.as_deref().unwrap_or("connection_failed"),
+            Err(Failure::App(AppError::foreign(
+                result
+                    .code
+                    .as_deref()
+                    .unwrap_or(api::ErrorCode::ConnectionFailed.as_str()),
                 result.message,
                 result.action,
             )))

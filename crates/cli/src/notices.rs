@@ -81,7 +81,7 @@ pub(crate) async fn notify(desk: &Desk, a: NotifyArgs, json: bool) -> Result<(),
             return Ok(());
         }
         return Err(Failure::App(AppError::refused(
-            "order_mail_refused",
+            api::ErrorCode::OrderMailRefused,
             Text::new(
                 &format!("{refused}件の注文にはこのメールを送れません。"),
                 &format!("{refused} orders cannot have this mail."),
@@ -112,7 +112,7 @@ pub(crate) async fn notify(desk: &Desk, a: NotifyArgs, json: bool) -> Result<(),
     }
     Err(Failure::App(report.problem.clone().unwrap_or_else(|| {
         AppError::refused(
-            "order_mails_not_all_sent",
+            api::ErrorCode::OrderMailsNotAllSent,
             Text::new(
                 &format!("{not_sent}件の注文にはメールを送っていません。"),
                 &format!("{not_sent} orders were not sent the mail."),

@@ -349,7 +349,10 @@ async fn operate(
     match result.outcome {
         OperationOutcomeCode::Succeeded => Ok(()),
         _ => Err(Failure::App(result.error.unwrap_or_else(|| {
-            AppError::refused("operation_not_completed", result.message.clone())
+            AppError::refused(
+                api::ErrorCode::OperationNotCompleted,
+                result.message.clone(),
+            )
         }))),
     }
 }

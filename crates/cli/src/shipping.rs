@@ -103,7 +103,7 @@ pub(crate) async fn labels(desk: &Desk, a: LabelsArgs, json: bool) -> Result<(),
         return Ok(());
     }
     Err(Failure::App(AppError::refused(
-        "labels_not_all_written",
+        api::ErrorCode::LabelsNotAllWritten,
         Text::new(
             &format!("{}件の受注を書き出せませんでした。", report.refused.len()),
             &format!("{} orders were not written.", report.refused.len()),
@@ -160,7 +160,7 @@ pub(crate) async fn tracking_import(
         .filter(|l| l.outcome == TrackingLineOutcome::Refused)
         .count();
     Err(Failure::App(AppError::refused(
-        "tracking_not_all_recorded",
+        api::ErrorCode::TrackingNotAllRecorded,
         Text::new(
             &format!("{refused}行の問合せ番号を登録できませんでした。"),
             &format!("{refused} lines were not recorded."),

@@ -103,7 +103,7 @@ impl Drop for Embedded {
 }
 
 fn failed(what: &str, e: impl std::fmt::Display) -> AppError {
-    AppError::internal("demo_failed", &format!("{what}: {e}"))
+    AppError::internal(api::ErrorCode::DemoFailed, &format!("{what}: {e}"))
 }
 
 impl Embedded {

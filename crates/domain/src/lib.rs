@@ -19,7 +19,8 @@
 //! [`accounting`] writes them as journal entries for freee, Money Forward and Yayoi.
 //! [`labels`] writes the carriers' shipping-label files and [`tracking`] reads their
 //! issued-labels files (tracking numbers); [`order_mail`] names the shipping notice and
-//! the order confirmation and says when an order cannot have one.
+//! the order confirmation and says when an order cannot have one; [`mail_template`] names
+//! every editable e-mail text (reminders and order mails) for their one template store.
 //!
 //! Invariants: nothing here derives `Serialize` (DTOs live at the IPC boundary); money is
 //! [`Yen`]; no deadline or limit is written outside [`rules`] (a tidy test checks the
@@ -36,6 +37,7 @@ pub mod import;
 pub mod invoice;
 pub mod journal;
 pub mod labels;
+pub mod mail_template;
 pub mod money;
 pub mod notification;
 pub mod operation;

@@ -25,4 +25,5 @@ pub use order_mail::OrderValues;
 pub use smtp::{ConfigError, Mailer, OutgoingMail, Security, SendError, SmtpSettings};
 pub use template::{
     Language, PLACEHOLDERS, Rendered, Template, TemplateError, Values, monthly_summary,
+    placeholders_for,
 };

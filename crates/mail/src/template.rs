@@ -7,10 +7,19 @@
 //! put into the subject with line breaks turned into spaces (no header injection).
 
 use domain::history::{Text, yen};
+use domain::mail_template::TemplateKind;
 use domain::subscription::{MonthlySummary, ReminderKind};
 
 /// The placeholders a template may use.
 pub const PLACEHOLDERS: [&str; 4] = ["buyer_name", "shop_name", "member_id", "shop_contact"];
+
+/// The placeholders a kind of mail may use.
+pub fn placeholders_for(kind: TemplateKind) -> &'static [&'static str] {
+    match kind {
+        TemplateKind::Reminder(_) => &PLACEHOLDERS,
+        TemplateKind::OrderMail(k) => crate::order_mail::placeholders(k),
+    }
+}
 
 /// A language of the built-in texts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -374,6 +383,23 @@ impl Template {
         parse(&self.subject, Part::Subject, allowed)?;
         parse(&self.body, Part::Body, allowed)?;
         Ok(())
+    }
+
+    /// The built-in text of any editable mail (a reminder or an order mail).
+    pub fn for_kind(kind: TemplateKind, language: Language) -> Template {
+        match kind {
+            TemplateKind::Reminder(k) => Template::builtin(k, language),
+            TemplateKind::OrderMail(k) => crate::order_mail::builtin(k, language),
+        }
+    }
+
+    /// Checks an edited text of this kind: only the kind's placeholders, matched braces, a
+    /// one-line subject.
+    pub fn validate_for(&self, kind: TemplateKind) -> Result<(), TemplateError> {
+        match kind {
+            TemplateKind::Reminder(_) => self.validate(),
+            TemplateKind::OrderMail(k) => crate::order_mail::validate(self, k),
+        }
     }
 
     /// Fills the template in.

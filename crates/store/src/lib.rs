@@ -8,10 +8,9 @@
 //! exactly once and keeps the sync cursors; [`details`] holds buyer and item details;
 //! [`documents`] the shop's details for its documents, each issued document and the
 //! deposit check;
-//! [`imports`] plans, applies, records and undoes storefront CSV imports field by field; settings are plain key/value rows.
 //! [`imports`] plans, applies, records and undoes storefront CSV imports field by field;
-//! [`order_mails`] queues the shipping notice and order confirmation (never twice) and
-//! keeps their edited texts;
+//! [`order_mails`] queues the shipping notice and order confirmation (never twice);
+//! [`templates`] keeps the shop's edited e-mail texts, one table for every kind;
 //! [`ledger`] keeps every capture and refund with its time and amount (sales per day and
 //! month come from it); settings are plain key/value rows.
 //!
@@ -32,6 +31,7 @@ pub mod shipments;
 pub mod statements;
 pub mod subscriptions;
 pub mod sync;
+pub mod templates;
 
 use std::path::Path;
 
@@ -58,9 +58,10 @@ pub use statements::{CapturedOrder, DepositMark, StatementOutcome, StatementPlan
 pub use subscriptions::{
     BeginRenewal, CardListQuery, CardListRow, CardRefresh, CycleRow, CycleState,
     INTERRUPTED_PREFIX, ImportPolicy, ImportReport, MailId, MailPurpose, MailState, NewMail,
-    QueueOutcome, QueuedMail, ShownBlock, StoredCard, StoredTemplate,
+    QueueOutcome, QueuedMail, ShownBlock, StoredCard,
 };
 pub use sync::{Applied, SyncState};
+pub use templates::StoredTemplate;
 
 /// The migrations, in order; migration `i` brings the database to `user_version = i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -79,7 +80,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_three_d_secure.sql"),
     include_str!("../migrations/0014_order_mails.sql"),
     include_str!("../migrations/0015_bank_statements.sql"),
-    include_str!("../migrations/0016_deposit_corrections.sql"),
+    include_str!("../migrations/0016_mail_templates.sql"),
+    include_str!("../migrations/0017_deposit_corrections.sql"),
 ];
 
 /// Migration 0012 creates the money ledger; right after it, in its transaction, the ledger

@@ -1,6 +1,6 @@
 //! The shop's mails about one order (issue 20, point 5: shipping notice, order
 //! confirmation) in the one mail queue (`subscriptions::mail_queue`: its send log, retries
-//! and claims), and the shop's edited copies of their texts.
+//! and claims); their edited texts are in the one template store (`templates`).
 //!
 //! "Never twice by accident": [`Store::queue_order_mail`] decides in one transaction
 //! whether this order already got (or may have got) this mail, so two windows, or the
@@ -9,12 +9,11 @@
 
 use chrono::{DateTime, Utc};
 use domain::OrderId;
-use domain::order_mail::OrderMailKind;
 use rusqlite::{OptionalExtension, params};
 
-use crate::subscriptions::mail_queue::{INTERRUPTED_PREFIX, MAIL_COLUMNS, insert_mail, mail_row};
+use crate::subscriptions::mail_queue::{MAIL_COLUMNS, insert_mail, mail_row, was_interrupted};
 use crate::subscriptions::{MailId, MailPurpose, NewMail, QueueOutcome, QueuedMail};
-use crate::{Error, Result, Store, StoredTemplate, from_ms, ms};
+use crate::{Error, Result, Store, from_ms};
 
 /// What asking to queue an order mail did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,10 +64,7 @@ impl Store {
             )
             .optional()?;
         if let Some((id, state, sending_since, last_error)) = open {
-            let interrupted = last_error
-                .as_deref()
-                .is_some_and(|e| e.starts_with(INTERRUPTED_PREFIX));
-            if interrupted {
+            if was_interrupted(last_error.as_deref()) {
                 if !resend {
                     return Ok(OrderMailQueued::MaybeSent(MailId(id)));
                 }
@@ -101,54 +97,5 @@ impl Store {
                 value: format!("order {} has an open {} mail", order.0, kind.code()),
             }),
         }
-    }
-
-    /// The shop's edited text of an order mail, if any (`None`: the built-in text).
-    pub fn order_mail_template(
-        &self,
-        kind: OrderMailKind,
-        language: &str,
-    ) -> Result<Option<StoredTemplate>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT subject, body, updated_at FROM order_mail_templates WHERE kind = ?1 AND language = ?2",
-                [kind.code(), language],
-                |r| {
-                    Ok(StoredTemplate {
-                        subject: r.get(0)?,
-                        body: r.get(1)?,
-                        updated_at: from_ms(r.get(2)?)?,
-                    })
-                },
-            )
-            .optional()?)
-    }
-
-    /// Saves an edited order mail text (validate it with the mail crate first).
-    pub fn set_order_mail_template(
-        &mut self,
-        kind: OrderMailKind,
-        language: &str,
-        subject: &str,
-        body: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO order_mail_templates (kind, language, subject, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (kind, language) DO UPDATE SET subject = excluded.subject, body = excluded.body,
-                updated_at = excluded.updated_at",
-            params![kind.code(), language, subject, body, ms(now)],
-        )?;
-        Ok(())
-    }
-
-    /// Goes back to the built-in text.
-    pub fn reset_order_mail_template(&mut self, kind: OrderMailKind, language: &str) -> Result<()> {
-        self.conn.execute(
-            "DELETE FROM order_mail_templates WHERE kind = ?1 AND language = ?2",
-            [kind.code(), language],
-        )?;
-        Ok(())
     }
 }

@@ -195,3 +195,25 @@ fn the_monthly_summary_mail_lists_every_figure() {
         en.body
     );
 }
+
+#[test]
+fn every_kind_has_its_built_in_text_checked_against_its_own_placeholders() {
+    use domain::mail_template::TemplateKind;
+    for kind in TemplateKind::ALL {
+        for lang in [Language::Ja, Language::En] {
+            let t = Template::for_kind(kind, lang);
+            assert_eq!(t.validate_for(kind), Ok(()), "{kind:?} {lang:?}");
+        }
+    }
+    // A reminder's placeholder is not an order mail's, and the other way round.
+    let member = Template {
+        subject: "x".into(),
+        body: "{member_id}".into(),
+    };
+    let reminder = TemplateKind::Reminder(ReminderKind::Expired);
+    let notice = TemplateKind::OrderMail(domain::order_mail::OrderMailKind::ShippingNotice);
+    assert_eq!(member.validate_for(reminder), Ok(()));
+    assert!(member.validate_for(notice).is_err());
+    assert!(mail::placeholders_for(notice).contains(&"tracking_number"));
+    assert!(!mail::placeholders_for(reminder).contains(&"tracking_number"));
+}

@@ -127,6 +127,19 @@ pub(crate) const MAIL_COLUMNS: &str = "id, purpose, reminder_kind, customer_id, 
 /// the api layer shows it as `[code] ja / en`.
 pub const INTERRUPTED_PREFIX: &str = "[mail_interrupted]";
 
+/// Whether a mail's last error says its attempt stopped mid-send (it may have reached the
+/// buyer, so it is sent again only when the shop confirms).
+pub fn was_interrupted(last_error: Option<&str>) -> bool {
+    last_error.is_some_and(|e| e.starts_with(INTERRUPTED_PREFIX))
+}
+
+impl QueuedMail {
+    /// Its attempt stopped mid-send: it may have reached the buyer.
+    pub fn may_have_been_sent(&self) -> bool {
+        was_interrupted(self.last_error.as_deref())
+    }
+}
+
 pub(crate) fn mail_row(row: &Row<'_>) -> rusqlite::Result<QueuedMail> {
     let text = |i: usize| -> rusqlite::Result<String> { row.get(i) };
     let kind: Option<String> = row.get(2)?;

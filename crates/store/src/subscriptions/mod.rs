@@ -2,8 +2,8 @@
 //! ([`renewals`]: the renewal journal, one row per cycle, unique key, so a cycle is never
 //! authorized twice), stored-card snapshots and the card dashboard's list ([`cards`]),
 //! the CSV import ([`import`]: the file is read by `domain::subscription_csv`, stored
-//! here), the e-mail queue and the buyer outreach log ([`mail_queue`]), the shop's edited
-//! e-mail templates ([`templates`]) and notification preferences ([`preferences`]).
+//! here), the e-mail queue and the buyer outreach log ([`mail_queue`]) and notification
+//! preferences ([`preferences`]).
 //!
 //! Layout: each module holds its value types, its rows and its `impl Store` block.
 
@@ -12,7 +12,6 @@ mod import;
 pub(crate) mod mail_queue;
 mod preferences;
 mod renewals;
-mod templates;
 
 pub use cards::{CardListQuery, CardListRow, CardRefresh, StoredCard};
 pub use import::{ImportPolicy, ImportReport};
@@ -20,7 +19,6 @@ pub use mail_queue::{
     INTERRUPTED_PREFIX, MailId, MailPurpose, MailState, NewMail, QueueOutcome, QueuedMail,
 };
 pub use renewals::{BeginRenewal, CycleRow, CycleState, month_bounds};
-pub use templates::StoredTemplate;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::history::Text;

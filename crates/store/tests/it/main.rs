@@ -10,6 +10,7 @@ mod migrations;
 mod notifications;
 mod order_mails;
 mod subscriptions;
+mod templates;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, StatusReport, Yen};

@@ -4,6 +4,7 @@
 //! notification preferences.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use domain::mail_template::TemplateKind;
 use domain::subscription::*;
 use domain::{CaptureMode, Order, OrderId, OrderList, PaymentMethod, PaymentStatus, RULES, Yen};
 use store::subscriptions::{CardListQuery, CycleState, ImportPolicy, MailPurpose, NewMail};
@@ -675,20 +676,15 @@ fn the_card_list_filters_and_pages_in_sql() {
 fn templates_and_notification_preferences_are_kept() {
     let (_dir, mut s) = store();
     let now = at(date(2024, 4, 15), 0);
-    assert_eq!(ok(s.email_template(ReminderKind::Expired, "ja")), None);
-    ok(s.set_email_template(
-        ReminderKind::Expired,
-        "ja",
-        "件名 {shop_name}",
-        "{buyer_name} 様",
-        now,
-    ));
+    let expired = TemplateKind::Reminder(ReminderKind::Expired);
+    assert_eq!(ok(s.template(expired, "ja")), None);
+    ok(s.set_template(expired, "ja", "件名 {shop_name}", "{buyer_name} 様", now));
     assert_eq!(
-        ok(s.email_template(ReminderKind::Expired, "ja")).map(|t| t.subject),
+        ok(s.template(expired, "ja")).map(|t| t.subject),
         Some("件名 {shop_name}".into())
     );
-    ok(s.reset_email_template(ReminderKind::Expired, "ja"));
-    assert_eq!(ok(s.email_template(ReminderKind::Expired, "ja")), None);
+    ok(s.reset_template(expired, "ja"));
+    assert_eq!(ok(s.template(expired, "ja")), None);
     for k in NotificationKind::ALL {
         assert!(ok(s.notification_enabled(k)));
     }

@@ -1,18 +1,19 @@
-//! Issue 19 through the real window: a card order's 3-D Secure (§4.6, §7.3) and an order
-//! parked in a processing status (§5.2–§5.3), with the simulator's control API standing in
+//! The order's 3-D Secure and processing statuses (issue 19) through the real window: a
+//! card order's 3-D Secure (§4.6, §7.3) and an order parked in a processing status
+//! (§5.2–§5.3), with the simulator's control API standing in
 //! for the buyer and for the gateway's retry. Screenshots: `order-3ds`,
 //! `order-processing-30`.
 
 use serde_json::json;
 
-use crate::e2e_orders::Demo;
+use crate::demo::{Demo, ORDER_WAIT};
 use crate::screen::{css, unique};
 
 /// §4.6, §7.3: the order says it was 3-D Secure authenticated and what that means, and its
 /// amount change is disabled with the seed's reason (change it in Paygent's admin site).
 #[tokio::test(flavor = "multi_thread")]
 async fn s4_6_a_3ds_order_shows_its_authentication_and_refuses_the_amount_change() {
-    let d = Demo::start().await;
+    let d = Demo::start(ORDER_WAIT).await;
     let number = unique("E2E3DS");
     let r = d
         .control
@@ -57,7 +58,7 @@ async fn s4_6_a_3ds_order_shows_its_authentication_and_refuses_the_amount_change
 /// its notification moves the order on to captured.
 #[tokio::test(flavor = "multi_thread")]
 async fn s5_3_an_order_in_a_processing_status_is_explained_and_moves_on() {
-    let d = Demo::start().await;
+    let d = Demo::start(ORDER_WAIT).await;
     let number = unique("E2EP30");
     let payment = d.card_order(&number, 7700).await;
     d.open_order(&number).await;

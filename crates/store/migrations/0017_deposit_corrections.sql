@@ -1,4 +1,4 @@
--- PayDesk store, version 16 (issue 21): a deposit typed by hand can be corrected (method,
+-- PayDesk store, version 17 (issue 21): a deposit typed by hand can be corrected (method,
 -- day, amount) or withdrawn when it was typed by mistake. The row keeps its current values
 -- (a withdrawn one is kept too, marked, and no longer counted); every correction keeps the
 -- values it replaced, append-only, so nothing the shop typed is lost. A deposit imported

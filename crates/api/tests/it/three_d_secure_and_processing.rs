@@ -1,4 +1,4 @@
-//! Issue 19 on the order screen: 3-D Secure as the gateway reports it (§4.6, §4.7, §7.3),
+//! The order's 3-D Secure and processing statuses (issue 19): 3-D Secure as the gateway reports it (§4.6, §4.7, §7.3),
 //! and processing statuses (§5.2–§5.3, §4.9) shown from the one rules table and settled by
 //! sync when the gateway moves them on. Against the simulator, through the desk's API.
 

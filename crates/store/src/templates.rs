@@ -1,7 +1,8 @@
-//! The shop's edited e-mail templates (`None`: the built-in text).
+//! The shop's edited copies of its e-mail texts, one store for every kind (the card
+//! reminders and the order mails, [`TemplateKind`]); absent: the built-in text.
 
 use chrono::{DateTime, Utc};
-use domain::subscription::ReminderKind;
+use domain::mail_template::TemplateKind;
 use rusqlite::{OptionalExtension, params};
 
 use crate::{Result, Store, from_ms, ms};
@@ -18,16 +19,12 @@ pub struct StoredTemplate {
 }
 
 impl Store {
-    /// The shop's edited template, if any (`None`: use the built-in text).
-    pub fn email_template(
-        &self,
-        kind: ReminderKind,
-        language: &str,
-    ) -> Result<Option<StoredTemplate>> {
+    /// The shop's edited text of this kind, if any (`None`: use the built-in text).
+    pub fn template(&self, kind: TemplateKind, language: &str) -> Result<Option<StoredTemplate>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT subject, body, updated_at FROM email_templates WHERE kind = ?1 AND language = ?2",
+                "SELECT subject, body, updated_at FROM mail_templates WHERE kind = ?1 AND language = ?2",
                 [kind.code(), language],
                 |r| {
                     Ok(StoredTemplate {
@@ -40,17 +37,17 @@ impl Store {
             .optional()?)
     }
 
-    /// Saves an edited template (validate it with the mail crate first).
-    pub fn set_email_template(
+    /// Saves an edited text (validate it with the mail crate first).
+    pub fn set_template(
         &mut self,
-        kind: ReminderKind,
+        kind: TemplateKind,
         language: &str,
         subject: &str,
         body: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO email_templates (kind, language, subject, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO mail_templates (kind, language, subject, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (kind, language) DO UPDATE SET subject = excluded.subject, body = excluded.body,
                 updated_at = excluded.updated_at",
             params![kind.code(), language, subject, body, ms(now)],
@@ -59,9 +56,9 @@ impl Store {
     }
 
     /// Goes back to the built-in text.
-    pub fn reset_email_template(&mut self, kind: ReminderKind, language: &str) -> Result<()> {
+    pub fn reset_template(&mut self, kind: TemplateKind, language: &str) -> Result<()> {
         self.conn.execute(
-            "DELETE FROM email_templates WHERE kind = ?1 AND language = ?2",
+            "DELETE FROM mail_templates WHERE kind = ?1 AND language = ?2",
             [kind.code(), language],
         )?;
         Ok(())

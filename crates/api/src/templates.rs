@@ -1,0 +1,112 @@
+//! The shop's editable e-mail texts, every kind through one path ([`TemplateKind`]: the
+//! card reminders and the order mails): the shop's edit or the built-in text, a save
+//! checked against the kind's own placeholders (nothing is saved when the check fails),
+//! and going back to the built-in text. `mailing` and `order_mails` wrap these for their
+//! screens' DTOs.
+
+use domain::mail_template::TemplateKind;
+use mail::{Language, Template};
+
+use crate::ErrorCode;
+use crate::{AppError, Desk, Text, convert};
+
+pub(crate) fn template_error(e: &mail::TemplateError) -> AppError {
+    AppError::foreign(e.code(), convert::text(&e.text()), None)
+}
+
+pub(crate) fn language_of(code: &str) -> Result<Language, AppError> {
+    Language::from_code(code).ok_or_else(|| {
+        AppError::refused(
+            ErrorCode::InvalidLanguage,
+            Text::new(
+                &format!("「{code}」は使えない言語です（ja か en）。"),
+                &format!("\"{code}\" is not a language (ja or en)."),
+            ),
+        )
+    })
+}
+
+/// A text as the editor shows it.
+pub(crate) struct TemplateText {
+    pub language: Language,
+    pub template: Template,
+    /// The shop edited it (`false`: the built-in text).
+    pub edited: bool,
+    /// `{buyer_name}`, … as this kind may use them.
+    pub placeholders: Vec<String>,
+}
+
+impl Desk {
+    /// The text of this kind in a language: the shop's edit, else the built-in one; and
+    /// whether it is the shop's.
+    pub(crate) fn template_of(
+        &self,
+        kind: TemplateKind,
+        language: Language,
+    ) -> Result<(Template, bool), AppError> {
+        Ok(match self.store().template(kind, language.code())? {
+            Some(t) => (
+                Template {
+                    subject: t.subject,
+                    body: t.body,
+                },
+                true,
+            ),
+            None => (Template::for_kind(kind, language), false),
+        })
+    }
+
+    /// The text of this kind in a language (`ja`, `en`) for the editor.
+    pub(crate) fn template_text(
+        &self,
+        kind: TemplateKind,
+        language: &str,
+    ) -> Result<TemplateText, AppError> {
+        let language = language_of(language)?;
+        let (template, edited) = self.template_of(kind, language)?;
+        Ok(TemplateText {
+            language,
+            template,
+            edited,
+            placeholders: mail::placeholders_for(kind)
+                .iter()
+                .map(|p| format!("{{{p}}}"))
+                .collect(),
+        })
+    }
+
+    /// Saves an edited text; an unknown placeholder (for this kind) or an unmatched brace
+    /// is refused with the line and the valid placeholders, and nothing is saved.
+    pub(crate) fn save_template(
+        &self,
+        kind: TemplateKind,
+        language: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<TemplateText, AppError> {
+        let lang = language_of(language)?;
+        let template = Template {
+            subject: subject.to_owned(),
+            body: body.replace("\r\n", "\n"),
+        };
+        template
+            .validate_for(kind)
+            .map_err(|e| template_error(&e))?;
+        let now = self.now();
+        self.store()
+            .set_template(kind, lang.code(), &template.subject, &template.body, now)?;
+        tracing::info!(kind = kind.code(), "mail text saved");
+        self.template_text(kind, language)
+    }
+
+    /// Goes back to the built-in text.
+    pub(crate) fn reset_template(
+        &self,
+        kind: TemplateKind,
+        language: &str,
+    ) -> Result<TemplateText, AppError> {
+        let lang = language_of(language)?;
+        self.store().reset_template(kind, lang.code())?;
+        self.template_text(kind, language)
+    }
+}
