@@ -51,31 +51,18 @@ impl Session {
         input.send_keys(value).await.unwrap();
     }
 
-    /// Searches the order list (open on screen) for `number` and opens the order once it
-    /// is the only row.
+    /// Searches the order list (open on screen) for `number` and opens that order once its
+    /// row is listed (by its exact number: a search also lists the numbers it is part of,
+    /// e.g. a renewal's `…R`).
     pub async fn open_searched_order(&self, number: &str) {
         self.fill("orders-search", number).await;
-        let row = self
-            .until(
-                "the searched order alone in the list",
-                self.wait,
-                async || {
-                    let rows = self
-                        .client
-                        .find_all(Locator::Css(&css("order-row")))
-                        .await
-                        .ok()?;
-                    let [row] = rows.as_slice() else { return None };
-                    row.text().await.ok()?.contains(number).then(|| row.clone())
-                },
-            )
-            .await;
-        row.find(Locator::Css(&css("open-order")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        self.wait_css(&format!(
+            "tr[data-testid='order-row'][data-order-number='{number}'] [data-testid='open-order']"
+        ))
+        .await
+        .click()
+        .await
+        .unwrap();
     }
 
     /// Polls `check` until it returns something (at most `patience`), waiting for the next

@@ -158,11 +158,13 @@ fn refusal(kind: DocumentKind, order: &Order) -> Option<Text> {
 }
 
 /// The order as a document prints it now: items and shipping as sold, then a line for each
-/// change since (refund, amount change, cancellation), adding up to what the payment holds.
+/// change since (each refund with its Japan day, an amount change, a cancellation), adding
+/// up to what the payment holds. `refunds` are the ledger's, oldest first.
 fn order_document(
     order: &Order,
     details: Option<&store::OrderDetails>,
     profile: &ShopProfile,
+    refunds: &[(chrono::NaiveDate, Yen)],
 ) -> OrderDocument {
     let rate = profile.item_rate.rate();
     let captured = domain::deposit::is_captured(order);
@@ -211,11 +213,24 @@ fn order_document(
         } else {
             "全額返金"
         };
-        adjustments.push(Adjustment {
-            label: label.into(),
-            amount: Yen(-order.refunded_amount.0),
-            rate: adjustment_rate,
-        });
+        // One line per refund with its day when the ledger's refunds add up to the
+        // payment's; otherwise (a refund the ledger only estimated) one line of the total.
+        let ledger_total: i64 = refunds.iter().map(|(_, y)| y.0).sum();
+        if ledger_total == order.refunded_amount.0 {
+            for (day, amount) in refunds {
+                adjustments.push(Adjustment {
+                    label: format!("{label}（{}）", day.format("%Y年%-m月%-d日")),
+                    amount: Yen(-amount.0),
+                    rate: adjustment_rate,
+                });
+            }
+        } else {
+            adjustments.push(Adjustment {
+                label: label.into(),
+                amount: Yen(-order.refunded_amount.0),
+                rate: adjustment_rate,
+            });
+        }
     }
     let rest = held.0 - (sold - order.refunded_amount.0);
     if rest != 0 {
@@ -443,7 +458,13 @@ impl Desk {
                     continue;
                 }
                 let details = store.order_details(OrderId(id))?;
-                let document = order_document(&order, details.as_ref(), &profile);
+                let refunds: Vec<(chrono::NaiveDate, Yen)> = store
+                    .order_movements(OrderId(id))?
+                    .into_iter()
+                    .filter(|m| m.kind == domain::money::MovementKind::Refund)
+                    .map(|m| (domain::money::tokyo_day(m.at), m.amount))
+                    .collect();
+                let document = order_document(&order, details.as_ref(), &profile, &refunds);
                 let count = store.document_issue_count(OrderId(id), kind.code())?;
                 let number_part = if order.order_number.is_empty() {
                     id.to_string()

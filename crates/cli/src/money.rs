@@ -67,31 +67,14 @@ pub(crate) enum MoneyCommand {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ReconcileCommand {
     /// Record a deposit received from the gateway and show it matched to its period
-    Record {
-        /// The payment method the deposit pays
-        #[arg(long)]
-        method: MethodArg,
-        /// The Japan day it arrived (2026-12-15)
-        #[arg(long, value_name = "DAY")]
-        day: String,
-        /// The amount received, in yen
-        #[arg(long)]
-        amount: i64,
-    },
+    Record(DepositArgs),
     /// Correct a deposit typed by hand (its number is in `list`); the earlier values are
     /// kept. A deposit imported from the bank's statement cannot be corrected
     Correct {
         /// The deposit's number (`#N` in `list`)
         id: i64,
-        /// The payment method the deposit pays
-        #[arg(long)]
-        method: MethodArg,
-        /// The Japan day it arrived (2026-12-15)
-        #[arg(long, value_name = "DAY")]
-        day: String,
-        /// The amount received, in yen
-        #[arg(long)]
-        amount: i64,
+        #[command(flatten)]
+        deposit: DepositArgs,
     },
     /// Withdraw a deposit typed by mistake: it leaves the reconciliation, the deposit
     /// check's comparison and the journal files (its values stay recorded). Asks for
@@ -117,6 +100,30 @@ pub(crate) enum ReconcileCommand {
         #[arg(long, value_name = "DAY")]
         to: Option<String>,
     },
+}
+
+/// A deposit as typed: recorded, or a correction of one.
+#[derive(Debug, Args)]
+pub(crate) struct DepositArgs {
+    /// The payment method the deposit pays
+    #[arg(long)]
+    method: MethodArg,
+    /// The Japan day it arrived (2026-12-15)
+    #[arg(long, value_name = "DAY")]
+    day: String,
+    /// The amount received, in yen
+    #[arg(long)]
+    amount: i64,
+}
+
+impl DepositArgs {
+    fn input(self) -> DepositInput {
+        DepositInput {
+            method: self.method.code(),
+            received_on: self.day,
+            amount_yen: self.amount,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -280,6 +287,14 @@ pub(crate) async fn execute(desk: &Desk, command: MoneyCommand, json: bool) -> R
     Ok(())
 }
 
+fn show_deposit(d: &ReconciledDeposit, json: bool) {
+    if json {
+        print_json(d);
+    } else {
+        print_deposit(d);
+    }
+}
+
 fn print_deposit(d: &ReconciledDeposit) {
     let method = match d.method {
         api::dto::PaymentMethodCode::Card => "card",
@@ -386,45 +401,13 @@ fn print_statement(s: &StatementImport) {
 
 async fn reconcile(desk: &Desk, command: ReconcileCommand, json: bool) -> Result<(), Failure> {
     match command {
-        ReconcileCommand::Record {
-            method,
-            day,
-            amount,
-        } => {
-            let d = desk
-                .record_deposit(DepositInput {
-                    method: method.code(),
-                    received_on: day,
-                    amount_yen: amount,
-                })
-                .await?;
-            if json {
-                print_json(&d);
-            } else {
-                print_deposit(&d);
-            }
+        ReconcileCommand::Record(deposit) => {
+            let d = desk.record_deposit(deposit.input()).await?;
+            show_deposit(&d, json);
         }
-        ReconcileCommand::Correct {
-            id,
-            method,
-            day,
-            amount,
-        } => {
-            let d = desk
-                .correct_deposit(
-                    id,
-                    DepositInput {
-                        method: method.code(),
-                        received_on: day,
-                        amount_yen: amount,
-                    },
-                )
-                .await?;
-            if json {
-                print_json(&d);
-            } else {
-                print_deposit(&d);
-            }
+        ReconcileCommand::Correct { id, deposit } => {
+            let d = desk.correct_deposit(id, deposit.input()).await?;
+            show_deposit(&d, json);
         }
         ReconcileCommand::Withdraw { id, yes } => {
             if !yes {

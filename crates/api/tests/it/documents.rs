@@ -217,7 +217,9 @@ async fn documents_follow_the_payment_and_each_issue_is_recorded() {
     let text = pdf_text(&second);
     for expected in [
         "【再発行】",
-        "一部返金 -¥1,500",
+        // The refund's line carries its Japan day.
+        "一部返金（",
+        "日） -¥1,500",
         // 4,500 × 10/110 = 409.09.
         "10%対象 ¥4,500（内消費税 ¥409）",
         "合計 ¥4,500",

@@ -80,6 +80,19 @@ fn statement() -> String {
     .join("\r\n")
 }
 
+/// A desk on the simulator without the relay or the background sync: each test moves the
+/// simulator's clock and syncs itself.
+async fn quiet_desk(name: &str) -> Harness {
+    Harness::start(
+        name,
+        Options {
+            relay: false,
+            run_sync: false,
+        },
+    )
+    .await
+}
+
 async fn card_contract(h: &Harness) {
     h.desk
         .save_settlement_contract(SettlementContractInput {
@@ -100,14 +113,7 @@ async fn card_contract(h: &Harness) {
 
 #[tokio::test]
 async fn a_bank_statement_is_matched_to_its_periods_imported_once_and_explained() {
-    let h = Harness::start(
-        "statement_import",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = quiet_desk("statement_import").await;
     let sim = h.embedded.simulator();
     card_contract(&h).await;
     // May: two captures (15,000). Expected for May, paid 15 June:
@@ -312,14 +318,7 @@ async fn a_bank_statement_is_matched_to_its_periods_imported_once_and_explained(
 
 #[tokio::test]
 async fn the_statement_columns_are_set_once_and_a_file_without_them_is_refused_whole() {
-    let h = Harness::start(
-        "statement_mapping",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = quiet_desk("statement_mapping").await;
     let path = h.dir.path().join("other-bank.csv");
     std::fs::write(
         &path,
@@ -372,14 +371,7 @@ async fn the_statement_columns_are_set_once_and_a_file_without_them_is_refused_w
 /// Point 5: the monthly summary's money figures are the screens' own.
 #[tokio::test]
 async fn the_monthly_summary_mail_carries_the_screens_money_figures() {
-    let h = Harness::start(
-        "statement_summary",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = quiet_desk("statement_summary").await;
     let sim = h.embedded.simulator();
     card_contract(&h).await;
     sim.set_time(jst(2030, 5, 10, 10));
@@ -505,14 +497,7 @@ fn receivable_balance(file: &str) -> i64 {
 
 #[tokio::test]
 async fn a_deposit_and_its_periods_fees_clear_the_receivable_in_the_journal_files() {
-    let h = Harness::start(
-        "journal_deposits",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = quiet_desk("journal_deposits").await;
     let sim = h.embedded.simulator();
     card_contract(&h).await;
     // May: 15,000 captured; paid 15 June less 3.6 % (540) and the transfer fee (330).
@@ -643,14 +628,7 @@ async fn a_deposit_and_its_periods_fees_clear_the_receivable_in_the_journal_file
 
 #[tokio::test]
 async fn an_orders_deposit_check_is_shown_against_its_periods_recorded_deposit() {
-    let h = Harness::start(
-        "order_deposit_period",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = quiet_desk("order_deposit_period").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 5, 10, 10));
     let a = captured_order(&h, "ODP_A", 10_000).await;
@@ -731,14 +709,7 @@ async fn an_orders_deposit_check_is_shown_against_its_periods_recorded_deposit()
 
 #[tokio::test]
 async fn a_typed_deposit_is_corrected_or_withdrawn_and_an_imported_one_is_the_banks() {
-    let h = Harness::start(
-        "deposit_corrections",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = quiet_desk("deposit_corrections").await;
     let sim = h.embedded.simulator();
     card_contract(&h).await;
     sim.set_time(jst(2030, 5, 10, 10));
