@@ -157,6 +157,13 @@ impl Session {
         // localStorage, which all test runs share and which WebKit may not have flushed
         // when an earlier test's app was stopped.
         session.wait_css("[data-testid='sidebar']").await;
+        // The window paints before the desk is open (the demo makes its sample data
+        // first): wait for the screen, which shows once the desk answers.
+        let mut session = session.waiting(Duration::from_secs(180));
+        session
+            .wait_css("main:not([data-testid='screen-opening'])")
+            .await;
+        session.wait = Duration::from_secs(15);
         if skip_guide {
             session
                 .invoke("skip_setup_guide", serde_json::json!({}))
@@ -202,6 +209,7 @@ impl Session {
     pub async fn end(mut self) {
         let _ = self.client.clone().close().await;
         stop(&mut self.driver);
+        stop_app(&self.shop_data_dir);
         let _ = std::fs::remove_dir_all(&self.data_dir);
         let _ = std::fs::remove_dir_all(&self.shop_data_dir);
     }
@@ -220,7 +228,56 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         stop(&mut self.driver);
+        stop_app(&self.shop_data_dir);
     }
+}
+
+/// The app processes started with `PAYDESK_DATA_DIR` = `data_dir` (the test build's binary).
+pub fn app_pids(data_dir: &std::path::Path) -> Vec<u32> {
+    let Ok(exe) = std::path::Path::new(env!("CARGO_BIN_EXE_paydesk")).canonicalize() else {
+        return Vec::new();
+    };
+    let wanted = format!("PAYDESK_DATA_DIR={}", data_dir.display());
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/exe"))
+                .ok()
+                .as_deref()
+                == Some(exe.as_path())
+        })
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == wanted.as_bytes()))
+        })
+        .collect()
+}
+
+/// Ends the session's app. Closing its last window no longer quits it (it stays in the
+/// tray, issue 22), so when WebDriver closes the window the app would live on and take the
+/// next session's launch as a second launch.
+fn stop_app(data_dir: &std::path::Path) {
+    let pids = app_pids(data_dir);
+    for pid in &pids {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+    // Gone before the next session starts: while it lives, it holds the single-instance
+    // name, and the next app would hand over to it and exit.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while pids.iter().any(|pid| running(*pid)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whether `pid` runs (a zombie has ended; only its exit status is left).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit(") ")
+            .next()
+            .is_some_and(|rest| !rest.starts_with('Z'))
+    })
 }
 
 /// Ends tauri-driver and what it started (WebKitWebDriver, the app).

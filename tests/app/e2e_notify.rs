@@ -29,7 +29,7 @@ use crate::screen::{css, unique};
 const WAIT: Duration = Duration::from_secs(90);
 
 /// The titles of the notifications the tests click (the UI starts in Japanese).
-const RENEWAL_FAILED: &str = "継続決済が失敗しました";
+pub const RENEWAL_FAILED: &str = "継続決済が失敗しました";
 const BULK_FINISHED: &str = "売上確定一括処理が終わりました";
 
 /// One notification server at a time: the tests that need one share the session bus's
@@ -149,14 +149,14 @@ async fn dunstctl(args: &[&str]) -> Option<String> {
 }
 
 /// The calls to the notification service on the session bus, as `dbus-monitor` prints them.
-struct Bus {
+pub struct Bus {
     monitor: Child,
     lines: Lines<BufReader<ChildStdout>>,
 }
 
 impl Bus {
     /// Starts watching (before the app starts, so no call is missed).
-    fn watch() -> Bus {
+    pub fn watch() -> Bus {
         let mut monitor = Command::new("dbus-monitor")
             .arg("interface='org.freedesktop.Notifications'")
             .stdout(Stdio::piped())
@@ -171,7 +171,7 @@ impl Bus {
     /// Waits for the next `Notify` call titled `summary`; returns the first line of its
     /// body. A call's arguments print as `string "…"` lines: the app's name, the icon, the
     /// summary, the body, then the actions and hints.
-    async fn notified(&mut self, summary: &str) -> String {
+    pub async fn notified(&mut self, summary: &str) -> String {
         let found = tokio::time::timeout(WAIT, async {
             let mut strings: Option<Vec<String>> = None;
             while let Ok(Some(line)) = self.lines.next_line().await {
@@ -198,7 +198,7 @@ impl Bus {
         }
     }
 
-    async fn stop(mut self) {
+    pub async fn stop(mut self) {
         let _ = self.monitor.kill().await;
     }
 }
@@ -352,7 +352,7 @@ async fn a_second_launch_opens_the_screen_of_a_notification_nobody_clicked() {
 
 /// Starts the app binary once more while the session's app runs: it hands over to the
 /// running one (single instance) and exits.
-async fn launch_again(s: &Session) {
+pub async fn launch_again(s: &Session) {
     let launched = Command::new(env!("CARGO_BIN_EXE_paydesk"))
         .env("PAYDESK_DATA_DIR", &s.shop_data_dir)
         .stdout(Stdio::null())

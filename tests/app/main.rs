@@ -28,6 +28,7 @@ mod e2e_settings;
 mod e2e_shipping;
 mod e2e_statement;
 mod e2e_subscriptions;
+mod e2e_tray;
 mod identity_move;
 mod screen;
 
