@@ -75,6 +75,17 @@ impl Session {
         Session::open(data_dir, env, args, true).await
     }
 
+    /// As [`Session::start_with_args`], in the turn the test already holds (taken with
+    /// [`take_turn`] before something that must see this app alone, as a notification
+    /// server does: `e2e_notify::NotificationServer`).
+    pub async fn start_in_turn(
+        turn: OwnedMutexGuard<()>,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Session {
+        Session::open_in_turn(turn, fresh_data_dir(), env, args, true).await
+    }
+
     /// A shop's very first start, which opens on the setup guide (the other sessions are
     /// a shop owner who chose "Set up later" there, so they start on Home).
     pub async fn start_first_run() -> Session {
@@ -87,11 +98,21 @@ impl Session {
         args: &[&str],
         skip_guide: bool,
     ) -> Session {
+        let turn = take_turn().await;
+        Session::open_in_turn(turn, data_dir, env, args, skip_guide).await
+    }
+
+    async fn open_in_turn(
+        turn: OwnedMutexGuard<()>,
+        data_dir: PathBuf,
+        env: &[(&str, &str)],
+        args: &[&str],
+        skip_guide: bool,
+    ) -> Session {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "the end-to-end tests need a display: run them with `cargo xtask test`"
         );
-        let turn = TURN.clone().lock_owned().await;
         let port = free_port();
         let native_port = free_port();
         let mut command = Command::new("tauri-driver");

@@ -217,9 +217,9 @@ async fn with_the_window_closed_the_core_keeps_syncing_and_renewing() {
 /// makes a new window that opens on that renewal's order, first thing.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_notification_click_with_the_window_closed_opens_its_screen() {
-    let server = NotificationServer::start(RENEWAL_FAILED).await;
+    let mut server = NotificationServer::start(RENEWAL_FAILED).await;
     let mut bus = Bus::watch();
-    let s = Session::start_demo().await.waiting(WAIT);
+    let s = server.start_demo(&[]).await.waiting(WAIT);
     let body = bus.notified(RENEWAL_FAILED).await;
     let buyer = body
         .split(" 様")
