@@ -119,7 +119,7 @@ impl Session {
         // Its own process group, so ending the session also ends WebKitWebDriver.
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let driver = command
+        let mut driver = command
             .env("PAYDESK_DATA_DIR", &data_dir)
             .envs(env.iter().copied())
             .args([
@@ -151,12 +151,24 @@ impl Session {
                     .capabilities(caps.clone())
                     .connect(&url),
             )
-            .await
-            .expect("WebDriver session request timed out: did the app start?");
+            .await;
+            // No session, so no `Session` to end them: tauri-driver and an app that did
+            // start are ended here, or they would outlive the test.
+            let failed = |driver: &mut Child, why: String| -> ! {
+                stop(driver);
+                stop_app(&data_dir);
+                panic!("{why}");
+            };
             match attempt {
-                Ok(c) => break c,
-                Err(e) if Instant::now() > deadline => panic!("no WebDriver session: {e}"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                Err(_) => failed(
+                    &mut driver,
+                    "WebDriver session request timed out: did the app start?".into(),
+                ),
+                Ok(Ok(c)) => break c,
+                Ok(Err(e)) if Instant::now() > deadline => {
+                    failed(&mut driver, format!("no WebDriver session: {e}"))
+                }
+                Ok(Err(_)) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         };
         let demo = env
