@@ -23,12 +23,27 @@ pub fn first_paint() {
     crate::report_first_paint();
 }
 
+/// The UI painted its first screen with the desk's answers (used by the start-up benchmark).
+#[tauri::command]
+#[specta::specta]
+pub fn first_screen() {
+    crate::report_first_screen();
+}
+
 /// A notification click the UI may have missed (it came before the UI listened); taken
 /// once. See `notify::take_click`.
 #[tauri::command]
 #[specta::specta]
 pub fn take_notification_click() -> Option<crate::notify::Target> {
     crate::notify::take_click()
+}
+
+/// The screen the UI shows (its route as JSON), so a window made after the last one was
+/// closed opens there. See `window`.
+#[tauri::command]
+#[specta::specta]
+pub fn remember_place(place: String) {
+    crate::window::remember_place(place);
 }
 
 #[tauri::command]

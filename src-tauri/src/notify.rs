@@ -87,6 +87,8 @@ pub fn take_click() -> Option<Target> {
 pub fn open_last_shown(app: &tauri::AppHandle) {
     let target = last_shown().take();
     if let Some(target) = target {
+        // Kept for the window too, should it have to be made first (see `window`).
+        *clicked() = Some(target.clone());
         let _ = app.emit(OPEN_SCREEN, target);
     }
     crate::tray::show_main_window(app);

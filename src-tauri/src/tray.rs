@@ -1,9 +1,9 @@
 //! The tray icon: PayDesk keeps running there when its window is closed.
 
 use api::dto::Language;
+use tauri::AppHandle;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Manager};
 
 const TRAY_ID: &str = "paydesk-tray";
 
@@ -50,10 +50,7 @@ pub fn relabel(app: &AppHandle, language: Language) {
     }
 }
 
+/// Shows the window, made anew when it was closed (see `window`).
 pub fn show_main_window(app: &AppHandle) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
-    }
+    crate::window::open(app);
 }

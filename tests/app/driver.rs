@@ -75,6 +75,17 @@ impl Session {
         Session::open(data_dir, env, args, true).await
     }
 
+    /// As [`Session::start_with_args`], in the turn the test already holds (taken with
+    /// [`take_turn`] before something that must see this app alone, as a notification
+    /// server does: `e2e_notify::NotificationServer`).
+    pub async fn start_in_turn(
+        turn: OwnedMutexGuard<()>,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Session {
+        Session::open_in_turn(turn, fresh_data_dir(), env, args, true).await
+    }
+
     /// A shop's very first start, which opens on the setup guide (the other sessions are
     /// a shop owner who chose "Set up later" there, so they start on Home).
     pub async fn start_first_run() -> Session {
@@ -87,18 +98,28 @@ impl Session {
         args: &[&str],
         skip_guide: bool,
     ) -> Session {
+        let turn = take_turn().await;
+        Session::open_in_turn(turn, data_dir, env, args, skip_guide).await
+    }
+
+    async fn open_in_turn(
+        turn: OwnedMutexGuard<()>,
+        data_dir: PathBuf,
+        env: &[(&str, &str)],
+        args: &[&str],
+        skip_guide: bool,
+    ) -> Session {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "the end-to-end tests need a display: run them with `cargo xtask test`"
         );
-        let turn = TURN.clone().lock_owned().await;
         let port = free_port();
         let native_port = free_port();
         let mut command = Command::new("tauri-driver");
         // Its own process group, so ending the session also ends WebKitWebDriver.
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let driver = command
+        let mut driver = command
             .env("PAYDESK_DATA_DIR", &data_dir)
             .envs(env.iter().copied())
             .args([
@@ -130,12 +151,24 @@ impl Session {
                     .capabilities(caps.clone())
                     .connect(&url),
             )
-            .await
-            .expect("WebDriver session request timed out: did the app start?");
+            .await;
+            // No session, so no `Session` to end them: tauri-driver and an app that did
+            // start are ended here, or they would outlive the test.
+            let failed = |driver: &mut Child, why: String| -> ! {
+                stop(driver);
+                stop_app(&data_dir);
+                panic!("{why}");
+            };
             match attempt {
-                Ok(c) => break c,
-                Err(e) if Instant::now() > deadline => panic!("no WebDriver session: {e}"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                Err(_) => failed(
+                    &mut driver,
+                    "WebDriver session request timed out: did the app start?".into(),
+                ),
+                Ok(Ok(c)) => break c,
+                Ok(Err(e)) if Instant::now() > deadline => {
+                    failed(&mut driver, format!("no WebDriver session: {e}"))
+                }
+                Ok(Err(_)) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         };
         let demo = env
@@ -157,6 +190,13 @@ impl Session {
         // localStorage, which all test runs share and which WebKit may not have flushed
         // when an earlier test's app was stopped.
         session.wait_css("[data-testid='sidebar']").await;
+        // The window paints before the desk is open (the demo makes its sample data
+        // first): wait for the screen, which shows once the desk answers.
+        let mut session = session.waiting(Duration::from_secs(180));
+        session
+            .wait_css("main:not([data-testid='screen-opening'])")
+            .await;
+        session.wait = Duration::from_secs(15);
         if skip_guide {
             session
                 .invoke("skip_setup_guide", serde_json::json!({}))
@@ -202,6 +242,7 @@ impl Session {
     pub async fn end(mut self) {
         let _ = self.client.clone().close().await;
         stop(&mut self.driver);
+        stop_app(&self.shop_data_dir);
         let _ = std::fs::remove_dir_all(&self.data_dir);
         let _ = std::fs::remove_dir_all(&self.shop_data_dir);
     }
@@ -220,7 +261,56 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         stop(&mut self.driver);
+        stop_app(&self.shop_data_dir);
     }
+}
+
+/// The app processes started with `PAYDESK_DATA_DIR` = `data_dir` (the test build's binary).
+pub fn app_pids(data_dir: &std::path::Path) -> Vec<u32> {
+    let Ok(exe) = std::path::Path::new(env!("CARGO_BIN_EXE_paydesk")).canonicalize() else {
+        return Vec::new();
+    };
+    let wanted = format!("PAYDESK_DATA_DIR={}", data_dir.display());
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/exe"))
+                .ok()
+                .as_deref()
+                == Some(exe.as_path())
+        })
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == wanted.as_bytes()))
+        })
+        .collect()
+}
+
+/// Ends the session's app. Closing its last window no longer quits it (it stays in the
+/// tray, issue 22), so when WebDriver closes the window the app would live on and take the
+/// next session's launch as a second launch.
+fn stop_app(data_dir: &std::path::Path) {
+    let pids = app_pids(data_dir);
+    for pid in &pids {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+    // Gone before the next session starts: while it lives, it holds the single-instance
+    // name, and the next app would hand over to it and exit.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while pids.iter().any(|pid| running(*pid)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whether `pid` runs (a zombie has ended; only its exit status is left).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit(") ")
+            .next()
+            .is_some_and(|rest| !rest.starts_with('Z'))
+    })
 }
 
 /// Ends tauri-driver and what it started (WebKitWebDriver, the app).

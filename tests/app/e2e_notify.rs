@@ -12,13 +12,12 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::OwnedMutexGuard;
 
 use crate::control::Control;
 use crate::driver::Session;
@@ -29,19 +28,19 @@ use crate::screen::{css, unique};
 const WAIT: Duration = Duration::from_secs(90);
 
 /// The titles of the notifications the tests click (the UI starts in Japanese).
-const RENEWAL_FAILED: &str = "継続決済が失敗しました";
+pub const RENEWAL_FAILED: &str = "継続決済が失敗しました";
 const BULK_FINISHED: &str = "売上確定一括処理が終わりました";
 
-/// One notification server at a time: the tests that need one share the session bus's
-/// `org.freedesktop.Notifications` name.
-static SERVER_TURN: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex::new(())));
-
 /// dunst, the notification server of a desktop session, started by the test (a D-Bus
-/// activated one would not know the test's display).
+/// activated one would not know the test's display). It runs in the session turn
+/// (`driver::take_turn`), taken before it starts and handed to the one app it serves
+/// ([`NotificationServer::start_demo`]): an app of another test running meanwhile would
+/// notify into it, and its older notification on top of the stack would take the test's
+/// click, which dunst then sends to that app's bus connection, not to this one's.
 pub struct NotificationServer {
     dunst: Child,
     config: PathBuf,
-    _turn: OwnedMutexGuard<()>,
+    turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl NotificationServer {
@@ -49,7 +48,7 @@ impl NotificationServer {
     /// to critical urgency: dunst stacks by urgency, then oldest first, so the oldest of
     /// them is the notification `dunstctl action 0` clicks.
     pub async fn start(clicked: &str) -> NotificationServer {
-        let turn = SERVER_TURN.clone().lock_owned().await;
+        let turn = crate::driver::take_turn().await;
         let config = std::env::temp_dir().join(format!("{}.dunstrc", unique("paydesk-e2e-")));
         std::fs::write(
             &config,
@@ -93,8 +92,14 @@ impl NotificationServer {
         NotificationServer {
             dunst,
             config,
-            _turn: turn,
+            turn: Some(turn),
         }
+    }
+
+    /// The demo app (with `args`), in this server's turn: the only app it hears from.
+    pub async fn start_demo(&mut self, args: &[&str]) -> Session {
+        let turn = self.turn.take().expect("one app per notification server");
+        Session::start_in_turn(turn, &[("PAYDESK_DEMO", "1")], args).await
     }
 
     /// Clicks the notification on top of the stack: dunst invokes its `default` action,
@@ -149,14 +154,14 @@ async fn dunstctl(args: &[&str]) -> Option<String> {
 }
 
 /// The calls to the notification service on the session bus, as `dbus-monitor` prints them.
-struct Bus {
+pub struct Bus {
     monitor: Child,
     lines: Lines<BufReader<ChildStdout>>,
 }
 
 impl Bus {
     /// Starts watching (before the app starts, so no call is missed).
-    fn watch() -> Bus {
+    pub fn watch() -> Bus {
         let mut monitor = Command::new("dbus-monitor")
             .arg("interface='org.freedesktop.Notifications'")
             .stdout(Stdio::piped())
@@ -171,7 +176,7 @@ impl Bus {
     /// Waits for the next `Notify` call titled `summary`; returns the first line of its
     /// body. A call's arguments print as `string "…"` lines: the app's name, the icon, the
     /// summary, the body, then the actions and hints.
-    async fn notified(&mut self, summary: &str) -> String {
+    pub async fn notified(&mut self, summary: &str) -> String {
         let found = tokio::time::timeout(WAIT, async {
             let mut strings: Option<Vec<String>> = None;
             while let Ok(Some(line)) = self.lines.next_line().await {
@@ -198,7 +203,7 @@ impl Bus {
         }
     }
 
-    async fn stop(mut self) {
+    pub async fn stop(mut self) {
         let _ = self.monitor.kill().await;
     }
 }
@@ -230,9 +235,9 @@ async fn clicks_reach_the_ui(s: &Session) {
 /// its failed-renewal panel, from wherever the UI was.
 #[tokio::test(flavor = "multi_thread")]
 async fn clicking_a_failed_renewal_notification_opens_its_order() {
-    let server = NotificationServer::start(RENEWAL_FAILED).await;
+    let mut server = NotificationServer::start(RENEWAL_FAILED).await;
     let mut bus = Bus::watch();
-    let s = Session::start_demo().await.waiting(WAIT);
+    let s = server.start_demo(&[]).await.waiting(WAIT);
     // The demo's catch-up renewals fail for expired cards; the first one notified is the
     // top of dunst's stack.
     let body = bus.notified(RENEWAL_FAILED).await;
@@ -266,9 +271,9 @@ async fn clicking_a_failed_renewal_notification_opens_its_order() {
 /// log. The app starts as at login (`--minimized`), so its window is hidden throughout.
 #[tokio::test(flavor = "multi_thread")]
 async fn clicking_a_bulk_capture_notification_shows_the_finished_run() {
-    let server = NotificationServer::start(BULK_FINISHED).await;
+    let mut server = NotificationServer::start(BULK_FINISHED).await;
     let mut bus = Bus::watch();
-    let s = start_in_the_tray().await;
+    let s = start_in_the_tray(&mut server).await;
     let (run_id, order_id) = bulk_run_while_hidden(&s).await;
     let body = bus.notified(BULK_FINISHED).await;
     assert!(
@@ -305,9 +310,9 @@ async fn clicking_a_bulk_capture_notification_shows_the_finished_run() {
 /// so a shop owner in the middle of something is not carried off.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_launch_opens_the_screen_of_a_notification_nobody_clicked() {
-    let server = NotificationServer::start(BULK_FINISHED).await;
+    let mut server = NotificationServer::start(BULK_FINISHED).await;
     let mut bus = Bus::watch();
-    let s = start_in_the_tray().await;
+    let s = start_in_the_tray(&mut server).await;
     // The demo's own notifications (failed renewals, the card digest) off: the bulk run's
     // is then the last one shown.
     s.invoke(
@@ -352,7 +357,7 @@ async fn a_second_launch_opens_the_screen_of_a_notification_nobody_clicked() {
 
 /// Starts the app binary once more while the session's app runs: it hands over to the
 /// running one (single instance) and exits.
-async fn launch_again(s: &Session) {
+pub async fn launch_again(s: &Session) {
     let launched = Command::new(env!("CARGO_BIN_EXE_paydesk"))
         .env("PAYDESK_DATA_DIR", &s.shop_data_dir)
         .stdout(Stdio::null())
@@ -364,10 +369,8 @@ async fn launch_again(s: &Session) {
 }
 
 /// The demo app as started at login (`--minimized`): its window hidden in the tray.
-async fn start_in_the_tray() -> Session {
-    let s = Session::start_with_args(&[("PAYDESK_DEMO", "1")], &["--minimized"])
-        .await
-        .waiting(WAIT);
+async fn start_in_the_tray(server: &mut NotificationServer) -> Session {
+    let s = server.start_demo(&["--minimized"]).await.waiting(WAIT);
     assert!(!window_visible(&s).await, "--minimized starts in the tray");
     s.wait_css(&css("screen-home")).await;
     s

@@ -7,11 +7,18 @@ export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
 	/**  The UI painted its first screen (used by the start-up benchmark). */
 	firstPaint: () => __TAURI_INVOKE<void>("first_paint"),
+	/**  The UI painted its first screen with the desk's answers (used by the start-up benchmark). */
+	firstScreen: () => __TAURI_INVOKE<void>("first_screen"),
 	/**
 	 *  A notification click the UI may have missed (it came before the UI listened); taken
 	 *  once. See `notify::take_click`.
 	 */
 	takeNotificationClick: () => __TAURI_INVOKE<Target_Serialize | null>("take_notification_click"),
+	/**
+	 *  The screen the UI shows (its route as JSON), so a window made after the last one was
+	 *  closed opens there. See `window`.
+	 */
+	rememberPlace: (place: string) => __TAURI_INVOKE<void>("remember_place", { place }),
 	keychainStatus: () => __TAURI_INVOKE<KeychainStatus_Serialize>("keychain_status"),
 	/**  The UI keeps the choice; the shell relabels the tray menu to match. */
 	setLanguage: (language: string) => __TAURI_INVOKE<Language>("set_language", { language }),

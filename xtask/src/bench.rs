@@ -3,7 +3,8 @@
 //!
 //! Each benchmark is an example of the crate it measures; it prints its own detail and one
 //! `METRIC\t<name>\t<value>\t<unit>\t<target>` line per figure, which this collects.
-//! `--quick` runs each once at small size and only checks that it runs (for CI).
+//! `--quick` runs each once at small size and only checks that it runs (for CI); `--app`
+//! runs only the desktop app's figures beside the bare Tauri app's.
 
 use crate::{Result, root};
 use std::process::{Command, Stdio};
@@ -30,7 +31,7 @@ struct Metric {
     target: String,
 }
 
-pub fn run(quick: bool) -> Result {
+pub fn run(quick: bool, app_only: bool) -> Result {
     let mut metrics = Vec::new();
     if quick {
         // Quick mode only shows that each benchmark runs. It reuses the debug build of
@@ -43,7 +44,7 @@ pub fn run(quick: bool) -> Result {
         }
         crate::run(crate::cargo().args(crate::TEST_BUILD).arg("--no-run"))?;
     }
-    for (package, example) in BENCHES {
+    for (package, example) in BENCHES.iter().filter(|_| !app_only) {
         let mut cmd = if quick {
             let mut c = Command::new(root().join("target/debug/examples").join(example));
             c.arg("--quick");
@@ -78,18 +79,32 @@ pub fn run(quick: bool) -> Result {
             return Err(format!("the {package} benchmark failed ({})", out.status));
         }
     }
-    app_startup(quick, true, &mut metrics)?;
-    app_startup(quick, false, &mut metrics)?;
+    app_side_by_side(quick, &mut metrics)?;
     print_table(&metrics, quick);
     Ok(())
 }
 
-/// The desktop app's cold start to first paint (reported by the app itself when
-/// `PAYDESK_BENCH_STARTUP` is set) and its idle memory: the resident memory of the app
-/// process and all of its children (WebKit's web and network processes), after it has
-/// sat idle in demo mode. Runs under Xvfb in a private D-Bus session with a keyring.
-fn app_startup(quick: bool, demo: bool, metrics: &mut Vec<Metric>) -> Result {
-    // Quick mode runs the debug app that `run` built (the tests' build).
+/// Where the release binaries of the app benchmark are built: the workspace's target dir,
+/// or `CARGO_TARGET_DIR`.
+fn target_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// PayDesk beside a bare Tauri v2 app (`xtask/tauri-bare`: an empty page, built in this
+/// workspace with the same Tauri crates, features and profile), in one run (issue 22):
+/// cold start to first paint (the shop's and the demo's), memory with the window open, in
+/// the tray after the window was closed, and after 24 simulated hours of sync and renewals
+/// in the tray; each of PayDesk's beside the bare app's and as a ratio.
+///
+/// First paint: each app takes the time at the top of `main` and prints it when its page
+/// reports (over IPC) that the second animation frame after start-up came, i.e. the first
+/// screen was painted. Memory: the proportional set size (PSS, from
+/// `/proc/PID/smaps_rollup`) of the app and all its descendants (WebKit's web and network
+/// processes) summed, so libraries shared between them count once.
+fn app_side_by_side(quick: bool, metrics: &mut Vec<Metric>) -> Result {
+    // Quick mode runs the debug binaries that `run` built (the tests' build).
     if !quick {
         crate::build_frontend()?;
         crate::run(crate::cargo().args([
@@ -97,38 +112,170 @@ fn app_startup(quick: bool, demo: bool, metrics: &mut Vec<Metric>) -> Result {
             "--release",
             "--package",
             "paydesk",
+            "--package",
+            "tauri-bare",
             "--features",
-            "custom-protocol,demo",
+            "paydesk/custom-protocol,paydesk/demo,tauri-bare/custom-protocol",
         ]))?;
     }
-    let bin = root()
-        .join("target")
-        .join(if quick { "debug" } else { "release" })
-        .join("paydesk");
+    let dir = target_dir().join(if quick { "debug" } else { "release" });
+    let bare = measure_app(&dir.join("tauri-bare"), Kind::Bare, quick)?;
+    let shop = measure_app(&dir.join("paydesk"), Kind::Shop, quick)?;
+    let demo = measure_app(&dir.join("paydesk"), Kind::Demo, quick)?;
+    let ms = |name: &str, v: f64, target: &str| Metric {
+        name: name.into(),
+        value: format!("{v:.0}"),
+        unit: "ms".into(),
+        target: target.into(),
+    };
+    let mib = |name: &str, kib: u64, target: &str| Metric {
+        name: name.into(),
+        value: format!("{:.1}", kib as f64 / 1024.0),
+        unit: "MiB".into(),
+        target: target.into(),
+    };
+    let ratio = |name: &str, v: f64, target: &str| Metric {
+        name: name.into(),
+        value: format!("{v:.2}"),
+        unit: "x".into(),
+        target: target.into(),
+    };
+    metrics.push(ms(
+        "bare Tauri: cold start to first paint",
+        bare.first_paint_ms,
+        "-",
+    ));
+    metrics.push(ms(
+        "app cold start to first paint (shop)",
+        shop.first_paint_ms,
+        "<= 500",
+    ));
+    metrics.push(ratio(
+        "  shop / bare Tauri",
+        shop.first_paint_ms / bare.first_paint_ms,
+        "-",
+    ));
+    metrics.push(ms(
+        "app cold start to first paint (demo)",
+        demo.first_paint_ms,
+        "<= 1500",
+    ));
+    metrics.push(ratio(
+        "  demo / bare Tauri",
+        demo.first_paint_ms / bare.first_paint_ms,
+        "-",
+    ));
+    for (name, m) in [("shop", &shop), ("demo", &demo)] {
+        if let Some(v) = m.first_screen_ms {
+            metrics.push(ms(
+                &format!("app cold start to first screen with its figures ({name})"),
+                v,
+                "-",
+            ));
+        }
+    }
+    metrics.push(mib(
+        "bare Tauri: memory, window open (PSS, all processes)",
+        bare.open_kib,
+        "-",
+    ));
+    metrics.push(mib(
+        "app memory, window open (shop; PSS, all processes)",
+        shop.open_kib,
+        "-",
+    ));
+    metrics.push(ratio(
+        "  shop / bare Tauri",
+        shop.open_kib as f64 / bare.open_kib as f64,
+        "<= 1.25",
+    ));
+    metrics.push(mib(
+        "app memory, window open (demo; PSS, all processes)",
+        demo.open_kib,
+        "-",
+    ));
+    metrics.push(ratio(
+        "  demo / bare Tauri",
+        demo.open_kib as f64 / bare.open_kib as f64,
+        "-",
+    ));
+    for (name, m) in [("shop", &shop), ("demo", &demo)] {
+        if let Some(tray) = m.tray_kib {
+            metrics.push(mib(
+                &format!("app memory in the tray, window closed ({name}; PSS, all processes)"),
+                tray,
+                "<= 100",
+            ));
+            metrics.push(ratio(
+                "  / bare Tauri with its window open",
+                tray as f64 / bare.open_kib as f64,
+                "-",
+            ));
+        }
+    }
+    if let (Some(tray), Some(day)) = (demo.tray_kib, demo.after_day_kib) {
+        metrics.push(mib(
+            "app memory in the tray after 24 simulated hours of sync and renewals (demo)",
+            day,
+            "-",
+        ));
+        metrics.push(ratio(
+            "  / in the tray before the day",
+            day as f64 / tray as f64,
+            "<= 1.05",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// The bare Tauri app.
+    Bare,
+    /// PayDesk as a shop starts it: the setup guide, no embedded servers.
+    Shop,
+    /// PayDesk's demo: the embedded simulator and relay start and sample data is made.
+    Demo,
+}
+
+struct AppFigures {
+    first_paint_ms: f64,
+    first_screen_ms: Option<f64>,
+    open_kib: u64,
+    tray_kib: Option<u64>,
+    after_day_kib: Option<u64>,
+}
+
+/// Starts one app under Xvfb in a private D-Bus session with a keyring and measures it.
+fn measure_app(bin: &std::path::Path, kind: Kind, quick: bool) -> Result<AppFigures> {
+    use std::io::Write;
+    use std::time::Duration;
     let bin = bin
         .canonicalize()
         .map_err(|e| format!("{}: {e}", bin.display()))?;
     let scratch = crate::tempdir("paydesk-bench-app")?;
-    let _ = std::fs::remove_dir_all(scratch.join("data"));
+    let data = scratch.join("data");
+    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(scratch.join("data.demo"));
     let _ = std::fs::remove_dir_all(scratch.join("runtime"));
     let runtime = crate::runtime_dir(&scratch.join("runtime"))?;
-    eprintln!("$ {} (demo mode, under Xvfb)", bin.display());
+    eprintln!("$ {} (under Xvfb)", bin.display());
     let mut child = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--", "sh", "-c"])
         .arg("echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec \"$0\"")
         .arg(&bin)
-        // Demo: the embedded simulator and relay start and sample data is made first.
-        // Otherwise: a shop's setup, the app alone (nothing configured yet).
-        .env("PAYDESK_DEMO", if demo { "1" } else { "0" })
+        .env("PAYDESK_DEMO", if kind == Kind::Demo { "1" } else { "0" })
         .env("PAYDESK_BENCH_STARTUP", "1")
-        .env("PAYDESK_DATA_DIR", scratch.join("data"))
+        .env("PAYDESK_DATA_DIR", &data)
         .env("XDG_DATA_HOME", scratch.join("keyring"))
         .env("XDG_RUNTIME_DIR", &runtime)
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start the app under xvfb-run: {e}"))?;
     let root_pid = child.id();
+    let mut stdin = child.stdin.take().expect("piped");
     let stdout = child.stdout.take().expect("piped");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -142,36 +289,62 @@ fn app_startup(quick: bool, demo: bool, metrics: &mut Vec<Metric>) -> Result {
             }
         }
     });
+    let settle = Duration::from_secs(if quick { 3 } else { 15 });
     let result = (|| {
-        let line = rx
-            .recv_timeout(std::time::Duration::from_secs(180))
-            .map_err(|_| "the app did not report its first paint within 180 s".to_string())?;
-        let mut first_paint = parse(&line);
-        first_paint.name = format!(
-            "{} ({})",
-            first_paint.name,
-            if demo { "demo" } else { "shop setup" }
-        );
-        metrics.push(first_paint);
-        if !demo {
-            return Ok(());
+        // PayDesk reports its first paint (the window's frame) and then its first screen
+        // (with the desk's answers); the bare app has only the first.
+        let (mut first_paint_ms, mut first_screen_ms) = (None, None);
+        while first_paint_ms.is_none() || (kind != Kind::Bare && first_screen_ms.is_none()) {
+            let line = rx
+                .recv_timeout(Duration::from_secs(180))
+                .map_err(|_| "the app did not report its first paint and screen within 180 s")?;
+            let m = parse(&line);
+            let ms: f64 = m.value.parse().map_err(|e| format!("{}: {e}", m.name))?;
+            if m.name.ends_with("first screen") {
+                first_screen_ms = Some(ms);
+            } else {
+                first_paint_ms = Some(ms);
+            }
         }
-        // Idle: the demo's first sync and renewals settle, then nothing happens.
-        std::thread::sleep(std::time::Duration::from_secs(if quick { 3 } else { 15 }));
+        let first_paint_ms = first_paint_ms.unwrap_or_default();
         let app = descendants(root_pid)
             .into_iter()
             .find(|pid| exe_of(*pid).as_deref() == Some(bin.as_path()))
             .ok_or("the app process was not found")?;
-        let mut tree = descendants(app);
-        tree.push(app);
-        let kib: u64 = tree.iter().map(|pid| rss_kib(*pid)).sum();
-        metrics.push(Metric {
-            name: format!("app idle memory, all {} processes (demo data)", tree.len()),
-            value: format!("{:.0}", kib as f64 / 1024.0),
-            unit: "MiB".into(),
-            target: "-".into(),
-        });
-        Ok(())
+        // Open and idle: a demo's first sync and renewals settle, then nothing happens.
+        std::thread::sleep(settle);
+        let open_kib = tree_pss_kib(app);
+        let mut figures = AppFigures {
+            first_paint_ms,
+            first_screen_ms,
+            open_kib,
+            tray_kib: None,
+            after_day_kib: None,
+        };
+        if kind == Kind::Bare {
+            return Ok(figures);
+        }
+        // Closed to the tray: the window is destroyed and WebKit's web process ends.
+        writeln!(stdin, "close").map_err(|e| format!("cannot close the window: {e}"))?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while descendants(app)
+            .iter()
+            .any(|p| comm_of(*p).starts_with("WebKitWebProces"))
+        {
+            if std::time::Instant::now() > deadline {
+                return Err("the web process did not end after the window closed".into());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        std::thread::sleep(settle);
+        figures.tray_kib = Some(tree_pss_kib(app));
+        eprintln!("  in the tray: {}", tree_detail(app));
+        if kind == Kind::Demo {
+            simulated_day(&scratch.join("data.demo"), quick)?;
+            figures.after_day_kib = Some(tree_pss_kib(app));
+            eprintln!("  after the simulated day: {}", tree_detail(app));
+        }
+        Ok(figures)
     })();
     // End the whole tree: the app, WebKit's helpers, Xvfb, the bus and the keyring.
     let mut all = descendants(root_pid);
@@ -181,6 +354,112 @@ fn app_startup(quick: bool, demo: bool, metrics: &mut Vec<Metric>) -> Result {
     }
     let _ = child.wait();
     result
+}
+
+/// 24 hours pass on the demo's clock, an hour at a time, each with card payments that the
+/// relay pushes and the sync takes in; midnight comes once, and the renewals due run. Then
+/// the scheduler's next look (at most a minute) and the sync finish.
+fn simulated_day(demo_dir: &std::path::Path, quick: bool) -> Result {
+    let log = std::fs::read_to_string(demo_dir.join("logs/paydesk.log"))
+        .map_err(|e| format!("the demo's log: {e}"))?;
+    let control = log
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("control=http://"))
+        .ok_or("the demo's log names no control URL")?
+        .trim_end_matches('/')
+        .to_owned();
+    let shops = http(&control, "GET", "/control/shops", "")?;
+    let merchant = shops
+        .split("\"merchant_id\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or("the simulator has no shop")?
+        .to_owned();
+    let per_hour = if quick { 1 } else { 5 };
+    for hour in 0..24 {
+        http(
+            &control,
+            "POST",
+            "/control/clock/advance",
+            r#"{"minutes":60}"#,
+        )?;
+        for n in 0..per_hour {
+            let body = format!(
+                r#"{{"merchant_id":"{merchant}","trading_id":"BENCHDAY{hour:02}{n:02}{}","amount":1200,"card_number":"4900000000000000","expiry":"1239","capture_mode":"authorize_only","three_d_secure":false}}"#,
+                std::process::id()
+            );
+            http(&control, "POST", "/control/checkouts/card", &body)?;
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_secs(if quick { 5 } else { 75 }));
+    Ok(())
+}
+
+/// One request to the simulator's control API on loopback; the answer's body.
+fn http(authority: &str, method: &str, path: &str, body: &str) -> Result<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(authority)
+        .map_err(|e| format!("control API {authority}: {e}"))?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .map_err(|e| format!("control API {path}: {e}"))?;
+    if !answer.starts_with("HTTP/1.1 2") {
+        return Err(format!(
+            "control API {path}: {}",
+            answer.lines().next().unwrap_or("")
+        ));
+    }
+    Ok(answer
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned())
+}
+
+/// The PSS of `pid` and all its descendants, summed.
+fn tree_pss_kib(pid: u32) -> u64 {
+    let mut tree = descendants(pid);
+    tree.push(pid);
+    tree.iter().map(|p| pss_kib(*p)).sum()
+}
+
+/// Each process of the tree with its PSS, for the detail lines.
+fn tree_detail(pid: u32) -> String {
+    let mut tree = vec![pid];
+    tree.extend(descendants(pid));
+    tree.iter()
+        .map(|p| format!("{} {:.1} MiB", comm_of(*p), pss_kib(*p) as f64 / 1024.0))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn comm_of(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn pss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Pss:"))?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
 }
 
 fn children(pid: u32) -> Vec<u32> {
@@ -215,20 +494,6 @@ fn descendants(pid: u32) -> Vec<u32> {
 
 fn exe_of(pid: u32) -> Option<std::path::PathBuf> {
     std::fs::read_link(format!("/proc/{pid}/exe")).ok()
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))?
-                .split_whitespace()
-                .nth(1)?
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0)
 }
 
 fn parse(rest: &str) -> Metric {

@@ -27,7 +27,10 @@ fn main() -> ExitCode {
         Some("test-in-session") => test_in_session(),
         Some("demo") => demo(),
         Some("codegen") => codegen(),
-        Some("bench") => bench::run(args.iter().any(|a| a == "--quick")),
+        Some("bench") => bench::run(
+            args.iter().any(|a| a == "--quick"),
+            args.iter().any(|a| a == "--app"),
+        ),
         Some("build-app") => setup::run().and_then(|()| build_app(false)),
         Some("bundle") => setup::run().and_then(|()| bundle()),
         Some("soak") => soak::run(&args[1..]),
@@ -40,7 +43,7 @@ fn main() -> ExitCode {
         Some("fixtures") => fixtures::refresh(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  bench     build in release mode and print every benchmark figure beside its target (--quick: small and fast, for CI)\n  build-app build the frontend and the app binary\n  bundle    build a debug Linux .deb with the README's installer command (what CI runs)\n  cross     build every package for Windows (windows-gnu) and run the tests below the shell under Wine; check every package it can for macOS (--full: the api crate's tests under Wine too)\n  soak      the fault suite's soak: SEQUENCES sequences (1000) in STREAMS parallel processes (2), each in its own test session\n  tidy      the tree's own checks: no rules-table literal outside the rules table, fixtures in step with ../shared, no module cycle in crates/api (--api-graph: print its module graph)\n  fixtures  copy the captured vectors and the protocol notes' sections from ../shared into fixtures/"
+                "usage: cargo xtask <command>\n\n  demo      install what is needed, build and start the PayDesk demo\n  test      install what is needed and run every test (fmt, clippy, Rust, frontend, end-to-end)\n  setup     only install what is needed\n  codegen   regenerate ui/src/bindings.ts from the Rust command definitions\n  bench     build in release mode and print every benchmark figure beside its target (--quick: small and fast, for CI; --app: only the app beside a bare Tauri app)\n  build-app build the frontend and the app binary\n  bundle    build a debug Linux .deb with the README's installer command (what CI runs)\n  cross     build every package for Windows (windows-gnu) and run the tests below the shell under Wine; check every package it can for macOS (--full: the api crate's tests under Wine too)\n  soak      the fault suite's soak: SEQUENCES sequences (1000) in STREAMS parallel processes (2), each in its own test session\n  tidy      the tree's own checks: no rules-table literal outside the rules table, fixtures in step with ../shared, no module cycle in crates/api (--api-graph: print its module graph)\n  fixtures  copy the captured vectors and the protocol notes' sections from ../shared into fixtures/"
             );
             return ExitCode::from(2);
         }
@@ -128,7 +131,7 @@ fn test() -> Result {
         .env("XDG_RUNTIME_DIR", &runtime)
         .current_dir(root()))?;
     // Every benchmark once, small: shows they still run (figures: `cargo xtask bench`).
-    bench::run(true)?;
+    bench::run(true, false)?;
     // After the tests, because it rebuilds the app binary (its frontend is built again).
     bundle()?;
     // Windows (under Wine) and macOS (type-checked), with the frontend the bundle built.

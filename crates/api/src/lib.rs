@@ -227,7 +227,9 @@ impl Desk {
                 &format!("the data folder cannot be created: {e}"),
             )
         })?;
+        let started = std::time::Instant::now();
         let store = store::Store::open(data_dir.join("paydesk.sqlite3"))?;
+        let database_ms = started.elapsed().as_millis();
         let demo = match (&config.demo_servers, config.demo) {
             (Some(servers), true) => Some(servers.start(&data_dir.join("demo")).await?),
             _ => None,
@@ -266,9 +268,18 @@ impl Desk {
             // Before recovery: a resumed demo's servers listen on new ports.
             running.prepare(&desk).await?;
         }
+        let demo_ms = started.elapsed().as_millis() - database_ms;
+        let settling = std::time::Instant::now();
         // Bulk runs first: their journal entries close with the run's one line each.
         desk.recover_bulk_runs().await;
         desk.settle_open_operations().await;
+        // Where a cold start spends its time (issue 22).
+        tracing::info!(
+            database_ms,
+            demo_ms,
+            settlement_ms = settling.elapsed().as_millis(),
+            "desk opened"
+        );
         Ok(desk)
     }
 
