@@ -514,15 +514,16 @@ async fn a_deposit_and_its_periods_fees_clear_the_receivable_in_the_journal_file
         })
         .await
         .unwrap();
+    let sales_accounts = AccountingSettings {
+        receivable: "売掛金".into(),
+        sales: "売上高".into(),
+        refunds: "売上値引高".into(),
+        freee_tax: "課税売上10%".into(),
+        yayoi_tax: "課税売上込10%".into(),
+        ..AccountingSettings::default()
+    };
     h.desk
-        .save_accounting_settings(AccountingSettings {
-            receivable: "売掛金".into(),
-            sales: "売上高".into(),
-            refunds: "売上値引高".into(),
-            freee_tax: "課税売上10%".into(),
-            yayoi_tax: "課税売上込10%".into(),
-            ..AccountingSettings::default()
-        })
+        .save_accounting_settings(sales_accounts.clone())
         .await
         .unwrap();
 
@@ -560,15 +561,10 @@ async fn a_deposit_and_its_periods_fees_clear_the_receivable_in_the_journal_file
 
     h.desk
         .save_accounting_settings(AccountingSettings {
-            receivable: "売掛金".into(),
-            sales: "売上高".into(),
-            refunds: "売上値引高".into(),
-            freee_tax: "課税売上10%".into(),
-            yayoi_tax: "課税売上込10%".into(),
             fees: "支払手数料".into(),
             bank: "普通預金".into(),
             yayoi_fee_tax: "非課仕入".into(),
-            ..AccountingSettings::default()
+            ..sales_accounts
         })
         .await
         .unwrap();
