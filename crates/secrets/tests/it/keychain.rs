@@ -8,6 +8,22 @@ fn keychain(test: &str) -> Keychain {
     ))
 }
 
+/// Writes one raw entry as an older build (or a crash) left it, bypassing `Keychain`. It
+/// retries as `Keychain` does: gnome-keyring can abort mid-call under a burst of test
+/// sessions (CI saw `NoReply` here once) and the bus restarts it at once.
+fn set_raw(namespace: &str, account: &str, value: &str) {
+    let entry = keyring::Entry::new(namespace, account).unwrap();
+    let mut last = None;
+    for wait_ms in [0, 150, 500, 1200] {
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+        match entry.set_password(value) {
+            Ok(()) => return,
+            Err(e) => last = Some(e),
+        }
+    }
+    panic!("writing the raw entry {account} failed: {last:?}");
+}
+
 #[test]
 fn keychain_stores_reads_and_deletes_every_key() {
     let kc = keychain("roundtrip");
@@ -43,12 +59,7 @@ fn keychain_overwrites_and_deleting_an_absent_entry_is_fine() {
 #[test]
 fn a_value_stored_in_parts_reads_back_everywhere() {
     let kc = keychain("legacy-parts");
-    let set = |account: &str, value: &str| {
-        keyring::Entry::new(kc.namespace(), account)
-            .unwrap()
-            .set_password(value)
-            .unwrap();
-    };
+    let set = |account: &str, value: &str| set_raw(kc.namespace(), account, value);
     set("client_certificate#1", "-----BEGIN ");
     set("client_certificate#2", "CERTIFICATE-----");
     set("client_certificate", "paydesk-chunked:v1:2");
@@ -266,10 +277,7 @@ fn keychain_copies_every_entry_to_another_namespace_and_purges_every_part() {
     // A head-less part, as a crash between writing parts and head leaves it (parts are
     // written only on Windows, so it is made by hand).
     let orphan = keychain("copy-orphan");
-    keyring::Entry::new(orphan.namespace(), "client_certificate#1")
-        .unwrap()
-        .set_password(&long[..1_000])
-        .unwrap();
+    set_raw(orphan.namespace(), "client_certificate#1", &long[..1_000]);
     assert_eq!(
         orphan.stored_keys().unwrap(),
         vec![SecretKey::ClientCertificate]
