@@ -546,9 +546,11 @@ impl Desk {
         };
         // Drawn without the store's lock: 50 documents take about a second.
         let pdf = documents::render(kind, &shop, &pages).map_err(|e| from_document_error(&e))?;
-        crate::files::write_user_file(Path::new(path), &pdf)?;
-        // Recorded once the file is there: a failed write records nothing.
-        self.store().record_document_issues(&issues, now)?;
+        // Recorded as the file is written, in one transaction: a failed write records
+        // nothing, and a number issued meanwhile writes no file.
+        self.store().record_document_issues(&issues, now, || {
+            crate::files::write_user_file(Path::new(path), &pdf)
+        })?;
         let ids: Vec<i64> = issues.iter().map(|i| i.order.0).collect();
         self.orders_changed(&ids);
         Ok(DocumentsReport {

@@ -175,6 +175,21 @@ impl From<store::Error> for AppError {
                 ),
                 None,
             ),
+            store::Error::DocumentNumberTaken(number) => AppError::new(
+                ErrorCode::DocumentNumberTaken,
+                Text::new(
+                    &format!(
+                        "同じ帳票（{number}）がたった今、別の画面かコマンドで発行されました。ファイルは作っていません。"
+                    ),
+                    &format!(
+                        "The same document ({number}) was issued a moment ago from another window or the command line. No file was made."
+                    ),
+                ),
+                Some(Text::new(
+                    "もう一度発行すると、次の番号の再発行になります。",
+                    "Issue it again to get the next number, marked 再発行.",
+                )),
+            ),
             other => {
                 tracing::error!(error = %other, "store error");
                 AppError::internal(ErrorCode::DatabaseError, &other.to_string())

@@ -86,6 +86,9 @@ error_codes! {
     DepositNotFound = "deposit_not_found",
     /// The order's deposit check is not marked, so there is nothing to undo.
     DepositNotMarked = "deposit_not_marked",
+    /// The same document number was issued meanwhile (a second window or the command line
+    /// issued it at the same moment); no file was made.
+    DocumentNumberTaken = "document_number_taken",
     /// Some selected orders cannot have this document; no file was made (each is named).
     DocumentRefused = "document_refused",
     /// A chosen file is larger than PayDesk reads (the cap from the rules table).

@@ -176,22 +176,37 @@ impl Store {
         )?)
     }
 
-    /// Records issued documents and their history lines, all or none.
-    pub fn record_document_issues(
+    /// Records issued documents and their history lines, and runs `write` (which writes
+    /// the file) before committing: all or none, so the issues are recorded exactly when the
+    /// file is there. A number issued meanwhile (the count was read before the PDF was drawn)
+    /// refuses the whole set with [`Error::DocumentNumberTaken`] and `write` does not run.
+    pub fn record_document_issues<E: From<Error>>(
         &mut self,
         issues: &[DocumentIssue],
         now: DateTime<Utc>,
-    ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        write: impl FnOnce() -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let tx = self.conn.transaction().map_err(Error::from)?;
         for i in issues {
-            tx.execute(
+            let inserted = tx.execute(
                 "INSERT INTO document_issues (order_id, kind, number, reissue, amount, issued_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![i.order.0, i.kind, i.number, i.reissue, i.amount.0, ms(now)],
-            )?;
+            );
+            match inserted {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    return Err(Error::DocumentNumberTaken(i.number.clone()).into());
+                }
+                other => {
+                    other.map_err(Error::from)?;
+                }
+            }
             crate::history::append(&tx, i.order, now, Actor::PayDesk, &i.history)?;
         }
-        tx.commit()?;
+        write()?;
+        tx.commit().map_err(Error::from)?;
         Ok(())
     }
 

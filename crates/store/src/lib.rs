@@ -82,6 +82,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0015_bank_statements.sql"),
     include_str!("../migrations/0016_mail_templates.sql"),
     include_str!("../migrations/0017_deposit_corrections.sql"),
+    include_str!("../migrations/0018_document_numbers.sql"),
 ];
 
 /// Migration 0012 creates the money ledger; right after it, in its transaction, the ledger
@@ -129,6 +130,10 @@ pub enum Error {
     /// The import was undone already.
     #[error("import {0} was already undone")]
     ImportAlreadyUndone(i64),
+    /// A document number was issued meanwhile (another window or the command line issued
+    /// the same document at the same moment).
+    #[error("document number {0} was already issued")]
+    DocumentNumberTaken(String),
     /// A stored value this build cannot read.
     #[error("unreadable value in {column}: {value:?}")]
     Corrupt {

@@ -2,6 +2,7 @@
 
 mod bulk;
 mod details;
+mod documents;
 mod history;
 mod journal;
 mod ledger;
