@@ -88,6 +88,15 @@ pub(crate) async fn notify(desk: &Desk, a: NotifyArgs, json: bool) -> Result<(),
             ),
         )));
     }
+    send(desk, request, json).await
+}
+
+/// Sends the order mails and reports each order: exit 1 unless every one was sent.
+pub(crate) async fn send(
+    desk: &Desk,
+    request: OrderMailRequest,
+    json: bool,
+) -> Result<(), Failure> {
     let report = desk.send_order_mails(request).await?;
     if json {
         print_json(&report);
@@ -107,10 +116,16 @@ pub(crate) async fn notify(desk: &Desk, a: NotifyArgs, json: bool) -> Result<(),
         .iter()
         .filter(|r| r.outcome != OrderMailOutcomeCode::Sent)
         .count();
+    not_all_sent(not_sent, report.problem.clone())
+}
+
+/// Exit 1 when `not_sent` orders did not get the mail: the report's own problem if it has
+/// one (the SMTP server refused), else a count.
+pub(crate) fn not_all_sent(not_sent: usize, problem: Option<AppError>) -> Result<(), Failure> {
     if not_sent == 0 {
         return Ok(());
     }
-    Err(Failure::App(report.problem.clone().unwrap_or_else(|| {
+    Err(Failure::App(problem.unwrap_or_else(|| {
         AppError::refused(
             api::ErrorCode::OrderMailsNotAllSent,
             Text::new(

@@ -2,7 +2,10 @@
 //! (scripting), over the same [`Desk`] calls as the window. Capture on shipment is
 //! `paydesk bulk capture --all --shipped`.
 
-use api::dto::shipping::{CarrierCode, LabelExportRequest, TrackingInput, TrackingLineOutcome};
+use api::dto::order_mail::{OrderMailKindCode, OrderMailOutcomeCode, OrderMailRequest};
+use api::dto::shipping::{
+    CarrierCode, LabelExportRequest, TrackingImportReport, TrackingInput, TrackingLineOutcome,
+};
 use api::{AppError, Desk, Text};
 use clap::{Args, ValueEnum};
 
@@ -72,6 +75,10 @@ pub(crate) struct TrackingImportArgs {
     /// The carrier
     #[arg(long)]
     carrier: CarrierArg,
+    /// Then send the shipping notice to the buyers of the orders whose numbers this file
+    /// added (not to orders that had them before: `orders notify` sends to those)
+    #[arg(long)]
+    notify: bool,
 }
 
 /// `orders labels`: a script must not take a partial file for the whole selection.
@@ -130,16 +137,17 @@ pub(crate) async fn tracking(desk: &Desk, a: TrackingArgs, json: bool) -> Result
     Ok(())
 }
 
-/// `orders tracking-import`: exit 1 unless every line was recorded.
+/// `orders tracking-import`: exit 1 unless every line was recorded (and, with `--notify`,
+/// every notice sent). With `--json` and `--notify`, one object: `{"import", "notices"}`.
 pub(crate) async fn tracking_import(
     desk: &Desk,
     a: TrackingImportArgs,
     json: bool,
 ) -> Result<(), Failure> {
     let report = desk.import_tracking(a.file, a.carrier.code()).await?;
-    if json {
+    if json && !a.notify {
         print_json(&report);
-    } else {
+    } else if !json {
         for l in &report.lines {
             println!(
                 "line {:<5} {:<20} {:<14} {}",
@@ -151,14 +159,66 @@ pub(crate) async fn tracking_import(
         }
         println!("{}", say(&report.summary));
     }
-    if report.refused == 0 {
-        return Ok(());
+    let imported = all_recorded(&report);
+    if !a.notify {
+        return imported;
     }
+    let mut order_ids: Vec<i64> = Vec::new();
+    for id in report
+        .lines
+        .iter()
+        .filter(|l| l.outcome == TrackingLineOutcome::Added)
+        .filter_map(|l| l.order_id)
+    {
+        if !order_ids.contains(&id) {
+            order_ids.push(id);
+        }
+    }
+    let request = OrderMailRequest {
+        kind: OrderMailKindCode::ShippingNotice,
+        order_ids,
+        resend: false,
+    };
+    if json {
+        let notices = if request.order_ids.is_empty() {
+            None
+        } else {
+            Some(desk.send_order_mails(request.clone()).await?)
+        };
+        print_json(&serde_json::json!({ "import": report, "notices": notices }));
+        let not_sent = notices
+            .iter()
+            .flat_map(|n| &n.results)
+            .filter(|r| r.outcome != OrderMailOutcomeCode::Sent)
+            .count();
+        let problem = notices.and_then(|n| n.problem);
+        return imported.and(crate::notices::not_all_sent(not_sent, problem));
+    }
+    let notified = if request.order_ids.is_empty() {
+        println!(
+            "{}",
+            say(&Text::new(
+                "新しく登録した問合せ番号がないため、発送のお知らせは送っていません。",
+                "No tracking number was new, so no shipping notice was sent."
+            ))
+        );
+        Ok(())
+    } else {
+        crate::notices::send(desk, request, false).await
+    };
+    imported.and(notified)
+}
+
+/// Exit 1 unless every line of the import was recorded (or was known already).
+fn all_recorded(report: &TrackingImportReport) -> Result<(), Failure> {
     let refused = report
         .lines
         .iter()
         .filter(|l| l.outcome == TrackingLineOutcome::Refused)
         .count();
+    if refused == 0 {
+        return Ok(());
+    }
     Err(Failure::App(AppError::refused(
         api::ErrorCode::TrackingNotAllRecorded,
         Text::new(

@@ -756,7 +756,8 @@ async fn cli_writes_labels_and_records_tracking_numbers() {
 
 /// Issue 20, points 5 and 7: `orders notify` previews and sends the shipping notice to a
 /// real SMTP server on loopback, refuses an order without a tracking number with exit 1,
-/// and sends a second mail only with `--resend`.
+/// and sends a second mail only with `--resend`; `orders tracking-import --notify` sends it
+/// to the orders whose numbers the file added, once.
 #[tokio::test]
 async fn cli_sends_shipping_notices_once_and_a_second_only_when_asked() {
     use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
@@ -863,6 +864,40 @@ async fn cli_sends_shipping_notices_once_and_a_second_only_when_asked() {
             .count(),
         2
     );
+    drop(store);
+
+    // The carrier's issued-labels file and the notice in one step: only the order whose
+    // number the file added gets a notice, and the same file again sends nothing.
+    let issued = dir.path().join("issued.csv");
+    std::fs::write(
+        &issued,
+        "お問い合せ送り状No.,お客様管理番号\r\n123456789012,note-0001\r\n123456789024,note-0002\r\n",
+    )
+    .unwrap();
+    let import = args(&[
+        "orders",
+        "tracking-import",
+        &issued.display().to_string(),
+        "--carrier",
+        "sagawa",
+        "--notify",
+    ]);
+    assert_eq!(run(import.clone()).await, 0);
+    let received = server.next().await;
+    let message = mail_parser::MessageParser::default()
+        .parse(&received.data)
+        .unwrap();
+    let text = message.body_text(0).unwrap_or_default().into_owned();
+    assert!(text.contains("123456789024"), "{text}");
+    assert!(
+        server.nothing_arrived(),
+        "note-0001 had its number: no notice"
+    );
+    assert_eq!(run(import).await, 0);
+    assert!(server.nothing_arrived(), "nothing new: nothing sent");
+    let store = store::Store::open(&db).unwrap();
+    assert_eq!(store.order_mails(untracked).unwrap().len(), 1);
+    assert_eq!(store.order_mails(shipped).unwrap().len(), 2);
 }
 
 /// Issue 18, point 4: every command and sub-command has its help (`paydesk help …` and
