@@ -92,6 +92,7 @@ async fn main() {
                             description: None,
                             unit_price: Yen(1000),
                             quantity: 1,
+                            tax_rate: None,
                         }],
                     },
                     at,

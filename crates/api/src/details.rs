@@ -45,6 +45,7 @@ fn import_row(fields: &[DetailField], row: StorefrontRow) -> ImportRow {
             description: None,
             unit_price: i.unit_price,
             quantity: i.quantity,
+            tax_rate: i.rate,
         })
         .collect();
     let value = |field: DetailField| -> FieldValue {
@@ -82,8 +83,12 @@ fn shown(field: DetailField, value: Option<&str>) -> Option<String> {
         DetailField::Items => imports::items_of(Some(value))
             .iter()
             .map(|i| {
+                let rate = i
+                    .tax_rate
+                    .map(|r| format!("（{}%）", r.percent()))
+                    .unwrap_or_default();
                 format!(
-                    "{} ×{} {}",
+                    "{} ×{} {}{rate}",
                     i.title,
                     i.quantity,
                     domain::history::yen(i.unit_price)

@@ -14,7 +14,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use documents::{Adjustment, DocumentError, DocumentKind, Issue, Line, OrderDocument, Shop};
 use domain::deposit::held_amount;
-use domain::invoice::RegistrationNumber;
+use domain::invoice::{RegistrationNumber, TaxRate};
 use domain::{Order, OrderId, PaymentStatus, RULES, Yen};
 use store::documents::{ItemRate, ShopImage, ShopProfile};
 
@@ -166,6 +166,7 @@ fn order_document(
     profile: &ShopProfile,
     refunds: &[(chrono::NaiveDate, Yen)],
 ) -> OrderDocument {
+    // The shop's rate, for items that have none of their own.
     let rate = profile.item_rate.rate();
     let captured = domain::deposit::is_captured(order);
     let held = held_amount(order);
@@ -177,7 +178,7 @@ fn order_document(
                     title: i.title.clone(),
                     quantity: i.quantity,
                     unit_price: i.unit_price,
-                    rate,
+                    rate: i.tax_rate.unwrap_or(rate),
                 })
                 .collect()
         })
@@ -204,9 +205,31 @@ fn order_document(
         .map(|l| l.unit_price.0 * l.quantity)
         .sum::<i64>()
         + shipping_fee.map_or(0, |f| f.0);
-    // Refunds and amount changes carry the items' rate (their lines do not say which item).
-    let adjustment_rate = rate;
+    // Refunds and amount changes do not say which item they concern: they carry the items'
+    // rate, or, when the items have two rates, are split over them in proportion (按分).
+    let mut shares: Vec<(TaxRate, Yen)> = Vec::new();
+    for l in &lines {
+        match shares.iter_mut().find(|(r, _)| *r == l.rate) {
+            Some((_, total)) => total.0 += l.unit_price.0 * l.quantity,
+            None => shares.push((l.rate, Yen(l.unit_price.0 * l.quantity))),
+        }
+    }
+    let split = shares.len() > 1;
     let mut adjustments = Vec::new();
+    let mut adjust = |label: String, amount: Yen| {
+        for (rate, part) in domain::invoice::allocate(amount, &shares) {
+            let label = if split {
+                format!("{label}（{}%対象）", rate.percent())
+            } else {
+                label.clone()
+            };
+            adjustments.push(Adjustment {
+                label,
+                amount: part,
+                rate,
+            });
+        }
+    };
     if order.refunded_amount.0 > 0 {
         let label = if held.0 > 0 {
             "一部返金"
@@ -218,18 +241,13 @@ fn order_document(
         let ledger_total: i64 = refunds.iter().map(|(_, y)| y.0).sum();
         if ledger_total == order.refunded_amount.0 {
             for (day, amount) in refunds {
-                adjustments.push(Adjustment {
-                    label: format!("{label}（{}）", day.format("%Y年%-m月%-d日")),
-                    amount: Yen(-amount.0),
-                    rate: adjustment_rate,
-                });
+                adjust(
+                    format!("{label}（{}）", day.format("%Y年%-m月%-d日")),
+                    Yen(-amount.0),
+                );
             }
         } else {
-            adjustments.push(Adjustment {
-                label: label.into(),
-                amount: Yen(-order.refunded_amount.0),
-                rate: adjustment_rate,
-            });
+            adjust(label.into(), Yen(-order.refunded_amount.0));
         }
     }
     let rest = held.0 - (sold - order.refunded_amount.0);
@@ -240,19 +258,19 @@ fn order_document(
             PaymentStatus::AuthorizationFailed => "決済の不成立",
             _ => "金額変更",
         };
-        adjustments.push(Adjustment {
-            label: label.into(),
-            amount: Yen(rest),
-            rate: adjustment_rate,
-        });
+        adjust(label.into(), Yen(rest));
     }
-    let note = if held.0 > 0 {
+    let mut note = if held.0 > 0 {
         None
     } else if order.refunded_amount.0 > 0 {
         Some("この注文は全額返金されました。".to_owned())
     } else {
         Some("この注文の決済は取り消されました（お支払いはありません）。".to_owned())
     };
+    if split && !adjustments.is_empty() {
+        let why = "返金・金額変更は、税率ごとの商品代金の割合で按分しています。";
+        note = Some(note.map_or_else(|| why.to_owned(), |n| format!("{n}{why}")));
+    }
     let (postal, address) = match details {
         Some(d) => {
             let address: Vec<&str> = [

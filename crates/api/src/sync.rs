@@ -925,6 +925,9 @@ impl Desk {
                     .get(&format!("order_items_quantity[{i}]"))
                     .and_then(|v| v.trim().parse().ok())
                     .unwrap_or(1),
+                // 343 gives items without a rate, only the order's `order_tax` (notes §4.9):
+                // the shop's rate applies.
+                tax_rate: None,
             });
         }
         let details = OrderDetails {

@@ -158,6 +158,39 @@ pub fn totals_per_rate(lines: &[TaxedAmount], rounding: Rounding) -> Vec<RateTot
         .collect()
 }
 
+/// Splits a change that does not say which items it concerns (a refund, an amount change)
+/// over the rates of an order's items, in proportion to each rate's item total (按分), so
+/// that each rate's tax follows the money that moved at it. Each part is rounded toward
+/// zero and the largest rate's part takes what rounding left, so the parts add up to
+/// `amount` exactly. Rates in `shares` order; a part of zero is left out. One rate (or no
+/// sales) gives the whole amount to the first.
+pub fn allocate(amount: Yen, shares: &[(TaxRate, Yen)]) -> Vec<(TaxRate, Yen)> {
+    let sold: i64 = shares.iter().map(|(_, y)| y.0).sum();
+    let Some(largest) = shares
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, (_, y))| (y.0, std::cmp::Reverse(*i)))
+        .map(|(i, _)| i)
+    else {
+        return Vec::new();
+    };
+    if sold <= 0 || shares.len() == 1 {
+        return vec![(shares[0].0, amount)];
+    }
+    let mut parts: Vec<(TaxRate, Yen)> = shares
+        .iter()
+        .map(|(rate, y)| {
+            // i128: an amount times a share may pass i64 for absurd inputs.
+            let part = i128::from(amount.0) * i128::from(y.0) / i128::from(sold);
+            (*rate, Yen(i64::try_from(part).unwrap_or(0)))
+        })
+        .collect();
+    let rest = amount.0 - parts.iter().map(|(_, y)| y.0).sum::<i64>();
+    parts[largest].1 = Yen(parts[largest].1.0 + rest);
+    parts.retain(|(_, y)| y.0 != 0);
+    parts
+}
+
 /// `n / d` rounded as asked, on the magnitude: a negative total (a document that refunds
 /// more than it sells at one rate) is rounded as its positive counterpart, then negated.
 fn divide(n: i64, d: i64, rounding: Rounding) -> i64 {
@@ -173,6 +206,36 @@ fn divide(n: i64, d: i64, rounding: Rounding) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_is_split_over_the_items_rates_and_adds_up_exactly() {
+        use TaxRate::{Reduced, Standard};
+        let shares = [(Reduced, Yen(3240)), (Standard, Yen(2200))];
+        // ¥1,000 back of ¥5,440: 595.58… at 8%, 404.41… at 10%; the larger share takes
+        // the yen rounding left.
+        assert_eq!(
+            allocate(Yen(-1000), &shares),
+            [(Reduced, Yen(-596)), (Standard, Yen(-404))]
+        );
+        assert_eq!(
+            allocate(Yen(-5440), &shares),
+            [(Reduced, Yen(-3240)), (Standard, Yen(-2200))]
+        );
+        for amount in [-1, -7, -999, -5439, 3, 1234] {
+            let parts = allocate(Yen(amount), &shares);
+            assert_eq!(parts.iter().map(|(_, y)| y.0).sum::<i64>(), amount);
+        }
+        assert_eq!(allocate(Yen(-1), &shares), [(Reduced, Yen(-1))]);
+        assert_eq!(
+            allocate(Yen(-500), &[(Standard, Yen(2000))]),
+            [(Standard, Yen(-500))]
+        );
+        assert_eq!(
+            allocate(Yen(-500), &[(Reduced, Yen(0)), (Standard, Yen(0))]),
+            [(Reduced, Yen(-500))]
+        );
+        assert!(allocate(Yen(-500), &[]).is_empty());
+    }
 
     #[test]
     fn registration_numbers_are_read_as_typed_and_checked() {

@@ -27,7 +27,7 @@
 //! | `phone` | 電話番号 | |
 //! | `postal_code` | 郵便番号 | |
 //! | `address` | 住所 | |
-//! | `items` | 商品 | `title xQTY @PRICE; …` |
+//! | `items` | 商品 | `title xQTY @PRICE; …`; a price may be followed by its tax rate, `8%` or `10%` (`※` also marks the reduced rate), else the shop's rate from Settings applies |
 //! | `shipping_fee` | 送料 | whole yen (`500`, `1,500`, `¥1,500`) |
 
 use paygent_codec::Yen;
@@ -36,6 +36,7 @@ use crate::import::decode;
 pub use crate::import::{Encoding, parse_yen};
 
 use crate::history::Text;
+use crate::invoice::TaxRate;
 
 /// Japanese header names accepted for each column.
 pub const COLUMN_ALIASES: &[(&str, &str)] = &[
@@ -125,6 +126,8 @@ pub struct Item {
     pub title: String,
     pub quantity: i64,
     pub unit_price: Yen,
+    /// The item's own tax rate when the file gives one; `None`: the shop's rate.
+    pub rate: Option<TaxRate>,
 }
 
 /// One usable order row.
@@ -414,13 +417,13 @@ fn parse_row(
     })
 }
 
-/// The `items` column: `title xQTY @PRICE; …`. The error names the part that is wrong.
+/// The `items` column: `title xQTY @PRICE [RATE]; …`. The error names the part that is wrong.
 pub fn parse_items(text: &str) -> Result<Vec<Item>, String> {
     text.split(';')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|part| {
-            let (rest, price) = part
+            let (rest, priced) = part
                 .rsplit_once('@')
                 .ok_or_else(|| format!("\"{part}\" has no @price"))?;
             let (title, qty) = rest
@@ -431,13 +434,52 @@ pub fn parse_items(text: &str) -> Result<Vec<Item>, String> {
                 .trim()
                 .parse::<i64>()
                 .map_err(|_| format!("\"{part}\": quantity is not a number"))?;
+            let (price, rate) = split_rate(priced)
+                .ok_or_else(|| format!("\"{part}\": the tax rate is neither 8% nor 10%"))?;
             let unit_price = parse_yen(price)
                 .ok_or_else(|| format!("\"{part}\": price is not a whole yen amount"))?;
             Ok(Item {
                 title: title.trim().to_owned(),
                 quantity,
                 unit_price,
+                rate,
             })
         })
         .collect()
+}
+
+/// Splits `1,080 8%` (or `1,080 ※`, `1080（8％）`) into the price and the rate after it; a
+/// price alone has no rate. `None`: a rate mark that is neither 8% nor 10%.
+fn split_rate(priced: &str) -> Option<(&str, Option<TaxRate>)> {
+    let priced = priced.trim();
+    if let Some(price) = priced.strip_suffix('※') {
+        return Some((price.trim(), Some(TaxRate::Reduced)));
+    }
+    let unwrapped = priced.trim_end_matches([')', '）']).trim_end();
+    let Some(body) = unwrapped.strip_suffix(['%', '％']) else {
+        return Some((priced, None));
+    };
+    let start = body
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_digit() || ('０'..='９').contains(c))
+        .last()
+        .map(|(i, _)| i)?;
+    let percent: String = body[start..]
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            c => c,
+        })
+        .collect();
+    let rate = match percent.as_str() {
+        "8" => TaxRate::Reduced,
+        "10" => TaxRate::Standard,
+        _ => return None,
+    };
+    let price = body[..start]
+        .trim_end()
+        .trim_end_matches(['(', '（'])
+        .trim_end();
+    Some((price, Some(rate)))
 }

@@ -2,6 +2,7 @@
 //! import matched by order number, see `imports`).
 
 use chrono::{DateTime, Utc};
+use domain::invoice::TaxRate;
 use domain::{Actor, OrderId, Yen};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -66,7 +67,42 @@ pub struct Item {
     pub unit_price: Yen,
     /// Quantity.
     pub quantity: i64,
+    /// The item's own tax rate when its source gave one; `None`: the shop's rate.
+    pub tax_rate: Option<TaxRate>,
 }
+
+/// The stored code of an item's tax rate.
+pub(crate) fn rate_code(rate: Option<TaxRate>) -> Option<&'static str> {
+    rate.map(|r| match r {
+        TaxRate::Reduced => "reduced",
+        TaxRate::Standard => "standard",
+    })
+}
+
+/// An item's tax rate from its stored code (anything else is no rate of its own).
+pub(crate) fn rate_of(code: Option<&str>) -> Option<TaxRate> {
+    match code? {
+        "reduced" => Some(TaxRate::Reduced),
+        "standard" => Some(TaxRate::Standard),
+        _ => None,
+    }
+}
+
+/// Reads one `order_items` row selected as `ITEM_COLUMNS`.
+pub(crate) fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
+    let rate: Option<String> = r.get(5)?;
+    Ok(Item {
+        item_id: r.get(0)?,
+        title: r.get(1)?,
+        description: r.get(2)?,
+        unit_price: Yen(r.get(3)?),
+        quantity: r.get(4)?,
+        tax_rate: rate_of(rate.as_deref()),
+    })
+}
+
+/// The columns [`item_row`] reads, in its order.
+pub(crate) const ITEM_COLUMNS: &str = "item_id, title, description, unit_price, quantity, tax_rate";
 
 /// Buyer, shipping and item details of one order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,8 +140,8 @@ pub(crate) fn replace_items(conn: &Connection, order: OrderId, items: &[Item]) -
     conn.execute("DELETE FROM order_items WHERE order_id = ?1", [order.0])?;
     for (position, item) in items.iter().enumerate() {
         conn.execute(
-            "INSERT INTO order_items (order_id, position, item_id, title, description, unit_price, quantity)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO order_items (order_id, position, item_id, title, description, unit_price, quantity, tax_rate)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 order.0,
                 position as i64,
@@ -113,7 +149,8 @@ pub(crate) fn replace_items(conn: &Connection, order: OrderId, items: &[Item]) -
                 item.title,
                 item.description,
                 item.unit_price.0,
-                item.quantity
+                item.quantity,
+                rate_code(item.tax_rate)
             ],
         )?;
     }
@@ -223,20 +260,11 @@ impl Store {
         let Some(mut details) = head else {
             return Ok(None);
         };
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT item_id, title, description, unit_price, quantity FROM order_items
-             WHERE order_id = ?1 ORDER BY position",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM order_items WHERE order_id = ?1 ORDER BY position"
+        ))?;
         details.items = stmt
-            .query_map([order.0], |r| {
-                Ok(Item {
-                    item_id: r.get(0)?,
-                    title: r.get(1)?,
-                    description: r.get(2)?,
-                    unit_price: Yen(r.get(3)?),
-                    quantity: r.get(4)?,
-                })
-            })?
+            .query_map([order.0], item_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(Some(details))
     }

@@ -20,7 +20,7 @@ use domain::storefront::DetailField;
 use domain::{Actor, OrderId, Text, Yen};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::details::{DetailsSource, Item};
+use crate::details::{DetailsSource, ITEM_COLUMNS, Item, item_row, rate_code, rate_of};
 use crate::{Error, Result, Store, from_ms, ms};
 
 /// A field's value as canonical text; `None` is empty.
@@ -135,10 +135,16 @@ pub fn items_value(items: &[Item]) -> FieldValue {
     let list: Vec<serde_json::Value> = items
         .iter()
         .map(|i| {
-            serde_json::json!({
+            let mut item = serde_json::json!({
                 "id": i.item_id, "title": i.title, "description": i.description,
                 "price": i.unit_price.0, "quantity": i.quantity,
-            })
+            });
+            // Only when the item has a rate of its own, so values saved before items had
+            // rates compare equal to the same items read again.
+            if let Some(code) = rate_code(i.tax_rate) {
+                item["rate"] = code.into();
+            }
+            item
         })
         .collect();
     Some(serde_json::Value::Array(list).to_string())
@@ -157,6 +163,7 @@ pub fn items_of(value: Option<&str>) -> Vec<Item> {
             description: i["description"].as_str().map(str::to_owned),
             unit_price: Yen(i["price"].as_i64().unwrap_or(0)),
             quantity: i["quantity"].as_i64().unwrap_or(0),
+            tax_rate: rate_of(i["rate"].as_str()),
         })
         .collect()
 }
@@ -204,20 +211,11 @@ fn current(conn: &Connection, order: OrderId) -> Result<BTreeMap<DetailField, Fi
     )?;
     let (d_name, d_kana, d_email, phone, zip, address, shipping) = details.unwrap_or_default();
     let items: Vec<Item> = {
-        let mut stmt = conn.prepare_cached(
-            "SELECT item_id, title, description, unit_price, quantity FROM order_items
-             WHERE order_id = ?1 ORDER BY position",
-        )?;
-        stmt.query_map([order.0], |r| {
-            Ok(Item {
-                item_id: r.get(0)?,
-                title: r.get(1)?,
-                description: r.get(2)?,
-                unit_price: Yen(r.get(3)?),
-                quantity: r.get(4)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM order_items WHERE order_id = ?1 ORDER BY position"
+        ))?;
+        stmt.query_map([order.0], item_row)?
+            .collect::<rusqlite::Result<_>>()?
     };
     Ok(BTreeMap::from([
         (DetailField::BuyerName, d_name.or(name)),

@@ -82,7 +82,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0015_bank_statements.sql"),
     include_str!("../migrations/0016_mail_templates.sql"),
     include_str!("../migrations/0017_deposit_corrections.sql"),
-    include_str!("../migrations/0018_document_numbers.sql"),
+    include_str!("../migrations/0018_document_numbers_and_item_rates.sql"),
 ];
 
 /// Migration 0012 creates the money ledger; right after it, in its transaction, the ledger

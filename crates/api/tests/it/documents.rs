@@ -588,3 +588,86 @@ async fn the_deposit_check_follows_the_capture_and_filters_the_lists() {
     waiting_now.sort();
     assert_eq!(waiting_now, ["P_3001", "P_3002"]);
 }
+
+/// An order of food at 8% and goods at 10% (rates from the storefront's file): the invoice
+/// totals each rate with its own tax, and a partial refund, which does not say which items
+/// it concerns, is split over the rates in proportion to their item totals (按分), said so
+/// on the document, so each rate's tax follows the money that moved at it.
+#[tokio::test]
+async fn items_with_two_rates_total_per_rate_and_a_refund_is_split_in_proportion() {
+    let h = start("documents_two_rates").await;
+    let dir = h.dir.path();
+    let payment = h.paidy_checkout("D_2001", 5_440).await;
+    h.sync().await;
+    let id = h.order_of(&payment).await.unwrap().summary.id;
+    shop_name(&h, "さくら食品店").await;
+    h.desk
+        .save_shop_details(shop("T7010705000725"))
+        .await
+        .unwrap();
+    let csv = dir.join("storefront.csv");
+    std::fs::write(
+        &csv,
+        "order_number,items\nD_2001,\"りんご x2 @1,620 8%; 皿 x1 @2,200 10%\"\n",
+    )
+    .unwrap();
+    let path = csv.display().to_string();
+    let preview = h
+        .desk
+        .preview_orders_import(path.clone(), false)
+        .await
+        .unwrap();
+    // The preview shows each item's own rate.
+    let after: Vec<String> = preview
+        .sample
+        .iter()
+        .filter_map(|c| c.after.clone())
+        .collect();
+    assert!(
+        after
+            .iter()
+            .any(|a| a == "りんご ×2 ¥1,620（8%）、皿 ×1 ¥2,200（10%）"),
+        "{after:?}"
+    );
+    h.desk
+        .import_orders_csv(path, false, preview.token)
+        .await
+        .unwrap();
+
+    let first = dir.join("two-rates-1.pdf");
+    issue(&h.desk, DocumentKindCode::Invoice, &[id], &first)
+        .await
+        .unwrap();
+    let text = pdf_text(&first);
+    for expected in [
+        "りんご ※",
+        // 3,240 × 8/108 = 240 and 2,200 × 10/110 = 200, each rounded once.
+        "8%対象 ※ ¥3,240（内消費税 ¥240）",
+        "10%対象 ¥2,200（内消費税 ¥200）",
+        "合計 ¥5,440",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in\n{text}");
+    }
+    assert!(!text.contains("按分"), "nothing to split yet:\n{text}");
+
+    operate(&h, id, OperationKindCode::Capture, None).await;
+    operate(&h, id, OperationKindCode::PartialRefund, Some(1_000)).await;
+    let second = dir.join("two-rates-2.pdf");
+    issue(&h.desk, DocumentKindCode::Invoice, &[id], &second)
+        .await
+        .unwrap();
+    let text = pdf_text(&second);
+    for expected in [
+        // ¥1,000 × 3,240/5,440 = 595.6 and × 2,200/5,440 = 404.4: the larger share takes
+        // the yen that rounding leaves.
+        "（8%対象） ※ -¥596",
+        "（10%対象） -¥404",
+        // 2,644 × 8/108 = 195.9 and 1,796 × 10/110 = 163.3, rounded down.
+        "8%対象 ※ ¥2,644（内消費税 ¥195）",
+        "10%対象 ¥1,796（内消費税 ¥163）",
+        "合計 ¥4,440",
+        "按分",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in\n{text}");
+    }
+}

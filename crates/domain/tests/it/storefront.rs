@@ -66,12 +66,14 @@ fn utf8_with_bom_reads_every_column() {
             Item {
                 title: "有機緑茶".into(),
                 quantity: 2,
-                unit_price: Yen(1200)
+                unit_price: Yen(1200),
+                rate: None,
             },
             Item {
                 title: "急須".into(),
                 quantity: 1,
-                unit_price: Yen(3000)
+                unit_price: Yen(3000),
+                rate: None,
             },
         ]
     );
@@ -296,4 +298,34 @@ fn storefront_import_survives_random_and_mutated_input() {
         &sjis,
     ];
     crate::mutated_inputs(&seeds, invariants);
+}
+
+/// An item may say its own tax rate after its price (a shop selling food and other goods in
+/// one order); without one the shop's rate applies. A rate that is neither 8% nor 10% is an
+/// error naming the item, never a guess.
+#[test]
+fn items_carry_their_own_tax_rate_when_the_file_gives_one() {
+    use domain::invoice::TaxRate;
+    let items = domain::storefront::parse_items(
+        "りんご x2 @540 8%; 皿 x1 @2,200 10%; 茶葉 x1 @1,080 ※; 箸 x1 @330; 米 x1 @４,３２０（８％）",
+    )
+    .unwrap();
+    let rates: Vec<(&str, i64, Option<TaxRate>)> = items
+        .iter()
+        .map(|i| (i.title.as_str(), i.unit_price.0, i.rate))
+        .collect();
+    assert_eq!(
+        rates,
+        [
+            ("りんご", 540, Some(TaxRate::Reduced)),
+            ("皿", 2200, Some(TaxRate::Standard)),
+            ("茶葉", 1080, Some(TaxRate::Reduced)),
+            ("箸", 330, None),
+            ("米", 4320, Some(TaxRate::Reduced)),
+        ]
+    );
+    for wrong in ["酒 x1 @1000 5%", "酒 x1 @10008%"] {
+        let e = domain::storefront::parse_items(wrong).unwrap_err();
+        assert!(e.contains("酒"), "{e}");
+    }
 }

@@ -29,6 +29,7 @@ fn details(name: &str) -> OrderDetails {
                 description: None,
                 unit_price: Yen(750),
                 quantity: 2,
+                tax_rate: Some(domain::invoice::TaxRate::Reduced),
             },
             Item {
                 item_id: None,
@@ -36,6 +37,7 @@ fn details(name: &str) -> OrderDetails {
                 description: Some("白".into()),
                 unit_price: Yen(500),
                 quantity: 1,
+                tax_rate: None,
             },
         ],
     }
@@ -109,6 +111,7 @@ fn storefront_import_sets_only_the_fields_its_file_has() {
         description: None,
         unit_price: Yen(900),
         quantity: 3,
+        tax_rate: Some(domain::invoice::TaxRate::Reduced),
     }];
     let value = store::imports::items_value(&items);
     let with_items = vec![row("order00001", &[(DetailField::Items, value.as_deref())])];
