@@ -1,5 +1,6 @@
 //! Issue 20 through the real window: the shop's details in Settings (a registration number
-//! that does not check out is refused in plain words), then an invoice issued from the
+//! that does not check out is refused in plain words; a logo chosen in the system's file
+//! dialog), then an invoice issued from the
 //! order detail into a PDF whose text (read with poppler's `pdftotext`) names the shop's
 //! registration number and the order's amount; issued again it is marked 再発行, and both
 //! issues are in the order's history.
@@ -80,6 +81,25 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
     .await;
     s.screenshot("documents-settings-saved").await;
 
+    // A logo chosen in the system's file dialog: the section says it is set, and the
+    // invoice below carries it.
+    let logo = Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/32x32.png");
+    let logo_state = css("shop-docs-logo-state");
+    assert_eq!(s.text_of(&logo_state).await, "なし");
+    s.click("shop-docs-logo-choose").await;
+    crate::file_dialog::pick("PNG画像を選ぶ", &logo, async || {
+        for _ in 0..30 {
+            if s.text_of(&logo_state).await == "設定済み" {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    })
+    .await;
+    show(&s, "shop-docs-logo-state").await;
+    s.screenshot("documents-settings-logo").await;
+
     // An authorized order's detail: issue its invoice.
     s.click("nav-orders").await;
     let row = "[data-testid='order-row'][data-status='20']";
@@ -111,6 +131,17 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
     );
     show(&s, "docs-done").await;
     s.screenshot("documents-issued").await;
+    // The logo is drawn on it: poppler lists one image (after its two header lines).
+    let images = Command::new("pdfimages")
+        .arg("-list")
+        .arg(&first)
+        .output()
+        .expect("pdfimages (poppler-utils) is installed by `cargo xtask setup`");
+    let listed = String::from_utf8_lossy(&images.stdout).into_owned();
+    assert!(
+        listed.lines().count() > 2,
+        "no image in the invoice:\n{listed}"
+    );
 
     let yen = |n: i64| {
         let digits = n.to_string();

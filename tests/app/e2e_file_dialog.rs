@@ -5,24 +5,13 @@
 use std::time::Duration;
 
 use crate::driver::Session;
+use crate::file_dialog::xdotool;
 use crate::screen::css;
 
 const WAIT: Duration = Duration::from_secs(90);
 
 /// The session's screen (`in-session.sh`, `cargo xtask test`: `-screen 0 1280x800x24`).
 const SCREEN_HEIGHT: i64 = 800;
-
-async fn xdotool(args: &[&str]) -> String {
-    let out = tokio::time::timeout(
-        WAIT,
-        tokio::process::Command::new("xdotool").args(args).output(),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("xdotool {args:?} did not finish"))
-    .expect("xdotool is installed by `cargo xtask setup`");
-    assert!(out.status.success(), "xdotool {args:?}: {out:?}");
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// `X`, `Y`, `WIDTH`, `HEIGHT` of an X window, from `getwindowgeometry --shell`.
 async fn geometry(window: &str) -> (i64, i64, i64, i64) {
@@ -50,15 +39,8 @@ async fn issue15_the_file_dialog_fits_an_800_pixel_screen() {
     s.click("nav-orders").await;
     s.click("orders-import").await;
     s.click("import-choose").await;
-    let found = xdotool(&[
-        "search",
-        "--sync",
-        "--onlyvisible",
-        "--name",
-        "取り込むCSVファイルを選択",
-    ])
-    .await;
-    let window = found.lines().next().expect("the file dialog's window");
+    let window = crate::file_dialog::window("取り込むCSVファイルを選択").await;
+    let window = window.as_str();
     // GTK sizes the dialog once it is mapped: measure until two looks agree.
     let mut last = geometry(window).await;
     for _ in 0..20 {

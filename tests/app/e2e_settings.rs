@@ -8,8 +8,8 @@
 //! `secret-tool` rather than through PayDesk's own code.
 //!
 //! Layout: [`Sentinels`] makes the values; [`keychain`] reads an entry the way any other
-//! program would; [`choose_with_file_dialog`] drives the native file dialog with xdotool
-//! (WebDriver cannot reach it); the test walks the screen.
+//! program would; [`choose_with_file_dialog`] picks a file in the native file dialog
+//! (`crate::file_dialog`); the test walks the screen.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -141,61 +141,17 @@ async fn filled_value(s: &Session, testid: &str, within: Duration) -> String {
 }
 
 /// Clicks a "Choose…" button and picks `path` in the system's file dialog that opens,
-/// the way a person would: type the path into GTK's location box and press Enter. Returns
-/// the path box's value once the dialog filled it.
+/// the way a person would. Returns the path box's value once the dialog filled it.
 async fn choose_with_file_dialog(s: &Session, button: &str, title: &str, path: &Path) -> String {
     let box_id = button.trim_end_matches("-choose");
     s.click(button).await;
-    let xdotool = |args: Vec<String>| async move {
-        let out = tokio::time::timeout(
-            WAIT,
-            tokio::process::Command::new("xdotool").args(&args).output(),
-        )
-        .await
-        .unwrap_or_else(|_| panic!("xdotool {args:?} did not finish"))
-        .expect("xdotool is installed by `cargo xtask setup`");
-        assert!(out.status.success(), "xdotool {args:?}: {out:?}");
-        String::from_utf8(out.stdout).unwrap()
-    };
-    // `--sync` waits until a window with the dialog's title is mapped.
-    let found = xdotool(vec![
-        "search".into(),
-        "--sync".into(),
-        "--onlyvisible".into(),
-        "--name".into(),
-        title.into(),
-    ])
+    let mut value = String::new();
+    crate::file_dialog::pick(title, path, async || {
+        value = filled_value(s, box_id, Duration::from_secs(3)).await;
+        !value.is_empty()
+    })
     .await;
-    let window = found
-        .lines()
-        .next()
-        .expect("the file dialog's window")
-        .to_owned();
-    xdotool(vec!["windowfocus".into(), "--sync".into(), window]).await;
-    // Ctrl+L opens GTK's location box; the typed path replaces what it holds.
-    xdotool(vec![
-        "key".into(),
-        "--clearmodifiers".into(),
-        "ctrl+l".into(),
-    ])
-    .await;
-    xdotool(vec![
-        "type".into(),
-        "--delay".into(),
-        "5".into(),
-        path.display().to_string(),
-    ])
-    .await;
-    // GTK may still be completing the typed path when the first Enter arrives and then
-    // ignores it: press Enter until the dialog has answered (the box is filled).
-    for _ in 0..5 {
-        xdotool(vec!["key".into(), "Return".into()]).await;
-        let value = filled_value(s, box_id, Duration::from_secs(3)).await;
-        if !value.is_empty() {
-            return value;
-        }
-    }
-    panic!("the file dialog did not fill {box_id}");
+    value
 }
 
 /// The shop owner enters credentials with a wrong connect password, reads the plain

@@ -30,6 +30,7 @@ mod e2e_statement;
 mod e2e_subscriptions;
 mod e2e_three_d_secure_and_processing;
 mod e2e_tray;
+mod file_dialog;
 mod identity_move;
 mod screen;
 
