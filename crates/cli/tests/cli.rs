@@ -5,6 +5,8 @@ use std::path::Path;
 use std::process::Command;
 
 use api::{Build, DeskConfig};
+use chrono::{DateTime, Utc};
+use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
 
 /// The text of a PDF (poppler's `pdftotext`), words joined by single spaces.
 fn pdf_text(path: &Path) -> String {
@@ -30,32 +32,83 @@ fn args(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| (*w).to_owned()).collect()
 }
 
-#[tokio::test]
-async fn cli_lists_orders_and_reports_usage_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = || {
+/// One shop's data folder for a test: the desk's config over it, its database, and the
+/// command line run against it.
+struct Shop {
+    dir: tempfile::TempDir,
+    identifier: &'static str,
+}
+
+impl Shop {
+    fn new(identifier: &'static str) -> Shop {
+        Shop {
+            dir: tempfile::tempdir().unwrap(),
+            identifier,
+        }
+    }
+
+    fn config(&self) -> DeskConfig {
         DeskConfig::new(
-            "jp.paydesk.it.cli",
+            self.identifier,
             "0.0.0",
             Build::Test,
-            dir.path().to_owned(),
+            self.dir.path().to_owned(),
         )
-    };
-    assert_eq!(
-        cli::run(config(), &args(&["orders", "list", "--json"])).await,
-        0
-    );
-    assert_eq!(cli::run(config(), &args(&["orders", "show", "x"])).await, 2);
-    assert_eq!(
-        cli::run(config(), &args(&["orders", "show", "42"])).await,
-        1
-    );
-    assert_eq!(
-        cli::run(config(), &args(&["orders", "frobnicate"])).await,
-        2
-    );
+    }
+
+    /// A file's path in the shop's folder, as a command line takes it.
+    fn file(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+
+    /// The shop's database, opened as the desk opens it (it migrates a new one).
+    fn store(&self) -> store::Store {
+        store::Store::open(self.dir.path().join("paydesk.sqlite3")).unwrap()
+    }
+
+    /// The desk itself, for what a test prepares or reads through the core.
+    async fn desk(&self) -> api::Desk {
+        api::Desk::open(self.config()).await.unwrap()
+    }
+
+    /// `paydesk WORDS…` over this shop: the exit code.
+    async fn run(&self, words: Vec<String>) -> i32 {
+        cli::run(self.config(), &words).await
+    }
+}
+
+/// An authorized card order of ¥2,000 by 山田 太郎 (taro@example.jp), placed at `at`.
+fn card_order(number: &str, payment_id: &str, at: DateTime<Utc>) -> Order {
+    Order {
+        order_number: number.into(),
+        payment_id: payment_id.into(),
+        method: PaymentMethod::Card,
+        capture_mode: CaptureMode::AuthorizeOnly,
+        three_d_secure: false,
+        amount: Yen(2000),
+        captured_amount: Yen(0),
+        refunded_amount: Yen(0),
+        status: PaymentStatus::Authorized,
+        ordered_at: at,
+        authorized_at: Some(at),
+        captured_at: None,
+        list: OrderList::Open,
+        outside_change: false,
+        buyer_name: Some("山田 太郎".into()),
+        buyer_name_kana: None,
+        buyer_email: Some("taro@example.jp".into()),
+    }
+}
+
+#[tokio::test]
+async fn cli_lists_orders_and_reports_usage_errors() {
+    let shop = Shop::new("jp.paydesk.it.cli");
+    assert_eq!(shop.run(args(&["orders", "list", "--json"])).await, 0);
+    assert_eq!(shop.run(args(&["orders", "show", "x"])).await, 2);
+    assert_eq!(shop.run(args(&["orders", "show", "42"])).await, 1);
+    assert_eq!(shop.run(args(&["orders", "frobnicate"])).await, 2);
     // Without credentials there is nothing to sync with: not an error.
-    assert_eq!(cli::run(config(), &args(&["sync", "once"])).await, 0);
+    assert_eq!(shop.run(args(&["sync", "once"])).await, 0);
     assert!(cli::is_cli_command("orders"));
     assert!(!cli::is_cli_command("--demo"));
 }
@@ -64,19 +117,8 @@ async fn cli_lists_orders_and_reports_usage_errors() {
 /// word is a usage error, a wrong day the same plain error as in the window.
 #[tokio::test]
 async fn cli_lists_orders_filtered_and_sorted() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = || {
-        DeskConfig::new(
-            "jp.paydesk.it.cli",
-            "0.0.0",
-            Build::Test,
-            dir.path().to_owned(),
-        )
-    };
-    let run = |words: &'static [&'static str]| {
-        let config = config();
-        async move { cli::run(config, &args(words)).await }
-    };
+    let shop = Shop::new("jp.paydesk.it.cli");
+    let run = |words: &'static [&'static str]| shop.run(args(words));
     assert_eq!(
         run(&[
             "orders",
@@ -116,59 +158,21 @@ async fn cli_lists_orders_filtered_and_sorted() {
 /// `--apply` takes the preview's token and refuses any other; an import is undone by number.
 #[tokio::test]
 async fn cli_import_previews_then_applies_exactly_that_and_undoes() {
-    use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
-    let dir = tempfile::tempdir().unwrap();
-    let config = || {
-        DeskConfig::new(
-            "jp.paydesk.it.cli",
-            "0.0.0",
-            Build::Test,
-            dir.path().to_owned(),
-        )
-    };
-    let db = dir.path().join("paydesk.sqlite3");
+    let shop = Shop::new("jp.paydesk.it.cli");
     let at = chrono::Utc::now();
-    let id = store::Store::open(&db)
-        .unwrap()
-        .insert_order(
-            &Order {
-                order_number: "cli-0001".into(),
-                payment_id: "30000000000000000001".into(),
-                method: PaymentMethod::Card,
-                capture_mode: CaptureMode::AuthorizeOnly,
-                three_d_secure: false,
-                amount: Yen(2000),
-                captured_amount: Yen(0),
-                refunded_amount: Yen(0),
-                status: PaymentStatus::Authorized,
-                ordered_at: at,
-                authorized_at: Some(at),
-                captured_at: None,
-                list: OrderList::Open,
-                outside_change: false,
-                buyer_name: Some("山田 太郎".into()),
-                buyer_name_kana: None,
-                buyer_email: Some("taro@example.jp".into()),
-            },
-            at,
-        )
+    let id = shop
+        .store()
+        .insert_order(&card_order("cli-0001", "30000000000000000001", at), at)
         .unwrap();
-    let email = || {
-        store::Store::open(&db)
-            .unwrap()
-            .get_order(id)
-            .unwrap()
-            .unwrap()
-            .buyer_email
-    };
-    let csv = dir.path().join("update.csv");
+    let email = || shop.store().get_order(id).unwrap().unwrap().buyer_email;
+    let csv = shop.dir.path().join("update.csv");
     std::fs::write(
         &csv,
         "注文番号,メールアドレス\r\ncli-0001,new@example.jp\r\n",
     )
     .unwrap();
     let file = csv.display().to_string();
-    let run = |words: Vec<String>| async move { cli::run(config(), &words).await };
+    let run = |words: Vec<String>| shop.run(words);
     assert_eq!(run(args(&["orders", "import", &file])).await, 0);
     assert_eq!(
         email().as_deref(),
@@ -188,7 +192,7 @@ async fn cli_import_previews_then_applies_exactly_that_and_undoes() {
     );
     assert_eq!(email().as_deref(), Some("taro@example.jp"));
     let token = {
-        let desk = api::Desk::open(config()).await.unwrap();
+        let desk = shop.desk().await;
         desk.preview_orders_import(file.clone(), false)
             .await
             .unwrap()
@@ -210,43 +214,22 @@ async fn cli_import_previews_then_applies_exactly_that_and_undoes() {
 /// --deposit` filters.
 #[tokio::test]
 async fn cli_issues_documents_and_marks_deposits() {
-    use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
-    let dir = tempfile::tempdir().unwrap();
-    let config = || {
-        DeskConfig::new(
-            "jp.paydesk.it.cli",
-            "0.0.0",
-            Build::Test,
-            dir.path().to_owned(),
-        )
-    };
-    let db = dir.path().join("paydesk.sqlite3");
+    let shop = Shop::new("jp.paydesk.it.cli");
     let at = chrono::Utc::now() - chrono::TimeDelta::days(3);
     let order = |number: &str, payment: &str, captured: bool| Order {
-        order_number: number.into(),
-        payment_id: payment.into(),
-        method: PaymentMethod::Card,
-        capture_mode: CaptureMode::AuthorizeOnly,
-        three_d_secure: false,
         amount: Yen(2_200),
         captured_amount: Yen(if captured { 2_200 } else { 0 }),
-        refunded_amount: Yen(0),
         status: if captured {
             PaymentStatus::Captured
         } else {
             PaymentStatus::Authorized
         },
-        ordered_at: at,
-        authorized_at: Some(at),
         captured_at: captured.then_some(at),
-        list: OrderList::Open,
-        outside_change: false,
-        buyer_name: Some("山田 太郎".into()),
-        buyer_name_kana: None,
         buyer_email: None,
+        ..card_order(number, payment, at)
     };
     {
-        let mut store = store::Store::open(&db).unwrap();
+        let mut store = shop.store();
         store
             .insert_order(&order("cli-d-1", "30000000000000000011", true), at)
             .unwrap();
@@ -264,9 +247,9 @@ async fn cli_issues_documents_and_marks_deposits() {
             )
             .unwrap();
     }
-    let pdf = dir.path().join("receipts.pdf");
+    let pdf = shop.dir.path().join("receipts.pdf");
     let out = pdf.display().to_string();
-    let run = |words: Vec<String>| async move { cli::run(config(), &words).await };
+    let run = |words: Vec<String>| shop.run(words);
     assert_eq!(
         run(args(&[
             "documents",
@@ -339,10 +322,10 @@ async fn cli_issues_documents_and_marks_deposits() {
         0
     );
     let marked = || {
-        store::Store::open(&db)
-            .unwrap()
+        let store = shop.store();
+        store
             .orders_by_number("cli-d-1")
-            .and_then(|ids| store::Store::open(&db).unwrap().deposit(ids[0]))
+            .and_then(|ids| store.deposit(ids[0]))
             .unwrap()
     };
     assert_eq!(marked().and_then(|d| d.amount), Some(Yen(2_100)));
@@ -363,19 +346,8 @@ async fn cli_issues_documents_and_marks_deposits() {
 /// and the export, which refuses until the accounts are set and then writes the file.
 #[tokio::test]
 async fn cli_money_sales_expected_and_export() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = || {
-        DeskConfig::new(
-            "jp.paydesk.it.cli",
-            "0.0.0",
-            Build::Test,
-            dir.path().to_owned(),
-        )
-    };
-    let run = |words: Vec<String>| {
-        let config = config();
-        async move { cli::run(config, &words).await }
-    };
+    let shop = Shop::new("jp.paydesk.it.cli");
+    let run = |words: Vec<String>| shop.run(words);
     assert!(cli::is_cli_command("money"));
     assert_eq!(run(args(&["money", "sales", "--json"])).await, 0);
     assert_eq!(run(args(&["money", "sales", "--period", "month"])).await, 0);
@@ -400,7 +372,7 @@ async fn cli_money_sales_expected_and_export() {
         0
     );
     assert_eq!(run(args(&["money", "expected"])).await, 0);
-    let file = dir.path().join("freee.csv");
+    let file = shop.dir.path().join("freee.csv");
     let file = file.display().to_string();
     let export = || {
         args(&[
@@ -410,7 +382,7 @@ async fn cli_money_sales_expected_and_export() {
     assert_eq!(run(export()).await, 1, "no account names yet");
     assert!(!std::path::Path::new(&file).exists());
     {
-        let desk = api::Desk::open(config()).await.unwrap();
+        let desk = shop.desk().await;
         desk.save_accounting_settings(api::dto::money::AccountingSettings {
             sales: "売上高".into(),
             refunds: "売上高".into(),
@@ -430,27 +402,16 @@ async fn cli_money_sales_expected_and_export() {
 /// (nothing recorded), applied with the preview's token, and imported again (nothing twice).
 #[tokio::test]
 async fn cli_money_reconcile_records_a_deposit_and_imports_a_statement_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = || {
-        DeskConfig::new(
-            "jp.paydesk.it.cli",
-            "0.0.0",
-            Build::Test,
-            dir.path().to_owned(),
-        )
-    };
-    let run = |words: Vec<String>| {
-        let config = config();
-        async move { cli::run(config, &words).await }
-    };
-    let file = dir.path().join("statement.csv");
+    let shop = Shop::new("jp.paydesk.it.cli");
+    let run = |words: Vec<String>| shop.run(words);
+    let file = shop.dir.path().join("statement.csv");
     let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(
         "日付,摘要,入金額\r\n2026/11/15,ﾌﾘｺﾐ ﾍﾟｲｼﾞｴﾝﾄ(ｶ,\"96,004\"\r\n2026/11/16,ﾔﾏﾀﾞ ﾀﾛｳ,100\r\n",
     );
     std::fs::write(&file, &sjis).unwrap();
     let file = file.display().to_string();
     let deposits = || async {
-        let desk = api::Desk::open(config()).await.unwrap();
+        let desk = shop.desk().await;
         desk.reconciliation(api::dto::money::ExpectedDepositsQuery {
             from: Some("2026-11-01".into()),
             to: Some("2026-11-30".into()),
@@ -482,7 +443,7 @@ async fn cli_money_reconcile_records_a_deposit_and_imports_a_statement_once() {
     );
     assert_eq!(deposits().await, 1, "a preview records nothing");
     let token = {
-        let desk = api::Desk::open(config()).await.unwrap();
+        let desk = shop.desk().await;
         desk.preview_statement(file.clone()).await.unwrap().token
     };
     assert_eq!(
@@ -546,7 +507,7 @@ async fn cli_money_reconcile_records_a_deposit_and_imports_a_statement_once() {
     );
     // The typed deposit: corrected, then withdrawn only with --yes; the imported one not.
     let typed_id = {
-        let desk = api::Desk::open(config()).await.unwrap();
+        let desk = shop.desk().await;
         let listed = desk
             .reconciliation(api::dto::money::ExpectedDepositsQuery {
                 from: Some("2026-11-01".into()),
@@ -593,37 +554,12 @@ async fn cli_money_reconcile_records_a_deposit_and_imports_a_statement_once() {
 /// from the command line; a partial result exits 1 so a script never takes it for all.
 #[tokio::test]
 async fn cli_writes_labels_and_records_tracking_numbers() {
-    use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
-    let dir = tempfile::tempdir().unwrap();
-    let config = || {
-        DeskConfig::new(
-            "jp.paydesk.it.cli.ship",
-            "0.0.0",
-            Build::Test,
-            dir.path().to_owned(),
-        )
-    };
-    let db = dir.path().join("paydesk.sqlite3");
+    let shop = Shop::new("jp.paydesk.it.cli.ship");
     let at = chrono::Utc::now();
-    let mut store = store::Store::open(&db).unwrap();
+    let mut store = shop.store();
     let order = |n: &str, p: &str| Order {
-        order_number: n.into(),
-        payment_id: p.into(),
-        method: PaymentMethod::Card,
-        capture_mode: CaptureMode::AuthorizeOnly,
-        three_d_secure: false,
-        amount: Yen(2000),
-        captured_amount: Yen(0),
-        refunded_amount: Yen(0),
-        status: PaymentStatus::Authorized,
-        ordered_at: at,
-        authorized_at: Some(at),
-        captured_at: None,
-        list: OrderList::Open,
-        outside_change: false,
-        buyer_name: Some("山田 太郎".into()),
-        buyer_name_kana: None,
         buyer_email: None,
+        ..card_order(n, p, at)
     };
     let shipped = store
         .insert_order(&order("ship-0001", "30000000000000000011"), at)
@@ -663,8 +599,8 @@ async fn cli_writes_labels_and_records_tracking_numbers() {
         store.set_setting(k, v).unwrap();
     }
     drop(store);
-    let run = |words: Vec<String>| async move { cli::run(config(), &words).await };
-    let out = dir.path().join("sagawa.csv").display().to_string();
+    let run = |words: Vec<String>| shop.run(words);
+    let out = shop.file("sagawa.csv");
     let (a, b) = (shipped.0.to_string(), bare.0.to_string());
     // The bare order has no address: the file holds the other, and the exit says so.
     assert_eq!(
@@ -725,7 +661,7 @@ async fn cli_writes_labels_and_records_tracking_numbers() {
         .await,
         0
     );
-    let issued = dir.path().join("issued.csv");
+    let issued = shop.dir.path().join("issued.csv");
     std::fs::write(
         &issued,
         "お問い合せ送り状No.,お客様管理番号\r\n123456789013,ship-0002\r\n123456789014,nobody\r\n",
@@ -743,7 +679,7 @@ async fn cli_writes_labels_and_records_tracking_numbers() {
         .await,
         1
     );
-    let store = store::Store::open(&db).unwrap();
+    let store = shop.store();
     assert_eq!(
         store.shipments(shipped).unwrap()[0].tracking_number,
         "123456789012"
@@ -760,40 +696,12 @@ async fn cli_writes_labels_and_records_tracking_numbers() {
 /// to the orders whose numbers the file added, once.
 #[tokio::test]
 async fn cli_sends_shipping_notices_once_and_a_second_only_when_asked() {
-    use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
     use mail::testing::{Mode, TestSmtp};
     let mut server = TestSmtp::start(Mode::Accept).await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = || {
-        DeskConfig::new(
-            "jp.paydesk.it.cli.notify",
-            "0.0.0",
-            Build::Test,
-            dir.path().to_owned(),
-        )
-    };
-    let db = dir.path().join("paydesk.sqlite3");
+    let shop = Shop::new("jp.paydesk.it.cli.notify");
     let at = chrono::Utc::now();
-    let mut store = store::Store::open(&db).unwrap();
-    let order = |n: &str, p: &str| Order {
-        order_number: n.into(),
-        payment_id: p.into(),
-        method: PaymentMethod::Card,
-        capture_mode: CaptureMode::AuthorizeOnly,
-        three_d_secure: false,
-        amount: Yen(2000),
-        captured_amount: Yen(0),
-        refunded_amount: Yen(0),
-        status: PaymentStatus::Authorized,
-        ordered_at: at,
-        authorized_at: Some(at),
-        captured_at: None,
-        list: OrderList::Open,
-        outside_change: false,
-        buyer_name: Some("山田 太郎".into()),
-        buyer_name_kana: None,
-        buyer_email: Some("taro@example.jp".into()),
-    };
+    let mut store = shop.store();
+    let order = |n: &str, p: &str| card_order(n, p, at);
     let shipped = store
         .insert_order(&order("note-0001", "30000000000000000021"), at)
         .unwrap();
@@ -822,7 +730,7 @@ async fn cli_sends_shipping_notices_once_and_a_second_only_when_asked() {
         store.set_setting(k, v).unwrap();
     }
     drop(store);
-    let run = |words: Vec<String>| async move { cli::run(config(), &words).await };
+    let run = |words: Vec<String>| shop.run(words);
     let (a, b) = ("note-0001", "note-0002");
     let notify = |extra: &[&str]| {
         let mut words = args(&["orders", "notify", "--kind", "shipping"]);
@@ -852,7 +760,7 @@ async fn cli_sends_shipping_notices_once_and_a_second_only_when_asked() {
     assert_eq!(run(notify(&[a, "--resend"])).await, 0);
     server.next().await;
     assert_eq!(run(notify(&[a, "--resend", "--preview"])).await, 2);
-    let store = store::Store::open(&db).unwrap();
+    let store = shop.store();
     let mails = store.order_mails(shipped).unwrap();
     assert_eq!(mails.len(), 2);
     assert!(store.order_mails(untracked).unwrap().is_empty());
@@ -868,7 +776,7 @@ async fn cli_sends_shipping_notices_once_and_a_second_only_when_asked() {
 
     // The carrier's issued-labels file and the notice in one step: only the order whose
     // number the file added gets a notice, and the same file again sends nothing.
-    let issued = dir.path().join("issued.csv");
+    let issued = shop.dir.path().join("issued.csv");
     std::fs::write(
         &issued,
         "お問い合せ送り状No.,お客様管理番号\r\n123456789012,note-0001\r\n123456789024,note-0002\r\n",
@@ -895,7 +803,7 @@ async fn cli_sends_shipping_notices_once_and_a_second_only_when_asked() {
     );
     assert_eq!(run(import).await, 0);
     assert!(server.nothing_arrived(), "nothing new: nothing sent");
-    let store = store::Store::open(&db).unwrap();
+    let store = shop.store();
     assert_eq!(store.order_mails(untracked).unwrap().len(), 1);
     assert_eq!(store.order_mails(shipped).unwrap().len(), 2);
 }
