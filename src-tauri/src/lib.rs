@@ -15,6 +15,7 @@
 
 mod commands;
 mod documents_commands;
+mod file_dialog;
 mod money_commands;
 mod notify;
 mod order_mail_commands;

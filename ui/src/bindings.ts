@@ -130,6 +130,8 @@ export const commands = {
 	/**  The deposit check (入金チェック): marks the deposit received. */
 	markDeposit: (orderId: number, input: DepositCheckInput_Deserialize) => __TAURI_INVOKE<OrderDetail_Serialize>("mark_deposit", { orderId, input }),
 	undoDeposit: (orderId: number) => __TAURI_INVOKE<OrderDetail_Serialize>("undo_deposit", { orderId }),
+	/**  The page is about to open a file dialog (`files` in `ui/src/lib/api.ts`). */
+	fileDialogOpening: () => __TAURI_INVOKE<void>("file_dialog_opening"),
 	/**  Captured, refunded and net per Japan day or month and method. */
 	salesReport: (query: SalesQuery_Deserialize) => __TAURI_INVOKE<SalesReport>("sales_report", { query }),
 	/**  The captures and refunds behind one cell of the sales table. */

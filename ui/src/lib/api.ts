@@ -31,10 +31,12 @@ export function adapt<C extends Record<string, Call>>(calls: C): C {
 export const api = adapt(commands);
 
 // The system's file dialogs (tauri-plugin-dialog). They only return a path: the backend
-// reads or writes the file, so the window needs no file-system permission.
+// reads or writes the file, so the window needs no file-system permission. The backend is
+// told first, so that on Linux it can keep the dialog inside the screen.
 export const files = {
   /** The path the shop owner chose, or null when the dialog was cancelled. */
   choose: async (title: string, filter: { name: string; extensions: string[] }): Promise<string | null> => {
+    await api.fileDialogOpening();
     const picked = await openFileDialog({ title, multiple: false, directory: false, filters: [filter] });
     return typeof picked === "string" ? picked : null;
   },
@@ -43,5 +45,8 @@ export const files = {
     title: string,
     filter: { name: string; extensions: string[] },
     defaultPath?: string,
-  ): Promise<string | null> => (await saveFileDialog({ title, filters: [filter], defaultPath })) ?? null,
+  ): Promise<string | null> => {
+    await api.fileDialogOpening();
+    return (await saveFileDialog({ title, filters: [filter], defaultPath })) ?? null;
+  },
 };
