@@ -91,16 +91,24 @@ pub(crate) struct Inner {
     pub(crate) demo_available: bool,
 }
 
-/// The application: one per process. Cheap to clone (an `Arc` inside).
+/// What every feature module's functions work over (`cx: &Context`). Cheap to clone (an
+/// `Arc` inside), so a background task takes its own.
+#[derive(Clone)]
+pub(crate) struct Context {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// The application: one per process. Cheap to clone (an `Arc` inside). Its methods (the
+/// facade, `desk.rs`) delegate to the feature modules' functions over its [`Context`].
 #[derive(Clone)]
 pub struct Desk {
-    pub(crate) inner: Arc<Inner>,
+    pub(crate) cx: Context,
 }
 
 impl std::fmt::Debug for Desk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Desk")
-            .field("data_dir", &self.inner.data_dir)
+            .field("data_dir", &self.cx.inner.data_dir)
             .finish_non_exhaustive()
     }
 }
@@ -157,7 +165,7 @@ pub(crate) struct SubscriptionsShared {
     pub(crate) sending: tokio::sync::Mutex<()>,
 }
 
-impl Desk {
+impl Context {
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
@@ -174,7 +182,7 @@ impl Desk {
         self.inner.events.emit(event);
     }
 
-    pub fn keychain(&self) -> &Keychain {
+    pub(crate) fn keychain(&self) -> &Keychain {
         &self.inner.keychain
     }
 
@@ -190,7 +198,7 @@ impl Desk {
         self.inner.demo.as_ref().map(|running| running.status())
     }
 
-    pub fn is_demo(&self) -> bool {
+    pub(crate) fn is_demo(&self) -> bool {
         self.demo_status_dto().is_some()
     }
 }
