@@ -1,14 +1,14 @@
 //! Bulk capture (売上確定一括処理): the unprocessed list, the confirmation, a run with
 //! bounded concurrency, its logs, and the settling at start of runs a crash left open.
 //!
-//! Layout: [`Desk::bulk_unprocessed`] / [`Desk::bulk_select_all`] page the list
-//! (`store::Store::unprocessed_list`); [`Desk::bulk_confirm`] is `bulk_candidates` →
-//! `domain::bulk::validate_selection` → [`BulkConfirmation`]; [`Desk::bulk_start`] (the
-//! window: returns at once, progress comes as events) and [`Desk::bulk_capture`] (the
+//! Layout: [`bulk_unprocessed`] / [`bulk_select_all`] page the list
+//! (`store::Store::unprocessed_list`); [`bulk_confirm`] is `bulk_candidates` →
+//! `domain::bulk::validate_selection` → [`BulkConfirmation`]; [`bulk_start`] (the
+//! window: returns at once, progress comes as events) and [`bulk_capture`] (the
 //! command line: waits) journal the run (`begin_run`) and hand it to `execute`, whose
 //! workers (at most `RULES.bulk_capture_concurrency`) take the orders in selection order;
-//! `capture_item` is one order's pipeline; [`Desk::recover_bulk_runs`] settles the runs a
-//! crash left open. [`Desk::bulk_operation_log`] and [`Desk::bulk_run_detail`] read the logs.
+//! `capture_item` is one order's pipeline; [`recover_bulk_runs`] settles the runs a
+//! crash left open. [`bulk_operation_log`] and [`bulk_run_detail`] read the logs.
 //!
 //! One order's pipeline, each step written down before the next one happens:
 //! 1. read the order again and `domain::check` it (captured, cancelled or past its deadline
@@ -18,7 +18,7 @@
 //! 3. the item in flight (`record_item_result`), then `journal_mark_sent`, then the capture
 //!    (022 for cards, 341 for Paidy, `operations::send`);
 //! 4. the answer goes through `domain::bulk::next_action`: done, back off and resend with
-//!    the same key (busy answers), inquire with 094 (`Desk::inquire_outcome`, the same
+//!    the same key (busy answers), inquire with 094 (`operations::inquire_outcome`, the same
 //!    decision as single operations), leave it for the next start, or stop the run on a
 //!    credentials error (the orders not yet sent are skipped with a per-run message);
 //! 5. the settled item and the order's journal entry are written in one transaction
@@ -538,7 +538,7 @@ pub(crate) async fn bulk_capture(
     .await
 }
 
-/// [`Desk::bulk_capture`] with a given number of captures in flight at once (1 to one
+/// [`bulk_capture`] with a given number of captures in flight at once (1 to one
 /// run's size): the benchmark compares them.
 pub(crate) async fn bulk_capture_with(
     cx: &Context,

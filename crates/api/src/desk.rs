@@ -153,7 +153,7 @@ impl Desk {
 
     /// Non-secret settings and which secrets are set (never their values).
     pub async fn get_settings(&self) -> Result<Settings, AppError> {
-        settings::settings_dto(&self.cx)
+        settings::get_settings(&self.cx)
     }
 
     pub async fn save_settings(&self, input: SettingsInput) -> Result<Settings, AppError> {
@@ -167,7 +167,7 @@ impl Desk {
 
     /// Sends a real telegram (094 for a payment that cannot exist) and explains the result.
     pub async fn test_connection(&self) -> Result<ConnectionTestResult, AppError> {
-        settings::run_connection_test(&self.cx, None).await
+        settings::test_connection(&self.cx, None).await
     }
 
     /// The settings screen's test: the values on screen (unsaved) over the saved ones.
@@ -176,19 +176,19 @@ impl Desk {
         &self,
         form: dto::ConnectionTestInput,
     ) -> Result<ConnectionTestResult, AppError> {
-        settings::run_connection_test(&self.cx, Some(&form)).await
+        settings::test_connection(&self.cx, Some(&form)).await
     }
 
     // --- Orders: lists, the order detail, moves and edits (`orders`) -------------------------
 
     /// One page of an order list (paged, filtered and searched in SQL).
     pub async fn list_orders(&self, query: OrderQuery) -> Result<OrderPage, AppError> {
-        orders::list_orders_sync(&self.cx, &query)
+        orders::list_orders(&self.cx, &query)
     }
 
     /// The order detail screen: summary, operations with reasons, history, details.
     pub async fn get_order(&self, order_id: i64) -> Result<OrderDetail, AppError> {
-        orders::order_detail(&self.cx, order_id)
+        orders::get_order(&self.cx, order_id)
     }
 
     /// The orders with this order number (the shop's own number; several orders may share
@@ -578,11 +578,11 @@ impl Desk {
 
     /// The home screen's counts and sync status.
     pub async fn home_summary(&self) -> Result<HomeSummary, AppError> {
-        sync::home_summary_sync(&self.cx)
+        sync::home_summary(&self.cx)
     }
 
     pub async fn sync_status(&self) -> Result<SyncStatus, AppError> {
-        Ok(sync::sync_status_dto(&self.cx))
+        Ok(sync::sync_status(&self.cx))
     }
 
     /// Catches up now: relay backlog if configured, else 091 until no record is left.
@@ -606,7 +606,7 @@ impl Desk {
         path: String,
         clear_empty: bool,
     ) -> Result<ImportPreview, AppError> {
-        details::preview_import(&self.cx, std::path::Path::new(&path), clear_empty).await
+        details::preview_orders_import(&self.cx, std::path::Path::new(&path), clear_empty).await
     }
 
     /// Applies a previewed import (`token` from [`Desk::preview_orders_import`]); refuses
@@ -617,7 +617,7 @@ impl Desk {
         clear_empty: bool,
         token: String,
     ) -> Result<ImportReport, AppError> {
-        details::apply_import(&self.cx, std::path::Path::new(&path), clear_empty, &token)
+        details::import_orders_csv(&self.cx, std::path::Path::new(&path), clear_empty, &token)
     }
 
     /// Writes the orders matching `query` (every page) as CSV for Excel (UTF-8 BOM, CRLF).
@@ -626,7 +626,7 @@ impl Desk {
         path: String,
         query: OrderQuery,
     ) -> Result<ExportReport, AppError> {
-        details::export_csv(&self.cx, std::path::Path::new(&path), query)
+        details::export_orders_csv(&self.cx, std::path::Path::new(&path), query)
     }
 
     /// Undoes an applied import as a whole; fields changed since it are kept and listed.
@@ -656,7 +656,7 @@ impl Desk {
     /// Whether mail can go out now: said before anything is queued, so the shop is not
     /// told "done" for a mail that cannot leave.
     pub async fn mail_readiness(&self) -> Result<MailReadinessDto, AppError> {
-        mailing::mail_readiness(&self.cx).await
+        mailing::mail_readiness(&self.cx)
     }
 
     /// Connects (and logs in) without sending: the settings screen's test button. With
@@ -938,12 +938,12 @@ impl Desk {
 
     /// Where the setup guide stands, and whether the window opens on it.
     pub async fn setup_guide(&self) -> Result<dto::guide::SetupGuide, AppError> {
-        guide::guide_dto(&self.cx)
+        guide::setup_guide(&self.cx)
     }
 
     /// The guide was opened (or reopened from Settings): it is in progress.
     pub async fn open_setup_guide(&self) -> Result<dto::guide::SetupGuide, AppError> {
-        guide::guide_open(&self.cx)
+        guide::open_setup_guide(&self.cx)
     }
 
     /// "Set up later": the guide stays closed until reopened from Settings.

@@ -231,7 +231,7 @@ fn cell(text: &str) -> String {
 /// What importing the file would change (nothing of the shop's details is written).
 /// Payments the file names that PayDesk has no order for are adopted first (094), as
 /// a sync would, so the preview covers them.
-pub(crate) async fn preview_import(
+pub(crate) async fn preview_orders_import(
     cx: &Context,
     path: &Path,
     clear_empty: bool,
@@ -267,7 +267,7 @@ pub(crate) async fn preview_import(
 }
 
 /// Applies the previewed import: the same plan, or nothing (`import_changed`).
-pub(crate) fn apply_import(
+pub(crate) fn import_orders_csv(
     cx: &Context,
     path: &Path,
     clear_empty: bool,
@@ -364,7 +364,7 @@ pub(crate) async fn orders_imports(cx: &Context) -> Result<Vec<ImportRecordDto>,
         .collect())
 }
 
-pub(crate) fn export_csv(
+pub(crate) fn export_orders_csv(
     cx: &Context,
     path: &Path,
     query: OrderQuery,
@@ -401,7 +401,7 @@ pub(crate) fn export_csv(
         page_query.page = 0;
         page_query.page_size = 500;
         loop {
-            let page = orders::list_orders_sync(cx, &page_query)?;
+            let page = orders::list_orders(cx, &page_query)?;
             for o in &page.items {
                 let list = match o.list {
                     crate::dto::OrderListCode::Open => "受注一覧",

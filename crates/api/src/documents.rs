@@ -603,7 +603,7 @@ pub(crate) async fn mark_deposit(
         store.mark_deposit(OrderId(order_id), &deposit, now)?;
     }
     cx.orders_changed(&[order_id]);
-    orders::order_detail(cx, order_id)
+    orders::get_order(cx, order_id)
 }
 
 /// Undoes the deposit mark (recorded in the history).
@@ -620,5 +620,5 @@ pub(crate) async fn undo_deposit(cx: &Context, order_id: i64) -> Result<OrderDet
         ));
     }
     cx.orders_changed(&[order_id]);
-    orders::order_detail(cx, order_id)
+    orders::get_order(cx, order_id)
 }

@@ -82,7 +82,7 @@ fn guide_step(cx: &Context, key: &str) -> Result<GuideStepStateCode, AppError> {
     Ok(step_of(settings::setting(cx, key)?.as_deref()))
 }
 
-pub(crate) fn guide_dto(cx: &Context) -> Result<SetupGuide, AppError> {
+pub(crate) fn setup_guide(cx: &Context) -> Result<SetupGuide, AppError> {
     let status = status_of(settings::setting(cx, keys::STATUS)?.as_deref());
     // A desk set up in Settings before the guide existed (its environment was saved
     // there) is not sent through it; the demo never is. The keychain is not asked:
@@ -106,18 +106,18 @@ pub(crate) fn guide_dto(cx: &Context) -> Result<SetupGuide, AppError> {
 
 /// The guide is being worked through (it reopens at the next start until finished or
 /// skipped).
-pub(crate) fn guide_open(cx: &Context) -> Result<SetupGuide, AppError> {
-    if guide_dto(cx)?.status != GuideStatusCode::Finished {
+pub(crate) fn open_setup_guide(cx: &Context) -> Result<SetupGuide, AppError> {
+    if setup_guide(cx)?.status != GuideStatusCode::Finished {
         guide_set(cx, keys::STATUS, status_str(GuideStatusCode::InProgress))?;
     }
-    guide_dto(cx)
+    setup_guide(cx)
 }
 
 /// "Set up later": the guide stays closed until reopened from Settings.
 pub(crate) async fn skip_setup_guide(cx: &Context) -> Result<SetupGuide, AppError> {
     guide_set(cx, keys::STATUS, status_str(GuideStatusCode::Skipped))?;
     tracing::info!("setup guide skipped");
-    guide_dto(cx)
+    setup_guide(cx)
 }
 
 /// Step 1: tests the typed connection values; saves them (secrets to the keychain) only
@@ -126,11 +126,11 @@ pub(crate) async fn guide_gateway(
     cx: &Context,
     mut input: ConnectionTestInput,
 ) -> Result<GuideGatewayResult, AppError> {
-    guide_open(cx)?;
+    open_setup_guide(cx)?;
     input.settings.relay_url = None;
     input.credentials.relay_token = None;
     input.credentials.hash_key = None;
-    let test = settings::run_connection_test(cx, Some(&input)).await?;
+    let test = settings::test_connection(cx, Some(&input)).await?;
     let state = if test.ok {
         settings::save_settings_input(cx, input.settings)?;
         settings::save_credentials_input(cx, input.credentials)?;
@@ -143,7 +143,7 @@ pub(crate) async fn guide_gateway(
     tracing::info!(passed = test.ok, "setup guide: gateway step tested");
     Ok(GuideGatewayResult {
         test,
-        guide: guide_dto(cx)?,
+        guide: setup_guide(cx)?,
     })
 }
 
@@ -158,7 +158,7 @@ pub(crate) async fn guide_notifications(
             "Finish the step \"Connection to Paygent\" first (its connection test must pass).",
         ));
     }
-    guide_open(cx)?;
+    open_setup_guide(cx)?;
     let hash_key = input.hash_key.filter(|k| !k.trim().is_empty());
     if !input.use_relay {
         settings::save_settings_input(
@@ -185,7 +185,7 @@ pub(crate) async fn guide_notifications(
         )?;
         return Ok(GuideNotificationsResult {
             relay: None,
-            guide: guide_dto(cx)?,
+            guide: setup_guide(cx)?,
         });
     }
     let url = input.relay_url.as_deref().map(str::trim).unwrap_or("");
@@ -229,7 +229,7 @@ pub(crate) async fn guide_notifications(
     tracing::info!(passed, "setup guide: relay step tested");
     Ok(GuideNotificationsResult {
         relay,
-        guide: guide_dto(cx)?,
+        guide: setup_guide(cx)?,
     })
 }
 
@@ -246,12 +246,12 @@ pub(crate) async fn guide_mail(
             "Finish the step \"Payment notifications\" first (with a relay, its test must pass).",
         ));
     }
-    guide_open(cx)?;
+    open_setup_guide(cx)?;
     let Some(form) = input else {
         guide_set(cx, keys::MAIL, step_str(GuideStepStateCode::NotUsed))?;
         return Ok(GuideMailResult {
             test: None,
-            guide: guide_dto(cx)?,
+            guide: setup_guide(cx)?,
         });
     };
     let test = mailing::test_smtp(cx, Some(form.clone())).await?;
@@ -265,13 +265,13 @@ pub(crate) async fn guide_mail(
     tracing::info!(passed = test.ok, "setup guide: mail step tested");
     Ok(GuideMailResult {
         test: Some(test),
-        guide: guide_dto(cx)?,
+        guide: setup_guide(cx)?,
     })
 }
 
 /// "Done", refused while a step is open or the saved settings fail their test.
 pub(crate) async fn finish_setup_guide(cx: &Context) -> Result<SetupGuide, AppError> {
-    let guide = guide_dto(cx)?;
+    let guide = setup_guide(cx)?;
     if guide.gateway != GuideStepStateCode::Done
         || guide.notifications == GuideStepStateCode::Todo
         || guide.mail == GuideStepStateCode::Todo
@@ -281,7 +281,7 @@ pub(crate) async fn finish_setup_guide(cx: &Context) -> Result<SetupGuide, AppEr
             "A step is not finished yet: the guide can be completed once each step's test has passed.",
         ));
     }
-    let test = settings::run_connection_test(cx, None).await?;
+    let test = settings::test_connection(cx, None).await?;
     let relay_failed = test.relay.as_ref().is_some_and(|r| !r.ok);
     if !test.ok || relay_failed {
         let (state, what) = if test.ok {
@@ -311,5 +311,5 @@ pub(crate) async fn finish_setup_guide(cx: &Context) -> Result<SetupGuide, AppEr
     }
     guide_set(cx, keys::STATUS, status_str(GuideStatusCode::Finished))?;
     tracing::info!("setup guide finished");
-    guide_dto(cx)
+    setup_guide(cx)
 }

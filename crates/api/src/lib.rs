@@ -1,13 +1,16 @@
 //! PayDesk's host-agnostic API.
 //!
 //! Layout: [`Desk`] is the one entry point the Tauri commands (`src-tauri`), the
-//! command-line entry (crate `cli`) and the tests call; this file is its facade (opening a
-//! desk, the app's info, and the public methods that belong to no feature). `context`
-//! holds what every feature works over: the store, the keychain, the clock, the event
+//! command-line entry (crate `cli`), the demo and the tests call. `desk.rs` is its facade:
+//! [`Desk::open`], then one-line methods grouped by feature, each handing the desk's
+//! `Context` to a feature module's function of the same name. `context` holds that
+//! context, what every feature works over: the store, the keychain, the clock, the event
 //! sink, the gateway clients, and the little state each background task keeps in memory
-//! (`sync_state` for sync's). Each feature is a module of `impl Desk` methods over that
-//! context, and the modules depend on each other one way only, lowest first (`cargo xtask
-//! tidy` fails on a cycle):
+//! (`sync_state` for sync's). Each feature is a module of free functions over it
+//! (`pub(crate) async fn capture(cx: &Context, …)`); a feature calls a lower feature's
+//! function (`settings::gateway(cx)`), never `Desk`, so the modules depend on each other
+//! one way only, lowest first (`cargo xtask tidy` fails on a cycle, and on a feature module
+//! that names `Desk`):
 //!
 //! - `files` (every file the shop owner picks, read under its cap), `convert` (DTOs
 //!   built from domain and store types by hand), `error` ([`AppError`]);

@@ -4,7 +4,7 @@
 //! summary to the shop, and the mail queue's send loop through `mail::Mailer`.
 //!
 //! Layout: settings and templates first; then rendering and queuing
-//! ([`Desk::send_reminders`]); then the scheduler's part ([`Desk::scheduled_mail`]:
+//! ([`send_reminders`]); then the scheduler's part ([`scheduled_mail`]:
 //! automatic reminders, the monthly summary, dropping reminders that no longer apply,
 //! sending). A mail is queued before it is sent; a refusing or unreachable server leaves
 //! it failed and visible with the error, retried by the rules table's delay, never lost.
@@ -357,11 +357,7 @@ fn mailer_with(cx: &Context, form: Option<&SmtpSettingsInput>) -> Result<(Mailer
 
 /// Whether mail can go out now: said before anything is queued, so the shop is not
 /// told "done" for a mail that cannot leave.
-pub(crate) async fn mail_readiness(cx: &Context) -> Result<MailReadinessDto, AppError> {
-    mail_readiness_now(cx)
-}
-
-pub(crate) fn mail_readiness_now(cx: &Context) -> Result<MailReadinessDto, AppError> {
+pub(crate) fn mail_readiness(cx: &Context) -> Result<MailReadinessDto, AppError> {
     let configured = settings::setting(cx, keys::HOST)?.is_some()
         && settings::setting(cx, keys::FROM_ADDRESS)?.is_some();
     let last = settings::setting(cx, keys::LAST_ATTEMPT)?

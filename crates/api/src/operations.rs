@@ -1,14 +1,14 @@
 //! Operations on an order: capture, cancel, full refund, partial refund, amount change.
 //!
-//! Layout: [`Desk::perform_operation`] checks every rule (`domain::check`) before anything is sent,
+//! Layout: [`perform_operation`] checks every rule (`domain::check`) before anything is sent,
 //! journals the operation, sends its telegram and settles the journal entry from the
 //! answer. When no usable answer came (timeout, dropped connection), the entry is marked
 //! unknown and settled with a 094 inquiry (`domain::settle`) before anything is resent:
 //! already applied → recorded as success; not applied → sent once more with the same key;
-//! in progress → left open for the background settler ([`Desk::run_settlements`]);
+//! in progress → left open for the background settler (`sync::run_settlements`);
 //! conflict → the order adopts the gateway's state. "Not applied" is only concluded once
 //! the telegram can no longer be in flight (`domain::settle_at`, the in-flight window):
-//! a gateway may still carry out a telegram whose client gave up or died. [`Desk::settle_open_operations`] does the same at start for
+//! a gateway may still carry out a telegram whose client gave up or died. [`settle_open_operations`] does the same at start for
 //! entries a crash left open (never resending: a not-applied entry is closed as failed and
 //! the shop owner decides).
 
@@ -386,14 +386,14 @@ fn operation_result(
         outcome,
         message,
         error,
-        order: orders::order_detail(cx, order_id)?,
+        order: orders::get_order(cx, order_id)?,
     })
 }
 
 /// Settles one open entry by inquiry (094 of the payment it named, and for revisions
 /// a search for the successor). An entry a bulk-capture run owns is left to the run
 /// (or its recovery), which settles it together with the run's item. `in_flight`:
-/// the last send may still be carried out (see [`Desk::inquire_outcome`]).
+/// the last send may still be carried out (see [`inquire_outcome`]).
 async fn settle_entry(
     cx: &Context,
     client: &Client,
@@ -670,5 +670,5 @@ pub(crate) fn records_complete_at(cx: &Context) -> Option<DateTime<Utc>> {
 /// Asks the gateway (094) for the order's current state and adopts it.
 pub(crate) async fn refresh_order(cx: &Context, order_id: i64) -> Result<OrderDetail, AppError> {
     refresh_order_by_inquiry(cx, order_id).await?;
-    orders::order_detail(cx, order_id)
+    orders::get_order(cx, order_id)
 }

@@ -3,7 +3,7 @@
 //! amounts as the store has them now), for one order or a selection.
 //!
 //! Layout: texts (built-in or the shop's edit, checked like the reminders'); the values of
-//! one order and the per-order refusals ([`Desk::prepare_order_mail`]); preview; send. A
+//! one order and the per-order refusals ([`prepare_order_mail`]); preview; send. A
 //! mail goes through the one mail queue and its sender (`mailing`), so it has the send log,
 //! the retries and the queue's claim; a sent one writes one history line on its order in
 //! the transaction that records it. "Never twice by accident": an order that got the mail
@@ -332,7 +332,7 @@ pub(crate) async fn preview_order_mails(
     Ok(OrderMailPreviews {
         kind: request.kind,
         previews,
-        readiness: mailing::mail_readiness_now(cx)?,
+        readiness: mailing::mail_readiness(cx)?,
     })
 }
 
@@ -344,7 +344,7 @@ pub(crate) async fn send_order_mails(
     request: OrderMailRequest,
 ) -> Result<OrderMailReport, AppError> {
     let kind = kind_of(request.kind);
-    if !mailing::mail_readiness_now(cx)?.configured {
+    if !mailing::mail_readiness(cx)?.configured {
         return Err(smtp_not_configured());
     }
     let name = kind.name();

@@ -176,7 +176,7 @@ fn switched_method(
     store.switched_payment_method(id)
 }
 
-pub(crate) fn list_orders_sync(cx: &Context, query: &OrderQuery) -> Result<OrderPage, AppError> {
+pub(crate) fn list_orders(cx: &Context, query: &OrderQuery) -> Result<OrderPage, AppError> {
     let now = cx.now();
     let q = list_query(query, now)?;
     let store = cx.store();
@@ -204,7 +204,7 @@ pub(crate) fn list_orders_sync(cx: &Context, query: &OrderQuery) -> Result<Order
     })
 }
 
-pub(crate) fn order_detail(cx: &Context, order_id: i64) -> Result<OrderDetail, AppError> {
+pub(crate) fn get_order(cx: &Context, order_id: i64) -> Result<OrderDetail, AppError> {
     let now = cx.now();
     let id = OrderId(order_id);
     let store = cx.store();
@@ -290,7 +290,7 @@ pub(crate) async fn move_order(
     cx.store()
         .move_to_list(domain::OrderId(order_id), convert::list_from(list), now)?;
     cx.orders_changed(&[order_id]);
-    order_detail(cx, order_id)
+    get_order(cx, order_id)
 }
 
 /// The shop owner's edit of the buyer's details: checked (every bad field named in
@@ -300,7 +300,7 @@ pub(crate) async fn edit_buyer_details(
     order_id: i64,
     input: dto::BuyerDetailsInput,
 ) -> Result<OrderDetail, AppError> {
-    order_detail(cx, order_id)?;
+    get_order(cx, order_id)?;
     let typed = domain::buyer::BuyerInput {
         name: input.name,
         kana: input.kana,
@@ -357,7 +357,7 @@ pub(crate) async fn edit_buyer_details(
     if !changed.is_empty() {
         cx.orders_changed(&[order_id]);
     }
-    order_detail(cx, order_id)
+    get_order(cx, order_id)
 }
 
 /// Hides the outside-change banner (the history keeps the lines).
@@ -369,7 +369,7 @@ pub(crate) async fn acknowledge_outside_change(
     cx.store()
         .acknowledge_outside_change(domain::OrderId(order_id), now)?;
     cx.orders_changed(&[order_id]);
-    order_detail(cx, order_id)
+    get_order(cx, order_id)
 }
 
 pub(crate) fn deposit_dto(d: &domain::deposit::Deposit) -> DepositDto {

@@ -168,7 +168,7 @@ fn secret(cx: &Context, key: SecretKey) -> Result<Option<Sensitive<String>>, App
         .filter(|v| !v.expose().is_empty()))
 }
 
-pub(crate) fn settings_dto(cx: &Context) -> Result<Settings, AppError> {
+pub(crate) fn get_settings(cx: &Context) -> Result<Settings, AppError> {
     let environment = environment_code(setting(cx, keys::ENVIRONMENT)?.as_deref());
     let custom_base_url = setting(cx, keys::CUSTOM_BASE_URL)?;
     let custom_ca_set = setting(cx, keys::CUSTOM_CA_PEM)?.is_some();
@@ -352,7 +352,7 @@ pub(crate) fn save_credentials_input(
 pub(crate) fn save_settings(cx: &Context, input: SettingsInput) -> Result<Settings, AppError> {
     save_settings_input(cx, input)?;
     cx.inner.sync.nudge();
-    settings_dto(cx)
+    get_settings(cx)
 }
 
 /// Stores secrets in the OS keychain (and nowhere else), and wakes sync.
@@ -362,7 +362,7 @@ pub(crate) fn save_credentials(
 ) -> Result<Settings, AppError> {
     save_credentials_input(cx, input)?;
     cx.inner.sync.nudge();
-    settings_dto(cx)
+    get_settings(cx)
 }
 
 /// The Paygent client for the configured environment, built from the keychain.
@@ -576,7 +576,7 @@ pub(crate) fn relay_client(cx: &Context) -> Result<Option<DesktopClient>, AppErr
 
 /// The connection test: with `form`, the screen's values (unsaved) over the saved
 /// ones, in a client built for this test alone (not cached, nothing stored).
-pub(crate) async fn run_connection_test(
+pub(crate) async fn test_connection(
     cx: &Context,
     form: Option<&ConnectionTestInput>,
 ) -> Result<ConnectionTestResult, AppError> {

@@ -3,10 +3,10 @@
 //! issued-labels file, and the count behind capture on shipment (which itself is the bulk
 //! capture with `shipped_only`, its rules, confirmation and logs unchanged).
 //!
-//! Layout: [`Desk::label_sender`] is the one seam for the shop as sender (see there);
-//! [`Desk::label_file_for`] turns orders into a `domain::labels` file, [`Desk::export_labels`]
-//! writes it where the shop owner chose; [`Desk::add_tracking`] and
-//! [`Desk::import_tracking`] keep tracking numbers through `store::Store::record_tracking`
+//! Layout: [`label_sender`] is the one seam for the shop as sender (see there);
+//! [`label_file_for`] turns orders into a `domain::labels` file, [`export_labels`]
+//! writes it where the shop owner chose; [`add_tracking`] and
+//! [`import_tracking`] keep tracking numbers through `store::Store::record_tracking`
 //! (one history line per new number, in the same transaction).
 
 use std::path::Path;
@@ -32,7 +32,7 @@ use crate::{AppError, Text, convert};
 ///
 /// The sender keys are this branch's stand-in for the shop details issue 20 adds to
 /// Settings (name, address, phone; migration 0010 on another branch): when those are
-/// merged, [`Desk::label_sender`] reads them instead and these keys go. The shop's name
+/// merged, [`label_sender`] reads them instead and these keys go. The shop's name
 /// is main's existing `shop_name`.
 pub(crate) mod keys {
     pub const SENDER_PHONE: &str = "shop_phone";

@@ -7,7 +7,7 @@
 //! Layout: the file is read by `domain::bank_statement` (the one decoder, yen and date
 //! reading of every import); `store::statements` plans and applies (one planning
 //! function, a fingerprint as the preview's token); matching a deposit to its period is
-//! `Desk::reconcile_one`, the same as for a typed deposit and the reconciliation list.
+//! `deposits::reconcile_one`, the same as for a typed deposit and the reconciliation list.
 
 use std::path::Path;
 

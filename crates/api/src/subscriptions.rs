@@ -2,11 +2,11 @@
 //! choices, stored-card refresh (027) and the day-before check, the card dashboard, the
 //! CSV import, and the scheduler that runs it all in the background.
 //!
-//! Layout: [`Desk::run_subscriptions`] is the background task (started beside
+//! Layout: [`run_subscriptions`] is the background task (started beside
 //! `run_sync`): at start it settles renewals a crash left open and catches up on renewals
 //! that fell due while PayDesk was off, then wakes just after the next 0:00 Japan time
 //! (and at least every [`MAX_SLEEP`], so a demo's simulated clock that jumps ahead is
-//! noticed) to run [`Desk::subscriptions_tick`]: settle, renew, check tomorrow's cards,
+//! noticed) to run [`subscriptions_tick`]: settle, renew, check tomorrow's cards,
 //! daily notifications, scheduled e-mails (`mailing`), send the mail queue. A renewal is
 //! journaled before it is sent (`store::begin_renewal`: one row per cycle, unique key, so a
 //! cycle is never authorized twice); a renewal whose answer was lost is settled with an
@@ -1515,7 +1515,7 @@ pub(crate) async fn failed_renewal(
         buyer_email: sub.buyer_email.clone(),
         reminder_preview,
         reminder,
-        mail_readiness: mailing::mail_readiness_now(cx)?,
+        mail_readiness: mailing::mail_readiness(cx)?,
         waiting: u32::try_from(waiting.len()).unwrap_or(u32::MAX),
         next_waiting_order,
     }))

@@ -1,6 +1,6 @@
 //! Sync: payment status from the relay's stream, or from polling telegram 091.
 //!
-//! Layout: [`Desk::run_sync`] is the background task. With a relay URL and token it
+//! Layout: [`run_sync`] is the background task. With a relay URL and token it
 //! streams events after the stored cursor, stores and acknowledges the cursor, and takes
 //! each event as a hint, never as a fact: `hc` covers neither `payment_status` nor
 //! `base_payment_id` nor `change_date`, so anyone holding one genuine body can mint others
@@ -16,7 +16,7 @@
 //! falls back to polling 091 until no record is left, then reconnects with back-off.
 //! Without a relay it polls 091 every `RULES.difference_inquiry_interval` (one record per
 //! call; a busy answer such as 9004 backs off by `domain::journal::busy_backoff`).
-//! [`Desk::sync_now`] does one full catch-up on demand (the "sync now" button and the CLI).
+//! [`sync_now`] does one full catch-up on demand (the "sync now" button and the CLI).
 //!
 //! The store applies each record: one that names an unknown payment creates the order
 //! (with the record's 3-D Secure flag), and a late record about a state PayDesk already
@@ -80,7 +80,7 @@ struct Tally {
     changed: Vec<i64>,
 }
 
-/// One 091 round for the background settler (see `Desk::run_settlements`): with a
+/// One 091 round for the background settler (see `sync::run_settlements`): with a
 /// healthy relay stream the sync loop runs none, and a revision's settlement may wait
 /// for one.
 pub(crate) async fn poll_for_settlement(cx: &Context) {
@@ -94,11 +94,11 @@ pub(crate) async fn poll_for_settlement(cx: &Context) {
 fn set_live(cx: &Context, change: impl FnOnce(&mut Liveness)) {
     change(&mut cx.inner.sync.live());
     cx.emit(DeskEvent::SyncStatusChanged {
-        status: sync_status_dto(cx),
+        status: sync_status(cx),
     });
 }
 
-pub(crate) fn sync_status_dto(cx: &Context) -> SyncStatus {
+pub(crate) fn sync_status(cx: &Context) -> SyncStatus {
     let stored = cx.store().sync_state().unwrap_or_default();
     let relay_configured = settings::relay_client(cx).ok().flatten().is_some();
     let live = cx.inner.sync.live();
@@ -128,7 +128,7 @@ pub(crate) fn sync_status_dto(cx: &Context) -> SyncStatus {
 }
 
 fn gateway_configured(cx: &Context) -> bool {
-    settings::settings_dto(cx).is_ok_and(|s| s.complete)
+    settings::get_settings(cx).is_ok_and(|s| s.complete)
 }
 
 /// Applies one gateway record (relay event, 091 record or 094 answer).
@@ -290,7 +290,7 @@ fn highest_notice(cx: &Context) -> Option<i64> {
         .and_then(|s| s.last_payment_notice_id)
 }
 
-/// [`Desk::fetch_missing`] as the one 091 caller.
+/// [`fetch_missing`] as the one 091 caller.
 async fn confirm_missing(
     cx: &Context,
     client: &Client,
@@ -528,7 +528,7 @@ pub(crate) async fn sync_now(cx: &Context) -> Result<SyncReport, AppError> {
         applied: tally.applied,
         created: tally.created,
         duplicates: tally.duplicates,
-        status: sync_status_dto(cx),
+        status: sync_status(cx),
     })
 }
 
@@ -799,7 +799,7 @@ pub(crate) async fn run_sync(cx: Context) {
     }
 }
 
-pub(crate) fn home_summary_sync(cx: &Context) -> Result<HomeSummary, AppError> {
+pub(crate) fn home_summary(cx: &Context) -> Result<HomeSummary, AppError> {
     let now = cx.now();
     let (open, completed, cancelled, near, lapsed, unsettled, outside, failed) = {
         let store = cx.store();
@@ -832,7 +832,7 @@ pub(crate) fn home_summary_sync(cx: &Context) -> Result<HomeSummary, AppError> {
         unsettled_operations: n(unsettled),
         failed_renewals: n(failed.len() as u64),
         oldest_failed_renewal_order: failed.first().and_then(|c| c.order_id).map(|o| o.0),
-        sync: sync_status_dto(cx),
+        sync: sync_status(cx),
     })
 }
 
@@ -867,7 +867,7 @@ pub(crate) async fn run_settlements(cx: Context) {
 }
 
 /// Whether an open revision is past its in-flight window with no complete 091 round
-/// begun since: its settlement may need that round ([`Desk::no_successor_recorded`]).
+/// begun since: its settlement may need that round (`operations::no_successor_recorded`).
 fn awaits_complete_records(cx: &Context) -> bool {
     let Ok(open) = cx.store().pending_journal() else {
         return false;
