@@ -1,7 +1,8 @@
-//! The desk's context: what every feature module works over (the store, the keychain, the
-//! clock, the event sink, the gateway clients, and the little state each background task
-//! keeps in memory), and the [`Desk`] handle that carries it. It sits below every feature
-//! module and calls none of them (`cargo xtask tidy` checks the order).
+//! The desk's context: [`Context`], what every feature module's functions work over (the
+//! store, the keychain, the clock, the event sink, the gateway clients, and the little
+//! state each background task keeps in memory), and the [`Desk`] handle that carries it
+//! (its methods are the facade, `desk.rs`). It sits below every feature module and calls
+//! none of them (`cargo xtask tidy` checks the order).
 
 use std::future::Future;
 use std::path::{Path, PathBuf};

@@ -135,7 +135,7 @@ impl Desk {
         Ok(desk)
     }
 
-    // --- Settings: the app's info, non-secret settings, secrets in the keychain, the connection tests (`settings`) ---
+    // --- Settings: app info, settings, secrets, the connection tests (`settings`) ------------
 
     pub fn app_info(&self) -> AppInfo {
         settings::app_info(&self.cx)
@@ -797,7 +797,7 @@ impl Desk {
         order_mails::order_mail_log(&self.cx, order_id).await
     }
 
-    // --- Subscriptions: renewals, failed renewals, the card dashboard, the scheduler (`subscriptions`) ---
+    // --- Subscriptions: renewals, failed renewals, cards, the scheduler (`subscriptions`) ----
 
     /// The subscription list and the card dashboard's list: filtered, searched and paged
     /// in SQL, soonest card expiry first.
