@@ -4,8 +4,9 @@
 //! that fixed a bug PayDesk would meet, the fuzz targets build on no crate that does I/O,
 //! the release app's dependency graph has no demo (the embedded simulator and relay,
 //! their certificate generator and web framework), and the api crate's modules depend
-//! on each other one way only (`module_cycles`), and PayDesk's own error codes are only
-//! in `api::ErrorCode`'s table (`error_codes_in_the_table`).
+//! on each other one way only (`module_cycles`) and reach each other through functions,
+//! never through `Desk` (`api_features_without_desk`), and PayDesk's own error codes are
+//! only in `api::ErrorCode`'s table (`error_codes_in_the_table`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ pub fn run() -> Result {
     fixtures::check()?;
     locked_minimums()?;
     api_module_cycles()?;
+    api_features_without_desk()?;
     fuzz_without_io()?;
     release_has_no_demo()?;
     error_codes_in_the_table()?;
@@ -359,6 +361,58 @@ fn api_module_cycles() -> Result {
     ))
 }
 
+/// The api crate's files that may name `Desk` in code: the facade, the context that
+/// defines the handle (and the demo's seam that takes it), and `lib.rs` that re-exports it.
+const DESK_FILES: &[&str] = &["lib.rs", "desk.rs", "context.rs"];
+
+/// A feature module of `crates/api` works over `cx: &Context` and calls a lower feature's
+/// function (`settings::gateway(cx)`); naming `Desk` would let it reach any feature through
+/// the facade. Fails naming every file outside [`DESK_FILES`] whose code (comments aside,
+/// unit tests included) names it.
+fn api_features_without_desk() -> Result {
+    let dir = root().join("crates/api/src");
+    let mut paths = Vec::new();
+    rust_files(&dir, &mut paths);
+    let mut found = Vec::new();
+    for path in paths {
+        let relative = path.strip_prefix(&dir).map_err(|e| e.to_string())?;
+        if DESK_FILES.iter().any(|f| relative == Path::new(f)) {
+            continue;
+        }
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            if names_desk(line) {
+                found.push(format!(
+                    "crates/api/src/{}:{}: {}",
+                    relative.display(),
+                    n + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "a feature module names `Desk` (take `cx: &Context` and call the lower feature's function; \
+         only {} may name it):\n{}",
+        DESK_FILES.join(", "),
+        found.join("\n")
+    ))
+}
+
+/// Whether a line's code (before a line comment) names `Desk` as a whole word (`DeskEvent`
+/// and "PayDesk" are other words).
+fn names_desk(line: &str) -> bool {
+    let code = code_of(line);
+    code.match_indices("Desk").any(|(i, _)| {
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        !code[..i].ends_with(word) && !code[i + 4..].starts_with(word)
+    })
+}
+
 /// `cargo xtask tidy --api-graph`: each tree's module graph as the cycle check reads it, one
 /// line per module with the modules it uses, then its cycles.
 pub fn print_api_graph() -> Result {
@@ -695,7 +749,7 @@ fn circle_through(
 
 #[cfg(test)]
 mod tests {
-    use super::{below_minimum, cycles, demo_packages, module_graph, suspicious};
+    use super::{below_minimum, cycles, demo_packages, module_graph, names_desk, suspicious};
 
     fn file(module: &str, depth: usize, code: &str) -> (String, usize, String) {
         (module.to_owned(), depth, super::code_of(code))
@@ -763,6 +817,17 @@ mod tests {
             found,
             ["3 modules in a circle (lib, operations, sync), e.g. lib → operations → sync → lib"]
         );
+    }
+
+    #[test]
+    fn desk_is_found_as_a_word_in_code_only() {
+        assert!(names_desk("use crate::{AppError, Desk, Text};"));
+        assert!(names_desk("fn f(desk: &crate::Desk) {}"));
+        assert!(names_desk("impl Desk {"));
+        assert!(!names_desk("use crate::dto::events::DeskEvent;"));
+        assert!(!names_desk(r#"Text::new("PayDesk", "PayDesk")"#));
+        assert!(!names_desk("let cx = desk; // [`Desk::open`] in a comment"));
+        assert!(!names_desk("/// [`Desk::capture`] in a doc comment"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The desk's context: what every feature module works over (the store, the keychain, the
-//! clock, the event sink, the gateway clients, and the little state each background task
-//! keeps in memory), and the [`Desk`] handle that carries it. It sits below every feature
-//! module and calls none of them (`cargo xtask tidy` checks the order).
+//! The desk's context: [`Context`], what every feature module's functions work over (the
+//! store, the keychain, the clock, the event sink, the gateway clients, and the little
+//! state each background task keeps in memory), and the [`Desk`] handle that carries it
+//! (its methods are the facade, `desk.rs`). It sits below every feature module and calls
+//! none of them (`cargo xtask tidy` checks the order).
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -91,16 +92,24 @@ pub(crate) struct Inner {
     pub(crate) demo_available: bool,
 }
 
-/// The application: one per process. Cheap to clone (an `Arc` inside).
+/// What every feature module's functions work over (`cx: &Context`). Cheap to clone (an
+/// `Arc` inside), so a background task takes its own.
+#[derive(Clone)]
+pub(crate) struct Context {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// The application: one per process. Cheap to clone (an `Arc` inside). Its methods (the
+/// facade, `desk.rs`) delegate to the feature modules' functions over its [`Context`].
 #[derive(Clone)]
 pub struct Desk {
-    pub(crate) inner: Arc<Inner>,
+    pub(crate) cx: Context,
 }
 
 impl std::fmt::Debug for Desk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Desk")
-            .field("data_dir", &self.inner.data_dir)
+            .field("data_dir", &self.cx.inner.data_dir)
             .finish_non_exhaustive()
     }
 }
@@ -157,7 +166,7 @@ pub(crate) struct SubscriptionsShared {
     pub(crate) sending: tokio::sync::Mutex<()>,
 }
 
-impl Desk {
+impl Context {
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
@@ -174,7 +183,7 @@ impl Desk {
         self.inner.events.emit(event);
     }
 
-    pub fn keychain(&self) -> &Keychain {
+    pub(crate) fn keychain(&self) -> &Keychain {
         &self.inner.keychain
     }
 
@@ -190,7 +199,7 @@ impl Desk {
         self.inner.demo.as_ref().map(|running| running.status())
     }
 
-    pub fn is_demo(&self) -> bool {
+    pub(crate) fn is_demo(&self) -> bool {
         self.demo_status_dto().is_some()
     }
 }

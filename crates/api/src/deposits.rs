@@ -10,14 +10,16 @@ use domain::money::{Period, tokyo_day, tokyo_day_start};
 use serde::{Deserialize, Serialize};
 
 use crate::ErrorCode;
+use crate::context::Context;
 use crate::convert::method_to;
 use crate::dto::PaymentMethodCode;
 use crate::dto::money::{
     CycleDto, ExpectedDepositRow, ExpectedDepositsQuery, ExpectedDepositsReport, MethodDeposits,
     SettlementContract, SettlementContractInput, TransferFeeBorneByCode,
 };
+use crate::money;
 use crate::orders::japan_day;
-use crate::{AppError, Desk, Text};
+use crate::{AppError, Text};
 
 /// The contract as stored (the setting's JSON): a private shape, read back leniently.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -142,198 +144,198 @@ fn day_text(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
 
-impl Desk {
-    fn stored_contract(&self, method: PaymentMethod) -> Result<Stored, AppError> {
-        let value = self.store().setting(&key(method))?;
-        Ok(value
-            .and_then(|v| serde_json::from_str(&v).ok())
-            .unwrap_or_default())
-    }
+fn stored_contract(cx: &Context, method: PaymentMethod) -> Result<Stored, AppError> {
+    let value = cx.store().setting(&key(method))?;
+    Ok(value
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_default())
+}
 
-    /// Both methods' settlement contracts, with what each still lacks.
-    pub async fn settlement_contracts(&self) -> Result<Vec<SettlementContract>, AppError> {
-        PaymentMethod::ALL
-            .into_iter()
-            .map(|m| Ok(dto_of(m, &self.stored_contract(m)?)))
-            .collect()
-    }
+/// Both methods' settlement contracts, with what each still lacks.
+pub(crate) async fn settlement_contracts(
+    cx: &Context,
+) -> Result<Vec<SettlementContract>, AppError> {
+    PaymentMethod::ALL
+        .into_iter()
+        .map(|m| Ok(dto_of(m, &stored_contract(cx, m)?)))
+        .collect()
+}
 
-    /// Saves one method's contract. A value that is there but wrong (a fee rate that is not
-    /// a percentage, a day outside 1–31, a negative fee) is refused and nothing is saved;
-    /// a value left empty is saved as not set and named as missing.
-    pub async fn save_settlement_contract(
-        &self,
-        input: SettlementContractInput,
-    ) -> Result<SettlementContract, AppError> {
-        let method = method_from(input.method);
-        let fee_rate_bp = match input.fee_rate.trim() {
-            "" => None,
-            text => Some(domain::deposits::parse_fee_rate(text).ok_or_else(|| {
-                AppError::refused(
-                    ErrorCode::InvalidFeeRate,
-                    Text::new(
-                        &format!("決済手数料率「{text}」は読めません。3.6 のように、% の数字を小数 2 桁までで入力してください。"),
-                        &format!("The fee rate \"{text}\" is not readable. Enter a percentage with at most two decimals, like 3.6."),
-                    ),
-                )
-            })?),
-        };
-        if input.fee_per_capture_yen.is_some_and(|y| y < 0)
-            || input.transfer_fee_yen.is_some_and(|y| y < 0)
-        {
-            return Err(AppError::refused(
-                ErrorCode::InvalidFee,
-                Text::new(
-                    "手数料に負の金額は入力できません。",
-                    "A fee cannot be negative.",
-                ),
-            ));
-        }
-        let stored = Stored {
-            cycles: input
-                .cycles
-                .iter()
-                .map(|c| (c.closing_day, c.pay_months_after, c.pay_day))
-                .collect(),
-            fee_rate_bp,
-            fee_per_capture_yen: input.fee_per_capture_yen,
-            transfer_fee_yen: input.transfer_fee_yen,
-            transfer_fee_borne_by_shop: input
-                .transfer_fee_borne_by
-                .map(|b| b == TransferFeeBorneByCode::Shop),
-        };
-        let contract = contract_of(method, &stored);
-        if contract.missing().contains(&ContractField::Cycles) && !contract.cycles.is_empty() {
-            return Err(AppError::refused(
-                ErrorCode::InvalidCycle,
-                Text::new(
-                    "締め日と支払日が正しくありません。日は 1〜31(31 は月末)、支払日は締め日より後、締めから 3 か月以内にしてください。",
-                    "The closing and payment days are not valid: days are 1–31 (31 = month end), and the payment comes after the closing day, within three months.",
-                ),
-            ));
-        }
-        if contract.missing().contains(&ContractField::FeeRate) && fee_rate_bp.is_some() {
-            return Err(AppError::refused(
+/// Saves one method's contract. A value that is there but wrong (a fee rate that is not
+/// a percentage, a day outside 1–31, a negative fee) is refused and nothing is saved;
+/// a value left empty is saved as not set and named as missing.
+pub(crate) async fn save_settlement_contract(
+    cx: &Context,
+    input: SettlementContractInput,
+) -> Result<SettlementContract, AppError> {
+    let method = method_from(input.method);
+    let fee_rate_bp = match input.fee_rate.trim() {
+        "" => None,
+        text => Some(domain::deposits::parse_fee_rate(text).ok_or_else(|| {
+            AppError::refused(
                 ErrorCode::InvalidFeeRate,
                 Text::new(
-                    "決済手数料率が高すぎます。% で入力しているか確かめてください。",
-                    "The fee rate is too high; check it is a percentage.",
+                    &format!("決済手数料率「{text}」は読めません。3.6 のように、% の数字を小数 2 桁までで入力してください。"),
+                    &format!("The fee rate \"{text}\" is not readable. Enter a percentage with at most two decimals, like 3.6."),
                 ),
-            ));
-        }
-        let json = serde_json::to_string(&stored)
-            .map_err(|e| AppError::internal(ErrorCode::ContractJson, &e.to_string()))?;
-        self.store().set_setting(&key(method), &json)?;
-        Ok(dto_of(method, &stored))
+            )
+        })?),
+    };
+    if input.fee_per_capture_yen.is_some_and(|y| y < 0)
+        || input.transfer_fee_yen.is_some_and(|y| y < 0)
+    {
+        return Err(AppError::refused(
+            ErrorCode::InvalidFee,
+            Text::new(
+                "手数料に負の金額は入力できません。",
+                "A fee cannot be negative.",
+            ),
+        ));
     }
+    let stored = Stored {
+        cycles: input
+            .cycles
+            .iter()
+            .map(|c| (c.closing_day, c.pay_months_after, c.pay_day))
+            .collect(),
+        fee_rate_bp,
+        fee_per_capture_yen: input.fee_per_capture_yen,
+        transfer_fee_yen: input.transfer_fee_yen,
+        transfer_fee_borne_by_shop: input
+            .transfer_fee_borne_by
+            .map(|b| b == TransferFeeBorneByCode::Shop),
+    };
+    let contract = contract_of(method, &stored);
+    if contract.missing().contains(&ContractField::Cycles) && !contract.cycles.is_empty() {
+        return Err(AppError::refused(
+            ErrorCode::InvalidCycle,
+            Text::new(
+                "締め日と支払日が正しくありません。日は 1〜31(31 は月末)、支払日は締め日より後、締めから 3 か月以内にしてください。",
+                "The closing and payment days are not valid: days are 1–31 (31 = month end), and the payment comes after the closing day, within three months.",
+            ),
+        ));
+    }
+    if contract.missing().contains(&ContractField::FeeRate) && fee_rate_bp.is_some() {
+        return Err(AppError::refused(
+            ErrorCode::InvalidFeeRate,
+            Text::new(
+                "決済手数料率が高すぎます。% で入力しているか確かめてください。",
+                "The fee rate is too high; check it is a percentage.",
+            ),
+        ));
+    }
+    let json = serde_json::to_string(&stored)
+        .map_err(|e| AppError::internal(ErrorCode::ContractJson, &e.to_string()))?;
+    cx.store().set_setting(&key(method), &json)?;
+    Ok(dto_of(method, &stored))
+}
 
-    /// Each settlement period's expected deposit per method, from the money ledger.
-    pub async fn expected_deposits(
-        &self,
-        query: ExpectedDepositsQuery,
-    ) -> Result<ExpectedDepositsReport, AppError> {
-        let today = tokyo_day(self.now());
-        let default_from = today
-            .checked_sub_months(chrono::Months::new(2))
-            .unwrap_or(today);
-        let from = match &query.from {
-            Some(f) => japan_day(("開始日", "first day"), f)?,
-            None => default_from,
-        };
-        let to = match &query.to {
-            Some(t) => japan_day(("終了日", "last day"), t)?,
-            None => today,
-        };
-        if to < from || to - from > domain::RULES.sales_range_max {
-            return Err(AppError::refused(
-                ErrorCode::InvalidRange,
-                Text::new(
-                    "期間が正しくありません(終了日が開始日より前か、10 年を超えています)。",
-                    "The range is not valid (the last day is before the first, or it is longer than ten years).",
-                ),
-            ));
-        }
-        let mut methods = Vec::new();
-        let mut to_come_yen = 0;
-        for method in PaymentMethod::ALL {
-            let contract = contract_of(method, &self.stored_contract(method)?);
-            let missing = contract.missing();
-            if missing.contains(&ContractField::Cycles) {
-                methods.push(MethodDeposits {
-                    method: method_to(method),
-                    missing: missing_texts(&missing),
-                    periods: Vec::new(),
-                });
-                continue;
-            }
-            let periods = domain::deposits::periods_overlapping(&contract, from, to);
-            let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
-                continue;
-            };
-            let end = last.end.succ_opt().unwrap_or(last.end);
-            let cells = self
-                .store()
-                .sales(tokyo_day_start(first.start), tokyo_day_start(end))?
-                .cells(Period::Day);
-            let mut rows = Vec::new();
-            let mut lacking = Vec::new();
-            for p in periods {
-                let mine = cells
-                    .iter()
-                    .filter(|c| c.method == method && c.start >= p.start && c.start <= p.end);
-                let (mut captured, mut captures, mut refunded, mut refunds) = (0, 0, 0, 0);
-                for c in mine {
-                    captured += c.captured.0;
-                    captures += c.captures;
-                    refunded += c.refunded.0;
-                    refunds += c.refunds;
-                }
-                match domain::deposits::expected(
-                    &contract,
-                    p,
-                    domain::Yen(captured),
-                    captures,
-                    domain::Yen(refunded),
-                    refunds,
-                ) {
-                    Ok(e) => {
-                        let to_come = p.payment_date >= today;
-                        if to_come {
-                            to_come_yen += e.amount.0;
-                        }
-                        rows.push(ExpectedDepositRow {
-                            start: day_text(p.start),
-                            end: day_text(p.end),
-                            payment_date: day_text(p.payment_date),
-                            captured_yen: captured,
-                            captures,
-                            refunded_yen: refunded,
-                            refunds,
-                            fee_yen: e.fee.0,
-                            transfer_fee_yen: e.transfer_fee.0,
-                            expected_yen: e.amount.0,
-                            to_come,
-                        });
-                    }
-                    Err(m) => {
-                        lacking = m;
-                        break;
-                    }
-                }
-            }
+/// Each settlement period's expected deposit per method, from the money ledger.
+pub(crate) async fn expected_deposits(
+    cx: &Context,
+    query: ExpectedDepositsQuery,
+) -> Result<ExpectedDepositsReport, AppError> {
+    let today = tokyo_day(cx.now());
+    let default_from = today
+        .checked_sub_months(chrono::Months::new(2))
+        .unwrap_or(today);
+    let from = match &query.from {
+        Some(f) => japan_day(("開始日", "first day"), f)?,
+        None => default_from,
+    };
+    let to = match &query.to {
+        Some(t) => japan_day(("終了日", "last day"), t)?,
+        None => today,
+    };
+    if to < from || to - from > domain::RULES.sales_range_max {
+        return Err(AppError::refused(
+            ErrorCode::InvalidRange,
+            Text::new(
+                "期間が正しくありません(終了日が開始日より前か、10 年を超えています)。",
+                "The range is not valid (the last day is before the first, or it is longer than ten years).",
+            ),
+        ));
+    }
+    let mut methods = Vec::new();
+    let mut to_come_yen = 0;
+    for method in PaymentMethod::ALL {
+        let contract = contract_of(method, &stored_contract(cx, method)?);
+        let missing = contract.missing();
+        if missing.contains(&ContractField::Cycles) {
             methods.push(MethodDeposits {
                 method: method_to(method),
-                missing: missing_texts(&lacking),
-                periods: if lacking.is_empty() { rows } else { Vec::new() },
+                missing: missing_texts(&missing),
+                periods: Vec::new(),
             });
+            continue;
         }
-        Ok(ExpectedDepositsReport {
-            from: day_text(from),
-            to: day_text(to),
-            methods,
-            to_come_yen,
-        })
+        let periods = domain::deposits::periods_overlapping(&contract, from, to);
+        let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
+            continue;
+        };
+        let end = last.end.succ_opt().unwrap_or(last.end);
+        let cells = cx
+            .store()
+            .sales(tokyo_day_start(first.start), tokyo_day_start(end))?
+            .cells(Period::Day);
+        let mut rows = Vec::new();
+        let mut lacking = Vec::new();
+        for p in periods {
+            let mine = cells
+                .iter()
+                .filter(|c| c.method == method && c.start >= p.start && c.start <= p.end);
+            let (mut captured, mut captures, mut refunded, mut refunds) = (0, 0, 0, 0);
+            for c in mine {
+                captured += c.captured.0;
+                captures += c.captures;
+                refunded += c.refunded.0;
+                refunds += c.refunds;
+            }
+            match domain::deposits::expected(
+                &contract,
+                p,
+                domain::Yen(captured),
+                captures,
+                domain::Yen(refunded),
+                refunds,
+            ) {
+                Ok(e) => {
+                    let to_come = p.payment_date >= today;
+                    if to_come {
+                        to_come_yen += e.amount.0;
+                    }
+                    rows.push(ExpectedDepositRow {
+                        start: day_text(p.start),
+                        end: day_text(p.end),
+                        payment_date: day_text(p.payment_date),
+                        captured_yen: captured,
+                        captures,
+                        refunded_yen: refunded,
+                        refunds,
+                        fee_yen: e.fee.0,
+                        transfer_fee_yen: e.transfer_fee.0,
+                        expected_yen: e.amount.0,
+                        to_come,
+                    });
+                }
+                Err(m) => {
+                    lacking = m;
+                    break;
+                }
+            }
+        }
+        methods.push(MethodDeposits {
+            method: method_to(method),
+            missing: missing_texts(&lacking),
+            periods: if lacking.is_empty() { rows } else { Vec::new() },
+        });
     }
+    Ok(ExpectedDepositsReport {
+        from: day_text(from),
+        to: day_text(to),
+        methods,
+        to_come_yen,
+    })
 }
 
 fn signed(m: &crate::dto::money::MovementItem) -> i64 {
@@ -343,241 +345,241 @@ fn signed(m: &crate::dto::money::MovementItem) -> i64 {
     }
 }
 
-impl Desk {
-    /// The expected deposit of one period of `method` (its captures and refunds from the
-    /// ledger), or what the contract lacks.
-    pub(crate) fn period_row(
-        &self,
-        method: PaymentMethod,
-        contract: &Contract,
-        p: domain::deposits::SettlementPeriod,
-        today: NaiveDate,
-    ) -> Result<Result<ExpectedDepositRow, Vec<ContractField>>, AppError> {
-        let end = p.end.succ_opt().unwrap_or(p.end);
-        let cells = self
-            .store()
-            .sales(tokyo_day_start(p.start), tokyo_day_start(end))?
-            .cells(Period::Month);
-        let (mut captured, mut captures, mut refunded, mut refunds) = (0, 0, 0, 0);
-        for c in cells.iter().filter(|c| c.method == method) {
-            captured += c.captured.0;
-            captures += c.captures;
-            refunded += c.refunded.0;
-            refunds += c.refunds;
+/// The expected deposit of one period of `method` (its captures and refunds from the
+/// ledger), or what the contract lacks.
+pub(crate) fn period_row(
+    cx: &Context,
+    method: PaymentMethod,
+    contract: &Contract,
+    p: domain::deposits::SettlementPeriod,
+    today: NaiveDate,
+) -> Result<Result<ExpectedDepositRow, Vec<ContractField>>, AppError> {
+    let end = p.end.succ_opt().unwrap_or(p.end);
+    let cells = cx
+        .store()
+        .sales(tokyo_day_start(p.start), tokyo_day_start(end))?
+        .cells(Period::Month);
+    let (mut captured, mut captures, mut refunded, mut refunds) = (0, 0, 0, 0);
+    for c in cells.iter().filter(|c| c.method == method) {
+        captured += c.captured.0;
+        captures += c.captures;
+        refunded += c.refunded.0;
+        refunds += c.refunds;
+    }
+    Ok(domain::deposits::expected(
+        contract,
+        p,
+        domain::Yen(captured),
+        captures,
+        domain::Yen(refunded),
+        refunds,
+    )
+    .map(|e| ExpectedDepositRow {
+        start: day_text(p.start),
+        end: day_text(p.end),
+        payment_date: day_text(p.payment_date),
+        captured_yen: captured,
+        captures,
+        refunded_yen: refunded,
+        refunds,
+        fee_yen: e.fee.0,
+        transfer_fee_yen: e.transfer_fee.0,
+        expected_yen: e.amount.0,
+        to_come: p.payment_date >= today,
+    }))
+}
+
+/// Records a deposit received (typed) and returns it reconciled.
+pub(crate) async fn record_deposit(
+    cx: &Context,
+    input: crate::dto::money::DepositInput,
+) -> Result<crate::dto::money::ReconciledDeposit, AppError> {
+    let (method, day, amount) = typed_deposit(&input)?;
+    let id = cx.store().record_deposit(method, day, amount, cx.now())?;
+    reconciled(cx, id, day).await
+}
+
+/// Corrects a deposit typed by hand (method, day, amount); the values it replaces are
+/// kept. A deposit imported from the bank's statement is refused: it is the bank's.
+pub(crate) async fn correct_deposit(
+    cx: &Context,
+    id: i64,
+    input: crate::dto::money::DepositInput,
+) -> Result<crate::dto::money::ReconciledDeposit, AppError> {
+    let (method, day, amount) = typed_deposit(&input)?;
+    apply_correction(
+        cx,
+        id,
+        store::DepositCorrection::Correct(method, day, amount),
+    )?;
+    reconciled(cx, id, day).await
+}
+
+/// Withdraws a deposit typed by mistake: no longer counted in the reconciliation, the
+/// deposit check or the journal files; kept, with its values, in the store.
+pub(crate) async fn withdraw_deposit(cx: &Context, id: i64) -> Result<(), AppError> {
+    apply_correction(cx, id, store::DepositCorrection::Withdraw)
+}
+
+fn apply_correction(
+    cx: &Context,
+    id: i64,
+    correction: store::DepositCorrection,
+) -> Result<(), AppError> {
+    let done = cx.store().correct_deposit(id, correction, cx.now())?;
+    match done {
+        Ok(()) => {
+            tracing::info!(deposit = id, ?correction, "deposit corrected");
+            Ok(())
         }
-        Ok(domain::deposits::expected(
-            contract,
-            p,
-            domain::Yen(captured),
-            captures,
-            domain::Yen(refunded),
-            refunds,
-        )
-        .map(|e| ExpectedDepositRow {
-            start: day_text(p.start),
-            end: day_text(p.end),
-            payment_date: day_text(p.payment_date),
-            captured_yen: captured,
-            captures,
-            refunded_yen: refunded,
-            refunds,
-            fee_yen: e.fee.0,
-            transfer_fee_yen: e.transfer_fee.0,
-            expected_yen: e.amount.0,
-            to_come: p.payment_date >= today,
-        }))
-    }
-
-    /// Records a deposit received (typed) and returns it reconciled.
-    pub async fn record_deposit(
-        &self,
-        input: crate::dto::money::DepositInput,
-    ) -> Result<crate::dto::money::ReconciledDeposit, AppError> {
-        let (method, day, amount) = typed_deposit(&input)?;
-        let id = self
-            .store()
-            .record_deposit(method, day, amount, self.now())?;
-        self.reconciled(id, day).await
-    }
-
-    /// Corrects a deposit typed by hand (method, day, amount); the values it replaces are
-    /// kept. A deposit imported from the bank's statement is refused: it is the bank's.
-    pub async fn correct_deposit(
-        &self,
-        id: i64,
-        input: crate::dto::money::DepositInput,
-    ) -> Result<crate::dto::money::ReconciledDeposit, AppError> {
-        let (method, day, amount) = typed_deposit(&input)?;
-        self.apply_correction(id, store::DepositCorrection::Correct(method, day, amount))?;
-        self.reconciled(id, day).await
-    }
-
-    /// Withdraws a deposit typed by mistake: no longer counted in the reconciliation, the
-    /// deposit check or the journal files; kept, with its values, in the store.
-    pub async fn withdraw_deposit(&self, id: i64) -> Result<(), AppError> {
-        self.apply_correction(id, store::DepositCorrection::Withdraw)
-    }
-
-    fn apply_correction(
-        &self,
-        id: i64,
-        correction: store::DepositCorrection,
-    ) -> Result<(), AppError> {
-        let done = self.store().correct_deposit(id, correction, self.now())?;
-        match done {
-            Ok(()) => {
-                tracing::info!(deposit = id, ?correction, "deposit corrected");
-                Ok(())
-            }
-            Err(store::DepositNotCorrected::NotFound) => Err(AppError::refused(
-                ErrorCode::DepositNotFound,
-                Text::new(
-                    "この入金の記録が見つかりません(取り消し済みかもしれません)。画面を開き直してください。",
-                    "This deposit is not recorded (it may have been withdrawn). Open the screen again.",
-                ),
-            )),
-            Err(store::DepositNotCorrected::Imported) => Err(AppError::refused(
-                ErrorCode::DepositImported,
-                Text::new(
-                    "銀行の明細から取り込んだ入金は訂正できません。明細の記録どおりに残します。",
-                    "A deposit imported from the bank's statement cannot be corrected: it stays as the bank recorded it.",
-                ),
-            )),
-        }
-    }
-
-    /// One recorded deposit, reconciled.
-    async fn reconciled(
-        &self,
-        id: i64,
-        day: NaiveDate,
-    ) -> Result<crate::dto::money::ReconciledDeposit, AppError> {
-        let report = self
-            .reconciliation(crate::dto::money::ExpectedDepositsQuery {
-                from: Some(day_text(day)),
-                to: Some(day_text(day)),
-            })
-            .await?;
-        report
-            .deposits
-            .into_iter()
-            .find(|d| d.id == id)
-            .ok_or_else(|| {
-                AppError::internal(ErrorCode::DepositLost, "the deposit just recorded is gone")
-            })
-    }
-
-    /// The deposits received from `from` to `to` (default: the last two months), each
-    /// matched to the period it pays, with the difference and what explains it.
-    pub async fn reconciliation(
-        &self,
-        query: crate::dto::money::ExpectedDepositsQuery,
-    ) -> Result<crate::dto::money::ReconciliationReport, AppError> {
-        let today = tokyo_day(self.now());
-        let from = match &query.from {
-            Some(f) => japan_day(("開始日", "first day"), f)?,
-            None => today
-                .checked_sub_months(chrono::Months::new(2))
-                .unwrap_or(today),
-        };
-        let to = match &query.to {
-            Some(t) => japan_day(("終了日", "last day"), t)?,
-            None => today,
-        };
-        let received = self.store().deposits_received(from, to)?;
-        let mut out = Vec::new();
-        for d in received {
-            let mut item = self
-                .reconcile_one(d.id, d.method, d.received_on, d.amount, today)
-                .await?;
-            item.imported = d.imported;
-            let corrections = self.store().deposit_corrections(d.id)?.len();
-            item.corrections = u32::try_from(corrections).unwrap_or(u32::MAX);
-            out.push(item);
-        }
-        Ok(crate::dto::money::ReconciliationReport {
-            from: day_text(from),
-            to: day_text(to),
-            deposits: out,
-        })
+        Err(store::DepositNotCorrected::NotFound) => Err(AppError::refused(
+            ErrorCode::DepositNotFound,
+            Text::new(
+                "この入金の記録が見つかりません(取り消し済みかもしれません)。画面を開き直してください。",
+                "This deposit is not recorded (it may have been withdrawn). Open the screen again.",
+            ),
+        )),
+        Err(store::DepositNotCorrected::Imported) => Err(AppError::refused(
+            ErrorCode::DepositImported,
+            Text::new(
+                "銀行の明細から取り込んだ入金は訂正できません。明細の記録どおりに残します。",
+                "A deposit imported from the bank's statement cannot be corrected: it stays as the bank recorded it.",
+            ),
+        )),
     }
 }
 
-impl Desk {
-    /// One deposit (recorded, or a statement line not recorded yet: `id` 0) matched to the
-    /// period it pays, with its difference from the expected deposit and what explains it.
-    pub(crate) async fn reconcile_one(
-        &self,
-        id: i64,
-        method: PaymentMethod,
-        received_on: NaiveDate,
-        amount: domain::Yen,
-        today: NaiveDate,
-    ) -> Result<crate::dto::money::ReconciledDeposit, AppError> {
-        let contract = contract_of(method, &self.stored_contract(method)?);
-        let missing = contract.missing();
-        let mut item = crate::dto::money::ReconciledDeposit {
-            id,
-            method: method_to(method),
-            received_on: day_text(received_on),
-            amount_yen: amount.0,
-            period: None,
-            difference_yen: None,
-            explanation: Vec::new(),
-            explained: false,
-            implied_fee_rate: None,
-            missing: missing_texts(&missing),
-            imported: false,
-            corrections: 0,
-        };
-        if !missing.is_empty() {
-            return Ok(item);
-        }
-        let Some(p) = matched_period(&contract, received_on) else {
-            return Ok(item);
-        };
-        let Ok(row) = self.period_row(method, &contract, p, today)? else {
-            return Ok(item);
-        };
-        let difference = amount.0 - row.expected_yen;
-        // Money that moved after the period closed, up to the day it arrived.
-        let after = match p.end.succ_opt() {
-            Some(next) if next <= received_on => {
-                self.sales_movements(crate::dto::money::MovementsQuery {
+/// One recorded deposit, reconciled.
+async fn reconciled(
+    cx: &Context,
+    id: i64,
+    day: NaiveDate,
+) -> Result<crate::dto::money::ReconciledDeposit, AppError> {
+    let report = reconciliation(
+        cx,
+        crate::dto::money::ExpectedDepositsQuery {
+            from: Some(day_text(day)),
+            to: Some(day_text(day)),
+        },
+    )
+    .await?;
+    report
+        .deposits
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or_else(|| {
+            AppError::internal(ErrorCode::DepositLost, "the deposit just recorded is gone")
+        })
+}
+
+/// The deposits received from `from` to `to` (default: the last two months), each
+/// matched to the period it pays, with the difference and what explains it.
+pub(crate) async fn reconciliation(
+    cx: &Context,
+    query: crate::dto::money::ExpectedDepositsQuery,
+) -> Result<crate::dto::money::ReconciliationReport, AppError> {
+    let today = tokyo_day(cx.now());
+    let from = match &query.from {
+        Some(f) => japan_day(("開始日", "first day"), f)?,
+        None => today
+            .checked_sub_months(chrono::Months::new(2))
+            .unwrap_or(today),
+    };
+    let to = match &query.to {
+        Some(t) => japan_day(("終了日", "last day"), t)?,
+        None => today,
+    };
+    let received = cx.store().deposits_received(from, to)?;
+    let mut out = Vec::new();
+    for d in received {
+        let mut item = reconcile_one(cx, d.id, d.method, d.received_on, d.amount, today).await?;
+        item.imported = d.imported;
+        let corrections = cx.store().deposit_corrections(d.id)?.len();
+        item.corrections = u32::try_from(corrections).unwrap_or(u32::MAX);
+        out.push(item);
+    }
+    Ok(crate::dto::money::ReconciliationReport {
+        from: day_text(from),
+        to: day_text(to),
+        deposits: out,
+    })
+}
+
+/// One deposit (recorded, or a statement line not recorded yet: `id` 0) matched to the
+/// period it pays, with its difference from the expected deposit and what explains it.
+pub(crate) async fn reconcile_one(
+    cx: &Context,
+    id: i64,
+    method: PaymentMethod,
+    received_on: NaiveDate,
+    amount: domain::Yen,
+    today: NaiveDate,
+) -> Result<crate::dto::money::ReconciledDeposit, AppError> {
+    let contract = contract_of(method, &stored_contract(cx, method)?);
+    let missing = contract.missing();
+    let mut item = crate::dto::money::ReconciledDeposit {
+        id,
+        method: method_to(method),
+        received_on: day_text(received_on),
+        amount_yen: amount.0,
+        period: None,
+        difference_yen: None,
+        explanation: Vec::new(),
+        explained: false,
+        implied_fee_rate: None,
+        missing: missing_texts(&missing),
+        imported: false,
+        corrections: 0,
+    };
+    if !missing.is_empty() {
+        return Ok(item);
+    }
+    let Some(p) = matched_period(&contract, received_on) else {
+        return Ok(item);
+    };
+    let Ok(row) = period_row(cx, method, &contract, p, today)? else {
+        return Ok(item);
+    };
+    let difference = amount.0 - row.expected_yen;
+    // Money that moved after the period closed, up to the day it arrived.
+    let after = match p.end.succ_opt() {
+        Some(next) if next <= received_on => {
+            money::sales_movements(
+                cx,
+                crate::dto::money::MovementsQuery {
                     from: day_text(next),
                     to: day_text(received_on),
                     method: Some(method_to(method)),
-                })
-                .await?
-                .items
-            }
-            _ => Vec::new(),
-        };
-        let signed_amounts: Vec<i64> = after.iter().map(signed).collect();
-        let (explanation, explained) = match domain::deposits::explain(difference, &signed_amounts)
-        {
-            Some(which) => (which.into_iter().map(|i| after[i].clone()).collect(), true),
-            None => (after, false),
-        };
-        if !explained && row.captured_yen > 0 {
-            // The rate that would make the figures meet: a fee change shows here.
-            let fee = row.captured_yen - row.refunded_yen - row.transfer_fee_yen - amount.0;
-            if fee >= 0 {
-                let bp = fee * 10_000 / row.captured_yen;
-                item.implied_fee_rate = u32::try_from(bp).ok().map(domain::deposits::fee_rate_text);
-            }
+                },
+            )
+            .await?
+            .items
         }
-        item.period = Some(row);
-        item.difference_yen = Some(difference);
-        item.explanation = explanation;
-        item.explained = explained;
-        Ok(item)
+        _ => Vec::new(),
+    };
+    let signed_amounts: Vec<i64> = after.iter().map(signed).collect();
+    let (explanation, explained) = match domain::deposits::explain(difference, &signed_amounts) {
+        Some(which) => (which.into_iter().map(|i| after[i].clone()).collect(), true),
+        None => (after, false),
+    };
+    if !explained && row.captured_yen > 0 {
+        // The rate that would make the figures meet: a fee change shows here.
+        let fee = row.captured_yen - row.refunded_yen - row.transfer_fee_yen - amount.0;
+        if fee >= 0 {
+            let bp = fee * 10_000 / row.captured_yen;
+            item.implied_fee_rate = u32::try_from(bp).ok().map(domain::deposits::fee_rate_text);
+        }
     }
+    item.period = Some(row);
+    item.difference_yen = Some(difference);
+    item.explanation = explanation;
+    item.explained = explained;
+    Ok(item)
+}
 
-    /// The contract of `method` as saved.
-    pub(crate) fn contract(&self, method: PaymentMethod) -> Result<Contract, AppError> {
-        Ok(contract_of(method, &self.stored_contract(method)?))
-    }
+/// The contract of `method` as saved.
+pub(crate) fn contract(cx: &Context, method: PaymentMethod) -> Result<Contract, AppError> {
+    Ok(contract_of(method, &stored_contract(cx, method)?))
 }
 
 /// The settlement period a deposit received on `received_on` pays (the contract's cycles

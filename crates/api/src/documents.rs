@@ -19,13 +19,15 @@ use domain::{Order, OrderId, PaymentStatus, RULES, Yen};
 use store::documents::{ItemRate, ShopImage, ShopProfile};
 
 use crate::ErrorCode;
+use crate::context::Context;
 use crate::dto::OrderDetail;
 use crate::dto::documents::{
     DepositCheckInput, DocumentKindCode, DocumentsReport, IssueDocumentsRequest, IssuedDocument,
     ItemRateCode, RoundingCode, ShopDetails, ShopDetailsInput, ShopImageCode,
 };
 use crate::files::{UserFile, read_user_file};
-use crate::{AppError, Desk, Text};
+use crate::orders;
+use crate::{AppError, Text};
 
 fn kind_of(code: DocumentKindCode) -> DocumentKind {
     match code {
@@ -311,336 +313,332 @@ fn order_document(
     }
 }
 
-impl Desk {
-    /// The shop's details for its documents.
-    pub async fn shop_details(&self) -> Result<ShopDetails, AppError> {
-        let store = self.store();
-        Ok(details_dto(shop_name(&store)?, &store.shop_profile()?))
-    }
+/// The shop's details for its documents.
+pub(crate) async fn shop_details(cx: &Context) -> Result<ShopDetails, AppError> {
+    let store = cx.store();
+    Ok(details_dto(shop_name(&store)?, &store.shop_profile()?))
+}
 
-    /// Saves the shop's details; a registration number that does not check out is refused
-    /// and nothing is saved.
-    pub async fn save_shop_details(
-        &self,
-        input: ShopDetailsInput,
-    ) -> Result<ShopDetails, AppError> {
-        let registration_number = match optional(&input.registration_number) {
-            None => None,
-            Some(typed) => Some(
-                RegistrationNumber::parse(&typed)
-                    .map_err(|e| {
-                        AppError::foreign(e.code(), crate::convert::text(&e.message()), None)
-                    })?
-                    .as_str()
-                    .to_owned(),
+/// Saves the shop's details; a registration number that does not check out is refused
+/// and nothing is saved.
+pub(crate) async fn save_shop_details(
+    cx: &Context,
+    input: ShopDetailsInput,
+) -> Result<ShopDetails, AppError> {
+    let registration_number = match optional(&input.registration_number) {
+        None => None,
+        Some(typed) => Some(
+            RegistrationNumber::parse(&typed)
+                .map_err(|e| AppError::foreign(e.code(), crate::convert::text(&e.message()), None))?
+                .as_str()
+                .to_owned(),
+        ),
+    };
+    let limit = RULES.buyer_text_max_chars;
+    for (value, ja, en) in [
+        (&input.postal_code, "郵便番号", "postal code"),
+        (&input.address, "住所", "address"),
+        (&input.phone, "電話番号", "phone number"),
+    ] {
+        if value.trim().chars().count() > limit {
+            return Err(AppError::refused(
+                ErrorCode::ShopDetailTooLong,
+                Text::new(
+                    &format!("{ja}が長すぎます（{limit}文字まで）。"),
+                    &format!("The {en} is too long ({limit} characters at most)."),
+                ),
+            ));
+        }
+    }
+    let now = cx.now();
+    let mut store = cx.store();
+    let mut profile = store.shop_profile()?;
+    profile.postal_code = optional(&input.postal_code);
+    profile.address = optional(&input.address);
+    profile.phone = optional(&input.phone);
+    profile.registration_number = registration_number;
+    profile.rounding = match input.rounding {
+        RoundingCode::Down => domain::invoice::Rounding::Down,
+        RoundingCode::Up => domain::invoice::Rounding::Up,
+        RoundingCode::HalfUp => domain::invoice::Rounding::HalfUp,
+    };
+    profile.item_rate = match input.item_rate {
+        ItemRateCode::Standard => ItemRate::Standard,
+        ItemRateCode::Reduced => ItemRate::Reduced,
+    };
+    store.save_shop_profile(&profile, now)?;
+    Ok(details_dto(shop_name(&store)?, &store.shop_profile()?))
+}
+
+/// Sets the logo or seal from a PNG file (read under `RULES.max_image_file_bytes`,
+/// checked by drawing it), or removes it with `None`.
+pub(crate) async fn set_shop_image(
+    cx: &Context,
+    which: ShopImageCode,
+    path: Option<String>,
+) -> Result<ShopDetails, AppError> {
+    let png = match path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => None,
+        Some(path) => {
+            let bytes = read_user_file(Path::new(path), UserFile::Image, "画像", "image ")?;
+            documents::check_image(&bytes).map_err(|_| {
+                AppError::new(
+                    ErrorCode::ImageNotPng,
+                    Text::new(
+                        &format!("「{path}」はPNG画像として読めませんでした。"),
+                        &format!("\"{path}\" could not be read as a PNG image."),
+                    ),
+                    Some(Text::new(
+                        "画像をPNG形式で保存し直してから選んでください。",
+                        "Save the image as a PNG and select it again.",
+                    )),
+                )
+            })?;
+            Some(bytes)
+        }
+    };
+    let which = match which {
+        ShopImageCode::Logo => ShopImage::Logo,
+        ShopImageCode::Seal => ShopImage::Seal,
+    };
+    let now = cx.now();
+    let mut store = cx.store();
+    store.set_shop_image(which, png.as_deref(), now)?;
+    Ok(details_dto(shop_name(&store)?, &store.shop_profile()?))
+}
+
+/// Issues documents of one kind for the orders into one PDF at `path`, built from each
+/// order as it stands now, and records each issue in the order's history.
+pub(crate) async fn issue_documents(
+    cx: &Context,
+    request: IssueDocumentsRequest,
+) -> Result<DocumentsReport, AppError> {
+    let kind = kind_of(request.kind);
+    let path = request.path.trim();
+    if path.is_empty() {
+        return Err(AppError::refused(
+            ErrorCode::NoPath,
+            Text::new(
+                "保存先のファイルを選んでください。",
+                "Choose the file to save to.",
             ),
-        };
-        let limit = RULES.buyer_text_max_chars;
-        for (value, ja, en) in [
-            (&input.postal_code, "郵便番号", "postal code"),
-            (&input.address, "住所", "address"),
-            (&input.phone, "電話番号", "phone number"),
-        ] {
-            if value.trim().chars().count() > limit {
-                return Err(AppError::refused(
-                    ErrorCode::ShopDetailTooLong,
-                    Text::new(
-                        &format!("{ja}が長すぎます（{limit}文字まで）。"),
-                        &format!("The {en} is too long ({limit} characters at most)."),
-                    ),
-                ));
-            }
-        }
-        let now = self.now();
-        let mut store = self.store();
-        let mut profile = store.shop_profile()?;
-        profile.postal_code = optional(&input.postal_code);
-        profile.address = optional(&input.address);
-        profile.phone = optional(&input.phone);
-        profile.registration_number = registration_number;
-        profile.rounding = match input.rounding {
-            RoundingCode::Down => domain::invoice::Rounding::Down,
-            RoundingCode::Up => domain::invoice::Rounding::Up,
-            RoundingCode::HalfUp => domain::invoice::Rounding::HalfUp,
-        };
-        profile.item_rate = match input.item_rate {
-            ItemRateCode::Standard => ItemRate::Standard,
-            ItemRateCode::Reduced => ItemRate::Reduced,
-        };
-        store.save_shop_profile(&profile, now)?;
-        Ok(details_dto(shop_name(&store)?, &store.shop_profile()?))
+        ));
     }
-
-    /// Sets the logo or seal from a PNG file (read under `RULES.max_image_file_bytes`,
-    /// checked by drawing it), or removes it with `None`.
-    pub async fn set_shop_image(
-        &self,
-        which: ShopImageCode,
-        path: Option<String>,
-    ) -> Result<ShopDetails, AppError> {
-        let png = match path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-            None => None,
-            Some(path) => {
-                let bytes = read_user_file(Path::new(path), UserFile::Image, "画像", "image ")?;
-                documents::check_image(&bytes).map_err(|_| {
-                    AppError::new(
-                        ErrorCode::ImageNotPng,
-                        Text::new(
-                            &format!("「{path}」はPNG画像として読めませんでした。"),
-                            &format!("\"{path}\" could not be read as a PNG image."),
-                        ),
-                        Some(Text::new(
-                            "画像をPNG形式で保存し直してから選んでください。",
-                            "Save the image as a PNG and select it again.",
-                        )),
-                    )
-                })?;
-                Some(bytes)
-            }
-        };
-        let which = match which {
-            ShopImageCode::Logo => ShopImage::Logo,
-            ShopImageCode::Seal => ShopImage::Seal,
-        };
-        let now = self.now();
-        let mut store = self.store();
-        store.set_shop_image(which, png.as_deref(), now)?;
-        Ok(details_dto(shop_name(&store)?, &store.shop_profile()?))
+    if request.order_ids.len() > RULES.max_orders_per_document_file {
+        let max = RULES.max_orders_per_document_file;
+        return Err(AppError::refused(
+            ErrorCode::TooManyDocuments,
+            Text::new(
+                &format!("一度に発行できるのは{max}件までです。選ぶ注文を減らしてください。"),
+                &format!("At most {max} orders can be issued at once. Select fewer."),
+            ),
+        ));
     }
-
-    /// Issues documents of one kind for the orders into one PDF at `path`, built from each
-    /// order as it stands now, and records each issue in the order's history.
-    pub async fn issue_documents(
-        &self,
-        request: IssueDocumentsRequest,
-    ) -> Result<DocumentsReport, AppError> {
-        let kind = kind_of(request.kind);
-        let path = request.path.trim();
-        if path.is_empty() {
-            return Err(AppError::refused(
-                ErrorCode::NoPath,
+    let now = cx.now();
+    let (shop, pages, issues) = {
+        let store = cx.store();
+        let profile = store.shop_profile()?;
+        let name = shop_name(&store)?;
+        if name.is_empty() {
+            return Err(AppError::new(
+                ErrorCode::ShopNameMissing,
                 Text::new(
-                    "保存先のファイルを選んでください。",
-                    "Choose the file to save to.",
+                    "帳票に載せるショップ名がまだ設定されていません。",
+                    "The shop's name for its documents is not set yet.",
                 ),
+                Some(name_in_settings()),
             ));
         }
-        if request.order_ids.len() > RULES.max_orders_per_document_file {
-            let max = RULES.max_orders_per_document_file;
-            return Err(AppError::refused(
-                ErrorCode::TooManyDocuments,
-                Text::new(
-                    &format!("一度に発行できるのは{max}件までです。選ぶ注文を減らしてください。"),
-                    &format!("At most {max} orders can be issued at once. Select fewer."),
-                ),
-            ));
+        let shop = shop_of(name, &profile);
+        if kind.is_qualified_invoice() && shop.registration_number.is_none() {
+            return Err(from_document_error(&DocumentError::NoRegistrationNumber));
         }
-        let now = self.now();
-        let (shop, pages, issues) = {
-            let store = self.store();
-            let profile = store.shop_profile()?;
-            let name = shop_name(&store)?;
-            if name.is_empty() {
-                return Err(AppError::new(
-                    ErrorCode::ShopNameMissing,
-                    Text::new(
-                        "帳票に載せるショップ名がまだ設定されていません。",
-                        "The shop's name for its documents is not set yet.",
-                    ),
-                    Some(name_in_settings()),
-                ));
+        let mut refused: Vec<(String, Text)> = Vec::new();
+        let mut pages = Vec::new();
+        let mut issues = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for &id in &request.order_ids {
+            if !seen.insert(id) {
+                continue;
             }
-            let shop = shop_of(name, &profile);
-            if kind.is_qualified_invoice() && shop.registration_number.is_none() {
-                return Err(from_document_error(&DocumentError::NoRegistrationNumber));
-            }
-            let mut refused: Vec<(String, Text)> = Vec::new();
-            let mut pages = Vec::new();
-            let mut issues = Vec::new();
-            let mut seen = std::collections::HashSet::new();
-            for &id in &request.order_ids {
-                if !seen.insert(id) {
-                    continue;
-                }
-                let order = store
-                    .get_order(OrderId(id))?
-                    .ok_or_else(|| AppError::order_not_found(id))?;
-                if let Some(why) = refusal(kind, &order) {
-                    // Named as the shop knows it: its number, else its transaction ID.
-                    let name = if order.order_number.is_empty() {
-                        order.payment_id.clone()
-                    } else {
-                        order.order_number.clone()
-                    };
-                    refused.push((name, why));
-                    continue;
-                }
-                let details = store.order_details(OrderId(id))?;
-                let refunds: Vec<(chrono::NaiveDate, Yen)> = store
-                    .order_movements(OrderId(id))?
-                    .into_iter()
-                    .filter(|m| m.kind == domain::money::MovementKind::Refund)
-                    .map(|m| (domain::money::tokyo_day(m.at), m.amount))
-                    .collect();
-                let document = order_document(&order, details.as_ref(), &profile, &refunds);
-                let count = store.document_issue_count(OrderId(id), kind.code())?;
-                let number_part = if order.order_number.is_empty() {
-                    id.to_string()
+            let order = store
+                .get_order(OrderId(id))?
+                .ok_or_else(|| AppError::order_not_found(id))?;
+            if let Some(why) = refusal(kind, &order) {
+                // Named as the shop knows it: its number, else its transaction ID.
+                let name = if order.order_number.is_empty() {
+                    order.payment_id.clone()
                 } else {
                     order.order_number.clone()
                 };
-                let issue = Issue {
-                    issued_on: japan_day(now),
-                    number: format!("{}-{number_part}-{}", letter(kind), count + 1),
-                    reissue: count > 0,
-                };
-                let (ja, en) = if issue.reissue {
-                    ("を再発行しました", "reissued")
-                } else {
-                    ("を発行しました", "issued")
-                };
-                issues.push(store::DocumentIssue {
-                    order: OrderId(id),
-                    kind: kind.code(),
-                    number: issue.number.clone(),
-                    reissue: issue.reissue,
-                    amount: document.payment_amount,
-                    history: domain::Text::new(
-                        format!(
-                            "{}（{}、{}）{ja}",
-                            kind.title(),
-                            issue.number,
-                            domain::history::yen(document.payment_amount)
-                        ),
-                        format!(
-                            "{} {} ({}, {}) {en}",
-                            english_title(kind),
-                            issue.number,
-                            domain::history::yen(document.payment_amount),
-                            if issue.reissue {
-                                "marked 再発行"
-                            } else {
-                                "first copy"
-                            }
-                        ),
-                    ),
-                });
-                pages.push((document, issue));
+                refused.push((name, why));
+                continue;
             }
-            if !refused.is_empty() {
-                let list_ja: Vec<String> = refused
-                    .iter()
-                    .map(|(n, why)| format!("注文 {n}: {}", why.ja))
-                    .collect();
-                let list_en: Vec<String> = refused
-                    .iter()
-                    .map(|(n, why)| format!("order {n}: {}", why.en))
-                    .collect();
-                return Err(AppError::new(
-                    if kind == DocumentKind::Receipt {
-                        ErrorCode::ReceiptRefused
-                    } else {
-                        ErrorCode::DocumentRefused
-                    },
-                    Text::new(
-                        &format!(
-                            "{}を発行できない注文があるため、ファイルは作っていません。{}",
-                            kind.title(),
-                            list_ja.join(" ")
-                        ),
-                        &format!(
-                            "Some orders cannot have a {}, so no file was made. {}",
-                            english_title(kind),
-                            list_en.join(" ")
-                        ),
+            let details = store.order_details(OrderId(id))?;
+            let refunds: Vec<(chrono::NaiveDate, Yen)> = store
+                .order_movements(OrderId(id))?
+                .into_iter()
+                .filter(|m| m.kind == domain::money::MovementKind::Refund)
+                .map(|m| (domain::money::tokyo_day(m.at), m.amount))
+                .collect();
+            let document = order_document(&order, details.as_ref(), &profile, &refunds);
+            let count = store.document_issue_count(OrderId(id), kind.code())?;
+            let number_part = if order.order_number.is_empty() {
+                id.to_string()
+            } else {
+                order.order_number.clone()
+            };
+            let issue = Issue {
+                issued_on: japan_day(now),
+                number: format!("{}-{number_part}-{}", letter(kind), count + 1),
+                reissue: count > 0,
+            };
+            let (ja, en) = if issue.reissue {
+                ("を再発行しました", "reissued")
+            } else {
+                ("を発行しました", "issued")
+            };
+            issues.push(store::DocumentIssue {
+                order: OrderId(id),
+                kind: kind.code(),
+                number: issue.number.clone(),
+                reissue: issue.reissue,
+                amount: document.payment_amount,
+                history: domain::Text::new(
+                    format!(
+                        "{}（{}、{}）{ja}",
+                        kind.title(),
+                        issue.number,
+                        domain::history::yen(document.payment_amount)
                     ),
-                    Some(Text::new(
-                        "その注文を選択から外して、もう一度発行してください。",
-                        "Leave those orders out of the selection and issue again.",
-                    )),
-                ));
-            }
-            (shop, pages, issues)
-        };
-        // Drawn without the store's lock: 50 documents take about a second.
-        let pdf = documents::render(kind, &shop, &pages).map_err(|e| from_document_error(&e))?;
-        // Recorded as the file is written, in one transaction: a failed write records
-        // nothing, and a number issued meanwhile writes no file.
-        self.store().record_document_issues(&issues, now, || {
-            crate::files::write_user_file(Path::new(path), &pdf)
-        })?;
-        let ids: Vec<i64> = issues.iter().map(|i| i.order.0).collect();
-        self.orders_changed(&ids);
-        Ok(DocumentsReport {
-            path: path.to_owned(),
-            kind: request.kind,
-            documents: issues
-                .iter()
-                .zip(&pages)
-                .map(|(i, (d, _))| IssuedDocument {
-                    order_id: i.order.0,
-                    order_number: d.order_number.clone(),
-                    number: i.number.clone(),
-                    reissue: i.reissue,
-                    amount_yen: i.amount.0,
-                })
-                .collect(),
-            bytes: u32::try_from(pdf.len()).unwrap_or(u32::MAX),
-        })
-    }
-
-    /// Marks the order's deposit received (after the capture only), or changes the mark.
-    pub async fn mark_deposit(
-        &self,
-        order_id: i64,
-        input: DepositCheckInput,
-    ) -> Result<OrderDetail, AppError> {
-        let day = NaiveDate::parse_from_str(input.received_on.trim(), "%Y-%m-%d").map_err(|_| {
-            AppError::refused(
-                ErrorCode::InvalidDate,
-                Text::new(
-                    &format!(
-                        "入金日「{}」は日付として読めません。2026-12-01 の形で入力してください。",
-                        input.received_on
-                    ),
-                    &format!(
-                        "The deposit day \"{}\" is not a date. Enter it as 2026-12-01.",
-                        input.received_on
+                    format!(
+                        "{} {} ({}, {}) {en}",
+                        english_title(kind),
+                        issue.number,
+                        domain::history::yen(document.payment_amount),
+                        if issue.reissue {
+                            "marked 再発行"
+                        } else {
+                            "first copy"
+                        }
                     ),
                 ),
-            )
-        })?;
-        let now = self.now();
-        {
-            let mut store = self.store();
-            let order = store
-                .get_order(OrderId(order_id))?
-                .ok_or_else(|| AppError::order_not_found(order_id))?;
-            let deposit =
-                domain::deposit::check(&order, day, input.amount_yen.map(Yen), japan_day(now))
-                    .map_err(|r| {
-                        AppError::foreign(r.code(), crate::convert::text(&r.message()), None)
-                    })?;
-            store.mark_deposit(OrderId(order_id), &deposit, now)?;
+            });
+            pages.push((document, issue));
         }
-        self.orders_changed(&[order_id]);
-        self.order_detail(order_id)
-    }
-
-    /// Undoes the deposit mark (recorded in the history).
-    pub async fn undo_deposit(&self, order_id: i64) -> Result<OrderDetail, AppError> {
-        let now = self.now();
-        let undone = self.store().undo_deposit(OrderId(order_id), now)?;
-        if undone.is_none() {
-            return Err(AppError::refused(
-                ErrorCode::DepositNotMarked,
+        if !refused.is_empty() {
+            let list_ja: Vec<String> = refused
+                .iter()
+                .map(|(n, why)| format!("注文 {n}: {}", why.ja))
+                .collect();
+            let list_en: Vec<String> = refused
+                .iter()
+                .map(|(n, why)| format!("order {n}: {}", why.en))
+                .collect();
+            return Err(AppError::new(
+                if kind == DocumentKind::Receipt {
+                    ErrorCode::ReceiptRefused
+                } else {
+                    ErrorCode::DocumentRefused
+                },
                 Text::new(
-                    "この注文の入金チェックはされていません。",
-                    "This order's deposit is not marked.",
+                    &format!(
+                        "{}を発行できない注文があるため、ファイルは作っていません。{}",
+                        kind.title(),
+                        list_ja.join(" ")
+                    ),
+                    &format!(
+                        "Some orders cannot have a {}, so no file was made. {}",
+                        english_title(kind),
+                        list_en.join(" ")
+                    ),
                 ),
+                Some(Text::new(
+                    "その注文を選択から外して、もう一度発行してください。",
+                    "Leave those orders out of the selection and issue again.",
+                )),
             ));
         }
-        self.orders_changed(&[order_id]);
-        self.order_detail(order_id)
+        (shop, pages, issues)
+    };
+    // Drawn without the store's lock: 50 documents take about a second.
+    let pdf = documents::render(kind, &shop, &pages).map_err(|e| from_document_error(&e))?;
+    // Recorded as the file is written, in one transaction: a failed write records
+    // nothing, and a number issued meanwhile writes no file.
+    cx.store().record_document_issues(&issues, now, || {
+        crate::files::write_user_file(Path::new(path), &pdf)
+    })?;
+    let ids: Vec<i64> = issues.iter().map(|i| i.order.0).collect();
+    cx.orders_changed(&ids);
+    Ok(DocumentsReport {
+        path: path.to_owned(),
+        kind: request.kind,
+        documents: issues
+            .iter()
+            .zip(&pages)
+            .map(|(i, (d, _))| IssuedDocument {
+                order_id: i.order.0,
+                order_number: d.order_number.clone(),
+                number: i.number.clone(),
+                reissue: i.reissue,
+                amount_yen: i.amount.0,
+            })
+            .collect(),
+        bytes: u32::try_from(pdf.len()).unwrap_or(u32::MAX),
+    })
+}
+
+/// Marks the order's deposit received (after the capture only), or changes the mark.
+pub(crate) async fn mark_deposit(
+    cx: &Context,
+    order_id: i64,
+    input: DepositCheckInput,
+) -> Result<OrderDetail, AppError> {
+    let day = NaiveDate::parse_from_str(input.received_on.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::refused(
+            ErrorCode::InvalidDate,
+            Text::new(
+                &format!(
+                    "入金日「{}」は日付として読めません。2026-12-01 の形で入力してください。",
+                    input.received_on
+                ),
+                &format!(
+                    "The deposit day \"{}\" is not a date. Enter it as 2026-12-01.",
+                    input.received_on
+                ),
+            ),
+        )
+    })?;
+    let now = cx.now();
+    {
+        let mut store = cx.store();
+        let order = store
+            .get_order(OrderId(order_id))?
+            .ok_or_else(|| AppError::order_not_found(order_id))?;
+        let deposit =
+            domain::deposit::check(&order, day, input.amount_yen.map(Yen), japan_day(now))
+                .map_err(|r| {
+                    AppError::foreign(r.code(), crate::convert::text(&r.message()), None)
+                })?;
+        store.mark_deposit(OrderId(order_id), &deposit, now)?;
     }
+    cx.orders_changed(&[order_id]);
+    orders::get_order(cx, order_id)
+}
+
+/// Undoes the deposit mark (recorded in the history).
+pub(crate) async fn undo_deposit(cx: &Context, order_id: i64) -> Result<OrderDetail, AppError> {
+    let now = cx.now();
+    let undone = cx.store().undo_deposit(OrderId(order_id), now)?;
+    if undone.is_none() {
+        return Err(AppError::refused(
+            ErrorCode::DepositNotMarked,
+            Text::new(
+                "この注文の入金チェックはされていません。",
+                "This order's deposit is not marked.",
+            ),
+        ));
+    }
+    cx.orders_changed(&[order_id]);
+    orders::get_order(cx, order_id)
 }

@@ -1,13 +1,16 @@
 //! PayDesk's host-agnostic API.
 //!
 //! Layout: [`Desk`] is the one entry point the Tauri commands (`src-tauri`), the
-//! command-line entry (crate `cli`) and the tests call; this file is its facade (opening a
-//! desk, the app's info, and the public methods that belong to no feature). `context`
-//! holds what every feature works over: the store, the keychain, the clock, the event
+//! command-line entry (crate `cli`), the demo and the tests call. `desk.rs` is its facade:
+//! [`Desk::open`], then one-line methods grouped by feature, each handing the desk's
+//! `Context` to a feature module's function of the same name. `context` holds that
+//! context, what every feature works over: the store, the keychain, the clock, the event
 //! sink, the gateway clients, and the little state each background task keeps in memory
-//! (`sync_state` for sync's). Each feature is a module of `impl Desk` methods over that
-//! context, and the modules depend on each other one way only, lowest first (`cargo xtask
-//! tidy` fails on a cycle):
+//! (`sync_state` for sync's). Each feature is a module of free functions over it
+//! (`pub(crate) async fn capture(cx: &Context, …)`); a feature calls a lower feature's
+//! function (`settings::gateway(cx)`), never `Desk`, so the modules depend on each other
+//! one way only, lowest first (`cargo xtask tidy` fails on a cycle, and on a feature module
+//! that names `Desk`):
 //!
 //! - `files` (every file the shop owner picks, read under its cap), `convert` (DTOs
 //!   built from domain and store types by hand), `error` ([`AppError`]);
@@ -54,6 +57,7 @@ mod context;
 mod convert;
 pub mod demo_servers;
 mod deposits;
+mod desk;
 mod details;
 mod documents;
 pub mod dto;
@@ -78,21 +82,13 @@ mod sync_state;
 mod templates;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub use context::{Build, Desk, EventSink, NoEvents, keychain_namespace};
-use context::{BulkShared, ClientCache, Inner, SubscriptionsShared};
 pub use demo_servers::{DemoServers, RunningDemo};
 pub use error::{AppError, ErrorCode, Text};
 /// The relay's operator guide, shown from the setup guide (see `relay::OPERATOR_GUIDE`).
 pub use relay::OPERATOR_GUIDE as RELAY_OPERATOR_GUIDE;
-
-use dto::{
-    AppInfo, ConnectionTestResult, CredentialsInput, DemoStatus, ExportReport, HomeSummary,
-    ImportPreview, ImportReport, KeychainStatus, Language, OrderDetail, OrderListCode, OrderPage,
-    OrderQuery, Settings, SettingsInput, SyncStatus,
-};
-use secrets::Keychain;
 
 /// Where PayDesk gets the time from (the workspace's one clock): the app uses
 /// [`SystemClock`]; the demo follows the embedded simulator's clock so that moving the
@@ -205,352 +201,4 @@ pub fn demo_data_dir(shop_data_dir: &std::path::Path) -> PathBuf {
 pub fn demo_requested(args: &[String]) -> bool {
     args.iter().any(|a| a == "--demo")
         || std::env::var("PAYDESK_DEMO").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-impl Desk {
-    /// Opens the database in `data_dir` (creating it), settles every operation a crash
-    /// left open (by 094 inquiry, when credentials are set), and in demo mode starts the
-    /// embedded simulator and relay. Spawn [`Desk::run_sync`] afterwards to begin
-    /// background sync.
-    pub async fn open(config: DeskConfig) -> Result<Desk, AppError> {
-        // The demo gets its own folder and keychain namespace here, in the one place every
-        // host goes through, so no host can run it over a shop's data or secrets. A build
-        // without it refuses before creating or opening anything.
-        if config.demo && config.demo_servers.is_none() {
-            return Err(demo_servers::unavailable());
-        }
-        let data_dir = config.data_dir_in_use();
-        let namespace = config.keychain_namespace();
-        std::fs::create_dir_all(&data_dir).map_err(|e| {
-            AppError::internal(
-                ErrorCode::DataDirUnusable,
-                &format!("the data folder cannot be created: {e}"),
-            )
-        })?;
-        let started = std::time::Instant::now();
-        let store = store::Store::open(data_dir.join("paydesk.sqlite3"))?;
-        let database_ms = started.elapsed().as_millis();
-        let demo = match (&config.demo_servers, config.demo) {
-            (Some(servers), true) => Some(servers.start(&data_dir.join("demo")).await?),
-            _ => None,
-        };
-        let clock = match &demo {
-            // The demo follows the simulator's clock, so moving simulated time moves ours.
-            Some(running) => running.clock(),
-            None => config.clock,
-        };
-        let keychain = Keychain::new(namespace);
-        let inner = Inner {
-            identifier: config.identifier,
-            version: config.version,
-            build: config.build,
-            data_dir,
-            keychain,
-            store: Mutex::new(store),
-            clock,
-            events: config.events,
-            sync: sync_state::SyncShared::default(),
-            clients: ClientCache::default(),
-            operations: tokio::sync::Mutex::new(()),
-            bulk: BulkShared::default(),
-            subscriptions: SubscriptionsShared::default(),
-            retry_wait_divisor: config.retry_wait_divisor.max(1),
-            relay_stall_divisor: config.relay_stall_divisor.max(1),
-            in_flight_window: config.in_flight_window,
-            notice: config.notice,
-            demo,
-            demo_available: config.demo_servers.is_some(),
-        };
-        let desk = Desk {
-            inner: Arc::new(inner),
-        };
-        if let Some(running) = &desk.inner.demo {
-            // Before recovery: a resumed demo's servers listen on new ports.
-            running.prepare(&desk).await?;
-        }
-        let demo_ms = started.elapsed().as_millis() - database_ms;
-        let settling = std::time::Instant::now();
-        // Bulk runs first: their journal entries close with the run's one line each.
-        desk.recover_bulk_runs().await;
-        desk.settle_open_operations().await;
-        // Where a cold start spends its time (issue 22).
-        tracing::info!(
-            database_ms,
-            demo_ms,
-            settlement_ms = settling.elapsed().as_millis(),
-            "desk opened"
-        );
-        Ok(desk)
-    }
-
-    pub fn app_info(&self) -> AppInfo {
-        AppInfo {
-            name: "PayDesk".into(),
-            version: self.inner.version.clone(),
-            identifier: self.inner.identifier.clone(),
-            keychain_namespace: self.inner.keychain.namespace().to_owned(),
-            build: match self.inner.build {
-                Build::Release => "release",
-                Build::Dev => "dev",
-                Build::Test => "test",
-            }
-            .into(),
-            data_dir: self.inner.data_dir.display().to_string(),
-            demo: self.is_demo(),
-            demo_available: self.inner.demo_available,
-            notice: self.inner.notice.clone(),
-        }
-    }
-
-    /// Whether the OS keychain can hold merchant secrets; the home screen warns if not.
-    pub fn keychain_status(&self) -> KeychainStatus {
-        match self.inner.keychain.probe() {
-            Ok(()) => KeychainStatus {
-                available: true,
-                problem: None,
-            },
-            Err(e) => KeychainStatus {
-                available: false,
-                problem: Some(AppError::from(e)),
-            },
-        }
-    }
-
-    /// Validates a language choice coming from the UI or the CLI.
-    pub fn parse_language(code: &str) -> Result<Language, AppError> {
-        match code {
-            "ja" => Ok(Language::Ja),
-            "en" => Ok(Language::En),
-            other => Err(AppError::new(
-                ErrorCode::InvalidLanguage,
-                Text::new(
-                    &format!(
-                        "「{other}」は使えない言語です。日本語(ja)か英語(en)を選んでください。"
-                    ),
-                    &format!(
-                        "\"{other}\" is not a supported language; choose Japanese (ja) or English (en)."
-                    ),
-                ),
-                None,
-            )),
-        }
-    }
-
-    // --- Orders -------------------------------------------------------------------------
-
-    /// One page of an order list (paged, filtered and searched in SQL).
-    pub async fn list_orders(&self, query: OrderQuery) -> Result<OrderPage, AppError> {
-        self.list_orders_sync(&query)
-    }
-
-    /// The order detail screen: summary, operations with reasons, history, details.
-    pub async fn get_order(&self, order_id: i64) -> Result<OrderDetail, AppError> {
-        self.order_detail(order_id)
-    }
-
-    /// The orders with this order number (the shop's own number; several orders may share
-    /// one): the command line names orders by it.
-    pub fn orders_with_number(&self, order_number: &str) -> Result<Vec<i64>, AppError> {
-        let ids = self.store().orders_by_number(order_number)?;
-        Ok(ids.into_iter().map(|id| id.0).collect())
-    }
-
-    /// The order of a gateway payment ID, if PayDesk has it (the demo's sample data).
-    pub fn order_with_payment_id(&self, payment_id: &str) -> Result<Option<i64>, AppError> {
-        let found = self.store().order_by_payment_id(payment_id)?;
-        Ok(found.map(|(id, _)| id.0))
-    }
-
-    /// Moves an order to another list (its payment is unchanged).
-    pub async fn move_order(
-        &self,
-        order_id: i64,
-        list: OrderListCode,
-    ) -> Result<OrderDetail, AppError> {
-        let now = self.now();
-        self.store()
-            .move_to_list(domain::OrderId(order_id), convert::list_from(list), now)?;
-        self.orders_changed(&[order_id]);
-        self.order_detail(order_id)
-    }
-
-    /// The shop owner's edit of the buyer's details: checked (every bad field named in
-    /// plain words, nothing saved then), saved, and recorded in the order's history.
-    pub async fn edit_buyer_details(
-        &self,
-        order_id: i64,
-        input: dto::BuyerDetailsInput,
-    ) -> Result<OrderDetail, AppError> {
-        self.order_detail(order_id)?;
-        let typed = domain::buyer::BuyerInput {
-            name: input.name,
-            kana: input.kana,
-            email: input.email,
-            phone: input.phone,
-            postal_code: input.postal_code,
-            address: [
-                input.prefecture,
-                input.city,
-                input.address_line1,
-                input.address_line2,
-            ],
-        };
-        let details = domain::buyer::check_buyer(&typed).map_err(|problems| {
-            let join = |ja: bool| {
-                problems
-                    .iter()
-                    .map(|p| {
-                        if ja {
-                            p.reason.ja.as_str()
-                        } else {
-                            p.reason.en.as_str()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(if ja { "" } else { " " })
-            };
-            AppError::new(
-                ErrorCode::InvalidBuyerDetails,
-                Text::new(&join(true), &join(false)),
-                Some(Text::new(
-                    "直してからもう一度保存してください。入力した内容はそのまま残っています。",
-                    "Correct it and save again; what you typed is still there.",
-                )),
-            )
-        })?;
-        use domain::storefront::DetailField;
-        let values = [
-            (DetailField::BuyerName, details.name),
-            (DetailField::BuyerNameKana, details.kana),
-            (DetailField::BuyerEmail, details.email),
-            (DetailField::BuyerPhone, details.phone),
-            (DetailField::ShippingZip, details.postal_code),
-            (
-                DetailField::Address,
-                store::imports::address_value(details.address),
-            ),
-        ];
-        let now = self.now();
-        let changed = self
-            .store()
-            .edit_buyer_details(domain::OrderId(order_id), &values, now)?;
-        tracing::info!(order_id, fields = changed.len(), "buyer details edited");
-        if !changed.is_empty() {
-            self.orders_changed(&[order_id]);
-        }
-        self.order_detail(order_id)
-    }
-
-    /// Hides the outside-change banner (the history keeps the lines).
-    pub async fn acknowledge_outside_change(&self, order_id: i64) -> Result<OrderDetail, AppError> {
-        let now = self.now();
-        self.store()
-            .acknowledge_outside_change(domain::OrderId(order_id), now)?;
-        self.orders_changed(&[order_id]);
-        self.order_detail(order_id)
-    }
-
-    /// Asks the gateway (094) for the order's current state and adopts it.
-    pub async fn refresh_order(&self, order_id: i64) -> Result<OrderDetail, AppError> {
-        self.refresh_order_by_inquiry(order_id).await?;
-        self.order_detail(order_id)
-    }
-
-    /// The home screen's counts and sync status.
-    pub async fn home_summary(&self) -> Result<HomeSummary, AppError> {
-        self.home_summary_sync()
-    }
-
-    // --- Settings -----------------------------------------------------------------------
-
-    /// Non-secret settings and which secrets are set (never their values).
-    pub async fn get_settings(&self) -> Result<Settings, AppError> {
-        self.settings_dto()
-    }
-
-    pub async fn save_settings(&self, input: SettingsInput) -> Result<Settings, AppError> {
-        self.save_settings_input(input)?;
-        self.inner.sync.nudge();
-        self.settings_dto()
-    }
-
-    /// Stores secrets in the OS keychain (and nowhere else).
-    pub async fn save_credentials(&self, input: CredentialsInput) -> Result<Settings, AppError> {
-        self.save_credentials_input(input)?;
-        self.inner.sync.nudge();
-        self.settings_dto()
-    }
-
-    /// Sends a real telegram (094 for a payment that cannot exist) and explains the result.
-    pub async fn test_connection(&self) -> Result<ConnectionTestResult, AppError> {
-        self.run_connection_test(None).await
-    }
-
-    /// The settings screen's test: the values on screen (unsaved) over the saved ones.
-    /// Secrets typed there are used for this test only: never stored, logged or returned.
-    pub async fn test_connection_with(
-        &self,
-        form: dto::ConnectionTestInput,
-    ) -> Result<ConnectionTestResult, AppError> {
-        self.run_connection_test(Some(&form)).await
-    }
-
-    // --- Setup guide ----------------------------------------------------------------------
-
-    /// Where the setup guide stands, and whether the window opens on it.
-    pub async fn setup_guide(&self) -> Result<dto::guide::SetupGuide, AppError> {
-        self.guide_dto()
-    }
-
-    /// The guide was opened (or reopened from Settings): it is in progress.
-    pub async fn open_setup_guide(&self) -> Result<dto::guide::SetupGuide, AppError> {
-        self.guide_open()
-    }
-
-    // --- Sync ---------------------------------------------------------------------------
-
-    pub async fn sync_status(&self) -> Result<SyncStatus, AppError> {
-        Ok(self.sync_status_dto())
-    }
-
-    // --- Import / export ----------------------------------------------------------------
-
-    /// What importing the storefront's order export (UTF-8 or Shift_JIS, matched by order
-    /// number) would change: counts, a sample old → new, and the token to apply it with.
-    /// Only the columns the file has; empty cells clear values only with `clear_empty`.
-    pub async fn preview_orders_import(
-        &self,
-        path: String,
-        clear_empty: bool,
-    ) -> Result<ImportPreview, AppError> {
-        self.preview_import(std::path::Path::new(&path), clear_empty)
-            .await
-    }
-
-    /// Applies a previewed import (`token` from [`Desk::preview_orders_import`]); refuses
-    /// with `import_changed` when the changes are no longer the ones previewed.
-    pub async fn import_orders_csv(
-        &self,
-        path: String,
-        clear_empty: bool,
-        token: String,
-    ) -> Result<ImportReport, AppError> {
-        self.apply_import(std::path::Path::new(&path), clear_empty, &token)
-    }
-
-    /// Writes the orders matching `query` (every page) as CSV for Excel (UTF-8 BOM, CRLF).
-    pub async fn export_orders_csv(
-        &self,
-        path: String,
-        query: OrderQuery,
-    ) -> Result<ExportReport, AppError> {
-        self.export_csv(std::path::Path::new(&path), query)
-    }
-
-    // --- Demo ---------------------------------------------------------------------------
-
-    /// The embedded simulator and relay, in a demo run; `None` otherwise.
-    pub async fn demo_status(&self) -> Result<Option<DemoStatus>, AppError> {
-        Ok(self.demo_status_dto())
-    }
 }

@@ -4,7 +4,7 @@
 //! summary to the shop, and the mail queue's send loop through `mail::Mailer`.
 //!
 //! Layout: settings and templates first; then rendering and queuing
-//! ([`Desk::send_reminders`]); then the scheduler's part ([`Desk::scheduled_mail`]:
+//! ([`send_reminders`]); then the scheduler's part ([`scheduled_mail`]:
 //! automatic reminders, the monthly summary, dropping reminders that no longer apply,
 //! sending). A mail is queued before it is sent; a refusing or unreachable server leaves
 //! it failed and visible with the error, retried by the rules table's delay, never lost.
@@ -21,13 +21,17 @@ use secrets::{SecretKey, Sensitive};
 use store::{MailId, MailPurpose, MailState, NewMail, QueueOutcome};
 
 use crate::ErrorCode;
+use crate::context::Context;
 use crate::dto::subscriptions::{
     EmailTemplateDto, EmailTemplateInput, MailPreview, MailReadinessDto, MailRunReport,
     QueuedMailDto, ReminderKindCode, SendRemindersReport, SendRemindersRequest, SkippedReminder,
     SmtpSettingsDto, SmtpSettingsInput, SmtpTestResult,
 };
+use crate::money_summary;
+use crate::settings;
+use crate::templates;
 use crate::templates::{TemplateText, language_of, template_error};
-use crate::{AppError, Desk, Text, convert};
+use crate::{AppError, Text, convert};
 
 /// How long PayDesk waits for the SMTP server.
 const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
@@ -145,972 +149,964 @@ pub(crate) fn mail_dto(m: &store::QueuedMail) -> QueuedMailDto {
     }
 }
 
-impl Desk {
-    // -----------------------------------------------------------------------------------
-    // Settings.
+// -----------------------------------------------------------------------------------
+// Settings.
 
-    pub(crate) fn mail_language(&self) -> Language {
-        self.setting(keys::LANGUAGE)
-            .ok()
-            .flatten()
-            .and_then(|c| Language::from_code(&c))
-            .unwrap_or(Language::Ja)
+pub(crate) fn mail_language(cx: &Context) -> Language {
+    settings::setting(cx, keys::LANGUAGE)
+        .ok()
+        .flatten()
+        .and_then(|c| Language::from_code(&c))
+        .unwrap_or(Language::Ja)
+}
+
+fn smtp_security(cx: &Context) -> Security {
+    settings::setting(cx, keys::SECURITY)
+        .ok()
+        .flatten()
+        .and_then(|c| Security::from_code(&c))
+        .unwrap_or(Security::StartTls)
+}
+
+pub(crate) async fn smtp_settings(cx: &Context) -> Result<SmtpSettingsDto, AppError> {
+    let host = settings::setting(cx, keys::HOST)?;
+    let from_address = settings::setting(cx, keys::FROM_ADDRESS)?;
+    let password_set = cx
+        .keychain()
+        .read(SecretKey::SmtpPassword)?
+        .is_some_and(|p| !p.expose().is_empty());
+    Ok(SmtpSettingsDto {
+        complete: host.is_some() && from_address.is_some(),
+        host,
+        port: settings::setting(cx, keys::PORT)?.and_then(|p| p.parse().ok()),
+        security: smtp_security(cx).code().into(),
+        username: settings::setting(cx, keys::USERNAME)?,
+        password_set,
+        from_address,
+        from_name: settings::setting(cx, keys::FROM_NAME)?,
+        shop_contact: settings::setting(cx, keys::SHOP_CONTACT)?,
+        summary_to: settings::setting(cx, keys::SUMMARY_TO)?,
+        mail_language: mail_language(cx).code().into(),
+        reminder_schedule: settings::setting(cx, keys::REMINDER_SCHEDULE)?
+            .unwrap_or_else(|| "off".into()),
+        summary_schedule: settings::setting(cx, keys::SUMMARY_SCHEDULE)?
+            .unwrap_or_else(|| DEFAULT_SUMMARY_SCHEDULE.into()),
+    })
+}
+
+/// Saves the SMTP settings; the password goes to the OS keychain only.
+pub(crate) async fn save_smtp_settings(
+    cx: &Context,
+    input: SmtpSettingsInput,
+) -> Result<SmtpSettingsDto, AppError> {
+    if let Some(s) = input.security.as_deref()
+        && Security::from_code(s).is_none()
+    {
+        return Err(AppError::refused(
+            ErrorCode::InvalidSmtpSecurity,
+            Text::new(
+                "暗号化方式は tls、starttls、plain のどれかを選んでください。",
+                "Choose tls, starttls or plain.",
+            ),
+        ));
     }
-
-    fn smtp_security(&self) -> Security {
-        self.setting(keys::SECURITY)
-            .ok()
-            .flatten()
-            .and_then(|c| Security::from_code(&c))
-            .unwrap_or(Security::StartTls)
+    if let Some(l) = input.mail_language.as_deref() {
+        language_of(l)?;
     }
-
-    pub async fn smtp_settings(&self) -> Result<SmtpSettingsDto, AppError> {
-        let host = self.setting(keys::HOST)?;
-        let from_address = self.setting(keys::FROM_ADDRESS)?;
-        let password_set = self
-            .keychain()
-            .read(SecretKey::SmtpPassword)?
-            .is_some_and(|p| !p.expose().is_empty());
-        Ok(SmtpSettingsDto {
-            complete: host.is_some() && from_address.is_some(),
-            host,
-            port: self.setting(keys::PORT)?.and_then(|p| p.parse().ok()),
-            security: self.smtp_security().code().into(),
-            username: self.setting(keys::USERNAME)?,
-            password_set,
-            from_address,
-            from_name: self.setting(keys::FROM_NAME)?,
-            shop_contact: self.setting(keys::SHOP_CONTACT)?,
-            summary_to: self.setting(keys::SUMMARY_TO)?,
-            mail_language: self.mail_language().code().into(),
-            reminder_schedule: self
-                .setting(keys::REMINDER_SCHEDULE)?
-                .unwrap_or_else(|| "off".into()),
-            summary_schedule: self
-                .setting(keys::SUMMARY_SCHEDULE)?
-                .unwrap_or_else(|| DEFAULT_SUMMARY_SCHEDULE.into()),
-        })
+    for s in [&input.reminder_schedule, &input.summary_schedule]
+        .into_iter()
+        .flatten()
+    {
+        schedule_of(s)?;
     }
-
-    /// Saves the SMTP settings; the password goes to the OS keychain only.
-    pub async fn save_smtp_settings(
-        &self,
-        input: SmtpSettingsInput,
-    ) -> Result<SmtpSettingsDto, AppError> {
-        if let Some(s) = input.security.as_deref()
-            && Security::from_code(s).is_none()
-        {
-            return Err(AppError::refused(
-                ErrorCode::InvalidSmtpSecurity,
-                Text::new(
-                    "暗号化方式は tls、starttls、plain のどれかを選んでください。",
-                    "Choose tls, starttls or plain.",
-                ),
-            ));
+    if let Some(password) = &input.password {
+        if password.is_empty() {
+            cx.keychain().delete(SecretKey::SmtpPassword)?;
+        } else {
+            cx.keychain()
+                .store(SecretKey::SmtpPassword, &Sensitive::new(password.clone()))?;
         }
-        if let Some(l) = input.mail_language.as_deref() {
-            language_of(l)?;
-        }
-        for s in [&input.reminder_schedule, &input.summary_schedule]
-            .into_iter()
-            .flatten()
-        {
-            schedule_of(s)?;
-        }
-        if let Some(password) = &input.password {
-            if password.is_empty() {
-                self.keychain().delete(SecretKey::SmtpPassword)?;
-            } else {
-                self.keychain()
-                    .store(SecretKey::SmtpPassword, &Sensitive::new(password.clone()))?;
+        tracing::info!(
+            secret = SecretKey::SmtpPassword.account(),
+            "keychain entry updated"
+        );
+    }
+    {
+        let mut store = cx.store();
+        let mut set = |key: &str, value: Option<String>| -> Result<(), store::Error> {
+            match value {
+                Some(v) => store.set_setting(key, v.trim()),
+                None => Ok(()),
             }
-            tracing::info!(
-                secret = SecretKey::SmtpPassword.account(),
-                "keychain entry updated"
+        };
+        set(keys::HOST, input.host)?;
+        set(keys::PORT, input.port.map(|p| p.to_string()))?;
+        set(keys::SECURITY, input.security)?;
+        set(keys::USERNAME, input.username)?;
+        set(keys::FROM_ADDRESS, input.from_address)?;
+        set(keys::FROM_NAME, input.from_name)?;
+        set(
+            keys::SHOP_CONTACT,
+            input.shop_contact.map(|c| c.replace("\r\n", "\n")),
+        )?;
+        set(keys::SUMMARY_TO, input.summary_to)?;
+        set(keys::LANGUAGE, input.mail_language)?;
+        set(keys::REMINDER_SCHEDULE, input.reminder_schedule)?;
+        set(keys::SUMMARY_SCHEDULE, input.summary_schedule)?;
+    }
+    tracing::info!("mail settings saved");
+    nudge_subscriptions(cx);
+    smtp_settings(cx).await
+}
+
+/// The mailer from the settings, with the password read from the keychain right now.
+fn mailer(cx: &Context) -> Result<Mailer, AppError> {
+    mailer_with(cx, None).map(|(m, _)| m)
+}
+
+/// The mailer from the saved settings, or for a test from the screen's values over
+/// them (a typed password is used for that test only, never stored or logged), with
+/// the words that say what is tested.
+fn mailer_with(cx: &Context, form: Option<&SmtpSettingsInput>) -> Result<(Mailer, Text), AppError> {
+    let typed = |f: fn(&SmtpSettingsInput) -> &Option<String>| {
+        form.and_then(|i| f(i).as_deref())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let host = match typed(|i| &i.host) {
+        Some(h) => h,
+        None => settings::setting(cx, keys::HOST)?.ok_or_else(smtp_not_configured)?,
+    };
+    let from_address = match typed(|i| &i.from_address) {
+        Some(a) => a,
+        None => settings::setting(cx, keys::FROM_ADDRESS)?.ok_or_else(smtp_not_configured)?,
+    };
+    let security = match form.and_then(|i| i.security.as_deref()) {
+        Some(code) => Security::from_code(code).unwrap_or(Security::StartTls),
+        None => smtp_security(cx),
+    };
+    let port = form
+        .and_then(|i| i.port)
+        .or(settings::setting(cx, keys::PORT)?.and_then(|p| p.parse().ok()))
+        .unwrap_or(match security {
+            Security::Tls => 465,
+            Security::StartTls => 587,
+            Security::Plain => 25,
+        });
+    let username = match form.and_then(|i| i.username.as_deref()) {
+        // The box on screen is what is tested, also when it was emptied.
+        Some(u) => Some(u.trim().to_owned()).filter(|u| !u.is_empty()),
+        None => settings::setting(cx, keys::USERNAME)?,
+    };
+    let typed_password = form
+        .and_then(|i| i.password.as_deref())
+        .filter(|p| !p.is_empty());
+    let (password, password_source) = match typed_password {
+        Some(p) => (
+            Some(Sensitive::new(p.to_owned())),
+            Text::new("画面の入力値（未保存）", "the screen's input (not saved)"),
+        ),
+        None => {
+            let stored = cx
+                .keychain()
+                .read(SecretKey::SmtpPassword)?
+                .filter(|p| !p.expose().is_empty());
+            let source = if stored.is_some() {
+                Text::new("保存済みの値", "the saved value")
+            } else {
+                Text::new("なし", "none")
+            };
+            (stored, source)
+        }
+    };
+    let from_name = match typed(|i| &i.from_name) {
+        Some(n) => Some(n),
+        None => match settings::setting(cx, keys::FROM_NAME)? {
+            Some(n) => Some(n),
+            None => settings::setting(cx, crate::settings::keys::SHOP_NAME)?,
+        },
+    };
+    let tested = Text::new(
+        &format!(
+            "{host}:{port}（{}）・ログイン名 {}・パスワード {}・送信元 {from_address}",
+            security.code(),
+            username.as_deref().unwrap_or("なし"),
+            password_source.ja
+        ),
+        &format!(
+            "{host}:{port} ({}), login {}, password {}, sender {from_address}",
+            security.code(),
+            username.as_deref().unwrap_or("none"),
+            password_source.en
+        ),
+    );
+    let mailer = Mailer::new(&SmtpSettings {
+        host,
+        port,
+        security,
+        username,
+        password,
+        from_address,
+        from_name,
+        timeout: SMTP_TIMEOUT,
+    })
+    .map_err(|e| config_error(&e))?;
+    Ok((mailer, tested))
+}
+
+/// Whether mail can go out now: said before anything is queued, so the shop is not
+/// told "done" for a mail that cannot leave.
+pub(crate) fn mail_readiness(cx: &Context) -> Result<MailReadinessDto, AppError> {
+    let configured = settings::setting(cx, keys::HOST)?.is_some()
+        && settings::setting(cx, keys::FROM_ADDRESS)?.is_some();
+    let last = settings::setting(cx, keys::LAST_ATTEMPT)?
+        .and_then(|json| serde_json::from_str::<LastAttempt>(&json).ok())
+        .filter(|a| !a.ok);
+    let waiting = {
+        let store = cx.store();
+        store.mails(Some(MailState::Queued))?.len() + store.mails(Some(MailState::Failed))?.len()
+    };
+    Ok(MailReadinessDto {
+        configured,
+        last_failure_at: last
+            .as_ref()
+            .and_then(|a| DateTime::from_timestamp_millis(a.at))
+            .map(convert::time),
+        last_failure: last.map(|a| AppError::foreign(&a.code, Text::new(&a.ja, &a.en), None)),
+        waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
+    })
+}
+
+/// Remembers how the last attempt to hand a mail to the SMTP server went.
+fn record_attempt(cx: &Context, error: Option<&AppError>, now: DateTime<Utc>) {
+    let attempt = LastAttempt {
+        ok: error.is_none(),
+        at: now.timestamp_millis(),
+        code: error.map(|e| e.code.clone()).unwrap_or_default(),
+        ja: error.map(|e| e.message.ja.clone()).unwrap_or_default(),
+        en: error.map(|e| e.message.en.clone()).unwrap_or_default(),
+    };
+    if let Ok(json) = serde_json::to_string(&attempt)
+        && let Err(e) = cx.store().set_setting(keys::LAST_ATTEMPT, &json)
+    {
+        tracing::warn!(error = %e, "cannot record the mail attempt");
+    }
+}
+
+/// Connects (and logs in) without sending: the settings screen's test button. With
+/// `form`, the values on screen (unsaved) are tested, over the saved ones.
+pub(crate) async fn test_smtp(
+    cx: &Context,
+    form: Option<SmtpSettingsInput>,
+) -> Result<SmtpTestResult, AppError> {
+    if let Some(s) = form.as_ref().and_then(|f| f.security.as_deref())
+        && Security::from_code(s).is_none()
+    {
+        return Err(AppError::refused(
+            ErrorCode::InvalidSmtpSecurity,
+            Text::new(
+                "暗号化方式は tls、starttls、plain のどれかを選んでください。",
+                "Choose tls, starttls or plain.",
+            ),
+        ));
+    }
+    let (mailer, tested) = match mailer_with(cx, form.as_ref()) {
+        Ok(m) => m,
+        Err(e) => {
+            return Ok(SmtpTestResult {
+                ok: false,
+                message: e.message.clone(),
+                error: Some(e),
+                tested: None,
+            });
+        }
+    };
+    Ok(match mailer.test_connection().await {
+        Ok(()) => SmtpTestResult {
+            ok: true,
+            message: Text::new(
+                "メールサーバーに接続できました。",
+                "Connected to the mail server.",
+            ),
+            error: None,
+            tested: Some(tested),
+        },
+        Err(e) => {
+            let error = send_error(&e);
+            tracing::info!(code = e.code(), "SMTP test failed");
+            SmtpTestResult {
+                ok: false,
+                message: error.message.clone(),
+                error: Some(error),
+                tested: Some(tested),
+            }
+        }
+    })
+}
+
+// -----------------------------------------------------------------------------------
+// Templates.
+
+pub(crate) async fn email_template(
+    cx: &Context,
+    kind: ReminderKindCode,
+    language: String,
+) -> Result<EmailTemplateDto, AppError> {
+    let text = templates::template_text(cx, reminder_from(kind).into(), &language)?;
+    Ok(email_template_dto(kind, text))
+}
+
+/// Saves an edited template; an unknown placeholder or an unmatched brace is refused
+/// with the line and the valid placeholders.
+pub(crate) async fn save_email_template(
+    cx: &Context,
+    input: EmailTemplateInput,
+) -> Result<EmailTemplateDto, AppError> {
+    let text = templates::save_template(
+        cx,
+        reminder_from(input.kind).into(),
+        &input.language,
+        &input.subject,
+        &input.body,
+    )?;
+    Ok(email_template_dto(input.kind, text))
+}
+
+pub(crate) async fn reset_email_template(
+    cx: &Context,
+    kind: ReminderKindCode,
+    language: String,
+) -> Result<EmailTemplateDto, AppError> {
+    let text = templates::reset_template(cx, reminder_from(kind).into(), &language)?;
+    Ok(email_template_dto(kind, text))
+}
+
+// -----------------------------------------------------------------------------------
+// Reminders.
+
+fn values_for(cx: &Context, sub: &Subscription) -> Result<mail::Values, AppError> {
+    Ok(mail::Values {
+        buyer_name: sub.buyer_name.clone(),
+        shop_name: settings::setting(cx, crate::settings::keys::SHOP_NAME)?.unwrap_or_default(),
+        member_id: sub.customer_id.clone(),
+        shop_contact: settings::setting(cx, keys::SHOP_CONTACT)?.unwrap_or_default(),
+    })
+}
+
+fn decision_for(
+    cx: &Context,
+    sub: &Subscription,
+    kind: ReminderKind,
+) -> Result<ReminderDecision, AppError> {
+    let now = cx.now();
+    let (log, succeeded) = {
+        let store = cx.store();
+        (
+            store.outreach_log(&sub.customer_id)?,
+            store.last_successful_renewal(&sub.customer_id)?,
+        )
+    };
+    Ok(reminder_decision(
+        kind,
+        &log,
+        ReminderContext {
+            card_expiry: sub.card_expiry,
+            card_refreshed_at: sub.card_refreshed_at,
+            renewal_succeeded_at: succeeded,
+        },
+        now,
+        &RULES,
+    ))
+}
+
+fn render(
+    cx: &Context,
+    sub: &Subscription,
+    kind: ReminderKind,
+    subject: Option<&str>,
+    body: Option<&str>,
+) -> Result<mail::Rendered, AppError> {
+    let (mut template, _) = templates::template_of(cx, kind.into(), mail_language(cx))?;
+    if let Some(s) = subject {
+        template.subject = s.to_owned();
+    }
+    if let Some(b) = body {
+        template.body = b.replace("\r\n", "\n");
+    }
+    template
+        .render(&values_for(cx, sub)?)
+        .map_err(|e| template_error(&e))
+}
+
+pub(crate) fn preview_for(
+    cx: &Context,
+    sub: &Subscription,
+    kind: ReminderKind,
+    subject: Option<&str>,
+    body: Option<&str>,
+) -> Result<MailPreview, AppError> {
+    let rendered = render(cx, sub, kind, subject, body)?;
+    let blocked = match decision_for(cx, sub, kind)? {
+        ReminderDecision::Send if sub.buyer_email.is_none() => Some(no_email_text()),
+        d => d.text().map(|t| convert::text(&t)),
+    };
+    Ok(MailPreview {
+        subscription_id: sub.id.0,
+        kind: reminder_code(kind),
+        to: sub.buyer_email.clone(),
+        subject: rendered.subject,
+        body: rendered.body,
+        blocked,
+    })
+}
+
+/// The reminder as it would go (the template, or the shop's edit of it, filled in).
+/// `kind` `null` picks by the card's state.
+pub(crate) async fn preview_reminder(
+    cx: &Context,
+    subscription_id: i64,
+    kind: Option<ReminderKindCode>,
+    subject: Option<String>,
+    body: Option<String>,
+) -> Result<MailPreview, AppError> {
+    let sub = cx
+        .store()
+        .get_subscription(domain::subscription::SubscriptionId(subscription_id))?
+        .ok_or_else(|| subscription_not_found(subscription_id))?;
+    let kind = kind
+        .map(reminder_from)
+        .unwrap_or_else(|| kind_for(cx, &sub));
+    preview_for(cx, &sub, kind, subject.as_deref(), body.as_deref())
+}
+
+fn kind_for(cx: &Context, sub: &Subscription) -> ReminderKind {
+    match sub
+        .card_expiry
+        .map(|e| card_state(e, japan_date(cx.now()), &RULES))
+    {
+        Some(CardState::ExpiringSoon) => ReminderKind::ExpiringSoon,
+        _ => ReminderKind::Expired,
+    }
+}
+
+/// A reminder ready to queue. `lenient` (the failed-renewal choice): only a reminder
+/// already sent this period or a missing address stops it; otherwise every rule of
+/// `reminder_decision` applies.
+pub(crate) fn reminder_mail(
+    cx: &Context,
+    sub: &Subscription,
+    kind: ReminderKind,
+    subject: Option<&str>,
+    body: Option<&str>,
+    lenient: bool,
+) -> Result<NewMail, AppError> {
+    let to = sub
+        .buyer_email
+        .clone()
+        .ok_or_else(|| AppError::refused(ErrorCode::BuyerEmailMissing, no_email_text()))?;
+    let decision = decision_for(cx, sub, kind)?;
+    let stop = match decision {
+        ReminderDecision::Send => false,
+        ReminderDecision::AlreadySent(_) => true,
+        _ => !lenient,
+    };
+    if stop {
+        let text = decision
+            .text()
+            .map(|t| convert::text(&t))
+            .unwrap_or_else(|| Text::new("", ""));
+        return Err(AppError::refused(ErrorCode::ReminderNotSent, text));
+    }
+    let rendered = render(cx, sub, kind, subject, body)?;
+    Ok(NewMail {
+        purpose: MailPurpose::Reminder(kind),
+        customer_id: Some(sub.customer_id.clone()),
+        subscription: Some(sub.id),
+        card_expiry: sub.card_expiry,
+        to,
+        subject: rendered.subject,
+        body: rendered.body,
+    })
+}
+
+pub(crate) fn queue_reminders(
+    cx: &Context,
+    mails: Vec<NewMail>,
+) -> Result<Vec<QueueOutcome>, AppError> {
+    let now = cx.now();
+    let outcomes = cx.store().queue_mails(&mails, now)?;
+    cx.emit(crate::dto::events::DeskEvent::MailQueueChanged {});
+    nudge_subscriptions(cx);
+    Ok(outcomes)
+}
+
+/// Reminders by hand, to the selected subscriptions (or a bulk selection). Each buyer
+/// is checked first (address, card state, not sent this period); the ones that do not
+/// qualify are listed with the reason. An edited subject/body is validated before
+/// anything is queued.
+pub(crate) async fn send_reminders(
+    cx: &Context,
+    request: SendRemindersRequest,
+) -> Result<SendRemindersReport, AppError> {
+    if request.subject.is_some() || request.body.is_some() {
+        let check = Template {
+            subject: request.subject.clone().unwrap_or_else(|| "x".into()),
+            body: request.body.clone().unwrap_or_default(),
+        };
+        check.validate().map_err(|e| template_error(&e))?;
+    }
+    let mut mails = Vec::new();
+    // Each queued mail's buyer, so a "already waiting" line can say whose it is.
+    let mut buyers = Vec::new();
+    let mut skipped = Vec::new();
+    for id in &request.subscription_ids {
+        let Some(sub) = cx
+            .store()
+            .get_subscription(domain::subscription::SubscriptionId(*id))?
+        else {
+            return Err(subscription_not_found(*id));
+        };
+        let kind = request
+            .kind
+            .map(reminder_from)
+            .unwrap_or_else(|| kind_for(cx, &sub));
+        match reminder_mail(
+            cx,
+            &sub,
+            kind,
+            request.subject.as_deref(),
+            request.body.as_deref(),
+            false,
+        ) {
+            Ok(m) => {
+                mails.push(m);
+                buyers.push(sub.buyer_name.clone());
+            }
+            Err(e) => skipped.push(SkippedReminder {
+                subscription_id: *id,
+                buyer_name: sub.buyer_name.clone(),
+                reason: e.message,
+            }),
+        }
+    }
+    let queued_ids: Vec<i64> = mails
+        .iter()
+        .filter_map(|m| m.subscription.map(|s| s.0))
+        .collect();
+    let outcomes = queue_reminders(cx, mails)?;
+    let mut queued = 0;
+    let mut mail_ids = Vec::new();
+    for ((outcome, id), buyer) in outcomes.iter().zip(queued_ids.iter()).zip(buyers) {
+        match outcome {
+            QueueOutcome::Queued(mail) => {
+                queued += 1;
+                mail_ids.push(*mail);
+            }
+            QueueOutcome::AlreadyQueued => skipped.push(SkippedReminder {
+                subscription_id: *id,
+                buyer_name: buyer,
+                reason: Text::new(
+                    "同じお知らせがすでに送信待ちです。",
+                    "The same reminder is already waiting to be sent.",
+                ),
+            }),
+        }
+    }
+    // Sent at once, so the screen says what really happened to each mail.
+    let run = if mail_ids.is_empty() {
+        None
+    } else {
+        Some(send_mail_queue(cx).await)
+    };
+    let (mut sent, mut failed, mut waiting) = (0, 0, 0);
+    let mut problem = None;
+    for id in mail_ids {
+        match cx.store().mail(id)? {
+            Some(m) if m.state == MailState::Sent => sent += 1,
+            Some(m) if m.state == MailState::Failed => {
+                failed += 1;
+                if problem.is_none() {
+                    problem = m.last_error.map(|e| failed_mail_error(&e));
+                }
+            }
+            Some(m) if m.state == MailState::Queued => waiting += 1,
+            _ => {}
+        }
+    }
+    if problem.is_none() && (failed > 0 || waiting > 0) {
+        problem = run.and_then(|r| r.problem);
+    }
+    tracing::info!(
+        queued,
+        sent,
+        failed,
+        waiting,
+        skipped = skipped.len(),
+        "reminders by hand"
+    );
+    Ok(SendRemindersReport {
+        queued,
+        sent,
+        failed,
+        waiting,
+        problem,
+        skipped,
+    })
+}
+
+// -----------------------------------------------------------------------------------
+// The queue.
+
+/// The mail queue (newest first), optionally one state: `queued`, `sent`, `failed`,
+/// `discarded`.
+pub(crate) async fn list_mails(
+    cx: &Context,
+    state: Option<String>,
+) -> Result<Vec<QueuedMailDto>, AppError> {
+    let state = match state.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(MailState::from_code(s).ok_or_else(|| {
+            AppError::refused(
+                ErrorCode::InvalidMailState,
+                Text::new(
+                    &format!("「{s}」はメールの状態ではありません。"),
+                    &format!("\"{s}\" is not a mail state."),
+                ),
+            )
+        })?),
+    };
+    Ok(cx.store().mails(state)?.iter().map(mail_dto).collect())
+}
+
+pub(crate) async fn retry_mail(cx: &Context, id: i64) -> Result<MailRunReport, AppError> {
+    let now = cx.now();
+    cx.store().retry_mail(MailId(id), now)?;
+    Ok(send_mail_queue(cx).await)
+}
+
+pub(crate) async fn discard_mail(cx: &Context, id: i64) -> Result<Vec<QueuedMailDto>, AppError> {
+    cx.store().discard_mail(MailId(id))?;
+    cx.emit(crate::dto::events::DeskEvent::MailQueueChanged {});
+    list_mails(cx, None).await
+}
+
+/// Sends every mail that is due now. A refusing or unreachable server marks the mail
+/// failed with the error (it stays visible and is retried later); nothing is lost.
+pub(crate) async fn send_mail_queue(cx: &Context) -> MailRunReport {
+    let _one_at_a_time = cx.inner.subscriptions.sending.lock().await;
+    let mut report = MailRunReport {
+        sent: 0,
+        failed: 0,
+        problem: None,
+    };
+    if let Err(e) = prune_reminders(cx) {
+        tracing::warn!(code = %e.code, "reminder pruning failed");
+    }
+    let now = cx.now();
+    match cx
+        .store()
+        .settle_interrupted_mails(now, &interrupted_error(), &RULES)
+    {
+        Ok(ids) if !ids.is_empty() => {
+            tracing::warn!(
+                mails = ?ids.iter().map(|m| m.0).collect::<Vec<_>>(),
+                "mails interrupted mid-send: not sent again automatically"
             );
         }
-        {
-            let mut store = self.store();
-            let mut set = |key: &str, value: Option<String>| -> Result<(), store::Error> {
-                match value {
-                    Some(v) => store.set_setting(key, v.trim()),
-                    None => Ok(()),
-                }
-            };
-            set(keys::HOST, input.host)?;
-            set(keys::PORT, input.port.map(|p| p.to_string()))?;
-            set(keys::SECURITY, input.security)?;
-            set(keys::USERNAME, input.username)?;
-            set(keys::FROM_ADDRESS, input.from_address)?;
-            set(keys::FROM_NAME, input.from_name)?;
-            set(
-                keys::SHOP_CONTACT,
-                input.shop_contact.map(|c| c.replace("\r\n", "\n")),
-            )?;
-            set(keys::SUMMARY_TO, input.summary_to)?;
-            set(keys::LANGUAGE, input.mail_language)?;
-            set(keys::REMINDER_SCHEDULE, input.reminder_schedule)?;
-            set(keys::SUMMARY_SCHEDULE, input.summary_schedule)?;
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "cannot settle interrupted mails"),
+    }
+    let due = match cx.store().mails_to_send(now, &RULES) {
+        Ok(d) => d,
+        Err(e) => {
+            report.problem = Some(e.into());
+            return report;
         }
-        tracing::info!("mail settings saved");
-        self.nudge_subscriptions();
-        self.smtp_settings().await
+    };
+    if due.is_empty() {
+        return report;
     }
-
-    /// The mailer from the settings, with the password read from the keychain right now.
-    fn mailer(&self) -> Result<Mailer, AppError> {
-        self.mailer_with(None).map(|(m, _)| m)
-    }
-
-    /// The mailer from the saved settings, or for a test from the screen's values over
-    /// them (a typed password is used for that test only, never stored or logged), with
-    /// the words that say what is tested.
-    fn mailer_with(&self, form: Option<&SmtpSettingsInput>) -> Result<(Mailer, Text), AppError> {
-        let typed = |f: fn(&SmtpSettingsInput) -> &Option<String>| {
-            form.and_then(|i| f(i).as_deref())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        let host = match typed(|i| &i.host) {
-            Some(h) => h,
-            None => self.setting(keys::HOST)?.ok_or_else(smtp_not_configured)?,
-        };
-        let from_address = match typed(|i| &i.from_address) {
-            Some(a) => a,
-            None => self
-                .setting(keys::FROM_ADDRESS)?
-                .ok_or_else(smtp_not_configured)?,
-        };
-        let security = match form.and_then(|i| i.security.as_deref()) {
-            Some(code) => Security::from_code(code).unwrap_or(Security::StartTls),
-            None => self.smtp_security(),
-        };
-        let port = form
-            .and_then(|i| i.port)
-            .or(self.setting(keys::PORT)?.and_then(|p| p.parse().ok()))
-            .unwrap_or(match security {
-                Security::Tls => 465,
-                Security::StartTls => 587,
-                Security::Plain => 25,
-            });
-        let username = match form.and_then(|i| i.username.as_deref()) {
-            // The box on screen is what is tested, also when it was emptied.
-            Some(u) => Some(u.trim().to_owned()).filter(|u| !u.is_empty()),
-            None => self.setting(keys::USERNAME)?,
-        };
-        let typed_password = form
-            .and_then(|i| i.password.as_deref())
-            .filter(|p| !p.is_empty());
-        let (password, password_source) = match typed_password {
-            Some(p) => (
-                Some(Sensitive::new(p.to_owned())),
-                Text::new("画面の入力値（未保存）", "the screen's input (not saved)"),
-            ),
-            None => {
-                let stored = self
-                    .keychain()
-                    .read(SecretKey::SmtpPassword)?
-                    .filter(|p| !p.expose().is_empty());
-                let source = if stored.is_some() {
-                    Text::new("保存済みの値", "the saved value")
-                } else {
-                    Text::new("なし", "none")
-                };
-                (stored, source)
+    let mailer = match mailer(cx) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::info!(code = %e.code, waiting = due.len(), "mails wait for SMTP settings");
+            if !e.is(ErrorCode::SmtpNotConfigured) {
+                record_attempt(cx, Some(&e), now);
             }
-        };
-        let from_name = match typed(|i| &i.from_name) {
-            Some(n) => Some(n),
-            None => match self.setting(keys::FROM_NAME)? {
-                Some(n) => Some(n),
-                None => self.setting(crate::settings::keys::SHOP_NAME)?,
-            },
-        };
-        let tested = Text::new(
-            &format!(
-                "{host}:{port}（{}）・ログイン名 {}・パスワード {}・送信元 {from_address}",
-                security.code(),
-                username.as_deref().unwrap_or("なし"),
-                password_source.ja
-            ),
-            &format!(
-                "{host}:{port} ({}), login {}, password {}, sender {from_address}",
-                security.code(),
-                username.as_deref().unwrap_or("none"),
-                password_source.en
-            ),
-        );
-        let mailer = Mailer::new(&SmtpSettings {
-            host,
-            port,
-            security,
-            username,
-            password,
-            from_address,
-            from_name,
-            timeout: SMTP_TIMEOUT,
-        })
-        .map_err(|e| config_error(&e))?;
-        Ok((mailer, tested))
-    }
-
-    /// Whether mail can go out now: said before anything is queued, so the shop is not
-    /// told "done" for a mail that cannot leave.
-    pub async fn mail_readiness(&self) -> Result<MailReadinessDto, AppError> {
-        self.mail_readiness_now()
-    }
-
-    pub(crate) fn mail_readiness_now(&self) -> Result<MailReadinessDto, AppError> {
-        let configured =
-            self.setting(keys::HOST)?.is_some() && self.setting(keys::FROM_ADDRESS)?.is_some();
-        let last = self
-            .setting(keys::LAST_ATTEMPT)?
-            .and_then(|json| serde_json::from_str::<LastAttempt>(&json).ok())
-            .filter(|a| !a.ok);
-        let waiting = {
-            let store = self.store();
-            store.mails(Some(MailState::Queued))?.len()
-                + store.mails(Some(MailState::Failed))?.len()
-        };
-        Ok(MailReadinessDto {
-            configured,
-            last_failure_at: last
-                .as_ref()
-                .and_then(|a| DateTime::from_timestamp_millis(a.at))
-                .map(convert::time),
-            last_failure: last.map(|a| AppError::foreign(&a.code, Text::new(&a.ja, &a.en), None)),
-            waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
-        })
-    }
-
-    /// Remembers how the last attempt to hand a mail to the SMTP server went.
-    fn record_attempt(&self, error: Option<&AppError>, now: DateTime<Utc>) {
-        let attempt = LastAttempt {
-            ok: error.is_none(),
-            at: now.timestamp_millis(),
-            code: error.map(|e| e.code.clone()).unwrap_or_default(),
-            ja: error.map(|e| e.message.ja.clone()).unwrap_or_default(),
-            en: error.map(|e| e.message.en.clone()).unwrap_or_default(),
-        };
-        if let Ok(json) = serde_json::to_string(&attempt)
-            && let Err(e) = self.store().set_setting(keys::LAST_ATTEMPT, &json)
-        {
-            tracing::warn!(error = %e, "cannot record the mail attempt");
+            report.problem = Some(e);
+            return report;
         }
-    }
-
-    /// Connects (and logs in) without sending: the settings screen's test button. With
-    /// `form`, the values on screen (unsaved) are tested, over the saved ones.
-    pub async fn test_smtp(
-        &self,
-        form: Option<SmtpSettingsInput>,
-    ) -> Result<SmtpTestResult, AppError> {
-        if let Some(s) = form.as_ref().and_then(|f| f.security.as_deref())
-            && Security::from_code(s).is_none()
-        {
-            return Err(AppError::refused(
-                ErrorCode::InvalidSmtpSecurity,
-                Text::new(
-                    "暗号化方式は tls、starttls、plain のどれかを選んでください。",
-                    "Choose tls, starttls or plain.",
-                ),
-            ));
-        }
-        let (mailer, tested) = match self.mailer_with(form.as_ref()) {
-            Ok(m) => m,
+    };
+    for m in due {
+        // Claimed before the server sees it: if PayDesk stops before the outcome is
+        // recorded, the mail is never handed over again automatically; another
+        // process's attempt is left alone.
+        match cx.store().claim_mail(m.id, cx.now()) {
+            Ok(true) => {}
+            Ok(false) => continue,
             Err(e) => {
-                return Ok(SmtpTestResult {
-                    ok: false,
-                    message: e.message.clone(),
-                    error: Some(e),
-                    tested: None,
-                });
+                tracing::error!(error = %e, "cannot claim a mail");
+                continue;
             }
+        }
+        let outgoing = OutgoingMail {
+            to: m.mail.to.clone(),
+            to_name: None,
+            subject: m.mail.subject.clone(),
+            body: m.mail.body.clone(),
         };
-        Ok(match mailer.test_connection().await {
-            Ok(()) => SmtpTestResult {
-                ok: true,
-                message: Text::new(
-                    "メールサーバーに接続できました。",
-                    "Connected to the mail server.",
-                ),
-                error: None,
-                tested: Some(tested),
-            },
+        let result = mailer.send(&outgoing).await;
+        let now = cx.now();
+        match result {
+            Ok(()) => {
+                tracing::info!(mail = m.id.0, "mail sent");
+                record_attempt(cx, None, now);
+                let recorded = match m.mail.purpose {
+                    MailPurpose::Order(_, kind) => cx.store().mark_order_mail_sent(
+                        m.id,
+                        now,
+                        &domain::order_mail::sent_line(kind, &m.mail.to),
+                    ),
+                    _ => cx.store().mark_mail_sent(m.id, now),
+                };
+                if let MailPurpose::Order(order, _) = m.mail.purpose {
+                    cx.orders_changed(&[order.0]);
+                }
+                if let Err(e) = recorded {
+                    tracing::error!(error = %e, "cannot record a sent mail");
+                }
+                report.sent += 1;
+            }
             Err(e) => {
                 let error = send_error(&e);
-                tracing::info!(code = e.code(), "SMTP test failed");
-                SmtpTestResult {
-                    ok: false,
-                    message: error.message.clone(),
-                    error: Some(error),
-                    tested: Some(tested),
+                tracing::warn!(mail = m.id.0, code = e.code(), "mail not sent");
+                let text = format!(
+                    "[{}] {} / {}",
+                    error.code, error.message.ja, error.message.en
+                );
+                if let Err(e) = cx.store().mark_mail_failed(m.id, &text, now, &RULES) {
+                    tracing::error!(error = %e, "cannot record a failed mail");
                 }
+                record_attempt(cx, Some(&error), now);
+                report.failed += 1;
+                report.problem = Some(error);
             }
-        })
-    }
-
-    // -----------------------------------------------------------------------------------
-    // Templates.
-
-    pub async fn email_template(
-        &self,
-        kind: ReminderKindCode,
-        language: String,
-    ) -> Result<EmailTemplateDto, AppError> {
-        let text = self.template_text(reminder_from(kind).into(), &language)?;
-        Ok(email_template_dto(kind, text))
-    }
-
-    /// Saves an edited template; an unknown placeholder or an unmatched brace is refused
-    /// with the line and the valid placeholders.
-    pub async fn save_email_template(
-        &self,
-        input: EmailTemplateInput,
-    ) -> Result<EmailTemplateDto, AppError> {
-        let text = self.save_template(
-            reminder_from(input.kind).into(),
-            &input.language,
-            &input.subject,
-            &input.body,
-        )?;
-        Ok(email_template_dto(input.kind, text))
-    }
-
-    pub async fn reset_email_template(
-        &self,
-        kind: ReminderKindCode,
-        language: String,
-    ) -> Result<EmailTemplateDto, AppError> {
-        let text = self.reset_template(reminder_from(kind).into(), &language)?;
-        Ok(email_template_dto(kind, text))
-    }
-
-    // -----------------------------------------------------------------------------------
-    // Reminders.
-
-    fn values_for(&self, sub: &Subscription) -> Result<mail::Values, AppError> {
-        Ok(mail::Values {
-            buyer_name: sub.buyer_name.clone(),
-            shop_name: self
-                .setting(crate::settings::keys::SHOP_NAME)?
-                .unwrap_or_default(),
-            member_id: sub.customer_id.clone(),
-            shop_contact: self.setting(keys::SHOP_CONTACT)?.unwrap_or_default(),
-        })
-    }
-
-    fn decision_for(
-        &self,
-        sub: &Subscription,
-        kind: ReminderKind,
-    ) -> Result<ReminderDecision, AppError> {
-        let now = self.now();
-        let (log, succeeded) = {
-            let store = self.store();
-            (
-                store.outreach_log(&sub.customer_id)?,
-                store.last_successful_renewal(&sub.customer_id)?,
-            )
-        };
-        Ok(reminder_decision(
-            kind,
-            &log,
-            ReminderContext {
-                card_expiry: sub.card_expiry,
-                card_refreshed_at: sub.card_refreshed_at,
-                renewal_succeeded_at: succeeded,
-            },
-            now,
-            &RULES,
-        ))
-    }
-
-    fn render(
-        &self,
-        sub: &Subscription,
-        kind: ReminderKind,
-        subject: Option<&str>,
-        body: Option<&str>,
-    ) -> Result<mail::Rendered, AppError> {
-        let (mut template, _) = self.template_of(kind.into(), self.mail_language())?;
-        if let Some(s) = subject {
-            template.subject = s.to_owned();
         }
-        if let Some(b) = body {
-            template.body = b.replace("\r\n", "\n");
-        }
-        template
-            .render(&self.values_for(sub)?)
-            .map_err(|e| template_error(&e))
     }
+    cx.emit(crate::dto::events::DeskEvent::MailQueueChanged {});
+    report
+}
 
-    pub(crate) fn preview_for(
-        &self,
-        sub: &Subscription,
-        kind: ReminderKind,
-        subject: Option<&str>,
-        body: Option<&str>,
-    ) -> Result<MailPreview, AppError> {
-        let rendered = self.render(sub, kind, subject, body)?;
-        let blocked = match self.decision_for(sub, kind)? {
-            ReminderDecision::Send if sub.buyer_email.is_none() => Some(no_email_text()),
-            d => d.text().map(|t| convert::text(&t)),
+/// Waiting reminders stop by themselves once the buyer updated the card or a renewal
+/// succeeded after they were queued.
+fn prune_reminders(cx: &Context) -> Result<(), AppError> {
+    let waiting: Vec<store::QueuedMail> = {
+        let store = cx.store();
+        let mut all = store.mails(Some(MailState::Queued))?;
+        all.extend(store.mails(Some(MailState::Failed))?);
+        all
+    };
+    for m in waiting {
+        let (MailPurpose::Reminder(_), Some(customer), Some(sub_id)) = (
+            m.mail.purpose,
+            m.mail.customer_id.as_deref(),
+            m.mail.subscription,
+        ) else {
+            continue;
         };
-        Ok(MailPreview {
-            subscription_id: sub.id.0,
-            kind: reminder_code(kind),
-            to: sub.buyer_email.clone(),
-            subject: rendered.subject,
-            body: rendered.body,
-            blocked,
-        })
+        let mut store = cx.store();
+        let Some(sub) = store.get_subscription(sub_id)? else {
+            continue;
+        };
+        let updated = store
+            .stored_card(&sub.customer_id, &sub.customer_card_id)?
+            .and_then(|c| c.updated_card_at)
+            .is_some_and(|at| at > m.created_at);
+        let renewed = store
+            .last_successful_renewal(customer)?
+            .is_some_and(|at| at > m.created_at);
+        if updated || renewed || sub.status == SubscriptionStatus::Ended {
+            let n = store.discard_reminders(customer)?;
+            tracing::info!(
+                discarded = n,
+                updated,
+                renewed,
+                "waiting reminders no longer apply"
+            );
+        }
     }
+    Ok(())
+}
 
-    /// The reminder as it would go (the template, or the shop's edit of it, filled in).
-    /// `kind` `null` picks by the card's state.
-    pub async fn preview_reminder(
-        &self,
-        subscription_id: i64,
-        kind: Option<ReminderKindCode>,
-        subject: Option<String>,
-        body: Option<String>,
-    ) -> Result<MailPreview, AppError> {
-        let sub = self
-            .store()
-            .get_subscription(domain::subscription::SubscriptionId(subscription_id))?
-            .ok_or_else(|| subscription_not_found(subscription_id))?;
-        let kind = kind
-            .map(reminder_from)
-            .unwrap_or_else(|| self.kind_for(&sub));
-        self.preview_for(&sub, kind, subject.as_deref(), body.as_deref())
+// -----------------------------------------------------------------------------------
+// The schedule.
+
+/// The scheduler's mail work: automatic reminders and the monthly summary when their
+/// schedule says so, then the queue.
+pub(crate) async fn scheduled_mail(cx: &Context, now: DateTime<Utc>) {
+    if let Err(e) = automatic_reminders(cx, now) {
+        tracing::warn!(code = %e.code, "automatic reminders failed");
     }
+    if let Err(e) = monthly_summary_mail(cx, now).await {
+        tracing::warn!(code = %e.code, "monthly summary failed");
+    }
+    send_mail_queue(cx).await;
+}
 
-    fn kind_for(&self, sub: &Subscription) -> ReminderKind {
-        match sub
-            .card_expiry
-            .map(|e| card_state(e, japan_date(self.now()), &RULES))
-        {
+/// Whether a schedule ran due since its last run; a first sight only records "now".
+fn schedule_due(
+    cx: &Context,
+    schedule_key: &str,
+    default: &str,
+    last_key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let schedule = SendSchedule::from_code(
+        &settings::setting(cx, schedule_key)?.unwrap_or_else(|| default.into()),
+    )
+    .unwrap_or(SendSchedule::Off);
+    if schedule == SendSchedule::Off {
+        return Ok(false);
+    }
+    let last = settings::setting(cx, last_key)?
+        .and_then(|v| v.parse::<i64>().ok())
+        .and_then(DateTime::from_timestamp_millis);
+    let Some(last) = last else {
+        cx.store()
+            .set_setting(last_key, &now.timestamp_millis().to_string())?;
+        return Ok(false);
+    };
+    Ok(schedule.is_due(Some(last), now))
+}
+
+fn automatic_reminders(cx: &Context, now: DateTime<Utc>) -> Result<(), AppError> {
+    if !schedule_due(
+        cx,
+        keys::REMINDER_SCHEDULE,
+        "off",
+        keys::LAST_REMINDER_RUN,
+        now,
+    )? {
+        return Ok(());
+    }
+    let today = japan_date(now);
+    let subs = cx.store().live_subscriptions()?;
+    let mut mails = Vec::new();
+    for sub in subs.iter().filter(|s| s.buyer_email.is_some()) {
+        let kind = match sub.card_expiry.map(|e| card_state(e, today, &RULES)) {
             Some(CardState::ExpiringSoon) => ReminderKind::ExpiringSoon,
-            _ => ReminderKind::Expired,
+            Some(CardState::Expired) => ReminderKind::Expired,
+            _ => continue,
+        };
+        if let Ok(m) = reminder_mail(cx, sub, kind, None, None, false) {
+            mails.push(m);
         }
     }
+    let n = mails.len();
+    if !mails.is_empty() {
+        queue_reminders(cx, mails)?;
+    }
+    cx.store()
+        .set_setting(keys::LAST_REMINDER_RUN, &now.timestamp_millis().to_string())?;
+    tracing::info!(queued = n, "automatic reminders");
+    Ok(())
+}
 
-    /// A reminder ready to queue. `lenient` (the failed-renewal choice): only a reminder
-    /// already sent this period or a missing address stops it; otherwise every rule of
-    /// `reminder_decision` applies.
-    pub(crate) fn reminder_mail(
-        &self,
-        sub: &Subscription,
-        kind: ReminderKind,
-        subject: Option<&str>,
-        body: Option<&str>,
-        lenient: bool,
-    ) -> Result<NewMail, AppError> {
-        let to = sub
-            .buyer_email
-            .clone()
-            .ok_or_else(|| AppError::refused(ErrorCode::BuyerEmailMissing, no_email_text()))?;
-        let decision = self.decision_for(sub, kind)?;
-        let stop = match decision {
-            ReminderDecision::Send => false,
-            ReminderDecision::AlreadySent(_) => true,
-            _ => !lenient,
-        };
-        if stop {
-            let text = decision
-                .text()
-                .map(|t| convert::text(&t))
-                .unwrap_or_else(|| Text::new("", ""));
-            return Err(AppError::refused(ErrorCode::ReminderNotSent, text));
-        }
-        let rendered = self.render(sub, kind, subject, body)?;
-        Ok(NewMail {
-            purpose: MailPurpose::Reminder(kind),
-            customer_id: Some(sub.customer_id.clone()),
-            subscription: Some(sub.id),
-            card_expiry: sub.card_expiry,
+async fn monthly_summary_mail(cx: &Context, now: DateTime<Utc>) -> Result<(), AppError> {
+    if !schedule_due(
+        cx,
+        keys::SUMMARY_SCHEDULE,
+        DEFAULT_SUMMARY_SCHEDULE,
+        keys::LAST_SUMMARY_RUN,
+        now,
+    )? {
+        return Ok(());
+    }
+    queue_monthly_summary(cx, now).await?;
+    cx.store()
+        .set_setting(keys::LAST_SUMMARY_RUN, &now.timestamp_millis().to_string())?;
+    Ok(())
+}
+
+/// Queues the summary of the month before `now`'s (Japan) month to the shop.
+pub(crate) async fn queue_monthly_summary(
+    cx: &Context,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, AppError> {
+    let today = japan_date(now);
+    let (year, month) = if today.month() == 1 {
+        (today.year() - 1, 12)
+    } else {
+        (today.year(), today.month() - 1)
+    };
+    let Some(to) =
+        settings::setting(cx, keys::SUMMARY_TO)?.or(settings::setting(cx, keys::FROM_ADDRESS)?)
+    else {
+        tracing::info!("no address for the monthly summary");
+        return Ok(None);
+    };
+    let (first, last) = store::subscriptions::month_bounds(year, month)
+        .ok_or_else(|| AppError::internal(ErrorCode::BadMonth, "month out of range"))?;
+    let (cycles, subs, lapsed) = {
+        let store = cx.store();
+        let mut q = store::ListQuery::list(domain::OrderList::Open, now);
+        q.list = None;
+        q.deadline = Some(store::DeadlineFilter::Lapsed);
+        q.page_size = 10_000;
+        let lapsed: Vec<LapsedOrder> = store
+            .list_orders(&q)?
+            .items
+            .iter()
+            .filter_map(|row| {
+                row.deadline.map(|d| LapsedOrder {
+                    amount: row.order.amount,
+                    lapsed_at: d.at,
+                })
+            })
+            .collect();
+        (
+            store.cycle_records(first, last)?,
+            store.live_subscriptions()?,
+            lapsed,
+        )
+    };
+    let cards = domain::subscription::dashboard(&subs, today, &RULES);
+    let summary = domain::subscription::monthly_summary(year, month, &cycles, &lapsed, &cards);
+    let shop = settings::setting(cx, crate::settings::keys::SHOP_NAME)?.unwrap_or_default();
+    let language = mail_language(cx);
+    let mut rendered = mail::monthly_summary(&summary, &shop, language);
+    let money = money_summary::money_summary(cx, first, last).await?;
+    rendered
+        .body
+        .push_str(&mail::money_section(&money, language));
+    let outcome = cx.store().queue_mails(
+        &[NewMail {
+            purpose: MailPurpose::MonthlySummary,
+            customer_id: None,
+            subscription: None,
+            card_expiry: None,
             to,
             subject: rendered.subject,
             body: rendered.body,
-        })
+        }],
+        now,
+    )?;
+    tracing::info!(year, month, "monthly summary queued");
+    cx.emit(crate::dto::events::DeskEvent::MailQueueChanged {});
+    Ok(outcome.first().and_then(|o| match o {
+        QueueOutcome::Queued(id) => Some(id.0),
+        QueueOutcome::AlreadyQueued => None,
+    }))
+}
+
+/// Queues last month's summary now (the settings screen's "send now" and tests).
+pub(crate) async fn send_monthly_summary_now(cx: &Context) -> Result<MailRunReport, AppError> {
+    let now = cx.now();
+    if queue_monthly_summary(cx, now).await?.is_none() {
+        return Err(smtp_not_configured());
     }
-
-    pub(crate) fn queue_reminders(
-        &self,
-        mails: Vec<NewMail>,
-    ) -> Result<Vec<QueueOutcome>, AppError> {
-        let now = self.now();
-        let outcomes = self.store().queue_mails(&mails, now)?;
-        self.emit(crate::dto::events::DeskEvent::MailQueueChanged {});
-        self.nudge_subscriptions();
-        Ok(outcomes)
-    }
-
-    /// Reminders by hand, to the selected subscriptions (or a bulk selection). Each buyer
-    /// is checked first (address, card state, not sent this period); the ones that do not
-    /// qualify are listed with the reason. An edited subject/body is validated before
-    /// anything is queued.
-    pub async fn send_reminders(
-        &self,
-        request: SendRemindersRequest,
-    ) -> Result<SendRemindersReport, AppError> {
-        if request.subject.is_some() || request.body.is_some() {
-            let check = Template {
-                subject: request.subject.clone().unwrap_or_else(|| "x".into()),
-                body: request.body.clone().unwrap_or_default(),
-            };
-            check.validate().map_err(|e| template_error(&e))?;
-        }
-        let mut mails = Vec::new();
-        // Each queued mail's buyer, so a "already waiting" line can say whose it is.
-        let mut buyers = Vec::new();
-        let mut skipped = Vec::new();
-        for id in &request.subscription_ids {
-            let Some(sub) = self
-                .store()
-                .get_subscription(domain::subscription::SubscriptionId(*id))?
-            else {
-                return Err(subscription_not_found(*id));
-            };
-            let kind = request
-                .kind
-                .map(reminder_from)
-                .unwrap_or_else(|| self.kind_for(&sub));
-            match self.reminder_mail(
-                &sub,
-                kind,
-                request.subject.as_deref(),
-                request.body.as_deref(),
-                false,
-            ) {
-                Ok(m) => {
-                    mails.push(m);
-                    buyers.push(sub.buyer_name.clone());
-                }
-                Err(e) => skipped.push(SkippedReminder {
-                    subscription_id: *id,
-                    buyer_name: sub.buyer_name.clone(),
-                    reason: e.message,
-                }),
-            }
-        }
-        let queued_ids: Vec<i64> = mails
-            .iter()
-            .filter_map(|m| m.subscription.map(|s| s.0))
-            .collect();
-        let outcomes = self.queue_reminders(mails)?;
-        let mut queued = 0;
-        let mut mail_ids = Vec::new();
-        for ((outcome, id), buyer) in outcomes.iter().zip(queued_ids.iter()).zip(buyers) {
-            match outcome {
-                QueueOutcome::Queued(mail) => {
-                    queued += 1;
-                    mail_ids.push(*mail);
-                }
-                QueueOutcome::AlreadyQueued => skipped.push(SkippedReminder {
-                    subscription_id: *id,
-                    buyer_name: buyer,
-                    reason: Text::new(
-                        "同じお知らせがすでに送信待ちです。",
-                        "The same reminder is already waiting to be sent.",
-                    ),
-                }),
-            }
-        }
-        // Sent at once, so the screen says what really happened to each mail.
-        let run = if mail_ids.is_empty() {
-            None
-        } else {
-            Some(self.send_mail_queue().await)
-        };
-        let (mut sent, mut failed, mut waiting) = (0, 0, 0);
-        let mut problem = None;
-        for id in mail_ids {
-            match self.store().mail(id)? {
-                Some(m) if m.state == MailState::Sent => sent += 1,
-                Some(m) if m.state == MailState::Failed => {
-                    failed += 1;
-                    if problem.is_none() {
-                        problem = m.last_error.map(|e| failed_mail_error(&e));
-                    }
-                }
-                Some(m) if m.state == MailState::Queued => waiting += 1,
-                _ => {}
-            }
-        }
-        if problem.is_none() && (failed > 0 || waiting > 0) {
-            problem = run.and_then(|r| r.problem);
-        }
-        tracing::info!(
-            queued,
-            sent,
-            failed,
-            waiting,
-            skipped = skipped.len(),
-            "reminders by hand"
-        );
-        Ok(SendRemindersReport {
-            queued,
-            sent,
-            failed,
-            waiting,
-            problem,
-            skipped,
-        })
-    }
-
-    // -----------------------------------------------------------------------------------
-    // The queue.
-
-    /// The mail queue (newest first), optionally one state: `queued`, `sent`, `failed`,
-    /// `discarded`.
-    pub async fn list_mails(&self, state: Option<String>) -> Result<Vec<QueuedMailDto>, AppError> {
-        let state = match state.as_deref() {
-            None | Some("") => None,
-            Some(s) => Some(MailState::from_code(s).ok_or_else(|| {
-                AppError::refused(
-                    ErrorCode::InvalidMailState,
-                    Text::new(
-                        &format!("「{s}」はメールの状態ではありません。"),
-                        &format!("\"{s}\" is not a mail state."),
-                    ),
-                )
-            })?),
-        };
-        Ok(self.store().mails(state)?.iter().map(mail_dto).collect())
-    }
-
-    pub async fn retry_mail(&self, id: i64) -> Result<MailRunReport, AppError> {
-        let now = self.now();
-        self.store().retry_mail(MailId(id), now)?;
-        Ok(self.send_mail_queue().await)
-    }
-
-    pub async fn discard_mail(&self, id: i64) -> Result<Vec<QueuedMailDto>, AppError> {
-        self.store().discard_mail(MailId(id))?;
-        self.emit(crate::dto::events::DeskEvent::MailQueueChanged {});
-        self.list_mails(None).await
-    }
-
-    /// Sends every mail that is due now. A refusing or unreachable server marks the mail
-    /// failed with the error (it stays visible and is retried later); nothing is lost.
-    pub async fn send_mail_queue(&self) -> MailRunReport {
-        let _one_at_a_time = self.inner.subscriptions.sending.lock().await;
-        let mut report = MailRunReport {
-            sent: 0,
-            failed: 0,
-            problem: None,
-        };
-        if let Err(e) = self.prune_reminders() {
-            tracing::warn!(code = %e.code, "reminder pruning failed");
-        }
-        let now = self.now();
-        match self
-            .store()
-            .settle_interrupted_mails(now, &interrupted_error(), &RULES)
-        {
-            Ok(ids) if !ids.is_empty() => {
-                tracing::warn!(
-                    mails = ?ids.iter().map(|m| m.0).collect::<Vec<_>>(),
-                    "mails interrupted mid-send: not sent again automatically"
-                );
-            }
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "cannot settle interrupted mails"),
-        }
-        let due = match self.store().mails_to_send(now, &RULES) {
-            Ok(d) => d,
-            Err(e) => {
-                report.problem = Some(e.into());
-                return report;
-            }
-        };
-        if due.is_empty() {
-            return report;
-        }
-        let mailer = match self.mailer() {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::info!(code = %e.code, waiting = due.len(), "mails wait for SMTP settings");
-                if !e.is(ErrorCode::SmtpNotConfigured) {
-                    self.record_attempt(Some(&e), now);
-                }
-                report.problem = Some(e);
-                return report;
-            }
-        };
-        for m in due {
-            // Claimed before the server sees it: if PayDesk stops before the outcome is
-            // recorded, the mail is never handed over again automatically; another
-            // process's attempt is left alone.
-            match self.store().claim_mail(m.id, self.now()) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot claim a mail");
-                    continue;
-                }
-            }
-            let outgoing = OutgoingMail {
-                to: m.mail.to.clone(),
-                to_name: None,
-                subject: m.mail.subject.clone(),
-                body: m.mail.body.clone(),
-            };
-            let result = mailer.send(&outgoing).await;
-            let now = self.now();
-            match result {
-                Ok(()) => {
-                    tracing::info!(mail = m.id.0, "mail sent");
-                    self.record_attempt(None, now);
-                    let recorded = match m.mail.purpose {
-                        MailPurpose::Order(_, kind) => self.store().mark_order_mail_sent(
-                            m.id,
-                            now,
-                            &domain::order_mail::sent_line(kind, &m.mail.to),
-                        ),
-                        _ => self.store().mark_mail_sent(m.id, now),
-                    };
-                    if let MailPurpose::Order(order, _) = m.mail.purpose {
-                        self.orders_changed(&[order.0]);
-                    }
-                    if let Err(e) = recorded {
-                        tracing::error!(error = %e, "cannot record a sent mail");
-                    }
-                    report.sent += 1;
-                }
-                Err(e) => {
-                    let error = send_error(&e);
-                    tracing::warn!(mail = m.id.0, code = e.code(), "mail not sent");
-                    let text = format!(
-                        "[{}] {} / {}",
-                        error.code, error.message.ja, error.message.en
-                    );
-                    if let Err(e) = self.store().mark_mail_failed(m.id, &text, now, &RULES) {
-                        tracing::error!(error = %e, "cannot record a failed mail");
-                    }
-                    self.record_attempt(Some(&error), now);
-                    report.failed += 1;
-                    report.problem = Some(error);
-                }
-            }
-        }
-        self.emit(crate::dto::events::DeskEvent::MailQueueChanged {});
-        report
-    }
-
-    /// Waiting reminders stop by themselves once the buyer updated the card or a renewal
-    /// succeeded after they were queued.
-    fn prune_reminders(&self) -> Result<(), AppError> {
-        let waiting: Vec<store::QueuedMail> = {
-            let store = self.store();
-            let mut all = store.mails(Some(MailState::Queued))?;
-            all.extend(store.mails(Some(MailState::Failed))?);
-            all
-        };
-        for m in waiting {
-            let (MailPurpose::Reminder(_), Some(customer), Some(sub_id)) = (
-                m.mail.purpose,
-                m.mail.customer_id.as_deref(),
-                m.mail.subscription,
-            ) else {
-                continue;
-            };
-            let mut store = self.store();
-            let Some(sub) = store.get_subscription(sub_id)? else {
-                continue;
-            };
-            let updated = store
-                .stored_card(&sub.customer_id, &sub.customer_card_id)?
-                .and_then(|c| c.updated_card_at)
-                .is_some_and(|at| at > m.created_at);
-            let renewed = store
-                .last_successful_renewal(customer)?
-                .is_some_and(|at| at > m.created_at);
-            if updated || renewed || sub.status == SubscriptionStatus::Ended {
-                let n = store.discard_reminders(customer)?;
-                tracing::info!(
-                    discarded = n,
-                    updated,
-                    renewed,
-                    "waiting reminders no longer apply"
-                );
-            }
-        }
-        Ok(())
-    }
-
-    // -----------------------------------------------------------------------------------
-    // The schedule.
-
-    /// The scheduler's mail work: automatic reminders and the monthly summary when their
-    /// schedule says so, then the queue.
-    pub(crate) async fn scheduled_mail(&self, now: DateTime<Utc>) {
-        if let Err(e) = self.automatic_reminders(now) {
-            tracing::warn!(code = %e.code, "automatic reminders failed");
-        }
-        if let Err(e) = self.monthly_summary_mail(now).await {
-            tracing::warn!(code = %e.code, "monthly summary failed");
-        }
-        self.send_mail_queue().await;
-    }
-
-    /// Whether a schedule ran due since its last run; a first sight only records "now".
-    fn schedule_due(
-        &self,
-        schedule_key: &str,
-        default: &str,
-        last_key: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, AppError> {
-        let schedule = SendSchedule::from_code(
-            &self
-                .setting(schedule_key)?
-                .unwrap_or_else(|| default.into()),
-        )
-        .unwrap_or(SendSchedule::Off);
-        if schedule == SendSchedule::Off {
-            return Ok(false);
-        }
-        let last = self
-            .setting(last_key)?
-            .and_then(|v| v.parse::<i64>().ok())
-            .and_then(DateTime::from_timestamp_millis);
-        let Some(last) = last else {
-            self.store()
-                .set_setting(last_key, &now.timestamp_millis().to_string())?;
-            return Ok(false);
-        };
-        Ok(schedule.is_due(Some(last), now))
-    }
-
-    fn automatic_reminders(&self, now: DateTime<Utc>) -> Result<(), AppError> {
-        if !self.schedule_due(keys::REMINDER_SCHEDULE, "off", keys::LAST_REMINDER_RUN, now)? {
-            return Ok(());
-        }
-        let today = japan_date(now);
-        let subs = self.store().live_subscriptions()?;
-        let mut mails = Vec::new();
-        for sub in subs.iter().filter(|s| s.buyer_email.is_some()) {
-            let kind = match sub.card_expiry.map(|e| card_state(e, today, &RULES)) {
-                Some(CardState::ExpiringSoon) => ReminderKind::ExpiringSoon,
-                Some(CardState::Expired) => ReminderKind::Expired,
-                _ => continue,
-            };
-            if let Ok(m) = self.reminder_mail(sub, kind, None, None, false) {
-                mails.push(m);
-            }
-        }
-        let n = mails.len();
-        if !mails.is_empty() {
-            self.queue_reminders(mails)?;
-        }
-        self.store()
-            .set_setting(keys::LAST_REMINDER_RUN, &now.timestamp_millis().to_string())?;
-        tracing::info!(queued = n, "automatic reminders");
-        Ok(())
-    }
-
-    async fn monthly_summary_mail(&self, now: DateTime<Utc>) -> Result<(), AppError> {
-        if !self.schedule_due(
-            keys::SUMMARY_SCHEDULE,
-            DEFAULT_SUMMARY_SCHEDULE,
-            keys::LAST_SUMMARY_RUN,
-            now,
-        )? {
-            return Ok(());
-        }
-        self.queue_monthly_summary(now).await?;
-        self.store()
-            .set_setting(keys::LAST_SUMMARY_RUN, &now.timestamp_millis().to_string())?;
-        Ok(())
-    }
-
-    /// Queues the summary of the month before `now`'s (Japan) month to the shop.
-    pub(crate) async fn queue_monthly_summary(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<Option<i64>, AppError> {
-        let today = japan_date(now);
-        let (year, month) = if today.month() == 1 {
-            (today.year() - 1, 12)
-        } else {
-            (today.year(), today.month() - 1)
-        };
-        let Some(to) = self
-            .setting(keys::SUMMARY_TO)?
-            .or(self.setting(keys::FROM_ADDRESS)?)
-        else {
-            tracing::info!("no address for the monthly summary");
-            return Ok(None);
-        };
-        let (first, last) = store::subscriptions::month_bounds(year, month)
-            .ok_or_else(|| AppError::internal(ErrorCode::BadMonth, "month out of range"))?;
-        let (cycles, subs, lapsed) = {
-            let store = self.store();
-            let mut q = store::ListQuery::list(domain::OrderList::Open, now);
-            q.list = None;
-            q.deadline = Some(store::DeadlineFilter::Lapsed);
-            q.page_size = 10_000;
-            let lapsed: Vec<LapsedOrder> = store
-                .list_orders(&q)?
-                .items
-                .iter()
-                .filter_map(|row| {
-                    row.deadline.map(|d| LapsedOrder {
-                        amount: row.order.amount,
-                        lapsed_at: d.at,
-                    })
-                })
-                .collect();
-            (
-                store.cycle_records(first, last)?,
-                store.live_subscriptions()?,
-                lapsed,
-            )
-        };
-        let cards = domain::subscription::dashboard(&subs, today, &RULES);
-        let summary = domain::subscription::monthly_summary(year, month, &cycles, &lapsed, &cards);
-        let shop = self
-            .setting(crate::settings::keys::SHOP_NAME)?
-            .unwrap_or_default();
-        let language = self.mail_language();
-        let mut rendered = mail::monthly_summary(&summary, &shop, language);
-        let money = self.money_summary(first, last).await?;
-        rendered
-            .body
-            .push_str(&mail::money_section(&money, language));
-        let outcome = self.store().queue_mails(
-            &[NewMail {
-                purpose: MailPurpose::MonthlySummary,
-                customer_id: None,
-                subscription: None,
-                card_expiry: None,
-                to,
-                subject: rendered.subject,
-                body: rendered.body,
-            }],
-            now,
-        )?;
-        tracing::info!(year, month, "monthly summary queued");
-        self.emit(crate::dto::events::DeskEvent::MailQueueChanged {});
-        Ok(outcome.first().and_then(|o| match o {
-            QueueOutcome::Queued(id) => Some(id.0),
-            QueueOutcome::AlreadyQueued => None,
-        }))
-    }
-
-    /// Queues last month's summary now (the settings screen's "send now" and tests).
-    pub async fn send_monthly_summary_now(&self) -> Result<MailRunReport, AppError> {
-        let now = self.now();
-        if self.queue_monthly_summary(now).await?.is_none() {
-            return Err(smtp_not_configured());
-        }
-        Ok(self.send_mail_queue().await)
-    }
+    Ok(send_mail_queue(cx).await)
 }
 
 /// See `keys::LAST_ATTEMPT`.
@@ -1150,11 +1146,9 @@ fn no_email_text() -> Text {
     )
 }
 
-impl Desk {
-    /// Wakes the scheduler now (settings changed, a subscription was edited).
-    pub(crate) fn nudge_subscriptions(&self) {
-        self.inner.subscriptions.wake.notify_one();
-    }
+/// Wakes the scheduler now (settings changed, a subscription was edited).
+pub(crate) fn nudge_subscriptions(cx: &Context) {
+    cx.inner.subscriptions.wake.notify_one();
 }
 
 pub(crate) fn reminder_code(k: ReminderKind) -> ReminderKindCode {

@@ -14,13 +14,14 @@ use domain::money::{Period, SalesCell, month_start, next_month, tokyo_day_start}
 use domain::{PaymentMethod, RULES};
 
 use crate::ErrorCode;
+use crate::context::Context;
 use crate::convert::method_to;
 use crate::dto::money::{
     AccountingFormatCode, AccountingSettings, MovementItem, MovementKindCode, MovementList,
     MovementsQuery, SalesFigures, SalesPeriodCode, SalesQuery, SalesReport, SalesRow,
 };
 use crate::orders::japan_day;
-use crate::{AppError, Desk, Text};
+use crate::{AppError, Text};
 
 fn range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
     let from = japan_day(("開始日", "first day"), from)?;
@@ -202,149 +203,150 @@ pub(crate) fn refusal(r: ExportRefusal, format: AccountingFormat) -> AppError {
     }
 }
 
-impl Desk {
-    /// Captured, refunded and net amounts and counts per Japan day or month and method,
-    /// from the money ledger; every period of the range listed.
-    pub async fn sales_report(&self, query: SalesQuery) -> Result<SalesReport, AppError> {
-        let period = match query.period {
-            SalesPeriodCode::Day => Period::Day,
-            SalesPeriodCode::Month => Period::Month,
-        };
-        let today = domain::money::tokyo_day(self.now());
-        let default_from = match period {
-            Period::Day => month_start(today),
-            Period::Month => month_start(today)
-                .checked_sub_months(chrono::Months::new(11))
-                .unwrap_or(today),
-        };
-        let (from, to) = range(
-            &query.from.unwrap_or_else(|| day_text(default_from)),
-            &query.to.unwrap_or_else(|| day_text(today)),
-        )?;
-        let end = to.succ_opt().unwrap_or(to);
-        let totals = self
-            .store()
-            .sales(tokyo_day_start(from), tokyo_day_start(end))?;
-        let cells = totals.cells(period);
-        let rows = rows(period, from, to, &cells);
-        let total = rows
-            .iter()
-            .fold(SalesFigures::default(), |sum, r| add(sum, r.total));
-        Ok(SalesReport {
-            period: query.period,
-            from: day_text(from),
-            to: day_text(to),
-            rows,
-            total,
-        })
-    }
+/// Captured, refunded and net amounts and counts per Japan day or month and method,
+/// from the money ledger; every period of the range listed.
+pub(crate) async fn sales_report(cx: &Context, query: SalesQuery) -> Result<SalesReport, AppError> {
+    let period = match query.period {
+        SalesPeriodCode::Day => Period::Day,
+        SalesPeriodCode::Month => Period::Month,
+    };
+    let today = domain::money::tokyo_day(cx.now());
+    let default_from = match period {
+        Period::Day => month_start(today),
+        Period::Month => month_start(today)
+            .checked_sub_months(chrono::Months::new(11))
+            .unwrap_or(today),
+    };
+    let (from, to) = range(
+        &query.from.unwrap_or_else(|| day_text(default_from)),
+        &query.to.unwrap_or_else(|| day_text(today)),
+    )?;
+    let end = to.succ_opt().unwrap_or(to);
+    let totals = cx
+        .store()
+        .sales(tokyo_day_start(from), tokyo_day_start(end))?;
+    let cells = totals.cells(period);
+    let rows = rows(period, from, to, &cells);
+    let total = rows
+        .iter()
+        .fold(SalesFigures::default(), |sum, r| add(sum, r.total));
+    Ok(SalesReport {
+        period: query.period,
+        from: day_text(from),
+        to: day_text(to),
+        rows,
+        total,
+    })
+}
 
-    /// The captures and refunds behind one cell of the sales table (oldest first).
-    pub async fn sales_movements(&self, query: MovementsQuery) -> Result<MovementList, AppError> {
-        let (from, to) = range(&query.from, &query.to)?;
-        let end = to.succ_opt().unwrap_or(to);
-        let method = query.method.map(|m| match m {
-            crate::dto::PaymentMethodCode::Card => PaymentMethod::Card,
-            crate::dto::PaymentMethodCode::Paidy => PaymentMethod::Paidy,
-        });
-        let page = self.store().movements(
-            tokyo_day_start(from),
-            tokyo_day_start(end),
-            method,
-            RULES.sales_movements_shown,
-        )?;
-        Ok(MovementList {
-            items: page
-                .items
-                .into_iter()
-                .map(|m| MovementItem {
-                    order_id: m.order_id.0,
-                    order_number: m.order_number,
-                    payment_id: m.payment_id,
-                    method: method_to(m.method),
-                    kind: match m.kind {
-                        domain::money::MovementKind::Capture => MovementKindCode::Capture,
-                        domain::money::MovementKind::Refund => MovementKindCode::Refund,
-                    },
-                    amount_yen: m.amount.0,
-                    at: m.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    estimated: m.source == store::MovementSource::Estimated,
-                })
-                .collect(),
-            total: u32::try_from(page.total).unwrap_or(u32::MAX),
-        })
-    }
+/// The captures and refunds behind one cell of the sales table (oldest first).
+pub(crate) async fn sales_movements(
+    cx: &Context,
+    query: MovementsQuery,
+) -> Result<MovementList, AppError> {
+    let (from, to) = range(&query.from, &query.to)?;
+    let end = to.succ_opt().unwrap_or(to);
+    let method = query.method.map(|m| match m {
+        crate::dto::PaymentMethodCode::Card => PaymentMethod::Card,
+        crate::dto::PaymentMethodCode::Paidy => PaymentMethod::Paidy,
+    });
+    let page = cx.store().movements(
+        tokyo_day_start(from),
+        tokyo_day_start(end),
+        method,
+        RULES.sales_movements_shown,
+    )?;
+    Ok(MovementList {
+        items: page
+            .items
+            .into_iter()
+            .map(|m| MovementItem {
+                order_id: m.order_id.0,
+                order_number: m.order_number,
+                payment_id: m.payment_id,
+                method: method_to(m.method),
+                kind: match m.kind {
+                    domain::money::MovementKind::Capture => MovementKindCode::Capture,
+                    domain::money::MovementKind::Refund => MovementKindCode::Refund,
+                },
+                amount_yen: m.amount.0,
+                at: m.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                estimated: m.source == store::MovementSource::Estimated,
+            })
+            .collect(),
+        total: u32::try_from(page.total).unwrap_or(u32::MAX),
+    })
+}
 
-    pub(crate) fn account_names(&self) -> Result<AccountNames, AppError> {
-        let store = self.store();
-        let get = |f: AccountField| -> Result<Option<String>, AppError> {
-            Ok(store.setting(&setting_key(f))?)
-        };
-        Ok(AccountNames {
-            receivable: get(AccountField::Receivable)?,
-            sales: get(AccountField::Sales)?,
-            refunds: get(AccountField::Refunds)?,
-            freee_tax: get(AccountField::FreeeTax)?,
-            moneyforward_tax: get(AccountField::MoneyForwardTax)?,
-            yayoi_tax: get(AccountField::YayoiTax)?,
-            fees: get(AccountField::Fees)?,
-            bank: get(AccountField::Bank)?,
-            moneyforward_fee_tax: get(AccountField::MoneyForwardFeeTax)?,
-            yayoi_fee_tax: get(AccountField::YayoiFeeTax)?,
-        })
-    }
+pub(crate) fn account_names(cx: &Context) -> Result<AccountNames, AppError> {
+    let store = cx.store();
+    let get = |f: AccountField| -> Result<Option<String>, AppError> {
+        Ok(store.setting(&setting_key(f))?)
+    };
+    Ok(AccountNames {
+        receivable: get(AccountField::Receivable)?,
+        sales: get(AccountField::Sales)?,
+        refunds: get(AccountField::Refunds)?,
+        freee_tax: get(AccountField::FreeeTax)?,
+        moneyforward_tax: get(AccountField::MoneyForwardTax)?,
+        yayoi_tax: get(AccountField::YayoiTax)?,
+        fees: get(AccountField::Fees)?,
+        bank: get(AccountField::Bank)?,
+        moneyforward_fee_tax: get(AccountField::MoneyForwardFeeTax)?,
+        yayoi_fee_tax: get(AccountField::YayoiFeeTax)?,
+    })
+}
 
-    /// The account names and tax categories the accounting exports use.
-    pub async fn accounting_settings(&self) -> Result<AccountingSettings, AppError> {
-        let names = self.account_names()?;
-        let get = |f| names.get(f).unwrap_or_default().to_owned();
-        Ok(AccountingSettings {
-            receivable: get(AccountField::Receivable),
-            sales: get(AccountField::Sales),
-            refunds: get(AccountField::Refunds),
-            freee_tax: get(AccountField::FreeeTax),
-            moneyforward_tax: get(AccountField::MoneyForwardTax),
-            yayoi_tax: get(AccountField::YayoiTax),
-            fees: get(AccountField::Fees),
-            bank: get(AccountField::Bank),
-            moneyforward_fee_tax: get(AccountField::MoneyForwardFeeTax),
-            yayoi_fee_tax: get(AccountField::YayoiFeeTax),
-        })
-    }
+/// The account names and tax categories the accounting exports use.
+pub(crate) async fn accounting_settings(cx: &Context) -> Result<AccountingSettings, AppError> {
+    let names = account_names(cx)?;
+    let get = |f| names.get(f).unwrap_or_default().to_owned();
+    Ok(AccountingSettings {
+        receivable: get(AccountField::Receivable),
+        sales: get(AccountField::Sales),
+        refunds: get(AccountField::Refunds),
+        freee_tax: get(AccountField::FreeeTax),
+        moneyforward_tax: get(AccountField::MoneyForwardTax),
+        yayoi_tax: get(AccountField::YayoiTax),
+        fees: get(AccountField::Fees),
+        bank: get(AccountField::Bank),
+        moneyforward_fee_tax: get(AccountField::MoneyForwardFeeTax),
+        yayoi_fee_tax: get(AccountField::YayoiFeeTax),
+    })
+}
 
-    /// Saves the account names (trimmed; empty = not set) all at once.
-    pub async fn save_accounting_settings(
-        &self,
-        input: AccountingSettings,
-    ) -> Result<AccountingSettings, AppError> {
-        {
-            let mut store = self.store();
-            for field in ACCOUNT_FIELDS {
-                let value = match field {
-                    AccountField::Receivable => &input.receivable,
-                    AccountField::Sales => &input.sales,
-                    AccountField::Refunds => &input.refunds,
-                    AccountField::FreeeTax => &input.freee_tax,
-                    AccountField::MoneyForwardTax => &input.moneyforward_tax,
-                    AccountField::YayoiTax => &input.yayoi_tax,
-                    AccountField::Fees => &input.fees,
-                    AccountField::Bank => &input.bank,
-                    AccountField::MoneyForwardFeeTax => &input.moneyforward_fee_tax,
-                    AccountField::YayoiFeeTax => &input.yayoi_fee_tax,
-                };
-                let value = value.trim();
-                if value.chars().count() > RULES.buyer_text_max_chars {
-                    return Err(AppError::refused(
-                        ErrorCode::AccountingAccountTooLong,
-                        Text::new(
-                            &format!("{}が長すぎます。", field.label().0),
-                            &format!("The {} is too long.", field.label().1),
-                        ),
-                    ));
-                }
-                store.set_setting(&setting_key(field), value)?;
+/// Saves the account names (trimmed; empty = not set) all at once.
+pub(crate) async fn save_accounting_settings(
+    cx: &Context,
+    input: AccountingSettings,
+) -> Result<AccountingSettings, AppError> {
+    {
+        let mut store = cx.store();
+        for field in ACCOUNT_FIELDS {
+            let value = match field {
+                AccountField::Receivable => &input.receivable,
+                AccountField::Sales => &input.sales,
+                AccountField::Refunds => &input.refunds,
+                AccountField::FreeeTax => &input.freee_tax,
+                AccountField::MoneyForwardTax => &input.moneyforward_tax,
+                AccountField::YayoiTax => &input.yayoi_tax,
+                AccountField::Fees => &input.fees,
+                AccountField::Bank => &input.bank,
+                AccountField::MoneyForwardFeeTax => &input.moneyforward_fee_tax,
+                AccountField::YayoiFeeTax => &input.yayoi_fee_tax,
+            };
+            let value = value.trim();
+            if value.chars().count() > RULES.buyer_text_max_chars {
+                return Err(AppError::refused(
+                    ErrorCode::AccountingAccountTooLong,
+                    Text::new(
+                        &format!("{}が長すぎます。", field.label().0),
+                        &format!("The {} is too long.", field.label().1),
+                    ),
+                ));
             }
+            store.set_setting(&setting_key(field), value)?;
         }
-        self.accounting_settings().await
     }
+    accounting_settings(cx).await
 }

@@ -7,7 +7,7 @@
 //! Layout: the file is read by `domain::bank_statement` (the one decoder, yen and date
 //! reading of every import); `store::statements` plans and applies (one planning
 //! function, a fingerprint as the preview's token); matching a deposit to its period is
-//! `Desk::reconcile_one`, the same as for a typed deposit and the reconciliation list.
+//! `deposits::reconcile_one`, the same as for a typed deposit and the reconciliation list.
 
 use std::path::Path;
 
@@ -18,7 +18,9 @@ use domain::money::{tokyo_day, tokyo_day_start};
 use serde::{Deserialize, Serialize};
 
 use crate::ErrorCode;
+use crate::context::Context;
 use crate::convert::method_to;
+use crate::deposits;
 use crate::dto::money::{ExpectedDepositsQuery, ReconciledDeposit};
 use crate::dto::statement::{
     AgreementOrder, DepositCheckAgreement, MarkedWithoutDeposit, OrderDepositPeriod,
@@ -27,7 +29,7 @@ use crate::dto::statement::{
 };
 use crate::files::{UserFile, read_user_file};
 use crate::orders::japan_day;
-use crate::{AppError, Desk, Text};
+use crate::{AppError, Text};
 
 const MAPPING_KEY: &str = "bank_statement.mapping";
 
@@ -127,433 +129,431 @@ struct ReadStatement {
     rows: Vec<store::StatementRow>,
 }
 
-impl Desk {
-    fn stored_mapping(&self) -> Result<Stored, AppError> {
-        Ok(self
-            .store()
-            .setting(MAPPING_KEY)?
-            .and_then(|v| serde_json::from_str(&v).ok())
-            .unwrap_or_default())
-    }
+fn stored_mapping(cx: &Context) -> Result<Stored, AppError> {
+    Ok(cx
+        .store()
+        .setting(MAPPING_KEY)?
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_default())
+}
 
-    /// The bank statement's column mapping (empty fields: the defaults).
-    pub async fn statement_mapping(&self) -> Result<StatementMappingDto, AppError> {
-        Ok(dto_of(&self.stored_mapping()?))
-    }
+/// The bank statement's column mapping (empty fields: the defaults).
+pub(crate) async fn statement_mapping(cx: &Context) -> Result<StatementMappingDto, AppError> {
+    Ok(dto_of(&stored_mapping(cx)?))
+}
 
-    /// Saves the column mapping (trimmed). A column number must be 1 or more.
-    pub async fn save_statement_mapping(
-        &self,
-        input: StatementMappingDto,
-    ) -> Result<StatementMappingDto, AppError> {
-        for (value, ja, en) in [
-            (&input.date_column, "日付の列", "date column"),
-            (&input.amount_column, "入金額の列", "deposit amount column"),
-            (&input.description_column, "摘要の列", "description column"),
-        ] {
-            let v = value.trim();
-            if v == "0" || v.starts_with('-') || v.chars().count() > RULES.buyer_text_max_chars {
-                return Err(AppError::refused(
-                    ErrorCode::InvalidStatementColumn,
-                    Text::new(
-                        &format!(
-                            "{ja}「{v}」は使えません。明細の見出しの名前か、1 から数えた列の番号を入力してください。"
-                        ),
-                        &format!(
-                            "The {en} \"{v}\" cannot be used. Enter the statement's header name or the column's number, counting from 1."
-                        ),
+/// Saves the column mapping (trimmed). A column number must be 1 or more.
+pub(crate) async fn save_statement_mapping(
+    cx: &Context,
+    input: StatementMappingDto,
+) -> Result<StatementMappingDto, AppError> {
+    for (value, ja, en) in [
+        (&input.date_column, "日付の列", "date column"),
+        (&input.amount_column, "入金額の列", "deposit amount column"),
+        (&input.description_column, "摘要の列", "description column"),
+    ] {
+        let v = value.trim();
+        if v == "0" || v.starts_with('-') || v.chars().count() > RULES.buyer_text_max_chars {
+            return Err(AppError::refused(
+                ErrorCode::InvalidStatementColumn,
+                Text::new(
+                    &format!(
+                        "{ja}「{v}」は使えません。明細の見出しの名前か、1 から数えた列の番号を入力してください。"
                     ),
-                ));
-            }
+                    &format!(
+                        "The {en} \"{v}\" cannot be used. Enter the statement's header name or the column's number, counting from 1."
+                    ),
+                ),
+            ));
         }
-        let stored = Stored {
-            date_column: input.date_column.trim().to_owned(),
-            amount_column: input.amount_column.trim().to_owned(),
-            description_column: input.description_column.trim().to_owned(),
-            card_texts: split_texts(&input.card_texts),
-            paidy_texts: split_texts(&input.paidy_texts),
-        };
-        let json = serde_json::to_string(&stored)
-            .map_err(|e| AppError::internal(ErrorCode::MappingJson, &e.to_string()))?;
-        self.store().set_setting(MAPPING_KEY, &json)?;
-        Ok(dto_of(&stored))
     }
+    let stored = Stored {
+        date_column: input.date_column.trim().to_owned(),
+        amount_column: input.amount_column.trim().to_owned(),
+        description_column: input.description_column.trim().to_owned(),
+        card_texts: split_texts(&input.card_texts),
+        paidy_texts: split_texts(&input.paidy_texts),
+    };
+    let json = serde_json::to_string(&stored)
+        .map_err(|e| AppError::internal(ErrorCode::MappingJson, &e.to_string()))?;
+    cx.store().set_setting(MAPPING_KEY, &json)?;
+    Ok(dto_of(&stored))
+}
 
-    fn read_statement_file(&self, path: &Path) -> Result<ReadStatement, AppError> {
-        let mapping = mapping_of(&self.stored_mapping()?);
-        let bytes = read_user_file(path, UserFile::Csv, "", "")?;
-        let statement = read_statement(&bytes, &mapping)
-            .map_err(|t| AppError::refused(ErrorCode::StatementUnreadable, text(&t)))?;
-        let rows = statement
-            .lines
-            .iter()
-            .filter_map(|l| match &l.kind {
-                LineKind::Deposit(d) => Some(store::StatementRow {
-                    method: d.method,
-                    received_on: d.received_on,
-                    amount: d.amount,
-                    key: d.key.clone(),
-                    description: l.description.clone(),
-                }),
-                LineKind::Other(_) => None,
-            })
-            .collect();
-        Ok(ReadStatement {
-            encoding: statement.encoding.code(),
-            lines: statement.lines,
-            rows,
+fn read_statement_file(cx: &Context, path: &Path) -> Result<ReadStatement, AppError> {
+    let mapping = mapping_of(&stored_mapping(cx)?);
+    let bytes = read_user_file(path, UserFile::Csv, "", "")?;
+    let statement = read_statement(&bytes, &mapping)
+        .map_err(|t| AppError::refused(ErrorCode::StatementUnreadable, text(&t)))?;
+    let rows = statement
+        .lines
+        .iter()
+        .filter_map(|l| match &l.kind {
+            LineKind::Deposit(d) => Some(store::StatementRow {
+                method: d.method,
+                received_on: d.received_on,
+                amount: d.amount,
+                key: d.key.clone(),
+                description: l.description.clone(),
+            }),
+            LineKind::Other(_) => None,
         })
-    }
+        .collect();
+    Ok(ReadStatement {
+        encoding: statement.encoding.code(),
+        lines: statement.lines,
+        rows,
+    })
+}
 
-    /// The per-line report of a statement with the store's plan (preview or applied).
-    async fn statement_report(
-        &self,
-        path: &Path,
-        read: ReadStatement,
-        plan: store::StatementPlan,
-        applied: bool,
-        import_id: Option<i64>,
-    ) -> Result<StatementImport, AppError> {
-        let mapping = mapping_of(&self.stored_mapping()?);
-        let today = tokyo_day(self.now());
-        let mut outcomes = plan.outcomes.iter();
-        let mut report = StatementImport {
-            path: path.display().to_string(),
-            encoding: read.encoding.to_owned(),
-            token: plan.fingerprint.clone(),
-            applied,
-            import_id,
-            lines: Vec::with_capacity(read.lines.len()),
-            deposits: count(read.rows.len()),
-            recorded: 0,
-            already: 0,
-            matched: 0,
-            unmatched: 0,
-            differences: 0,
-            other_lines: 0,
+/// The per-line report of a statement with the store's plan (preview or applied).
+async fn statement_report(
+    cx: &Context,
+    path: &Path,
+    read: ReadStatement,
+    plan: store::StatementPlan,
+    applied: bool,
+    import_id: Option<i64>,
+) -> Result<StatementImport, AppError> {
+    let mapping = mapping_of(&stored_mapping(cx)?);
+    let today = tokyo_day(cx.now());
+    let mut outcomes = plan.outcomes.iter();
+    let mut report = StatementImport {
+        path: path.display().to_string(),
+        encoding: read.encoding.to_owned(),
+        token: plan.fingerprint.clone(),
+        applied,
+        import_id,
+        lines: Vec::with_capacity(read.lines.len()),
+        deposits: count(read.rows.len()),
+        recorded: 0,
+        already: 0,
+        matched: 0,
+        unmatched: 0,
+        differences: 0,
+        other_lines: 0,
+    };
+    for line in read.lines {
+        let mut dto = StatementLineDto {
+            line: line.line,
+            date: line.date.clone(),
+            amount_yen: line.amount.map(|y| y.0),
+            description: line.description.clone(),
+            method: None,
+            status: StatementLineStatusCode::NotGateway,
+            reason: None,
+            deposit: None,
         };
-        for line in read.lines {
-            let mut dto = StatementLineDto {
-                line: line.line,
-                date: line.date.clone(),
-                amount_yen: line.amount.map(|y| y.0),
-                description: line.description.clone(),
-                method: None,
-                status: StatementLineStatusCode::NotGateway,
-                reason: None,
-                deposit: None,
-            };
-            match &line.kind {
-                LineKind::Other(not) => {
-                    report.other_lines += 1;
-                    dto.status = match not {
-                        NotDeposit::NotGateway => StatementLineStatusCode::NotGateway,
-                        NotDeposit::Withdrawal => StatementLineStatusCode::Withdrawal,
-                        NotDeposit::Unreadable(_) => StatementLineStatusCode::Unreadable,
-                    };
-                    dto.reason = Some(text(&domain::bank_statement::reason(not, &mapping)));
-                }
-                LineKind::Deposit(d) => {
-                    let outcome = outcomes
-                        .next()
-                        .copied()
-                        .unwrap_or(store::StatementOutcome::Recorded(None));
-                    dto.method = Some(method_to(d.method));
-                    dto.status = match outcome {
-                        store::StatementOutcome::Recorded(_) => {
-                            report.recorded += 1;
-                            StatementLineStatusCode::Record
-                        }
-                        store::StatementOutcome::AlreadyImported(_) => {
-                            report.already += 1;
-                            dto.reason = Some(Text::new(
-                                "前に取り込み済みです(二重には記録しません)。",
-                                "Imported before (not recorded twice).",
-                            ));
-                            StatementLineStatusCode::AlreadyImported
-                        }
-                        store::StatementOutcome::AlreadyTyped(_) => {
-                            report.already += 1;
-                            dto.reason = Some(Text::new(
-                                "同じ日・同じ金額の入金を手入力で記録済みです。その入金をこの行のものとし、新しくは記録しません。",
-                                "A deposit of the same day and amount was typed before: it is taken as this line's, nothing new is recorded.",
-                            ));
-                            StatementLineStatusCode::AlreadyTyped
-                        }
-                    };
-                    let reconciled = self
-                        .reconcile_one(
-                            outcome.deposit_id().unwrap_or(0),
-                            d.method,
-                            d.received_on,
-                            d.amount,
-                            today,
-                        )
-                        .await?;
-                    if reconciled.period.is_some() {
-                        report.matched += 1;
-                        if reconciled.difference_yen.is_some_and(|x| x != 0) {
-                            report.differences += 1;
-                        }
-                    } else {
-                        report.unmatched += 1;
-                        if dto.reason.is_none() {
-                            dto.reason = unmatched_reason(&reconciled);
-                        }
+        match &line.kind {
+            LineKind::Other(not) => {
+                report.other_lines += 1;
+                dto.status = match not {
+                    NotDeposit::NotGateway => StatementLineStatusCode::NotGateway,
+                    NotDeposit::Withdrawal => StatementLineStatusCode::Withdrawal,
+                    NotDeposit::Unreadable(_) => StatementLineStatusCode::Unreadable,
+                };
+                dto.reason = Some(text(&domain::bank_statement::reason(not, &mapping)));
+            }
+            LineKind::Deposit(d) => {
+                let outcome = outcomes
+                    .next()
+                    .copied()
+                    .unwrap_or(store::StatementOutcome::Recorded(None));
+                dto.method = Some(method_to(d.method));
+                dto.status = match outcome {
+                    store::StatementOutcome::Recorded(_) => {
+                        report.recorded += 1;
+                        StatementLineStatusCode::Record
                     }
-                    dto.deposit = Some(reconciled);
+                    store::StatementOutcome::AlreadyImported(_) => {
+                        report.already += 1;
+                        dto.reason = Some(Text::new(
+                            "前に取り込み済みです(二重には記録しません)。",
+                            "Imported before (not recorded twice).",
+                        ));
+                        StatementLineStatusCode::AlreadyImported
+                    }
+                    store::StatementOutcome::AlreadyTyped(_) => {
+                        report.already += 1;
+                        dto.reason = Some(Text::new(
+                            "同じ日・同じ金額の入金を手入力で記録済みです。その入金をこの行のものとし、新しくは記録しません。",
+                            "A deposit of the same day and amount was typed before: it is taken as this line's, nothing new is recorded.",
+                        ));
+                        StatementLineStatusCode::AlreadyTyped
+                    }
+                };
+                let reconciled = deposits::reconcile_one(
+                    cx,
+                    outcome.deposit_id().unwrap_or(0),
+                    d.method,
+                    d.received_on,
+                    d.amount,
+                    today,
+                )
+                .await?;
+                if reconciled.period.is_some() {
+                    report.matched += 1;
+                    if reconciled.difference_yen.is_some_and(|x| x != 0) {
+                        report.differences += 1;
+                    }
+                } else {
+                    report.unmatched += 1;
+                    if dto.reason.is_none() {
+                        dto.reason = unmatched_reason(&reconciled);
+                    }
                 }
-            }
-            report.lines.push(dto);
-        }
-        Ok(report)
-    }
-
-    /// What importing the statement would do: every line, each gateway deposit matched to
-    /// its period (nothing is recorded).
-    pub async fn preview_statement(&self, path: String) -> Result<StatementImport, AppError> {
-        let path = Path::new(&path);
-        let read = self.read_statement_file(path)?;
-        let plan = self.store().plan_statement(&read.rows)?;
-        self.statement_report(path, read, plan, false, None).await
-    }
-
-    /// Imports the previewed statement: exactly the preview (`token`), or nothing
-    /// (`statement_changed`). A line imported or typed before is not recorded again.
-    pub async fn import_statement(
-        &self,
-        path: String,
-        token: String,
-    ) -> Result<StatementImport, AppError> {
-        let path = Path::new(&path);
-        let read = self.read_statement_file(path)?;
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let now = self.now();
-        let applied =
-            self.store()
-                .apply_statement(&read.rows, &token, &file_name, read.lines.len(), now);
-        let (plan, import_id) = match applied {
-            Ok(done) => done,
-            Err(store::Error::StatementPlanChanged) => return Err(plan_changed()),
-            Err(e) => return Err(e.into()),
-        };
-        tracing::info!(
-            lines = read.lines.len(),
-            deposits = read.rows.len(),
-            import = import_id,
-            encoding = read.encoding,
-            "bank statement imported"
-        );
-        self.statement_report(path, read, plan, true, import_id)
-            .await
-    }
-
-    /// Whether the deposit check (入金チェック) and the period view agree over Japan days
-    /// `from` to `to` (default: the last two months): the orders captured in each period
-    /// whose deposit was received in the range and is matched are all marked received, and
-    /// each order marked received in the range belongs to a period whose deposit is
-    /// recorded.
-    pub async fn deposit_check_agreement(
-        &self,
-        query: ExpectedDepositsQuery,
-    ) -> Result<DepositCheckAgreement, AppError> {
-        let today = tokyo_day(self.now());
-        let from = match &query.from {
-            Some(f) => japan_day(("開始日", "first day"), f)?,
-            None => today
-                .checked_sub_months(chrono::Months::new(2))
-                .unwrap_or(today),
-        };
-        let to = match &query.to {
-            Some(t) => japan_day(("終了日", "last day"), t)?,
-            None => today,
-        };
-        let shown = RULES.sales_movements_shown;
-        let mut periods = Vec::new();
-        // A period paid by two recorded deposits is listed once.
-        let mut seen = std::collections::HashSet::new();
-        let received = self.store().deposits_received(from, to)?;
-        for d in &received {
-            let contract = self.contract(d.method)?;
-            if contract
-                .missing()
-                .contains(&domain::deposits::ContractField::Cycles)
-            {
-                continue;
-            }
-            let Some(p) = crate::deposits::matched_period(&contract, d.received_on) else {
-                continue;
-            };
-            if !seen.insert((d.method.code(), p.start)) {
-                continue;
-            }
-            let end = p.end.succ_opt().unwrap_or(p.end);
-            let orders = self.store().captured_orders(
-                tokyo_day_start(p.start),
-                tokyo_day_start(end),
-                d.method,
-            )?;
-            let unmarked: Vec<AgreementOrder> = orders
-                .iter()
-                .filter(|o| o.marked_on.is_none())
-                .map(|o| AgreementOrder {
-                    order_id: o.order_id.0,
-                    order_number: o.order_number.clone(),
-                    method: method_to(d.method),
-                    marked_on: None,
-                })
-                .collect();
-            if unmarked.is_empty() {
-                continue;
-            }
-            periods.push(PeriodUnmarked {
-                deposit_id: d.id,
-                method: method_to(d.method),
-                received_on: day_text(d.received_on),
-                start: day_text(p.start),
-                end: day_text(p.end),
-                orders: count(orders.len()),
-                unmarked_count: count(unmarked.len()),
-                unmarked: unmarked.into_iter().take(shown).collect(),
-            });
-        }
-        let mut marked_without_deposit = Vec::new();
-        let marks = self.store().deposit_marks(from, to)?;
-        for m in marks {
-            let Some(captured_at) = m.captured_at else {
-                continue;
-            };
-            let contract = self.contract(m.method)?;
-            if contract
-                .missing()
-                .contains(&domain::deposits::ContractField::Cycles)
-            {
-                continue;
-            }
-            let p = domain::deposits::period_of(&contract, tokyo_day(captured_at));
-            // A deposit of this method recorded near the period's payment day that pays it.
-            let near_from = p.payment_date - RULES.deposit_match_window;
-            let near_to = p.payment_date + RULES.deposit_match_window;
-            let paid = self
-                .store()
-                .deposits_received(near_from, near_to)?
-                .iter()
-                .any(|d| {
-                    d.method == m.method
-                        && crate::deposits::matched_period(&contract, d.received_on) == Some(p)
-                });
-            if !paid {
-                marked_without_deposit.push(MarkedWithoutDeposit {
-                    order: AgreementOrder {
-                        order_id: m.order_id.0,
-                        order_number: m.order_number,
-                        method: method_to(m.method),
-                        marked_on: Some(day_text(m.marked_on)),
-                    },
-                    start: day_text(p.start),
-                    end: day_text(p.end),
-                    payment_date: day_text(p.payment_date),
-                });
-            }
-            if marked_without_deposit.len() >= shown {
-                break;
+                dto.deposit = Some(reconciled);
             }
         }
-        Ok(DepositCheckAgreement {
-            from: day_text(from),
-            to: day_text(to),
-            agree: periods.is_empty() && marked_without_deposit.is_empty(),
-            periods,
-            marked_without_deposit,
-        })
+        report.lines.push(dto);
     }
+    Ok(report)
+}
 
-    /// Where one order stands against the recorded deposits ([`OrderDepositPeriod`]);
-    /// `None` before its capture, or while the contract has no settlement cycle.
-    pub async fn order_deposit_period(
-        &self,
-        order_id: i64,
-    ) -> Result<Option<OrderDepositPeriod>, AppError> {
-        let order = domain::OrderId(order_id);
-        let Some((method, captured_at)) = self.store().first_capture(order)? else {
-            return Ok(None);
-        };
-        let contract = self.contract(method)?;
+/// What importing the statement would do: every line, each gateway deposit matched to
+/// its period (nothing is recorded).
+pub(crate) async fn preview_statement(
+    cx: &Context,
+    path: String,
+) -> Result<StatementImport, AppError> {
+    let path = Path::new(&path);
+    let read = read_statement_file(cx, path)?;
+    let plan = cx.store().plan_statement(&read.rows)?;
+    statement_report(cx, path, read, plan, false, None).await
+}
+
+/// Imports the previewed statement: exactly the preview (`token`), or nothing
+/// (`statement_changed`). A line imported or typed before is not recorded again.
+pub(crate) async fn import_statement(
+    cx: &Context,
+    path: String,
+    token: String,
+) -> Result<StatementImport, AppError> {
+    let path = Path::new(&path);
+    let read = read_statement_file(cx, path)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let now = cx.now();
+    let applied = cx
+        .store()
+        .apply_statement(&read.rows, &token, &file_name, read.lines.len(), now);
+    let (plan, import_id) = match applied {
+        Ok(done) => done,
+        Err(store::Error::StatementPlanChanged) => return Err(plan_changed()),
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!(
+        lines = read.lines.len(),
+        deposits = read.rows.len(),
+        import = import_id,
+        encoding = read.encoding,
+        "bank statement imported"
+    );
+    statement_report(cx, path, read, plan, true, import_id).await
+}
+
+/// Whether the deposit check (入金チェック) and the period view agree over Japan days
+/// `from` to `to` (default: the last two months): the orders captured in each period
+/// whose deposit was received in the range and is matched are all marked received, and
+/// each order marked received in the range belongs to a period whose deposit is
+/// recorded.
+pub(crate) async fn deposit_check_agreement(
+    cx: &Context,
+    query: ExpectedDepositsQuery,
+) -> Result<DepositCheckAgreement, AppError> {
+    let today = tokyo_day(cx.now());
+    let from = match &query.from {
+        Some(f) => japan_day(("開始日", "first day"), f)?,
+        None => today
+            .checked_sub_months(chrono::Months::new(2))
+            .unwrap_or(today),
+    };
+    let to = match &query.to {
+        Some(t) => japan_day(("終了日", "last day"), t)?,
+        None => today,
+    };
+    let shown = RULES.sales_movements_shown;
+    let mut periods = Vec::new();
+    // A period paid by two recorded deposits is listed once.
+    let mut seen = std::collections::HashSet::new();
+    let received = cx.store().deposits_received(from, to)?;
+    for d in &received {
+        let contract = deposits::contract(cx, d.method)?;
         if contract
             .missing()
             .contains(&domain::deposits::ContractField::Cycles)
         {
-            return Ok(None);
+            continue;
         }
-        let p = domain::deposits::period_of(&contract, tokyo_day(captured_at));
-        let paid_on = self
-            .store()
-            .deposits_received(
-                p.payment_date - RULES.deposit_match_window,
-                p.payment_date + RULES.deposit_match_window,
-            )?
-            .into_iter()
-            .find(|d| {
-                d.method == method
-                    && crate::deposits::matched_period(&contract, d.received_on) == Some(p)
-            })
-            .map(|d| d.received_on);
-        let marked = self.store().deposit(order)?.is_some();
-        let period = format!("{}〜{}", day_text(p.start), day_text(p.end));
-        let period_en = format!("{} to {}", day_text(p.start), day_text(p.end));
-        let message = match (paid_on, marked) {
-            (Some(on), true) => Text::new(
-                &format!(
-                    "精算期間 {period} の入金は {} に記録済みで、入金チェックと合っています。",
-                    day_text(on)
-                ),
-                &format!(
-                    "The deposit of the period {period_en} was recorded on {}; the deposit check agrees.",
-                    day_text(on)
-                ),
-            ),
-            (Some(on), false) => Text::new(
-                &format!(
-                    "精算期間 {period} の入金は {} に記録済みですが、この注文の入金チェックが付いていません。",
-                    day_text(on)
-                ),
-                &format!(
-                    "The deposit of the period {period_en} was recorded on {}, but this order's deposit check is not marked.",
-                    day_text(on)
-                ),
-            ),
-            (None, true) => Text::new(
-                &format!(
-                    "入金チェックは付いていますが、精算期間 {period} の入金(予定日 {})はまだ記録されていません。",
-                    day_text(p.payment_date)
-                ),
-                &format!(
-                    "The deposit check is marked, but the deposit of the period {period_en} (due {}) is not recorded yet.",
-                    day_text(p.payment_date)
-                ),
-            ),
-            (None, false) => Text::new(
-                &format!(
-                    "精算期間 {period} の入金予定日は {} です。",
-                    day_text(p.payment_date)
-                ),
-                &format!(
-                    "The period {period_en} is due to be paid on {}.",
-                    day_text(p.payment_date)
-                ),
-            ),
+        let Some(p) = crate::deposits::matched_period(&contract, d.received_on) else {
+            continue;
         };
-        Ok(Some(OrderDepositPeriod {
-            method: method_to(method),
+        if !seen.insert((d.method.code(), p.start)) {
+            continue;
+        }
+        let end = p.end.succ_opt().unwrap_or(p.end);
+        let orders =
+            cx.store()
+                .captured_orders(tokyo_day_start(p.start), tokyo_day_start(end), d.method)?;
+        let unmarked: Vec<AgreementOrder> = orders
+            .iter()
+            .filter(|o| o.marked_on.is_none())
+            .map(|o| AgreementOrder {
+                order_id: o.order_id.0,
+                order_number: o.order_number.clone(),
+                method: method_to(d.method),
+                marked_on: None,
+            })
+            .collect();
+        if unmarked.is_empty() {
+            continue;
+        }
+        periods.push(PeriodUnmarked {
+            deposit_id: d.id,
+            method: method_to(d.method),
+            received_on: day_text(d.received_on),
             start: day_text(p.start),
             end: day_text(p.end),
-            payment_date: day_text(p.payment_date),
-            deposit_received_on: paid_on.map(day_text),
-            agrees: paid_on.is_some() == marked,
-            message,
-        }))
+            orders: count(orders.len()),
+            unmarked_count: count(unmarked.len()),
+            unmarked: unmarked.into_iter().take(shown).collect(),
+        });
     }
+    let mut marked_without_deposit = Vec::new();
+    let marks = cx.store().deposit_marks(from, to)?;
+    for m in marks {
+        let Some(captured_at) = m.captured_at else {
+            continue;
+        };
+        let contract = deposits::contract(cx, m.method)?;
+        if contract
+            .missing()
+            .contains(&domain::deposits::ContractField::Cycles)
+        {
+            continue;
+        }
+        let p = domain::deposits::period_of(&contract, tokyo_day(captured_at));
+        // A deposit of this method recorded near the period's payment day that pays it.
+        let near_from = p.payment_date - RULES.deposit_match_window;
+        let near_to = p.payment_date + RULES.deposit_match_window;
+        let paid = cx
+            .store()
+            .deposits_received(near_from, near_to)?
+            .iter()
+            .any(|d| {
+                d.method == m.method
+                    && crate::deposits::matched_period(&contract, d.received_on) == Some(p)
+            });
+        if !paid {
+            marked_without_deposit.push(MarkedWithoutDeposit {
+                order: AgreementOrder {
+                    order_id: m.order_id.0,
+                    order_number: m.order_number,
+                    method: method_to(m.method),
+                    marked_on: Some(day_text(m.marked_on)),
+                },
+                start: day_text(p.start),
+                end: day_text(p.end),
+                payment_date: day_text(p.payment_date),
+            });
+        }
+        if marked_without_deposit.len() >= shown {
+            break;
+        }
+    }
+    Ok(DepositCheckAgreement {
+        from: day_text(from),
+        to: day_text(to),
+        agree: periods.is_empty() && marked_without_deposit.is_empty(),
+        periods,
+        marked_without_deposit,
+    })
+}
+
+/// Where one order stands against the recorded deposits ([`OrderDepositPeriod`]);
+/// `None` before its capture, or while the contract has no settlement cycle.
+pub(crate) async fn order_deposit_period(
+    cx: &Context,
+    order_id: i64,
+) -> Result<Option<OrderDepositPeriod>, AppError> {
+    let order = domain::OrderId(order_id);
+    let Some((method, captured_at)) = cx.store().first_capture(order)? else {
+        return Ok(None);
+    };
+    let contract = deposits::contract(cx, method)?;
+    if contract
+        .missing()
+        .contains(&domain::deposits::ContractField::Cycles)
+    {
+        return Ok(None);
+    }
+    let p = domain::deposits::period_of(&contract, tokyo_day(captured_at));
+    let paid_on = cx
+        .store()
+        .deposits_received(
+            p.payment_date - RULES.deposit_match_window,
+            p.payment_date + RULES.deposit_match_window,
+        )?
+        .into_iter()
+        .find(|d| {
+            d.method == method
+                && crate::deposits::matched_period(&contract, d.received_on) == Some(p)
+        })
+        .map(|d| d.received_on);
+    let marked = cx.store().deposit(order)?.is_some();
+    let period = format!("{}〜{}", day_text(p.start), day_text(p.end));
+    let period_en = format!("{} to {}", day_text(p.start), day_text(p.end));
+    let message = match (paid_on, marked) {
+        (Some(on), true) => Text::new(
+            &format!(
+                "精算期間 {period} の入金は {} に記録済みで、入金チェックと合っています。",
+                day_text(on)
+            ),
+            &format!(
+                "The deposit of the period {period_en} was recorded on {}; the deposit check agrees.",
+                day_text(on)
+            ),
+        ),
+        (Some(on), false) => Text::new(
+            &format!(
+                "精算期間 {period} の入金は {} に記録済みですが、この注文の入金チェックが付いていません。",
+                day_text(on)
+            ),
+            &format!(
+                "The deposit of the period {period_en} was recorded on {}, but this order's deposit check is not marked.",
+                day_text(on)
+            ),
+        ),
+        (None, true) => Text::new(
+            &format!(
+                "入金チェックは付いていますが、精算期間 {period} の入金(予定日 {})はまだ記録されていません。",
+                day_text(p.payment_date)
+            ),
+            &format!(
+                "The deposit check is marked, but the deposit of the period {period_en} (due {}) is not recorded yet.",
+                day_text(p.payment_date)
+            ),
+        ),
+        (None, false) => Text::new(
+            &format!(
+                "精算期間 {period} の入金予定日は {} です。",
+                day_text(p.payment_date)
+            ),
+            &format!(
+                "The period {period_en} is due to be paid on {}.",
+                day_text(p.payment_date)
+            ),
+        ),
+    };
+    Ok(Some(OrderDepositPeriod {
+        method: method_to(method),
+        start: day_text(p.start),
+        end: day_text(p.end),
+        payment_date: day_text(p.payment_date),
+        deposit_received_on: paid_on.map(day_text),
+        agrees: paid_on.is_some() == marked,
+        message,
+    }))
 }

@@ -22,7 +22,7 @@ pub(crate) struct Liveness {
     /// Every record Paygent made before this time has been taken in: the start of the
     /// last 091 round that ran until the gateway had nothing left, with every record
     /// applied. Lets settlement conclude that a revision made no new payment when the
-    /// search by order number cannot tell (see `Desk::inquire_outcome`).
+    /// search by order number cannot tell (see `operations::inquire_outcome`).
     pub(crate) records_complete_at: Option<DateTime<Utc>>,
     pub(crate) missing: MissingNotices,
     pub(crate) quarantined: u64,

@@ -8,7 +8,8 @@ use domain::mail_template::TemplateKind;
 use mail::{Language, Template};
 
 use crate::ErrorCode;
-use crate::{AppError, Desk, Text, convert};
+use crate::context::Context;
+use crate::{AppError, Text, convert};
 
 pub(crate) fn template_error(e: &mail::TemplateError) -> AppError {
     AppError::foreign(e.code(), convert::text(&e.text()), None)
@@ -36,77 +37,75 @@ pub(crate) struct TemplateText {
     pub placeholders: Vec<String>,
 }
 
-impl Desk {
-    /// The text of this kind in a language: the shop's edit, else the built-in one; and
-    /// whether it is the shop's.
-    pub(crate) fn template_of(
-        &self,
-        kind: TemplateKind,
-        language: Language,
-    ) -> Result<(Template, bool), AppError> {
-        Ok(match self.store().template(kind, language.code())? {
-            Some(t) => (
-                Template {
-                    subject: t.subject,
-                    body: t.body,
-                },
-                true,
-            ),
-            None => (Template::for_kind(kind, language), false),
-        })
-    }
+/// The text of this kind in a language: the shop's edit, else the built-in one; and
+/// whether it is the shop's.
+pub(crate) fn template_of(
+    cx: &Context,
+    kind: TemplateKind,
+    language: Language,
+) -> Result<(Template, bool), AppError> {
+    Ok(match cx.store().template(kind, language.code())? {
+        Some(t) => (
+            Template {
+                subject: t.subject,
+                body: t.body,
+            },
+            true,
+        ),
+        None => (Template::for_kind(kind, language), false),
+    })
+}
 
-    /// The text of this kind in a language (`ja`, `en`) for the editor.
-    pub(crate) fn template_text(
-        &self,
-        kind: TemplateKind,
-        language: &str,
-    ) -> Result<TemplateText, AppError> {
-        let language = language_of(language)?;
-        let (template, edited) = self.template_of(kind, language)?;
-        Ok(TemplateText {
-            language,
-            template,
-            edited,
-            placeholders: mail::placeholders_for(kind)
-                .iter()
-                .map(|p| format!("{{{p}}}"))
-                .collect(),
-        })
-    }
+/// The text of this kind in a language (`ja`, `en`) for the editor.
+pub(crate) fn template_text(
+    cx: &Context,
+    kind: TemplateKind,
+    language: &str,
+) -> Result<TemplateText, AppError> {
+    let language = language_of(language)?;
+    let (template, edited) = template_of(cx, kind, language)?;
+    Ok(TemplateText {
+        language,
+        template,
+        edited,
+        placeholders: mail::placeholders_for(kind)
+            .iter()
+            .map(|p| format!("{{{p}}}"))
+            .collect(),
+    })
+}
 
-    /// Saves an edited text; an unknown placeholder (for this kind) or an unmatched brace
-    /// is refused with the line and the valid placeholders, and nothing is saved.
-    pub(crate) fn save_template(
-        &self,
-        kind: TemplateKind,
-        language: &str,
-        subject: &str,
-        body: &str,
-    ) -> Result<TemplateText, AppError> {
-        let lang = language_of(language)?;
-        let template = Template {
-            subject: subject.to_owned(),
-            body: body.replace("\r\n", "\n"),
-        };
-        template
-            .validate_for(kind)
-            .map_err(|e| template_error(&e))?;
-        let now = self.now();
-        self.store()
-            .set_template(kind, lang.code(), &template.subject, &template.body, now)?;
-        tracing::info!(kind = kind.code(), "mail text saved");
-        self.template_text(kind, language)
-    }
+/// Saves an edited text; an unknown placeholder (for this kind) or an unmatched brace
+/// is refused with the line and the valid placeholders, and nothing is saved.
+pub(crate) fn save_template(
+    cx: &Context,
+    kind: TemplateKind,
+    language: &str,
+    subject: &str,
+    body: &str,
+) -> Result<TemplateText, AppError> {
+    let lang = language_of(language)?;
+    let template = Template {
+        subject: subject.to_owned(),
+        body: body.replace("\r\n", "\n"),
+    };
+    template
+        .validate_for(kind)
+        .map_err(|e| template_error(&e))?;
+    let now = cx.now();
+    cx.store()
+        .set_template(kind, lang.code(), &template.subject, &template.body, now)?;
+    tracing::info!(kind = kind.code(), "mail text saved");
+    template_text(cx, kind, language)
+}
 
-    /// Goes back to the built-in text.
-    pub(crate) fn reset_template(
-        &self,
-        kind: TemplateKind,
-        language: &str,
-    ) -> Result<TemplateText, AppError> {
-        let lang = language_of(language)?;
-        self.store().reset_template(kind, lang.code())?;
-        self.template_text(kind, language)
-    }
+/// Goes back to the built-in text.
+pub(crate) fn reset_template(
+    cx: &Context,
+    kind: TemplateKind,
+    language: &str,
+) -> Result<TemplateText, AppError> {
+    let lang = language_of(language)?;
+    cx.store().reset_template(kind, lang.code())?;
+    template_text(cx, kind, language)
 }
