@@ -11,14 +11,7 @@ use api::dto::events::DeskEvent;
 use api::dto::{CaptureModeCode, OrderDetail};
 use serde_json::{Value, json};
 
-use crate::harness::{Harness, Options, keep};
-
-fn options() -> Options {
-    Options {
-        relay: false,
-        run_sync: false,
-    }
-}
+use crate::harness::{Harness, keep};
 
 /// `n` authorize-only card orders (`PREFIX_01` …), synced into PayDesk; payment ids by
 /// order number.
@@ -90,7 +83,7 @@ fn item<'a>(run: &'a BulkRunDetail, order_number: &str) -> &'a api::dto::bulk::B
 
 #[tokio::test]
 async fn bulk_capture_of_50_with_injected_failures() {
-    let h = Harness::start("bulk_50", options()).await;
+    let h = Harness::quiet("bulk_50").await;
     let orders = card_orders(&h, "BULK", 50).await;
     // An authorize-and-capture order shows as waiting for its automatic capture.
     let auto = h
@@ -273,7 +266,7 @@ async fn bulk_capture_of_50_with_injected_failures() {
 
 #[tokio::test]
 async fn more_than_50_or_nothing_selected_is_refused() {
-    let h = Harness::start("bulk_too_many", options()).await;
+    let h = Harness::quiet("bulk_too_many").await;
     let too_many: Vec<i64> = (1..=51).collect();
     let e = h.desk.bulk_confirm(too_many.clone()).await.unwrap_err();
     assert_eq!(e.code, "bulk_selection_too_many");
@@ -287,7 +280,7 @@ async fn more_than_50_or_nothing_selected_is_refused() {
 
 #[tokio::test]
 async fn orders_captured_meanwhile_are_not_captured_again() {
-    let h = Harness::start("bulk_meanwhile", options()).await;
+    let h = Harness::quiet("bulk_meanwhile").await;
     let orders = card_orders(&h, "MEAN", 4).await;
     let mut ids = Vec::new();
     for (_, payment) in &orders {
@@ -352,7 +345,7 @@ async fn orders_captured_meanwhile_are_not_captured_again() {
 
 #[tokio::test]
 async fn an_order_captured_outside_unnoticed_is_not_captured_twice() {
-    let h = Harness::start("bulk_stale", options()).await;
+    let h = Harness::quiet("bulk_stale").await;
     let orders = card_orders(&h, "STALE", 3).await;
     let mut ids = Vec::new();
     for (_, payment) in &orders {
@@ -380,7 +373,7 @@ async fn an_order_captured_outside_unnoticed_is_not_captured_twice() {
 
 #[tokio::test]
 async fn a_deadline_passed_meanwhile_is_refused_per_order() {
-    let h = Harness::start("bulk_deadline", options()).await;
+    let h = Harness::quiet("bulk_deadline").await;
     let orders = card_orders(&h, "LATE", 2).await;
     let mut ids = Vec::new();
     for (_, payment) in &orders {
@@ -409,7 +402,7 @@ async fn a_deadline_passed_meanwhile_is_refused_per_order() {
 
 #[tokio::test]
 async fn credentials_failing_mid_run_stop_the_run() {
-    let h = Harness::start("bulk_credentials", options()).await;
+    let h = Harness::quiet("bulk_credentials").await;
     let orders = card_orders(&h, "CRED", 8).await;
     let mut ids = Vec::new();
     for (_, payment) in &orders {
@@ -443,7 +436,7 @@ async fn credentials_failing_mid_run_stop_the_run() {
 
 #[tokio::test]
 async fn a_run_cut_off_midway_is_settled_at_the_next_start_without_capturing_twice() {
-    let h = Harness::start("bulk_crash", options()).await;
+    let h = Harness::quiet("bulk_crash").await;
     let orders = card_orders(&h, "CRASH", 12).await;
     let mut ids = Vec::new();
     for (_, payment) in &orders {

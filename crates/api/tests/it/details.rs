@@ -5,7 +5,7 @@ use api::Desk;
 use api::dto::{ImportReport, OrderDetailsDto, OrderQuery};
 use serde_json::json;
 
-use crate::harness::{Harness, Options, keep};
+use crate::harness::{Harness, keep};
 
 /// Previews the file, then applies exactly that preview.
 async fn import(desk: &Desk, path: &std::path::Path, clear_empty: bool) -> ImportReport {
@@ -28,17 +28,6 @@ fn value(d: &OrderDetailsDto) -> serde_json::Value {
     serde_json::to_value(d).unwrap()
 }
 
-async fn start(name: &str) -> Harness {
-    Harness::start(
-        name,
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await
-}
-
 /// The simulator's storefront export, generated and imported: every order's details.
 async fn storefront(h: &Harness) -> std::path::PathBuf {
     let csv = h.dir.path().join("storefront.csv");
@@ -56,14 +45,7 @@ async fn storefront(h: &Harness) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn storefront_csv_import_and_excel_export() {
-    let h = Harness::start(
-        "csv",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("csv").await;
     let csv = h.dir.path().join("storefront.csv");
     let summary = h
         .control(
@@ -141,7 +123,7 @@ async fn storefront_csv_import_and_excel_export() {
 /// no e-mail, phone, address or item columns) erased those details on every matched order.
 #[tokio::test]
 async fn importing_paydesks_own_export_keeps_every_detail() {
-    let h = start("csv-roundtrip").await;
+    let h = Harness::quiet("csv-roundtrip").await;
     storefront(&h).await;
     let page = h.desk.list_orders(OrderQuery::default()).await.unwrap();
     let mut before = Vec::new();
@@ -194,7 +176,7 @@ async fn importing_paydesks_own_export_keeps_every_detail() {
 /// import is undone as a whole, once, and an undo keeps (and lists) fields changed since.
 #[tokio::test]
 async fn import_previews_applies_records_and_undoes() {
-    let h = start("csv-undo").await;
+    let h = Harness::quiet("csv-undo").await;
     storefront(&h).await;
     let page = h.desk.list_orders(OrderQuery::default()).await.unwrap();
     let mut known = Vec::new();
@@ -322,7 +304,7 @@ async fn import_previews_applies_records_and_undoes() {
 /// the cap, before it is read (a sparse file: its bytes were never written).
 #[tokio::test]
 async fn oversized_files_are_refused_before_reading() {
-    let h = start("csv-caps").await;
+    let h = Harness::quiet("csv-caps").await;
     let huge = h.dir.path().join("huge.csv");
     let file = std::fs::File::create(&huge).unwrap();
     file.set_len(300 * 1024 * 1024).unwrap();
@@ -379,7 +361,7 @@ async fn oversized_files_are_refused_before_reading() {
 #[tokio::test]
 async fn issue15_editing_buyer_details_records_history_and_refuses_bad_input() {
     use api::dto::BuyerDetailsInput;
-    let h = start("buyer_edit").await;
+    let h = Harness::quiet("buyer_edit").await;
     let payment = h
         .card_checkout("ORDER_EDIT1", 2400, "authorize_only", false)
         .await;

@@ -15,18 +15,7 @@ use api::dto::documents::{
 use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest, OrderQuery};
 use api::{AppError, Desk};
 
-use crate::harness::{Harness, Options, keep};
-
-async fn start(name: &str) -> Harness {
-    Harness::start(
-        name,
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await
-}
+use crate::harness::{Harness, keep};
 
 /// The shop's name: Settings' shop section, as the mails use it.
 async fn shop_name(h: &Harness, name: &str) {
@@ -131,7 +120,7 @@ async fn history(desk: &Desk, id: i64) -> Vec<String> {
 
 #[tokio::test]
 async fn documents_follow_the_payment_and_each_issue_is_recorded() {
-    let h = start("documents_issue").await;
+    let h = Harness::quiet("documents_issue").await;
     let dir = h.dir.path();
     let payment = h.paidy_checkout("D_1001", 6_000).await;
     h.sync().await;
@@ -284,7 +273,7 @@ async fn documents_follow_the_payment_and_each_issue_is_recorded() {
 
 #[tokio::test]
 async fn a_cancelled_order_gets_no_receipt_and_a_selection_is_issued_whole_or_not_at_all() {
-    let h = start("documents_cancelled").await;
+    let h = Harness::quiet("documents_cancelled").await;
     let dir = h.dir.path();
     h.desk
         .save_shop_details(shop("T7010705000725"))
@@ -344,7 +333,7 @@ async fn a_cancelled_order_gets_no_receipt_and_a_selection_is_issued_whole_or_no
 
 #[tokio::test]
 async fn shop_images_are_checked_and_capped() {
-    let h = start("documents_images").await;
+    let h = Harness::quiet("documents_images").await;
     let dir = h.dir.path();
     let not_png = dir.join("logo.png");
     std::fs::write(&not_png, b"GIF89a not a png").unwrap();
@@ -453,7 +442,7 @@ async fn deposit_filtered(desk: &Desk, filter: DepositFilterCode) -> Vec<String>
 
 #[tokio::test]
 async fn the_deposit_check_follows_the_capture_and_filters_the_lists() {
-    let h = start("documents_deposit").await;
+    let h = Harness::quiet("documents_deposit").await;
     let paid = h.paidy_checkout("P_3001", 5_000).await;
     let waiting = h.paidy_checkout("P_3002", 4_000).await;
     let uncaptured = h.paidy_checkout("P_3003", 3_000).await;
@@ -595,7 +584,7 @@ async fn the_deposit_check_follows_the_capture_and_filters_the_lists() {
 /// on the document, so each rate's tax follows the money that moved at it.
 #[tokio::test]
 async fn items_with_two_rates_total_per_rate_and_a_refund_is_split_in_proportion() {
-    let h = start("documents_two_rates").await;
+    let h = Harness::quiet("documents_two_rates").await;
     let dir = h.dir.path();
     let payment = h.paidy_checkout("D_2001", 5_440).await;
     h.sync().await;

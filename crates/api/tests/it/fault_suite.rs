@@ -43,7 +43,7 @@ use api::dto::{OperationKindCode, OperationRequest, OrderDetail, OrderQuery, Set
 use api::{Build, Desk, DeskConfig};
 use serde_json::{Value, json};
 
-use crate::harness::{Events, Harness, Options, SENTINEL_HASH_KEY};
+use crate::harness::{Events, Harness, SENTINEL_HASH_KEY};
 
 /// Marks the child process that runs the suite with the short client timeout.
 const CHILD: &str = "PAYDESK_FAULT_SUITE_CHILD";
@@ -710,14 +710,7 @@ async fn run_sequence(index: u64, seed: u64, steps: u64) {
     };
     let relay_variant = rng.chance(50);
     let name = format!("fault_suite_{index}");
-    let h = Harness::start(
-        &name,
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet(&name).await;
     let relay_dir = h.dir.path().join("relay-process");
     std::fs::create_dir_all(&relay_dir).unwrap();
     let started = std::time::Instant::now();
@@ -1217,14 +1210,7 @@ async fn killing_the_real_cli_mid_capture_never_captures_twice() {
         "PAYDESK_BIN",
         "cargo build -p paydesk --features custom-protocol",
     );
-    let h = Harness::start(
-        "fault_cli_kill",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("fault_cli_kill").await;
     // The binary's keychain namespace in tests: `jp.paydesk.desk` with PAYDESK_TEST set.
     let data_dir = h.dir.path().join("cli-data");
     let mut config = DeskConfig::new("jp.paydesk.desk", "0.0.0", Build::Test, data_dir.clone());
@@ -1344,14 +1330,7 @@ async fn killing_the_real_cli_mid_capture_never_captures_twice() {
 /// by inquiry after a sync's 091s.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_capture_landing_after_the_last_difference_inquiry_is_taken_in_before_the_check() {
-    let h = Harness::start(
-        "fault_late_landing",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("fault_late_landing").await;
     let payment = h
         .card_checkout("ORDER_LATE_LANDING", 2400, "authorize_only", false)
         .await;
@@ -1436,14 +1415,7 @@ async fn a_capture_landing_after_the_last_difference_inquiry_is_taken_in_before_
 /// applied, and the order can be changed again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revision_that_never_reached_the_gateway_is_settled_when_its_order_number_is_shared() {
-    let h = Harness::start(
-        "fault_shared_order_number",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("fault_shared_order_number").await;
     let payment = h
         .card_checkout("ORDER_SHARED_NUMBER", 3000, "authorize_only", false)
         .await;

@@ -8,7 +8,7 @@ use api::dto::subscriptions::SmtpSettingsInput;
 use api::dto::{ConnectionTestInput, CredentialsInput, SettingsInput};
 use mail::testing::{Mode, TestSmtp};
 
-use crate::harness::{Harness, Options, dto_log, keep, logs};
+use crate::harness::{Harness, dto_log, keep, logs};
 
 const WRONG_PASSWORD: &str = "SENTINEL-guide-wrong-pw-3e1d";
 const WRONG_TOKEN: &str = "pdr_1_SENTINELguidewrongtoken0a7c33e1d9f2b6";
@@ -274,14 +274,7 @@ async fn issue15_the_guide_can_be_skipped_and_resumed() {
     assert!(resumed.opens_at_start);
 
     // A desk already set up before the guide existed is not sent through it.
-    let set_up = Harness::start(
-        "guide_set_up",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let set_up = Harness::quiet("guide_set_up").await;
     let guide = set_up.desk.setup_guide().await.unwrap();
     assert_eq!(guide.status, GuideStatusCode::NotStarted);
     assert!(!guide.opens_at_start);

@@ -120,6 +120,16 @@ impl Harness {
         Harness::start_tuned(name, options, Tuning::default()).await
     }
 
+    /// A shop on the simulator alone: no relay, and no background sync (the test syncs
+    /// when it wants to). What most tests start with.
+    pub async fn quiet(name: &str) -> Harness {
+        let options = Options {
+            relay: false,
+            run_sync: false,
+        };
+        Harness::start(name, options).await
+    }
+
     /// [`Harness::start`] with other timings.
     pub async fn start_tuned(name: &str, options: Options, tuning: Tuning) -> Harness {
         Harness::start_inner(name, options, tuning, true).await

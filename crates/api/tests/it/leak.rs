@@ -483,14 +483,7 @@ fn crash_child() {
 }
 
 async fn crash() {
-    let h = Harness::start(
-        "leak_crash",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("leak_crash").await;
     let input = CredentialsInput {
         connect_password: Some(SENTINEL_PASSWORD.into()),
         client_certificate_passphrase: Some(CRASH_PASSPHRASE.into()),

@@ -12,7 +12,7 @@ use api::dto::subscriptions::{
 };
 use api::dto::{OrderQuery, OrderSortCode, PaymentMethodCode};
 
-use crate::harness::{Harness, Options, keep};
+use crate::harness::{Harness, keep};
 
 /// A Japan wall-clock time.
 fn jst(y: i32, m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
@@ -21,17 +21,6 @@ fn jst(y: i32, m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         .with_ymd_and_hms(y, m, d, h, mi, 0)
         .unwrap()
         .with_timezone(&Utc)
-}
-
-async fn start(name: &str) -> Harness {
-    Harness::start(
-        name,
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await
 }
 
 /// The order numbers of one page.
@@ -43,7 +32,7 @@ async fn numbers(h: &Harness, query: OrderQuery) -> Vec<String> {
 
 #[tokio::test]
 async fn issue15_the_order_list_filters_by_method_and_japan_days_and_sorts() {
-    let h = start("lists_filters").await;
+    let h = Harness::quiet("lists_filters").await;
     let sim = h.embedded.simulator();
     // Around midnight in Japan: 23:30 on 1 March is still 1 March, 00:30 on 2 March is
     // already 2 March, though both are 1 March in UTC.
@@ -144,7 +133,7 @@ async fn issue15_the_order_list_filters_by_method_and_japan_days_and_sorts() {
 
 #[tokio::test]
 async fn issue15_the_bulk_capture_list_puts_the_most_urgent_deadline_first() {
-    let h = start("lists_bulk").await;
+    let h = Harness::quiet("lists_bulk").await;
     let sim = h.embedded.simulator();
     // Paidy has 90 days to capture, a card 60: the Paidy order of day 0 is due on day 90,
     // the card order of day 10 on day 70, the card order of day 40 on day 100.
@@ -262,7 +251,7 @@ async fn waiting(h: &Harness) -> (u32, Option<i64>, Vec<Option<i64>>) {
 
 #[tokio::test]
 async fn issue15_failed_renewals_are_counted_on_home_and_marked_until_a_choice_stands() {
-    let h = start("lists_failed").await;
+    let h = Harness::quiet("lists_failed").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 7, 1, 0, 0));
     // Two buyers whose cards ended in June: both renewals of 1 July fail with P010; a

@@ -10,7 +10,7 @@ use api::dto::money::{
 };
 use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest, PaymentMethodCode};
 
-use crate::harness::{Harness, Options, keep};
+use crate::harness::{Harness, keep};
 
 async fn perform(h: &Harness, id: i64, kind: OperationKindCode, amount: Option<i64>) {
     let result = h
@@ -35,14 +35,7 @@ async fn perform(h: &Harness, id: i64, kind: OperationKindCode, amount: Option<i
 
 #[tokio::test]
 async fn sales_add_up_to_the_orders_behind_them_and_export_as_journals() {
-    let h = Harness::start(
-        "money_sales",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("money_sales").await;
     let refunded = h
         .card_checkout("MONEY_1", 3000, "authorize_only", false)
         .await;

@@ -53,14 +53,7 @@ async fn refused(h: &Harness, id: i64, kind: OperationKindCode, amount: Option<i
 
 #[tokio::test]
 async fn capture_partial_refund_full_refund() {
-    let h = Harness::start(
-        "capture_refunds",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("capture_refunds").await;
     let payment = h
         .card_checkout("ORDER_C1", 3000, "authorize_only", false)
         .await;
@@ -102,14 +95,7 @@ async fn capture_partial_refund_full_refund() {
 
 #[tokio::test]
 async fn amount_change_then_capture() {
-    let h = Harness::start(
-        "amount_change",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("amount_change").await;
     let payment = h
         .card_checkout("ORDER_A1", 5000, "authorize_only", false)
         .await;
@@ -146,14 +132,7 @@ async fn amount_change_then_capture() {
 
 #[tokio::test]
 async fn rules_refuse_before_sending() {
-    let h = Harness::start(
-        "refusals",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("refusals").await;
     let plain = h
         .card_checkout("ORDER_X1", 1000, "authorize_only", false)
         .await;
@@ -235,14 +214,7 @@ async fn rules_refuse_before_sending() {
 
 #[tokio::test]
 async fn outside_cancel_is_detected_and_adopted() {
-    let h = Harness::start(
-        "outside_cancel",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("outside_cancel").await;
     let payment = h
         .card_checkout("ORDER_O1", 1800, "authorize_only", false)
         .await;
@@ -277,14 +249,7 @@ async fn outside_cancel_is_detected_and_adopted() {
 
 #[tokio::test]
 async fn commit_then_drop_never_captures_twice() {
-    let h = Harness::start(
-        "commit_then_drop",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("commit_then_drop").await;
     let payment = h
         .card_checkout("ORDER_D1", 2400, "authorize_only", false)
         .await;
@@ -315,14 +280,7 @@ async fn commit_then_drop_never_captures_twice() {
 
 #[tokio::test]
 async fn crash_after_sending_is_settled_by_inquiry_on_restart() {
-    let h = Harness::start(
-        "crash_restart",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("crash_restart").await;
     let done = h
         .card_checkout("ORDER_K1", 1100, "authorize_only", false)
         .await;
@@ -381,14 +339,7 @@ async fn crash_after_sending_is_settled_by_inquiry_on_restart() {
 /// settled as done. Nothing is sent twice.
 #[tokio::test]
 async fn a_capture_still_in_flight_at_restart_is_not_concluded_undone() {
-    let h = Harness::start(
-        "in_flight_restart",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("in_flight_restart").await;
     let payment = h
         .card_checkout("ORDER_F1", 1300, "authorize_only", false)
         .await;
@@ -497,14 +448,7 @@ async fn refunded_once(h: &Harness, order: &str) -> (i64, String) {
 /// inside the in-flight window proves nothing.
 #[tokio::test]
 async fn a_second_partial_refund_that_never_reached_the_gateway_is_settled_by_a_complete_sync() {
-    let h = Harness::start(
-        "second_refund_not_applied",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("second_refund_not_applied").await;
     let (id, successor) = refunded_once(&h, "ORDER_SECOND_REFUND_LOST").await;
     h.control(
         "POST",
@@ -551,14 +495,7 @@ async fn a_second_partial_refund_that_never_reached_the_gateway_is_settled_by_a_
 /// comes in with the sync's round and settles the entry as done; nothing is resent.
 #[tokio::test]
 async fn a_second_partial_refund_carried_out_with_its_answer_lost_is_settled_as_done() {
-    let h = Harness::start(
-        "second_refund_applied",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("second_refund_applied").await;
     let (id, successor) = refunded_once(&h, "ORDER_SECOND_REFUND_DONE").await;
     h.control(
         "POST",

@@ -12,16 +12,9 @@ use api::dto::shipping::{CarrierCode, TrackingInput};
 use api::dto::subscriptions::SmtpSettingsInput;
 use mail::testing::{Mode, TestSmtp};
 
-use crate::harness::{Harness, Options, keep};
+use crate::harness::{Harness, keep};
 
 const SHOP_ADDRESS: &str = "shop@example.jp";
-
-fn options() -> Options {
-    Options {
-        relay: false,
-        run_sync: false,
-    }
-}
 
 async fn configure_smtp(h: &Harness, port: u16) {
     let saved = h
@@ -143,7 +136,7 @@ fn history_count(detail: &api::dto::OrderDetail, needle: &str) -> usize {
 
 #[tokio::test]
 async fn a_shipping_notice_reaches_the_buyer_with_the_tracking_link_once() {
-    let h = Harness::start("mail_ship", options()).await;
+    let h = Harness::quiet("mail_ship").await;
     let mut server = TestSmtp::start(Mode::Accept).await;
     let shipped = order(&h, "MAIL_1", 3300, "山田 花子", "hanako@example.jp").await;
     let untracked = order(&h, "MAIL_2", 1200, "佐藤 一郎", "ichiro@example.jp").await;
@@ -291,7 +284,7 @@ async fn a_shipping_notice_reaches_the_buyer_with_the_tracking_link_once() {
 
 #[tokio::test]
 async fn an_order_confirmation_with_an_unfilled_placeholder_is_not_sent() {
-    let h = Harness::start("mail_confirm", options()).await;
+    let h = Harness::quiet("mail_confirm").await;
     let mut server = TestSmtp::start(Mode::Accept).await;
     configure_smtp(&h, server.addr.port()).await;
     let named = order(&h, "CONF_1", 2000, "高橋 三郎", "saburo@example.jp").await;
@@ -366,7 +359,7 @@ async fn an_order_confirmation_with_an_unfilled_placeholder_is_not_sent() {
 /// again by itself, and the shop's send asks first.
 #[tokio::test]
 async fn a_mail_interrupted_mid_send_is_never_sent_again_by_itself() {
-    let h = Harness::start("mail_crash", options()).await;
+    let h = Harness::quiet("mail_crash").await;
     let mut server = TestSmtp::start(Mode::Accept).await;
     configure_smtp(&h, server.addr.port()).await;
     let id = order(&h, "CRASH_1", 4000, "伊藤 四郎", "shiro@example.jp").await;

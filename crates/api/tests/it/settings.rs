@@ -120,14 +120,7 @@ async fn no_secret_in_database_logs_or_dtos() {
 async fn issue15_the_connection_test_uses_the_unsaved_values_on_screen() {
     use api::dto::{ConnectionTestInput, EnvironmentCode, SettingsInput};
     const TYPED_PASSWORD: &str = "SENTINEL-typed-not-saved-7c2e";
-    let h = Harness::start(
-        "connection_test_form",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("connection_test_form").await;
     let saved = h.desk.get_settings().await.unwrap();
     let ok = h.desk.test_connection().await.unwrap();
     assert!(ok.ok, "{:?}", ok.message);
@@ -228,14 +221,7 @@ async fn issue15_the_smtp_test_uses_the_unsaved_values_on_screen() {
     use api::dto::subscriptions::SmtpSettingsInput;
     use mail::testing::{Mode, TestSmtp};
     const TYPED_PASSWORD: &str = "SENTINEL-smtp-typed-4b1a";
-    let h = Harness::start(
-        "smtp_test_form",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("smtp_test_form").await;
     let server = TestSmtp::start(Mode::RequireAuth("shop@example.jp", TYPED_PASSWORD)).await;
     let form = SmtpSettingsInput {
         host: Some("127.0.0.1".into()),

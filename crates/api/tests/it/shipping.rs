@@ -8,14 +8,7 @@ use api::dto::bulk::{BulkItemStatusCode, UnprocessedQuery};
 use api::dto::shipping::{CarrierCode, LabelExportRequest, TrackingInput, TrackingLineOutcome};
 use domain::labels::Sender;
 
-use crate::harness::{Harness, Options, keep};
-
-fn options() -> Options {
-    Options {
-        relay: false,
-        run_sync: false,
-    }
-}
+use crate::harness::{Harness, keep};
 
 fn sender() -> Sender {
     Sender {
@@ -77,7 +70,7 @@ fn request(carrier: CarrierCode, ids: Vec<i64>) -> LabelExportRequest {
 
 #[tokio::test]
 async fn a_label_file_has_the_shops_sender_and_names_each_order_left_out() {
-    let h = Harness::start("ship_labels", options()).await;
+    let h = Harness::quiet("ship_labels").await;
     let o = orders(&h, "LBL", 3).await;
     let path = h.dir.path().join("yamato.csv").display().to_string();
     // Without the shop's address nothing is written, and the error says where to set it.
@@ -164,7 +157,7 @@ async fn a_label_file_has_the_shops_sender_and_names_each_order_left_out() {
 
 #[tokio::test]
 async fn tracking_numbers_are_typed_or_imported_with_a_report_per_line() {
-    let h = Harness::start("ship_tracking", options()).await;
+    let h = Harness::quiet("ship_tracking").await;
     let o = orders(&h, "TRK", 3).await;
     // Typed, with full-width digits and hyphens; a link to the carrier's page.
     let typed = h
@@ -283,7 +276,7 @@ async fn tracking_numbers_are_typed_or_imported_with_a_report_per_line() {
 
 #[tokio::test]
 async fn capture_on_shipment_is_one_bulk_run_of_the_shipped_orders() {
-    let h = Harness::start("ship_capture", options()).await;
+    let h = Harness::quiet("ship_capture").await;
     let o = orders(&h, "SHP", 3).await;
     for (i, (id, _)) in o.iter().take(2).enumerate() {
         h.desk
@@ -352,7 +345,7 @@ async fn capture_on_shipment_is_one_bulk_run_of_the_shipped_orders() {
 #[tokio::test]
 async fn the_label_sender_is_the_shop_details_of_settings() {
     use api::dto::documents::{ItemRateCode, RoundingCode, ShopDetailsInput};
-    let h = Harness::start("label_sender", options()).await;
+    let h = Harness::quiet("label_sender").await;
     h.desk.set_label_sender(&sender()).unwrap();
     h.desk
         .save_shop_details(ShopDetailsInput {

@@ -18,7 +18,7 @@ use api::dto::subscriptions::SmtpSettingsInput;
 use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest, PaymentMethodCode};
 use mail::testing::{Mode, TestSmtp};
 
-use crate::harness::{Harness, Options, keep};
+use crate::harness::{Harness, keep};
 
 /// A Japan wall-clock time.
 fn jst(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -83,14 +83,7 @@ fn statement() -> String {
 /// A desk on the simulator without the relay or the background sync: each test moves the
 /// simulator's clock and syncs itself.
 async fn quiet_desk(name: &str) -> Harness {
-    Harness::start(
-        name,
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await
+    Harness::quiet(name).await
 }
 
 async fn card_contract(h: &Harness) {

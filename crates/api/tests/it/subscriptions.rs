@@ -16,7 +16,7 @@ use api::dto::subscriptions::{
 use api::dto::{CaptureModeCode, OrderListCode};
 use mail::testing::{Mode, TestSmtp};
 
-use crate::harness::{Harness, Options, dto_log, keep, logs};
+use crate::harness::{Harness, dto_log, keep, logs};
 
 const SENTINEL_SMTP_PASSWORD: &str = "SENTINEL-smtp-pw-93be1d";
 const SHOP_ADDRESS: &str = "shop@example.jp";
@@ -34,17 +34,6 @@ fn jst(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
 fn japan_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&FixedOffset::east_opt(9 * 3600).unwrap())
         .date_naive()
-}
-
-async fn start(name: &str) -> Harness {
-    Harness::start(
-        name,
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await
 }
 
 /// Registers a stored card at the simulator (what the buyer's first purchase did).
@@ -149,7 +138,7 @@ async fn choose(
 /// the subscription detail and the card dashboard say it.
 #[tokio::test]
 async fn s4_5_the_day_before_check_says_which_check_it_made() {
-    let h = start("sub_check_kind").await;
+    let h = Harness::quiet("sub_check_kind").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 1, 14, 0, 0, 30));
     let plain = stored_card(&h, "CUST_PLAIN", "1239").await;
@@ -241,7 +230,7 @@ async fn s4_5_the_day_before_check_says_which_check_it_made() {
 
 #[tokio::test]
 async fn a_simulated_year_of_renewals_with_a_p010_failure_and_each_of_the_four_choices() {
-    let h = start("sub_year").await;
+    let h = Harness::quiet("sub_year").await;
     let sim = h.embedded.simulator();
     // Every pass runs just after 0:00 Japan time, as the scheduler does.
     sim.set_time(jst(2030, 1, 15, 0, 0, 30));
@@ -442,7 +431,7 @@ async fn a_simulated_year_of_renewals_with_a_p010_failure_and_each_of_the_four_c
 
 #[tokio::test]
 async fn catch_up_after_being_off_runs_the_latest_cycle_late_and_says_which_were_missed() {
-    let h = start("sub_catch_up").await;
+    let h = Harness::quiet("sub_catch_up").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 3, 1, 10, 0, 0));
     let weekly = stored_card(&h, "CUST_W", "1235").await;
@@ -513,7 +502,7 @@ async fn catch_up_after_being_off_runs_the_latest_cycle_late_and_says_which_were
 
 #[tokio::test]
 async fn a_renewal_is_never_authorized_twice_for_one_cycle() {
-    let h = start("sub_never_twice").await;
+    let h = Harness::quiet("sub_never_twice").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 4, 1, 0, 1, 0));
     let a = stored_card(&h, "CUST_A", "1235").await;
@@ -598,7 +587,7 @@ async fn a_renewal_is_never_authorized_twice_for_one_cycle() {
 
 #[tokio::test]
 async fn blocked_renewals_are_not_attempted_and_say_why() {
-    let h = start("sub_blocked").await;
+    let h = Harness::quiet("sub_blocked").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 6, 1, 0, 1, 0));
     let a = stored_card(&h, "CUST_F", "1235").await;
@@ -679,7 +668,7 @@ async fn blocked_renewals_are_not_attempted_and_say_why() {
 
 #[tokio::test]
 async fn a_subscription_starts_from_a_first_purchase_on_a_stored_card() {
-    let h = start("sub_first_purchase").await;
+    let h = Harness::quiet("sub_first_purchase").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 1, 31, 12, 0, 0));
     let answer = h
@@ -726,7 +715,7 @@ async fn a_subscription_starts_from_a_first_purchase_on_a_stored_card() {
 
 #[tokio::test]
 async fn the_csv_import_reports_malformed_rows_and_unknown_stored_cards_plainly() {
-    let h = start("sub_import").await;
+    let h = Harness::quiet("sub_import").await;
     h.embedded.simulator().set_time(jst(2030, 2, 1, 9, 0, 0));
     let card = stored_card(&h, "CUST_I", "1235").await;
     // A malformed row next to a good one: the good one is imported, the bad one reported
@@ -766,7 +755,7 @@ async fn the_csv_import_reports_malformed_rows_and_unknown_stored_cards_plainly(
 
 #[tokio::test]
 async fn failed_renewal_notifications_can_be_turned_off() {
-    let h = start("sub_notify_prefs").await;
+    let h = Harness::quiet("sub_notify_prefs").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 8, 1, 0, 1, 0));
     let a = stored_card(&h, "CUST_N1", "0130").await;
@@ -846,7 +835,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[tokio::test]
 async fn reminders_and_the_monthly_summary_reach_a_real_smtp_server_on_loopback() {
-    let h = start("sub_smtp").await;
+    let h = Harness::quiet("sub_smtp").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 5, 10, 10, 0, 0));
     let mut server = TestSmtp::start(Mode::RequireAuth(SHOP_ADDRESS, SENTINEL_SMTP_PASSWORD)).await;
@@ -987,7 +976,7 @@ async fn reminders_and_the_monthly_summary_reach_a_real_smtp_server_on_loopback(
 
 #[tokio::test]
 async fn a_refusing_or_unreachable_smtp_server_leaves_the_mail_failed_and_visible() {
-    let h = start("sub_smtp_down").await;
+    let h = Harness::quiet("sub_smtp_down").await;
     h.embedded.simulator().set_time(jst(2030, 5, 10, 10, 0, 0));
     let refusing = TestSmtp::start(Mode::RefuseRecipient(550, "5.1.1 mailbox unavailable")).await;
     configure_smtp(&h, refusing.addr.port()).await;
@@ -1099,7 +1088,7 @@ async fn a_refusing_or_unreachable_smtp_server_leaves_the_mail_failed_and_visibl
 /// stays "waiting" while SMTP is not set up, and is sent (and says so) once it is.
 #[tokio::test]
 async fn issue15_failed_renewal_choices_tell_the_truth_and_can_be_taken_back() {
-    let h = start("sub_truth").await;
+    let h = Harness::quiet("sub_truth").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 7, 1, 0, 0, 30));
     let card = stored_card(&h, "CUST_T", "0630").await;
@@ -1261,7 +1250,7 @@ async fn issue15_failed_renewal_choices_tell_the_truth_and_can_be_taken_back() {
 /// (it came back with an empty name).
 #[tokio::test]
 async fn issue15_the_already_waiting_reminder_names_its_buyer() {
-    let h = start("sub_dup_name").await;
+    let h = Harness::quiet("sub_dup_name").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 5, 10, 10, 0, 0));
     // Nothing listens here: the first mail stays waiting.

@@ -45,14 +45,7 @@ async fn relay_notifications_create_card_and_paidy_orders() {
 
 #[tokio::test]
 async fn polling_091_without_relay_backs_off_on_9004() {
-    let h = Harness::start(
-        "polling_9004",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("polling_9004").await;
     let card = h
         .card_checkout("ORDER_P1", 2000, "authorize_only", false)
         .await;

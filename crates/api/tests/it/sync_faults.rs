@@ -358,14 +358,7 @@ async fn lost_revision_answer(
 
 #[tokio::test]
 async fn a_lost_amount_change_answer_settles_on_the_new_transaction() {
-    let h = Harness::start(
-        "lost_028",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("lost_028").await;
     let payment = h
         .card_checkout("ORDER_L1", 5000, "authorize_only", false)
         .await;
@@ -384,14 +377,7 @@ async fn a_lost_amount_change_answer_settles_on_the_new_transaction() {
 
 #[tokio::test]
 async fn a_lost_partial_refund_answer_settles_on_the_new_transaction() {
-    let h = Harness::start(
-        "lost_029",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("lost_029").await;
     let payment = h
         .card_checkout("ORDER_L2", 3000, "authorize_only", false)
         .await;
@@ -441,14 +427,7 @@ fn a_locked_keychain_is_explained_plainly() {
 /// applied, which no later record would reveal as a gap.
 #[tokio::test]
 async fn a_lost_091_answer_is_fetched_again_by_id() {
-    let h = Harness::start(
-        "lost_091",
-        Options {
-            relay: false,
-            run_sync: false,
-        },
-    )
-    .await;
+    let h = Harness::quiet("lost_091").await;
     let first = h
         .card_checkout("ORDER_L1", 1500, "authorize_only", false)
         .await;

@@ -6,14 +6,7 @@ use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest};
 use domain::{PaymentMethod, PaymentStatus};
 use serde_json::json;
 
-use crate::harness::{Harness, Options, keep};
-
-fn options() -> Options {
-    Options {
-        relay: false,
-        run_sync: false,
-    }
-}
+use crate::harness::{Harness, keep};
 
 async fn synced_order(h: &Harness, payment_id: &str) -> i64 {
     h.sync().await;
@@ -59,7 +52,7 @@ fn meaning_of(method: PaymentMethod, status: PaymentStatus) -> api::Text {
 /// Paygent's admin site; §4.4: Paygent refuses revisions of 3-D Secure payments, 2014).
 #[tokio::test]
 async fn s4_6_card_orders_show_three_d_secure_and_refuse_its_amount_change() {
-    let h = Harness::start("issue19_3ds", options()).await;
+    let h = Harness::quiet("issue19_3ds").await;
     let secure = h
         .card_checkout("ORDER_3DS1", 3000, "authorize_only", true)
         .await;
@@ -144,7 +137,7 @@ async fn s4_6_card_orders_show_three_d_secure_and_refuse_its_amount_change() {
 /// control API), sync settles the order.
 #[tokio::test]
 async fn s5_3_card_capture_parked_in_30_is_shown_and_settled_by_sync() {
-    let h = Harness::start("issue19_card30", options()).await;
+    let h = Harness::quiet("issue19_card30").await;
     let payment = h
         .card_checkout("ORDER_P30", 4000, "authorize_only", false)
         .await;
@@ -264,7 +257,7 @@ async fn s5_3_card_capture_parked_in_30_is_shown_and_settled_by_sync() {
 /// finishes it (the event record, `event_result=success`), sync settles the order.
 #[tokio::test]
 async fn s4_9_paidy_capture_parked_by_24005_is_shown_and_settled_by_sync() {
-    let h = Harness::start("issue19_paidy30", options()).await;
+    let h = Harness::quiet("issue19_paidy30").await;
     let payment = h.paidy_checkout("ORDER_PP30", 6000).await;
     let id = synced_order(&h, &payment).await;
     h.control(
