@@ -302,6 +302,14 @@ impl Desk {
         }
     }
 
+    /// Frees the database's page cache (the window is gone, the tray reads little; see
+    /// `store::Store::shrink_memory`). A failure only means the cache stays.
+    pub fn shrink_memory(&self) {
+        if let Err(e) = self.store().shrink_memory() {
+            tracing::warn!(error = %e, "the database cache could not be shrunk");
+        }
+    }
+
     /// Whether the OS keychain can hold merchant secrets; the home screen warns if not.
     pub fn keychain_status(&self) -> KeychainStatus {
         match self.inner.keychain.probe() {

@@ -1,0 +1,242 @@
+//! Gives memory back to the OS while PayDesk is hidden in the tray (issue 22).
+//!
+//! Layout: [`trim_heap`] returns the heap's free pages to the OS (glibc's `malloc_trim`,
+//! Linux); [`end_idle_network_process`] ends WebKitGTK's network process once no page is
+//! left (Linux; [`idle_network_processes`] decides which); [`resident`] reads what the process holds in RAM now (`/proc/self/status`,
+//! Linux), so the app can log what a release gave back. Elsewhere both do nothing and
+//! say so (`false`, `None`): Windows and macOS were not measured (see the README).
+//!
+//! Why the heap: after the window (its GTK widgets, WebKit's UI-process side, the
+//! page's IPC buffers) is destroyed, glibc keeps the freed memory in its arenas, one per
+//! thread that allocated, and gives back only what lies at the top of each; the tray
+//! needs none of it. Clean pages of mapped libraries (GTK, WebKit, Mesa) are not released
+//! here: the kernel pages out a file's page cache on `madvise(MADV_PAGEOUT)` only for
+//! files the process could open for writing (`can_do_file_pageout`, Linux 5.4 and
+//! later), so for a shop's non-root process and the system's libraries it does nothing,
+//! and a benchmark run as root would show a gain no shop gets.
+
+/// Returns the free memory of every malloc arena to the OS, the pages in the middle of
+/// an arena too. Returns whether any memory was given back; `false` where PayDesk does
+/// not use glibc's allocator.
+pub fn trim_heap() -> bool {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: `malloc_trim` takes no pointer and only releases pages glibc holds free;
+        // it is thread-safe (it locks each arena in turn).
+        #[allow(unsafe_code)]
+        let released = unsafe { libc::malloc_trim(0) };
+        released != 0
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    false
+}
+
+/// Ends WebKitGTK's network process when no web process is left (Linux): the window is
+/// gone, so nothing uses it, and WebKitGTK keeps it for the app's lifetime (34 MiB in the
+/// tray; tauri-runtime-wry keeps the web context on purpose, tauri#14626). WebKit starts a
+/// new one when the next window needs it (measured: the reopened window loads as before).
+/// It ends with SIGTERM, as at the system's shutdown, seconds after the last page went:
+/// by then its cookies and local storage are written. Returns the processes ended.
+pub fn end_idle_network_process() -> Vec<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        let children = children_of(std::process::id());
+        let mut ended = Vec::new();
+        for pid in idle_network_processes(&children) {
+            let Ok(pid_t) = libc::pid_t::try_from(pid) else {
+                continue;
+            };
+            // SAFETY: `kill` takes no pointer; the pid is a child of this process (a
+            // child's pid is not reused before this process reaps it).
+            #[allow(unsafe_code)]
+            let sent = unsafe { libc::kill(pid_t, libc::SIGTERM) } == 0;
+            if sent {
+                ended.push(pid);
+            }
+        }
+        ended
+    }
+    #[cfg(not(target_os = "linux"))]
+    Vec::new()
+}
+
+/// The kernel's short name (`comm`, 15 bytes) of WebKitGTK's web and network processes.
+const WEB_PROCESS: &str = "WebKitWebProces";
+const NETWORK_PROCESS: &str = "WebKitNetworkPr";
+
+/// Of a process's children (pid, short name), the network processes to end: all of them
+/// when no web process is left, none while one is (a page still uses them).
+pub fn idle_network_processes(children: &[(u32, String)]) -> Vec<u32> {
+    if children.iter().any(|(_, name)| name == WEB_PROCESS) {
+        return Vec::new();
+    }
+    children
+        .iter()
+        .filter(|(_, name)| name == NETWORK_PROCESS)
+        .map(|(pid, _)| *pid)
+        .collect()
+}
+
+/// The children of `parent` with their short names, from `/proc/*/stat`.
+#[cfg(target_os = "linux")]
+fn children_of(parent: u32) -> Vec<(u32, String)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let (name, ppid) = name_and_parent(&stat)?;
+            (ppid == parent).then(|| (pid, name.to_owned()))
+        })
+        .collect()
+}
+
+/// The short name and parent pid from the text of `/proc/PID/stat`
+/// (`pid (name) state ppid …`; the name may hold spaces and parentheses).
+pub fn name_and_parent(stat: &str) -> Option<(&str, u32)> {
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let name = stat.get(open + 1..close)?;
+    let mut rest = stat.get(close + 1..)?.split_whitespace();
+    let _state = rest.next()?;
+    let ppid = rest.next()?.parse().ok()?;
+    Some((name, ppid))
+}
+
+/// What the process holds in RAM, in KiB (Linux's `RssAnon`, `RssFile`, `RssShmem`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Resident {
+    /// Heap, thread stacks and other anonymous memory.
+    pub anon_kib: u64,
+    /// Pages of mapped files (the executable, libraries, fonts).
+    pub file_kib: u64,
+    /// Shared memory (GPU buffers of the software renderer, shared with the X server).
+    pub shmem_kib: u64,
+}
+
+impl Resident {
+    /// All three together.
+    pub fn total_kib(&self) -> u64 {
+        self.anon_kib + self.file_kib + self.shmem_kib
+    }
+}
+
+/// This process's resident memory now; `None` where the OS does not say (not Linux).
+pub fn resident() -> Option<Resident> {
+    #[cfg(target_os = "linux")]
+    {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| resident_from_status(&s))
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// Reads [`Resident`] from the text of `/proc/PID/status`; `None` when a field is
+/// missing (a kernel before 4.5 has no `RssAnon`).
+pub fn resident_from_status(status: &str) -> Option<Resident> {
+    let field = |name: &str| {
+        status.lines().find_map(|line| {
+            let rest = line.strip_prefix(name)?.strip_prefix(':')?;
+            rest.trim().strip_suffix("kB")?.trim().parse::<u64>().ok()
+        })
+    };
+    Some(Resident {
+        anon_kib: field("RssAnon")?,
+        file_kib: field("RssFile")?,
+        shmem_kib: field("RssShmem")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resident_is_read_from_the_status_fields() {
+        let status = "Name:\tpaydesk\nVmRSS:\t  120000 kB\nRssAnon:\t   60000 kB\n\
+                      RssFile:\t   50000 kB\nRssShmem:\t   10000 kB\nThreads:\t21\n";
+        let r = resident_from_status(status).expect("all three fields");
+        assert_eq!(
+            r,
+            Resident {
+                anon_kib: 60000,
+                file_kib: 50000,
+                shmem_kib: 10000
+            }
+        );
+        assert_eq!(r.total_kib(), 120000);
+    }
+
+    #[test]
+    fn a_status_without_the_fields_reads_as_unknown() {
+        assert_eq!(
+            resident_from_status("Name:\tpaydesk\nVmRSS:\t 1 kB\n"),
+            None
+        );
+        // A prefix of another field's name is not the field.
+        assert_eq!(
+            resident_from_status("RssAnonX:\t1 kB\nRssFile:\t2 kB\nRssShmem:\t3 kB\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn the_network_process_ends_only_when_no_page_is_left() {
+        let web = (11, WEB_PROCESS.to_owned());
+        let network = (12, NETWORK_PROCESS.to_owned());
+        let other = (13, "xdg-open".to_owned());
+        // A window is open: its web process uses the network process.
+        assert_eq!(
+            idle_network_processes(&[web.clone(), network.clone(), other.clone()]),
+            Vec::<u32>::new()
+        );
+        // The window is gone: the network process ends, nothing else does.
+        assert_eq!(
+            idle_network_processes(&[network.clone(), other.clone()]),
+            vec![12]
+        );
+        assert_eq!(idle_network_processes(&[other]), Vec::<u32>::new());
+        assert_eq!(idle_network_processes(&[]), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn a_stat_line_gives_the_name_and_parent() {
+        assert_eq!(
+            name_and_parent("4242 (WebKitNetworkPr) S 4200 4200 4200 0 -1 4194560"),
+            Some(("WebKitNetworkPr", 4200))
+        );
+        // A name with a space and a parenthesis.
+        assert_eq!(name_and_parent("7 (a) b) R 1 7 7 0"), Some(("a) b", 1)));
+        assert_eq!(name_and_parent("7 (broken"), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn this_process_has_resident_memory() {
+        let r = resident().expect("Linux has /proc/self/status");
+        assert!(r.anon_kib > 0 && r.file_kib > 0);
+    }
+
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn freed_heap_goes_back_to_the_os() {
+        // 64 MiB in small blocks (below the mmap threshold, so they live in the arena),
+        // written so their pages are resident, then freed but one block at the top: glibc
+        // cannot shrink the arena from its top and keeps the pages until it is trimmed.
+        let blocks: Vec<Vec<u8>> = (0..16 * 1024).map(|_| vec![1u8; 4096]).collect();
+        let keep = vec![1u8; 4096];
+        let before = resident().expect("status").anon_kib;
+        drop(blocks);
+        assert!(trim_heap(), "malloc_trim gave nothing back");
+        let after = resident().expect("status").anon_kib;
+        drop(keep);
+        assert!(
+            after + 32 * 1024 < before,
+            "anonymous memory {before} KiB before the trim, {after} KiB after"
+        );
+    }
+}
