@@ -16,6 +16,7 @@
 mod commands;
 mod documents_commands;
 mod file_dialog;
+mod hidden;
 mod money_commands;
 mod notify;
 mod order_mail_commands;
@@ -73,6 +74,8 @@ impl api::EventSink for WindowEvents {
     fn emit(&self, event: api::dto::events::DeskEvent) {
         notify::on_event(&self.0, &event);
         let _ = self.0.emit(DESK_EVENT, event);
+        // Background work ran: with no window, what it left is given back once quiet.
+        hidden::after_work(&self.0);
     }
 }
 
@@ -223,11 +226,14 @@ pub fn run() {
         ))
         .invoke_handler(start::wait_for_desk(specta.invoke_handler()))
         .setup(move |app| {
+            mark_start_up("setup (plugins ready)");
             specta.mount_events(app);
+            hidden::start(app.handle());
             notify::listen_for_clicks(app.handle());
             // The window is made here, not by the configuration: started at login it is
             // hidden in the tray.
             window::create(app.handle(), !minimized)?;
+            mark_start_up("window made");
             window::follow_bench_commands(app.handle());
             // The desk opens beside WebKit's start (see `start`).
             let app_data_dir = app.path().app_data_dir()?;
@@ -253,6 +259,7 @@ pub fn run() {
                 start::desk_opened();
             });
             tray::create(app.handle())?;
+            mark_start_up("tray made");
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -263,11 +270,13 @@ pub fn run() {
                 && window.label() == window::MAIN
             {
                 tracing::info!("window closed; PayDesk goes on in the tray");
+                hidden::window_closed();
             }
         })
         .build(context)
         .expect("PayDesk failed to start")
         .run(|_app, event| match event {
+            RunEvent::Ready => mark_start_up("event loop running"),
             // The last window closed: stay in the tray. An exit with a code (the tray's
             // "Quit", a relaunch) goes ahead. macOS's Cmd+Q and the Dock's "Quit" end the
             // app through NSApplication's terminate, which sends no ExitRequested
@@ -357,8 +366,30 @@ pub(crate) fn report_first_screen() {
     REPORTED.call_once(|| report_start_up("first screen", "app cold start to first screen"));
 }
 
+/// The start-up's steps before the first paint, each with its time since `main` began:
+/// logged with the first paint (the log opens only with the desk, beside WebKit's start).
+static START_UP_STEPS: std::sync::Mutex<Vec<(&str, u128)>> = std::sync::Mutex::new(Vec::new());
+
+fn mark_start_up(step: &'static str) {
+    if let Ok(mut steps) = START_UP_STEPS.lock() {
+        steps.push((step, since_start_ms()));
+    }
+}
+
 fn report_start_up(what: &str, metric: &str) {
     let ms = since_start_ms();
+    let steps = START_UP_STEPS
+        .lock()
+        .map(|mut s| std::mem::take(&mut *s))
+        .unwrap_or_default();
+    if !steps.is_empty() {
+        let steps: Vec<String> = steps.iter().map(|(s, ms)| format!("{s} {ms} ms")).collect();
+        let steps = steps.join(", ");
+        tracing::info!(%steps, "start-up before the {what}");
+        if std::env::var_os("PAYDESK_BENCH_STARTUP").is_some() {
+            println!("start-up before the {what}: {steps}");
+        }
+    }
     tracing::info!(since_start_ms = ms, "{what}");
     if std::env::var_os("PAYDESK_BENCH_STARTUP").is_some() {
         use std::io::Write;

@@ -179,6 +179,14 @@ impl Context {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Frees the database's page cache (the window is gone, the tray reads little; see
+    /// `store::Store::shrink_memory`). A failure only means the cache stays.
+    pub(crate) fn shrink_memory(&self) {
+        if let Err(e) = self.store().shrink_memory() {
+            tracing::warn!(error = %e, "the database cache could not be shrunk");
+        }
+    }
+
     pub(crate) fn emit(&self, event: DeskEvent) {
         self.inner.events.emit(event);
     }

@@ -141,6 +141,11 @@ impl Desk {
         settings::app_info(&self.cx)
     }
 
+    /// Frees the database's page cache while no window is open (issue 22).
+    pub fn shrink_memory(&self) {
+        self.cx.shrink_memory()
+    }
+
     /// Whether the OS keychain can hold merchant secrets; the home screen warns if not.
     pub fn keychain_status(&self) -> KeychainStatus {
         settings::keychain_status(&self.cx)

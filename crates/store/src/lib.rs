@@ -208,6 +208,14 @@ impl Store {
         MIGRATIONS.len() as i64
     }
 
+    /// Frees what SQLite caches for this connection (its page cache, up to `cache_size`,
+    /// 2 MiB by default): the app calls it when the window is gone and the tray needs
+    /// none of the pages the screens read (issue 22). The next query reads them again.
+    pub fn shrink_memory(&self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA shrink_memory")?;
+        Ok(())
+    }
+
     /// The SQLite journal mode (`wal` for files).
     pub fn journal_mode(&self) -> Result<String> {
         Ok(self
