@@ -181,9 +181,18 @@ pub(crate) async fn tracking_import(
     };
     if json {
         let notices = if request.order_ids.is_empty() {
-            None
+            Ok(None)
         } else {
-            Some(desk.send_order_mails(request.clone()).await?)
+            desk.send_order_mails(request.clone()).await.map(Some)
+        };
+        // The import is done either way: a script reads what it recorded even when no
+        // notice could go (the error follows, as after any other report).
+        let notices = match notices {
+            Ok(n) => n,
+            Err(e) => {
+                print_json(&serde_json::json!({ "import": report, "notices": null }));
+                return Err(Failure::App(e));
+            }
         };
         print_json(&serde_json::json!({ "import": report, "notices": notices }));
         let not_sent = notices

@@ -688,6 +688,34 @@ async fn cli_writes_labels_and_records_tracking_numbers() {
         store.shipments(bare).unwrap()[0].tracking_number,
         "123456789013"
     );
+    drop(store);
+    // `--notify` where no notice can go (no SMTP server set, no buyer e-mail): exit 1,
+    // and the numbers the file added are kept all the same.
+    let second = shop.dir.path().join("second.csv");
+    std::fs::write(
+        &second,
+        "お問い合せ送り状No.,お客様管理番号\r\n123456789025,ship-0001\r\n",
+    )
+    .unwrap();
+    let second = second.display().to_string();
+    let notify = args(&[
+        "orders",
+        "tracking-import",
+        &second,
+        "--carrier",
+        "sagawa",
+        "--notify",
+        "--json",
+    ]);
+    assert_eq!(run(notify).await, 1);
+    let numbers: Vec<String> = shop
+        .store()
+        .shipments(shipped)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.tracking_number)
+        .collect();
+    assert!(numbers.contains(&"123456789025".to_owned()), "{numbers:?}");
 }
 
 /// Issue 20, points 5 and 7: `orders notify` previews and sends the shipping notice to a
