@@ -21,6 +21,7 @@ mod money_commands;
 mod notify;
 mod order_mail_commands;
 mod shipping_commands;
+mod single_instance;
 mod start;
 mod statement_commands;
 mod tray;
@@ -208,6 +209,7 @@ pub fn run() {
         std::process::exit(refuse_demo());
     }
     let minimized = args.iter().any(|a| a == "--minimized");
+    single_instance::wait_for_an_ended_instance(&identifier);
     tauri::Builder::default()
         // A second launch brings the running window forward instead of opening a twin
         // that would race the first on the database and the gateway. (A click on a

@@ -119,7 +119,11 @@ impl Session {
         // Its own process group, so ending the session also ends WebKitWebDriver.
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        // What tauri-driver, WebKitWebDriver and the app print goes to a file beside the
+        // data folder, read back when the app does not come up (see `failed` below).
+        let output = driver_log(&data_dir);
         let mut driver = command
+            .stderr(std::fs::File::create(&output).expect("a file beside the data folder"))
             .env("PAYDESK_DATA_DIR", &data_dir)
             .envs(env.iter().copied())
             .args([
@@ -129,7 +133,6 @@ impl Session {
                 &native_port.to_string(),
             ])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
             .spawn()
             .expect("tauri-driver is installed by `cargo xtask setup`");
         let url = format!("http://127.0.0.1:{port}");
@@ -157,7 +160,10 @@ impl Session {
             let failed = |driver: &mut Child, why: String| -> ! {
                 stop(driver);
                 stop_app(&data_dir);
-                panic!("{why}");
+                panic!(
+                    "{why}\n--- what the driver and the app printed:\n{}",
+                    tail(&output)
+                );
             };
             match attempt {
                 Err(_) => failed(
@@ -245,6 +251,7 @@ impl Session {
         stop_app(&self.shop_data_dir);
         let _ = std::fs::remove_dir_all(&self.data_dir);
         let _ = std::fs::remove_dir_all(&self.shop_data_dir);
+        let _ = std::fs::remove_file(driver_log(&self.shop_data_dir));
     }
 }
 
@@ -321,6 +328,20 @@ fn stop(driver: &mut Child) {
         .status();
     let _ = driver.kill();
     let _ = driver.wait();
+}
+
+/// Where a session's tauri-driver output goes: beside the shop's data folder, not in it
+/// (tests compare that folder's contents).
+fn driver_log(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.with_extension("driver.log")
+}
+
+/// The last lines of `path`, for a failure message (GLib's and D-Bus's chatter included:
+/// a crashed keychain daemon or a refused single-instance hand-over shows there).
+fn tail(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
 fn free_port() -> u16 {

@@ -37,15 +37,7 @@ impl Demo {
 
     pub(crate) async fn open_order(&self, order_number: &str) {
         self.find_order(order_number).await;
-        self.s.wait_css(&format!(
-                "tr[data-testid='order-row'][data-order-number='{order_number}'] [data-testid='open-order']"
-            ),
-        )
-        .await
-        .click()
-        .await
-        .unwrap();
-        self.s.wait_css(&css("detail-header")).await;
+        self.s.open_searched_order(order_number).await;
     }
 
     pub(crate) async fn wait_status(&self, code: &str) {

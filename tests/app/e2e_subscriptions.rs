@@ -148,13 +148,7 @@ async fn the_card_dashboard_and_a_failed_renewal_through_the_real_ui() {
         .await,
         "—（取引IDなし）"
     );
-    s.wait_css(&format!(
-        "tr[data-testid='order-row'][data-order-number='{failed_order}'] [data-testid='open-order']"
-    ))
-    .await
-    .click()
-    .await
-    .unwrap();
+    s.open_searched_order(&failed_order).await;
     s.wait_css(&css("failed-renewal")).await;
     assert_eq!(s.text_of(&css("failed-renewal-error-code")).await, "P010");
     assert_eq!(
@@ -178,16 +172,7 @@ async fn the_card_dashboard_and_a_failed_renewal_through_the_real_ui() {
 async fn open_order(s: &Session, order_number: &str) {
     s.click("nav-orders").await;
     s.click("tab-all").await;
-    let search = s.wait_css(&css("orders-search")).await;
-    search.clear().await.unwrap();
-    search.send_keys(order_number).await.unwrap();
-    s.wait_css(&format!(
-        "tr[data-testid='order-row'][data-order-number='{order_number}'] [data-testid='open-order']"
-    ))
-    .await
-    .click()
-    .await
-    .unwrap();
+    s.open_searched_order(order_number).await;
     s.wait_css(&css("failed-renewal")).await;
 }
 

@@ -54,15 +54,42 @@ impl Session {
     /// Searches the order list (open on screen) for `number` and opens that order once its
     /// row is listed (by its exact number: a search also lists the numbers it is part of,
     /// e.g. a renewal's `…R`).
+    ///
+    /// The row is clicked only once the search is applied (its chip names it): until then
+    /// the row may be listed from the unsearched list, and when the search lands the list
+    /// shrinks and the filter bar slides in, so a click aimed at the old place opens
+    /// nothing. A click that still landed while the list moved is made again.
     pub async fn open_searched_order(&self, number: &str) {
         self.fill("orders-search", number).await;
-        self.wait_css(&format!(
+        let row = format!(
             "tr[data-testid='order-row'][data-order-number='{number}'] [data-testid='open-order']"
-        ))
-        .await
-        .click()
-        .await
-        .unwrap();
+        );
+        self.until("the search was never applied", self.wait, async || {
+            let chip = self
+                .client
+                .find(Locator::Css("[data-testid='active-filter-search']"))
+                .await
+                .ok()?;
+            chip.text().await.ok()?.contains(number).then_some(())
+        })
+        .await;
+        self.until(
+            &format!("order {number} never opened"),
+            self.wait,
+            async || {
+                if let Ok(link) = self.client.find(Locator::Css(&row)).await {
+                    let _ = link.click().await;
+                }
+                self.client
+                    .wait()
+                    .at_most(std::time::Duration::from_secs(2))
+                    .for_element(Locator::Css("[data-testid='detail-header']"))
+                    .await
+                    .ok()
+                    .map(|_| ())
+            },
+        )
+        .await;
     }
 
     /// Polls `check` until it returns something (at most `patience`), waiting for the next

@@ -9,6 +9,7 @@
 
 mod bench;
 mod cross;
+mod failures;
 mod fixtures;
 mod setup;
 mod soak;
@@ -230,10 +231,16 @@ fn test_in_session() -> Result {
     start_secret_service()?;
     let (_xvfb, display) = start_xvfb()?;
     let _xvfb = Guard(_xvfb);
-    run(cargo()
-        .args(TEST_BUILD)
-        .env("DISPLAY", &display)
-        .env("PAYDESK_TEST", "1"))
+    // No backtraces: a failing test's message is what says what failed, and the frames
+    // pushed it out of the part of the log CI shows. Each failing test is named with its
+    // message at the end (`failures`).
+    failures::run_summarising(
+        cargo()
+            .args(TEST_BUILD)
+            .env("DISPLAY", &display)
+            .env("PAYDESK_TEST", "1")
+            .env("RUST_BACKTRACE", "0"),
+    )
 }
 
 /// Kills the child when dropped, so a failing step never leaves a daemon behind.
