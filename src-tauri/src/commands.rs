@@ -541,31 +541,31 @@ pub async fn test_smtp(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn email_template(
+pub async fn mail_text(
     desk: State<'_, Desk>,
-    kind: sub::ReminderKindCode,
+    kind: api::dto::mail_text::MailTextKindCode,
     language: String,
-) -> Result<sub::EmailTemplateDto, AppError> {
-    desk.email_template(kind, language).await
+) -> Result<api::dto::mail_text::MailTextDto, AppError> {
+    desk.mail_text(kind, language).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn save_email_template(
+pub async fn save_mail_text(
     desk: State<'_, Desk>,
-    input: sub::EmailTemplateInput,
-) -> Result<sub::EmailTemplateDto, AppError> {
-    desk.save_email_template(input).await
+    input: api::dto::mail_text::MailTextInput,
+) -> Result<api::dto::mail_text::MailTextDto, AppError> {
+    desk.save_mail_text(input).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn reset_email_template(
+pub async fn reset_mail_text(
     desk: State<'_, Desk>,
-    kind: sub::ReminderKindCode,
+    kind: api::dto::mail_text::MailTextKindCode,
     language: String,
-) -> Result<sub::EmailTemplateDto, AppError> {
-    desk.reset_email_template(kind, language).await
+) -> Result<api::dto::mail_text::MailTextDto, AppError> {
+    desk.reset_mail_text(kind, language).await
 }
 
 #[tauri::command]

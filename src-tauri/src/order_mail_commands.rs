@@ -1,10 +1,7 @@
 //! The order mail commands (issue 20, point 5: shipping notice, order confirmation), thin
 //! like `commands`: pull state, call the API, return its DTO or its `AppError`.
 
-use api::dto::order_mail::{
-    OrderMailKindCode, OrderMailPreviews, OrderMailReport, OrderMailRequest, OrderMailTemplateDto,
-    OrderMailTemplateInput,
-};
+use api::dto::order_mail::{OrderMailPreviews, OrderMailReport, OrderMailRequest};
 use api::dto::subscriptions::QueuedMailDto;
 use api::{AppError, Desk};
 use tauri::State;
@@ -37,36 +34,4 @@ pub async fn order_mail_log(
     order_id: i32,
 ) -> Result<Vec<QueuedMailDto>, AppError> {
     desk.order_mail_log(i64::from(order_id)).await
-}
-
-/// An order mail's text in a language.
-#[tauri::command]
-#[specta::specta]
-pub async fn order_mail_template(
-    desk: State<'_, Desk>,
-    kind: OrderMailKindCode,
-    language: String,
-) -> Result<OrderMailTemplateDto, AppError> {
-    desk.order_mail_template(kind, language).await
-}
-
-/// Saves an edited order mail text (checked first).
-#[tauri::command]
-#[specta::specta]
-pub async fn save_order_mail_template(
-    desk: State<'_, Desk>,
-    input: OrderMailTemplateInput,
-) -> Result<OrderMailTemplateDto, AppError> {
-    desk.save_order_mail_template(input).await
-}
-
-/// Goes back to the built-in text.
-#[tauri::command]
-#[specta::specta]
-pub async fn reset_order_mail_template(
-    desk: State<'_, Desk>,
-    kind: OrderMailKindCode,
-    language: String,
-) -> Result<OrderMailTemplateDto, AppError> {
-    desk.reset_order_mail_template(kind, language).await
 }

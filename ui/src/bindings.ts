@@ -107,9 +107,9 @@ export const commands = {
 	/**  The SMTP password goes to the OS keychain; it is never sent back. */
 	saveSmtpSettings: (input: SmtpSettingsInput_Deserialize) => __TAURI_INVOKE<SmtpSettingsDto_Serialize>("save_smtp_settings", { input }),
 	testSmtp: (form: SmtpSettingsInput_Deserialize | null) => __TAURI_INVOKE<SmtpTestResult_Serialize>("test_smtp", { form }),
-	emailTemplate: (kind: ReminderKindCode, language: string) => __TAURI_INVOKE<EmailTemplateDto>("email_template", { kind, language }),
-	saveEmailTemplate: (input: EmailTemplateInput) => __TAURI_INVOKE<EmailTemplateDto>("save_email_template", { input }),
-	resetEmailTemplate: (kind: ReminderKindCode, language: string) => __TAURI_INVOKE<EmailTemplateDto>("reset_email_template", { kind, language }),
+	mailText: (kind: MailTextKindCode, language: string) => __TAURI_INVOKE<MailTextDto>("mail_text", { kind, language }),
+	saveMailText: (input: MailTextInput) => __TAURI_INVOKE<MailTextDto>("save_mail_text", { input }),
+	resetMailText: (kind: MailTextKindCode, language: string) => __TAURI_INVOKE<MailTextDto>("reset_mail_text", { kind, language }),
 	previewReminder: (subscriptionId: number, kind: ReminderKindCode | null, subject: string | null, body: string | null) => __TAURI_INVOKE<MailPreview_Serialize>("preview_reminder", { subscriptionId, kind, subject, body }),
 	sendReminders: (request: SendRemindersRequest_Deserialize) => __TAURI_INVOKE<SendRemindersReport_Serialize>("send_reminders", { request }),
 	listMails: (state: string | null) => __TAURI_INVOKE<QueuedMailDto_Serialize[]>("list_mails", { state }),
@@ -162,12 +162,6 @@ export const commands = {
 	sendOrderMails: (request: OrderMailRequest_Deserialize) => __TAURI_INVOKE<OrderMailReport_Serialize>("send_order_mails", { request }),
 	/**  An order's mails, newest first. */
 	orderMailLog: (orderId: number) => __TAURI_INVOKE<QueuedMailDto_Serialize[]>("order_mail_log", { orderId }),
-	/**  An order mail's text in a language. */
-	orderMailTemplate: (kind: OrderMailKindCode, language: string) => __TAURI_INVOKE<OrderMailTemplateDto>("order_mail_template", { kind, language }),
-	/**  Saves an edited order mail text (checked first). */
-	saveOrderMailTemplate: (input: OrderMailTemplateInput) => __TAURI_INVOKE<OrderMailTemplateDto>("save_order_mail_template", { input }),
-	/**  Goes back to the built-in text. */
-	resetOrderMailTemplate: (kind: OrderMailKindCode, language: string) => __TAURI_INVOKE<OrderMailTemplateDto>("reset_order_mail_template", { kind, language }),
 	/**  The sender (the shop) and the saved Yamato contract, for the label dialog. */
 	labelSettings: () => __TAURI_INVOKE<LabelSettingsDto_Serialize>("label_settings"),
 	/**  Writes the carrier's label file for the selected orders to `path`. */
@@ -1124,25 +1118,6 @@ export type EligibilityCode =
 /**  Shown but not selectable now (`reason`): deadline passed, an operation unsettled. */
 "not_selectable";
 
-/**  A template (the shop's edited copy, or the built-in text). */
-export type EmailTemplateDto = {
-	kind: ReminderKindCode,
-	/**  `ja` or `en`. */
-	language: string,
-	subject: string,
-	body: string,
-	edited: boolean,
-	/**  `{buyer_name}`, `{shop_name}`, `{member_id}`, `{shop_contact}`. */
-	placeholders: string[],
-};
-
-export type EmailTemplateInput = {
-	kind: ReminderKindCode,
-	language: string,
-	subject: string,
-	body: string,
-};
-
 /**  Where telegrams go. */
 export type EnvironmentCode = 
 /**  The local simulator (or any custom base URL). */
@@ -1907,6 +1882,41 @@ export type MailRunReport_Serialize = {
 	problem: AppError_Serialize | null,
 };
 
+/**  A text as the editor shows it: the shop's edit or the built-in one. */
+export type MailTextDto = {
+	kind: MailTextKindCode,
+	/**  `ja` or `en`. */
+	language: string,
+	subject: string,
+	body: string,
+	/**  The shop edited it (`false`: the built-in text). */
+	edited: boolean,
+	/**  `{buyer_name}`, … as this kind may use them. */
+	placeholders: string[],
+};
+
+/**  An edited text to save. */
+export type MailTextInput = {
+	kind: MailTextKindCode,
+	language: string,
+	subject: string,
+	body: string,
+};
+
+/**
+ *  Which editable text: a card reminder or an order mail. The codes are the reminders'
+ *  (`ReminderKindCode`) and the order mails' (`OrderMailKindCode`) own.
+ */
+export type MailTextKindCode = 
+/**  カード有効期限が近いお知らせ. */
+"expiring_soon" | 
+/**  カード有効期限切れのお知らせ. */
+"expired" | 
+/**  発送のお知らせ. */
+"shipping_notice" | 
+/**  ご注文確認. */
+"order_confirmation";
+
 /**  An order marked received whose settlement period has no recorded deposit. */
 export type MarkedWithoutDeposit = MarkedWithoutDeposit_Serialize | MarkedWithoutDeposit_Deserialize;
 
@@ -2406,26 +2416,6 @@ export type OrderMailResult_Serialize = {
 	message: Text,
 	to: string | null,
 	mail_id: number | null,
-};
-
-/**  An order mail's text (the built-in one or the shop's edit). */
-export type OrderMailTemplateDto = {
-	kind: OrderMailKindCode,
-	language: string,
-	subject: string,
-	body: string,
-	/**  The shop edited it (`false`: the built-in text). */
-	edited: boolean,
-	/**  `{buyer_name}`, … as they may be used. */
-	placeholders: string[],
-};
-
-/**  An edited order mail text to save. */
-export type OrderMailTemplateInput = {
-	kind: OrderMailKindCode,
-	language: string,
-	subject: string,
-	body: string,
 };
 
 export type OrderPage = OrderPage_Serialize | OrderPage_Deserialize;

@@ -3,7 +3,8 @@
 //!
 //! Layout: this file holds the desk's own (app, orders, operations, settings, sync,
 //! import and export); each feature's are in a file of their own below it (`bulk`,
-//! `documents`, `guide`, `money`, `shipping`, `subscriptions`), and [`events`] holds the
+//! `documents`, `guide`, `mail_text`, `money`, `order_mail`, `shipping`, `statement`,
+//! `subscriptions`), and [`events`] holds the
 //! one event the backend pushes. They depend one way: `documents` on nothing, this file
 //! on `documents`, the features on this file, `guide` on `subscriptions`, `events` on
 //! all of them.
@@ -11,13 +12,15 @@
 //! Conventions: money is integer yen in fields named `*_yen`; times are RFC 3339 strings
 //! in UTC (the UI shows them in Asia/Tokyo); user-facing text is a [`Text`] pair filled
 //! in on the Rust side; codes are lowercase snake_case enums the UI can switch on. Domain
-//! types never appear here: `convert.rs` builds these by hand. The contract is append-only
-//! (see /work/notes/api-contract.md): fields and variants are added, never renamed.
+//! types never appear here: `convert.rs` builds these by hand. The UI is built with the
+//! backend from the generated bindings, so a change to a command or a type changes both in
+//! one commit (`cargo xtask codegen`; a test fails on stale bindings).
 
 pub mod bulk;
 pub mod documents;
 pub mod events;
 pub mod guide;
+pub mod mail_text;
 pub mod money;
 pub mod order_mail;
 pub mod shipping;

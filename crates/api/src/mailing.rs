@@ -23,14 +23,14 @@ use store::{MailId, MailPurpose, MailState, NewMail, QueueOutcome};
 use crate::ErrorCode;
 use crate::context::Context;
 use crate::dto::subscriptions::{
-    EmailTemplateDto, EmailTemplateInput, MailPreview, MailReadinessDto, MailRunReport,
-    QueuedMailDto, ReminderKindCode, SendRemindersReport, SendRemindersRequest, SkippedReminder,
-    SmtpSettingsDto, SmtpSettingsInput, SmtpTestResult,
+    MailPreview, MailReadinessDto, MailRunReport, QueuedMailDto, ReminderKindCode,
+    SendRemindersReport, SendRemindersRequest, SkippedReminder, SmtpSettingsDto, SmtpSettingsInput,
+    SmtpTestResult,
 };
 use crate::money_summary;
 use crate::settings;
 use crate::templates;
-use crate::templates::{TemplateText, language_of, template_error};
+use crate::templates::{language_of, template_error};
 use crate::{AppError, Text, convert};
 
 /// How long PayDesk waits for the SMTP server.
@@ -102,17 +102,6 @@ fn schedule_of(code: &str) -> Result<SendSchedule, AppError> {
             ),
         )
     })
-}
-
-fn email_template_dto(kind: ReminderKindCode, text: TemplateText) -> EmailTemplateDto {
-    EmailTemplateDto {
-        kind,
-        language: text.language.code().into(),
-        subject: text.template.subject,
-        body: text.template.body,
-        edited: text.edited,
-        placeholders: text.placeholders,
-    }
 }
 
 fn reminder_subject_kind(kind: ReminderKind) -> ReminderKindCode {
@@ -443,43 +432,6 @@ pub(crate) async fn test_smtp(
             }
         }
     })
-}
-
-// -----------------------------------------------------------------------------------
-// Templates.
-
-pub(crate) async fn email_template(
-    cx: &Context,
-    kind: ReminderKindCode,
-    language: String,
-) -> Result<EmailTemplateDto, AppError> {
-    let text = templates::template_text(cx, reminder_from(kind).into(), &language)?;
-    Ok(email_template_dto(kind, text))
-}
-
-/// Saves an edited template; an unknown placeholder or an unmatched brace is refused
-/// with the line and the valid placeholders.
-pub(crate) async fn save_email_template(
-    cx: &Context,
-    input: EmailTemplateInput,
-) -> Result<EmailTemplateDto, AppError> {
-    let text = templates::save_template(
-        cx,
-        reminder_from(input.kind).into(),
-        &input.language,
-        &input.subject,
-        &input.body,
-    )?;
-    Ok(email_template_dto(input.kind, text))
-}
-
-pub(crate) async fn reset_email_template(
-    cx: &Context,
-    kind: ReminderKindCode,
-    language: String,
-) -> Result<EmailTemplateDto, AppError> {
-    let text = templates::reset_template(cx, reminder_from(kind).into(), &language)?;
-    Ok(email_template_dto(kind, text))
 }
 
 // -----------------------------------------------------------------------------------

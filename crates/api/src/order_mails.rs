@@ -22,29 +22,18 @@ use crate::ErrorCode;
 use crate::context::Context;
 use crate::dto::order_mail::{
     OrderMailKindCode, OrderMailOutcomeCode, OrderMailPreview, OrderMailPreviews, OrderMailReport,
-    OrderMailRequest, OrderMailResult, OrderMailTemplateDto, OrderMailTemplateInput,
+    OrderMailRequest, OrderMailResult,
 };
 use crate::mailing;
 use crate::mailing::{failed_mail_error, keys, smtp_not_configured};
 use crate::templates;
-use crate::templates::{TemplateText, template_error};
+use crate::templates::template_error;
 use crate::{AppError, Text, convert};
 
 pub(crate) fn kind_of(code: OrderMailKindCode) -> OrderMailKind {
     match code {
         OrderMailKindCode::ShippingNotice => OrderMailKind::ShippingNotice,
         OrderMailKindCode::OrderConfirmation => OrderMailKind::OrderConfirmation,
-    }
-}
-
-fn order_mail_template_dto(kind: OrderMailKindCode, text: TemplateText) -> OrderMailTemplateDto {
-    OrderMailTemplateDto {
-        kind,
-        language: text.language.code().into(),
-        subject: text.template.subject,
-        body: text.template.body,
-        edited: text.edited,
-        placeholders: text.placeholders,
     }
 }
 
@@ -113,45 +102,6 @@ fn items_text(
         });
     }
     (lines.join("\n"), shipping)
-}
-
-// -----------------------------------------------------------------------------------
-// Texts.
-
-/// An order mail's text in a language (`ja`, `en`): the shop's edit or the built-in.
-pub(crate) async fn order_mail_template(
-    cx: &Context,
-    kind: OrderMailKindCode,
-    language: String,
-) -> Result<OrderMailTemplateDto, AppError> {
-    let text = templates::template_text(cx, kind_of(kind).into(), &language)?;
-    Ok(order_mail_template_dto(kind, text))
-}
-
-/// Saves an edited order mail text; an unknown placeholder or an unmatched brace is
-/// refused with the line and the valid placeholders, and nothing is saved.
-pub(crate) async fn save_order_mail_template(
-    cx: &Context,
-    input: OrderMailTemplateInput,
-) -> Result<OrderMailTemplateDto, AppError> {
-    let text = templates::save_template(
-        cx,
-        kind_of(input.kind).into(),
-        &input.language,
-        &input.subject,
-        &input.body,
-    )?;
-    Ok(order_mail_template_dto(input.kind, text))
-}
-
-/// Goes back to the built-in text.
-pub(crate) async fn reset_order_mail_template(
-    cx: &Context,
-    kind: OrderMailKindCode,
-    language: String,
-) -> Result<OrderMailTemplateDto, AppError> {
-    let text = templates::reset_template(cx, kind_of(kind).into(), &language)?;
-    Ok(order_mail_template_dto(kind, text))
 }
 
 // -----------------------------------------------------------------------------------

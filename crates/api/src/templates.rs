@@ -1,14 +1,17 @@
 //! The shop's editable e-mail texts, every kind through one path ([`TemplateKind`]: the
 //! card reminders and the order mails): the shop's edit or the built-in text, a save
 //! checked against the kind's own placeholders (nothing is saved when the check fails),
-//! and going back to the built-in text. `mailing` and `order_mails` wrap these for their
-//! screens' DTOs.
+//! and going back to the built-in text. The three commands (`mail_text`, `save_mail_text`,
+//! `reset_mail_text`) serve the reminders' editor and the order mails' alike.
 
 use domain::mail_template::TemplateKind;
+use domain::order_mail::OrderMailKind;
+use domain::subscription::ReminderKind;
 use mail::{Language, Template};
 
 use crate::ErrorCode;
 use crate::context::Context;
+use crate::dto::mail_text::{MailTextDto, MailTextInput, MailTextKindCode};
 use crate::{AppError, Text, convert};
 
 pub(crate) fn template_error(e: &mail::TemplateError) -> AppError {
@@ -28,7 +31,7 @@ pub(crate) fn language_of(code: &str) -> Result<Language, AppError> {
 }
 
 /// A text as the editor shows it.
-pub(crate) struct TemplateText {
+struct TemplateText {
     pub language: Language,
     pub template: Template,
     /// The shop edited it (`false`: the built-in text).
@@ -57,7 +60,7 @@ pub(crate) fn template_of(
 }
 
 /// The text of this kind in a language (`ja`, `en`) for the editor.
-pub(crate) fn template_text(
+fn template_text(
     cx: &Context,
     kind: TemplateKind,
     language: &str,
@@ -77,7 +80,7 @@ pub(crate) fn template_text(
 
 /// Saves an edited text; an unknown placeholder (for this kind) or an unmatched brace
 /// is refused with the line and the valid placeholders, and nothing is saved.
-pub(crate) fn save_template(
+fn save_template(
     cx: &Context,
     kind: TemplateKind,
     language: &str,
@@ -100,7 +103,7 @@ pub(crate) fn save_template(
 }
 
 /// Goes back to the built-in text.
-pub(crate) fn reset_template(
+fn reset_template(
     cx: &Context,
     kind: TemplateKind,
     language: &str,
@@ -108,4 +111,62 @@ pub(crate) fn reset_template(
     let lang = language_of(language)?;
     cx.store().reset_template(kind, lang.code())?;
     template_text(cx, kind, language)
+}
+
+fn template_kind(kind: MailTextKindCode) -> TemplateKind {
+    match kind {
+        MailTextKindCode::ExpiringSoon => TemplateKind::Reminder(ReminderKind::ExpiringSoon),
+        MailTextKindCode::Expired => TemplateKind::Reminder(ReminderKind::Expired),
+        MailTextKindCode::ShippingNotice => TemplateKind::OrderMail(OrderMailKind::ShippingNotice),
+        MailTextKindCode::OrderConfirmation => {
+            TemplateKind::OrderMail(OrderMailKind::OrderConfirmation)
+        }
+    }
+}
+
+fn dto(kind: MailTextKindCode, text: TemplateText) -> MailTextDto {
+    MailTextDto {
+        kind,
+        language: text.language.code().into(),
+        subject: text.template.subject,
+        body: text.template.body,
+        edited: text.edited,
+        placeholders: text.placeholders,
+    }
+}
+
+/// An editable e-mail text in a language (`ja`, `en`): the shop's edit or the built-in.
+pub(crate) async fn mail_text(
+    cx: &Context,
+    kind: MailTextKindCode,
+    language: String,
+) -> Result<MailTextDto, AppError> {
+    let text = template_text(cx, template_kind(kind), &language)?;
+    Ok(dto(kind, text))
+}
+
+/// Saves an edited text; an unknown placeholder (for this kind) or an unmatched brace is
+/// refused with the line and the valid placeholders, and nothing is saved.
+pub(crate) async fn save_mail_text(
+    cx: &Context,
+    input: MailTextInput,
+) -> Result<MailTextDto, AppError> {
+    let text = save_template(
+        cx,
+        template_kind(input.kind),
+        &input.language,
+        &input.subject,
+        &input.body,
+    )?;
+    Ok(dto(input.kind, text))
+}
+
+/// Goes back to the built-in text.
+pub(crate) async fn reset_mail_text(
+    cx: &Context,
+    kind: MailTextKindCode,
+    language: String,
+) -> Result<MailTextDto, AppError> {
+    let text = reset_template(cx, template_kind(kind), &language)?;
+    Ok(dto(kind, text))
 }

@@ -109,25 +109,3 @@ pub struct OrderMailReport {
     pub problem: Option<AppError>,
     pub summary: Text,
 }
-
-/// An order mail's text (the built-in one or the shop's edit).
-#[derive(Clone, Debug, Serialize, Type)]
-pub struct OrderMailTemplateDto {
-    pub kind: OrderMailKindCode,
-    pub language: String,
-    pub subject: String,
-    pub body: String,
-    /// The shop edited it (`false`: the built-in text).
-    pub edited: bool,
-    /// `{buyer_name}`, … as they may be used.
-    pub placeholders: Vec<String>,
-}
-
-/// An edited order mail text to save.
-#[derive(Clone, Debug, Serialize, Deserialize, Type)]
-pub struct OrderMailTemplateInput {
-    pub kind: OrderMailKindCode,
-    pub language: String,
-    pub subject: String,
-    pub body: String,
-}

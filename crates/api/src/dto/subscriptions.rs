@@ -449,27 +449,6 @@ pub struct SendRemindersReport {
     pub skipped: Vec<SkippedReminder>,
 }
 
-/// A template (the shop's edited copy, or the built-in text).
-#[derive(Clone, Debug, Serialize, Type)]
-pub struct EmailTemplateDto {
-    pub kind: ReminderKindCode,
-    /// `ja` or `en`.
-    pub language: String,
-    pub subject: String,
-    pub body: String,
-    pub edited: bool,
-    /// `{buyer_name}`, `{shop_name}`, `{member_id}`, `{shop_contact}`.
-    pub placeholders: Vec<String>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, Type)]
-pub struct EmailTemplateInput {
-    pub kind: ReminderKindCode,
-    pub language: String,
-    pub subject: String,
-    pub body: String,
-}
-
 /// A mail in the queue (queued, sent, failed or discarded).
 #[derive(Clone, Debug, Serialize, Type)]
 pub struct QueuedMailDto {

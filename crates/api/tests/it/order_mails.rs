@@ -5,9 +5,8 @@
 //! and never twice across a stop between the server's "accepted" and its record.
 
 use api::dto::BuyerDetailsInput;
-use api::dto::order_mail::{
-    OrderMailKindCode, OrderMailOutcomeCode, OrderMailRequest, OrderMailTemplateInput,
-};
+use api::dto::mail_text::{MailTextInput, MailTextKindCode};
+use api::dto::order_mail::{OrderMailKindCode, OrderMailOutcomeCode, OrderMailRequest};
 use api::dto::shipping::{CarrierCode, TrackingInput};
 use api::dto::subscriptions::SmtpSettingsInput;
 use mail::testing::{Mode, TestSmtp};
@@ -293,8 +292,8 @@ async fn an_order_confirmation_with_an_unfilled_placeholder_is_not_sent() {
     // An edited text is checked like the reminders': an unknown placeholder is named.
     let err = h
         .desk
-        .save_order_mail_template(OrderMailTemplateInput {
-            kind: OrderMailKindCode::OrderConfirmation,
+        .save_mail_text(MailTextInput {
+            kind: MailTextKindCode::OrderConfirmation,
             language: "ja".into(),
             subject: "ご注文 {order_number}".into(),
             body: "{buyer_name} 様\n{tracking_url}\n".into(),
@@ -306,8 +305,8 @@ async fn an_order_confirmation_with_an_unfilled_placeholder_is_not_sent() {
     assert!(err.message.ja.contains("{payment_method}"), "{err:?}");
     let saved = h
         .desk
-        .save_order_mail_template(OrderMailTemplateInput {
-            kind: OrderMailKindCode::OrderConfirmation,
+        .save_mail_text(MailTextInput {
+            kind: MailTextKindCode::OrderConfirmation,
             language: "ja".into(),
             subject: "ご注文 {order_number}（{shop_name}）".into(),
             body: "{buyer_name} 様\n{items}\n合計 {total}\n{payment_method}\n".into(),
@@ -347,7 +346,7 @@ async fn an_order_confirmation_with_an_unfilled_placeholder_is_not_sent() {
     // Back to the built-in text.
     let reset = h
         .desk
-        .reset_order_mail_template(OrderMailKindCode::OrderConfirmation, "ja".into())
+        .reset_mail_text(MailTextKindCode::OrderConfirmation, "ja".into())
         .await
         .unwrap();
     assert!(!reset.edited && reset.body.contains("{shipping_fee}"));
