@@ -1,32 +1,10 @@
 //! The command-line entry runs over the same core: exit codes, help for every command,
 //! shell completions, and the refusal of the demo in a build without it.
 
-use std::path::Path;
-use std::process::Command;
-
 use api::{Build, DeskConfig};
 use chrono::{DateTime, Utc};
-use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
-
-/// The text of a PDF (poppler's `pdftotext`), words joined by single spaces.
-fn pdf_text(path: &Path) -> String {
-    let out = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed by `cargo xtask setup`");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+use domain::{CaptureMode, Order, PaymentMethod, PaymentStatus, Yen};
+use test_support::pdf_text;
 
 fn args(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| (*w).to_owned()).collect()
@@ -80,23 +58,16 @@ impl Shop {
 /// An authorized card order of ¥2,000 by 山田 太郎 (taro@example.jp), placed at `at`.
 fn card_order(number: &str, payment_id: &str, at: DateTime<Utc>) -> Order {
     Order {
-        order_number: number.into(),
-        payment_id: payment_id.into(),
-        method: PaymentMethod::Card,
-        capture_mode: CaptureMode::AuthorizeOnly,
-        three_d_secure: false,
-        amount: Yen(2000),
-        captured_amount: Yen(0),
-        refunded_amount: Yen(0),
-        status: PaymentStatus::Authorized,
-        ordered_at: at,
-        authorized_at: Some(at),
-        captured_at: None,
-        list: OrderList::Open,
-        outside_change: false,
         buyer_name: Some("山田 太郎".into()),
-        buyer_name_kana: None,
         buyer_email: Some("taro@example.jp".into()),
+        ..Order::authorized(
+            number,
+            payment_id,
+            PaymentMethod::Card,
+            CaptureMode::AuthorizeOnly,
+            Yen(2000),
+            at,
+        )
     }
 }
 

@@ -19,7 +19,7 @@ use paygent_codec::{PaymentStatus, Yen};
 use crate::history::{self, JAPAN, Text};
 use crate::journal::{PendingOperation, Settlement, Successor, settle};
 use crate::operation::{Operation, refundable_amount};
-use crate::order::{Actor, CaptureMode, Order, OrderList, PaymentMethod};
+use crate::order::{Actor, CaptureMode, Order, PaymentMethod};
 
 /// What the gateway says about one payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,24 +131,23 @@ pub fn order_from_report(report: &StatusReport, capture_mode: CaptureMode) -> Op
         PaymentStatus::Captured => true,
         _ => return None,
     };
+    let authorized_at = report.authorized_at.unwrap_or(report.changed_at);
     Some(Order {
-        order_number: report.order_number.clone(),
-        payment_id: report.payment_id.clone(),
-        method: report.method,
-        capture_mode,
         three_d_secure: report.three_d_secure,
-        amount: report.amount,
         captured_amount: if captured { report.amount } else { Yen(0) },
-        refunded_amount: Yen(0),
         status: report.status,
-        ordered_at: report.authorized_at.unwrap_or(report.changed_at),
-        authorized_at: Some(report.authorized_at.unwrap_or(report.changed_at)),
         captured_at: captured.then(|| report.captured_at.unwrap_or(report.changed_at)),
-        list: OrderList::Open,
-        outside_change: false,
         buyer_name: report.buyer_name.clone(),
         buyer_name_kana: report.buyer_name_kana.clone(),
         buyer_email: report.buyer_email.clone(),
+        ..Order::authorized(
+            &report.order_number,
+            &report.payment_id,
+            report.method,
+            capture_mode,
+            report.amount,
+            authorized_at,
+        )
     })
 }
 

@@ -194,6 +194,37 @@ pub fn shown_transaction_id(payment_id: &str) -> Option<&str> {
 }
 
 impl Order {
+    /// A new order in the open list whose payment was authorized at `at` (also when it
+    /// was placed): nothing captured or refunded yet, no outside change, no buyer details.
+    pub fn authorized(
+        order_number: &str,
+        payment_id: &str,
+        method: PaymentMethod,
+        capture_mode: CaptureMode,
+        amount: Yen,
+        at: DateTime<Utc>,
+    ) -> Order {
+        Order {
+            order_number: order_number.to_owned(),
+            payment_id: payment_id.to_owned(),
+            method,
+            capture_mode,
+            three_d_secure: false,
+            amount,
+            captured_amount: Yen(0),
+            refunded_amount: Yen(0),
+            status: PaymentStatus::Authorized,
+            ordered_at: at,
+            authorized_at: Some(at),
+            captured_at: None,
+            list: OrderList::Open,
+            outside_change: false,
+            buyer_name: None,
+            buyer_name_kana: None,
+            buyer_email: None,
+        }
+    }
+
     /// The amount the gateway's current payment carries: the authorized amount before
     /// capture, what is left after refunds once captured.
     pub fn gateway_amount(&self) -> Yen {

@@ -1,9 +1,11 @@
-//! What the tests of several crates share (api's, the demo's and the app's end-to-end
-//! tests): a folder's exact state, to show a folder untouched, and a shop's secrets as
-//! sentinels, to show them kept or never leaked. A dev-dependency only.
+//! What the tests of several crates share (api's, the command line's, the demo's and the
+//! app's end-to-end tests): a folder's exact state, to show a folder untouched; a shop's
+//! secrets as sentinels, to show them kept or never leaked; a PDF's text, to check a
+//! document's figures. A dev-dependency only.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use secrets::SecretKey;
 
@@ -39,6 +41,26 @@ pub fn shop_secrets(tag: &str) -> Vec<(SecretKey, String)> {
             (key, value)
         })
         .collect()
+}
+
+/// The text of a PDF as `pdftotext -layout` reads it, words joined by single spaces.
+pub fn pdf_text(path: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by `cargo xtask setup`");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@
 //! to keep them.
 
 use std::path::Path;
-use std::process::Command;
 
 use api::dto::documents::{
     DepositCheckInput, DepositFilterCode, DocumentKindCode, DocumentsReport, IssueDocumentsRequest,
@@ -14,6 +13,8 @@ use api::dto::documents::{
 };
 use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest, OrderQuery};
 use api::{AppError, Desk};
+
+use test_support::pdf_text;
 
 use crate::harness::{Harness, keep};
 
@@ -37,26 +38,6 @@ fn shop(registration_number: &str) -> ShopDetailsInput {
         rounding: RoundingCode::Down,
         item_rate: ItemRateCode::Standard,
     }
-}
-
-/// The PDF's text as `pdftotext -layout` reads it, whitespace squeezed.
-pub fn pdf_text(path: &Path) -> String {
-    let out = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed by `cargo xtask setup`");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 async fn issue(

@@ -7,7 +7,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use api::dto::events::DeskEvent;
-use api::dto::{CaptureModeCode, OrderDetail, OrderQuery, SettingsInput};
+use api::dto::{
+    CaptureModeCode, OperationKindCode, OperationOutcomeCode, OperationRequest, OperationResult,
+    OrderDetail, OrderQuery, SettingsInput,
+};
 use api::{Build, Desk, DeskConfig, EventSink};
 use demo::{Embedded, EmbeddedOptions};
 use serde_json::{Value, json};
@@ -321,6 +324,40 @@ impl Harness {
         let detail = self.desk.get_order(id).await.unwrap();
         keep(&detail);
         Some(detail)
+    }
+
+    /// Runs an operation on an order as the order screen does; the result is kept for the
+    /// secrets check.
+    pub async fn perform(
+        &self,
+        id: i64,
+        kind: OperationKindCode,
+        amount: Option<i64>,
+    ) -> OperationResult {
+        let result = self
+            .desk
+            .perform_operation(
+                id,
+                OperationRequest {
+                    kind,
+                    amount_yen: amount,
+                },
+            )
+            .await
+            .unwrap();
+        keep(&result);
+        result
+    }
+
+    /// [`Harness::perform`], which must succeed.
+    pub async fn perform_ok(&self, id: i64, kind: OperationKindCode, amount: Option<i64>) {
+        let result = self.perform(id, kind, amount).await;
+        assert_eq!(
+            result.outcome,
+            OperationOutcomeCode::Succeeded,
+            "{:?}",
+            result.error
+        );
     }
 
     /// Waits (on the desk's events) until `check` holds.

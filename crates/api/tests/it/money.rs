@@ -8,30 +8,9 @@ use api::dto::money::{
     MovementKindCode, MovementsQuery, SalesPeriodCode, SalesQuery, SettlementContractInput,
     TransferFeeBorneByCode,
 };
-use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest, PaymentMethodCode};
+use api::dto::{OperationKindCode, PaymentMethodCode};
 
 use crate::harness::{Harness, keep};
-
-async fn perform(h: &Harness, id: i64, kind: OperationKindCode, amount: Option<i64>) {
-    let result = h
-        .desk
-        .perform_operation(
-            id,
-            OperationRequest {
-                kind,
-                amount_yen: amount,
-            },
-        )
-        .await
-        .unwrap();
-    keep(&result);
-    assert_eq!(
-        result.outcome,
-        OperationOutcomeCode::Succeeded,
-        "{:?}",
-        result.error
-    );
-}
 
 #[tokio::test]
 async fn sales_add_up_to_the_orders_behind_them_and_export_as_journals() {
@@ -58,14 +37,21 @@ async fn sales_add_up_to_the_orders_behind_them_and_export_as_journals() {
         id(&cancelled).await,
         id(&paidy).await,
     );
-    perform(&h, refunded, OperationKindCode::Capture, None).await;
-    perform(&h, refunded, OperationKindCode::PartialRefund, Some(500)).await;
-    perform(&h, refunded, OperationKindCode::FullRefund, None).await;
-    perform(&h, changed, OperationKindCode::AmountChange, Some(4200)).await;
-    perform(&h, changed, OperationKindCode::Capture, None).await;
-    perform(&h, cancelled, OperationKindCode::Cancel, None).await;
-    perform(&h, paidy, OperationKindCode::Capture, None).await;
-    perform(&h, paidy, OperationKindCode::PartialRefund, Some(1000)).await;
+    h.perform_ok(refunded, OperationKindCode::Capture, None)
+        .await;
+    h.perform_ok(refunded, OperationKindCode::PartialRefund, Some(500))
+        .await;
+    h.perform_ok(refunded, OperationKindCode::FullRefund, None)
+        .await;
+    h.perform_ok(changed, OperationKindCode::AmountChange, Some(4200))
+        .await;
+    h.perform_ok(changed, OperationKindCode::Capture, None)
+        .await;
+    h.perform_ok(cancelled, OperationKindCode::Cancel, None)
+        .await;
+    h.perform_ok(paidy, OperationKindCode::Capture, None).await;
+    h.perform_ok(paidy, OperationKindCode::PartialRefund, Some(1000))
+        .await;
     // The notifications of all that change nothing more.
     h.sync().await;
 

@@ -14,27 +14,6 @@ async fn synced_order(h: &Harness, payment_id: &str) -> i64 {
         .id
 }
 
-async fn perform(
-    h: &Harness,
-    id: i64,
-    kind: OperationKindCode,
-    amount: Option<i64>,
-) -> api::dto::OperationResult {
-    let result = h
-        .desk
-        .perform_operation(
-            id,
-            OperationRequest {
-                kind,
-                amount_yen: amount,
-            },
-        )
-        .await
-        .unwrap();
-    keep(&result);
-    result
-}
-
 async fn refused(h: &Harness, id: i64, kind: OperationKindCode, amount: Option<i64>) -> String {
     let error = h
         .desk
@@ -59,13 +38,15 @@ async fn capture_partial_refund_full_refund() {
         .await;
     let id = synced_order(&h, &payment).await;
 
-    let captured = perform(&h, id, OperationKindCode::Capture, None).await;
+    let captured = h.perform(id, OperationKindCode::Capture, None).await;
     assert_eq!(captured.outcome, OperationOutcomeCode::Succeeded);
     assert_eq!(captured.order.summary.status.code, "40");
     assert_eq!(captured.order.summary.refundable_yen, 3000);
     assert_eq!(h.payment(&payment).await["status"], "40");
 
-    let partial = perform(&h, id, OperationKindCode::PartialRefund, Some(500)).await;
+    let partial = h
+        .perform(id, OperationKindCode::PartialRefund, Some(500))
+        .await;
     assert_eq!(
         partial.outcome,
         OperationOutcomeCode::Succeeded,
@@ -77,7 +58,7 @@ async fn capture_partial_refund_full_refund() {
     let new_id = partial.order.summary.transaction_id.clone();
     assert_eq!(h.payment(&new_id).await["amount"], 2500);
 
-    let full = perform(&h, id, OperationKindCode::FullRefund, None).await;
+    let full = h.perform(id, OperationKindCode::FullRefund, None).await;
     assert_eq!(
         full.outcome,
         OperationOutcomeCode::Succeeded,
@@ -100,7 +81,9 @@ async fn amount_change_then_capture() {
         .card_checkout("ORDER_A1", 5000, "authorize_only", false)
         .await;
     let id = synced_order(&h, &payment).await;
-    let changed = perform(&h, id, OperationKindCode::AmountChange, Some(4200)).await;
+    let changed = h
+        .perform(id, OperationKindCode::AmountChange, Some(4200))
+        .await;
     assert_eq!(
         changed.outcome,
         OperationOutcomeCode::Succeeded,
@@ -117,7 +100,7 @@ async fn amount_change_then_capture() {
     );
     let new_id = changed.order.summary.transaction_id.clone();
     assert_ne!(new_id, payment);
-    let captured = perform(&h, id, OperationKindCode::Capture, None).await;
+    let captured = h.perform(id, OperationKindCode::Capture, None).await;
     assert_eq!(
         captured.outcome,
         OperationOutcomeCode::Succeeded,
@@ -176,7 +159,7 @@ async fn rules_refuse_before_sending() {
     assert!(!change.enabled);
     assert!(change.reason.is_some());
 
-    let captured = perform(&h, plain, OperationKindCode::Capture, None).await;
+    let captured = h.perform(plain, OperationKindCode::Capture, None).await;
     assert_eq!(captured.outcome, OperationOutcomeCode::Succeeded);
     assert_eq!(
         refused(&h, plain, OperationKindCode::PartialRefund, Some(1001)).await,
@@ -260,7 +243,7 @@ async fn commit_then_drop_never_captures_twice() {
         json!({"telegram_kind": "022", "fault": "commit_then_drop", "times": 1}),
     )
     .await;
-    let result = perform(&h, id, OperationKindCode::Capture, None).await;
+    let result = h.perform(id, OperationKindCode::Capture, None).await;
     assert_eq!(
         result.outcome,
         OperationOutcomeCode::Succeeded,
@@ -430,9 +413,11 @@ fn last_journal_entry(h: &Harness) -> String {
 async fn refunded_once(h: &Harness, order: &str) -> (i64, String) {
     let payment = h.card_checkout(order, 5000, "authorize_only", false).await;
     let id = synced_order(h, &payment).await;
-    let captured = perform(h, id, OperationKindCode::Capture, None).await;
+    let captured = h.perform(id, OperationKindCode::Capture, None).await;
     assert_eq!(captured.outcome, OperationOutcomeCode::Succeeded);
-    let refunded = perform(h, id, OperationKindCode::PartialRefund, Some(1000)).await;
+    let refunded = h
+        .perform(id, OperationKindCode::PartialRefund, Some(1000))
+        .await;
     assert_eq!(refunded.outcome, OperationOutcomeCode::Succeeded);
     let successor = refunded.order.summary.transaction_id.clone();
     assert_ne!(successor, payment);
@@ -456,7 +441,9 @@ async fn a_second_partial_refund_that_never_reached_the_gateway_is_settled_by_a_
         json!({"telegram_kind": "029", "payment_id": successor, "fault": {"http_status": 503}, "times": 1}),
     )
     .await;
-    let lost = perform(&h, id, OperationKindCode::PartialRefund, Some(500)).await;
+    let lost = h
+        .perform(id, OperationKindCode::PartialRefund, Some(500))
+        .await;
     assert_eq!(lost.outcome, OperationOutcomeCode::Unknown, "{lost:?}");
     assert!(lost.order.pending_operation.is_some());
     assert_eq!(h.processed_telegrams("029").await, 1);
@@ -484,7 +471,9 @@ async fn a_second_partial_refund_that_never_reached_the_gateway_is_settled_by_a_
     assert!(!settled.summary.outside_change, "{:?}", settled.history);
     assert_eq!(h.processed_telegrams("029").await, 1);
 
-    let again = perform(&h, id, OperationKindCode::PartialRefund, Some(500)).await;
+    let again = h
+        .perform(id, OperationKindCode::PartialRefund, Some(500))
+        .await;
     assert_eq!(again.outcome, OperationOutcomeCode::Succeeded, "{again:?}");
     assert_eq!(again.order.summary.refunded_yen, 1500);
     assert_eq!(h.processed_telegrams("029").await, 2);
@@ -503,7 +492,9 @@ async fn a_second_partial_refund_carried_out_with_its_answer_lost_is_settled_as_
         json!({"telegram_kind": "029", "payment_id": successor, "fault": "commit_then_drop", "times": 1}),
     )
     .await;
-    let dropped = perform(&h, id, OperationKindCode::PartialRefund, Some(500)).await;
+    let dropped = h
+        .perform(id, OperationKindCode::PartialRefund, Some(500))
+        .await;
     assert_ne!(dropped.outcome, OperationOutcomeCode::Failed, "{dropped:?}");
     assert_eq!(h.processed_telegrams("029").await, 2);
 
@@ -545,7 +536,9 @@ async fn with_the_relay_connected_the_settler_runs_the_round_a_revision_waits_fo
         )
         .await;
     }
-    let lost = perform(&h, id, OperationKindCode::PartialRefund, Some(500)).await;
+    let lost = h
+        .perform(id, OperationKindCode::PartialRefund, Some(500))
+        .await;
     assert_eq!(lost.outcome, OperationOutcomeCode::Unknown, "{lost:?}");
 
     h.control("POST", "/control/clock/advance", json!({"minutes": 1}))

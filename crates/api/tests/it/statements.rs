@@ -15,7 +15,7 @@ use api::dto::money::{
 };
 use api::dto::statement::{StatementLineStatusCode, StatementMappingDto};
 use api::dto::subscriptions::SmtpSettingsInput;
-use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest, PaymentMethodCode};
+use api::dto::{OperationKindCode, PaymentMethodCode};
 use mail::testing::{Mode, TestSmtp};
 
 use crate::harness::{Harness, keep};
@@ -29,34 +29,13 @@ fn jst(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-async fn perform(h: &Harness, id: i64, kind: OperationKindCode, amount: Option<i64>) {
-    let result = h
-        .desk
-        .perform_operation(
-            id,
-            OperationRequest {
-                kind,
-                amount_yen: amount,
-            },
-        )
-        .await
-        .unwrap();
-    keep(&result);
-    assert_eq!(
-        result.outcome,
-        OperationOutcomeCode::Succeeded,
-        "{:?}",
-        result.error
-    );
-}
-
 async fn captured_order(h: &Harness, order: &str, amount: i64) -> i64 {
     let payment = h
         .card_checkout(order, amount, "authorize_only", false)
         .await;
     h.sync().await;
     let id = h.order_of(&payment).await.unwrap().summary.id;
-    perform(h, id, OperationKindCode::Capture, None).await;
+    h.perform_ok(id, OperationKindCode::Capture, None).await;
     id
 }
 
@@ -117,7 +96,8 @@ async fn a_bank_statement_is_matched_to_its_periods_imported_once_and_explained(
     let b = captured_order(&h, "STMT_B", 5_000).await;
     // After May closed: a refund of a May sale, and a capture of June.
     sim.set_time(jst(2030, 6, 2, 10));
-    perform(&h, a, OperationKindCode::PartialRefund, Some(1_000)).await;
+    h.perform_ok(a, OperationKindCode::PartialRefund, Some(1_000))
+        .await;
     sim.set_time(jst(2030, 6, 3, 10));
     let c = captured_order(&h, "STMT_C", 3_000).await;
     sim.set_time(jst(2030, 6, 21, 10));
@@ -370,7 +350,8 @@ async fn the_monthly_summary_mail_carries_the_screens_money_figures() {
     sim.set_time(jst(2030, 5, 10, 10));
     let a = captured_order(&h, "SUM_A", 10_000).await;
     sim.set_time(jst(2030, 5, 12, 10));
-    perform(&h, a, OperationKindCode::PartialRefund, Some(1_500)).await;
+    h.perform_ok(a, OperationKindCode::PartialRefund, Some(1_500))
+        .await;
     sim.set_time(jst(2030, 5, 20, 10));
     captured_order(&h, "SUM_B", 4_000).await;
     // A deposit nothing explains: an open difference.

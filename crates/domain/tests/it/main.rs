@@ -19,7 +19,7 @@ mod subscription_csv;
 mod three_d_secure;
 
 use chrono::{DateTime, TimeZone, Utc};
-use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
+use domain::{CaptureMode, Order, PaymentMethod, PaymentStatus, Yen};
 
 /// 2024-04-01 00:00 UTC, the moment every fixture order is authorized.
 pub fn t0() -> DateTime<Utc> {
@@ -31,23 +31,15 @@ pub fn t0() -> DateTime<Utc> {
 /// An authorized, authorize-only order of ¥2,000.
 pub fn order(method: PaymentMethod) -> Order {
     Order {
-        order_number: "order00158".into(),
-        payment_id: "11111111111111111111".into(),
-        method,
-        capture_mode: CaptureMode::AuthorizeOnly,
-        three_d_secure: false,
-        amount: Yen(2000),
-        captured_amount: Yen(0),
-        refunded_amount: Yen(0),
-        status: PaymentStatus::Authorized,
-        ordered_at: t0(),
-        authorized_at: Some(t0()),
-        captured_at: None,
-        list: OrderList::Open,
-        outside_change: false,
         buyer_name: Some("山田 太郎".into()),
-        buyer_name_kana: None,
-        buyer_email: None,
+        ..Order::authorized(
+            "order00158",
+            "11111111111111111111",
+            method,
+            CaptureMode::AuthorizeOnly,
+            Yen(2000),
+            t0(),
+        )
     }
 }
 

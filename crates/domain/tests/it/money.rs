@@ -2,32 +2,21 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use domain::money::{MovementKind, day_of_number, movements, tokyo_day, tokyo_day_number};
-use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
+use domain::{CaptureMode, Order, PaymentMethod, PaymentStatus, Yen};
 
 fn order() -> Order {
     let at = Utc
         .with_ymd_and_hms(2026, 1, 31, 14, 0, 0)
         .single()
         .unwrap_or_default();
-    Order {
-        order_number: "o1".into(),
-        payment_id: "p1".into(),
-        method: PaymentMethod::Card,
-        capture_mode: CaptureMode::AuthorizeOnly,
-        three_d_secure: false,
-        amount: Yen(3000),
-        captured_amount: Yen(0),
-        refunded_amount: Yen(0),
-        status: PaymentStatus::Authorized,
-        ordered_at: at,
-        authorized_at: Some(at),
-        captured_at: None,
-        list: OrderList::Open,
-        outside_change: false,
-        buyer_name: None,
-        buyer_name_kana: None,
-        buyer_email: None,
-    }
+    Order::authorized(
+        "o1",
+        "p1",
+        PaymentMethod::Card,
+        CaptureMode::AuthorizeOnly,
+        Yen(3000),
+        at,
+    )
 }
 
 #[test]

@@ -14,7 +14,7 @@ mod subscriptions;
 mod templates;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, StatusReport, Yen};
+use domain::{CaptureMode, Order, PaymentMethod, PaymentStatus, StatusReport, Yen};
 use store::Store;
 
 /// 2024-04-01 00:00 UTC.
@@ -33,25 +33,18 @@ pub fn store() -> (tempfile::TempDir, Store) {
 
 /// An authorized, authorize-only card order of ¥2,000 placed `days` after t0.
 pub fn order(n: u32, days: i64) -> Order {
-    let at = t0() + TimeDelta::days(days);
     Order {
-        order_number: format!("order{n:05}"),
-        payment_id: format!("{:020}", 10_000_000 + u64::from(n)),
-        method: PaymentMethod::Card,
-        capture_mode: CaptureMode::AuthorizeOnly,
-        three_d_secure: false,
-        amount: Yen(2000),
-        captured_amount: Yen(0),
-        refunded_amount: Yen(0),
-        status: PaymentStatus::Authorized,
-        ordered_at: at,
-        authorized_at: Some(at),
-        captured_at: None,
-        list: OrderList::Open,
-        outside_change: false,
         buyer_name: Some("山田 太郎".into()),
         buyer_name_kana: Some("ヤマダ タロウ".into()),
         buyer_email: Some("taro@example.jp".into()),
+        ..Order::authorized(
+            &format!("order{n:05}"),
+            &format!("{:020}", 10_000_000 + u64::from(n)),
+            PaymentMethod::Card,
+            CaptureMode::AuthorizeOnly,
+            Yen(2000),
+            t0() + TimeDelta::days(days),
+        )
     }
 }
 
