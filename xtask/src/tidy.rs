@@ -98,7 +98,7 @@ fn error_codes_in_the_table() -> Result {
         return Ok(());
     }
     Err(format!(
-        "error codes made up inline (add the code to crates/api/src/error_code.rs and use AppError::new):\n{}",
+        "error codes made up inline (add the code to crates/api/src/error_code.rs and use AppError::of):\n{}",
         offenders.join("\n")
     ))
 }
