@@ -372,7 +372,7 @@ pub(crate) async fn set_shop_image(
         Some(path) => {
             let bytes = read_user_file(Path::new(path), UserFile::Image, "画像", "image ")?;
             documents::check_image(&bytes)
-                .map_err(|_| AppError::of(ErrorCode::ImageNotPng).with("path", &path))?;
+                .map_err(|_| AppError::of(ErrorCode::ImageNotPng).with("path", path))?;
             Some(bytes)
         }
     };

@@ -61,8 +61,6 @@ fn step_str(state: GuideStepStateCode) -> &'static str {
     }
 }
 
-/// A step taken before the one it needs.
-
 fn guide_set(cx: &Context, key: &str, value: &str) -> Result<(), AppError> {
     cx.store().set_setting(key, value)?;
     Ok(())
