@@ -657,14 +657,9 @@ pub async fn save_notification_preferences(
         autolaunch.disable()
     };
     if let Err(e) = applied {
-        return Err(AppError::new(
-            api::ErrorCode::AutostartFailed,
-            api::Text::new(
-                "ログイン時の自動起動を設定できませんでした。",
-                &format!("Start at login could not be changed: {e}"),
-            ),
-            None,
-        ));
+        return Err(AppError::of(api::ErrorCode::AutostartFailed)
+            .with("detail", e)
+            .into());
     }
     Ok(saved)
 }

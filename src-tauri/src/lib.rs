@@ -319,14 +319,7 @@ async fn refresh_start_at_login(app: &tauri::AppHandle, desk: &api::Desk) {
 pub(crate) fn relaunch(app: &tauri::AppHandle, demo: bool) -> Result<(), api::AppError> {
     let failed = |e: std::io::Error| {
         tracing::warn!(error = %e, "relaunch failed");
-        api::AppError::new(
-            api::ErrorCode::RelaunchFailed,
-            api::Text::new(
-                "PayDesk をもう一度起動できませんでした。PayDesk を終了し、デモは「paydesk --demo」で起動してください。",
-                "PayDesk could not start again. Quit PayDesk and start the demo with \"paydesk --demo\".",
-            ),
-            None,
-        )
+        api::AppError::from(api::AppError::of(api::ErrorCode::RelaunchFailed))
     };
     let exe = std::env::current_exe().map_err(failed)?;
     let mut command = std::process::Command::new(exe);

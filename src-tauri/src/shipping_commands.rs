@@ -69,14 +69,10 @@ pub async fn open_tracking_page(
 ) -> Result<(), AppError> {
     let url = desk.tracking_page(carrier, &tracking_number)?;
     open_in_browser(&url).map_err(|e| {
-        AppError::new(
-            api::ErrorCode::BrowserNotOpened,
-            api::Text::new(
-                &format!("ブラウザを開けませんでした（{e}）。ページ: {url}"),
-                &format!("The browser could not be opened ({e}). Page: {url}"),
-            ),
-            None,
-        )
+        AppError::of(api::ErrorCode::BrowserNotOpened)
+            .with("detail", e)
+            .with("url", &url)
+            .into()
     })
 }
 

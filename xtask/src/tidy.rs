@@ -6,7 +6,8 @@
 //! their certificate generator and web framework), and the api crate's modules depend
 //! on each other one way only (`module_cycles`) and reach each other through functions,
 //! never through `Desk` (`api_features_without_desk`), and PayDesk's own error codes are
-//! only in `api::ErrorCode`'s table (`error_codes_in_the_table`).
+//! only in `api::ErrorCode`'s table (`error_codes_in_the_table`), each call site giving
+//! exactly the values its code's texts name (`error_values_match_the_table`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ pub fn run() -> Result {
     fuzz_without_io()?;
     release_has_no_demo()?;
     error_codes_in_the_table()?;
+    error_values_match_the_table()?;
     eprintln!("tidy: ok");
     Ok(())
 }
@@ -98,9 +100,150 @@ fn error_codes_in_the_table() -> Result {
         return Ok(());
     }
     Err(format!(
-        "error codes made up inline (add the code to crates/api/src/error_code.rs and use AppError::new):\n{}",
+        "error codes made up inline (add the code to crates/api/src/error_code.rs and use AppError::of):\n{}",
         offenders.join("\n")
     ))
+}
+
+/// Every `AppError::of(ErrorCode::X)` gives exactly the values `X`'s texts name: a
+/// placeholder without a value would be left out of a release build's message (a debug
+/// build stops on it, but only where a test reaches that error), so each call site is
+/// checked here against the table in `crates/api/src/error_code.rs`. A code chosen at run
+/// time (`AppError::of(code)`) is not checked.
+fn error_values_match_the_table() -> Result {
+    let root = root();
+    let table = std::fs::read_to_string(root.join("crates/api/src/error_code.rs"))
+        .map_err(|e| e.to_string())?;
+    let placeholders = error_table_placeholders(&table);
+    if placeholders.len() < 90 {
+        return Err(format!(
+            "tidy: read only {} entries from crates/api/src/error_code.rs's table",
+            placeholders.len()
+        ));
+    }
+    let mut files = Vec::new();
+    for dir in [
+        "crates/api/src",
+        "crates/cli/src",
+        "crates/demo/src",
+        "src-tauri/src",
+    ] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    let mut offenders = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (line, variant, given) in error_call_sites(code) {
+            let shown = file.strip_prefix(&root).unwrap_or(file).display();
+            match placeholders.get(variant) {
+                None => offenders.push(format!("{shown}:{line}: {variant} is not in the table")),
+                Some(wanted) if *wanted != given => offenders.push(format!(
+                    "{shown}:{line}: {variant} names {wanted:?} but is given {given:?}"
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    if offenders.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "errors whose values do not match their texts' placeholders in crates/api/src/error_code.rs:\n{}",
+        offenders.join("\n")
+    ))
+}
+
+/// Each entry of the error table and the `{placeholders}` of its texts (`internal`: its
+/// `{detail}`).
+fn error_table_placeholders(table: &str) -> BTreeMap<&str, BTreeSet<&str>> {
+    let body = table
+        .split_once("error_codes! {")
+        .map_or("", |(_, b)| b)
+        .split("\nimpl ")
+        .next()
+        .unwrap_or("");
+    let mut entries = BTreeMap::new();
+    let mut current: Option<(&str, BTreeSet<&str>)> = None;
+    for line in body.lines().map(str::trim) {
+        if line.starts_with("///") {
+            continue;
+        }
+        let head = line
+            .split_once(" = ")
+            .filter(|(name, _)| name.chars().all(|c| c.is_ascii_alphanumeric()))
+            .filter(|(name, rest)| name.starts_with(char::is_uppercase) && rest.contains('{'));
+        if let Some((name, rest)) = head {
+            if let Some((done, names)) = current.take() {
+                entries.insert(done, names);
+            }
+            let mut names = BTreeSet::new();
+            if rest.contains("{ internal }") {
+                names.insert("detail");
+            }
+            current = Some((name, names));
+        } else if let Some((_, names)) = current.as_mut() {
+            names.extend(braced_names(line));
+        }
+    }
+    if let Some((done, names)) = current {
+        entries.insert(done, names);
+    }
+    entries
+}
+
+/// The `{name}`s in a line of the table.
+fn braced_names(line: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = line;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if let Some(close) = rest.find('}') {
+            let name = &rest[..close];
+            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                names.push(name);
+                rest = &rest[close + 1..];
+            }
+        }
+    }
+    names
+}
+
+/// Each `AppError::of(ErrorCode::X)` in `code`: its line, `X`, and the names its
+/// `.with*("name", …)` calls give, up to the end of the expression (`.into()`, `;`, or
+/// the next error).
+fn error_call_sites(code: &str) -> Vec<(usize, &str, BTreeSet<&str>)> {
+    const OF: &str = "AppError::of(";
+    let mut sites = Vec::new();
+    for (at, _) in code.match_indices(OF) {
+        let after = &code[at + OF.len()..];
+        let Some(variant) = after
+            .trim_start()
+            .trim_start_matches("api::")
+            .strip_prefix("ErrorCode::")
+            .and_then(|r| r.split_once(')'))
+            .map(|(v, _)| v.trim())
+        else {
+            continue; // a code chosen at run time
+        };
+        let end = [".into()", ";", OF]
+            .iter()
+            .filter_map(|stop| after.find(stop))
+            .min()
+            .unwrap_or(after.len());
+        let chain = &after[..end];
+        let mut given = BTreeSet::new();
+        for method in [".with(", ".with_each(", ".with_text("] {
+            for (m, _) in chain.match_indices(method) {
+                let arg = chain[m + method.len()..].trim_start();
+                if let Some(name) = arg.strip_prefix('"').and_then(|r| r.split('"').next()) {
+                    given.insert(name);
+                }
+            }
+        }
+        sites.push((code[..at].lines().count(), variant, given));
+    }
+    sites
 }
 
 /// The workspace crates `fuzz/` may build on: parsers without I/O (`secrets` for its
@@ -749,7 +892,34 @@ fn circle_through(
 
 #[cfg(test)]
 mod tests {
-    use super::{below_minimum, cycles, demo_packages, module_graph, names_desk, suspicious};
+    use super::{
+        below_minimum, cycles, demo_packages, error_call_sites, error_table_placeholders,
+        module_graph, names_desk, suspicious,
+    };
+
+    #[test]
+    fn an_error_call_site_is_read_with_the_values_it_gives() {
+        let code = "fn a() {\n    return Err(AppError::of(ErrorCode::TrackingNumberTaken)\n        .with(\"number\", n)\n        .with_each(\n            \"order\",\n            a,\n            b,\n        )\n        .into());\n}\nfn b() { AppError::of(api::ErrorCode::NoPath).into() }\nfn c(code: ErrorCode) { AppError::of(code).with(\"x\", 1); }\n";
+        let sites = error_call_sites(code);
+        assert_eq!(sites.len(), 2, "{sites:?}");
+        assert_eq!(sites[0].0, 2);
+        assert_eq!(sites[0].1, "TrackingNumberTaken");
+        assert_eq!(sites[0].2, ["number", "order"].into_iter().collect());
+        assert_eq!(sites[1].1, "NoPath");
+        assert!(sites[1].2.is_empty());
+    }
+
+    #[test]
+    fn the_error_table_is_read_with_each_entrys_placeholders() {
+        let table = "macro_rules! error_codes { }\nerror_codes! {\n    /// A doc = with {braces}.\n    BadMonth = \"bad_month\" { internal },\n    FeeRateTooHigh = InvalidFeeRate {\n        \"{value}は (31 = month end)\",\n        \"{value} is\",\n        next: \"{advice}\",\n        \"{advice}\",\n    },\n}\n\nimpl std::fmt::Display for ErrorCode {}\n";
+        let entries = error_table_placeholders(table);
+        assert_eq!(entries.len(), 2, "{entries:?}");
+        assert_eq!(entries["BadMonth"], ["detail"].into_iter().collect());
+        assert_eq!(
+            entries["FeeRateTooHigh"],
+            ["advice", "value"].into_iter().collect()
+        );
+    }
 
     fn file(module: &str, depth: usize, code: &str) -> (String, usize, String) {
         (module.to_owned(), depth, super::code_of(code))

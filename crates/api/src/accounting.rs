@@ -25,13 +25,9 @@ pub(crate) struct JournalFile {
 
 fn first_of(month: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d").map_err(|_| {
-        AppError::refused(
-            ErrorCode::InvalidMonth,
-            Text::new(
-                &format!("「{month}」は月として読めません。2026-12 の形で入力してください。"),
-                &format!("\"{month}\" is not a month. Enter it as 2026-12."),
-            ),
-        )
+        AppError::of(ErrorCode::InvalidMonth)
+            .with("value", month)
+            .into()
     })
 }
 

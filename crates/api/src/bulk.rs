@@ -110,29 +110,14 @@ impl RunCtx {
 }
 
 fn not_found(run_id: i64) -> AppError {
-    AppError::refused(
-        ErrorCode::BulkRunNotFound,
-        Text::new(
-            &format!(
-                "一括処理 {run_id} は操作ログにありません（古いログは{}件を超えると削除されます）。",
-                RULES.operation_log_runs
-            ),
-            &format!(
-                "Run {run_id} is not in the operation log (it keeps the last {} runs).",
-                RULES.operation_log_runs
-            ),
-        ),
-    )
+    AppError::of(ErrorCode::BulkRunNotFound)
+        .with("run", run_id)
+        .with("kept", RULES.operation_log_runs)
+        .into()
 }
 
 fn run_in_progress() -> AppError {
-    AppError::refused(
-        ErrorCode::BulkRunInProgress,
-        Text::new(
-            "別の売上確定一括処理を実行中です。終わってから実行してください。",
-            "Another bulk capture is running. Start this one when it has finished.",
-        ),
-    )
+    AppError::of(ErrorCode::BulkRunInProgress).into()
 }
 
 fn selection_error(e: &SelectionError) -> AppError {

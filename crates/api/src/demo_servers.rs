@@ -5,19 +5,9 @@
 
 use crate::ErrorCode;
 pub use crate::context::{DemoFuture, DemoServers, RunningDemo};
-use crate::error::{AppError, Text};
+use crate::error::AppError;
 
 /// The refusal of `--demo` / `PAYDESK_DEMO=1` in a build without the demo.
 pub fn unavailable() -> AppError {
-    AppError::new(
-        ErrorCode::DemoUnavailable,
-        Text::new(
-            "この PayDesk にはデモが入っていません。お店のデータには何も触れていません。",
-            "This build of PayDesk has no demo. The shop's data was not touched.",
-        ),
-        Some(Text::new(
-            "デモは開発用のビルド（cargo xtask demo）で試せます。お店として使うには --demo と PAYDESK_DEMO を付けずに起動してください。",
-            "The demo runs in a development build (cargo xtask demo). To use PayDesk for the shop, start it without --demo and PAYDESK_DEMO.",
-        )),
-    )
+    AppError::of(ErrorCode::DemoUnavailable).into()
 }

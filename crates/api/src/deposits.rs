@@ -125,13 +125,7 @@ fn typed_deposit(
 ) -> Result<(PaymentMethod, NaiveDate, domain::Yen), AppError> {
     let day = japan_day(("入金日", "deposit day"), &input.received_on)?;
     if input.amount_yen < 0 {
-        return Err(AppError::refused(
-            ErrorCode::InvalidAmount,
-            Text::new(
-                "入金額に負の金額は入力できません。",
-                "A deposit cannot be negative.",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::InvalidAmount).into());
     }
     Ok((
         method_from(input.method),
@@ -171,26 +165,15 @@ pub(crate) async fn save_settlement_contract(
     let method = method_from(input.method);
     let fee_rate_bp = match input.fee_rate.trim() {
         "" => None,
-        text => Some(domain::deposits::parse_fee_rate(text).ok_or_else(|| {
-            AppError::refused(
-                ErrorCode::InvalidFeeRate,
-                Text::new(
-                    &format!("決済手数料率「{text}」は読めません。3.6 のように、% の数字を小数 2 桁までで入力してください。"),
-                    &format!("The fee rate \"{text}\" is not readable. Enter a percentage with at most two decimals, like 3.6."),
-                ),
-            )
-        })?),
+        text => Some(
+            domain::deposits::parse_fee_rate(text)
+                .ok_or_else(|| AppError::of(ErrorCode::InvalidFeeRate).with("value", text))?,
+        ),
     };
     if input.fee_per_capture_yen.is_some_and(|y| y < 0)
         || input.transfer_fee_yen.is_some_and(|y| y < 0)
     {
-        return Err(AppError::refused(
-            ErrorCode::InvalidFee,
-            Text::new(
-                "手数料に負の金額は入力できません。",
-                "A fee cannot be negative.",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::InvalidFee).into());
     }
     let stored = Stored {
         cycles: input
@@ -207,22 +190,10 @@ pub(crate) async fn save_settlement_contract(
     };
     let contract = contract_of(method, &stored);
     if contract.missing().contains(&ContractField::Cycles) && !contract.cycles.is_empty() {
-        return Err(AppError::refused(
-            ErrorCode::InvalidCycle,
-            Text::new(
-                "締め日と支払日が正しくありません。日は 1〜31(31 は月末)、支払日は締め日より後、締めから 3 か月以内にしてください。",
-                "The closing and payment days are not valid: days are 1–31 (31 = month end), and the payment comes after the closing day, within three months.",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::InvalidSettlementCycle).into());
     }
     if contract.missing().contains(&ContractField::FeeRate) && fee_rate_bp.is_some() {
-        return Err(AppError::refused(
-            ErrorCode::InvalidFeeRate,
-            Text::new(
-                "決済手数料率が高すぎます。% で入力しているか確かめてください。",
-                "The fee rate is too high; check it is a percentage.",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::FeeRateTooHigh).into());
     }
     let json = serde_json::to_string(&stored)
         .map_err(|e| AppError::internal(ErrorCode::ContractJson, &e.to_string()))?;
@@ -248,13 +219,7 @@ pub(crate) async fn expected_deposits(
         None => today,
     };
     if to < from || to - from > domain::RULES.sales_range_max {
-        return Err(AppError::refused(
-            ErrorCode::InvalidRange,
-            Text::new(
-                "期間が正しくありません(終了日が開始日より前か、10 年を超えています)。",
-                "The range is not valid (the last day is before the first, or it is longer than ten years).",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::RangeNotValid).into());
     }
     let mut methods = Vec::new();
     let mut to_come_yen = 0;
@@ -432,20 +397,12 @@ fn apply_correction(
             tracing::info!(deposit = id, ?correction, "deposit corrected");
             Ok(())
         }
-        Err(store::DepositNotCorrected::NotFound) => Err(AppError::refused(
-            ErrorCode::DepositNotFound,
-            Text::new(
-                "この入金の記録が見つかりません(取り消し済みかもしれません)。画面を開き直してください。",
-                "This deposit is not recorded (it may have been withdrawn). Open the screen again.",
-            ),
-        )),
-        Err(store::DepositNotCorrected::Imported) => Err(AppError::refused(
-            ErrorCode::DepositImported,
-            Text::new(
-                "銀行の明細から取り込んだ入金は訂正できません。明細の記録どおりに残します。",
-                "A deposit imported from the bank's statement cannot be corrected: it stays as the bank recorded it.",
-            ),
-        )),
+        Err(store::DepositNotCorrected::NotFound) => {
+            Err(AppError::of(ErrorCode::DepositNotFound).into())
+        }
+        Err(store::DepositNotCorrected::Imported) => {
+            Err(AppError::of(ErrorCode::DepositImported).into())
+        }
     }
 }
 

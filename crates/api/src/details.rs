@@ -195,31 +195,13 @@ fn count(n: usize) -> u32 {
 
 fn import_error(e: store::Error) -> AppError {
     match e {
-        store::Error::ImportPlanChanged => AppError::new(
-            ErrorCode::ImportChanged,
-            Text::new(
-                "確認した内容のあとで、ファイルか受注が変わりました。何も変更していません。",
-                "The file or the orders changed after the preview. Nothing was changed.",
-            ),
-            Some(Text::new(
-                "もう一度「変更内容を確認」からやり直してください。",
-                "Preview the changes again, then apply.",
-            )),
-        ),
-        store::Error::ImportNotFound(id) => AppError::refused(
-            ErrorCode::ImportNotFound,
-            Text::new(
-                &format!("取り込み #{id} が見つかりません。"),
-                &format!("Import #{id} was not found."),
-            ),
-        ),
-        store::Error::ImportAlreadyUndone(id) => AppError::refused(
-            ErrorCode::ImportAlreadyUndone,
-            Text::new(
-                &format!("取り込み #{id} はすでに取り消しています。"),
-                &format!("Import #{id} was already undone."),
-            ),
-        ),
+        store::Error::ImportPlanChanged => AppError::of(ErrorCode::ImportChanged).into(),
+        store::Error::ImportNotFound(id) => AppError::of(ErrorCode::ImportNotFound)
+            .with("id", id)
+            .into(),
+        store::Error::ImportAlreadyUndone(id) => AppError::of(ErrorCode::ImportAlreadyUndone)
+            .with("id", id)
+            .into(),
         other => other.into(),
     }
 }

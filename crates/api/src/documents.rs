@@ -66,13 +66,6 @@ fn in_settings() -> Text {
 }
 
 /// Where the shop's name is set.
-fn name_in_settings() -> Text {
-    Text::new(
-        "設定画面の「ショップ」で「ショップ名」を入力して保存してください。",
-        "Enter the shop name in Settings, under \"Shop\", and save.",
-    )
-}
-
 /// The shop's name (Settings' shop section), blank when not set.
 fn shop_name(store: &store::Store) -> Result<String, AppError> {
     Ok(store
@@ -341,13 +334,10 @@ pub(crate) async fn save_shop_details(
         (&input.phone, "電話番号", "phone number"),
     ] {
         if value.trim().chars().count() > limit {
-            return Err(AppError::refused(
-                ErrorCode::ShopDetailTooLong,
-                Text::new(
-                    &format!("{ja}が長すぎます（{limit}文字まで）。"),
-                    &format!("The {en} is too long ({limit} characters at most)."),
-                ),
-            ));
+            return Err(AppError::of(ErrorCode::ShopDetailTooLong)
+                .with_each("field", ja, en)
+                .with("max", limit)
+                .into());
         }
     }
     let now = cx.now();
@@ -381,19 +371,8 @@ pub(crate) async fn set_shop_image(
         None => None,
         Some(path) => {
             let bytes = read_user_file(Path::new(path), UserFile::Image, "画像", "image ")?;
-            documents::check_image(&bytes).map_err(|_| {
-                AppError::new(
-                    ErrorCode::ImageNotPng,
-                    Text::new(
-                        &format!("「{path}」はPNG画像として読めませんでした。"),
-                        &format!("\"{path}\" could not be read as a PNG image."),
-                    ),
-                    Some(Text::new(
-                        "画像をPNG形式で保存し直してから選んでください。",
-                        "Save the image as a PNG and select it again.",
-                    )),
-                )
-            })?;
+            documents::check_image(&bytes)
+                .map_err(|_| AppError::of(ErrorCode::ImageNotPng).with("path", path))?;
             Some(bytes)
         }
     };
@@ -416,23 +395,12 @@ pub(crate) async fn issue_documents(
     let kind = kind_of(request.kind);
     let path = request.path.trim();
     if path.is_empty() {
-        return Err(AppError::refused(
-            ErrorCode::NoPath,
-            Text::new(
-                "保存先のファイルを選んでください。",
-                "Choose the file to save to.",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::NoPath).into());
     }
     if request.order_ids.len() > RULES.max_orders_per_document_file {
-        let max = RULES.max_orders_per_document_file;
-        return Err(AppError::refused(
-            ErrorCode::TooManyDocuments,
-            Text::new(
-                &format!("一度に発行できるのは{max}件までです。選ぶ注文を減らしてください。"),
-                &format!("At most {max} orders can be issued at once. Select fewer."),
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::TooManyDocuments)
+            .with("max", RULES.max_orders_per_document_file)
+            .into());
     }
     let now = cx.now();
     let (shop, pages, issues) = {
@@ -440,14 +408,7 @@ pub(crate) async fn issue_documents(
         let profile = store.shop_profile()?;
         let name = shop_name(&store)?;
         if name.is_empty() {
-            return Err(AppError::new(
-                ErrorCode::ShopNameMissing,
-                Text::new(
-                    "帳票に載せるショップ名がまだ設定されていません。",
-                    "The shop's name for its documents is not set yet.",
-                ),
-                Some(name_in_settings()),
-            ));
+            return Err(AppError::of(ErrorCode::ShopNameMissing).into());
         }
         let shop = shop_of(name, &profile);
         if kind.is_qualified_invoice() && shop.registration_number.is_none() {
@@ -535,29 +496,15 @@ pub(crate) async fn issue_documents(
                 .iter()
                 .map(|(n, why)| format!("order {n}: {}", why.en))
                 .collect();
-            return Err(AppError::new(
-                if kind == DocumentKind::Receipt {
-                    ErrorCode::ReceiptRefused
-                } else {
-                    ErrorCode::DocumentRefused
-                },
-                Text::new(
-                    &format!(
-                        "{}を発行できない注文があるため、ファイルは作っていません。{}",
-                        kind.title(),
-                        list_ja.join(" ")
-                    ),
-                    &format!(
-                        "Some orders cannot have a {}, so no file was made. {}",
-                        english_title(kind),
-                        list_en.join(" ")
-                    ),
-                ),
-                Some(Text::new(
-                    "その注文を選択から外して、もう一度発行してください。",
-                    "Leave those orders out of the selection and issue again.",
-                )),
-            ));
+            let code = if kind == DocumentKind::Receipt {
+                ErrorCode::ReceiptRefused
+            } else {
+                ErrorCode::DocumentRefused
+            };
+            return Err(AppError::of(code)
+                .with_each("document", kind.title(), english_title(kind))
+                .with_each("orders", list_ja.join(" "), list_en.join(" "))
+                .into());
         }
         (shop, pages, issues)
     };
@@ -595,19 +542,9 @@ pub(crate) async fn mark_deposit(
     input: DepositCheckInput,
 ) -> Result<OrderDetail, AppError> {
     let day = NaiveDate::parse_from_str(input.received_on.trim(), "%Y-%m-%d").map_err(|_| {
-        AppError::refused(
-            ErrorCode::InvalidDate,
-            Text::new(
-                &format!(
-                    "入金日「{}」は日付として読めません。2026-12-01 の形で入力してください。",
-                    input.received_on
-                ),
-                &format!(
-                    "The deposit day \"{}\" is not a date. Enter it as 2026-12-01.",
-                    input.received_on
-                ),
-            ),
-        )
+        AppError::of(ErrorCode::InvalidDate)
+            .with_each("field", "入金日", "deposit day")
+            .with("value", &input.received_on)
     })?;
     let now = cx.now();
     {
@@ -631,13 +568,7 @@ pub(crate) async fn undo_deposit(cx: &Context, order_id: i64) -> Result<OrderDet
     let now = cx.now();
     let undone = cx.store().undo_deposit(OrderId(order_id), now)?;
     if undone.is_none() {
-        return Err(AppError::refused(
-            ErrorCode::DepositNotMarked,
-            Text::new(
-                "この注文の入金チェックはされていません。",
-                "This order's deposit is not marked.",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::DepositNotMarked).into());
     }
     cx.orders_changed(&[order_id]);
     orders::get_order(cx, order_id)

@@ -6,8 +6,8 @@
 use std::io::Read;
 use std::path::Path;
 
+use crate::AppError;
 use crate::ErrorCode;
-use crate::{AppError, Text};
 
 /// What kind of file it is, for the messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,33 +66,21 @@ fn too_large(path: &Path, kind: UserFile, found: Option<u64>) -> AppError {
             "Make the image smaller (tens of KB are plenty for a logo or seal) and save it as a PNG again.",
         ),
     };
-    AppError::new(
-        ErrorCode::FileTooLarge,
-        Text::new(
-            &format!(
-                "ファイル「{name}」は{is_ja}PayDesk が読み込めるファイルの上限（{cap}）を超えています。読み込んでいません。"
-            ),
-            &format!(
-                "The file \"{name}\" {is_en}is larger than PayDesk reads ({cap} at most). It was not read."
-            ),
-        ),
-        Some(Text::new(action_ja, action_en)),
-    )
+    AppError::of(ErrorCode::FileTooLarge)
+        .with("name", name)
+        .with_each("size", is_ja, is_en)
+        .with("cap", cap)
+        .with_each("advice", action_ja, action_en)
+        .into()
 }
 
 fn unreadable(path: &Path, e: &std::io::Error, what_ja: &str, what_en: &str) -> AppError {
     let name = path.display();
-    AppError::new(
-        ErrorCode::FileUnreadable,
-        Text::new(
-            &format!("{what_ja}ファイル「{name}」を読めませんでした（{e}）。"),
-            &format!("The {what_en}file \"{name}\" could not be read ({e})."),
-        ),
-        Some(Text::new(
-            "ファイルの場所を確認して、選び直してください。",
-            "Check where the file is and select it again.",
-        )),
-    )
+    AppError::of(ErrorCode::FileUnreadable)
+        .with_each("what", what_ja, what_en)
+        .with("name", name)
+        .with("detail", e)
+        .into()
 }
 
 /// Reads a file the shop owner chose, refusing one over its kind's cap without reading it
@@ -126,22 +114,10 @@ pub(crate) fn read_user_file(
 /// expects one; the one message for a file that cannot be written.
 pub(crate) fn write_user_file(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
     let unwritable = |e: std::io::Error| {
-        AppError::new(
-            ErrorCode::FileUnwritable,
-            Text::new(
-                &format!(
-                    "ファイル「{}」に書き込めませんでした（{e}）。",
-                    path.display()
-                ),
-                &format!(
-                    "The file \"{}\" could not be written ({e}).",
-                    path.display()
-                ),
-            ),
-            Some(Text::new(
-                "保存先のフォルダがあるか、ほかのアプリでそのファイルを開いていないか確かめてください。",
-                "Check that the folder exists and that no other app has the file open.",
-            )),
+        AppError::from(
+            AppError::of(ErrorCode::FileUnwritable)
+                .with("name", path.display())
+                .with("detail", e),
         )
     };
     let mut partial = path.as_os_str().to_owned();

@@ -61,18 +61,6 @@ fn step_str(state: GuideStepStateCode) -> &'static str {
     }
 }
 
-/// A step taken before the one it needs.
-fn step_order(ja: &str, en: &str) -> AppError {
-    AppError::new(
-        ErrorCode::GuideStepOrder,
-        Text::new(ja, en),
-        Some(Text::new(
-            "前の手順に戻り、テストが成功してから進んでください。",
-            "Go back to the previous step and continue once its test has passed.",
-        )),
-    )
-}
-
 fn guide_set(cx: &Context, key: &str, value: &str) -> Result<(), AppError> {
     cx.store().set_setting(key, value)?;
     Ok(())
@@ -153,10 +141,7 @@ pub(crate) async fn guide_notifications(
     input: GuideNotificationsInput,
 ) -> Result<GuideNotificationsResult, AppError> {
     if guide_step(cx, keys::GATEWAY)? != GuideStepStateCode::Done {
-        return Err(step_order(
-            "先に「ペイジェントへの接続」の手順を終えてください（接続テストの成功が必要です）。",
-            "Finish the step \"Connection to Paygent\" first (its connection test must pass).",
-        ));
+        return Err(AppError::of(ErrorCode::GuideStepOrder).into());
     }
     open_setup_guide(cx)?;
     let hash_key = input.hash_key.filter(|k| !k.trim().is_empty());
@@ -190,13 +175,7 @@ pub(crate) async fn guide_notifications(
     }
     let url = input.relay_url.as_deref().map(str::trim).unwrap_or("");
     if url.is_empty() {
-        return Err(AppError::refused(
-            ErrorCode::GuideRelayUrlMissing,
-            Text::new(
-                "中継サーバー（リレー）のURLを入力してください。リレーを使わない場合は「リレーを使わない」を選んでください。",
-                "Enter the relay's URL, or choose \"No relay\".",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::GuideRelayUrlMissing).into());
     }
     let form = ConnectionTestInput {
         settings: SettingsInput {
@@ -241,10 +220,7 @@ pub(crate) async fn guide_mail(
     if guide_step(cx, keys::NOTIFICATIONS)? == GuideStepStateCode::Todo
         || guide_step(cx, keys::GATEWAY)? != GuideStepStateCode::Done
     {
-        return Err(step_order(
-            "先に「決済通知」の手順を終えてください（リレーを使う場合はそのテストの成功が必要です）。",
-            "Finish the step \"Payment notifications\" first (with a relay, its test must pass).",
-        ));
+        return Err(AppError::of(ErrorCode::GuideNotificationsFirst).into());
     }
     open_setup_guide(cx)?;
     let Some(form) = input else {
@@ -276,10 +252,7 @@ pub(crate) async fn finish_setup_guide(cx: &Context) -> Result<SetupGuide, AppEr
         || guide.notifications == GuideStepStateCode::Todo
         || guide.mail == GuideStepStateCode::Todo
     {
-        return Err(step_order(
-            "まだ終わっていない手順があります。各手順のテストが成功してから完了できます。",
-            "A step is not finished yet: the guide can be completed once each step's test has passed.",
-        ));
+        return Err(AppError::of(ErrorCode::GuideStepsUnfinished).into());
     }
     let test = settings::test_connection(cx, None).await?;
     let relay_failed = test.relay.as_ref().is_some_and(|r| !r.ok);
@@ -291,23 +264,9 @@ pub(crate) async fn finish_setup_guide(cx: &Context) -> Result<SetupGuide, AppEr
         };
         guide_set(cx, state, step_str(GuideStepStateCode::Todo))?;
         let what = what.unwrap_or_else(|| Text::new("", ""));
-        return Err(AppError::new(
-            ErrorCode::GuideTestFailed,
-            Text::new(
-                &format!(
-                    "保存した設定でのテストが失敗したため、まだ完了できません：{}",
-                    what.ja
-                ),
-                &format!(
-                    "Not done yet: the test with the saved settings failed: {}",
-                    what.en
-                ),
-            ),
-            Some(Text::new(
-                "その手順に戻って値を確かめ、もう一度テストしてください。",
-                "Go back to that step, check the values and test again.",
-            )),
-        ));
+        return Err(AppError::of(ErrorCode::GuideTestFailed)
+            .with_text("reason", &what)
+            .into());
     }
     guide_set(cx, keys::STATUS, status_str(GuideStatusCode::Finished))?;
     tracing::info!("setup guide finished");

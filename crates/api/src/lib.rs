@@ -86,7 +86,7 @@ use std::sync::Arc;
 
 pub use context::{Build, Desk, EventSink, NoEvents, keychain_namespace};
 pub use demo_servers::{DemoServers, RunningDemo};
-pub use error::{AppError, ErrorCode, Text};
+pub use error::{AppError, ErrorCode, Filling, Text};
 /// The relay's operator guide, shown from the setup guide (see `relay::OPERATOR_GUIDE`).
 pub use relay::OPERATOR_GUIDE as RELAY_OPERATOR_GUIDE;
 

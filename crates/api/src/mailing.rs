@@ -59,17 +59,7 @@ pub(crate) mod keys {
 const DEFAULT_SUMMARY_SCHEDULE: &str = "monthly:1:9";
 
 pub(crate) fn smtp_not_configured() -> AppError {
-    AppError::new(
-        ErrorCode::SmtpNotConfigured,
-        Text::new(
-            "メール送信（SMTP）の設定がまだありません。メールは送信待ちのまま残ります。",
-            "E-mail (SMTP) is not set up yet. Mails stay queued.",
-        ),
-        Some(Text::new(
-            "定期購入画面の「メール設定」でSMTPサーバー・送信元アドレスを入力してください。",
-            "Enter the SMTP server and sender address under \"E-mail settings\" on the Subscriptions screen.",
-        )),
-    )
+    AppError::of(ErrorCode::SmtpNotConfigured).into()
 }
 
 fn config_error(e: &mail::ConfigError) -> AppError {
@@ -94,13 +84,9 @@ fn send_error(e: &mail::SendError) -> AppError {
 
 fn schedule_of(code: &str) -> Result<SendSchedule, AppError> {
     SendSchedule::from_code(code.trim()).ok_or_else(|| {
-        AppError::refused(
-            ErrorCode::InvalidSchedule,
-            Text::new(
-                &format!("送信スケジュール「{code}」は使えません。例: off、daily:9、weekly:mon:9、monthly:1:9。"),
-                &format!("\"{code}\" is not a schedule. Examples: off, daily:9, weekly:mon:9, monthly:1:9."),
-            ),
-        )
+        AppError::of(ErrorCode::InvalidSchedule)
+            .with("value", code)
+            .into()
     })
 }
 
@@ -191,13 +177,7 @@ pub(crate) async fn save_smtp_settings(
     if let Some(s) = input.security.as_deref()
         && Security::from_code(s).is_none()
     {
-        return Err(AppError::refused(
-            ErrorCode::InvalidSmtpSecurity,
-            Text::new(
-                "暗号化方式は tls、starttls、plain のどれかを選んでください。",
-                "Choose tls, starttls or plain.",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::InvalidSmtpSecurity).into());
     }
     if let Some(l) = input.mail_language.as_deref() {
         language_of(l)?;
@@ -392,13 +372,7 @@ pub(crate) async fn test_smtp(
     if let Some(s) = form.as_ref().and_then(|f| f.security.as_deref())
         && Security::from_code(s).is_none()
     {
-        return Err(AppError::refused(
-            ErrorCode::InvalidSmtpSecurity,
-            Text::new(
-                "暗号化方式は tls、starttls、plain のどれかを選んでください。",
-                "Choose tls, starttls or plain.",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::InvalidSmtpSecurity).into());
     }
     let (mailer, tested) = match mailer_with(cx, form.as_ref()) {
         Ok(m) => m,
@@ -556,7 +530,7 @@ pub(crate) fn reminder_mail(
     let to = sub
         .buyer_email
         .clone()
-        .ok_or_else(|| AppError::refused(ErrorCode::BuyerEmailMissing, no_email_text()))?;
+        .ok_or_else(|| AppError::of(ErrorCode::BuyerEmailMissing))?;
     let decision = decision_for(cx, sub, kind)?;
     let stop = match decision {
         ReminderDecision::Send => false,
@@ -568,7 +542,9 @@ pub(crate) fn reminder_mail(
             .text()
             .map(|t| convert::text(&t))
             .unwrap_or_else(|| Text::new("", ""));
-        return Err(AppError::refused(ErrorCode::ReminderNotSent, text));
+        return Err(AppError::of(ErrorCode::ReminderNotSent)
+            .with_text("reason", &text)
+            .into());
     }
     let rendered = render(cx, sub, kind, subject, body)?;
     Ok(NewMail {
@@ -718,15 +694,10 @@ pub(crate) async fn list_mails(
 ) -> Result<Vec<QueuedMailDto>, AppError> {
     let state = match state.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(MailState::from_code(s).ok_or_else(|| {
-            AppError::refused(
-                ErrorCode::InvalidMailState,
-                Text::new(
-                    &format!("「{s}」はメールの状態ではありません。"),
-                    &format!("\"{s}\" is not a mail state."),
-                ),
-            )
-        })?),
+        Some(s) => Some(
+            MailState::from_code(s)
+                .ok_or_else(|| AppError::of(ErrorCode::InvalidMailState).with("value", s))?,
+        ),
     };
     Ok(cx.store().mails(state)?.iter().map(mail_dto).collect())
 }
@@ -1091,11 +1062,9 @@ fn interrupted_error() -> String {
     )
 }
 
+/// The table's words for [`ErrorCode::BuyerEmailMissing`], also a reminder's reason.
 fn no_email_text() -> Text {
-    Text::new(
-        "購入者のメールアドレスが登録されていません。",
-        "The buyer has no e-mail address.",
-    )
+    AppError::from(AppError::of(ErrorCode::BuyerEmailMissing)).message
 }
 
 /// Wakes the scheduler now (settings changed, a subscription was edited).
@@ -1118,12 +1087,7 @@ pub(crate) fn reminder_from(k: ReminderKindCode) -> ReminderKind {
 }
 
 pub(crate) fn subscription_not_found(id: i64) -> AppError {
-    AppError::new(
-        ErrorCode::SubscriptionNotFound,
-        Text::new(
-            &format!("定期購入 {id} が見つかりません。一覧を再読み込みしてください。"),
-            &format!("Subscription {id} was not found. Reload the list."),
-        ),
-        None,
-    )
+    AppError::of(ErrorCode::SubscriptionNotFound)
+        .with("id", id)
+        .into()
 }

@@ -13,6 +13,7 @@ use domain::accounting::{AccountField, AccountNames, AccountingFormat, ExportRef
 use domain::money::{Period, SalesCell, month_start, next_month, tokyo_day_start};
 use domain::{PaymentMethod, RULES};
 
+use crate::AppError;
 use crate::ErrorCode;
 use crate::context::Context;
 use crate::convert::method_to;
@@ -21,28 +22,15 @@ use crate::dto::money::{
     MovementsQuery, SalesFigures, SalesPeriodCode, SalesQuery, SalesReport, SalesRow,
 };
 use crate::orders::japan_day;
-use crate::{AppError, Text};
 
 fn range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
     let from = japan_day(("開始日", "first day"), from)?;
     let to = japan_day(("終了日", "last day"), to)?;
     if to < from {
-        return Err(AppError::refused(
-            ErrorCode::InvalidRange,
-            Text::new(
-                "終了日が開始日より前です。",
-                "The last day is before the first day.",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::InvalidRange).into());
     }
     if to - from > RULES.sales_range_max {
-        return Err(AppError::refused(
-            ErrorCode::RangeTooLong,
-            Text::new(
-                "期間が長すぎます。10 年以内で指定してください。",
-                "The range is too long; choose at most ten years.",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::RangeTooLong).into());
     }
     Ok((from, to))
 }
@@ -154,52 +142,19 @@ pub(crate) fn refusal(r: ExportRefusal, format: AccountingFormat) -> AppError {
         ExportRefusal::Missing(fields) => {
             let ja: Vec<&str> = fields.iter().map(|f| f.label().0).collect();
             let en: Vec<&str> = fields.iter().map(|f| f.label().1).collect();
-            AppError::new(
-                ErrorCode::AccountingAccountsMissing,
-                Text::new(
-                    &format!(
-                        "{software} 用の仕訳を書き出すには、次の設定が必要です: {}。",
-                        ja.join("、")
-                    ),
-                    &format!(
-                        "To export journal entries for {software_en}, set first: {}.",
-                        en.join(", ")
-                    ),
-                ),
-                Some(Text::new(
-                    "設定画面の「会計ソフト連携」で、会計ソフトの勘定科目と同じ名前を入力してください。",
-                    "In Settings, under \"Accounting\", enter the names exactly as in your accounting software.",
-                )),
-            )
+            AppError::of(ErrorCode::AccountingAccountsMissing)
+                .with_each("software", software, software_en)
+                .with_each("fields", ja.join("、"), en.join(", "))
+                .into()
         }
-        ExportRefusal::NotShiftJis(field) => AppError::refused(
-            ErrorCode::AccountingAccountNotShiftJis,
-            Text::new(
-                &format!(
-                    "{}に、弥生会計のファイル（Shift_JIS）で使えない文字があります。",
-                    field.label().0
-                ),
-                &format!(
-                    "The {} has a character Yayoi's file (Shift_JIS) cannot hold.",
-                    field.label().1
-                ),
-            ),
-        ),
-        ExportRefusal::TooLong(field, max) => AppError::refused(
-            ErrorCode::AccountingAccountTooLong,
-            Text::new(
-                &format!(
-                    "{}が長すぎます。弥生会計は半角 {max} 文字（全角 {} 文字）までです。",
-                    field.label().0,
-                    max / 2
-                ),
-                &format!(
-                    "The {} is too long: Yayoi takes at most {max} half-width ({} full-width) characters.",
-                    field.label().1,
-                    max / 2
-                ),
-            ),
-        ),
+        ExportRefusal::NotShiftJis(field) => AppError::of(ErrorCode::AccountingAccountNotShiftJis)
+            .with_each("field", field.label().0, field.label().1)
+            .into(),
+        ExportRefusal::TooLong(field, max) => AppError::of(ErrorCode::AccountingAccountTooLong)
+            .with_each("field", field.label().0, field.label().1)
+            .with("max", max)
+            .with("full_width", max / 2)
+            .into(),
     }
 }
 
@@ -337,13 +292,9 @@ pub(crate) async fn save_accounting_settings(
             };
             let value = value.trim();
             if value.chars().count() > RULES.buyer_text_max_chars {
-                return Err(AppError::refused(
-                    ErrorCode::AccountingAccountTooLong,
-                    Text::new(
-                        &format!("{}が長すぎます。", field.label().0),
-                        &format!("The {} is too long.", field.label().1),
-                    ),
-                ));
+                return Err(AppError::of(ErrorCode::AccountingAccountTooLongToKeep)
+                    .with_each("field", field.label().0, field.label().1)
+                    .into());
             }
             store.set_setting(&setting_key(field), value)?;
         }

@@ -590,15 +590,8 @@ pub(crate) async fn settle_open_operations(cx: &Context) {
         };
         let order_id = pending.order_id.0;
         cx.orders_changed(&[order_id]);
-        let error = (outcome == OperationOutcomeCode::Failed).then(|| {
-            AppError::refused(
-                ErrorCode::NotApplied,
-                Text::new(
-                    "前回の操作はペイジェントに届いていませんでした。必要ならもう一度操作してください。",
-                    "The earlier operation never reached Paygent. Do it again if it is still needed.",
-                ),
-            )
-        });
+        let error = (outcome == OperationOutcomeCode::Failed)
+            .then(|| AppError::from(AppError::of(ErrorCode::NotApplied)));
         if let Ok(result) = operation_result(cx, order_id, pending.operation, outcome, error) {
             cx.emit(DeskEvent::OperationFinished {
                 result: Box::new(result),
@@ -615,13 +608,7 @@ pub(crate) async fn refresh_order_by_inquiry(cx: &Context, order_id: i64) -> Res
         .get_order(id)?
         .ok_or_else(|| AppError::order_not_found(order_id))?;
     if domain::order::shown_transaction_id(&order.payment_id).is_none() {
-        return Err(AppError::refused(
-            ErrorCode::NoTransaction,
-            Text::new(
-                "この受注にはペイジェントの取引がありません（決済が作られる前に断られました）。問い合わせることはありません。",
-                "This order has no transaction at Paygent (it was refused before a payment existed), so there is nothing to check.",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::NoTransaction).into());
     }
     let client = settings::gateway(cx)?;
     let now = cx.now();

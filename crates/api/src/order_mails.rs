@@ -131,7 +131,9 @@ fn prepare_order_mail(
     if let Some(why) = order_mail::refusal(kind, &order, to.as_deref(), !shipments.is_empty()) {
         return Ok(Err((
             name,
-            AppError::refused(ErrorCode::OrderMailRefused, convert::text(&why)),
+            AppError::of(ErrorCode::OrderMailRefused)
+                .with_text("reason", &convert::text(&why))
+                .into(),
         )));
     }
     let (items, shipping) = items_text(&order, details.as_ref(), language);

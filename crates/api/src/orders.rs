@@ -52,15 +52,10 @@ fn three_d_secure_dto(
 /// A Japan calendar day typed as `2026-12-01`; `field` names it in both languages.
 pub(crate) fn japan_day((ja, en): (&str, &str), value: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
-        AppError::refused(
-            ErrorCode::InvalidDate,
-            Text::new(
-                &format!(
-                    "{ja}「{value}」は日付として読めません。2026-12-01 の形で入力してください。"
-                ),
-                &format!("The {en} \"{value}\" is not a date. Enter it as 2026-12-01."),
-            ),
-        )
+        AppError::of(ErrorCode::InvalidDate)
+            .with_each("field", ja, en)
+            .with("value", value)
+            .into()
     })
 }
 
@@ -90,13 +85,10 @@ fn ordered_range(query: &OrderQuery) -> Result<OrderedBounds, AppError> {
     if let (Some(from), Some(to)) = (from, to)
         && from > to
     {
-        return Err(AppError::refused(
-            ErrorCode::DateRangeReversed,
-            Text::new(
-                &format!("開始日（{from}）が終了日（{to}）より後です。日付を入れ替えてください。"),
-                &format!("The start date ({from}) is after the end date ({to}). Swap the dates."),
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::DateRangeReversed)
+            .with("from", from)
+            .with("to", to)
+            .into());
     }
     Ok((
         from.map(japan_midnight),
@@ -112,15 +104,8 @@ pub(crate) fn list_query(
         .statuses
         .iter()
         .map(|code| {
-            PaymentStatus::from_code(code).ok_or_else(|| {
-                AppError::refused(
-                    ErrorCode::InvalidStatus,
-                    Text::new(
-                        &format!("「{code}」は決済状況のコードではありません。"),
-                        &format!("\"{code}\" is not a payment status code."),
-                    ),
-                )
-            })
+            PaymentStatus::from_code(code)
+                .ok_or_else(|| AppError::of(ErrorCode::InvalidStatus).with("value", code))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let (ordered_from, ordered_until) = ordered_range(query)?;
@@ -328,14 +313,7 @@ pub(crate) async fn edit_buyer_details(
                 .collect::<Vec<_>>()
                 .join(if ja { "" } else { " " })
         };
-        AppError::new(
-            ErrorCode::InvalidBuyerDetails,
-            Text::new(&join(true), &join(false)),
-            Some(Text::new(
-                "直してからもう一度保存してください。入力した内容はそのまま残っています。",
-                "Correct it and save again; what you typed is still there.",
-            )),
-        )
+        AppError::of(ErrorCode::InvalidBuyerDetails).with_each("problems", join(true), join(false))
     })?;
     use domain::storefront::DetailField;
     let values = [

@@ -57,21 +57,10 @@ pub(crate) fn insecure_url(kind: UrlKind) -> AppError {
             "connect password",
         ),
     };
-    AppError::new(
-        ErrorCode::InsecureUrl,
-        Text::new(
-            &format!(
-                "{what_ja}のURLは https:// で始めてください。http:// では{secret_ja}が暗号化されずに送られます（http:// はこのコンピューター自身：localhost・127.0.0.1・::1 にだけ使えます）。"
-            ),
-            &format!(
-                "The {what_en} URL must start with https://: over http:// the {secret_en} would travel unencrypted (http:// is allowed only to this computer: localhost, 127.0.0.1, ::1)."
-            ),
-        ),
-        Some(Text::new(
-            &format!("設定画面で{what_ja}のURLを https:// で入力し直してください。"),
-            &format!("Enter the {what_en} URL with https:// in Settings."),
-        )),
-    )
+    AppError::of(ErrorCode::InsecureUrl)
+        .with_each("what", what_ja, what_en)
+        .with_each("secret", secret_ja, secret_en)
+        .into()
 }
 
 /// The relay client's limits from the rules table (shortened in tests with the stall).
@@ -230,15 +219,7 @@ pub(crate) fn save_settings_input(cx: &Context, input: SettingsInput) -> Result<
             let text = String::from_utf8(pem)
                 .ok()
                 .filter(|t| t.contains("-----BEGIN CERTIFICATE-----"))
-                .ok_or_else(|| {
-                    AppError::refused(
-                        ErrorCode::CaNotPem,
-                        Text::new(
-                            "CA証明書は PEM 形式（-----BEGIN CERTIFICATE----- で始まるテキスト）のファイルを選んでください。",
-                            "Select a PEM CA certificate file (text starting with -----BEGIN CERTIFICATE-----).",
-                        ),
-                    )
-                })?;
+                .ok_or_else(|| AppError::of(ErrorCode::CaNotPem))?;
             Some(text)
         }
         None => None,
@@ -250,13 +231,7 @@ pub(crate) fn save_settings_input(cx: &Context, input: SettingsInput) -> Result<
         .filter(|u| !u.is_empty())
     {
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(AppError::refused(
-                ErrorCode::InvalidRelayUrl,
-                Text::new(
-                    "中継サーバーのURLは https:// で始まるURLを入力してください。",
-                    "Enter the relay URL starting with https://.",
-                ),
-            ));
+            return Err(AppError::of(ErrorCode::InvalidRelayUrl).into());
         }
         if relay::client::check_url(url).is_err() {
             return Err(insecure_url(UrlKind::Relay));
@@ -751,31 +726,11 @@ pub(crate) async fn test_relay(
 pub(crate) fn relay_error(e: &relay::client::ClientError) -> AppError {
     use relay::client::ClientError as E;
     match e {
-        E::Unauthorized => AppError::new(
-            ErrorCode::RelayUnauthorized,
-            Text::new(
-                "中継サーバーが端末トークンを受け付けませんでした。",
-                "The relay refused the desktop token.",
-            ),
-            Some(Text::new(
-                "中継サーバーの管理者に新しい端末トークンを発行してもらい（paydesk-relay add-desktop）、設定画面に入力してください。",
-                "Ask the relay's administrator for a new desktop token (paydesk-relay add-desktop) and enter it in Settings.",
-            )),
-        ),
+        E::Unauthorized => AppError::of(ErrorCode::RelayUnauthorized).into(),
         E::InsecureUrl => insecure_url(UrlKind::Relay),
-        other => AppError::new(
-            ErrorCode::RelayUnreachable,
-            Text::new(
-                "中継サーバーに接続できません。PayDesk はペイジェントへの差分照会（091）で状態を取得し続けます。",
-                &format!(
-                    "The relay cannot be reached ({other}). PayDesk keeps fetching status from Paygent with the difference inquiry (091)."
-                ),
-            ),
-            Some(Text::new(
-                "インターネット接続と中継サーバーのURLを確認してください。",
-                "Check the internet connection and the relay URL.",
-            )),
-        ),
+        other => AppError::of(ErrorCode::RelayUnreachable)
+            .with("detail", other)
+            .into(),
     }
 }
 
@@ -817,15 +772,8 @@ pub(crate) fn parse_language(code: &str) -> Result<Language, AppError> {
     match code {
         "ja" => Ok(Language::Ja),
         "en" => Ok(Language::En),
-        other => Err(AppError::new(
-            ErrorCode::InvalidLanguage,
-            Text::new(
-                &format!("「{other}」は使えない言語です。日本語(ja)か英語(en)を選んでください。"),
-                &format!(
-                    "\"{other}\" is not a supported language; choose Japanese (ja) or English (en)."
-                ),
-            ),
-            None,
-        )),
+        other => Err(AppError::of(ErrorCode::UnsupportedLanguage)
+            .with("value", other)
+            .into()),
     }
 }

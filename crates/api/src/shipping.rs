@@ -99,14 +99,9 @@ fn tracking_line(carrier: Carrier, number: &str, source: TrackingSource) -> doma
 }
 
 fn bad_date(text: &str) -> AppError {
-    AppError::new(
-        ErrorCode::LabelBadShipDate,
-        Text::new(
-            &format!("出荷予定日「{text}」は日付ではありません（例：2026-12-07）。"),
-            &format!("The ship date \"{text}\" is not a date (e.g. 2026-12-07)."),
-        ),
-        None,
-    )
+    AppError::of(ErrorCode::LabelBadShipDate)
+        .with("value", text)
+        .into()
 }
 
 /// The shop as the sender (ご依頼主) of every label: the one seam between labels and
@@ -245,11 +240,7 @@ pub(crate) async fn export_labels(
     request: LabelExportRequest,
 ) -> Result<LabelExportReport, AppError> {
     if request.order_ids.is_empty() {
-        return Err(AppError::new(
-            ErrorCode::LabelNoOrders,
-            Text::new("注文が選ばれていません。", "No order is selected."),
-            None,
-        ));
+        return Err(AppError::of(ErrorCode::LabelNoOrders).into());
     }
     let (file, numbers) = label_file_for(cx, &request)?;
     let refused: Vec<LabelRefusedOrder> = file
@@ -374,20 +365,7 @@ pub(crate) async fn order_tracking(
 /// so the shell opens nothing but one of the three carriers' pages.
 pub(crate) fn tracking_page(carrier: CarrierCode, number: &str) -> Result<String, AppError> {
     let digits = domain::labels::normalize_tracking_number(number).ok_or_else(|| {
-        AppError::new(
-            ErrorCode::TrackingNumberInvalid,
-            Text::new(
-                &format!(
-                    "問合せ番号「{}」は10〜14桁の数字ではありません。",
-                    number.trim()
-                ),
-                &format!(
-                    "The tracking number \"{}\" is not 10 to 14 digits.",
-                    number.trim()
-                ),
-            ),
-            None,
-        )
+        AppError::of(ErrorCode::TrackingNumberNotDigits).with("number", number.trim())
     })?;
     Ok(carrier_from(carrier).tracking_url(&digits))
 }
@@ -399,23 +377,9 @@ pub(crate) async fn add_tracking(
     input: TrackingInput,
 ) -> Result<Vec<TrackingDto>, AppError> {
     let Some(number) = domain::labels::normalize_tracking_number(&input.tracking_number) else {
-        return Err(AppError::new(
-            ErrorCode::TrackingNumberInvalid,
-            Text::new(
-                &format!(
-                    "問合せ番号「{}」は10〜14桁の数字ではありません。",
-                    input.tracking_number.trim()
-                ),
-                &format!(
-                    "The tracking number \"{}\" is not 10 to 14 digits.",
-                    input.tracking_number.trim()
-                ),
-            ),
-            Some(Text::new(
-                "送り状に印刷された問合せ番号（伝票番号）を入力してください。",
-                "Enter the tracking number printed on the label.",
-            )),
-        ));
+        return Err(AppError::of(ErrorCode::TrackingNumberInvalid)
+            .with("number", input.tracking_number.trim())
+            .into());
     };
     let carrier = carrier_from(input.carrier);
     let line = tracking_line(carrier, &number, TrackingSource::Typed);
@@ -435,14 +399,10 @@ pub(crate) async fn add_tracking(
         )?
     };
     if let TrackingRecorded::OtherOrder(other) = outcome {
-        return Err(AppError::new(
-            ErrorCode::TrackingNumberTaken,
-            Text::new(
-                &format!("問合せ番号 {number} は注文 {other} に登録済みです。"),
-                &format!("Tracking number {number} is already recorded on order {other}."),
-            ),
-            Some(Text::new("番号を確かめてください。", "Check the number.")),
-        ));
+        return Err(AppError::of(ErrorCode::TrackingNumberTaken)
+            .with("number", number)
+            .with("order", other)
+            .into());
     }
     order_tracking(cx, input.order_id).await
 }
@@ -461,14 +421,7 @@ pub(crate) async fn import_tracking(
         .unwrap_or_else(|| path.clone());
     let bytes = read_user_file(path_ref, UserFile::Csv, "", "")?;
     let file = parse_tracking_file(&bytes).map_err(|t| {
-        AppError::new(
-            ErrorCode::TrackingFileUnreadable,
-            convert::text(&t),
-            Some(Text::new(
-                "送り状ソフトから発行済みデータを出力し直して、選び直してください。ファイルは何も取り込んでいません。",
-                "Export the issued labels again and choose that file. Nothing was imported.",
-            )),
-        )
+        AppError::of(ErrorCode::TrackingFileUnreadable).with_text("reason", &convert::text(&t))
     })?;
     let c = carrier_from(carrier);
     let now = cx.now();
@@ -601,12 +554,7 @@ pub(crate) fn awaiting_capture_count(cx: &Context) -> Result<u32, AppError> {
 fn incomplete(problems: &[LabelProblem]) -> AppError {
     let ja: Vec<String> = problems.iter().map(|p| p.reason.ja.clone()).collect();
     let en: Vec<String> = problems.iter().map(|p| p.reason.en.clone()).collect();
-    AppError::new(
-        ErrorCode::LabelSenderIncomplete,
-        Text::new(&ja.join(" "), &en.join(" ")),
-        Some(Text::new(
-            "ショップ情報（名前・住所・電話番号）を設定画面で入力してから、もう一度出力してください。ファイルは作っていません。",
-            "Enter the shop's details (name, address, phone) in Settings, then export again. No file was written.",
-        )),
-    )
+    AppError::of(ErrorCode::LabelSenderIncomplete)
+        .with_each("problems", ja.join(" "), en.join(" "))
+        .into()
 }

@@ -109,17 +109,7 @@ fn unmatched_reason(d: &ReconciledDeposit) -> Option<Text> {
 }
 
 fn plan_changed() -> AppError {
-    AppError::new(
-        ErrorCode::StatementChanged,
-        Text::new(
-            "確認した内容のあとで、明細ファイルか記録済みの入金が変わりました。何も記録していません。",
-            "The statement file or the recorded deposits changed after the preview. Nothing was recorded.",
-        ),
-        Some(Text::new(
-            "もう一度「内容を確認」からやり直してください。",
-            "Preview the statement again, then import.",
-        )),
-    )
+    AppError::of(ErrorCode::StatementChanged).into()
 }
 
 /// A statement read with the shop's mapping, and its deposit lines for the store.
@@ -154,17 +144,10 @@ pub(crate) async fn save_statement_mapping(
     ] {
         let v = value.trim();
         if v == "0" || v.starts_with('-') || v.chars().count() > RULES.buyer_text_max_chars {
-            return Err(AppError::refused(
-                ErrorCode::InvalidStatementColumn,
-                Text::new(
-                    &format!(
-                        "{ja}「{v}」は使えません。明細の見出しの名前か、1 から数えた列の番号を入力してください。"
-                    ),
-                    &format!(
-                        "The {en} \"{v}\" cannot be used. Enter the statement's header name or the column's number, counting from 1."
-                    ),
-                ),
-            ));
+            return Err(AppError::of(ErrorCode::InvalidStatementColumn)
+                .with_each("column", ja, en)
+                .with("value", v)
+                .into());
         }
     }
     let stored = Stored {
@@ -184,7 +167,7 @@ fn read_statement_file(cx: &Context, path: &Path) -> Result<ReadStatement, AppEr
     let mapping = mapping_of(&stored_mapping(cx)?);
     let bytes = read_user_file(path, UserFile::Csv, "", "")?;
     let statement = read_statement(&bytes, &mapping)
-        .map_err(|t| AppError::refused(ErrorCode::StatementUnreadable, text(&t)))?;
+        .map_err(|t| AppError::of(ErrorCode::StatementUnreadable).with_text("reason", &text(&t)))?;
     let rows = statement
         .lines
         .iter()

@@ -128,13 +128,10 @@ fn date_text(d: NaiveDate) -> String {
 
 fn parse_date(field: &str, s: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        AppError::refused(
-            ErrorCode::InvalidDate,
-            Text::new(
-                &format!("{field}「{s}」は YYYY-MM-DD 形式の日付で入力してください。"),
-                &format!("Enter {field} \"{s}\" as a date YYYY-MM-DD."),
-            ),
-        )
+        AppError::of(ErrorCode::InvalidSubscriptionDate)
+            .with("field", field)
+            .with("value", s)
+            .into()
     })
 }
 
@@ -151,13 +148,9 @@ fn cycle_state_label(s: CycleState) -> Text {
 }
 
 fn not_a_renewal_order(order_id: i64) -> AppError {
-    AppError::refused(
-        ErrorCode::NotAFailedRenewal,
-        Text::new(
-            &format!("受注 {order_id} は失敗した継続決済の受注ではありません。"),
-            &format!("Order {order_id} is not a failed renewal."),
-        ),
-    )
+    AppError::of(ErrorCode::NotAFailedRenewal)
+        .with("id", order_id)
+        .into()
 }
 
 /// The subscription and cycle of a renewal order number (`S{id}_{cycle}`).
@@ -594,15 +587,8 @@ pub(crate) async fn create_subscription_from_order(
     order_id: i64,
     cycle: String,
 ) -> Result<SubscriptionSummary, AppError> {
-    let cycle = Cycle::parse(&cycle).ok_or_else(|| {
-        AppError::refused(
-            ErrorCode::InvalidCycle,
-            Text::new(
-                &format!("周期「{cycle}」は使えません。例: 1m（毎月）、2m、1w（毎週）。"),
-                &format!("\"{cycle}\" is not a cycle. Examples: 1m (monthly), 2m, 1w (weekly)."),
-            ),
-        )
-    })?;
+    let cycle = Cycle::parse(&cycle)
+        .ok_or_else(|| AppError::of(ErrorCode::InvalidCycle).with("cycle", &cycle))?;
     let order = cx
         .store()
         .get_order(OrderId(order_id))?
@@ -628,8 +614,9 @@ pub(crate) async fn create_subscription_from_order(
         card_expiry: CardExpiry::parse(&field("card_valid_term")),
         capture_mode: settings::capture_mode_for_new(cx),
     };
-    let sub = Subscription::from_first_purchase(SubscriptionId(0), &purchase)
-        .map_err(|e| AppError::refused(ErrorCode::NotRenewable, convert::text(&e.text())))?;
+    let sub = Subscription::from_first_purchase(SubscriptionId(0), &purchase).map_err(|e| {
+        AppError::of(ErrorCode::NotRenewable).with_text("reason", &convert::text(&e.text()))
+    })?;
     let now = cx.now();
     let id = cx
         .store()
@@ -820,23 +807,9 @@ async fn refresh_card_of(
         .into_iter()
         .find(|c| c.customer_card_id == sub.customer_card_id)
         .ok_or_else(|| {
-            AppError::new(
-                ErrorCode::StoredCardNotFound,
-                Text::new(
-                    &format!(
-                        "会員「{}」のカードID「{}」はペイジェントに登録されていません（削除されたか、IDが誤っています）。",
-                        sub.customer_id, sub.customer_card_id
-                    ),
-                    &format!(
-                        "Paygent has no stored card \"{}\" for customer \"{}\" (deleted, or a wrong ID).",
-                        sub.customer_card_id, sub.customer_id
-                    ),
-                ),
-                Some(Text::new(
-                    "購入者にカードの再登録を依頼するか、定期購入のカードIDを確認してください。",
-                    "Ask the buyer to register the card again, or check the subscription's card ID.",
-                )),
-            )
+            AppError::of(ErrorCode::StoredCardNotFound)
+                .with("customer", &sub.customer_id)
+                .with("card", &sub.customer_card_id)
         })?;
     let expiry = CardExpiry::parse(&card.card_valid_term).ok_or_else(|| {
         AppError::internal(
@@ -1073,19 +1046,11 @@ async fn renew(
         BeginRenewal::Started { key, order_number } => (key, order_number),
         BeginRenewal::AlreadyRecorded(state) => {
             outcome.outcome = "already_recorded".into();
-            outcome.error = Some(AppError::refused(
-                ErrorCode::RenewalAlreadyRecorded,
-                Text::new(
-                    &format!(
-                        "この回の継続決済は記録済みです（{}）。二重には決済しません。",
-                        cycle_state_label(state).ja
-                    ),
-                    &format!(
-                        "This cycle is already recorded ({}); it is never authorized twice.",
-                        cycle_state_label(state).en
-                    ),
-                ),
-            ));
+            outcome.error = Some(
+                AppError::of(ErrorCode::RenewalAlreadyRecorded)
+                    .with_text("state", &cycle_state_label(state))
+                    .into(),
+            );
             return Ok(outcome);
         }
     };
@@ -1535,12 +1500,12 @@ pub(crate) async fn choose_failed_renewal(
     if let Some(c) = panel.choices.iter().find(|c| c.kind == input.kind)
         && !c.enabled
     {
-        return Err(AppError::refused(
-            ErrorCode::ChoiceNotAvailable,
-            c.reason
-                .clone()
-                .unwrap_or_else(|| Text::new("選択できません。", "Not available.")),
-        ));
+        return Err(match &c.reason {
+            Some(reason) => AppError::of(ErrorCode::ChoiceNotAvailableBecause)
+                .with_text("reason", reason)
+                .into(),
+            None => AppError::of(ErrorCode::ChoiceNotAvailable).into(),
+        });
     }
     let choice = match input.kind {
         FailedRenewalChoiceCode::CancelOrder => FailedRenewalChoice::CancelOrder,
@@ -1554,9 +1519,9 @@ pub(crate) async fn choose_failed_renewal(
     let card = sub
         .card_expiry
         .map(|e| card_state(e, japan_date(cx.now()), &RULES));
-    let effects = choice
-        .effects(card)
-        .map_err(|e| AppError::refused(ErrorCode::InvalidChoice, convert::text(&e.text())))?;
+    let effects = choice.effects(card).map_err(|e| {
+        AppError::of(ErrorCode::InvalidChoice).with_text("reason", &convert::text(&e.text()))
+    })?;
     // The reminder is rendered (and checked) before anything is recorded, so a bad
     // template or a missing address leaves nothing half-done.
     let mail = match effects.reminder {
@@ -1630,13 +1595,7 @@ pub(crate) async fn undo_failed_renewal_choice(
         FailedRenewalChoiceCode::AskBuyerToUpdateCard => false,
     };
     if !undone {
-        return Err(AppError::refused(
-            ErrorCode::NothingToUndo,
-            Text::new(
-                "取り消せる対応はありません。",
-                "There is no choice to take back.",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::NothingToUndo).into());
     }
     tracing::info!(order = order_id, "failed-renewal choice taken back");
     cx.orders_changed(&[order_id]);
@@ -1655,13 +1614,7 @@ pub(crate) async fn reopen_subscription(
     id: i64,
 ) -> Result<SubscriptionDetail, AppError> {
     let Some((_, before)) = cx.store().subscription_end(SubscriptionId(id))? else {
-        return Err(AppError::refused(
-            ErrorCode::NotEnded,
-            Text::new(
-                "この定期購入は終了していません。",
-                "This subscription has not ended.",
-            ),
-        ));
+        return Err(AppError::of(ErrorCode::NotEnded).into());
     };
     update_subscription(
         cx,

@@ -47,7 +47,7 @@ use crate::operations;
 use crate::settings;
 use crate::settings::relay_error;
 use crate::sync_state::Liveness;
-use crate::{AppError, Text, convert};
+use crate::{AppError, convert};
 
 /// The most 091 records one polling round fetches before yielding.
 const MAX_RECORDS_PER_ROUND: u32 = 10_000;
@@ -57,18 +57,9 @@ const MAX_RECONNECT_WAIT: Duration = Duration::from_secs(60);
 const WAKE_CHECK: Duration = Duration::from_secs(15);
 
 fn stalled_problem(minutes: i64) -> AppError {
-    AppError::new(
-        ErrorCode::RelayStalled,
-        Text::new(
-            &format!(
-                "中継サーバーから{minutes}分以上何も届いていません（接続が止まっている可能性があります）。差分照会（091）に切り替えて取得しています。"
-            ),
-            &format!(
-                "Nothing has arrived from the relay for over {minutes} minutes (the connection may have stalled). PayDesk switched to the difference inquiry (091)."
-            ),
-        ),
-        None,
-    )
+    AppError::of(ErrorCode::RelayStalled)
+        .with("minutes", minutes)
+        .into()
 }
 
 /// What applying one record did, for counting.
@@ -681,14 +672,7 @@ async fn relay_session(cx: &Context, relay: &DesktopClient) -> Result<(), AppErr
         (wall, mono) = (wall_now, mono_now);
         if wall_elapsed > mono_elapsed + stall {
             tracing::info!("woke from sleep; catching up with 091");
-            return Err(AppError::new(
-                ErrorCode::WokeFromSleep,
-                Text::new(
-                    "スリープから復帰しました。取りこぼしがないか確認しています。",
-                    "Woke from sleep; checking for anything missed.",
-                ),
-                None,
-            ));
+            return Err(AppError::of(ErrorCode::WokeFromSleep).into());
         }
         match next {
             Err(_) => {

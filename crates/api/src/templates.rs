@@ -12,7 +12,7 @@ use mail::{Language, Template};
 use crate::ErrorCode;
 use crate::context::Context;
 use crate::dto::mail_text::{MailTextDto, MailTextInput, MailTextKindCode};
-use crate::{AppError, Text, convert};
+use crate::{AppError, convert};
 
 pub(crate) fn template_error(e: &mail::TemplateError) -> AppError {
     AppError::foreign(e.code(), convert::text(&e.text()), None)
@@ -20,13 +20,9 @@ pub(crate) fn template_error(e: &mail::TemplateError) -> AppError {
 
 pub(crate) fn language_of(code: &str) -> Result<Language, AppError> {
     Language::from_code(code).ok_or_else(|| {
-        AppError::refused(
-            ErrorCode::InvalidLanguage,
-            Text::new(
-                &format!("「{code}」は使えない言語です（ja か en）。"),
-                &format!("\"{code}\" is not a language (ja or en)."),
-            ),
-        )
+        AppError::of(ErrorCode::InvalidLanguage)
+            .with("value", code)
+            .into()
     })
 }
 

@@ -2,7 +2,7 @@
 //! over the same [`Desk`] calls as the window.
 
 use api::dto::bulk::{BulkItemStatusCode, BulkRunDetail, BulkRunSummary, UnprocessedQuery};
-use api::{AppError, Desk, Text};
+use api::{AppError, Desk};
 use clap::{Args, Subcommand};
 
 use crate::{Failure, print_json, say};
@@ -189,15 +189,12 @@ async fn capture(desk: &Desk, ids: Vec<i64>, json: bool) -> Result<(), Failure> 
     if all_captured {
         return Ok(());
     }
-    Err(Failure::App(AppError::refused(
-        api::ErrorCode::BulkNotAllCaptured,
-        run.summary.message.clone().unwrap_or_else(|| {
-            Text::new(
-                "売上確定できなかった注文があります。各注文の結果を確認してください。",
-                "Some orders were not captured. See each order's result.",
-            )
-        }),
-    )))
+    Err(Failure::App(match &run.summary.message {
+        Some(summary) => AppError::of(api::ErrorCode::BulkNotAllCapturedSummary)
+            .with_text("summary", summary)
+            .into(),
+        None => AppError::of(api::ErrorCode::BulkNotAllCaptured).into(),
+    }))
 }
 
 async fn log(desk: &Desk, run: Option<i64>, json: bool) -> Result<(), Failure> {

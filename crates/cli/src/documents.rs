@@ -3,7 +3,7 @@
 //! as the window. Orders are named by their order numbers, as the shop knows them.
 
 use api::dto::documents::{DepositCheckInput, DocumentKindCode, IssueDocumentsRequest};
-use api::{AppError, Desk, Text};
+use api::{AppError, Desk};
 use clap::{Subcommand, ValueEnum};
 
 use crate::{Failure, print_json, say};
@@ -74,28 +74,19 @@ pub(crate) fn order_id(desk: &Desk, number: &str) -> Result<i64, Failure> {
     let ids = desk.orders_with_number(number)?;
     match ids.as_slice() {
         [one] => Ok(*one),
-        [] => Err(Failure::App(AppError::refused(
-            api::ErrorCode::OrderNumberNotFound,
-            Text::new(
-                &format!("注文番号「{number}」の注文はありません。"),
-                &format!("No order has the order number \"{number}\"."),
-            ),
-        ))),
+        [] => Err(Failure::App(
+            AppError::of(api::ErrorCode::OrderNumberNotFound)
+                .with("number", number)
+                .into(),
+        )),
         many => {
             let ids: Vec<String> = many.iter().map(i64::to_string).collect();
-            Err(Failure::App(AppError::refused(
-                api::ErrorCode::OrderNumberAmbiguous,
-                Text::new(
-                    &format!(
-                        "注文番号「{number}」の注文が複数あります（ID {}）。",
-                        ids.join(", ")
-                    ),
-                    &format!(
-                        "Several orders have the order number \"{number}\" (IDs {}).",
-                        ids.join(", ")
-                    ),
-                ),
-            )))
+            Err(Failure::App(
+                AppError::of(api::ErrorCode::OrderNumberAmbiguous)
+                    .with("number", number)
+                    .with("ids", ids.join(", "))
+                    .into(),
+            ))
         }
     }
 }

@@ -5,7 +5,7 @@
 //! says the buyer is to get a second one.
 
 use api::dto::order_mail::{OrderMailKindCode, OrderMailOutcomeCode, OrderMailRequest};
-use api::{AppError, Desk, Text};
+use api::{AppError, Desk};
 use clap::{Args, ValueEnum};
 
 use crate::{Failure, print_json, say};
@@ -80,13 +80,11 @@ pub(crate) async fn notify(desk: &Desk, a: NotifyArgs, json: bool) -> Result<(),
         if refused == 0 {
             return Ok(());
         }
-        return Err(Failure::App(AppError::refused(
-            api::ErrorCode::OrderMailRefused,
-            Text::new(
-                &format!("{refused}件の注文にはこのメールを送れません。"),
-                &format!("{refused} orders cannot have this mail."),
-            ),
-        )));
+        return Err(Failure::App(
+            AppError::of(api::ErrorCode::OrderMailsRefused)
+                .with("count", refused)
+                .into(),
+        ));
     }
     send(desk, request, json).await
 }
@@ -126,12 +124,8 @@ pub(crate) fn not_all_sent(not_sent: usize, problem: Option<AppError>) -> Result
         return Ok(());
     }
     Err(Failure::App(problem.unwrap_or_else(|| {
-        AppError::refused(
-            api::ErrorCode::OrderMailsNotAllSent,
-            Text::new(
-                &format!("{not_sent}件の注文にはメールを送っていません。"),
-                &format!("{not_sent} orders were not sent the mail."),
-            ),
-        )
+        AppError::of(api::ErrorCode::OrderMailsNotAllSent)
+            .with("count", not_sent)
+            .into()
     })))
 }

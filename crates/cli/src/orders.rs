@@ -349,10 +349,9 @@ async fn operate(
     match result.outcome {
         OperationOutcomeCode::Succeeded => Ok(()),
         _ => Err(Failure::App(result.error.unwrap_or_else(|| {
-            AppError::refused(
-                api::ErrorCode::OperationNotCompleted,
-                result.message.clone(),
-            )
+            AppError::of(api::ErrorCode::OperationNotCompleted)
+                .with_text("reason", &result.message)
+                .into()
         }))),
     }
 }

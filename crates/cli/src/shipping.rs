@@ -109,13 +109,11 @@ pub(crate) async fn labels(desk: &Desk, a: LabelsArgs, json: bool) -> Result<(),
     if report.refused.is_empty() {
         return Ok(());
     }
-    Err(Failure::App(AppError::refused(
-        api::ErrorCode::LabelsNotAllWritten,
-        Text::new(
-            &format!("{}件の受注を書き出せませんでした。", report.refused.len()),
-            &format!("{} orders were not written.", report.refused.len()),
-        ),
-    )))
+    Err(Failure::App(
+        AppError::of(api::ErrorCode::LabelsNotAllWritten)
+            .with("count", report.refused.len())
+            .into(),
+    ))
 }
 
 /// `orders tracking`.
@@ -228,11 +226,9 @@ fn all_recorded(report: &TrackingImportReport) -> Result<(), Failure> {
     if refused == 0 {
         return Ok(());
     }
-    Err(Failure::App(AppError::refused(
-        api::ErrorCode::TrackingNotAllRecorded,
-        Text::new(
-            &format!("{refused}行の問合せ番号を登録できませんでした。"),
-            &format!("{refused} lines were not recorded."),
-        ),
-    )))
+    Err(Failure::App(
+        AppError::of(api::ErrorCode::TrackingNotAllRecorded)
+            .with("count", refused)
+            .into(),
+    ))
 }
