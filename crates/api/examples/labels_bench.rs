@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use api::dto::shipping::{CarrierCode, LabelExportRequest};
 use api::{Build, Desk, DeskConfig};
 use domain::labels::{Carrier, LabelOptions, LabelOrder, Sender, label_file};
-use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
+use domain::{CaptureMode, Order, PaymentMethod, Yen};
 
 fn sender() -> Sender {
     Sender {
@@ -46,23 +46,15 @@ async fn main() {
         let mut store = store::Store::open(dir.path().join("paydesk.sqlite3")).expect("store");
         for n in 0..orders {
             let order = Order {
-                order_number: format!("bench{n:06}"),
-                payment_id: format!("{}", 30_000_000_000_000_000u64 + n as u64),
-                method: PaymentMethod::Card,
-                capture_mode: CaptureMode::AuthorizeOnly,
-                three_d_secure: false,
-                amount: Yen(1000 + n as i64),
-                captured_amount: Yen(0),
-                refunded_amount: Yen(0),
-                status: PaymentStatus::Authorized,
-                ordered_at: at,
-                authorized_at: Some(at),
-                captured_at: None,
-                list: OrderList::Open,
-                outside_change: false,
                 buyer_name: Some("山田 太郎".into()),
-                buyer_name_kana: None,
-                buyer_email: None,
+                ..Order::authorized(
+                    &format!("bench{n:06}"),
+                    &format!("{}", 30_000_000_000_000_000u64 + n as u64),
+                    PaymentMethod::Card,
+                    CaptureMode::AuthorizeOnly,
+                    Yen(1000 + n as i64),
+                    at,
+                )
             };
             let id = store.insert_order(&order, at).expect("order");
             store

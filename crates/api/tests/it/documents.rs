@@ -11,7 +11,7 @@ use api::dto::documents::{
     DepositCheckInput, DepositFilterCode, DocumentKindCode, DocumentsReport, IssueDocumentsRequest,
     ItemRateCode, RoundingCode, ShopDetailsInput, ShopImageCode,
 };
-use api::dto::{OperationKindCode, OperationOutcomeCode, OperationRequest, OrderQuery};
+use api::dto::{OperationKindCode, OrderQuery};
 use api::{AppError, Desk};
 
 use test_support::pdf_text;
@@ -67,26 +67,6 @@ async fn issue(
         Err(e) => keep(e),
     }
     result
-}
-
-async fn operate(h: &Harness, id: i64, kind: OperationKindCode, amount: Option<i64>) {
-    let result = h
-        .desk
-        .perform_operation(
-            id,
-            OperationRequest {
-                kind,
-                amount_yen: amount,
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        result.outcome,
-        OperationOutcomeCode::Succeeded,
-        "{:?}",
-        result.error
-    );
 }
 
 async fn history(desk: &Desk, id: i64) -> Vec<String> {
@@ -175,8 +155,9 @@ async fn documents_follow_the_payment_and_each_issue_is_recorded() {
     assert!(!text.contains("再発行"), "{text}");
 
     // Captured, then ¥1,500 refunded: a new copy says so and is marked 再発行.
-    operate(&h, id, OperationKindCode::Capture, None).await;
-    operate(&h, id, OperationKindCode::PartialRefund, Some(1_500)).await;
+    h.perform_ok(id, OperationKindCode::Capture, None).await;
+    h.perform_ok(id, OperationKindCode::PartialRefund, Some(1_500))
+        .await;
     let second = dir.join("invoice-2.pdf");
     let report = issue(&h.desk, DocumentKindCode::Invoice, &[id], &second)
         .await
@@ -265,8 +246,9 @@ async fn a_cancelled_order_gets_no_receipt_and_a_selection_is_issued_whole_or_no
     h.sync().await;
     let kept = h.order_of(&kept).await.unwrap().summary.id;
     let cancelled = h.order_of(&cancelled).await.unwrap().summary.id;
-    operate(&h, cancelled, OperationKindCode::Cancel, None).await;
-    operate(&h, kept, OperationKindCode::Capture, None).await;
+    h.perform_ok(cancelled, OperationKindCode::Cancel, None)
+        .await;
+    h.perform_ok(kept, OperationKindCode::Capture, None).await;
 
     // Nothing is held: no invoice, receipt or delivery note, and the order is named.
     for kind in [
@@ -455,8 +437,9 @@ async fn the_deposit_check_follows_the_capture_and_filters_the_lists() {
     assert_eq!(e.code, "deposit_not_captured");
     assert!(e.message.ja.contains("売上確定"));
 
-    operate(&h, paid, OperationKindCode::Capture, None).await;
-    operate(&h, waiting, OperationKindCode::Capture, None).await;
+    h.perform_ok(paid, OperationKindCode::Capture, None).await;
+    h.perform_ok(waiting, OperationKindCode::Capture, None)
+        .await;
     for (input, code) in [
         (mark(Some(0)), "deposit_amount_not_positive"),
         (mark(Some(5_001)), "deposit_amount_above_captured"),
@@ -620,8 +603,9 @@ async fn items_with_two_rates_total_per_rate_and_a_refund_is_split_in_proportion
     }
     assert!(!text.contains("按分"), "nothing to split yet:\n{text}");
 
-    operate(&h, id, OperationKindCode::Capture, None).await;
-    operate(&h, id, OperationKindCode::PartialRefund, Some(1_000)).await;
+    h.perform_ok(id, OperationKindCode::Capture, None).await;
+    h.perform_ok(id, OperationKindCode::PartialRefund, Some(1_000))
+        .await;
     let second = dir.join("two-rates-2.pdf");
     issue(&h.desk, DocumentKindCode::Invoice, &[id], &second)
         .await

@@ -68,29 +68,21 @@ async fn order(h: &Harness, number: &str, amount: i64, name: &str, email: &str) 
 /// An authorized order that PayDesk knows with the buyer's address but no name (as a
 /// storefront import without the name column leaves it): its id.
 fn nameless_order(h: &Harness, number: &str, amount: i64, email: &str) -> i64 {
-    use domain::{CaptureMode, Order, OrderList, PaymentMethod, PaymentStatus, Yen};
+    use domain::{CaptureMode, Order, PaymentMethod, Yen};
     let at = h.embedded.simulator().now();
     let mut store = store::Store::open(h.data_dir().join("paydesk.sqlite3")).unwrap();
     let id = store
         .insert_order(
             &Order {
-                order_number: number.into(),
-                payment_id: "39999999999999999991".into(),
-                method: PaymentMethod::Card,
-                capture_mode: CaptureMode::AuthorizeOnly,
-                three_d_secure: false,
-                amount: Yen(amount),
-                captured_amount: Yen(0),
-                refunded_amount: Yen(0),
-                status: PaymentStatus::Authorized,
-                ordered_at: at,
-                authorized_at: Some(at),
-                captured_at: None,
-                list: OrderList::Open,
-                outside_change: false,
-                buyer_name: None,
-                buyer_name_kana: None,
                 buyer_email: Some(email.into()),
+                ..Order::authorized(
+                    number,
+                    "39999999999999999991",
+                    PaymentMethod::Card,
+                    CaptureMode::AuthorizeOnly,
+                    Yen(amount),
+                    at,
+                )
             },
             at,
         )
