@@ -317,9 +317,9 @@ async fn refresh_start_at_login(app: &tauri::AppHandle, desk: &api::Desk) {
 /// A relaunch, not a switch inside the process: the demo and the shop have different data
 /// folders and keychain namespaces, chosen once at start (`api::Desk::open`).
 pub(crate) fn relaunch(app: &tauri::AppHandle, demo: bool) -> Result<(), api::AppError> {
-    let failed = |e: std::io::Error| {
+    let failed = |e: std::io::Error| -> api::AppError {
         tracing::warn!(error = %e, "relaunch failed");
-        api::AppError::from(api::AppError::of(api::ErrorCode::RelaunchFailed))
+        api::AppError::of(api::ErrorCode::RelaunchFailed).into()
     };
     let exe = std::env::current_exe().map_err(failed)?;
     let mut command = std::process::Command::new(exe);

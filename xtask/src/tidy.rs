@@ -70,11 +70,8 @@ fn rules_literals() -> Result {
     ))
 }
 
-/// PayDesk's own error codes are `api::ErrorCode` variants; `AppError::foreign` is for a
-/// code another crate's table made, so a string literal handed to it is a code made up
-/// inline (a typo there would compile). Scans the crates that build `AppError`s.
-fn error_codes_in_the_table() -> Result {
-    let root = root();
+/// The Rust files of the crates that build `AppError`s.
+fn error_making_files(root: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in [
         "crates/api/src",
@@ -84,6 +81,15 @@ fn error_codes_in_the_table() -> Result {
     ] {
         rust_files(&root.join(dir), &mut files);
     }
+    files
+}
+
+/// PayDesk's own error codes are `api::ErrorCode` variants; `AppError::foreign` is for a
+/// code another crate's table made, so a string literal handed to it is a code made up
+/// inline (a typo there would compile). Scans the crates that build `AppError`s.
+fn error_codes_in_the_table() -> Result {
+    let root = root();
+    let files = error_making_files(&root);
     let mut offenders = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -121,15 +127,7 @@ fn error_values_match_the_table() -> Result {
             placeholders.len()
         ));
     }
-    let mut files = Vec::new();
-    for dir in [
-        "crates/api/src",
-        "crates/cli/src",
-        "crates/demo/src",
-        "src-tauri/src",
-    ] {
-        rust_files(&root.join(dir), &mut files);
-    }
+    let files = error_making_files(&root);
     let mut offenders = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;

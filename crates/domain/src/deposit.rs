@@ -158,29 +158,24 @@ pub fn undone(deposit: &Deposit) -> Text {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::order::{CaptureMode, OrderList, PaymentMethod};
+    use crate::order::{CaptureMode, PaymentMethod};
     use chrono::{TimeZone, Utc};
 
     fn order(status: PaymentStatus, captured: i64, refunded: i64) -> Order {
         Order {
-            order_number: "1".into(),
-            payment_id: "p".into(),
-            method: PaymentMethod::Paidy,
-            capture_mode: CaptureMode::AuthorizeOnly,
-            three_d_secure: false,
-            amount: Yen(5_000),
             captured_amount: Yen(captured),
             refunded_amount: Yen(refunded),
             status,
-            // 2026-12-01 10:00 in Japan.
-            ordered_at: Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap(),
             authorized_at: None,
-            captured_at: None,
-            list: OrderList::Open,
-            outside_change: false,
-            buyer_name: None,
-            buyer_name_kana: None,
-            buyer_email: None,
+            ..Order::authorized(
+                "1",
+                "p",
+                PaymentMethod::Paidy,
+                CaptureMode::AuthorizeOnly,
+                Yen(5_000),
+                // 2026-12-01 10:00 in Japan.
+                Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap(),
+            )
         }
     }
 
