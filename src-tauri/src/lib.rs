@@ -232,10 +232,12 @@ pub fn run() {
             specta.mount_events(app);
             hidden::start(app.handle());
             notify::listen_for_clicks(app.handle());
-            // The window is made here, not by the configuration: started at login it is
-            // hidden in the tray.
-            window::create(app.handle(), !minimized)?;
-            mark_start_up("window made");
+            // The window is made here, not by the configuration. Started at login, none is
+            // made: PayDesk starts in the tray without WebKit (issue 22).
+            if !minimized {
+                window::create(app.handle(), true)?;
+                mark_start_up("window made");
+            }
             window::follow_bench_commands(app.handle());
             // The desk opens beside WebKit's start (see `start`).
             let app_data_dir = app.path().app_data_dir()?;

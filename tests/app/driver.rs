@@ -86,6 +86,19 @@ impl Session {
         Session::open_in_turn(turn, fresh_data_dir(), env, args, true).await
     }
 
+    /// The app as started at login (`--minimized`): it starts in the tray and makes no
+    /// window. WebDriver's session comes once a window exists (WebKit's automation starts
+    /// with the first webview), so the session request runs beside the test, which looks
+    /// at the tray, opens the window and then takes the session ([`AtLogin::session`]).
+    pub async fn start_at_login() -> AtLogin {
+        let turn = take_turn().await;
+        let data_dir = fresh_data_dir();
+        let dir = data_dir.clone();
+        let session =
+            tokio::spawn(async move { Session::connect(turn, dir, &[], &["--minimized"]).await });
+        AtLogin { data_dir, session }
+    }
+
     /// A shop's very first start, which opens on the setup guide (the other sessions are
     /// a shop owner who chose "Set up later" there, so they start on Home).
     pub async fn start_first_run() -> Session {
@@ -108,6 +121,17 @@ impl Session {
         env: &[(&str, &str)],
         args: &[&str],
         skip_guide: bool,
+    ) -> Session {
+        let session = Session::connect(turn, data_dir, env, args).await;
+        session.ready(skip_guide).await
+    }
+
+    /// Starts tauri-driver and the app through it; the session, before any page is looked at.
+    async fn connect(
+        turn: OwnedMutexGuard<()>,
+        data_dir: PathBuf,
+        env: &[(&str, &str)],
+        args: &[&str],
     ) -> Session {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
@@ -180,7 +204,7 @@ impl Session {
         let demo = env
             .iter()
             .any(|(k, v)| *k == "PAYDESK_DEMO" && !v.is_empty() && *v != "0");
-        let session = Session {
+        Session {
             client,
             driver,
             _turn: turn,
@@ -191,7 +215,12 @@ impl Session {
             },
             shop_data_dir: data_dir,
             wait: Duration::from_secs(15),
-        };
+        }
+    }
+
+    /// Waits for the first screen, past the setup guide when `skip_guide`, in Japanese.
+    async fn ready(self, skip_guide: bool) -> Session {
+        let session = self;
         // Every test starts in Japanese, the default. The choice lives in the webview's
         // localStorage, which all test runs share and which WebKit may not have flushed
         // when an earlier test's app was stopped.
@@ -218,6 +247,27 @@ impl Session {
             .expect("reset the language");
         session.wait_css("[data-testid='sidebar']").await;
         session
+    }
+
+    /// Points the session at the window made after the session started (the window was
+    /// closed to the tray, or none was made at login), once it shows its sidebar.
+    pub async fn follow_new_window(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Ok(handles) = self.client.windows().await
+                && let Some(handle) = handles.into_iter().last()
+                && self.client.switch_to_window(handle).await.is_ok()
+                && self
+                    .client
+                    .find(fantoccini::Locator::Css("[data-testid='sidebar']"))
+                    .await
+                    .is_ok()
+            {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no new window");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     /// The same session, waiting at most `wait` for an element on the screen.
@@ -252,6 +302,23 @@ impl Session {
         let _ = std::fs::remove_dir_all(&self.data_dir);
         let _ = std::fs::remove_dir_all(&self.shop_data_dir);
         let _ = std::fs::remove_file(driver_log(&self.shop_data_dir));
+    }
+}
+
+/// An app started at login whose WebDriver session is still being made
+/// ([`Session::start_at_login`]).
+pub struct AtLogin {
+    /// The shop's data folder (`PAYDESK_DATA_DIR`).
+    pub data_dir: PathBuf,
+    session: tokio::task::JoinHandle<Session>,
+}
+
+impl AtLogin {
+    /// The session, once the app has a window; points it at that window.
+    pub async fn session(self) -> Session {
+        let session = self.session.await.expect("the WebDriver session");
+        session.follow_new_window().await;
+        session
     }
 }
 

@@ -1,7 +1,8 @@
 //! Start at login end to end (issue #9). On Linux tauri-plugin-autostart writes an XDG
 //! autostart entry (`<config>/autostart/PayDesk.desktop`) whose `Exec` line starts the
-//! app binary with `--minimized`; launched so, PayDesk stays in the tray with its window
-//! hidden until the shop owner opens it (tray, or launching it again).
+//! app binary with `--minimized`; launched so, PayDesk starts in the tray and makes no
+//! window (nor WebKit's processes) until the shop owner opens it (tray, or launching it
+//! again).
 //!
 //! The app runs with a private `HOME` and `XDG_CONFIG_HOME`, so the test never touches the
 //! autostart folder of the machine's user. (The plugin, through the `auto-launch` crate,
@@ -15,6 +16,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::driver::Session;
+use crate::e2e_tray::{app_pid, children_named, web_processes};
 use crate::screen::{css, unique};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -140,6 +142,17 @@ async fn start_at_login_writes_and_removes_the_xdg_autostart_entry() {
     let _ = std::fs::remove_dir_all(&home);
 }
 
+/// Whether the X server has a mapped window with PayDesk's title.
+async fn window_mapped() -> bool {
+    tokio::process::Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", "^PayDesk$"])
+        .stdout(Stdio::null())
+        .status()
+        .await
+        .expect("xdotool is installed by `cargo xtask setup`")
+        .success()
+}
+
 /// Whether the main window is shown, three ways: Tauri's own view, the web page's
 /// visibility, and whether the X server has a mapped window with PayDesk's title.
 async fn window_shown(s: &Session) -> (bool, String, bool) {
@@ -157,13 +170,7 @@ async fn window_shown(s: &Session) -> (bool, String, bool) {
         .execute("return document.visibilityState;", vec![])
         .await
         .unwrap();
-    let mapped = tokio::process::Command::new("xdotool")
-        .args(["search", "--onlyvisible", "--name", "^PayDesk$"])
-        .stdout(Stdio::null())
-        .status()
-        .await
-        .expect("xdotool is installed by `cargo xtask setup`")
-        .success();
+    let mapped = window_mapped().await;
     (
         tauri
             .as_bool()
@@ -173,27 +180,42 @@ async fn window_shown(s: &Session) -> (bool, String, bool) {
     )
 }
 
-/// Launched with `--minimized` (what the autostart entry runs) the window stays hidden
-/// while the app runs; launching PayDesk again brings the window forward.
+/// Launched with `--minimized` (what the autostart entry runs) PayDesk starts in the tray
+/// and makes no window, so nothing of WebKit runs (issue 22): the core opens with no web
+/// or network process beside it. Launching PayDesk again makes the window, shown.
 #[tokio::test(flavor = "multi_thread")]
-async fn launched_at_login_the_app_starts_with_its_window_hidden() {
+async fn launched_at_login_the_app_starts_in_the_tray_without_a_window() {
     // For comparison, the ordinary launch shows its window.
     let s = Session::start().await.waiting(WAIT);
     assert_eq!(window_shown(&s).await, (true, "visible".into(), true));
     s.end().await;
 
-    let s = Session::start_with_args(&[], &["--minimized"])
-        .await
-        .waiting(WAIT);
-    // The app is up (the sidebar rendered, the backend answers) but not shown.
-    s.wait_css(&css("sidebar")).await;
-    let info = s.invoke("app_info", json!({})).await;
-    assert!(info.is_object(), "{info}");
-    assert_eq!(window_shown(&s).await, (false, "hidden".into(), false));
+    let login = Session::start_at_login().await;
+    // The core is up: its log says the desk opened.
+    let log = login.data_dir.join("logs/paydesk.log");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("desk open")) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the desk did not open at login"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let found = crate::driver::app_pids(&login.data_dir);
+    assert_eq!(found.len(), 1, "one app process: {found:?}");
+    let app = found[0];
+    assert!(
+        children_named(app, "WebKit").is_empty(),
+        "no WebKit process at login"
+    );
+    assert!(
+        !window_mapped().await,
+        "no PayDesk window on the screen at login"
+    );
 
-    // A second launch only brings the running window forward, then exits.
+    // A second launch makes the window in the running app, then exits.
     let mut second = tokio::process::Command::new(env!("CARGO_BIN_EXE_paydesk"))
-        .env("PAYDESK_DATA_DIR", &s.data_dir)
+        .env("PAYDESK_DATA_DIR", &login.data_dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -204,12 +226,7 @@ async fn launched_at_login_the_app_starts_with_its_window_hidden() {
         exited.is_ok(),
         "the second launch should hand over and exit"
     );
-    s.client
-        .wait()
-        .at_most(WAIT)
-        .for_element(fantoccini::Locator::Css("[data-testid='sidebar']"))
-        .await
-        .unwrap();
+    let s = login.session().await.waiting(WAIT);
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let shown = window_shown(&s).await;
@@ -233,5 +250,7 @@ async fn launched_at_login_the_app_starts_with_its_window_hidden() {
             .await
             .unwrap();
     }
+    assert_eq!(web_processes(app).len(), 1, "the window's web process");
+    assert_eq!(app_pid(&s), app, "the same app process");
     s.end().await;
 }

@@ -2,9 +2,9 @@
 //! freedesktop notification service on the session bus (watched with `dbus-monitor`), a real
 //! notification server (dunst) shows the notification, the test clicks it the way dunst
 //! does for a user (`dunstctl action 0` invokes the notification's `default` action), and
-//! the app opens the matching screen: a failed renewal's order, or a finished bulk-capture
-//! run while the window was hidden in the tray. A notification nobody clicked opens its
-//! screen when PayDesk is launched again (Windows' Action Center does that).
+//! the app opens the matching screen: a failed renewal's order, or a bulk-capture run that
+//! finished while the window was closed to the tray. A notification nobody clicked opens
+//! its screen when PayDesk is launched again (Windows' Action Center does that).
 //!
 //! Layout: [`NotificationServer`] runs dunst for one test at a time with a configuration
 //! that raises the notification the test clicks to the top of the stack; [`Bus`] reads the
@@ -21,6 +21,7 @@ use tokio::sync::OwnedMutexGuard;
 
 use crate::control::Control;
 use crate::driver::Session;
+use crate::e2e_tray::{app_pid, close_window};
 use crate::screen::{css, unique};
 
 /// The demo generates its world, syncs, and runs the catch-up renewals before the screen
@@ -208,7 +209,7 @@ impl Bus {
     }
 }
 
-/// Whether the app's window shows (not hidden in the tray).
+/// Whether the app's window shows.
 async fn window_visible(s: &Session) -> bool {
     s.client
         .execute_async(
@@ -266,24 +267,23 @@ async fn clicking_a_failed_renewal_notification_opens_its_order() {
     server.stop().await;
 }
 
-/// A bulk-capture run that finishes while the window is hidden in the tray is notified;
-/// clicking the notification shows the window on the bulk screen with that run's detailed
-/// log. The app starts as at login (`--minimized`), so its window is hidden throughout.
+/// A bulk-capture run that finishes while the window is closed to the tray is notified;
+/// clicking the notification makes the window again on the bulk screen with that run's
+/// detailed log.
 #[tokio::test(flavor = "multi_thread")]
 async fn clicking_a_bulk_capture_notification_shows_the_finished_run() {
     let mut server = NotificationServer::start(BULK_FINISHED).await;
     let mut bus = Bus::watch();
-    let s = start_in_the_tray(&mut server).await;
-    let (run_id, order_id) = bulk_run_while_hidden(&s).await;
+    let s = server.start_demo(&[]).await.waiting(WAIT);
+    let (run_id, order_id) = bulk_run_with_the_window_closed(&s).await;
     let body = bus.notified(BULK_FINISHED).await;
     assert!(
         !body.is_empty(),
         "the notification carries the run's summary"
     );
-    assert!(!window_visible(&s).await);
 
-    clicks_reach_the_ui(&s).await;
     server.click_top().await;
+    s.follow_new_window().await;
     let detail = format!("[data-testid='bulk-detail'][data-run-id='{run_id}']");
     s.wait_css(&detail).await;
     assert!(window_visible(&s).await, "the click shows the window");
@@ -312,7 +312,7 @@ async fn clicking_a_bulk_capture_notification_shows_the_finished_run() {
 async fn a_second_launch_opens_the_screen_of_a_notification_nobody_clicked() {
     let mut server = NotificationServer::start(BULK_FINISHED).await;
     let mut bus = Bus::watch();
-    let s = start_in_the_tray(&mut server).await;
+    let s = server.start_demo(&[]).await.waiting(WAIT);
     // The demo's own notifications (failed renewals, the card digest) off: the bulk run's
     // is then the last one shown.
     s.invoke(
@@ -320,20 +320,12 @@ async fn a_second_launch_opens_the_screen_of_a_notification_nobody_clicked() {
         json!({"preferences": {"renewal_failed": false, "card_digest": false, "capture_deadline": false, "start_at_login": false}}),
     )
     .await;
-    let (run_id, _) = bulk_run_while_hidden(&s).await;
+    let (run_id, _) = bulk_run_with_the_window_closed(&s).await;
     bus.notified(BULK_FINISHED).await;
-
-    // The window gets focus (the shop owner switches back to it): the screen stays.
-    clicks_reach_the_ui(&s).await;
-    s.client
-        .execute("window.dispatchEvent(new Event('focus'));", vec![])
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    s.wait_css(&css("screen-home")).await;
 
     // PayDesk started again, as Windows does for a click in the Action Center.
     launch_again(&s).await;
+    s.follow_new_window().await;
     s.wait_css(&format!(
         "[data-testid='bulk-detail'][data-run-id='{run_id}']"
     ))
@@ -343,9 +335,18 @@ async fn a_second_launch_opens_the_screen_of_a_notification_nobody_clicked() {
         "the second launch shows the window"
     );
 
-    // Once: a third launch leaves the screen the shop owner went to.
+    // The window gets focus (the shop owner switches back to it): the screen stays.
     s.click("nav-home").await;
     s.wait_css(&css("screen-home")).await;
+    clicks_reach_the_ui(&s).await;
+    s.client
+        .execute("window.dispatchEvent(new Event('focus'));", vec![])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    s.wait_css(&css("screen-home")).await;
+
+    // Once: a third launch leaves the screen the shop owner went to.
     launch_again(&s).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     s.wait_css(&css("screen-home")).await;
@@ -368,17 +369,10 @@ pub async fn launch_again(s: &Session) {
     assert!(launched.success(), "a second launch hands over and exits");
 }
 
-/// The demo app as started at login (`--minimized`): its window hidden in the tray.
-async fn start_in_the_tray(server: &mut NotificationServer) -> Session {
-    let s = server.start_demo(&["--minimized"]).await.waiting(WAIT);
-    assert!(!window_visible(&s).await, "--minimized starts in the tray");
-    s.wait_css(&css("screen-home")).await;
-    s
-}
-
 /// A buyer pays by card (authorize only), the order arrives by notification, and a bulk
-/// capture of it runs while the window is hidden. Returns the run and the order.
-async fn bulk_run_while_hidden(s: &Session) -> (i64, i64) {
+/// capture of it starts; the window is closed to the tray while the gateway takes its time
+/// (8 s), so the run finishes with no window. Returns the run and the order.
+async fn bulk_run_with_the_window_closed(s: &Session) -> (i64, i64) {
     let status = s
         .until("the demo did not start", WAIT, async || {
             let status = s.invoke("demo_status", json!({})).await;
@@ -416,9 +410,16 @@ async fn bulk_run_while_hidden(s: &Session) -> (i64, i64) {
                 .and_then(|row| row["order"]["id"].as_i64())
         })
         .await;
+    control
+        .post(
+            "/control/faults",
+            json!({"telegram_kind": "022", "fault": {"latency_ms": 8000}, "times": 1}),
+        )
+        .await;
     let run = s
         .invoke("bulk_start", json!({"orderIds": [order_id]}))
         .await;
     let run_id = run["summary"]["run_id"].as_i64().expect("the run's id");
+    close_window(s, app_pid(s)).await;
     (run_id, order_id)
 }

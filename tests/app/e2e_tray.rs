@@ -6,7 +6,7 @@
 //!
 //! Layout: the app's process and its WebKit children are found in `/proc`; what the core
 //! did while the window was gone is read from its SQLite file (read-only, as a second
-//! reader beside the app) and from the simulator; [`follow_new_window`] points the
+//! reader beside the app) and from the simulator; `Session::follow_new_window` points the
 //! WebDriver session at the window made after the close.
 
 use std::path::{Path, PathBuf};
@@ -24,7 +24,7 @@ use crate::screen::{css, unique};
 const WAIT: Duration = Duration::from_secs(120);
 
 /// The app process of this session.
-fn app_pid(s: &Session) -> u32 {
+pub(crate) fn app_pid(s: &Session) -> u32 {
     let found = crate::driver::app_pids(&s.shop_data_dir);
     assert_eq!(
         found.len(),
@@ -40,7 +40,7 @@ fn pids() -> impl Iterator<Item = u32> {
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
 }
 
-fn alive(pid: u32) -> bool {
+pub(crate) fn alive(pid: u32) -> bool {
     // A zombie has ended; only its exit status is left for its parent.
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
         stat.rsplit(") ")
@@ -50,7 +50,13 @@ fn alive(pid: u32) -> bool {
 }
 
 /// The app's WebKit web processes (the page's renderer), by their command names.
-fn web_processes(app: u32) -> Vec<u32> {
+pub(crate) fn web_processes(app: u32) -> Vec<u32> {
+    children_named(app, "WebKitWebProces")
+}
+
+/// The app's living children whose command name starts with `prefix` (WebKit's helpers:
+/// `WebKitWebProces`, `WebKitNetworkPr`).
+pub(crate) fn children_named(app: u32, prefix: &str) -> Vec<u32> {
     pids()
         .filter(|pid| alive(*pid))
         .filter(|pid| {
@@ -61,7 +67,7 @@ fn web_processes(app: u32) -> Vec<u32> {
                 .and_then(|rest| rest.split_whitespace().nth(1))
                 .and_then(|p| p.parse::<u32>().ok());
             let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            parent == Some(app) && name.starts_with("WebKitWebProces")
+            parent == Some(app) && name.starts_with(prefix)
         })
         .collect()
 }
@@ -92,7 +98,7 @@ fn count(db: &Path, sql: &str, param: &str) -> i64 {
 
 /// Closes the window as its title bar's close button does (a close request, then the
 /// window is destroyed); returns once the app's web process has ended.
-async fn close_window(s: &Session, app: u32) {
+pub(crate) async fn close_window(s: &Session, app: u32) {
     assert!(
         !web_processes(app).is_empty(),
         "a web process while the window is open"
@@ -112,25 +118,6 @@ async fn close_window(s: &Session, app: u32) {
     })
     .await;
     assert!(alive(app), "the app goes on in the tray");
-}
-
-/// Points the session at the window made after the close, once it shows its sidebar.
-async fn follow_new_window(s: &Session) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Ok(handles) = s.client.windows().await
-            && let Some(handle) = handles.into_iter().last()
-            && s.client.switch_to_window(handle).await.is_ok()
-            && s.client
-                .find(fantoccini::Locator::Css(&css("sidebar")))
-                .await
-                .is_ok()
-        {
-            return;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no new window");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// While no window exists the core syncs and renews: a card payment made at the gateway
@@ -205,7 +192,7 @@ async fn with_the_window_closed_the_core_keeps_syncing_and_renewing() {
 
     // PayDesk launched again: a new window, on the screen that was left.
     launch_again(&s).await;
-    follow_new_window(&s).await;
+    s.follow_new_window().await;
     s.wait_css(&css("screen-bulkCapture")).await;
     assert_eq!(web_processes(app).len(), 1, "the new window's web process");
     assert_eq!(app_pid(&s), app, "the same app process");
@@ -234,7 +221,7 @@ async fn a_notification_click_with_the_window_closed_opens_its_screen() {
     close_window(&s, app).await;
     server.click_top().await;
 
-    follow_new_window(&s).await;
+    s.follow_new_window().await;
     s.wait_css(&css("failed-renewal")).await;
     assert_eq!(s.text_of(&css("failed-renewal-error-code")).await, "P010");
     assert_eq!(s.text_of(&css("buyer-name")).await, buyer);
