@@ -36,6 +36,17 @@ pub fn remember_place(json: String) {
     *place() = valid.then_some(json);
 }
 
+/// When a window was last asked for with none there (opened from the tray), until its
+/// page shows its first screen ([`take_asked`]).
+static ASKED: Mutex<Option<std::time::Instant>> = Mutex::new(None);
+
+/// When the window whose page now shows its first screen was asked for, if it was made
+/// from the tray (a new window after a close, or the first one after a start at login);
+/// taken once. `None` for the window made at start, measured from `main` instead.
+pub fn take_asked() -> Option<std::time::Instant> {
+    ASKED.lock().unwrap_or_else(|p| p.into_inner()).take()
+}
+
 /// Shows the main window, made anew when it was closed.
 pub fn open(app: &AppHandle) {
     if let Some(window) = app.get_webview_window(MAIN) {
@@ -44,6 +55,7 @@ pub fn open(app: &AppHandle) {
         let _ = window.set_focus();
         return;
     }
+    *ASKED.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
     if let Err(e) = create(app, true) {
         tracing::warn!(error = %e, "the window could not be opened");
     }

@@ -365,7 +365,7 @@ pub fn app_pids(data_dir: &std::path::Path) -> Vec<u32> {
 /// Ends the session's app. Closing its last window no longer quits it (it stays in the
 /// tray, issue 22), so when WebDriver closes the window the app would live on and take the
 /// next session's launch as a second launch.
-fn stop_app(data_dir: &std::path::Path) {
+pub fn stop_app(data_dir: &std::path::Path) {
     let pids = app_pids(data_dir);
     for pid in &pids {
         let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
@@ -420,7 +420,7 @@ fn free_port() -> u16 {
 }
 
 /// A new, empty directory under the system temp dir, unique to this session.
-fn fresh_data_dir() -> PathBuf {
+pub fn fresh_data_dir() -> PathBuf {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let nanos = std::time::SystemTime::now()

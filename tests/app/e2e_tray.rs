@@ -232,3 +232,70 @@ async fn a_notification_click_with_the_window_closed_opens_its_screen() {
     bus.stop().await;
     server.stop().await;
 }
+
+/// As a shop runs it, without WebDriver (WebKit ends an automation session when the
+/// network process ends, so under WebDriver the app keeps it): closing the window ends
+/// all of WebKit once things are quiet, the network process too, and opening from the
+/// tray makes a window whose page loads and shows its first screen, with WebKit's
+/// processes started again. The app is driven through its benchmark hook (`close` and
+/// `open` on standard input: the title bar's close and the tray's "Open").
+#[tokio::test(flavor = "multi_thread")]
+async fn without_webdriver_closing_ends_all_of_webkit_and_opening_brings_it_back() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let _turn = crate::driver::take_turn().await;
+    let data_dir = crate::driver::fresh_data_dir();
+    let mut app = tokio::process::Command::new(env!("CARGO_BIN_EXE_paydesk"))
+        .env("PAYDESK_DATA_DIR", &data_dir)
+        .env("PAYDESK_BENCH_STARTUP", "1")
+        .env_remove("TAURI_WEBVIEW_AUTOMATION")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdin = app.stdin.take().unwrap();
+    let mut lines = BufReader::new(app.stdout.take().unwrap()).lines();
+    // The benchmark's figures come on standard output, one `METRIC` line each.
+    let mut metric = async |name: &str| {
+        let wanted = format!("METRIC\t{name}\t");
+        tokio::time::timeout(WAIT, async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if line.starts_with(&wanted) {
+                    return;
+                }
+            }
+            panic!("the app ended before reporting {name}");
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no {name} within {WAIT:?}"));
+    };
+    metric("app cold start to first screen").await;
+    let pid = app.id().unwrap();
+    assert!(!web_processes(pid).is_empty(), "the window's web process");
+    assert!(
+        !children_named(pid, "WebKitNetworkPr").is_empty(),
+        "WebKit's network process"
+    );
+
+    stdin.write_all(b"close\n").await.unwrap();
+    eventually(
+        "WebKit's processes did not all end after the close",
+        WAIT,
+        || children_named(pid, "WebKit").is_empty(),
+    )
+    .await;
+    assert!(alive(pid), "the app goes on in the tray");
+
+    stdin.write_all(b"open\n").await.unwrap();
+    metric(paydesk_app::WINDOW_OPENED_METRIC).await;
+    assert_eq!(web_processes(pid).len(), 1, "the new window's web process");
+    assert!(
+        !children_named(pid, "WebKitNetworkPr").is_empty(),
+        "a new network process"
+    );
+    drop(stdin);
+    crate::driver::stop_app(&data_dir);
+    let _ = app.wait().await;
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

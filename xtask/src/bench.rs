@@ -122,6 +122,10 @@ fn app_side_by_side(quick: bool, metrics: &mut Vec<Metric>) -> Result {
     let bare = measure_app(&dir.join("tauri-bare"), Kind::Bare, quick)?;
     let shop = measure_app(&dir.join("paydesk"), Kind::Shop, quick)?;
     let demo = measure_app(&dir.join("paydesk"), Kind::Demo, quick)?;
+    // What any Tauri app holds here before its first window (GTK, and WebKit's libraries
+    // mapped and relocated), beside PayDesk started at login, which makes no window.
+    let bare_no_window = measure_without_window(&dir.join("tauri-bare"), Kind::Bare, quick)?;
+    let shop_at_login = measure_without_window(&dir.join("paydesk"), Kind::Shop, quick)?;
     let ms = |name: &str, v: f64, target: &str| Metric {
         name: name.into(),
         value: format!("{v:.0}"),
@@ -213,6 +217,30 @@ fn app_side_by_side(quick: bool, metrics: &mut Vec<Metric>) -> Result {
             ));
         }
     }
+    for (name, m) in [("shop", &shop), ("demo", &demo)] {
+        if let Some(v) = m.opened_ms {
+            metrics.push(ms(
+                &format!("app window opened from the tray to its first screen ({name})"),
+                v,
+                "-",
+            ));
+        }
+    }
+    metrics.push(mib(
+        "bare Tauri: memory with no window made (PSS, all processes)",
+        bare_no_window,
+        "-",
+    ));
+    metrics.push(mib(
+        "app memory in the tray, started at login and not opened (shop; PSS, all processes)",
+        shop_at_login,
+        "<= 100",
+    ));
+    metrics.push(ratio(
+        "  / bare Tauri with no window made",
+        shop_at_login as f64 / bare_no_window as f64,
+        "-",
+    ));
     if let (Some(tray), Some(day)) = (demo.tray_kib, demo.after_day_kib) {
         metrics.push(mib(
             "app memory in the tray after 24 simulated hours of sync and renewals (demo)",
@@ -244,6 +272,113 @@ struct AppFigures {
     open_kib: u64,
     tray_kib: Option<u64>,
     after_day_kib: Option<u64>,
+    /// From the window asked for in the tray to its first screen.
+    opened_ms: Option<f64>,
+}
+
+/// One app started under Xvfb in a private D-Bus session with a keyring.
+struct Launched {
+    child: std::process::Child,
+    scratch: std::path::PathBuf,
+    /// The `METRIC` lines the app prints, as they come.
+    metrics: std::sync::mpsc::Receiver<String>,
+    /// The app's standard input (the bench's `close` and `open`).
+    stdin: std::process::ChildStdin,
+}
+
+impl Launched {
+    fn start(bin: &std::path::Path, kind: Kind, args: &[&str]) -> Result<Launched> {
+        let scratch = crate::tempdir("paydesk-bench-app")?;
+        let data = scratch.join("data");
+        let _ = std::fs::remove_dir_all(&data);
+        let _ = std::fs::remove_dir_all(scratch.join("data.demo"));
+        let _ = std::fs::remove_dir_all(scratch.join("runtime"));
+        let runtime = crate::runtime_dir(&scratch.join("runtime"))?;
+        eprintln!("$ {} {} (under Xvfb)", bin.display(), args.join(" "));
+        let mut child = Command::new("xvfb-run")
+            .args(["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--", "sh", "-c"])
+            .arg("echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec \"$0\" \"$@\"")
+            .arg(bin)
+            .args(args)
+            .env("PAYDESK_DEMO", if kind == Kind::Demo { "1" } else { "0" })
+            .env("PAYDESK_BENCH_STARTUP", "1")
+            .env("PAYDESK_DATA_DIR", &data)
+            .env("XDG_DATA_HOME", scratch.join("keyring"))
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start the app under xvfb-run: {e}"))?;
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, metrics) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                if let Some(rest) = line.strip_prefix("METRIC\t") {
+                    let _ = tx.send(rest.to_owned());
+                }
+            }
+        });
+        Ok(Launched {
+            child,
+            scratch,
+            metrics,
+            stdin,
+        })
+    }
+
+    /// Ends the whole tree: the app, WebKit's helpers, Xvfb, the bus and the keyring.
+    fn end(mut self) {
+        let mut all = descendants(self.child.id());
+        all.push(self.child.id());
+        for pid in all {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// The process running `bin` among the descendants of `root`, once there is one.
+fn app_under(root: u32, bin: &std::path::Path) -> Result<u32> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(pid) = descendants(root)
+            .into_iter()
+            .find(|pid| exe_of(*pid).as_deref() == Some(bin))
+        {
+            return Ok(pid);
+        }
+        if std::time::Instant::now() > deadline {
+            return Err("the app process was not found".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// The memory of an app that made no window: the bare app with `--no-window`, PayDesk as
+/// started at login (`--minimized`), after its start settled.
+fn measure_without_window(bin: &std::path::Path, kind: Kind, quick: bool) -> Result<u64> {
+    let bin = bin
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    let arg = if kind == Kind::Bare {
+        "--no-window"
+    } else {
+        "--minimized"
+    };
+    let launched = Launched::start(&bin, kind, &[arg])?;
+    let result = app_under(launched.child.id(), &bin).map(|app| {
+        std::thread::sleep(std::time::Duration::from_secs(if quick { 5 } else { 20 }));
+        eprintln!("  with no window: {}", tree_detail(app));
+        tree_pss_kib(app)
+    });
+    launched.end();
+    result
 }
 
 /// Starts one app under Xvfb in a private D-Bus session with a keyring and measures it.
@@ -253,42 +388,11 @@ fn measure_app(bin: &std::path::Path, kind: Kind, quick: bool) -> Result<AppFigu
     let bin = bin
         .canonicalize()
         .map_err(|e| format!("{}: {e}", bin.display()))?;
-    let scratch = crate::tempdir("paydesk-bench-app")?;
-    let data = scratch.join("data");
-    let _ = std::fs::remove_dir_all(&data);
-    let _ = std::fs::remove_dir_all(scratch.join("data.demo"));
-    let _ = std::fs::remove_dir_all(scratch.join("runtime"));
-    let runtime = crate::runtime_dir(&scratch.join("runtime"))?;
-    eprintln!("$ {} (under Xvfb)", bin.display());
-    let mut child = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--", "sh", "-c"])
-        .arg("echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec \"$0\"")
-        .arg(&bin)
-        .env("PAYDESK_DEMO", if kind == Kind::Demo { "1" } else { "0" })
-        .env("PAYDESK_BENCH_STARTUP", "1")
-        .env("PAYDESK_DATA_DIR", &data)
-        .env("XDG_DATA_HOME", scratch.join("keyring"))
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start the app under xvfb-run: {e}"))?;
-    let root_pid = child.id();
-    let mut stdin = child.stdin.take().expect("piped");
-    let stdout = child.stdout.take().expect("piped");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(std::result::Result::ok)
-        {
-            if let Some(rest) = line.strip_prefix("METRIC\t") {
-                let _ = tx.send(rest.to_owned());
-            }
-        }
-    });
+    let mut launched = Launched::start(&bin, kind, &[])?;
+    let scratch = launched.scratch.clone();
+    let root_pid = launched.child.id();
+    let rx = &launched.metrics;
+    let stdin = &mut launched.stdin;
     let settle = Duration::from_secs(if quick { 3 } else { 15 });
     let result = (|| {
         // PayDesk reports its first paint (the window's frame) and then its first screen
@@ -307,10 +411,7 @@ fn measure_app(bin: &std::path::Path, kind: Kind, quick: bool) -> Result<AppFigu
             }
         }
         let first_paint_ms = first_paint_ms.unwrap_or_default();
-        let app = descendants(root_pid)
-            .into_iter()
-            .find(|pid| exe_of(*pid).as_deref() == Some(bin.as_path()))
-            .ok_or("the app process was not found")?;
+        let app = app_under(root_pid, &bin)?;
         // Open and idle: a demo's first sync and renewals settle, then nothing happens.
         std::thread::sleep(settle);
         let open_kib = tree_pss_kib(app);
@@ -320,6 +421,7 @@ fn measure_app(bin: &std::path::Path, kind: Kind, quick: bool) -> Result<AppFigu
             open_kib,
             tray_kib: None,
             after_day_kib: None,
+            opened_ms: None,
         };
         if kind == Kind::Bare {
             return Ok(figures);
@@ -344,15 +446,17 @@ fn measure_app(bin: &std::path::Path, kind: Kind, quick: bool) -> Result<AppFigu
             figures.after_day_kib = Some(tree_pss_kib(app));
             eprintln!("  after the simulated day: {}", tree_detail(app));
         }
+        // Opened again from the tray: a new window, its page and (on Linux) WebKit's
+        // processes, to its first screen.
+        writeln!(stdin, "open").map_err(|e| format!("cannot open the window: {e}"))?;
+        let line = rx
+            .recv_timeout(Duration::from_secs(120))
+            .map_err(|_| "the window opened from the tray showed no first screen in 120 s")?;
+        let m = parse(&line);
+        figures.opened_ms = Some(m.value.parse().map_err(|e| format!("{}: {e}", m.name))?);
         Ok(figures)
     })();
-    // End the whole tree: the app, WebKit's helpers, Xvfb, the bus and the keyring.
-    let mut all = descendants(root_pid);
-    all.push(root_pid);
-    for pid in all {
-        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-    }
-    let _ = child.wait();
+    launched.end();
     result
 }
 

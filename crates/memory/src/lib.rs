@@ -1,14 +1,18 @@
 //! Gives memory back to the OS while PayDesk is hidden in the tray (issue 22).
 //!
 //! Layout: [`trim_heap`] returns the heap's free pages to the OS (glibc's `malloc_trim`,
-//! Linux); [`resident`] reads what the process holds in RAM now (`/proc/self/status`,
-//! Linux), so the app can log what a release gave back. Elsewhere both do nothing and
-//! say so (`false`, `None`): Windows and macOS were not measured (see the README).
+//! Linux); [`end_idle_network_process`] ends WebKitGTK's network process once no page is
+//! left (Linux; [`idle_network_processes`] decides which); [`resident`] reads what the
+//! process holds in RAM now (`/proc/self/status`, Linux), so the app can log what a
+//! release gave back. Elsewhere they do nothing and say so (`false`, nothing ended,
+//! `None`): Windows and macOS were not measured (see the README).
 //!
-//! Ending WebKitGTK's network process once no page is left (34 MiB in the tray) was
-//! built and measured (commit c2969ac: 144 → 125 MiB for a shop) and taken out again: with
-//! it, the tray's end-to-end test found no new window through WebDriver, and the cause is
-//! not known yet (issue 22).
+//! Why the network process: WebKitGTK keeps it for the app's lifetime, pages or not (34
+//! MiB in the tray; tauri-runtime-wry keeps the web context on purpose, tauri#14626), and
+//! starts a new one when the next window needs it. Not under WebDriver: WebKit ends its
+//! automation session when the network process ends
+//! (`WebProcessPool::networkProcessDidTerminate`), so the end-to-end tests' session
+//! would be gone with it; the caller says whether automation is on.
 //!
 //! Why the heap: after the window (its GTK widgets, WebKit's UI-process side, the
 //! page's IPC buffers) is destroyed, glibc keeps the freed memory in its arenas, one per
@@ -33,6 +37,78 @@ pub fn trim_heap() -> bool {
     }
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
     false
+}
+
+/// Ends WebKitGTK's network process when no web process is left (Linux): the window is
+/// gone, so nothing uses it. It ends with SIGTERM, as at the system's shutdown, seconds
+/// after the last page went (the caller waits for a quiet moment): by then its cookies and
+/// local storage are written. Returns the processes ended.
+pub fn end_idle_network_process() -> Vec<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        let children = children_of(std::process::id());
+        let mut ended = Vec::new();
+        for pid in idle_network_processes(&children) {
+            let Ok(pid_t) = libc::pid_t::try_from(pid) else {
+                continue;
+            };
+            // SAFETY: `kill` takes no pointer; the pid is a child of this process, and a
+            // child's pid is not reused before this process reaps it.
+            #[allow(unsafe_code)]
+            let sent = unsafe { libc::kill(pid_t, libc::SIGTERM) } == 0;
+            if sent {
+                ended.push(pid);
+            }
+        }
+        ended
+    }
+    #[cfg(not(target_os = "linux"))]
+    Vec::new()
+}
+
+/// The kernel's short name (`comm`, 15 bytes) of WebKitGTK's web and network processes.
+const WEB_PROCESS: &str = "WebKitWebProces";
+const NETWORK_PROCESS: &str = "WebKitNetworkPr";
+
+/// Of a process's children (pid, short name), the network processes to end: all of them
+/// when no web process is left, none while one is (a page still uses them).
+pub fn idle_network_processes(children: &[(u32, String)]) -> Vec<u32> {
+    if children.iter().any(|(_, name)| name == WEB_PROCESS) {
+        return Vec::new();
+    }
+    children
+        .iter()
+        .filter(|(_, name)| name == NETWORK_PROCESS)
+        .map(|(pid, _)| *pid)
+        .collect()
+}
+
+/// The children of `parent` with their short names, from `/proc/*/stat`.
+#[cfg(target_os = "linux")]
+fn children_of(parent: u32) -> Vec<(u32, String)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let (name, ppid) = name_and_parent(&stat)?;
+            (ppid == parent).then(|| (pid, name.to_owned()))
+        })
+        .collect()
+}
+
+/// The short name and parent pid from the text of `/proc/PID/stat`
+/// (`pid (name) state ppid …`; the name may hold spaces and parentheses).
+pub fn name_and_parent(stat: &str) -> Option<(&str, u32)> {
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let name = stat.get(open + 1..close)?;
+    let mut rest = stat.get(close + 1..)?.split_whitespace();
+    let _state = rest.next()?;
+    let ppid = rest.next()?.parse().ok()?;
+    Some((name, ppid))
 }
 
 /// What the process holds in RAM, in KiB (Linux's `RssAnon`, `RssFile`, `RssShmem`).
@@ -112,6 +188,36 @@ mod tests {
             resident_from_status("RssAnonX:\t1 kB\nRssFile:\t2 kB\nRssShmem:\t3 kB\n"),
             None
         );
+    }
+
+    #[test]
+    fn the_network_process_ends_only_when_no_page_is_left() {
+        let web = (11, WEB_PROCESS.to_owned());
+        let network = (12, NETWORK_PROCESS.to_owned());
+        let other = (13, "xdg-open".to_owned());
+        // A window is open: its web process uses the network process.
+        assert_eq!(
+            idle_network_processes(&[web.clone(), network.clone(), other.clone()]),
+            Vec::<u32>::new()
+        );
+        // The window is gone: the network process ends, nothing else does.
+        assert_eq!(
+            idle_network_processes(&[network.clone(), other.clone()]),
+            vec![12]
+        );
+        assert_eq!(idle_network_processes(&[other]), Vec::<u32>::new());
+        assert_eq!(idle_network_processes(&[]), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn a_stat_line_gives_the_name_and_parent() {
+        assert_eq!(
+            name_and_parent("4242 (WebKitNetworkPr) S 4200 4200 4200 0 -1 4194560"),
+            Some(("WebKitNetworkPr", 4200))
+        );
+        // A name with a space and a parenthesis.
+        assert_eq!(name_and_parent("7 (a) b) R 1 7 7 0"), Some(("a) b", 1)));
+        assert_eq!(name_and_parent("7 (broken"), None);
     }
 
     #[cfg(target_os = "linux")]

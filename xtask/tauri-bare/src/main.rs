@@ -1,4 +1,4 @@
-//! A bare Tauri v2 app: one window with an empty page. `cargo xtask bench` starts it the
+//! A bare Tauri v2 app: one window with an empty page (none with `--no-window`). `cargo xtask bench` starts it the
 //! way it starts PayDesk and reports PayDesk's start-up time and memory beside it.
 
 use std::io::Write;
@@ -21,8 +21,27 @@ fn first_paint() {
 
 fn main() {
     START.get_or_init(Instant::now);
+    // `--no-window`: the app runs without ever making its window, as PayDesk started at
+    // login does; the benchmark measures what any Tauri app holds so.
+    let window = !std::env::args().any(|a| a == "--no-window");
     tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![first_paint])
-        .run(tauri::generate_context!())
-        .expect("tauri-bare failed to start");
+        .setup(move |app| {
+            // Made here, as PayDesk makes its own (the configuration's `create` is false).
+            if window && let Some(config) = app.config().app.windows.first().cloned() {
+                tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?.build()?;
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .expect("tauri-bare failed to start")
+        // With no window, stay up until the benchmark ends the process.
+        .run(|_, event| {
+            if let tauri::RunEvent::ExitRequested {
+                code: None, api, ..
+            } = event
+            {
+                api.prevent_exit();
+            }
+        });
 }
