@@ -67,10 +67,18 @@ fn give_back(app: &AppHandle) {
     // another. Under WebDriver (tauri-driver sets this), ending it would end the session.
     let automation = std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true");
     if !automation {
-        let ended = memory::end_idle_network_process();
-        if !ended.is_empty() {
-            tracing::info!(?ended, "WebKit's network process ended (no window)");
-        }
+        // On the main thread, where windows are made: none can be in the making while
+        // it looks, so a window opened just now never loses the process its page needs.
+        let handle = app.clone();
+        let _ = app.run_on_main_thread(move || {
+            if handle.get_webview_window(crate::window::MAIN).is_some() {
+                return;
+            }
+            let ended = memory::end_idle_network_process();
+            if !ended.is_empty() {
+                tracing::info!(?ended, "WebKit's network process ended (no window)");
+            }
+        });
     }
     let before = memory::resident();
     if let Some(desk) = app.try_state::<api::Desk>() {

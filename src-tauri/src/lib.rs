@@ -238,7 +238,7 @@ pub fn run() {
             // The window is made here, not by the configuration. Started at login, none is
             // made: PayDesk starts in the tray without WebKit (issue 22).
             if !minimized {
-                window::create(app.handle(), true)?;
+                window::create(app.handle())?;
                 mark_start_up("window made");
             }
             window::follow_bench_commands(app.handle());

@@ -56,14 +56,15 @@ pub fn open(app: &AppHandle) {
         return;
     }
     *ASKED.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
-    if let Err(e) = create(app, true) {
+    if let Err(e) = create(app) {
+        take_asked();
         tracing::warn!(error = %e, "the window could not be opened");
     }
 }
 
 /// Makes the main window from its configuration (`tauri.conf.json`, which does not create
-/// it by itself), shown or hidden.
-pub fn create(app: &AppHandle, visible: bool) -> tauri::Result<()> {
+/// it by itself), shown.
+pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let Some(config) = app
         .config()
         .app
@@ -80,10 +81,9 @@ pub fn create(app: &AppHandle, visible: bool) -> tauri::Result<()> {
         "click": crate::notify::take_click(),
     });
     WebviewWindowBuilder::from_config(app, &config)?
-        .visible(visible)
         .initialization_script(format!("window.__PAYDESK_START__ = {start};"))
         .build()?;
-    tracing::info!(visible, "window opened");
+    tracing::info!("window opened");
     Ok(())
 }
 
