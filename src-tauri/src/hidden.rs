@@ -3,9 +3,11 @@
 //! When the window is destroyed (`lib.rs`, `WindowEvent::Destroyed`) and after each burst
 //! of background work while none exists (a sync round, renewals, mail: the desk's events,
 //! `WindowEvents`), one thread waits until things are quiet, then ends WebKit's network
-//! process that no page uses any more, frees the database's page cache and returns the
-//! heap's free pages to the OS (crate `memory`; Linux: WebKitGTK, glibc; the cache
-//! everywhere). The tray needs none of it; a new window starts, reads and allocates again.
+//! process that no page uses any more, frees the database's page cache, returns the heap's
+//! free pages to the OS and takes the clean pages of mapped files (the code the window and
+//! the work ran) out of the process (crate `memory`; Linux: WebKitGTK, glibc, the kernel;
+//! the cache everywhere). The tray needs none of it; a new window starts, reads and
+//! allocates again, and work maps the code it runs again from the OS's file cache.
 
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Mutex, OnceLock};
@@ -85,15 +87,19 @@ fn give_back(app: &AppHandle) {
         desk.shrink_memory();
     }
     let trimmed = memory::trim_heap();
+    // Last: the code that ran just now is among the pages it lets go of.
+    let file_kib_released = memory::release_clean_file_pages();
     let after = memory::resident();
     match (before, after) {
         (Some(before), Some(after)) => tracing::info!(
             trimmed,
             anon_kib_before = before.anon_kib,
             anon_kib_after = after.anon_kib,
+            file_kib_before = before.file_kib,
+            file_kib_after = after.file_kib,
             resident_kib_after = after.total_kib(),
             "memory given back (no window)"
         ),
-        _ => tracing::info!(trimmed, "memory given back (no window)"),
+        _ => tracing::info!(trimmed, file_kib_released, "memory given back (no window)"),
     }
 }

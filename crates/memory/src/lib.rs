@@ -1,7 +1,8 @@
 //! Gives memory back to the OS while PayDesk is hidden in the tray (issue 22).
 //!
 //! Layout: [`trim_heap`] returns the heap's free pages to the OS (glibc's `malloc_trim`,
-//! Linux); [`end_idle_network_process`] ends WebKitGTK's network process once no page is
+//! Linux); [`release_clean_file_pages`] takes the clean pages of mapped files (the binary's
+//! and the libraries' code) out of the process (Linux); [`end_idle_network_process`] ends WebKitGTK's network process once no page is
 //! left (Linux; [`idle_network_processes`] decides which); [`resident`] reads what the
 //! process holds in RAM now (`/proc/self/status`, Linux), so the app can log what a
 //! release gave back. Elsewhere they do nothing and say so (`false`, nothing ended,
@@ -37,6 +38,124 @@ pub fn trim_heap() -> bool {
     }
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
     false
+}
+
+/// Takes the clean pages of mapped files out of this process (Linux): the code and
+/// read-only data of the binary and its libraries that the window or a burst of work
+/// touched. Their content stays in the OS's file cache, which the OS frees first when
+/// memory is short; a page used again is mapped again from there (a minor fault, no disk
+/// read while it is cached). Windows' working-set trim does the same. Only mappings that
+/// cannot hold anything but the file's own bytes are touched ([`clean_file_mappings`]).
+/// Returns the KiB that were resident in them.
+pub fn release_clean_file_pages() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else {
+            return 0;
+        };
+        let mut released = 0;
+        for mapping in clean_file_mappings(&smaps) {
+            // SAFETY: the range is a whole mapping of this process that is private, not
+            // writable, not locked, backed by a regular file and holds no anonymous
+            // (copied-on-write) page, so every page in it is the file's own content.
+            // MADV_DONTNEED only drops the page-table entries: the addresses stay valid and
+            // the next access maps the same bytes again from the file.
+            #[allow(unsafe_code)]
+            let done = unsafe {
+                libc::madvise(
+                    mapping.start as *mut libc::c_void,
+                    mapping.len,
+                    libc::MADV_DONTNEED,
+                )
+            } == 0;
+            if done {
+                released += mapping.rss_kib;
+            }
+        }
+        released
+    }
+    #[cfg(not(target_os = "linux"))]
+    0
+}
+
+/// A mapping of a file, from `/proc/self/smaps`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    pub start: usize,
+    pub len: usize,
+    /// Resident now, KiB.
+    pub rss_kib: u64,
+}
+
+/// The mappings whose pages can only be the file's own bytes: private (`p`), neither
+/// writable nor locked nor special (`VmFlags` without `wr`, `lo`, `io`, `pf`, `ht`), of a
+/// regular file that is still there (a path, not under `/dev`, not `(deleted)`), and with
+/// no anonymous page (a RELRO segment the loader relocated has them; so does any page
+/// written before an `mprotect`). Mappings with nothing resident are left out.
+pub fn clean_file_mappings(smaps: &str) -> Vec<Mapping> {
+    let mut found = Vec::new();
+    let mut current: Option<(Mapping, bool)> = None;
+    let mut anonymous = 0u64;
+    let finish = |current: Option<(Mapping, bool)>, anonymous: u64, found: &mut Vec<Mapping>| {
+        if let Some((mapping, eligible)) = current
+            && eligible
+            && anonymous == 0
+            && mapping.rss_kib > 0
+        {
+            found.push(mapping);
+        }
+    };
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let first = fields.next().unwrap_or("");
+        if let Some((start, end)) = first.split_once('-')
+            && let (Ok(start), Ok(end)) = (
+                usize::from_str_radix(start, 16),
+                usize::from_str_radix(end, 16),
+            )
+        {
+            finish(current.take(), anonymous, &mut found);
+            anonymous = 0;
+            let perms = fields.next().unwrap_or("");
+            let path = fields.nth(3).unwrap_or("");
+            let rest: Vec<&str> = fields.collect();
+            let eligible = perms.len() == 4
+                && !perms.contains('w')
+                && perms.ends_with('p')
+                && path.starts_with('/')
+                && !path.starts_with("/dev/")
+                && rest.is_empty();
+            current = Some((
+                Mapping {
+                    start,
+                    len: end.saturating_sub(start),
+                    rss_kib: 0,
+                },
+                eligible,
+            ));
+            continue;
+        }
+        let Some((mapping, eligible)) = current.as_mut() else {
+            continue;
+        };
+        let mut value = || fields.next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        match first {
+            "Rss:" => mapping.rss_kib = value(),
+            "Anonymous:" => anonymous = value(),
+            "VmFlags:" => {
+                let flags: Vec<&str> = line["VmFlags:".len()..].split_whitespace().collect();
+                if flags
+                    .iter()
+                    .any(|f| matches!(*f, "wr" | "lo" | "io" | "pf" | "ht"))
+                {
+                    *eligible = false;
+                }
+            }
+            _ => {}
+        }
+    }
+    finish(current, anonymous, &mut found);
+    found
 }
 
 /// Ends WebKitGTK's network process when no web process is left (Linux): the window is
@@ -225,6 +344,89 @@ mod tests {
     fn this_process_has_resident_memory() {
         let r = resident().expect("Linux has /proc/self/status");
         assert!(r.anon_kib > 0 && r.file_kib > 0);
+    }
+
+    const SMAPS: &str = "\
+55d000000000-55d000010000 r--p 00000000 fd:01 123 /opt/paydesk/paydesk
+Rss:                  40 kB
+Anonymous:             0 kB
+VmFlags: rd mr mw me dw sd
+55d000010000-55d000100000 r-xp 00010000 fd:01 123 /opt/paydesk/paydesk
+Rss:                 900 kB
+Anonymous:             0 kB
+VmFlags: rd ex mr mw me dw sd
+55d000100000-55d000110000 r--p 00100000 fd:01 123 /opt/paydesk/paydesk
+Rss:                  64 kB
+Anonymous:            64 kB
+VmFlags: rd mr mw me dw ac sd
+55d000110000-55d000112000 rw-p 00110000 fd:01 123 /opt/paydesk/paydesk
+Rss:                   8 kB
+Anonymous:             8 kB
+VmFlags: rd wr mr mw me dw ac sd
+7f0000000000-7f0000100000 r-xp 00000000 fd:01 456 /usr/lib/libwebkit.so
+Rss:                   0 kB
+Anonymous:             0 kB
+VmFlags: rd ex mr mw me sd
+7f0000100000-7f0000200000 r-xp 00000000 fd:01 789 /usr/lib/old.so (deleted)
+Rss:                 100 kB
+Anonymous:             0 kB
+VmFlags: rd ex mr mw me sd
+7f0000200000-7f0000210000 r--s 00000000 00:05 1 /dev/dri/card0
+Rss:                  16 kB
+Anonymous:             0 kB
+VmFlags: rd sh mr mw me ms sd
+7f0000210000-7f0000220000 r-xp 00000000 fd:01 321 /usr/lib/locked.so
+Rss:                  64 kB
+Anonymous:             0 kB
+VmFlags: rd ex mr mw me lo sd
+7f0000220000-7f0000230000 rw-p 00000000 00:00 0
+Rss:                  64 kB
+Anonymous:            64 kB
+VmFlags: rd wr mr mw me ac sd
+7ffd00000000-7ffd00002000 r-xp 00000000 00:00 0                          [vdso]
+Rss:                   8 kB
+Anonymous:             0 kB
+VmFlags: rd ex mr mw me de sd
+";
+
+    #[test]
+    fn only_mappings_that_hold_nothing_but_the_files_bytes_are_released() {
+        // The binary's headers and code: yes. Its relocated RELRO segment (anonymous
+        // pages), its data (writable), a mapping with nothing resident, a replaced file, a
+        // device, a locked mapping, the heap and the vDSO: no.
+        assert_eq!(
+            clean_file_mappings(SMAPS),
+            vec![
+                Mapping {
+                    start: 0x55d0_0000_0000,
+                    len: 0x10000,
+                    rss_kib: 40
+                },
+                Mapping {
+                    start: 0x55d0_0001_0000,
+                    len: 0xf0000,
+                    rss_kib: 900
+                },
+            ]
+        );
+        assert_eq!(clean_file_mappings(""), vec![]);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn clean_file_pages_leave_the_process_and_come_back_when_used() {
+        let before = resident().expect("status").file_kib;
+        let released = release_clean_file_pages();
+        let after = resident().expect("status").file_kib;
+        assert!(released > 0, "nothing was resident in this test's code");
+        assert!(
+            after < before,
+            "file pages {before} KiB before, {after} KiB after"
+        );
+        // The code and constants still work: used again, they are mapped again.
+        let text = format!("{:?}", clean_file_mappings(SMAPS));
+        assert!(text.contains("rss_kib: 900"));
+        assert!(resident().expect("status").file_kib > after);
     }
 
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
