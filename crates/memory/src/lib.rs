@@ -1,12 +1,13 @@
 //! Gives memory back to the OS while PayDesk is hidden in the tray (issue 22).
 //!
 //! Layout: [`trim_heap`] returns the heap's free pages to the OS (glibc's `malloc_trim`,
-//! Linux); [`release_clean_file_pages`] takes the clean pages of mapped files (the binary's
-//! and the libraries' code) out of the process (Linux); [`end_idle_network_process`] ends WebKitGTK's network process once no page is
-//! left (Linux; [`idle_network_processes`] decides which); [`resident`] reads what the
-//! process holds in RAM now (`/proc/self/status`, Linux), so the app can log what a
-//! release gave back. Elsewhere they do nothing and say so (`false`, nothing ended,
-//! `None`): Windows and macOS were not measured (see the README).
+//! Linux); [`release_clean_file_pages`] takes the clean pages of mapped files (the
+//! binary's and the libraries' code) out of the process (Linux);
+//! [`end_idle_network_process`] ends WebKitGTK's network process once no page is left
+//! (Linux; [`idle_network_processes`] decides which); [`resident`] reads what the process
+//! holds in RAM now (`/proc/self/status`, Linux), so the app can log what a release gave
+//! back. Elsewhere they do nothing and say so (`false`, 0, nothing ended, `None`): Windows
+//! and macOS were not measured (see the README).
 //!
 //! Why the network process: WebKitGTK keeps it for the app's lifetime, pages or not (34
 //! MiB in the tray; tauri-runtime-wry keeps the web context on purpose, tauri#14626), and
@@ -18,11 +19,18 @@
 //! Why the heap: after the window (its GTK widgets, WebKit's UI-process side, the
 //! page's IPC buffers) is destroyed, glibc keeps the freed memory in its arenas, one per
 //! thread that allocated, and gives back only what lies at the top of each; the tray
-//! needs none of it. Clean pages of mapped libraries (GTK, WebKit, Mesa) are not released
-//! here: the kernel pages out a file's page cache on `madvise(MADV_PAGEOUT)` only for
-//! files the process could open for writing (`can_do_file_pageout`, Linux 5.4 and
-//! later), so for a shop's non-root process and the system's libraries it does nothing,
-//! and a benchmark run as root would show a gain no shop gets.
+//! needs none of it.
+//!
+//! Why the file pages: most of what a closed window leaves in the process is the clean
+//! pages of the libraries it used (WebKit, JavaScriptCore, GTK, Mesa), and the binary's
+//! own code; they stay mapped for as long as the process lives. `madvise(MADV_DONTNEED)`
+//! drops a mapping's page-table entries with no permission needed (unlike
+//! `MADV_PAGEOUT`, which pages out a file's cache only for a process that could write the
+//! file: `can_do_file_pageout`, so not for a shop's process and the system's libraries).
+//! For a private mapping that holds only the file's own bytes, the next access maps them
+//! again from the file cache; for one with a copied-on-write page (a relocated RELRO
+//! segment, written data) it would bring back the file's bytes instead of the written
+//! ones, so those are never touched.
 
 /// Returns the free memory of every malloc arena to the OS, the pages in the middle of
 /// an arena too. Returns whether any memory was given back; `false` where PayDesk does
@@ -138,7 +146,12 @@ pub fn clean_file_mappings(smaps: &str) -> Vec<Mapping> {
         let Some((mapping, eligible)) = current.as_mut() else {
             continue;
         };
-        let mut value = || fields.next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let mut value = || {
+            fields
+                .next()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
         match first {
             "Rss:" => mapping.rss_kib = value(),
             "Anonymous:" => anonymous = value(),
