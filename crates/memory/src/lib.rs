@@ -52,37 +52,89 @@ pub fn trim_heap() -> bool {
 /// read-only data of the binary and its libraries that the window or a burst of work
 /// touched. Their content stays in the OS's file cache, which the OS frees first when
 /// memory is short; a page used again is mapped again from there (a minor fault, no disk
-/// read while it is cached). Windows' working-set trim does the same. Only mappings that
-/// cannot hold anything but the file's own bytes are touched ([`clean_file_mappings`]).
-/// Returns the KiB that were resident in them.
+/// read while it is cached). Windows' working-set trim does the same.
+///
+/// Only the read-only segments of loaded ELF objects are touched, and of those only the
+/// parts that lie in mappings which cannot hold anything but the file's own bytes
+/// ([`clean_file_mappings`]). The work runs inside `dl_iterate_phdr`, which holds the
+/// dynamic loader's list lock: no object it lists can be unloaded (`dlclose`) meanwhile,
+/// so no range can have become someone else's memory between looking and releasing.
+/// Returns the KiB of address range released.
 pub fn release_clean_file_pages() -> u64 {
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else {
             return 0;
         };
-        let mut released = 0;
-        for mapping in clean_file_mappings(&smaps) {
-            // SAFETY: the range is a whole mapping of this process that is private, not
-            // writable, not locked, backed by a regular file and holds no anonymous
-            // (copied-on-write) page, so every page in it is the file's own content.
-            // MADV_DONTNEED only drops the page-table entries: the addresses stay valid and
-            // the next access maps the same bytes again from the file.
-            #[allow(unsafe_code)]
-            let done = unsafe {
-                libc::madvise(
-                    mapping.start as *mut libc::c_void,
-                    mapping.len,
-                    libc::MADV_DONTNEED,
-                )
-            } == 0;
+        let mut work = Release {
+            clean: clean_file_mappings(&smaps),
+            released_kib: 0,
+        };
+        // SAFETY: `release_object` is called by the loader with a valid `dl_phdr_info`
+        // for the duration of each call, and `data` is `work`, alive for the whole call.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::dl_iterate_phdr(Some(release_object), (&raw mut work).cast());
+        }
+        work.released_kib
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    0
+}
+
+/// What [`release_clean_file_pages`] passes through `dl_iterate_phdr`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+struct Release {
+    /// Sorted by address, as `/proc/self/smaps` lists them.
+    clean: Vec<Mapping>,
+    released_kib: u64,
+}
+
+/// One loaded object: releases the pages of its read-only segments (`PT_LOAD` without
+/// `PF_W`; RELRO lies in a writable one) that lie in a clean mapping.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+unsafe extern "C" fn release_object(
+    info: *mut libc::dl_phdr_info,
+    _size: libc::size_t,
+    data: *mut libc::c_void,
+) -> libc::c_int {
+    // SAFETY: see `release_clean_file_pages`: both pointers are valid for this call.
+    let (info, work) = unsafe { (&*info, &mut *data.cast::<Release>()) };
+    let headers = if info.dlpi_phdr.is_null() {
+        &[][..]
+    } else {
+        // SAFETY: the loader's program headers of this object, `dlpi_phnum` of them.
+        unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) }
+    };
+    let base = info.dlpi_addr as usize;
+    for header in headers
+        .iter()
+        .filter(|h| h.p_type == libc::PT_LOAD && h.p_flags & libc::PF_W == 0)
+    {
+        let start = base.wrapping_add(header.p_vaddr as usize);
+        let end = start.saturating_add(header.p_memsz as usize);
+        let first = work.clean.partition_point(|m| m.start + m.len <= start);
+        for mapping in work.clean[first..].iter().take_while(|m| m.start < end) {
+            let page = mapping.page_bytes.max(1);
+            let from = start.max(mapping.start).next_multiple_of(page);
+            let to = end.min(mapping.start + mapping.len) / page * page;
+            if from >= to {
+                continue;
+            }
+            // SAFETY: [from, to) is whole pages of a read-only segment of an object the
+            // loader cannot unload while this runs, inside a mapping that is private,
+            // not writable, not locked, of a regular file and with no copied-on-write
+            // page: every page holds the file's own bytes. MADV_DONTNEED only drops the
+            // page-table entries; the next access maps the same bytes again.
+            let done =
+                unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_DONTNEED) }
+                    == 0;
             if done {
-                released += mapping.rss_kib;
+                work.released_kib += ((to - from) / 1024) as u64;
             }
         }
-        released
     }
-    #[cfg(not(target_os = "linux"))]
     0
 }
 
@@ -93,6 +145,8 @@ pub struct Mapping {
     pub len: usize,
     /// Resident now, KiB.
     pub rss_kib: u64,
+    /// The kernel's page size for this mapping (`KernelPageSize`).
+    pub page_bytes: usize,
 }
 
 /// The mappings whose pages can only be the file's own bytes: private (`p`), neither
@@ -138,6 +192,7 @@ pub fn clean_file_mappings(smaps: &str) -> Vec<Mapping> {
                     start,
                     len: end.saturating_sub(start),
                     rss_kib: 0,
+                    page_bytes: 4096,
                 },
                 eligible,
             ));
@@ -154,6 +209,9 @@ pub fn clean_file_mappings(smaps: &str) -> Vec<Mapping> {
         };
         match first {
             "Rss:" => mapping.rss_kib = value(),
+            "KernelPageSize:" => {
+                mapping.page_bytes = usize::try_from(value() * 1024).unwrap_or(4096)
+            }
             "Anonymous:" => anonymous = value(),
             "VmFlags:" => {
                 let flags: Vec<&str> = line["VmFlags:".len()..].split_whitespace().collect();
@@ -366,6 +424,7 @@ Anonymous:             0 kB
 VmFlags: rd mr mw me dw sd
 55d000010000-55d000100000 r-xp 00010000 fd:01 123 /opt/paydesk/paydesk
 Rss:                 900 kB
+KernelPageSize:       16 kB
 Anonymous:             0 kB
 VmFlags: rd ex mr mw me dw sd
 55d000100000-55d000110000 r--p 00100000 fd:01 123 /opt/paydesk/paydesk
@@ -413,19 +472,21 @@ VmFlags: rd ex mr mw me de sd
                 Mapping {
                     start: 0x55d0_0000_0000,
                     len: 0x10000,
-                    rss_kib: 40
+                    rss_kib: 40,
+                    page_bytes: 4096,
                 },
                 Mapping {
                     start: 0x55d0_0001_0000,
                     len: 0xf0000,
-                    rss_kib: 900
+                    rss_kib: 900,
+                    page_bytes: 16384,
                 },
             ]
         );
         assert_eq!(clean_file_mappings(""), vec![]);
     }
 
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     #[test]
     fn clean_file_pages_leave_the_process_and_come_back_when_used() {
         let before = resident().expect("status").file_kib;
