@@ -137,69 +137,83 @@ impl Session {
             std::env::var_os("DISPLAY").is_some(),
             "the end-to-end tests need a display: run them with `cargo xtask test`"
         );
-        let port = free_port();
-        let native_port = free_port();
-        let mut command = Command::new("tauri-driver");
-        // Its own process group, so ending the session also ends WebKitWebDriver.
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        // What tauri-driver, WebKitWebDriver and the app print goes to a file beside the
-        // data folder, read back when the app does not come up (see `failed` below).
-        let output = driver_log(&data_dir);
-        let mut driver = command
-            .stderr(std::fs::File::create(&output).expect("a file beside the data folder"))
-            .env("PAYDESK_DATA_DIR", &data_dir)
-            .envs(env.iter().copied())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("tauri-driver is installed by `cargo xtask setup`");
-        let url = format!("http://127.0.0.1:{port}");
-        let app = env!("CARGO_BIN_EXE_paydesk");
-        let mut caps = serde_json::Map::new();
-        caps.insert("browserName".into(), "wry".into());
-        caps.insert(
-            "tauri:options".into(),
-            serde_json::json!({ "application": app, "args": args }),
-        );
-        // tauri-driver accepts connections a moment after it starts: poll until it does.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let client = loop {
-            // A session request that never answers (the app exited at once) must fail the
-            // test, not hang it.
-            let attempt = tokio::time::timeout(
-                Duration::from_secs(60),
-                ClientBuilder::native()
-                    .capabilities(caps.clone())
-                    .connect(&url),
-            )
-            .await;
-            // No session, so no `Session` to end them: tauri-driver and an app that did
-            // start are ended here, or they would outlive the test.
-            let failed = |driver: &mut Child, why: String| -> ! {
-                stop(driver);
-                stop_app(&data_dir);
-                panic!(
-                    "{why}\n--- what the driver and the app printed:\n{}",
-                    tail(&output)
-                );
-            };
-            match attempt {
-                Err(_) => failed(
-                    &mut driver,
-                    "WebDriver session request timed out: did the app start?".into(),
-                ),
-                Ok(Ok(c)) => break c,
-                Ok(Err(e)) if Instant::now() > deadline => {
-                    failed(&mut driver, format!("no WebDriver session: {e}"))
+        let mut starts = 0;
+        let (client, driver) = 'start: loop {
+            starts += 1;
+            let port = free_port();
+            let native_port = free_port();
+            let mut command = Command::new("tauri-driver");
+            // Its own process group, so ending the session also ends WebKitWebDriver.
+            #[cfg(unix)]
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
+            // What tauri-driver, WebKitWebDriver and the app print goes to a file beside the
+            // data folder, read back when the app does not come up (see `failed` below).
+            let output = driver_log(&data_dir);
+            let mut driver = command
+                .stderr(std::fs::File::create(&output).expect("a file beside the data folder"))
+                .env("PAYDESK_DATA_DIR", &data_dir)
+                .envs(env.iter().copied())
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native_port.to_string(),
+                ])
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("tauri-driver is installed by `cargo xtask setup`");
+            let url = format!("http://127.0.0.1:{port}");
+            let app = env!("CARGO_BIN_EXE_paydesk");
+            let mut caps = serde_json::Map::new();
+            caps.insert("browserName".into(), "wry".into());
+            caps.insert(
+                "tauri:options".into(),
+                serde_json::json!({ "application": app, "args": args }),
+            );
+            // tauri-driver accepts connections a moment after it starts: poll until it does.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let client = loop {
+                // A session request that never answers (the app exited at once) must fail the
+                // test, not hang it.
+                let attempt = tokio::time::timeout(
+                    Duration::from_secs(60),
+                    ClientBuilder::native()
+                        .capabilities(caps.clone())
+                        .connect(&url),
+                )
+                .await;
+                // No session, so no `Session` to end them: tauri-driver and an app that did
+                // start are ended here, or they would outlive the test.
+                let failed = |driver: &mut Child, why: String| -> ! {
+                    stop(driver);
+                    stop_app(&data_dir);
+                    panic!(
+                        "{why}\n--- what the driver and the app printed:\n{}",
+                        tail(&output)
+                    );
+                };
+                match attempt {
+                    Err(_) => failed(
+                        &mut driver,
+                        "WebDriver session request timed out: did the app start?".into(),
+                    ),
+                    Ok(Ok(c)) => break c,
+                    Ok(Err(e)) if Instant::now() > deadline => {
+                        failed(&mut driver, format!("no WebDriver session: {e}"))
+                    }
+                    // WebKitWebDriver could not listen on its port (another process took
+                    // it after `free_port` let it go): start again on other ports.
+                    Ok(Err(_))
+                        if starts < 3
+                            && tail(&output).contains("Unable to listen for HTTP server") =>
+                    {
+                        stop(&mut driver);
+                        continue 'start;
+                    }
+                    Ok(Err(_)) => tokio::time::sleep(Duration::from_millis(200)).await,
                 }
-                Ok(Err(_)) => tokio::time::sleep(Duration::from_millis(200)).await,
-            }
+            };
+            break (client, driver);
         };
         let demo = env
             .iter()

@@ -23,8 +23,7 @@ async fn issue15_buyer_details_are_edited_on_the_order_and_recorded_in_its_histo
     let s = Session::start_demo().await.waiting(WAIT);
     s.wait_css(&css("demo-banner")).await;
     s.click("nav-orders").await;
-    s.wait_css(&css("open-order")).await.click().await.unwrap();
-    s.wait_css(&css("detail-header")).await;
+    s.open_first_order().await;
 
     s.click("buyer-edit").await;
     s.fill("buyer-edit-email", "hanako@example").await;

@@ -73,22 +73,32 @@ impl Session {
             chip.text().await.ok()?.contains(number).then_some(())
         })
         .await;
-        self.until(
-            &format!("order {number} never opened"),
-            self.wait,
-            async || {
-                if let Ok(link) = self.client.find(Locator::Css(&row)).await {
-                    let _ = link.click().await;
-                }
-                self.client
-                    .wait()
-                    .at_most(std::time::Duration::from_secs(2))
-                    .for_element(Locator::Css("[data-testid='detail-header']"))
-                    .await
-                    .ok()
-                    .map(|_| ())
-            },
-        )
+        self.open_order_at(&row, &format!("order {number} never opened"))
+            .await;
+    }
+
+    /// Opens the first order of the list shown: as [`Session::open_searched_order`], it
+    /// clicks again if the list was redrawn under the click (the demo fills it as it starts).
+    pub async fn open_first_order(&self) {
+        self.wait_css("[data-testid='open-order']").await;
+        self.open_order_at("[data-testid='open-order']", "the first order never opened")
+            .await;
+    }
+
+    /// Clicks the link `row` finds until the order's detail shows.
+    async fn open_order_at(&self, row: &str, what: &str) {
+        self.until(what, self.wait, async || {
+            if let Ok(link) = self.client.find(Locator::Css(row)).await {
+                let _ = link.click().await;
+            }
+            self.client
+                .wait()
+                .at_most(std::time::Duration::from_secs(2))
+                .for_element(Locator::Css("[data-testid='detail-header']"))
+                .await
+                .ok()
+                .map(|_| ())
+        })
         .await;
     }
 
