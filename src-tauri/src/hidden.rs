@@ -97,6 +97,7 @@ fn give_back(app: &AppHandle) {
             anon_kib_after = after.anon_kib,
             file_kib_before = before.file_kib,
             file_kib_after = after.file_kib,
+            file_kib_released,
             resident_kib_after = after.total_kib(),
             "memory given back (no window)"
         ),
