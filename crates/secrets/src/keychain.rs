@@ -116,7 +116,7 @@ impl Keychain {
     /// Checks that the keychain can be used at all, without touching a real secret.
     pub fn probe(&self) -> Result<(), SecretsError> {
         let entry = self.entry("probe")?;
-        match entry.get_password() {
+        match retrying(|| entry.get_password()) {
             Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(classify(e, "probe")),
         }
@@ -279,7 +279,8 @@ impl Keychain {
 /// Service daemon went away mid-call. gnome-keyring can abort on a burst of sessions (an
 /// upstream bug: "gkd_secret_service_get_pkcs11_session: assertion 'client' failed"); its
 /// session restarts it at once, and for a moment the bus may hand out a still-locked one.
-/// A keychain that stays locked still fails, about two seconds later.
+/// A keychain that stays locked still fails, about two seconds later. Each try connects and
+/// opens its own session (keyring does), so a try after a restart starts clean.
 fn retrying<T>(mut call: impl FnMut() -> keyring::Result<T>) -> keyring::Result<T> {
     for wait_ms in [150, 500, 1200] {
         match call() {
@@ -293,15 +294,25 @@ fn retrying<T>(mut call: impl FnMut() -> keyring::Result<T>) -> keyring::Result<
 }
 
 fn daemon_went_away(e: &keyring::Error) -> bool {
-    let text = match e {
+    match e {
         keyring::Error::PlatformFailure(inner) | keyring::Error::NoStorageAccess(inner) => {
-            inner.to_string()
+            names_a_restarted_daemon(&inner.to_string())
         }
-        _ => return false,
-    };
+        _ => false,
+    }
+}
+
+/// The Secret Service's words for a daemon that ended mid-call: the call itself was cut
+/// off, or it reached the restarted daemon, which is still locked or has never heard of the
+/// session the call was opened in (`org.freedesktop.Secret.Error.NoSession`; gnome-keyring
+/// says it two ways, depending on the method. CI saw it once when the daemon aborted between
+/// a call's session and its secret).
+fn names_a_restarted_daemon(text: &str) -> bool {
     text.contains("disconnected from message bus")
         || text.contains("NoReply")
         || text.contains("locked collection")
+        || text.contains("session wrapping the secret does not exist")
+        || text.contains("The session does not exist")
 }
 
 /// The parts a value is stored in: one when there is no limit or it fits `max_units`
@@ -384,6 +395,45 @@ fn first_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// CI (2026-12-07): gnome-keyring aborted between a call's session and its secret; the
+    /// call reached the restarted daemon and failed with this, where a new try succeeds.
+    #[test]
+    fn a_call_that_reached_a_restarted_daemon_is_tried_again() {
+        let lost_session: keyring::Error = keyring::Error::PlatformFailure(
+            "DBus error: The session wrapping the secret does not exist".into(),
+        );
+        assert!(daemon_went_away(&lost_session));
+        let mut tries = 0;
+        let got = retrying(|| {
+            tries += 1;
+            if tries == 1 {
+                Err(keyring::Error::PlatformFailure(
+                    "DBus error: The session wrapping the secret does not exist".into(),
+                ))
+            } else {
+                Ok("value")
+            }
+        });
+        assert_eq!(got.unwrap(), "value");
+        assert_eq!(tries, 2);
+        for cut_off in [
+            "DBus error: Message recipient disconnected from message bus without replying",
+            "org.freedesktop.DBus.Error.NoReply",
+            "Cannot create an item in a locked collection",
+            "DBus error: The session does not exist",
+        ] {
+            assert!(names_a_restarted_daemon(cut_off), "{cut_off}");
+        }
+        // A refusal or a missing service is an answer, not a restart: no retry.
+        for answer in [
+            "DBus error: The name org.freedesktop.secrets was not provided by any .service files",
+            "Secret Service: unlock prompt was dismissed",
+        ] {
+            assert!(!names_a_restarted_daemon(answer), "{answer}");
+        }
+        assert!(!daemon_went_away(&keyring::Error::NoEntry));
+    }
 
     #[test]
     fn every_part_fits_one_windows_credential() {

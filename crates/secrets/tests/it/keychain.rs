@@ -289,3 +289,95 @@ fn keychain_copies_every_entry_to_another_namespace_and_purges_every_part() {
         assert!(kc.stored_keys().unwrap().is_empty());
     }
 }
+
+/// CI (2026-12-07): gnome-keyring aborted under a burst of sessions (its upstream bug), and
+/// a call that had opened its session on the old daemon reached the restarted one: "The
+/// session wrapping the secret does not exist". Here the daemon is killed again and again
+/// while values are stored and read; every call must succeed, none may read a wrong value.
+///
+/// It runs only in a test session whose bus restarts the daemon unlocked (`cargo xtask
+/// test`'s, or /work/helpers-style ones with the same service file): elsewhere killing it
+/// would leave a locked keychain behind for the tests after this one.
+#[cfg(target_os = "linux")]
+#[test]
+fn calls_survive_the_secret_service_daemon_dying_under_them() {
+    use std::process::Command;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let restarts_unlocked = std::env::var_os("XDG_DATA_HOME")
+        .map(|d| std::path::Path::new(&d).join("dbus-1/services/org.freedesktop.secrets.service"))
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .is_some_and(|s| s.contains("--unlock"));
+    if !restarts_unlocked {
+        eprintln!("skipped: this session's bus would restart gnome-keyring locked");
+        return;
+    }
+    fn daemon_pid() -> Option<u32> {
+        let out = Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                "string:org.freedesktop.secrets",
+            ])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .last()?
+            .parse()
+            .ok()
+    }
+
+    let kc = keychain("daemon-restarts");
+    kc.probe().unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let killer = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut killed = Vec::new();
+            for _ in 0..6 {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                // The bus starts a new daemon on the next call; wait for it to own the name.
+                let Some(pid) = daemon_pid().filter(|p| !killed.contains(p)) else {
+                    continue;
+                };
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+                killed.push(pid);
+            }
+            done.store(true, Ordering::SeqCst);
+            killed
+        })
+    };
+    let mut calls = 0;
+    let mut round = 0u32;
+    while !done.load(Ordering::SeqCst) {
+        round += 1;
+        for key in [SecretKey::ConnectPassword, SecretKey::HashKey] {
+            let value = Sensitive::from(format!("{}-{round}", key.account()));
+            kc.store(key, &value)
+                .unwrap_or_else(|e| panic!("store in round {round}: {e}"));
+            let read = kc
+                .read(key)
+                .unwrap_or_else(|e| panic!("read in round {round}: {e}"))
+                .expect("a stored value reads back");
+            assert_eq!(read.expose(), value.expose(), "round {round}");
+            calls += 2;
+        }
+    }
+    let killed = killer.join().unwrap();
+    assert!(
+        killed.len() >= 3,
+        "the daemon was killed only {} times",
+        killed.len()
+    );
+    for key in [SecretKey::ConnectPassword, SecretKey::HashKey] {
+        kc.delete(key).unwrap();
+    }
+    eprintln!("{calls} calls over {} daemon restarts", killed.len());
+}
