@@ -2864,7 +2864,10 @@ export type RenewalOutcomeDto_Deserialize = {
 	buyer_name: string,
 	cycle_index: number,
 	renewal_date: string,
-	/**  `authorized`, `failed`, `unknown` (being confirmed), `blocked`, `already_recorded`. */
+	/**
+	 *  `authorized`, `failed`, `unknown` (being confirmed), `blocked`, `already_recorded`,
+	 *  `changed` (edited while the renewal was being decided; nothing sent), `not_attempted`.
+	 */
 	outcome: string,
 	late: boolean,
 	/**  "The renewal due on … ran 7 hours late because PayDesk was not running …". */
@@ -2879,7 +2882,10 @@ export type RenewalOutcomeDto_Serialize = {
 	buyer_name: string,
 	cycle_index: number,
 	renewal_date: string,
-	/**  `authorized`, `failed`, `unknown` (being confirmed), `blocked`, `already_recorded`. */
+	/**
+	 *  `authorized`, `failed`, `unknown` (being confirmed), `blocked`, `already_recorded`,
+	 *  `changed` (edited while the renewal was being decided; nothing sent), `not_attempted`.
+	 */
 	outcome: string,
 	late: boolean,
 	/**  "The renewal due on … ran 7 hours late because PayDesk was not running …". */

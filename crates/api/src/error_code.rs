@@ -590,6 +590,11 @@ error_codes! {
         "この回の継続決済は記録済みです（{state}）。二重には決済しません。",
         "This cycle is already recorded ({state}); it is never authorized twice.",
     },
+    /// The subscription was changed while its renewal was being decided; nothing was sent.
+    RenewalSubscriptionChanged = "renewal_subscription_changed" {
+        "この定期購入は決済の直前に変更されたため、この回は決済していません。変更後の内容で改めて判断します。",
+        "This subscription was changed just before the charge, so this cycle was not charged; it is decided again with the changes.",
+    },
     /// A journaled renewal vanished (a bug).
     RenewalLost = "renewal_lost" { internal },
     /// One of the shop's document details is too long.

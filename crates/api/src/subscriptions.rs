@@ -980,9 +980,16 @@ async fn renew_due(cx: &Context) -> Result<Vec<RenewalOutcomeDto>, AppError> {
     let due = due_renewals(&subs, now, &RULES);
     let mut outcomes = Vec::new();
     for d in due {
-        let Some(sub) = subs.iter().find(|s| s.id == d.subscription) else {
+        // Each renewal is decided on the subscription as it is now: the ones before it took
+        // seconds each at the gateway, and the shop may have edited, paused or moved this
+        // one meanwhile (the store refuses a copy changed even later, see `begin_renewal`).
+        let Some(sub) = cx.store().get_subscription(d.subscription)? else {
             continue;
         };
+        let Some(d) = due_renewals(std::slice::from_ref(&sub), now, &RULES).pop() else {
+            continue;
+        };
+        let sub = &sub;
         match renew(cx, sub, &d).await {
             Ok(o) => outcomes.push(o),
             Err(e) => {
@@ -1042,8 +1049,18 @@ async fn renew(
     }
     let client = settings::gateway(cx)?;
     let mode = settings::capture_mode_for_new(cx);
-    let (key, order_number) = match cx.store().begin_renewal(due, sub.amount, mode, now)? {
+    let (key, order_number) = match cx.store().begin_renewal(sub, due, mode, now)? {
         BeginRenewal::Started { key, order_number } => (key, order_number),
+        BeginRenewal::Changed => {
+            tracing::info!(
+                subscription = sub.id.0,
+                "renewal left to the next pass: the subscription changed"
+            );
+            outcome.outcome = "changed".into();
+            outcome.error = Some(AppError::of(ErrorCode::RenewalSubscriptionChanged).into());
+            mailing::nudge_subscriptions(cx);
+            return Ok(outcome);
+        }
         BeginRenewal::AlreadyRecorded(state) => {
             outcome.outcome = "already_recorded".into();
             outcome.error = Some(

@@ -410,6 +410,26 @@ impl NotRenewable {
 }
 
 impl Subscription {
+    /// Whether a renewal computed from `self` would charge `now` (the same subscription
+    /// read again) the same: the same card, amount, dates and cycle, still active and not
+    /// past its contract. A renewal decided on a copy the shop has since edited, paused or
+    /// moved must not be sent (the edit wins; the next pass decides on the new values). The
+    /// buyer's name and e-mail and the card's last read expiry do not change what is
+    /// charged.
+    pub fn charges_like(&self, now: &Subscription) -> bool {
+        self.id == now.id
+            && self.status == now.status
+            && self.next_renewal_date == now.next_renewal_date
+            && self.next_cycle_index == now.next_cycle_index
+            && self.amount == now.amount
+            && self.fees_to_be_advised == now.fees_to_be_advised
+            && self.cycle == now.cycle
+            && self.billing_day == now.billing_day
+            && self.contract_end == now.contract_end
+            && self.customer_id == now.customer_id
+            && self.customer_card_id == now.customer_card_id
+    }
+
     /// A subscription started by a first purchase: cycle 0 is the purchase (on its Japan
     /// date), cycle 1 the first renewal one cycle later, on the purchase's day of month.
     pub fn from_first_purchase(

@@ -307,7 +307,8 @@ pub struct RenewalOutcomeDto {
     pub buyer_name: String,
     pub cycle_index: u32,
     pub renewal_date: String,
-    /// `authorized`, `failed`, `unknown` (being confirmed), `blocked`, `already_recorded`.
+    /// `authorized`, `failed`, `unknown` (being confirmed), `blocked`, `already_recorded`,
+    /// `changed` (edited while the renewal was being decided; nothing sent), `not_attempted`.
     pub outcome: String,
     pub late: bool,
     /// "The renewal due on … ran 7 hours late because PayDesk was not running …".

@@ -585,6 +585,81 @@ async fn a_renewal_is_never_authorized_twice_for_one_cycle() {
     assert_eq!(h.processed_telegrams("020").await, 3);
 }
 
+/// Found by the end-to-end tests under load (2026-12-07): a renewal pass decided on its
+/// first copy of every due subscription, so one the shop moved to another date (or paused)
+/// while the renewals before it waited for the gateway was charged for its old date, and
+/// the shop's new date was overwritten. Each renewal is now decided on the subscription as
+/// it is when its turn comes.
+#[tokio::test]
+async fn a_subscription_edited_while_the_renewals_before_it_run_is_decided_on_the_edit() {
+    use api::dto::subscriptions::{SubscriptionInput, SubscriptionStatusCode};
+
+    let h = Harness::quiet("sub_edited_mid_pass").await;
+    let sim = h.embedded.simulator();
+    sim.set_time(jst(2030, 4, 1, 0, 1, 0));
+    let a = stored_card(&h, "CUST_A", "1235").await;
+    let b = stored_card(&h, "CUST_B", "1235").await;
+    let c = stored_card(&h, "CUST_C", "1235").await;
+    let report = import(
+        &h,
+        &format!(
+            "CUST_A,{a},甲 一郎,a@example.jp,1m,1200,2030-04-01\nCUST_B,{b},乙 二郎,b@example.jp,1m,1300,2030-04-01\nCUST_C,{c},丙 三郎,c@example.jp,1m,1400,2030-04-01\n"
+        ),
+    )
+    .await;
+    assert_eq!(report.imported, 3, "{:?}", report.errors);
+    let (id_b, id_c) = (
+        subscription_id(&h, "CUST_B").await,
+        subscription_id(&h, "CUST_C").await,
+    );
+
+    // The first renewal's authorization takes two seconds at the gateway; meanwhile the
+    // shop moves B to the 10th and pauses C.
+    h.control(
+        "POST",
+        "/control/faults",
+        json!({"telegram_kind": "020", "fault": {"latency_ms": 2000}, "times": 1}),
+    )
+    .await;
+    let desk = h.desk.clone();
+    let pass = tokio::spawn(async move { desk.run_due_renewals().await });
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let edit = |status, date: Option<&str>| SubscriptionInput {
+        status,
+        next_renewal_date: date.map(str::to_owned),
+        ..Default::default()
+    };
+    h.desk
+        .update_subscription(id_b, edit(None, Some("2030-04-10")))
+        .await
+        .unwrap();
+    h.desk
+        .update_subscription(id_c, edit(Some(SubscriptionStatusCode::Paused), None))
+        .await
+        .unwrap();
+    let run = pass.await.unwrap().unwrap();
+    keep(&run);
+
+    let charged: Vec<(i64, &str)> = run
+        .outcomes
+        .iter()
+        .map(|o| (o.subscription_id, o.outcome.as_str()))
+        .collect();
+    assert_eq!(charged.len(), 1, "{charged:?}");
+    assert_eq!(charged[0].1, "authorized", "{charged:?}");
+    assert_eq!(h.processed_telegrams("020").await, 1);
+    let moved = h.desk.get_subscription(id_b).await.unwrap();
+    keep(&moved);
+    assert_eq!(
+        moved.summary.next_renewal_date.as_deref(),
+        Some("2030-04-10")
+    );
+    assert!(moved.cycles.is_empty(), "{:?}", moved.cycles);
+    let paused = h.desk.get_subscription(id_c).await.unwrap();
+    assert_eq!(paused.summary.status, SubscriptionStatusCode::Paused);
+    assert!(paused.cycles.is_empty(), "{:?}", paused.cycles);
+}
+
 #[tokio::test]
 async fn blocked_renewals_are_not_attempted_and_say_why() {
     let h = Harness::quiet("sub_blocked").await;

@@ -5,14 +5,15 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use domain::history::Text;
 use domain::subscription::{
     CardState, CycleOutcome, CycleRecord, DueRenewal, FailedRenewalChoice, FailedRenewalChoiceKind,
-    ReminderKind, SubscriptionId, SubscriptionStatus, renewal_key, renewal_order_number,
+    ReminderKind, Subscription, SubscriptionId, SubscriptionStatus, renewal_key,
+    renewal_order_number,
 };
 use domain::{CaptureMode, OperationKey, OrderId, Yen};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 
 use super::mail_queue::MailId;
-use super::{date_column, date_text, not_found};
+use super::{SUB_COLUMNS, SUB_FROM, date_column, date_text, not_found, sub_row};
 use crate::{Error, Result, Store, decode, from_ms, from_ms_opt, ms};
 
 /// Where a renewal cycle stands.
@@ -125,6 +126,10 @@ pub enum BeginRenewal {
     },
     /// This cycle was recorded before (in this state): never send it again.
     AlreadyRecorded(CycleState),
+    /// The subscription was changed after the copy the renewal was decided on was read
+    /// (edited, paused, moved, its card replaced): nothing is journaled or sent; the next
+    /// pass decides on the subscription as it is.
+    Changed,
 }
 
 const CYCLE_COLUMNS: &str = "subscription_id, cycle_index, key, order_number, renewal_date, amount, \
@@ -164,11 +169,13 @@ impl Store {
     /// Journals a due renewal before the authorization is sent, in one transaction: the
     /// missed cycles are recorded (never charged), the cycle is written `pending` with its
     /// key, the subscription moves to its following date and its shown block is cleared. A
-    /// cycle recorded before is never started again.
+    /// cycle recorded before is never started again, and `due` is journaled only while the
+    /// subscription still charges like `sub`, the copy it was computed from: a renewal pass
+    /// takes seconds per renewal, and the shop may edit a subscription meanwhile.
     pub fn begin_renewal(
         &mut self,
+        sub: &Subscription,
         due: &DueRenewal,
-        amount: Yen,
         capture_mode: CaptureMode,
         now: DateTime<Utc>,
     ) -> Result<BeginRenewal> {
@@ -187,19 +194,22 @@ impl Store {
                 CycleState::from_code,
             )?));
         }
-        let next_index: Option<u32> = tx
+        let current = tx
             .query_row(
-                "SELECT next_cycle_index FROM subscriptions WHERE id = ?1",
+                &format!("SELECT {SUB_COLUMNS} FROM {SUB_FROM} WHERE s.id = ?1"),
                 [due.subscription.0],
-                |r| r.get(0),
+                sub_row,
             )
             .optional()?;
-        let Some(next_index) = next_index else {
+        let Some(current) = current else {
             return Err(not_found(due.subscription));
         };
-        if due.cycle_index < next_index {
+        if due.cycle_index < current.next_cycle_index {
             // Computed from a stale copy: this cycle was skipped or handled already.
             return Ok(BeginRenewal::AlreadyRecorded(CycleState::Missed));
+        }
+        if sub.id != due.subscription || !sub.charges_like(&current) {
+            return Ok(BeginRenewal::Changed);
         }
         let mut insert = tx.prepare(
             "INSERT INTO subscription_cycles (subscription_id, cycle_index, key, order_number,
@@ -213,7 +223,7 @@ impl Store {
                 renewal_key(due.subscription, m.cycle_index).0,
                 renewal_order_number(due.subscription, m.cycle_index),
                 date_text(m.renewal_date),
-                amount.0,
+                sub.amount.0,
                 capture_mode.code(),
                 CycleState::Missed.code(),
                 true,
@@ -228,7 +238,7 @@ impl Store {
             key.0,
             order_number,
             date_text(due.renewal_date),
-            amount.0,
+            sub.amount.0,
             capture_mode.code(),
             CycleState::Pending.code(),
             due.late,

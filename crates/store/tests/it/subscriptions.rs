@@ -86,7 +86,7 @@ fn tick(s: &mut Store, now: DateTime<Utc>) -> Vec<Ran> {
             continue;
         }
         let BeginRenewal::Started { key, order_number } =
-            ok(s.begin_renewal(&due, sub.amount, sub.capture_mode, now))
+            ok(s.begin_renewal(sub, &due, sub.capture_mode, now))
         else {
             panic!("a due cycle was already recorded");
         };
@@ -366,7 +366,7 @@ fn a_simulated_year_with_a_p010_failure_and_each_of_the_four_choices() {
         following_date: date(2024, 8, 31),
     };
     assert_eq!(
-        ok(s.begin_renewal(&stale, sub_d.amount, sub_d.capture_mode, now)),
+        ok(s.begin_renewal(&sub_d, &stale, sub_d.capture_mode, now)),
         BeginRenewal::AlreadyRecorded(CycleState::Failed)
     );
     assert!(ok(s.open_renewals()).is_empty());
@@ -389,6 +389,72 @@ fn a_simulated_year_with_a_p010_failure_and_each_of_the_four_choices() {
     assert_eq!(summary.failure_amount, Yen(4 * 3980));
 }
 
+/// Found by the end-to-end tests under load (2026-12-07): a renewal pass decided on its
+/// first copy of every due subscription, and one the shop moved to another date while the
+/// renewals before it ran was charged for its old date anyway, its new date overwritten.
+/// A renewal is journaled only while the subscription still charges like the copy it was
+/// computed from; whatever the shop changed stays as the shop left it.
+#[test]
+fn a_renewal_decided_on_a_copy_the_shop_changed_since_is_not_journaled() {
+    let (_dir, mut s) = store();
+    let now = at(date(2024, 5, 10), 60);
+    type Edit = fn(&mut Subscription);
+    let edits: [(&str, Edit); 3] = [
+        ("moved", |x| x.next_renewal_date = date(2024, 5, 20)),
+        ("paused", |x| x.status = SubscriptionStatus::Paused),
+        ("new amount", |x| x.amount = Yen(4980)),
+    ];
+    for (i, (what, edit)) in edits.into_iter().enumerate() {
+        let id = ok(s.insert_subscription(
+            &new_sub(
+                &format!("chg{i}"),
+                date(2024, 5, 10),
+                CardExpiry::new(2030, 1),
+            ),
+            None,
+            now,
+        ));
+        let copy = ok(s.get_subscription(id)).unwrap_or_else(|| panic!("{what}"));
+        let due = due_renewals(std::slice::from_ref(&copy), now, &RULES);
+        assert_eq!(due.len(), 1, "{what}");
+        let mut edited = copy.clone();
+        edit(&mut edited);
+        ok(s.update_subscription(&edited, now));
+
+        let begun = ok(s.begin_renewal(&copy, &due[0], CaptureMode::AuthorizeOnly, now));
+        assert_eq!(begun, BeginRenewal::Changed, "{what}");
+        assert!(ok(s.renewal_cycles(id)).is_empty(), "{what}: journaled");
+        let kept = ok(s.get_subscription(id)).unwrap_or_else(|| panic!("{what}"));
+        assert_eq!(kept, edited, "{what}: the shop's edit was not kept");
+
+        // Decided again on the subscription as it is now: the moved and the paused one are
+        // not due; the new amount is what gets journaled.
+        let again = due_renewals(std::slice::from_ref(&kept), now, &RULES);
+        if let Some(due) = again.first() {
+            let begun = ok(s.begin_renewal(&kept, due, CaptureMode::AuthorizeOnly, now));
+            assert!(matches!(begun, BeginRenewal::Started { .. }), "{what}");
+            let cycles = ok(s.renewal_cycles(id));
+            assert_eq!(cycles.len(), 1, "{what}");
+            assert_eq!(cycles[0].amount, Yen(4980), "{what}");
+        } else {
+            assert_ne!(what, "new amount");
+        }
+    }
+    // A buyer's new e-mail does not change what is charged: the renewal goes ahead.
+    let id = ok(s.insert_subscription(
+        &new_sub("mail", date(2024, 5, 10), CardExpiry::new(2030, 1)),
+        None,
+        now,
+    ));
+    let copy = ok(s.get_subscription(id)).unwrap_or_else(|| panic!("mail"));
+    let due = due_renewals(std::slice::from_ref(&copy), now, &RULES);
+    let mut edited = copy.clone();
+    edited.buyer_email = Some("new@example.jp".into());
+    ok(s.update_subscription(&edited, now));
+    let begun = ok(s.begin_renewal(&copy, &due[0], CaptureMode::AuthorizeOnly, now));
+    assert!(matches!(begun, BeginRenewal::Started { .. }));
+}
+
 #[test]
 fn catch_up_records_missed_cycles_and_a_late_renewal() {
     let (_dir, mut s) = store();
@@ -402,7 +468,7 @@ fn catch_up_records_missed_cycles_and_a_late_renewal() {
     let subs = ok(s.due_subscriptions(japan_date(now)));
     let due = due_renewals(&subs, now, &RULES);
     assert_eq!(due.len(), 1);
-    let started = ok(s.begin_renewal(&due[0], Yen(3980), CaptureMode::AuthorizeOnly, now));
+    let started = ok(s.begin_renewal(&subs[0], &due[0], CaptureMode::AuthorizeOnly, now));
     assert!(matches!(started, BeginRenewal::Started { .. }));
     let cycles = ok(s.renewal_cycles(id));
     let states: Vec<(u32, CycleState, bool)> = cycles
