@@ -8,6 +8,13 @@ describe("the place a new window opens on", () => {
     expect(routeFromPlace(placeJson(route))).toEqual(route);
   });
 
+  it("reopens every screen, Sales and the setup guide too", () => {
+    for (const screen of ["home", "orders", "bulkCapture", "subscriptions", "sales", "settings", "guide"] as const) {
+      const route = { screen, list: initialState(), orderId: null };
+      expect(routeFromPlace(placeJson(route))).toEqual(route);
+    }
+  });
+
   it("opens Home for nothing, bad JSON or an unknown screen", () => {
     expect(routeFromPlace(null)).toBeNull();
     expect(routeFromPlace("{")).toBeNull();

@@ -4,10 +4,12 @@
 // followed, from `window.__PAYDESK_START__` before its first frame: it paints that screen
 // first, with no jump from Home.
 import { initialState, type ListState } from "./orderQuery";
-import type { Route, Screen } from "./nav";
+import { screens, type Route, type Screen } from "./nav";
 import type { NotificationPlace } from "./subscriptions";
 
-const SCREENS: readonly Screen[] = ["home", "orders", "bulkCapture", "subscriptions", "settings", "guide"];
+// Every screen of the sidebar, and the setup guide (a list written out here once left Sales
+// out, so a window closed on Sales opened on Home).
+const SCREENS: readonly Screen[] = [...screens.map((s) => s.id), "guide"];
 
 /** What the shell hands a new window (see `window::create`). */
 export interface StartState {
