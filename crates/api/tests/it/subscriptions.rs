@@ -66,6 +66,22 @@ async fn import(h: &Harness, rows: &str) -> SubscriptionImportReport {
     report
 }
 
+/// Registers a stored card (valid until `expiry`, `MMYY`) at the simulator for each buyer
+/// and imports their subscriptions, each `(customer_id, name, cycle, amount, next renewal
+/// date)` with the e-mail `<customer_id without CUST_>@example.jp`; every row must import.
+async fn subscribe(h: &Harness, expiry: &str, buyers: &[(&str, &str, &str, i64, &str)]) {
+    let mut rows = String::new();
+    for (customer, name, cycle, amount, next) in buyers {
+        let card = stored_card(h, customer, expiry).await;
+        let mail = customer.trim_start_matches("CUST_").to_lowercase();
+        rows.push_str(&format!(
+            "{customer},{card},{name},{mail}@example.jp,{cycle},{amount},{next}\n"
+        ));
+    }
+    let report = import(h, &rows).await;
+    assert_eq!(report.imported as usize, buyers.len(), "{:?}", report.errors);
+}
+
 async fn subscription_id(h: &Harness, customer: &str) -> i64 {
     let page = h
         .desk
@@ -434,16 +450,15 @@ async fn catch_up_after_being_off_runs_the_latest_cycle_late_and_says_which_were
     let h = Harness::quiet("sub_catch_up").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 3, 1, 10, 0, 0));
-    let weekly = stored_card(&h, "CUST_W", "1235").await;
-    let monthly = stored_card(&h, "CUST_M", "1235").await;
-    let report = import(
+    subscribe(
         &h,
-        &format!(
-            "CUST_W,{weekly},週次 太郎,w@example.jp,1w,800,2030-03-02\nCUST_M,{monthly},月次 次郎,m@example.jp,1m,3000,2030-03-05\n"
-        ),
+        "1235",
+        &[
+            ("CUST_W", "週次 太郎", "1w", 800, "2030-03-02"),
+            ("CUST_M", "月次 次郎", "1m", 3000, "2030-03-05"),
+        ],
     )
     .await;
-    assert_eq!(report.imported, 2, "{:?}", report.errors);
     // PayDesk is off for almost three weeks, then starts: the scheduler catches up at once.
     sim.set_time(jst(2030, 3, 20, 8, 0, 0));
     tokio::spawn(h.desk.clone().run_subscriptions());
@@ -505,17 +520,16 @@ async fn a_renewal_is_never_authorized_twice_for_one_cycle() {
     let h = Harness::quiet("sub_never_twice").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 4, 1, 0, 1, 0));
-    let a = stored_card(&h, "CUST_A", "1235").await;
-    let b = stored_card(&h, "CUST_B", "1235").await;
-    let c = stored_card(&h, "CUST_C", "1235").await;
-    let report = import(
+    subscribe(
         &h,
-        &format!(
-            "CUST_A,{a},甲 一郎,a@example.jp,1m,1200,2030-04-01\nCUST_B,{b},乙 二郎,b@example.jp,1m,1300,2030-04-02\nCUST_C,{c},丙 三郎,c@example.jp,1m,1400,2030-04-03\n"
-        ),
+        "1235",
+        &[
+            ("CUST_A", "甲 一郎", "1m", 1200, "2030-04-01"),
+            ("CUST_B", "乙 二郎", "1m", 1300, "2030-04-02"),
+            ("CUST_C", "丙 三郎", "1m", 1400, "2030-04-03"),
+        ],
     )
     .await;
-    assert_eq!(report.imported, 3, "{:?}", report.errors);
 
     // The gateway authorizes, then the connection drops before the answer.
     h.control(
@@ -597,17 +611,16 @@ async fn a_subscription_edited_while_the_renewals_before_it_run_is_decided_on_th
     let h = Harness::quiet("sub_edited_mid_pass").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 4, 1, 0, 1, 0));
-    let a = stored_card(&h, "CUST_A", "1235").await;
-    let b = stored_card(&h, "CUST_B", "1235").await;
-    let c = stored_card(&h, "CUST_C", "1235").await;
-    let report = import(
+    subscribe(
         &h,
-        &format!(
-            "CUST_A,{a},甲 一郎,a@example.jp,1m,1200,2030-04-01\nCUST_B,{b},乙 二郎,b@example.jp,1m,1300,2030-04-01\nCUST_C,{c},丙 三郎,c@example.jp,1m,1400,2030-04-01\n"
-        ),
+        "1235",
+        &[
+            ("CUST_A", "甲 一郎", "1m", 1200, "2030-04-01"),
+            ("CUST_B", "乙 二郎", "1m", 1300, "2030-04-01"),
+            ("CUST_C", "丙 三郎", "1m", 1400, "2030-04-01"),
+        ],
     )
     .await;
-    assert_eq!(report.imported, 3, "{:?}", report.errors);
     let (id_b, id_c) = (
         subscription_id(&h, "CUST_B").await,
         subscription_id(&h, "CUST_C").await,
@@ -665,11 +678,13 @@ async fn blocked_renewals_are_not_attempted_and_say_why() {
     let h = Harness::quiet("sub_blocked").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 6, 1, 0, 1, 0));
-    let a = stored_card(&h, "CUST_F", "1235").await;
-    let b = stored_card(&h, "CUST_R", "1235").await;
-    import(
+    subscribe(
         &h,
-        &format!("CUST_F,{a},手数料 別途,f@example.jp,1m,2000,2030-06-01\nCUST_R,{b},範囲 外,r@example.jp,1m,2000,2030-06-01\n"),
+        "1235",
+        &[
+            ("CUST_F", "手数料 別途", "1m", 2000, "2030-06-01"),
+            ("CUST_R", "範囲 外", "1m", 2000, "2030-06-01"),
+        ],
     )
     .await;
     let f = subscription_id(&h, "CUST_F").await;
@@ -833,11 +848,13 @@ async fn failed_renewal_notifications_can_be_turned_off() {
     let h = Harness::quiet("sub_notify_prefs").await;
     let sim = h.embedded.simulator();
     sim.set_time(jst(2030, 8, 1, 0, 1, 0));
-    let a = stored_card(&h, "CUST_N1", "0130").await;
-    let b = stored_card(&h, "CUST_N2", "0130").await;
-    import(
+    subscribe(
         &h,
-        &format!("CUST_N1,{a},通知 一,n1@example.jp,1m,1000,2030-08-01\nCUST_N2,{b},通知 二,n2@example.jp,1m,1000,2030-08-02\n"),
+        "0130",
+        &[
+            ("CUST_N1", "通知 一", "1m", 1000, "2030-08-01"),
+            ("CUST_N2", "通知 二", "1m", 1000, "2030-08-02"),
+        ],
     )
     .await;
     let mut prefs = h.desk.notification_preferences().await.unwrap();
