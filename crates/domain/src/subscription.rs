@@ -411,8 +411,8 @@ impl NotRenewable {
 
 impl Subscription {
     /// Whether a renewal computed from `self` would charge `now` (the same subscription
-    /// read again) the same: the same card, amount, dates and cycle, still active and not
-    /// past its contract. A renewal decided on a copy the shop has since edited, paused or
+    /// read again) the same: the same status, card, amount, fees flag, date, cycle and
+    /// contract end. A renewal decided on a copy the shop has since edited, paused or
     /// moved must not be sent (the edit wins; the next pass decides on the new values). The
     /// buyer's name and e-mail and the card's last read expiry do not change what is
     /// charged.

@@ -79,7 +79,12 @@ async fn subscribe(h: &Harness, expiry: &str, buyers: &[(&str, &str, &str, i64, 
         ));
     }
     let report = import(h, &rows).await;
-    assert_eq!(report.imported as usize, buyers.len(), "{:?}", report.errors);
+    assert_eq!(
+        report.imported as usize,
+        buyers.len(),
+        "{:?}",
+        report.errors
+    );
 }
 
 async fn subscription_id(h: &Harness, customer: &str) -> i64 {

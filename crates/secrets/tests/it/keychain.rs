@@ -295,9 +295,9 @@ fn keychain_copies_every_entry_to_another_namespace_and_purges_every_part() {
 /// session wrapping the secret does not exist". Here the daemon is killed again and again
 /// while values are stored and read; every call must succeed, none may read a wrong value.
 ///
-/// It runs only in a test session whose bus restarts the daemon unlocked (`cargo xtask
-/// test`'s, or /work/helpers-style ones with the same service file): elsewhere killing it
-/// would leave a locked keychain behind for the tests after this one.
+/// It runs only in a test session whose bus restarts the daemon unlocked (the service file
+/// `cargo xtask test` writes into the session's `XDG_DATA_HOME`): elsewhere killing it would
+/// leave a locked keychain behind for the tests after this one.
 #[cfg(target_os = "linux")]
 #[test]
 fn calls_survive_the_secret_service_daemon_dying_under_them() {
