@@ -33,8 +33,39 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
     let s = Session::start_demo().await.waiting(WAIT);
     s.wait_css(&css("demo-banner")).await;
 
-    // Settings: a mistyped registration number is refused and explained.
+    // Settings opens with the shop's saved settings in its form from the form's first
+    // frame. It was drawn with the defaults first: a save there wrote them over the shop's
+    // settings, and when the saved ones landed, the demo's simulator fields pushed the
+    // sections below down, so the click on their save button below landed elsewhere.
+    s.client
+        .execute(
+            "window.__firstSettingsForm = null;
+             const watch = new MutationObserver(() => {
+               if (!document.querySelector(\"[data-testid='settings-save']\")) return;
+               window.__firstSettingsForm = {
+                 simulatorFields: document.querySelector(\"[data-testid='settings-custom-url']\") !== null,
+                 shopName: document.querySelector(\"[data-testid='settings-shop-name']\").value,
+               };
+               watch.disconnect();
+             });
+             watch.observe(document.body, { childList: true, subtree: true });",
+            vec![],
+        )
+        .await
+        .unwrap();
     s.click("nav-settings").await;
+    s.wait_css(&css("settings-save")).await;
+    let first = s
+        .client
+        .execute("return window.__firstSettingsForm", vec![])
+        .await
+        .unwrap();
+    assert_eq!(first["simulatorFields"], true, "{first}");
+    let saved = s.invoke("get_settings", serde_json::json!({})).await;
+    let saved_name = saved["shop_name"].as_str().unwrap_or("");
+    assert_eq!(first["shopName"], saved_name, "{first}");
+
+    // Settings: a mistyped registration number is refused and explained.
     // The section's boxes are there once the saved details are in them.
     s.wait_css("[data-testid='shop-docs'][data-loaded='true']")
         .await;
