@@ -37,29 +37,15 @@ async fn issue20_an_invoice_is_issued_from_the_order_detail_and_reissued() {
     // frame. It was drawn with the defaults first: a save there wrote them over the shop's
     // settings, and when the saved ones landed, the demo's simulator fields pushed the
     // sections below down, so the click on their save button below landed elsewhere.
-    s.client
-        .execute(
-            "window.__firstSettingsForm = null;
-             const watch = new MutationObserver(() => {
-               if (!document.querySelector(\"[data-testid='settings-save']\")) return;
-               window.__firstSettingsForm = {
-                 simulatorFields: document.querySelector(\"[data-testid='settings-custom-url']\") !== null,
-                 shopName: document.querySelector(\"[data-testid='settings-shop-name']\").value,
-               };
-               watch.disconnect();
-             });
-             watch.observe(document.body, { childList: true, subtree: true });",
-            vec![],
-        )
-        .await
-        .unwrap();
+    s.watch_first_sight(
+        "settings form",
+        &css("settings-save"),
+        "({ simulatorFields: document.querySelector(\"[data-testid='settings-custom-url']\") !== null,
+            shopName: document.querySelector(\"[data-testid='settings-shop-name']\").value })",
+    )
+    .await;
     s.click("nav-settings").await;
-    s.wait_css(&css("settings-save")).await;
-    let first = s
-        .client
-        .execute("return window.__firstSettingsForm", vec![])
-        .await
-        .unwrap();
+    let first = s.first_sight("settings form").await;
     assert_eq!(first["simulatorFields"], true, "{first}");
     let saved = s.invoke("get_settings", serde_json::json!({})).await;
     let saved_name = saved["shop_name"].as_str().unwrap_or("");

@@ -504,3 +504,89 @@ async fn issue15_connection_tests_test_the_values_on_screen() {
     assert_eq!(saved["complete"], false, "{saved}");
     s.end().await;
 }
+
+/// Each settings form takes input only once the shop's saved values are in it (found in
+/// review): drawn with empty boxes first, a save there wrote the empty boxes over the saved
+/// values, and whatever was typed was overwritten when they landed. At the first frame each
+/// form shows, its save button is locked or its box already holds the saved value.
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_forms_take_input_only_once_the_saved_values_are_in_them() {
+    let s = Session::start_demo().await.waiting(WAIT);
+    s.wait_css(&css("demo-banner")).await;
+
+    // Saved values the empty boxes cannot be mistaken for (the demo leaves these empty).
+    let mut accounting = s.invoke("accounting_settings", json!({})).await;
+    accounting["receivable"] = json!("売掛金(確認)");
+    let accounting = s
+        .invoke("save_accounting_settings", json!({ "input": accounting }))
+        .await;
+    let mut mapping = s.invoke("statement_mapping", json!({})).await;
+    mapping["date_column"] = json!("取引日");
+    let mapping = s
+        .invoke("save_statement_mapping", json!({ "input": mapping }))
+        .await;
+    let smtp = s
+        .invoke(
+            "save_smtp_settings",
+            json!({ "input": { "host": "smtp.invalid", "port": 587 } }),
+        )
+        .await;
+    let order_mail = s
+        .invoke(
+            "mail_text",
+            json!({ "kind": "shipping_notice", "language": "ja" }),
+        )
+        .await;
+
+    // (the form, its save button, one of its boxes, the value saved for that box)
+    let accounting = (
+        "accounting",
+        "accounting-save",
+        "accounting-receivable",
+        &accounting["receivable"],
+    );
+    let order_mail = (
+        "order mail",
+        "omail-template-save",
+        "omail-template-subject",
+        &order_mail["subject"],
+    );
+    let smtp = ("SMTP", "smtp-save", "smtp-host", &smtp["host"]);
+    let mapping = (
+        "statement mapping",
+        "mapping-save",
+        "mapping-date",
+        &mapping["date_column"],
+    );
+    // Each (form, the clicks that show it): the Settings screen shows two.
+    let screens = [
+        (&[accounting, order_mail][..], &["nav-settings"][..]),
+        (&[smtp], &["nav-subscriptions", "subs-tab-settings"]),
+        (&[mapping], &["nav-sales"]),
+    ];
+    for (forms, clicks) in screens {
+        for (name, save, input, saved) in forms {
+            // Else the check below could not tell a form drawn empty from one drawn filled.
+            assert!(
+                saved.as_str().is_some_and(|v| !v.is_empty()),
+                "{name}: {saved}"
+            );
+            let probe = format!(
+                "({{ locked: el.disabled, value: document.querySelector({:?}).value }})",
+                css(input)
+            );
+            s.watch_first_sight(name, &css(save), &probe).await;
+        }
+        for click in clicks {
+            s.click(click).await;
+        }
+        for (name, _, _, saved) in forms {
+            let first = s.first_sight(name).await;
+            assert!(
+                first["locked"] == true || first["value"] == **saved,
+                "{name}: usable before its saved value was in it: {first}"
+            );
+        }
+    }
+    s.end().await;
+}

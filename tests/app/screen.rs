@@ -171,6 +171,49 @@ impl Session {
         );
     }
 
+    /// Starts watching for the first frame in which `selector` is on screen, and records
+    /// then what `probe` (a JavaScript expression over the element `el`) says: what a shop
+    /// owner could act on at that very moment. Read it with [`Session::first_sight`].
+    pub async fn watch_first_sight(&self, name: &str, selector: &str, probe: &str) {
+        self.client
+            .execute(
+                &format!(
+                    "const [name, selector] = arguments;
+                     window.__firstSight = window.__firstSight || {{}};
+                     delete window.__firstSight[name];
+                     const record = () => {{
+                       const el = document.querySelector(selector);
+                       if (!el) return false;
+                       window.__firstSight[name] = {probe};
+                       return true;
+                     }};
+                     if (!record()) {{
+                       const watch = new MutationObserver(() => {{ if (record()) watch.disconnect(); }});
+                       watch.observe(document.body, {{ childList: true, subtree: true }});
+                     }}"
+                ),
+                vec![json!(name), json!(selector)],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// What [`Session::watch_first_sight`]'s probe said, once its element has shown.
+    pub async fn first_sight(&self, name: &str) -> Value {
+        self.until(&format!("{name} never showed"), self.wait, async || {
+            let seen = self
+                .client
+                .execute(
+                    "return (window.__firstSight || {})[arguments[0]] ?? null",
+                    vec![json!(name)],
+                )
+                .await
+                .ok()?;
+            (!seen.is_null()).then_some(seen)
+        })
+        .await
+    }
+
     /// Clicks the element with this `data-testid`.
     pub async fn click(&self, testid: &str) {
         self.click_css(&css(testid)).await;
