@@ -217,6 +217,12 @@ impl Session {
     /// Clicks the element with this `data-testid`.
     pub async fn click(&self, testid: &str) {
         self.click_css(&css(testid)).await;
+        // A sidebar button has done its work once its screen shows: each screen's code is
+        // fetched when it is first opened, so the screen may come a moment after the click.
+        if let Some(screen) = testid.strip_prefix("nav-") {
+            self.wait_css(&format!("main[data-testid='screen-{screen}']"))
+                .await;
+        }
     }
 
     /// Clicks the first element matching `selector`, finding it again if the screen
