@@ -8,6 +8,10 @@
 //! the work ran) out of the process (crate `memory`; Linux: WebKitGTK, glibc, the kernel;
 //! the cache everywhere). The tray needs none of it; a new window starts, reads and
 //! allocates again, and work maps the code it runs again from the OS's file cache.
+//!
+//! With a window open, the same is done once after its first screen has settled: the
+//! start-up's code (migrations, the settlement, the page's first load) and heap are not
+//! needed again, and what the open window uses is mapped back as it runs.
 
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Mutex, OnceLock};
@@ -20,11 +24,19 @@ use tauri::{AppHandle, Manager};
 /// come close together. A trim costs a few milliseconds of one core, not more often.
 const QUIET: Duration = Duration::from_secs(2);
 
-static SIGNAL: OnceLock<Mutex<Sender<()>>> = OnceLock::new();
+/// What woke the thread: a window gone (or work done without one), or a window's first
+/// screen shown.
+#[derive(Clone, Copy, PartialEq)]
+enum Signal {
+    NoWindow,
+    FirstScreen,
+}
+
+static SIGNAL: OnceLock<Mutex<Sender<Signal>>> = OnceLock::new();
 
 /// Starts the thread that gives memory back (once, from `setup`).
 pub fn start(app: &AppHandle) {
-    let (tx, rx) = mpsc::channel::<()>();
+    let (tx, rx) = mpsc::channel::<Signal>();
     if SIGNAL.set(Mutex::new(tx)).is_err() {
         return;
     }
@@ -32,17 +44,20 @@ pub fn start(app: &AppHandle) {
     std::thread::Builder::new()
         .name("hidden-memory".into())
         .spawn(move || {
-            while rx.recv().is_ok() {
+            while let Ok(first) = rx.recv() {
                 // Wait for a quiet moment: each new signal starts the wait again.
+                let mut first_screen = first == Signal::FirstScreen;
                 loop {
                     match rx.recv_timeout(QUIET) {
-                        Ok(()) => continue,
+                        Ok(signal) => first_screen |= signal == Signal::FirstScreen,
                         Err(RecvTimeoutError::Timeout) => break,
                         Err(RecvTimeoutError::Disconnected) => return,
                     }
                 }
                 if app.get_webview_window(crate::window::MAIN).is_none() {
                     give_back(&app);
+                } else if first_screen {
+                    give_back_start_up();
                 }
             }
         })
@@ -51,8 +66,18 @@ pub fn start(app: &AppHandle) {
 
 /// The window was destroyed: once things are quiet, give back what it left.
 pub fn window_closed() {
+    send(Signal::NoWindow);
+}
+
+/// A window's first screen showed (at start or opened from the tray): once things are
+/// quiet, give back what getting there left.
+pub fn first_screen_shown() {
+    send(Signal::FirstScreen);
+}
+
+fn send(signal: Signal) {
     if let Some(tx) = SIGNAL.get() {
-        let _ = tx.lock().unwrap_or_else(|p| p.into_inner()).send(());
+        let _ = tx.lock().unwrap_or_else(|p| p.into_inner()).send(signal);
     }
 }
 
@@ -62,6 +87,22 @@ pub fn after_work(app: &AppHandle) {
     if app.get_webview_window(crate::window::MAIN).is_none() {
         window_closed();
     }
+}
+
+/// With the window open: the heap's free pages and the clean file pages only (WebKit's
+/// processes and the database's cache serve the window).
+fn give_back_start_up() {
+    let before = memory::resident();
+    let trimmed = memory::trim_heap();
+    let file_kib_released = memory::release_clean_file_pages();
+    let after = memory::resident();
+    log_given_back(
+        "memory given back (first screen settled)",
+        trimmed,
+        file_kib_released,
+        before,
+        after,
+    );
 }
 
 fn give_back(app: &AppHandle) {
@@ -90,6 +131,22 @@ fn give_back(app: &AppHandle) {
     // Last: the code that ran just now is among the pages it lets go of.
     let file_kib_released = memory::release_clean_file_pages();
     let after = memory::resident();
+    log_given_back(
+        "memory given back (no window)",
+        trimmed,
+        file_kib_released,
+        before,
+        after,
+    );
+}
+
+fn log_given_back(
+    what: &str,
+    trimmed: bool,
+    file_kib_released: u64,
+    before: Option<memory::Resident>,
+    after: Option<memory::Resident>,
+) {
     match (before, after) {
         (Some(before), Some(after)) => tracing::info!(
             trimmed,
@@ -99,8 +156,8 @@ fn give_back(app: &AppHandle) {
             file_kib_after = after.file_kib,
             file_kib_released,
             resident_kib_after = after.total_kib(),
-            "memory given back (no window)"
+            "{what}"
         ),
-        _ => tracing::info!(trimmed, file_kib_released, "memory given back (no window)"),
+        _ => tracing::info!(trimmed, file_kib_released, "{what}"),
     }
 }

@@ -366,6 +366,7 @@ pub(crate) fn report_first_paint() {
 }
 
 pub(crate) fn report_first_screen() {
+    hidden::first_screen_shown();
     // A window made from the tray: how long its first screen took since it was asked for.
     if let Some(asked) = window::take_asked() {
         let ms = asked.elapsed().as_millis();

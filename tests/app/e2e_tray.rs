@@ -299,3 +299,40 @@ async fn without_webdriver_closing_ends_all_of_webkit_and_opening_brings_it_back
     let _ = app.wait().await;
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// With the window open, once its first screen has settled the app gives back what
+/// starting left (the heap's free pages, the clean pages of the code that ran), and the
+/// window goes on working: the code it runs next is mapped again as it runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_the_window_open_the_start_ups_memory_is_given_back_and_the_window_works_on() {
+    let s = Session::start_demo().await.waiting(WAIT);
+    s.wait_css(&css("demo-banner")).await;
+    s.wait_css("main[data-testid='screen-home']").await;
+    let log = s.data_dir.join("logs/paydesk.log");
+    let given_back = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.contains("memory given back (first screen settled)"))
+            .map(str::to_owned)
+    };
+    eventually(
+        "nothing was given back after the first screen",
+        WAIT,
+        || given_back().is_some(),
+    )
+    .await;
+    let line = given_back().unwrap();
+    let released: u64 = line
+        .split("file_kib_released=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(released > 0, "{line}");
+
+    s.click("nav-orders").await;
+    s.open_first_order().await;
+    s.wait_css(&css("detail-back")).await;
+    s.end().await;
+}
