@@ -92,16 +92,9 @@ pub fn after_work(app: &AppHandle) {
 /// With the window open: the heap's free pages and the clean file pages only (WebKit's
 /// processes and the database's cache serve the window).
 fn give_back_start_up() {
-    let before = memory::resident();
-    let trimmed = memory::trim_heap();
-    let file_kib_released = memory::release_clean_file_pages();
-    let after = memory::resident();
-    log_given_back(
+    trim_and_release(
         "memory given back (first screen settled)",
-        trimmed,
-        file_kib_released,
-        before,
-        after,
+        memory::resident(),
     );
 }
 
@@ -127,26 +120,15 @@ fn give_back(app: &AppHandle) {
     if let Some(desk) = app.try_state::<api::Desk>() {
         desk.shrink_memory();
     }
-    let trimmed = memory::trim_heap();
-    // Last: the code that ran just now is among the pages it lets go of.
-    let file_kib_released = memory::release_clean_file_pages();
-    let after = memory::resident();
-    log_given_back(
-        "memory given back (no window)",
-        trimmed,
-        file_kib_released,
-        before,
-        after,
-    );
+    trim_and_release("memory given back (no window)", before);
 }
 
-fn log_given_back(
-    what: &str,
-    trimmed: bool,
-    file_kib_released: u64,
-    before: Option<memory::Resident>,
-    after: Option<memory::Resident>,
-) {
+/// Returns the heap's free pages, then (last: the code that ran just now is among them)
+/// the clean file pages, and logs what was given back since `before`.
+fn trim_and_release(what: &str, before: Option<memory::Resident>) {
+    let trimmed = memory::trim_heap();
+    let file_kib_released = memory::release_clean_file_pages();
+    let after = memory::resident();
     match (before, after) {
         (Some(before), Some(after)) => tracing::info!(
             trimmed,
