@@ -308,10 +308,7 @@ pub(crate) fn start_secret_service() -> Result {
 /// An Xvfb display with 24-bit colour; returns the child and its DISPLAY value.
 fn start_xvfb() -> Result<(Child, String)> {
     let n = (90..200)
-        .find(|n| {
-            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        })
+        .find(|&n| display_free(n))
         .ok_or("no free X display number")?;
     let display = format!(":{n}");
     let child = Command::new("Xvfb")
@@ -329,6 +326,30 @@ fn start_xvfb() -> Result<(Child, String)> {
     let socket = format!("/tmp/.X11-unix/X{n}");
     wait_for("Xvfb", || Path::new(&socket).exists())?;
     Ok((child, display))
+}
+
+/// Whether display `n` is free: no X server's lock, or the lock of a server that ended
+/// without removing it (killed: the PID in the lock runs no more), whose lock and socket
+/// are then removed, so the socket seen next is the new server's.
+fn display_free(n: u32) -> bool {
+    display_free_in(Path::new("/tmp"), n)
+}
+
+fn display_free_in(tmp: &Path, n: u32) -> bool {
+    let lock = tmp.join(format!(".X{n}-lock"));
+    let socket = tmp.join(format!(".X11-unix/X{n}"));
+    let Ok(holder) = std::fs::read_to_string(&lock) else {
+        return !socket.exists();
+    };
+    let running = holder
+        .trim()
+        .parse::<u32>()
+        .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+    if running || std::fs::remove_file(&lock).is_err() {
+        return false;
+    }
+    let _ = std::fs::remove_file(&socket);
+    !socket.exists()
 }
 
 /// Polls a condition for up to 20 s (start-up of a daemon we launched).
@@ -421,4 +442,35 @@ fn codegen() -> Result {
             "bindings",
         ])
         .env("UPDATE_BINDINGS", "1"))
+}
+
+// Xvfb and `/proc`: Linux only (the cross tests run xtask's tests under Wine too).
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// A display whose X server was killed (found when leftover locks of killed servers
+    /// filled the whole range and `cargo xtask test` found no display): free again.
+    #[test]
+    fn a_display_left_by_a_killed_server_is_free_and_one_in_use_is_not() {
+        let tmp = tempdir("xtask-display").unwrap();
+        std::fs::create_dir_all(tmp.join(".X11-unix")).unwrap();
+        let lock_and_socket = |n: u32, pid: u32| {
+            std::fs::write(tmp.join(format!(".X{n}-lock")), format!("{pid:>10}\n")).unwrap();
+            std::fs::write(tmp.join(format!(".X11-unix/X{n}")), "").unwrap();
+        };
+        // No process runs with the largest PID Linux can give.
+        lock_and_socket(1, 4_194_304);
+        lock_and_socket(2, std::process::id());
+        assert!(display_free_in(&tmp, 1));
+        assert!(!tmp.join(".X1-lock").exists() && !tmp.join(".X11-unix/X1").exists());
+        assert!(!display_free_in(&tmp, 2), "this process holds it");
+        assert!(display_free_in(&tmp, 3), "nothing there");
+        std::fs::write(tmp.join(".X11-unix/X4"), "").unwrap();
+        assert!(
+            !display_free_in(&tmp, 4),
+            "a socket without a lock: someone's"
+        );
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
 }
