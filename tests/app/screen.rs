@@ -226,8 +226,11 @@ impl Session {
     }
 
     /// Clicks the first element matching `selector`, finding it again if the screen
-    /// re-rendered between the lookup and the click.
+    /// re-rendered between the lookup and the click. Clicks once nothing on screen is
+    /// moving: a click aimed while a bar slides in lands where the element was (a row's
+    /// check box under a filter bar still sliding in was never ticked).
     pub async fn click_css(&self, selector: &str) {
+        self.until_still().await;
         let deadline = std::time::Instant::now() + self.wait;
         loop {
             match self.wait_css(selector).await.click().await {
@@ -236,6 +239,23 @@ impl Session {
                 Err(e) => panic!("cannot click {selector}: {e}"),
             }
         }
+    }
+
+    /// Waits (at most 2 s: a screen may animate for good) until no animation runs.
+    async fn until_still(&self) {
+        let _ = self
+            .client
+            .execute_async(
+                "const done = arguments[0];
+                 const until = Date.now() + 2000;
+                 const look = () => {
+                   const moving = document.getAnimations().some((a) => a.playState === 'running');
+                   if (!moving || Date.now() > until) done(true); else requestAnimationFrame(look);
+                 };
+                 look();",
+                vec![],
+            )
+            .await;
     }
 
     /// The text of the first element matching `selector`, read again if the screen
