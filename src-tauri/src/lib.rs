@@ -84,6 +84,10 @@ impl api::EventSink for WindowEvents {
 /// or `None` to start the window.
 pub fn run_cli(args: &[String]) -> Option<i32> {
     let word = args.get(1)?;
+    #[cfg(feature = "demo")]
+    if word == "demo-servers" {
+        return Some(serve_demo_apart(&args[2..]));
+    }
     if !cli::is_cli_command(word) {
         return None;
     }
@@ -113,9 +117,32 @@ fn is_help(args: &[String]) -> bool {
 /// a release build has none (`cargo xtask tidy` checks its dependency graph).
 pub fn demo_servers() -> Option<Arc<dyn api::DemoServers>> {
     #[cfg(feature = "demo")]
-    return Some(demo::servers());
+    return Some(match std::env::var_os("PAYDESK_DEMO_SERVERS") {
+        // The benchmark's demo: its servers run apart (`paydesk demo-servers`), so the
+        // app's memory is PayDesk's own (issue 22); the value names their file.
+        Some(file) => demo::servers_apart(file.into()),
+        None => demo::servers(),
+    });
     #[cfg(not(feature = "demo"))]
     None
+}
+
+/// `paydesk demo-servers DIR` (builds with the demo): the demo's simulator and relay in a
+/// process of their own, published in `DIR/demo-servers.json` for a desk started with
+/// `PAYDESK_DEMO_SERVERS` naming that file; serves until the process ends.
+#[cfg(feature = "demo")]
+fn serve_demo_apart(args: &[String]) -> i32 {
+    let [dir] = args else {
+        eprintln!("usage: paydesk demo-servers DIR");
+        return cli::EXIT_USAGE;
+    };
+    match tauri::async_runtime::block_on(demo::serve_apart(std::path::Path::new(dir))) {
+        Ok(()) => cli::EXIT_OK,
+        Err(e) => {
+            eprintln!("error {}: {}", e.code, e.message.en);
+            cli::EXIT_FAILED
+        }
+    }
 }
 
 /// `--demo` / `PAYDESK_DEMO=1` in a build without the demo: says so in both languages on

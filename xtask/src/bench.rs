@@ -103,6 +103,10 @@ fn target_dir() -> std::path::PathBuf {
 /// screen was painted. Memory: the proportional set size (PSS, from
 /// `/proc/PID/smaps_rollup`) of the app and all its descendants (WebKit's web and network
 /// processes) summed, so libraries shared between them count once.
+///
+/// The demo's simulator and relay run in a process of their own (`paydesk demo-servers`),
+/// not under the app: embedded, the simulator's ledger (the gateway's database) grew in
+/// the app's process with each payment of the simulated day and counted as PayDesk's.
 fn app_side_by_side(quick: bool, metrics: &mut Vec<Metric>) -> Result {
     // Quick mode runs the debug binaries that `run` built (the tests' build).
     if !quick {
@@ -279,7 +283,6 @@ struct AppFigures {
 /// One app started under Xvfb in a private D-Bus session with a keyring.
 struct Launched {
     child: std::process::Child,
-    scratch: std::path::PathBuf,
     /// The `METRIC` lines the app prints, as they come.
     metrics: std::sync::mpsc::Receiver<String>,
     /// The app's standard input (the bench's `close` and `open`).
@@ -287,7 +290,13 @@ struct Launched {
 }
 
 impl Launched {
-    fn start(bin: &std::path::Path, kind: Kind, args: &[&str]) -> Result<Launched> {
+    /// `servers`: the demo's servers' file, when they run apart.
+    fn start(
+        bin: &std::path::Path,
+        kind: Kind,
+        args: &[&str],
+        servers: Option<&std::path::Path>,
+    ) -> Result<Launched> {
         let scratch = crate::tempdir("paydesk-bench-app")?;
         let data = scratch.join("data");
         let _ = std::fs::remove_dir_all(&data);
@@ -295,7 +304,11 @@ impl Launched {
         let _ = std::fs::remove_dir_all(scratch.join("runtime"));
         let runtime = crate::runtime_dir(&scratch.join("runtime"))?;
         eprintln!("$ {} {} (under Xvfb)", bin.display(), args.join(" "));
-        let mut child = Command::new("xvfb-run")
+        let mut command = Command::new("xvfb-run");
+        if let Some(file) = servers {
+            command.env("PAYDESK_DEMO_SERVERS", file);
+        }
+        let mut child = command
             .args(["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--", "sh", "-c"])
             .arg("echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec \"$0\" \"$@\"")
             .arg(bin)
@@ -326,7 +339,6 @@ impl Launched {
         });
         Ok(Launched {
             child,
-            scratch,
             metrics,
             stdin,
         })
@@ -371,7 +383,7 @@ fn measure_without_window(bin: &std::path::Path, kind: Kind, quick: bool) -> Res
     } else {
         "--minimized"
     };
-    let launched = Launched::start(&bin, kind, &[arg])?;
+    let launched = Launched::start(&bin, kind, &[arg], None)?;
     let result = app_under(launched.child.id(), &bin).map(|app| {
         std::thread::sleep(std::time::Duration::from_secs(if quick { 5 } else { 20 }));
         eprintln!("  with no window: {}", tree_detail(app));
@@ -388,8 +400,12 @@ fn measure_app(bin: &std::path::Path, kind: Kind, quick: bool) -> Result<AppFigu
     let bin = bin
         .canonicalize()
         .map_err(|e| format!("{}: {e}", bin.display()))?;
-    let mut launched = Launched::start(&bin, kind, &[])?;
-    let scratch = launched.scratch.clone();
+    let servers = match kind {
+        Kind::Demo => Some(DemoServers::start(&bin)?),
+        _ => None,
+    };
+    let mut launched =
+        Launched::start(&bin, kind, &[], servers.as_ref().map(|s| s.file.as_path()))?;
     let root_pid = launched.child.id();
     let rx = &launched.metrics;
     let stdin = &mut launched.stdin;
@@ -441,8 +457,8 @@ fn measure_app(bin: &std::path::Path, kind: Kind, quick: bool) -> Result<AppFigu
         std::thread::sleep(settle);
         figures.tray_kib = Some(resting_pss_kib(app, quick));
         eprintln!("  in the tray: {}", tree_detail(app));
-        if kind == Kind::Demo {
-            simulated_day(&scratch.join("data.demo"), quick)?;
+        if let Some(servers) = &servers {
+            simulated_day(&servers.control_url()?, quick)?;
             figures.after_day_kib = Some(resting_pss_kib(app, quick));
             eprintln!("  after the simulated day: {}", tree_detail(app));
         }
@@ -460,18 +476,68 @@ fn measure_app(bin: &std::path::Path, kind: Kind, quick: bool) -> Result<AppFigu
     result
 }
 
+/// The demo's simulator and relay in a process of their own (`paydesk demo-servers DIR`),
+/// which the demo app is given through `PAYDESK_DEMO_SERVERS`; ended when dropped.
+struct DemoServers {
+    child: std::process::Child,
+    /// The file they publish themselves in once they listen.
+    file: std::path::PathBuf,
+}
+
+impl DemoServers {
+    fn start(bin: &std::path::Path) -> Result<DemoServers> {
+        let dir = crate::tempdir("paydesk-bench-servers")?;
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        eprintln!("$ {} demo-servers {}", bin.display(), dir.display());
+        let child = Command::new(bin)
+            .arg("demo-servers")
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start the demo's servers: {e}"))?;
+        let servers = DemoServers {
+            child,
+            file: dir.join("demo-servers.json"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !servers.file.exists() {
+            if std::time::Instant::now() > deadline {
+                return Err("the demo's servers did not start within 60 s".into());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Ok(servers)
+    }
+
+    /// The simulator's control API, `host:port`.
+    fn control_url(&self) -> Result<String> {
+        let text = std::fs::read_to_string(&self.file)
+            .map_err(|e| format!("{}: {e}", self.file.display()))?;
+        Ok(text
+            .split("\"control_url\":\"http://")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .ok_or("the demo's servers name no control URL")?
+            .trim_end_matches('/')
+            .to_owned())
+    }
+}
+
+impl Drop for DemoServers {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// 24 hours pass on the demo's clock, an hour at a time, each with card payments that the
 /// relay pushes and the sync takes in; midnight comes once, and the renewals due run. Then
 /// the scheduler's next look (at most a minute) and the sync finish.
-fn simulated_day(demo_dir: &std::path::Path, quick: bool) -> Result {
-    let log = std::fs::read_to_string(demo_dir.join("logs/paydesk.log"))
-        .map_err(|e| format!("the demo's log: {e}"))?;
-    let control = log
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("control=http://"))
-        .ok_or("the demo's log names no control URL")?
-        .trim_end_matches('/')
-        .to_owned();
+fn simulated_day(control: &str, quick: bool) -> Result {
+    let control = control.to_owned();
     let shops = http(&control, "GET", "/control/shops", "")?;
     let merchant = shops
         .split("\"merchant_id\":\"")

@@ -29,6 +29,9 @@ use api::demo_servers::DemoFuture;
 use api::dto::subscriptions::SubscriptionInput;
 use api::dto::{CredentialsInput, DemoStatus, EnvironmentCode, SettingsInput};
 use api::{AppError, Clock, DemoServers, Desk, RunningDemo};
+
+mod apart;
+pub use apart::{SERVERS_FILE, SimulatorClock, serve_apart, servers_apart};
 use domain::labels::Sender;
 use domain::subscription::japan_date;
 
@@ -260,27 +263,55 @@ impl Embedded {
 
     /// The non-secret settings a shop would enter for this simulator.
     pub fn settings(&self) -> SettingsInput {
-        SettingsInput {
-            environment: Some(EnvironmentCode::Simulator),
-            custom_base_url: Some(self.gateway_url.clone()),
-            custom_ca_path: Some(self.dir.join("demo-ca.pem").display().to_string()),
-            relay_url: Some(self.relay_url.clone().unwrap_or_default()),
-            shop_name: Some("デモショップ".into()),
-            capture_mode_for_new: None,
-        }
+        demo_settings(
+            &self.gateway_url,
+            &self.dir,
+            self.relay_url.as_deref().unwrap_or_default(),
+        )
     }
 
     /// The credentials a shop would enter (secrets for the keychain).
     pub fn credentials(&self) -> CredentialsInput {
-        CredentialsInput {
-            merchant_id: Some(DEMO_MERCHANT_ID.into()),
-            connect_id: Some(DEMO_CONNECT_ID.into()),
-            connect_password: Some(self.connect_password.clone()),
-            client_certificate_path: Some(self.dir.join("demo-client.pem").display().to_string()),
-            client_certificate_passphrase: Some(self.client_passphrase.clone()),
-            hash_key: Some(self.hash_key.clone()),
-            relay_token: Some(self.relay_token.clone().unwrap_or_default()),
-        }
+        demo_credentials(
+            &self.connect_password,
+            &self.dir,
+            &self.client_passphrase,
+            &self.hash_key,
+            self.relay_token.as_deref().unwrap_or_default(),
+        )
+    }
+}
+
+/// The non-secret settings a shop would enter for the demo's servers (`dir` holds their
+/// CA certificate).
+fn demo_settings(gateway_url: &str, dir: &Path, relay_url: &str) -> SettingsInput {
+    SettingsInput {
+        environment: Some(EnvironmentCode::Simulator),
+        custom_base_url: Some(gateway_url.to_owned()),
+        custom_ca_path: Some(dir.join("demo-ca.pem").display().to_string()),
+        relay_url: Some(relay_url.to_owned()),
+        shop_name: Some("デモショップ".into()),
+        capture_mode_for_new: None,
+    }
+}
+
+/// The credentials a shop would enter for the demo's servers (`dir` holds the client
+/// certificate kit).
+fn demo_credentials(
+    connect_password: &str,
+    dir: &Path,
+    client_passphrase: &str,
+    hash_key: &str,
+    relay_token: &str,
+) -> CredentialsInput {
+    CredentialsInput {
+        merchant_id: Some(DEMO_MERCHANT_ID.into()),
+        connect_id: Some(DEMO_CONNECT_ID.into()),
+        connect_password: Some(connect_password.to_owned()),
+        client_certificate_path: Some(dir.join("demo-client.pem").display().to_string()),
+        client_certificate_passphrase: Some(client_passphrase.to_owned()),
+        hash_key: Some(hash_key.to_owned()),
+        relay_token: Some(relay_token.to_owned()),
     }
 }
 
@@ -336,37 +367,90 @@ fn demo_sender() -> Sender {
     }
 }
 
+/// What filling a desk needs from the demo's servers, embedded or apart.
+trait Servers: Send + Sync {
+    /// The servers' folder: their certificate kit, the storefront CSV, the sample marker.
+    fn dir(&self) -> &Path;
+    fn settings(&self) -> SettingsInput;
+    fn credentials(&self) -> CredentialsInput;
+    /// The simulator's clock.
+    fn clock(&self) -> &dyn Clock;
+    /// Runs the storefront generator (a `GenerateRequest` as JSON).
+    fn generate<'a>(&'a self, request: serde_json::Value) -> DemoFuture<'a, ()>;
+    /// Runs the simulator's due work now (its notification pushes among it).
+    fn run_due_work(&self) -> DemoFuture<'_, ()>;
+}
+
+impl Servers for Embedded {
+    fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn settings(&self) -> SettingsInput {
+        Embedded::settings(self)
+    }
+
+    fn credentials(&self) -> CredentialsInput {
+        Embedded::credentials(self)
+    }
+
+    fn clock(&self) -> &dyn Clock {
+        &self.sim
+    }
+
+    fn generate<'a>(&'a self, request: serde_json::Value) -> DemoFuture<'a, ()> {
+        Box::pin(async move {
+            let request: GenerateRequest =
+                serde_json::from_value(request).map_err(|e| failed("storefront generator", e))?;
+            let summary =
+                generate(&self.sim, &request).map_err(|e| failed("storefront generator", e))?;
+            tracing::info!(orders = summary.orders, "demo sample orders generated");
+            Ok(())
+        })
+    }
+
+    fn run_due_work(&self) -> DemoFuture<'_, ()> {
+        Box::pin(async move {
+            self.sim.run_due_work().await;
+            Ok(())
+        })
+    }
+}
+
 /// Connects the desk to its embedded servers and, on the first start, fills it with
 /// sample data.
 pub async fn prepare(embedded: &Embedded, desk: &Desk) -> Result<(), AppError> {
-    desk.save_settings(embedded.settings()).await?;
-    desk.save_credentials(embedded.credentials()).await?;
+    fill(desk, embedded).await
+}
+
+/// Connects the desk to the demo's servers (settings and secrets as a shop enters them)
+/// and, on the servers' first start, fills it with sample data.
+async fn fill(desk: &Desk, servers: &dyn Servers) -> Result<(), AppError> {
+    desk.save_settings(servers.settings()).await?;
+    desk.save_credentials(servers.credentials()).await?;
     desk.set_label_sender(&demo_sender())?;
-    let marker = embedded.dir.join(SAMPLE_MARKER);
+    let marker = servers.dir().join(SAMPLE_MARKER);
     if marker.exists() {
         return Ok(());
     }
-    let csv_path = embedded.dir.join("storefront-orders.csv");
-    let summary = generate(
-        &embedded.sim,
-        &GenerateRequest {
-            merchant_id: DEMO_MERCHANT_ID.into(),
-            orders: DEMO_ORDERS,
-            seed: DEMO_SEED,
-            csv_path: Some(csv_path.display().to_string()),
-        },
-    )
-    .map_err(|e| failed("storefront generator", e))?;
-    tracing::info!(orders = summary.orders, "demo sample orders generated");
+    let csv_path = servers.dir().join("storefront-orders.csv");
+    servers
+        .generate(json!({
+            "merchant_id": DEMO_MERCHANT_ID,
+            "orders": DEMO_ORDERS,
+            "seed": DEMO_SEED,
+            "csv_path": csv_path.display().to_string(),
+        }))
+        .await?;
     // Push the notifications to the relay now, then take them in.
-    embedded.sim.run_due_work().await;
+    servers.run_due_work().await?;
     desk.sync_now().await?;
     let path = csv_path.display().to_string();
     let preview = desk.preview_orders_import(path.clone(), false).await?;
     let report = desk.import_orders_csv(path, false, preview.token).await?;
     tracing::info!(matched = report.matched, "demo storefront CSV imported");
     // The generator's subscription customers become PayDesk subscriptions.
-    demo_subscriptions(desk, &embedded.sim, &csv_path).await?;
+    demo_subscriptions(desk, servers.clock(), &csv_path).await?;
     std::fs::write(&marker, b"").map_err(|e| failed("demo marker", e))?;
     Ok(())
 }

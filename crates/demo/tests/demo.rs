@@ -157,3 +157,75 @@ async fn the_demo_of_a_release_build_leaves_the_shops_data_and_secrets_untouched
         let _ = demo_keychain.delete(key);
     }
 }
+
+/// Issue 22: the benchmark runs the demo's servers in a process of their own (`paydesk
+/// demo-servers DIR`, here the same function in a task), so that the simulator's growing
+/// ledger does not count as the app's memory. A desk given their file connects to them, is
+/// filled with the same sample data, and follows the simulator's clock.
+#[tokio::test]
+async fn a_demo_whose_servers_run_apart_is_filled_from_them_and_follows_their_clock() {
+    init_logs();
+    let servers_dir = tempfile::tempdir().unwrap();
+    let desk_dir = tempfile::tempdir().unwrap();
+    let serving = tokio::spawn({
+        let dir = servers_dir.path().to_owned();
+        async move { demo::serve_apart(&dir).await }
+    });
+    let file = servers_dir.path().join(demo::SERVERS_FILE);
+    let mut config = DeskConfig::new(
+        "jp.paydesk.it.demo-apart",
+        "0.0.0",
+        Build::Test,
+        desk_dir.path().to_owned(),
+    );
+    config.demo = true;
+    config.demo_servers = Some(demo::servers_apart(file.clone()));
+    let desk = Desk::open(config).await.unwrap();
+
+    // The servers' credentials are for their owner's eyes only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    let page = desk.list_orders(OrderQuery::default()).await.unwrap();
+    assert!(page.total >= 40, "{}", page.total);
+    assert!(page.items.iter().any(|o| o.buyer_name.is_some()));
+    let settings = desk.get_settings().await.unwrap();
+    assert!(settings.complete && settings.secrets.relay_token);
+    let status = desk.demo_status().await.unwrap().expect("demo status");
+    assert_ne!(
+        desk.sync_status().await.unwrap().mode,
+        SyncModeCode::NotConfigured
+    );
+
+    // The clock the desk is given follows the simulator's when it moves.
+    let running = demo::servers_apart(file)
+        .start(desk_dir.path())
+        .await
+        .unwrap();
+    let clock = running.clock();
+    assert!((clock.now() - chrono::Utc::now()).num_minutes().abs() < 1);
+    let advanced = reqwest::Client::new()
+        .post(format!("{}/control/clock/advance", status.control_url))
+        .json(&serde_json::json!({ "days": 3 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(advanced.status().is_success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while (clock.now() - chrono::Utc::now()).num_hours() < 71 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the desk's clock did not follow the simulator's"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    drop(running);
+    for key in secrets::SecretKey::ALL {
+        let _ = desk.keychain().delete(key);
+    }
+    drop(desk);
+    serving.abort();
+}

@@ -381,6 +381,7 @@ fn clock_view(sim: &Simulator) -> Value {
         "now": now,
         "now_jst": now.with_timezone(&jst()).to_rfc3339(),
         "offset_seconds": sim.clock().offset().num_seconds(),
+        "offset_milliseconds": sim.clock().offset().num_milliseconds(),
     })
 }
 
