@@ -30,6 +30,10 @@ pub const SERVERS_FILE: &str = "demo-servers.json";
 /// How long a desk waits for the servers' file (the servers process may just be starting).
 const WAIT_FOR_SERVERS: Duration = Duration::from_secs(60);
 
+/// The longest a control call may take (the storefront generator's 60 orders take about a
+/// second on loopback): servers that stopped answering never hold the desk's opening.
+const CONTROL_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// How often the desk's clock asks the simulator for its time (the demo moves it in
 /// steps of minutes or more; a desk a moment behind is a desk that looks again shortly).
 const CLOCK_REFRESH: Duration = Duration::from_millis(500);
@@ -37,6 +41,12 @@ const CLOCK_REFRESH: Duration = Duration::from_millis(500);
 /// Runs the demo's simulator and relay with their state in `dir`, publishes them in
 /// `dir/demo-servers.json`, and serves until the process ends.
 pub async fn serve_apart(dir: &Path) -> Result<(), AppError> {
+    // A file an earlier run left names servers that are gone: no desk may read it.
+    if let Err(e) = std::fs::remove_file(dir.join(SERVERS_FILE))
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        return Err(failed("demo servers file", e));
+    }
     let embedded = Embedded::start(dir, EmbeddedOptions::default()).await?;
     let published = json!({
         "dir": dir,
@@ -99,20 +109,26 @@ struct Apart {
 }
 
 impl Apart {
+    /// Waits (at most [`WAIT_FOR_SERVERS`]) until the file names servers that answer: the
+    /// servers process may just be starting, and a file an earlier run left names servers
+    /// that are gone until the new ones replace it.
     async fn connect(file: &Path) -> Result<Apart, AppError> {
         let deadline = tokio::time::Instant::now() + WAIT_FOR_SERVERS;
-        let text = loop {
-            match std::fs::read_to_string(file) {
-                Ok(text) => break text,
-                Err(e) if tokio::time::Instant::now() > deadline => {
-                    return Err(failed("demo servers file", e));
-                }
+        loop {
+            match Apart::read(file).await {
+                Ok(apart) => return Ok(apart),
+                Err(e) if tokio::time::Instant::now() > deadline => return Err(e),
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
-        };
+        }
+    }
+
+    async fn read(file: &Path) -> Result<Apart, AppError> {
+        let text = std::fs::read_to_string(file).map_err(|e| failed("demo servers file", e))?;
         let v: Value = serde_json::from_str(&text).map_err(|e| failed("demo servers file", e))?;
         let field = |name: &str| v[name].as_str().unwrap_or_default().to_owned();
         let control_url = field("control_url");
+        // Asking the simulator's time is also the check that the servers answer.
         let clock = SimulatorClock::follow(&control_url).await?;
         Ok(Apart {
             dir: PathBuf::from(field("dir")),
@@ -133,7 +149,10 @@ impl Apart {
 }
 
 async fn control_post(control_url: &str, path: &str, body: Value) -> Result<Value, AppError> {
-    let response = reqwest::Client::new()
+    let response = reqwest::Client::builder()
+        .timeout(CONTROL_TIMEOUT)
+        .build()
+        .map_err(|e| failed(path, e))?
         .post(format!("{control_url}{path}"))
         .json(&body)
         .send()

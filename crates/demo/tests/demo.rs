@@ -160,18 +160,28 @@ async fn the_demo_of_a_release_build_leaves_the_shops_data_and_secrets_untouched
 
 /// Issue 22: the benchmark runs the demo's servers in a process of their own (`paydesk
 /// demo-servers DIR`, here the same function in a task), so that the simulator's growing
-/// ledger does not count as the app's memory. A desk given their file connects to them, is
-/// filled with the same sample data, and follows the simulator's clock.
+/// ledger does not count as the app's memory. A desk given their file connects to them (not
+/// to the ones an earlier run's file names), is filled with the same sample data, and
+/// follows the simulator's clock.
 #[tokio::test]
 async fn a_demo_whose_servers_run_apart_is_filled_from_them_and_follows_their_clock() {
     init_logs();
     let servers_dir = tempfile::tempdir().unwrap();
     let desk_dir = tempfile::tempdir().unwrap();
+    // An earlier run's file names servers that are gone; the desk waits for the new ones.
+    let file = servers_dir.path().join(demo::SERVERS_FILE);
+    let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let gone_url = format!("http://{}", gone.local_addr().unwrap());
+    drop(gone);
+    std::fs::write(
+        &file,
+        serde_json::json!({ "control_url": gone_url }).to_string(),
+    )
+    .unwrap();
     let serving = tokio::spawn({
         let dir = servers_dir.path().to_owned();
         async move { demo::serve_apart(&dir).await }
     });
-    let file = servers_dir.path().join(demo::SERVERS_FILE);
     let mut config = DeskConfig::new(
         "jp.paydesk.it.demo-apart",
         "0.0.0",
@@ -195,6 +205,7 @@ async fn a_demo_whose_servers_run_apart_is_filled_from_them_and_follows_their_cl
     let settings = desk.get_settings().await.unwrap();
     assert!(settings.complete && settings.secrets.relay_token);
     let status = desk.demo_status().await.unwrap().expect("demo status");
+    assert_ne!(status.control_url, gone_url);
     assert_ne!(
         desk.sync_status().await.unwrap().mode,
         SyncModeCode::NotConfigured
