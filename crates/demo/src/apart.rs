@@ -49,7 +49,7 @@ pub async fn serve_apart(dir: &Path) -> Result<(), AppError> {
     }
     let embedded = Embedded::start(dir, EmbeddedOptions::default()).await?;
     let published = json!({
-        "dir": dir,
+        "dir": dir.display().to_string(),
         "control_url": embedded.control_url,
         "gateway_url": embedded.gateway_url,
         "relay_url": embedded.relay_url,
@@ -69,6 +69,8 @@ pub async fn serve_apart(dir: &Path) -> Result<(), AppError> {
 /// Written whole (a reader never sees half a file) and readable by the owner only.
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let partial = path.with_extension("partial");
+    // One an interrupted run left keeps its own permissions when opened: start afresh.
+    let _ = std::fs::remove_file(&partial);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -12,7 +12,9 @@
 //! the demo's own data folder, then [`prepare`] stores the demo shop's credentials the way
 //! a real shop's are stored (secrets in the keychain, the rest in settings), runs the
 //! storefront generator once (60 orders, fixed seed), syncs, and imports the generated CSV
-//! so buyer names show. Tests use [`Embedded`] directly with their own options.
+//! so buyer names show. Tests use [`Embedded`] directly with their own options. The
+//! benchmark runs the same servers in a process of their own ([`serve_apart`]) and gives
+//! the app [`servers_apart`], so the gateway's memory is not counted as the app's (`apart`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,11 +31,11 @@ use api::demo_servers::DemoFuture;
 use api::dto::subscriptions::SubscriptionInput;
 use api::dto::{CredentialsInput, DemoStatus, EnvironmentCode, SettingsInput};
 use api::{AppError, Clock, DemoServers, Desk, RunningDemo};
+use domain::labels::Sender;
+use domain::subscription::japan_date;
 
 mod apart;
 pub use apart::{SERVERS_FILE, SimulatorClock, serve_apart, servers_apart};
-use domain::labels::Sender;
-use domain::subscription::japan_date;
 
 /// The demo shop (a local simulator's shop: these values are not secrets anywhere else).
 pub const DEMO_MERCHANT_ID: &str = "70000";
