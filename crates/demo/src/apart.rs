@@ -227,14 +227,14 @@ impl crate::Servers for Apart {
 
 /// The simulator's time, read from its control API: the real time plus the simulator's
 /// offset, asked again every [`CLOCK_REFRESH`] while the clock is in use.
-pub struct SimulatorClock {
+pub(crate) struct SimulatorClock {
     offset_ms: AtomicI64,
 }
 
 impl SimulatorClock {
     /// Asks the simulator once (so the clock is right from the start), then keeps asking
     /// in the background until the clock is dropped.
-    pub async fn follow(control_url: &str) -> Result<Arc<SimulatorClock>, AppError> {
+    pub(crate) async fn follow(control_url: &str) -> Result<Arc<SimulatorClock>, AppError> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()

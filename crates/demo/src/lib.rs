@@ -35,7 +35,7 @@ use domain::labels::Sender;
 use domain::subscription::japan_date;
 
 mod apart;
-pub use apart::{SERVERS_FILE, SimulatorClock, serve_apart, servers_apart};
+pub use apart::{SERVERS_FILE, serve_apart, servers_apart};
 
 /// The demo shop (a local simulator's shop: these values are not secrets anywhere else).
 pub const DEMO_MERCHANT_ID: &str = "70000";
